@@ -1,0 +1,98 @@
+"""The filesystem document store: content-addressed by SHA-256, written durably.
+
+Files are placed before the database commit that references them. A failed transaction
+removes the files it placed (`Placement.undo`), so no orphan is left behind; a file whose
+content was already stored is shared and never removed by such an undo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Placement:
+    """The files one unit of work placed in the store, for undo on rollback."""
+
+    store: FileSystemStore
+    created: list[str] = field(default_factory=list)
+
+    def undo(self) -> None:
+        for key in self.created:
+            self.store.delete(key)
+        self.created.clear()
+
+
+class FileSystemStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.incoming = root / "incoming"
+        self.incoming.mkdir(parents=True, exist_ok=True)
+
+    def temp_file(self) -> tuple[BinaryIO, Path]:
+        handle, name = tempfile.mkstemp(dir=self.incoming)
+        return os.fdopen(handle, "w+b"), Path(name)
+
+    def place(self, temp_path: Path, sha256: str, placement: Placement) -> str:
+        """Move a finished temp file to its content key (fsynced); return the key."""
+        key = f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+        target = self.root / key
+        if target.exists():
+            temp_path.unlink(missing_ok=True)
+            return key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(temp_path, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp_path, target)
+        _fsync_dir(target.parent)
+        placement.created.append(key)
+        return key
+
+    def put_bytes(self, content: bytes, placement: Placement) -> tuple[str, str]:
+        sha256 = hashlib.sha256(content).hexdigest()
+        handle, path = self.temp_file()
+        with handle:
+            handle.write(content)
+        return self.place(path, sha256, placement), sha256
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")
+
+    def iter_chunks(self, key: str) -> Iterator[bytes]:
+        with self.open(key) as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def verify(self, key: str, sha256: str) -> bool:
+        digest = hashlib.sha256()
+        for chunk in self.iter_chunks(key):
+            digest.update(chunk)
+        return digest.hexdigest() == sha256
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()) or not key.startswith("sha256/"):
+            raise ValueError("invalid storage key")
+        return path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

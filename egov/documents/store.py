@@ -1,0 +1,40 @@
+"""Document metadata; the bytes live in a document store (see filestore.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from egov.cases.store import new_id
+from egov.db import Base
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # attachment, original-message, letter
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    sha512: Mapped[str | None] = mapped_column(String(128))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    visible_to_applicant: Mapped[bool]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+def get_document(session: Session, document_id: str) -> Document | None:
+    return session.get(Document, document_id)
+
+
+def list_by_case(session: Session, case_id: str) -> list[Document]:
+    query = select(Document).where(Document.case_id == case_id).order_by(Document.created_at)
+    return list(session.scalars(query))
+
+
+def storage_key_in_use(session: Session, key: str) -> bool:
+    return session.scalars(select(Document.id).where(Document.storage_key == key)).first() is not None

@@ -1,0 +1,142 @@
+"""Identity domain model: roles, eIDAS trust levels and the authenticated principal.
+
+Pure Python on purpose (no Flask, no SQLAlchemy): enforced by import-linter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+
+
+class Role(StrEnum):
+    """Coarse roles; fine-grained decisions are made in ``egov.identity.authz``."""
+
+    CITIZEN = "citizen"
+    CLERK = "clerk"
+    ADMIN = "admin"
+    CLIENT = "client"
+
+
+_EIDAS_PREFIX = "http://eidas.europa.eu/LoA/"
+_STORK_PREFIX = "STORK-QAA-Level-"
+_STORK_LEVELS: dict[str, str] = {"1": "low", "2": "low", "3": "substantial", "4": "high"}
+
+
+class Vertrauensniveau(Enum):
+    """eIDAS level of assurance (Vertrauensniveau) of an authentication.
+
+    Values are the lower-case eIDAS names; members are ordered
+    ``LOW < SUBSTANTIAL < HIGH``. Deliberately not a ``str`` subclass, so an
+    accidental comparison with a plain string raises ``TypeError`` instead of
+    comparing lexicographically.
+    """
+
+    LOW = "low"
+    SUBSTANTIAL = "substantial"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self.value]
+
+    @property
+    def eidas_uri(self) -> str:
+        """The eIDAS LoA URI, as used in the ``acr`` claim."""
+        return _EIDAS_PREFIX + self.value
+
+    @classmethod
+    def from_claim(cls, value: object) -> Vertrauensniveau:
+        """Parse an ``acr``-style value.
+
+        Accepts ``low|substantial|high``, the eIDAS URIs
+        ``http://eidas.europa.eu/LoA/<level>`` and ``STORK-QAA-Level-1..4``
+        (1 and 2 map to low, 3 to substantial, 4 to high).
+        Raises ``ValueError`` for anything else.
+        """
+        if isinstance(value, Vertrauensniveau):
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"unsupported Vertrauensniveau claim type: {type(value).__name__}")
+        name = _level_name(value.strip())
+        if name is None:
+            raise ValueError(f"unknown Vertrauensniveau: {value!r}")
+        return cls(name)
+
+    def _compare(self, other: object) -> int:
+        if not isinstance(other, Vertrauensniveau):
+            raise TypeError(f"cannot compare Vertrauensniveau with {type(other).__name__}")
+        return self.rank - other.rank
+
+    def __lt__(self, other: object) -> bool:
+        return self._compare(other) < 0
+
+    def __le__(self, other: object) -> bool:
+        return self._compare(other) <= 0
+
+    def __gt__(self, other: object) -> bool:
+        return self._compare(other) > 0
+
+    def __ge__(self, other: object) -> bool:
+        return self._compare(other) >= 0
+
+
+_RANKS: dict[str, int] = {"low": 1, "substantial": 2, "high": 3}
+
+
+def _level_name(value: str) -> str | None:
+    if value in _RANKS:
+        return value
+    if value.startswith(_EIDAS_PREFIX):
+        rest = value.removeprefix(_EIDAS_PREFIX)
+        return rest if rest in _RANKS else None
+    if value.startswith(_STORK_PREFIX):
+        return _STORK_LEVELS.get(value.removeprefix(_STORK_PREFIX))
+    return None
+
+
+ALL_PROCEDURES = "*"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller (person or technical client) of one request."""
+
+    subject: str
+    roles: frozenset[Role]
+    name: str
+    email: str | None = None
+    org_units: frozenset[str] = field(default_factory=frozenset)
+    vertrauensniveau: Vertrauensniveau | None = None
+    procedures: frozenset[str] = field(default_factory=frozenset)
+    postfach: str | None = None
+
+    @property
+    def is_citizen(self) -> bool:
+        return Role.CITIZEN in self.roles
+
+    @property
+    def is_clerk(self) -> bool:
+        return Role.CLERK in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_client(self) -> bool:
+        return Role.CLIENT in self.roles
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def satisfies(self, required: Vertrauensniveau) -> bool:
+        """True if the authentication reached at least the ``required`` level."""
+        return self.vertrauensniveau is not None and self.vertrauensniveau >= required
+
+    def in_org_unit(self, org_unit: str) -> bool:
+        return org_unit in self.org_units
+
+    def may_use_procedure(self, procedure: str) -> bool:
+        """For technical clients: is the client registered for ``procedure``?"""
+        return ALL_PROCEDURES in self.procedures or procedure in self.procedures

@@ -1,0 +1,299 @@
+"""RS256 JWT access tokens: signing keys, issuing, validating, claim mapping.
+
+Built on ``joserfc`` (the successor of ``authlib.jose``, which is deprecated in
+Authlib 1.7+ and emits a deprecation warning on import). The algorithm is pinned
+to RS256 before any cryptography runs: ``none``, ``HS256`` and every other
+algorithm are refused with ``token-algorithm-not-allowed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import RSAKey
+
+from egov.identity.errors import AuthenticationError
+from egov.identity.model import Principal, Role, Vertrauensniveau
+
+ALGORITHM = "RS256"
+_ALGORITHMS = [ALGORITHM]
+_KEY_SIZE = 2048
+_KEY_FILE_MODE = 0o600
+
+
+@dataclass
+class TokenSettings:
+    """Who issues tokens, for whom, and how much clock skew is tolerated."""
+
+    issuer: str
+    audience: str
+    leeway_seconds: int = 30
+
+
+class KeyPair:
+    """An RSA signing key; ``kid`` is its RFC 7638 thumbprint."""
+
+    def __init__(self, key: RSAKey) -> None:
+        if not key.is_private:
+            raise ValueError("KeyPair needs a private RSA key")
+        self._key = key
+        self.kid: str = key.thumbprint()
+
+    @classmethod
+    def generate(cls) -> KeyPair:
+        return cls(RSAKey.generate_key(_KEY_SIZE, private=True))
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> KeyPair:
+        return cls(RSAKey.import_key(pem))
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> KeyPair:
+        """Load the PEM private key at ``path``; create it (mode 0600) if missing."""
+        if path.exists():
+            return cls.from_pem(path.read_bytes())
+        key_pair = cls.generate()
+        key_pair._write_private_pem(path)
+        return key_pair
+
+    def _write_private_pem(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _KEY_FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(self.private_pem())
+
+    def private_pem(self) -> bytes:
+        return self._key.as_pem(private=True)
+
+    def public_pem(self) -> bytes:
+        return self._key.as_pem(private=False)
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk = dict(self._key.as_dict(private=False))
+        jwk.update({"kid": self.kid, "use": "sig", "alg": ALGORITHM})
+        return jwk
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        return {"keys": [self.public_jwk()]}
+
+    @property
+    def signing_key(self) -> RSAKey:
+        return self._key
+
+
+# --- issuing -----------------------------------------------------------------
+
+
+def issue_token(
+    key: KeyPair,
+    settings: TokenSettings,
+    claims: Mapping[str, Any],
+    lifetime_seconds: int = 3600,
+    now: int | None = None,
+) -> str:
+    """Sign ``claims`` as an RS256 JWT. Registered claims always come from here."""
+    issued_at = int(time.time()) if now is None else now
+    payload = dict(claims)
+    payload.update(
+        {
+            "iss": settings.issuer,
+            "aud": settings.audience,
+            "iat": issued_at,
+            "nbf": issued_at,
+            "exp": issued_at + lifetime_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+    )
+    header = {"alg": ALGORITHM, "kid": key.kid, "typ": "JWT"}
+    return jwt.encode(header, payload, key.signing_key, algorithms=_ALGORITHMS)
+
+
+# --- validating --------------------------------------------------------------
+
+
+def validate_token(
+    token: str,
+    jwks: Mapping[str, Any],
+    settings: TokenSettings,
+    now: int | None = None,
+) -> dict[str, Any]:
+    """Verify ``token`` and return its claims, or raise ``AuthenticationError``.
+
+    Order: structure, algorithm (must be RS256), key (``kid`` must be in ``jwks``),
+    signature, then iss, aud, exp, nbf/iat with ``settings.leeway_seconds``.
+    """
+    header = _unverified_header(token)
+    if header.get("alg") != ALGORITHM:
+        raise AuthenticationError("token-algorithm-not-allowed")
+    key = _find_key(jwks, header.get("kid"))
+    claims = _verified_claims(token, key)
+    current = int(time.time()) if now is None else now
+    _check_issuer(claims, settings)
+    _check_audience(claims, settings)
+    _check_times(claims, current, settings.leeway_seconds)
+    return claims
+
+
+def _b64url_json(segment: str) -> Any:
+    padded = segment + "=" * (-len(segment) % 4)
+    raw = base64.urlsafe_b64decode(padded.encode("ascii"))
+    return json.loads(raw)
+
+
+def _unverified_header(token: object) -> dict[str, Any]:
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise AuthenticationError("token-malformed")
+    try:
+        header = _b64url_json(token.split(".", 1)[0])
+    except (ValueError, binascii.Error, UnicodeError) as error:
+        raise AuthenticationError("token-malformed") from error
+    if not isinstance(header, dict):
+        raise AuthenticationError("token-malformed")
+    return header
+
+
+def _find_key(jwks: Mapping[str, Any], kid: object) -> RSAKey:
+    if not isinstance(kid, str) or not kid:
+        raise AuthenticationError("token-unknown-key")
+    for candidate in _jwk_list(jwks):
+        if candidate.get("kid") == kid:
+            return _import_public_jwk(candidate)
+    raise AuthenticationError("token-unknown-key")
+
+
+def _jwk_list(jwks: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    keys = jwks.get("keys")
+    if not isinstance(keys, list):
+        return []
+    return [entry for entry in keys if isinstance(entry, Mapping)]
+
+
+def _import_public_jwk(jwk: Mapping[str, Any]) -> RSAKey:
+    if jwk.get("kty") != "RSA" or jwk.get("alg", ALGORITHM) != ALGORITHM:
+        raise AuthenticationError("token-unknown-key")
+    if jwk.get("use", "sig") != "sig":
+        raise AuthenticationError("token-unknown-key")
+    public_members = {name: jwk[name] for name in ("kty", "n", "e", "kid") if name in jwk}
+    try:
+        return RSAKey.import_key(public_members)
+    except (JoseError, ValueError, TypeError) as error:
+        raise AuthenticationError("token-unknown-key") from error
+
+
+def _verified_claims(token: str, key: RSAKey) -> dict[str, Any]:
+    try:
+        decoded = jwt.decode(token, key, algorithms=_ALGORITHMS)
+    except BadSignatureError as error:
+        raise AuthenticationError("token-signature-invalid") from error
+    except (JoseError, ValueError, TypeError) as error:
+        raise AuthenticationError("token-malformed") from error
+    return dict(decoded.claims)
+
+
+def _check_issuer(claims: Mapping[str, Any], settings: TokenSettings) -> None:
+    if claims.get("iss") != settings.issuer:
+        raise AuthenticationError("token-issuer-invalid")
+
+
+def _check_audience(claims: Mapping[str, Any], settings: TokenSettings) -> None:
+    audience = claims.get("aud")
+    if isinstance(audience, str):
+        audience = [audience]
+    if not isinstance(audience, list) or settings.audience not in audience:
+        raise AuthenticationError("token-audience-invalid")
+
+
+def _numeric_claim(claims: Mapping[str, Any], name: str, required: bool) -> int | float | None:
+    value = claims.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AuthenticationError("token-malformed")
+    return value
+
+
+def _check_times(claims: Mapping[str, Any], now: int, leeway: int) -> None:
+    expires = _numeric_claim(claims, "exp", required=True)
+    assert expires is not None
+    if now >= expires + leeway:
+        raise AuthenticationError("token-expired")
+    for name in ("nbf", "iat"):
+        starts = _numeric_claim(claims, name, required=False)
+        if starts is not None and now + leeway < starts:
+            raise AuthenticationError("token-not-yet-valid")
+
+
+# --- claims -> Principal -----------------------------------------------------
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    """Map validated claims of our (dev) IdP to a ``Principal``.
+
+    Raises ``AuthenticationError("token-claims-invalid")`` for a missing ``sub``,
+    unknown roles, wrongly typed lists or an unknown ``acr``.
+    """
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise AuthenticationError("token-claims-invalid")
+    return Principal(
+        subject=subject,
+        roles=_roles(claims.get("roles")),
+        name=_optional_str(claims, "name") or subject,
+        email=_optional_str(claims, "email"),
+        org_units=frozenset(_str_list(claims.get("org_units"))),
+        vertrauensniveau=_vertrauensniveau(claims.get("acr")),
+        procedures=frozenset(_str_list(claims.get("procedures"))),
+        postfach=_optional_str(claims, "postfach"),
+    )
+
+
+def _str_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise AuthenticationError("token-claims-invalid")
+    return value
+
+
+def _roles(value: object) -> frozenset[Role]:
+    try:
+        return frozenset(Role(item) for item in _str_list(value))
+    except ValueError as error:
+        raise AuthenticationError("token-claims-invalid") from error
+
+
+def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
+    value = claims.get(name)
+    if value is not None and not isinstance(value, str):
+        raise AuthenticationError("token-claims-invalid")
+    return value
+
+
+def _vertrauensniveau(value: object) -> Vertrauensniveau | None:
+    if value is None:
+        return None
+    try:
+        return Vertrauensniveau.from_claim(value)
+    except ValueError as error:
+        raise AuthenticationError("token-claims-invalid") from error
+
+
+__all__ = [
+    "ALGORITHM",
+    "KeyPair",
+    "TokenSettings",
+    "issue_token",
+    "principal_from_claims",
+    "validate_token",
+]

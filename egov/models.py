@@ -1,0 +1,26 @@
+"""Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
+
+from egov.audit.store import AuditEvent
+from egov.cases.store import Case, OrgUnit, Procedure, ReferenceCounter
+from egov.db import Base
+from egov.documents.store import Document
+from egov.intake.store import Submission
+from egov.integrations.store import Incident
+from egov.postfach.store import PostfachMessage
+from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Case",
+    "Document",
+    "Incident",
+    "OrgUnit",
+    "PostfachMessage",
+    "Procedure",
+    "ProcessDefinition",
+    "ReferenceCounter",
+    "Submission",
+    "Task",
+    "WorkflowInstance",
+]

@@ -1,0 +1,107 @@
+"""Tables of deployed process definitions, running instances and the task projection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from egov.cases.store import new_id
+from egov.db import Base, JsonType
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN/DMN bundle; every version is kept."""
+
+    __tablename__ = "process_definitions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    process_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, str]] = mapped_column(JsonType)
+    spec_json: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("process_id", "version"),
+        UniqueConstraint("process_id", "content_hash"),
+    )
+
+
+class WorkflowInstance(Base):
+    __tablename__ = "workflow_instances"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"))
+    status: Mapped[str] = mapped_column(String(20))  # running, completed, failed
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Task(Base):
+    """Projection of the engine's ready user tasks, for fast inbox queries."""
+
+    __tablename__ = "tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("workflow_instances.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    org_unit_key: Mapped[str | None] = mapped_column(String(64))
+    form_schema: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    status: Mapped[str] = mapped_column(String(20))  # open, claimed, completed, cancelled
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+    __table_args__ = (
+        Index("ix_tasks_inbox", "status", "org_unit_key", "assignee"),
+        UniqueConstraint("instance_id", "engine_task_id"),
+    )
+
+
+def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:
+    query = (
+        select(ProcessDefinition)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def list_definitions(session: Session) -> list[ProcessDefinition]:
+    query = select(ProcessDefinition).order_by(
+        ProcessDefinition.process_id, ProcessDefinition.version
+    )
+    return list(session.scalars(query))
+
+
+def get_instance_by_case(session: Session, case_id: str) -> WorkflowInstance | None:
+    query = select(WorkflowInstance).where(WorkflowInstance.case_id == case_id)
+    return session.scalars(query).first()
+
+
+def list_live_tasks(session: Session, instance_id: str) -> list[Task]:
+    query = select(Task).where(
+        Task.instance_id == instance_id, Task.status.in_(("open", "claimed"))
+    )
+    return list(session.scalars(query))
+
+
+def list_tasks_by_case(session: Session, case_id: str) -> list[Task]:
+    query = select(Task).where(Task.case_id == case_id).order_by(Task.created_at)
+    return list(session.scalars(query))
