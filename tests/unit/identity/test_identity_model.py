@@ -108,4 +108,4 @@ def test_principal_is_immutable() -> None:
 
 def test_roles_are_plain_strings() -> None:
     assert Role("citizen") is Role.CITIZEN
-    assert Role.CLERK == "clerk"
+    assert str(Role.CLERK) == "clerk"
