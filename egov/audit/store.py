@@ -56,7 +56,9 @@ def append_event(
     Two writers racing on one case collide on the unique (case_id, seq): one transaction
     fails and is retried, so the chain never forks.
     """
-    last = _last_event(session, case_id)
+    session.info.setdefault("audited_cases", set()).add(case_id)
+    with session.no_autoflush:
+        last = _last_event(session, case_id)
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     row = AuditEvent(
         case_id=case_id,
@@ -70,8 +72,6 @@ def append_event(
     )
     row.hash = event_hash(row.record())
     session.add(row)
-    pending = session.info.setdefault("audited_cases", set())
-    pending.add(case_id)
     return row
 
 

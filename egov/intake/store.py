@@ -20,6 +20,7 @@ class Submission(Base):
     format_key: Mapped[str] = mapped_column(String(80))
     message_type: Mapped[str] = mapped_column(String(120))
     content_sha256: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of what the client sent
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(200))
     submitted_by: Mapped[str] = mapped_column(String(200))

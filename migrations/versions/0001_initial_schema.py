@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:15:34.479266
+Create Date: 2026-11-23 16:19:09.028613
 """
 
 from alembic import op
@@ -143,6 +143,7 @@ def upgrade() -> None:
     sa.Column('format_key', sa.String(length=80), nullable=False),
     sa.Column('message_type', sa.String(length=120), nullable=False),
     sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('storage_key', sa.String(length=200), nullable=False),
     sa.Column('submitted_by', sa.String(length=200), nullable=False),

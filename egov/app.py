@@ -1,0 +1,43 @@
+"""The application factory. `egov/wsgi.py`, the CLI and the tests call it with settings."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from egov.clock import Clock, utcnow
+from egov.container import build
+from egov.identity.devidp import create_blueprint as dev_idp_blueprint
+from egov.settings import Settings
+from egov.web import (
+    api_admin,
+    api_cases,
+    api_intake,
+    api_me,
+    api_tasks,
+    health,
+    openapi,
+    problems,
+)
+
+API = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = Flask("egov")
+    app.config["MAX_CONTENT_LENGTH"] = None  # the intake enforces its own streamed limit
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    container = build(settings, clock)
+    app.extensions["egov"] = container
+    for blueprint in (api_intake.bp, api_cases.bp, api_tasks.bp, api_me.bp, api_admin.bp,
+                      openapi.bp):
+        app.register_blueprint(blueprint, url_prefix=API)
+    app.register_blueprint(health.bp)
+    if container.dev_idp is not None:
+        app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
+    problems.register(app)
+    return app

@@ -1,0 +1,290 @@
+"""Intake of one message: spool, parse, check, store and open the case in one transaction.
+
+The receipt is returned only after the commit. The workflow starts after that (see
+`Intake.after_commit`), so a process that fails at start never loses an application.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from egov.cases.service import NewCase, open_case, record
+from egov.cases.store import Case, Procedure, get_procedure_by_leika
+from egov.clock import Clock
+from egov.db import Database
+from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.store import Document
+from egov.errors import Conflict, Forbidden, Invalid
+from egov.identity.model import Principal, Vertrauensniveau
+from egov.intake.errors import IntakeError
+from egov.intake.formats import FormatRegistry
+from egov.intake.model import CanonicalApplication
+from egov.intake.parsing import Limits, parse_message
+from egov.intake.store import Submission, get_by_idempotency_key, get_by_message_id
+
+log = logging.getLogger(__name__)
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class IntakeOutcome:
+    receipt: dict[str, Any]
+    created: bool  # False: a re-send answered with the first receipt
+
+
+@dataclass
+class Spooled:
+    path: Path
+    sha256: str
+    size: int
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        self.fingerprint = self.fingerprint or self.sha256
+
+
+@dataclass
+class Intake:
+    db: Database
+    files: FileSystemStore
+    registry: FormatRegistry
+    limits: Limits
+    clock: Clock
+    after_commit: Callable[[str], None]
+
+    def submit(
+        self,
+        body: BinaryIO,
+        principal: Principal,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> IntakeOutcome:
+        """Take one message. `fingerprint` identifies what the client sent when that was not
+        the message itself (the JSON form path); a re-send must match it."""
+        if not (principal.is_citizen or principal.is_client):
+            raise Forbidden("Nur Antragstellende und Portale reichen Anträge ein.")
+        if idempotency_key is not None:
+            idempotency_key = f"{principal.subject}:{idempotency_key[:150]}"
+        spooled = spool(body, self.files, self.limits.max_bytes)
+        if fingerprint is not None:
+            spooled.fingerprint = fingerprint
+        try:
+            outcome = self._replay(idempotency_key=idempotency_key, spooled=spooled)
+            if outcome is None:
+                outcome = self._parse_and_store(spooled, principal, idempotency_key)
+        finally:
+            spooled.path.unlink(missing_ok=True)
+        if outcome.created:
+            self.after_commit(outcome.receipt["case_id"])
+        return outcome
+
+    def _parse_and_store(
+        self, spooled: Spooled, principal: Principal, idempotency_key: str | None
+    ) -> IntakeOutcome:
+        with open(spooled.path, "rb") as source:
+            application = parse_message(
+                source, limits=self.limits, workdir=self.files.incoming, registry=self.registry
+            )
+        try:
+            replay = self._replay(message_id=application.message_id, spooled=spooled)
+            if replay is not None:
+                return replay
+            try:
+                return self._store(application, spooled, principal, idempotency_key)
+            except IntegrityError:
+                # a concurrent re-send won the race; answer as it was answered
+                replay = self._replay(
+                    message_id=application.message_id,
+                    idempotency_key=idempotency_key,
+                    spooled=spooled,
+                )
+                if replay is None:
+                    raise
+                return replay
+        finally:
+            for attachment in application.attachments:
+                attachment.path.unlink(missing_ok=True)
+
+    def _replay(
+        self,
+        *,
+        spooled: Spooled,
+        message_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> IntakeOutcome | None:
+        with self.db.reading() as session:
+            first = None
+            if idempotency_key:
+                first = get_by_idempotency_key(session, idempotency_key)
+            if first is None and message_id:
+                first = get_by_message_id(session, message_id)
+        if first is None:
+            return None
+        if first.fingerprint != spooled.fingerprint:
+            raise Conflict(
+                "Diese Nachricht wurde bereits mit anderem Inhalt eingereicht.",
+                code="submission-conflict",
+            )
+        return IntakeOutcome(receipt=first.receipt, created=False)
+
+    def _store(
+        self,
+        application: CanonicalApplication,
+        spooled: Spooled,
+        principal: Principal,
+        idempotency_key: str | None,
+    ) -> IntakeOutcome:
+        placement = Placement(self.files)
+        try:
+            with self.db.transaction() as session:
+                receipt = self._store_in(
+                    session, application, spooled, principal, idempotency_key, placement
+                )
+        except BaseException:
+            placement.undo()
+            raise
+        return IntakeOutcome(receipt=receipt, created=True)
+
+    def _store_in(
+        self,
+        session: Session,
+        application: CanonicalApplication,
+        spooled: Spooled,
+        principal: Principal,
+        idempotency_key: str | None,
+        placement: Placement,
+    ) -> dict[str, Any]:
+        now = self.clock()
+        procedure = resolve_procedure(session, application, principal)
+        case = open_case(session, new_case(procedure, application, principal), actor=principal.subject, now=now)
+        original_key = self.files.place(spooled.path, spooled.sha256, placement)
+        submission = Submission(
+            message_id=application.message_id,
+            idempotency_key=idempotency_key,
+            format_key=application.format_key,
+            message_type=application.message_type,
+            content_sha256=spooled.sha256,
+            fingerprint=spooled.fingerprint,
+            size=spooled.size,
+            storage_key=original_key,
+            submitted_by=principal.subject,
+            case_id=case.id,
+            received_at=now,
+            receipt={},
+        )
+        session.add(submission)
+        session.add(Document(
+            case_id=case.id, kind="original-message", filename=f"{application.message_id}.xml",
+            media_type="application/xml", size=spooled.size, sha256=spooled.sha256, sha512=None,
+            storage_key=original_key, visible_to_applicant=False, created_at=now,
+            created_by=principal.subject,
+        ))
+        session.flush()
+        submission.receipt = {
+            "submission_id": submission.id,
+            "case_id": case.id,
+            "case_reference": case.reference,
+            "status": case.status,
+        }
+        record(session, case, actor=principal.subject, action="submission.received", now=now,
+               details={"submission_id": submission.id, "message_id": application.message_id,
+                        "sha256": spooled.sha256, "size": spooled.size})
+        self._store_documents(session, case, application, principal, placement)
+        return submission.receipt
+
+    def _store_documents(
+        self,
+        session: Session,
+        case: Case,
+        application: CanonicalApplication,
+        principal: Principal,
+        placement: Placement,
+    ) -> None:
+        now = self.clock()
+        for attachment in application.attachments:
+            key = self.files.place(attachment.path, attachment.sha256, placement)
+            document = Document(
+                case_id=case.id, kind="attachment", filename=attachment.filename,
+                media_type=attachment.media_type, size=attachment.size,
+                sha256=attachment.sha256, sha512=attachment.sha512, storage_key=key,
+                visible_to_applicant=True, created_at=now, created_by=principal.subject,
+            )
+            session.add(document)
+            session.flush()
+            record(session, case, actor=principal.subject, action="document.added", now=now,
+                   details={"document_id": document.id, "filename": attachment.filename,
+                            "sha256": attachment.sha256})
+
+
+def resolve_procedure(
+    session: Session, application: CanonicalApplication, principal: Principal
+) -> Procedure:
+    procedure = get_procedure_by_leika(session, application.leika_key)
+    if procedure is None:
+        raise Invalid("Diese Leistung wird hier nicht angeboten.", code="unknown-leistung",
+                      invalid_params=[{"name": "leistung", "reason": application.leika_key}])
+    if procedure.fachdaten_namespace != application.fachdaten_namespace:
+        raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
+    if principal.is_client and not principal.may_use_procedure(procedure.key):
+        raise Forbidden("Dieser Client darf für diese Leistung nicht einreichen.")
+    required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
+    if not applicant_level(application, principal) >= required:
+        raise Invalid(
+            f"Für diese Leistung ist das Vertrauensniveau „{required.value}“ nötig. Bitte melden "
+            "Sie sich mit einem passenden Nutzerkonto an, z. B. mit der Online-Ausweisfunktion.",
+            code="assurance-level-too-low",
+        )
+    return procedure
+
+
+def applicant_level(application: CanonicalApplication, principal: Principal) -> Vertrauensniveau:
+    """A citizen's level comes from the login; a portal vouches for its applicants' levels."""
+    if principal.is_citizen:
+        return principal.vertrauensniveau or Vertrauensniveau.LOW
+    levels = [Vertrauensniveau.from_claim(a.vertrauensniveau) for a in application.applicants]
+    return min(levels, default=Vertrauensniveau.LOW)
+
+
+def new_case(
+    procedure: Procedure, application: CanonicalApplication, principal: Principal
+) -> NewCase:
+    first = application.applicants[0]
+    return NewCase(
+        procedure=procedure,
+        title=str(application.data.get("title") or procedure.name),
+        applicant_name=f"{first.given_name} {first.family_name}".strip(),
+        owner_subject=principal.subject if principal.is_citizen else None,
+        owner_postfach=principal.postfach if principal.is_citizen else application.reply_postfach,
+        vertrauensniveau=applicant_level(application, principal).value,
+        data=application.data,
+    )
+
+
+def spool(body: BinaryIO, files: FileSystemStore, max_bytes: int) -> Spooled:
+    """Copy the request body to a temp file, hashing it and enforcing the size limit."""
+    digest = hashlib.sha256()
+    size = 0
+    handle, path = files.temp_file()
+    try:
+        with handle:
+            while chunk := body.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise IntakeError(
+                        "message-too-large",
+                        f"Die Nachricht ist größer als {max_bytes} Bytes.",
+                    )
+                digest.update(chunk)
+                handle.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Spooled(path=path, sha256=digest.hexdigest(), size=size)

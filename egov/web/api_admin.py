@@ -1,0 +1,62 @@
+"""Admin endpoints: process definitions and incidents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from egov.errors import DomainError
+from egov.identity.model import Role
+from egov.integrations.service import Incidents
+from egov.integrations.store import list_open
+from egov.web import views
+from egov.web.auth import current_principal, requires
+from egov.web.context import container
+from egov.workflow.deploy import deploy_bundle
+from egov.workflow.store import list_definitions
+
+bp = Blueprint("admin", __name__)
+MAX_BUNDLE_FILES = 200
+
+
+@bp.get("/process-definitions")
+@requires(Role.ADMIN)
+def definitions() -> Response:
+    """Every deployed version of every process definition."""
+    with container().db.reading() as session:
+        return jsonify({"items": [views.definition(d) for d in list_definitions(session)]})
+
+
+@bp.post("/process-definitions")
+@requires(Role.ADMIN)
+def deploy() -> Response:
+    """Deploy a bundle `{"files": {"x.bpmn": "<xml>", ...}}`; same content = same version."""
+    body = request.get_json(silent=True)
+    files = body.get("files") if isinstance(body, dict) else None
+    if not isinstance(files, dict) or not files or len(files) > MAX_BUNDLE_FILES or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        raise DomainError("Erwartet wird {\"files\": {Name: Text}}.", code="bad-request")
+    c = container()
+    with c.db.transaction() as session:
+        deployment = deploy_bundle(session, {k: v.encode() for k, v in files.items()},
+                                   actor=current_principal().subject, now=c.clock())
+        response = jsonify(views.definition(deployment.definition))
+    response.status_code = 201 if deployment.created else 200
+    return response
+
+
+@bp.get("/incidents")
+@requires(Role.ADMIN)
+def incidents() -> Response:
+    """Open incidents: failed workflow steps waiting for a person."""
+    with container().db.reading() as session:
+        return jsonify({"items": [views.incident(i) for i in list_open(session)]})
+
+
+@bp.post("/incidents/<incident_id>/retry")
+@requires(Role.ADMIN)
+def retry(incident_id: str) -> Response:
+    """Run the failed step again; resolved if it now succeeds."""
+    c = container()
+    incident = Incidents(c.db, c.workflows).retry(current_principal(), incident_id)
+    return jsonify(views.incident(incident))

@@ -1,0 +1,60 @@
+"""The citizen's own cases and Postfach."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from egov.cases import reading
+from egov.cases.queries import list_cases, parse_filter
+from egov.errors import DomainError
+from egov.identity.model import Role
+from egov.postfach.service import Replies, list_messages
+from egov.web import views
+from egov.web.auth import current_principal, requires
+from egov.web.context import container
+
+bp = Blueprint("me", __name__)
+
+
+@bp.get("/me/cases")
+@requires(Role.CITIZEN)
+def my_cases() -> Response:
+    """My own cases."""
+    with container().db.reading() as session:
+        page = list_cases(session, current_principal(), parse_filter(request.args))
+        return jsonify({"items": [views.case_summary(c) for c in page.items],
+                        "next_cursor": page.next_cursor})
+
+
+@bp.get("/me/cases/<case_id>")
+@requires(Role.CITIZEN)
+def my_case(case_id: str) -> Response:
+    """One of my cases with its documents and messages."""
+    with container().db.reading() as session:
+        parts = reading.case_parts(session, current_principal(), case_id)
+        return jsonify(views.citizen_case(parts.case, parts.documents, parts.messages))
+
+
+@bp.get("/me/messages")
+@requires(Role.CITIZEN)
+def my_messages() -> Response:
+    """My Postfach: letters and messages on all my cases."""
+    with container().db.reading() as session:
+        items = list_messages(session, current_principal())
+        return jsonify({"items": [views.message(m) for m in items], "next_cursor": None})
+
+
+@bp.post("/me/cases/<case_id>/messages")
+@requires(Role.CITIZEN)
+def reply(case_id: str) -> Response:
+    """Reply on one of my cases."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+        raise DomainError("Erwartet wird {\"subject\", \"body\"}.", code="bad-request")
+    c = container()
+    message = Replies(c.db, c.workflows).reply(
+        current_principal(), case_id, str(body.get("subject", "")), body["body"]
+    )
+    response = jsonify(views.message(message))
+    response.status_code = 201
+    return response

@@ -1,0 +1,111 @@
+"""RFC 9457 problem details. The one table that maps stable error codes to HTTP statuses."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from egov.errors import DomainError
+from egov.identity.errors import AuthenticationError
+from egov.intake.errors import IntakeError
+from egov.workflow.runtime import WorkflowError
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("egov.security")
+
+STATUS_BY_CODE: dict[str, int] = {
+    "message-too-large": 413,
+    "unsupported-media-type": 415,
+    "submission-conflict": 409,
+    "unknown-leistung": 422,
+    "fachdaten-mismatch": 422,
+    "assurance-level-too-low": 422,
+    "form-invalid": 422,
+    "form-data-invalid": 422,
+    "unknown-procedure": 422,
+    "task-not-open": 409,
+    "task-claimed-by-other": 409,
+    "task-not-ready": 409,
+    "concurrent-update": 409,
+    "incident-not-open": 409,
+    "nothing-waiting": 409,
+    "forbidden": 403,
+    "bpmn-invalid": 422,
+    "procedure-invalid": 422,
+    "org-unit-unknown": 422,
+    "bundle-not-text": 422,
+    "bad-request": 400,
+}
+NOT_FOUND_SUFFIX = "-not-found"
+
+
+def status_for(code: str, default: int = 400) -> int:
+    if code.endswith(NOT_FOUND_SUFFIX):
+        return 404
+    if code.startswith("token-") or code in {"not-authenticated", "unknown-user"}:
+        return 401
+    return STATUS_BY_CODE.get(code, default)
+
+
+def problem(status: int, code: str, title: str, *, detail: str | None = None,
+            invalid_params: list[dict[str, Any]] | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://egov.invalid/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "correlation_id": correlation_id(),
+    }
+    if detail:
+        body["detail"] = detail
+    if invalid_params:
+        body["invalid_params"] = invalid_params
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def correlation_id() -> str:
+    if "correlation_id" not in g:
+        g.correlation_id = request.headers.get("X-Correlation-ID", "")[:64] or str(uuid.uuid4())
+    return str(g.correlation_id)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain)
+    app.register_error_handler(IntakeError, _domain)
+    app.register_error_handler(WorkflowError, _domain)
+    app.register_error_handler(AuthenticationError, _authentication)
+    app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _domain(exc: Any) -> Response:
+    status = status_for(exc.code)
+    log.info("request_refused code=%s status=%s correlation_id=%s", exc.code, status,
+             correlation_id())
+    return problem(status, exc.code, exc.message, invalid_params=getattr(exc, "invalid_params", []))
+
+
+def _authentication(exc: AuthenticationError) -> Response:
+    security_log.warning("authentication_refused code=%s path=%s remote=%s correlation_id=%s",
+                         exc.code, request.path, request.remote_addr, correlation_id())
+    response = problem(401, exc.code, exc.message)
+    response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.code}"'
+    return response
+
+
+def _http(exc: HTTPException) -> Response:
+    code = (exc.name or "error").lower().replace(" ", "-")
+    return problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unexpected_error correlation_id=%s", correlation_id(), exc_info=exc)
+    return problem(500, "internal-error", "Interner Fehler. Bitte nennen Sie die Korrelations-ID.")

@@ -1,0 +1,146 @@
+"""JSON representations of domain objects (the API's shapes, in one place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from egov.audit.chain import ChainVerdict
+from egov.audit.store import AuditEvent
+from egov.cases.model import status_label
+from egov.cases.store import Case
+from egov.clock import iso
+from egov.documents.store import Document
+from egov.integrations.store import Incident
+from egov.postfach.store import PostfachMessage
+from egov.workflow.store import ProcessDefinition, Task
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "procedure": case.procedure_key,
+        "title": case.title,
+        "status": case.status,
+        "status_label": status_label(case.status),
+        "org_unit": case.org_unit_key,
+        "created_at": iso(case.created_at),
+        "due_at": iso(case.due_at),
+        "closed_at": iso(case.closed_at),
+    }
+
+
+def case_detail(case: Case, documents: list[Document], tasks: list[Task],
+                incidents: list[Incident]) -> dict[str, Any]:
+    return {
+        **case_summary(case),
+        "applicant_name": case.applicant_name,
+        "vertrauensniveau": case.vertrauensniveau,
+        "data": case.data,
+        "documents": [document(d) for d in documents],
+        "open_tasks": [task(t) for t in tasks if t.status in ("open", "claimed")],
+        "incidents": [incident(i) for i in incidents],
+        "triage": None,
+    }
+
+
+def citizen_case(case: Case, documents: list[Document],
+                 messages: list[PostfachMessage]) -> dict[str, Any]:
+    return {
+        **case_summary(case),
+        "data": case.data,
+        "documents": [document(d) for d in documents if d.visible_to_applicant],
+        "messages": [message(m) for m in messages],
+    }
+
+
+def document(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "case_id": doc.case_id,
+        "kind": doc.kind,
+        "filename": doc.filename,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "sha512": doc.sha512,
+        "created_at": iso(doc.created_at),
+    }
+
+
+def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
+    body = {
+        "id": t.id,
+        "case_id": t.case_id,
+        "name": t.spec_name,
+        "title": t.title,
+        "org_unit": t.org_unit_key,
+        "status": t.status,
+        "assignee": t.assignee,
+        "created_at": iso(t.created_at),
+        "due_at": iso(t.due_at),
+        "completed_at": iso(t.completed_at),
+    }
+    if with_form:
+        body["form"] = t.form_schema
+        body["result"] = t.result
+    return body
+
+
+def audit_trail(events: list[AuditEvent], verdict: ChainVerdict) -> dict[str, Any]:
+    return {
+        "verification": verdict.as_dict(),
+        "items": [
+            {
+                "seq": e.seq,
+                "actor": e.actor,
+                "action": e.action,
+                "before": e.before,
+                "after": e.after,
+                "occurred_at": iso(e.occurred_at),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in events
+        ],
+    }
+
+
+def message(m: PostfachMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "case_id": m.case_id,
+        "direction": m.direction,
+        "subject": m.subject,
+        "body": m.body,
+        "document_id": m.document_id,
+        "created_at": iso(m.created_at),
+        "read_at": iso(m.read_at),
+    }
+
+
+def incident(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "case_id": i.case_id,
+        "kind": i.kind,
+        "code": i.code,
+        "message": i.message,
+        "correlation_id": i.correlation_id,
+        "status": i.status,
+        "attempts": i.attempts,
+        "created_at": iso(i.created_at),
+        "resolved_at": iso(i.resolved_at),
+    }
+
+
+def definition(d: ProcessDefinition) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "process_id": d.process_id,
+        "version": d.version,
+        "content_hash": d.content_hash,
+        "files": sorted(d.files),
+        "deployed_at": iso(d.deployed_at),
+        "deployed_by": d.deployed_by,
+    }

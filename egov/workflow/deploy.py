@@ -1,0 +1,116 @@
+"""Deploying process definitions: every version is kept, identified by its content hash.
+
+A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an optional
+`procedure.json` that registers the Leistung (procedure) served by the process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from egov.cases.store import OrgUnit, Procedure
+from egov.errors import Invalid
+from egov.workflow.runtime import WorkflowError, compile_bundle
+from egov.workflow.store import ProcessDefinition
+
+log = logging.getLogger(__name__)
+BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
+PROCEDURE_FIELDS = {
+    "key", "leika_key", "name", "org_unit", "required_vertrauensniveau",
+    "processing_days", "fachdaten_namespace",
+}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    definition: ProcessDefinition
+    created: bool
+
+
+def read_bundle(folder: Path) -> dict[str, bytes]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in BUNDLE_SUFFIXES and not path.name.startswith("test_"):
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def deploy_bundle(
+    session: Session, files: dict[str, bytes], *, actor: str, now: datetime
+) -> Deployment:
+    texts = _as_text(files)
+    try:
+        compiled = compile_bundle(files)
+    except WorkflowError as exc:
+        raise Invalid(exc.message, code="bpmn-invalid",
+                      invalid_params=[{"name": "bundle", "reason": exc.message}]) from exc
+    existing = session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.process_id == compiled.process_id,
+        ProcessDefinition.content_hash == compiled.content_hash,
+    )).first()
+    if existing is None:
+        existing = _add_version(session, compiled, texts, actor=actor, now=now)
+        created = True
+    else:
+        created = False
+    if "procedure.json" in texts:
+        upsert_procedure(session, json.loads(texts["procedure.json"]), compiled.process_id)
+    return Deployment(existing, created)
+
+
+def _add_version(session: Session, compiled: Any, texts: dict[str, str], *, actor: str,
+                 now: datetime) -> ProcessDefinition:
+    last = session.scalar(select(func.max(ProcessDefinition.version)).where(
+        ProcessDefinition.process_id == compiled.process_id))
+    definition = ProcessDefinition(
+        process_id=compiled.process_id, version=(last or 0) + 1,
+        content_hash=compiled.content_hash, files=texts, spec_json=compiled.spec_json,
+        forms=compiled.forms, deployed_at=now, deployed_by=actor,
+    )
+    session.add(definition)
+    session.flush()
+    log.info("definition_deployed process_id=%s version=%s hash=%s actor=%s",
+             definition.process_id, definition.version, definition.content_hash[:12], actor)
+    return definition
+
+
+def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) -> Procedure:
+    missing = PROCEDURE_FIELDS - spec.keys()
+    if missing:
+        raise Invalid(f"procedure.json: es fehlen {sorted(missing)}", code="procedure-invalid")
+    if session.get(OrgUnit, spec["org_unit"]) is None:
+        raise Invalid(f"Organisationseinheit {spec['org_unit']!r} unbekannt.",
+                      code="org-unit-unknown")
+    procedure = session.get(Procedure, spec["key"]) or Procedure(key=spec["key"])
+    procedure.leika_key = spec["leika_key"]
+    procedure.name = spec["name"]
+    procedure.process_id = process_id
+    procedure.org_unit_key = spec["org_unit"]
+    procedure.required_vertrauensniveau = spec["required_vertrauensniveau"]
+    procedure.processing_days = int(spec["processing_days"])
+    procedure.fachdaten_namespace = spec["fachdaten_namespace"]
+    session.add(procedure)
+    return procedure
+
+
+def ensure_org_units(session: Session, units: list[tuple[str, str]]) -> None:
+    for key, name in units:
+        unit = session.get(OrgUnit, key) or OrgUnit(key=key)
+        unit.name = name
+        session.add(unit)
+
+
+def _as_text(files: dict[str, bytes]) -> dict[str, str]:
+    try:
+        return {name: content.decode("utf-8") for name, content in files.items()}
+    except UnicodeDecodeError as exc:
+        raise Invalid("Alle Dateien eines Bündels müssen UTF-8-Text sein.",
+                      code="bundle-not-text") from exc

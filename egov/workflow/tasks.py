@@ -1,0 +1,137 @@
+"""The clerk's inbox: finding, claiming, unclaiming and completing user tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import Session
+
+from egov.cases.service import record
+from egov.cases.store import get_case
+from egov.db import Database
+from egov.errors import Conflict, Invalid, NotFound
+from egov.identity.model import Principal
+from egov.workflow.service import Workflows
+from egov.workflow.store import Task
+
+
+@dataclass
+class Inbox:
+    db: Database
+    workflows: Workflows
+
+    def get(self, principal: Principal, task_id: str) -> Task:
+        with self.db.reading() as session:
+            return visible_task(session, principal, task_id)
+
+    def claim(self, principal: Principal, task_id: str) -> Task:
+        with self.db.transaction() as session:
+            task = visible_task(session, principal, task_id)
+            if task.status == "claimed" and task.assignee == principal.subject:
+                return task
+            _transition(session, task, frm=("open",), assignee=None,
+                        values={"status": "claimed", "assignee": principal.subject,
+                                "claimed_at": self.workflows.clock()})
+            _record(session, task, principal, "task.claimed", self.workflows)
+            return _reload(session, task)
+
+    def unclaim(self, principal: Principal, task_id: str) -> Task:
+        with self.db.transaction() as session:
+            task = visible_task(session, principal, task_id)
+            _transition(session, task, frm=("claimed",), assignee=principal.subject,
+                        values={"status": "open", "assignee": None, "claimed_at": None})
+            _record(session, task, principal, "task.unclaimed", self.workflows)
+            return _reload(session, task)
+
+    def complete(self, principal: Principal, task_id: str, data: dict[str, Any]) -> Task:
+        task = self.get(principal, task_id)
+        validate_form(task.form_schema, data)
+        case_id, engine_task_id = task.case_id, task.engine_task_id
+
+        def finish(engine: Any) -> None:
+            engine.complete_user_task(engine_task_id, data)
+
+        def mark_done(session: Session) -> None:
+            current = visible_task(session, principal, task_id)
+            if current.status not in ("open", "claimed"):
+                raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
+            if current.status == "claimed" and current.assignee != principal.subject:
+                raise Conflict("Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other")
+            now = self.workflows.clock()
+            current.status, current.assignee = "completed", principal.subject
+            current.completed_at, current.completed_by, current.result = now, principal.subject, data
+            _record(session, current, principal, "task.completed", self.workflows, data)
+
+        self.workflows.act(case_id, principal.subject, finish, before=mark_done)
+        self.workflows.advance(case_id)
+        return self.get(principal, task_id)
+
+
+def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[tuple[Task]]:
+    """Open tasks of the principal: claimed by me, or unclaimed in one of my org units."""
+    units = sorted(principal.org_units)
+    mine = (Task.status == "claimed") & (Task.assignee == principal.subject)
+    if mine_only:
+        return select(Task).where(mine)
+    unclaimed = (Task.status == "open") & Task.org_unit_key.in_(units)
+    return select(Task).where(or_(mine, unclaimed))
+
+
+def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or not may_see(principal, task):
+        raise NotFound("Aufgabe nicht gefunden.", code="task-not-found")
+    return task
+
+
+def may_see(principal: Principal, task: Task) -> bool:
+    if principal.is_admin:
+        return True
+    return principal.is_clerk and task.org_unit_key in principal.org_units
+
+
+def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    if not isinstance(data, dict):
+        raise Invalid("Die Formulardaten müssen ein Objekt sein.", code="form-invalid")
+    if not schema:
+        return
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        {"name": "/".join(str(p) for p in error.absolute_path) or "(root)", "reason": error.message}
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    ]
+    if problems:
+        raise Invalid("Die Formulardaten sind ungültig.", code="form-invalid",
+                      invalid_params=problems)
+
+
+def _transition(session: Session, task: Task, *, frm: tuple[str, ...], assignee: str | None,
+                values: dict[str, Any]) -> None:
+    """Compare-and-set on the row, so two clerks can never both claim one task."""
+    query = update(Task).where(Task.id == task.id, Task.status.in_(frm))
+    if assignee is not None:
+        query = query.where(Task.assignee == assignee)
+    if session.execute(query.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(task)
+        if task.status == "claimed":
+            raise Conflict("Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other")
+        raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
+
+
+def _record(session: Session, task: Task, principal: Principal, action: str,
+            workflows: Workflows, data: dict[str, Any] | None = None) -> None:
+    case = get_case(session, task.case_id)
+    assert case is not None
+    details: dict[str, Any] = {"task_id": task.id, "name": task.spec_name}
+    if data is not None:
+        details["data"] = data
+    record(session, case, actor=principal.subject, action=action, now=workflows.clock(),
+           details=details)
+
+
+def _reload(session: Session, task: Task) -> Task:
+    session.refresh(task)
+    return task
