@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import UTC
+from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ from egov.workflow.store import ProcessDefinition, WorkflowInstance, get_instanc
 
 log = logging.getLogger(__name__)
 RETRIES = 5
+LOCAL_TIME = ZoneInfo("Europe/Berlin")  # deadlines of the city are local dates
 Action = Callable[[Engine], None]
 
 
@@ -184,7 +187,7 @@ def start_data(case: Case) -> dict[str, Any]:
         **case.data,
         "case_reference": case.reference,
         "applicant_name": case.applicant_name,
-        "submitted_at": case.created_at.isoformat(),
+        "submitted_at": case.created_at.replace(tzinfo=UTC).astimezone(LOCAL_TIME).isoformat(),
     }
 
 
