@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:19:09.028613
+Create Date: 2026-11-23 16:20:38.969980
 """
 
 from alembic import op
@@ -33,8 +33,8 @@ def upgrade() -> None:
     sa.Column('deployed_at', sa.DateTime(), nullable=False),
     sa.Column('deployed_by', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definitions')),
-    sa.UniqueConstraint('process_id', 'content_hash', name=op.f('uq_process_definitions_process_id')),
-    sa.UniqueConstraint('process_id', 'version', name=op.f('uq_process_definitions_process_id'))
+    sa.UniqueConstraint('process_id', 'content_hash', name=op.f('uq_process_definitions_process_id_content_hash')),
+    sa.UniqueConstraint('process_id', 'version', name=op.f('uq_process_definitions_process_id_version'))
     )
     op.create_table('reference_counters',
     sa.Column('year', sa.Integer(), nullable=False),
@@ -95,7 +95,7 @@ def upgrade() -> None:
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_audit_events_case_id_cases')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
-    sa.UniqueConstraint('case_id', 'seq', name=op.f('uq_audit_events_case_id'))
+    sa.UniqueConstraint('case_id', 'seq', name=op.f('uq_audit_events_case_id_seq'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_case_id'), ['case_id'], unique=False)
@@ -208,7 +208,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_tasks_case_id_cases')),
     sa.ForeignKeyConstraint(['instance_id'], ['workflow_instances.id'], name=op.f('fk_tasks_instance_id_workflow_instances')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
-    sa.UniqueConstraint('instance_id', 'engine_task_id', name=op.f('uq_tasks_instance_id'))
+    sa.UniqueConstraint('instance_id', 'engine_task_id', name=op.f('uq_tasks_instance_id_engine_task_id'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_case_id'), ['case_id'], unique=False)

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 
 class PostgresUnavailable(RuntimeError):
@@ -41,6 +42,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="egov-pg-"))
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.log: BinaryIO | None = None
         self.as_root = os.geteuid() == 0
 
     def _run(self, args: list[str]) -> subprocess.CompletedProcess[bytes]:
@@ -61,8 +63,8 @@ class PostgresServer:
                "-c", "max_connections=200", "-c", "synchronous_commit=on"]
         if self.as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
         return f"postgresql+psycopg://egov@127.0.0.1:{self.port}/postgres"
 
@@ -85,4 +87,6 @@ class PostgresServer:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        if self.log is not None:
+            self.log.close()
         shutil.rmtree(self.root, ignore_errors=True)
