@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from egov.cases.store import get_procedure
 from egov.errors import Invalid
 from egov.identity.model import Principal, Vertrauensniveau
+from egov.intake.errors import IntakeError
 from egov.intake.jsonform import build_xfall_message
 from egov.intake.model import Applicant
 from egov.intake.service import IntakeOutcome
@@ -41,17 +42,26 @@ def submit_form(container: Container, principal: Principal, body: dict[str, Any]
             raise Invalid("Unbekanntes Verfahren.", code="unknown-procedure",
                           invalid_params=[{"name": "procedure", "reason": "unbekannt"}])
         leika_key, namespace = procedure.leika_key, procedure.fachdaten_namespace
-    message = build_xfall_message(
+    try:
+        message = _build(container, principal, leika_key, namespace, data, body)
+    except IntakeError as exc:  # the form's fields are wrong: a 422 naming the JSON fields
+        raise Invalid(exc.message, code="form-data-invalid",
+                      invalid_params=exc.invalid_params) from exc
+    fingerprint = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    return container.intake.submit(io.BytesIO(message), principal, idempotency_key, fingerprint)
+
+
+def _build(container: Container, principal: Principal, leika_key: str, namespace: str,
+           data: dict[str, Any], body: dict[str, Any]) -> bytes:
+    return build_xfall_message(
         message_id=str(uuid.uuid4()), leika_key=leika_key, authority_ars=JENA_ARS,
         applicant=applicant_of(principal), reply_postfach=principal.postfach,
         fachdaten_namespace=namespace, data=data,
         attachments=decode_attachments(body.get("attachments", [])),
         created_at=container.clock(),
     )
-    fingerprint = hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
-    return container.intake.submit(io.BytesIO(message), principal, idempotency_key, fingerprint)
 
 
 def applicant_of(principal: Principal) -> Applicant:
