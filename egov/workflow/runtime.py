@@ -1,0 +1,327 @@
+"""Pure BPMN engine wrapper around SpiffWorkflow 3.2 (no database, no web).
+
+Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``forms/*.json``,
+``letters/*.txt`` ...):
+
+* **Parser**: SpiffWorkflow's ``SpiffBpmnParser`` (spiff extensions + DMN). Without an explicit
+  ``process_id`` the bundle must contain exactly one executable process that is not the target
+  of a call activity.
+* **Forms**: a user task declares its form with
+  ``<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename"
+  value="forms/x.schema.json"/></spiffworkflow:properties>``; the JSON Schema file is loaded
+  from the bundle at compile time (a missing file makes the bundle invalid).
+* **Org unit** of a user task: property ``orgUnit`` (a literal org unit key), else property
+  ``orgUnitVariable`` (name of a task data variable holding the key), else the lane name
+  (lanes are named by org unit key, e.g. ``buero-buergerbudget``).
+* **Service tasks**: ``spiffworkflow:serviceTaskOperator id="..." resultVariable="..."`` with
+  ``spiffworkflow:parameters``; parameter values are expressions of the restricted script
+  engine. The ``services`` handler given to :meth:`WorkflowInstance.advance` is called as
+  ``services(operator, params, data)``; its (JSON-serializable) return value is stored in
+  ``resultVariable`` if given. Exceptions of the handler propagate unchanged; the failed task is
+  put back to READY (with its data restored) so that a later ``advance`` retries it.
+* **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting` (restricted,
+  time-limited). Failures raise ``WorkflowError("script-failed")``.
+* **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
+* **Messages**: :meth:`WorkflowInstance.send_message` correlates by message name only.
+* **State**: :meth:`WorkflowInstance.dump` stores the instance without the spec; the spec is
+  stored once in :attr:`CompiledDefinition.spec_json`. After every ``advance`` the task tree is
+  compacted (:mod:`egov.workflow.compaction`) so long-lived loops do not degrade.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from egov.workflow import serialization
+from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
+from egov.workflow.compaction import compact_workflow
+from egov.workflow.scripting import DEFAULT_TIME_LIMIT, RestrictedScriptEngine, ScriptError
+
+__all__ = [
+    "CompiledDefinition",
+    "ServiceHandler",
+    "UserTaskView",
+    "WorkflowError",
+    "WorkflowInstance",
+    "compile_bundle",
+]
+
+MAX_ENGINE_STEPS = 10_000
+
+
+@dataclass(frozen=True)
+class CompiledDefinition:
+    process_id: str
+    spec_json: str
+    content_hash: str
+    forms: dict[str, dict] = field(default_factory=dict)
+
+
+def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> CompiledDefinition:
+    """Parses a bundle and returns the serialized spec, its content hash and the forms."""
+    parser, chosen = compile_specs(files, process_id)
+    try:
+        spec = parser.get_spec(chosen)
+        subprocess_specs = parser.get_subprocess_specs(chosen)
+    except SpiffWorkflowException as exc:
+        raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
+    forms = load_forms(files, [spec, *subprocess_specs.values()])
+    return CompiledDefinition(
+        process_id=chosen,
+        spec_json=serialization.dump_specs(spec, subprocess_specs),
+        content_hash=content_hash(files),
+        forms=forms,
+    )
+
+
+@dataclass(frozen=True)
+class UserTaskView:
+    task_id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    org_unit: str | None
+    form_schema: dict | None
+    data: dict
+
+
+class ServiceHandler(Protocol):
+    def __call__(self, operator: str, params: dict[str, Any], data: dict[str, Any]) -> Any: ...
+
+
+def _find_script_error(exc: BaseException) -> ScriptError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ScriptError):
+            return current
+        seen.add(id(current))
+        inner = getattr(current, "exception", None)
+        nxt = inner if isinstance(inner, BaseException) else None
+        current = nxt or current.__cause__ or current.__context__
+    return None
+
+
+def _engine_error(exc: SpiffWorkflowException | ScriptError) -> WorkflowError:
+    script_error = _find_script_error(exc)
+    if script_error is not None:
+        where = getattr(exc, "task_spec", None)
+        name = getattr(where, "bpmn_name", None) or getattr(where, "name", None) or "?"
+        return WorkflowError(
+            "script-failed", f"Skript in Schritt '{name}' fehlgeschlagen: {script_error}", str(exc)
+        )
+    return WorkflowError("process-error", f"Fehler im Prozessablauf: {exc}", repr(exc))
+
+
+def _properties(task: Task) -> dict[str, str]:
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    props = extensions.get("properties") or {}
+    return dict(props)
+
+
+def _org_unit(task: Task) -> str | None:
+    props = _properties(task)
+    if props.get("orgUnit"):
+        return props["orgUnit"]
+    variable = props.get("orgUnitVariable")
+    if variable:
+        value = task.data.get(variable)
+        return str(value) if value is not None else None
+    lane = getattr(task.task_spec, "lane", None)
+    return str(lane) if lane else None
+
+
+def _ensure_json(data: Any) -> None:
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise WorkflowError(
+            "data-invalid", "Die Daten sind nicht als JSON speicherbar.", str(exc)
+        ) from exc
+
+
+class WorkflowInstance:
+    """One running process instance (top-level workflow plus its subprocesses)."""
+
+    def __init__(
+        self, definition: CompiledDefinition, workflow: BpmnWorkflow, time_limit: float
+    ) -> None:
+        self.definition = definition
+        self._workflow = workflow
+        self._engine = RestrictedScriptEngine(time_limit)
+        workflow.script_engine = self._engine
+
+    @classmethod
+    def start(
+        cls,
+        definition: CompiledDefinition,
+        data: dict[str, Any],
+        time_limit: float = DEFAULT_TIME_LIMIT,
+    ) -> WorkflowInstance:
+        _ensure_json(data)
+        spec, subprocess_specs = serialization.load_specs(definition.spec_json)
+        workflow = BpmnWorkflow(spec, subprocess_specs)
+        instance = cls(definition, workflow, time_limit)
+        start = workflow.get_next_task(spec_name="Start")
+        if start is not None:
+            start.data.update(copy.deepcopy(data))
+        return instance
+
+    @classmethod
+    def load(
+        cls, definition: CompiledDefinition, state_json: str, time_limit: float = DEFAULT_TIME_LIMIT
+    ) -> WorkflowInstance:
+        try:
+            workflow = serialization.load_instance(definition.spec_json, state_json)
+        except (KeyError, ValueError, TypeError, SpiffWorkflowException) as exc:
+            raise WorkflowError(
+                "state-invalid", "Der gespeicherte Vorgangszustand ist nicht lesbar.", repr(exc)
+            ) from exc
+        return cls(definition, workflow, time_limit)
+
+    # -- engine ---------------------------------------------------------------------------
+
+    def advance(self, services: ServiceHandler) -> None:
+        """Runs all engine tasks until only user tasks / waiting events remain, then compacts."""
+        self._engine.service_caller = self._service_caller(services)
+        try:
+            self._run_engine()
+        finally:
+            self._engine.service_caller = None
+            compact_workflow(self._workflow)
+
+    def _service_caller(self, services: ServiceHandler) -> Any:
+        def call(task: Task, operator: str, params: dict[str, Any]) -> str:
+            values = {name: p["value"] for name, p in params.items()}
+            result = services(operator, values, copy.deepcopy(task.data))
+            _ensure_json(result)
+            return json.dumps(result)
+
+        return call
+
+    def _run_engine(self) -> None:
+        state = {"steps": 0, "task": None, "data": None}
+
+        def before(task: Task) -> None:
+            state["steps"] = int(state["steps"] or 0) + 1  # type: ignore[call-overload]
+            if state["steps"] > MAX_ENGINE_STEPS:  # type: ignore[operator]
+                raise WorkflowError("step-limit", "Zu viele automatische Schritte ohne Halt.")
+            state["task"], state["data"] = task, copy.deepcopy(task.data)
+
+        def after(task: Task) -> None:
+            if isinstance(task.task_spec, ServiceTask):
+                for holder in [task, *task.children]:
+                    for key in [k for k in holder.data if k.startswith("spiff__")]:
+                        del holder.data[key]
+
+        try:
+            while True:
+                self._workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+                if not self._engine_ready_tasks():
+                    break
+        except (SpiffWorkflowException, ScriptError) as exc:
+            self._rewind(state)
+            raise _engine_error(exc) from exc
+        except BaseException:
+            self._rewind(state)
+            raise
+
+    def _engine_ready_tasks(self) -> list[Task]:
+        ready = self._workflow.get_tasks(state=TaskState.READY)
+        return [t for t in ready if not t.task_spec.manual]
+
+    @staticmethod
+    def _rewind(state: dict[str, Any]) -> None:
+        task: Task | None = state["task"]
+        if task is not None and task.has_state(TaskState.ERROR):
+            task.data = state["data"]
+            task._set_state(TaskState.READY)
+
+    # -- user tasks -----------------------------------------------------------------------
+
+    def ready_user_tasks(self) -> list[UserTaskView]:
+        tasks = self._workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [self._view(t) for t in tasks]
+
+    def _view(self, task: Task) -> UserTaskView:
+        spec = task.task_spec
+        return UserTaskView(
+            task_id=str(task.id),
+            spec_name=spec.name,
+            title=getattr(spec, "bpmn_name", None) or spec.name,
+            lane=getattr(spec, "lane", None),
+            org_unit=_org_unit(task),
+            form_schema=self.definition.forms.get(spec.name),
+            data=copy.deepcopy(task.data),
+        )
+
+    def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:
+        task = self._find_task(task_id)
+        if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+            raise WorkflowError(
+                "task-not-ready", "Die Aufgabe ist nicht (mehr) bearbeitbar.", f"task {task_id}"
+            )
+        _ensure_json(data)
+        task.data.update(copy.deepcopy(data))
+        try:
+            task.run()
+        except (SpiffWorkflowException, ScriptError) as exc:
+            raise _engine_error(exc) from exc
+
+    def _find_task(self, task_id: str) -> Task | None:
+        try:
+            uuid = UUID(task_id)
+        except ValueError:
+            return None
+        try:
+            return self._workflow.get_task_from_id(uuid)
+        except SpiffWorkflowException:
+            return None
+
+    # -- events ---------------------------------------------------------------------------
+
+    def send_message(self, name: str, payload: dict) -> bool:
+        """Delivers a BPMN message by name; True if a waiting catch event took it."""
+        _ensure_json(payload)
+        event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
+        try:
+            caught = self._workflow.event_manager.catch(event, internal=False)
+        except (SpiffWorkflowException, ScriptError) as exc:
+            raise _engine_error(exc) from exc
+        return bool(caught)
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def completed(self) -> bool:
+        return bool(self._workflow.is_completed())
+
+    @property
+    def data(self) -> dict:
+        """Workflow data: final data when completed, else the latest task data."""
+        wf = self._workflow
+        if wf.is_completed():
+            return copy.deepcopy(dict(wf.data))
+        last = wf.last_task
+        source = last.data if last is not None and last.id in wf.tasks else wf.data
+        return copy.deepcopy(dict(source))
+
+    @property
+    def spiff_workflow(self) -> BpmnWorkflow:
+        """The underlying SpiffWorkflow object (for tests and diagnostics in egov.workflow)."""
+        return self._workflow
+
+    def dump(self) -> str:
+        return serialization.dump_instance(self._workflow)
