@@ -252,11 +252,13 @@ class _Deadline:
     def global_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
         if frame.f_code.co_filename != SCRIPT_FILENAME:
             return None
+        # Line events alone are not enough: `while True: pass` on one line emits none.
+        frame.f_trace_opcodes = True
         self._check()
         return self.local_trace
 
     def local_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "line":
+        if event in ("line", "opcode"):
             self._check()
         return self.local_trace
 

@@ -42,9 +42,17 @@ def test_a_hostile_script_is_rejected_as_a_script_error(
         env.execute(script, {})
 
 
-def test_an_endless_loop_is_stopped_by_the_time_limit(env: RestrictedEnvironment) -> None:
-    with pytest.raises(ScriptError, match="Zeitlimit"):
-        env.execute("while True:\n    pass", {})
+@pytest.mark.parametrize(
+    "script",
+    ["while True:\n    pass", "while True: pass", "x = 0\nwhile True: x = x + 1",
+     "[0 for _ in iter(int, 1)]"],
+)
+def test_an_endless_loop_is_stopped_by_the_time_limit(
+    env: RestrictedEnvironment, script: str
+) -> None:
+    # one-line loops emit no line events in CPython 3.11: the limit must still hold
+    with pytest.raises(ScriptError):
+        env.execute(script, {})
 
 
 def test_an_endless_comprehension_loop_is_stopped_too(env: RestrictedEnvironment) -> None:

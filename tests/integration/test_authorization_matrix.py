@@ -1,0 +1,395 @@
+"""The authorization matrix: every principal against every endpoint of the route table.
+
+EXPECTATIONS names, for every (method, rule) the app serves, how to call it and what each
+principal gets: "ok" (2xx), 401, 403 (wrong role), 404 (the object is hidden from them) or
+422 (authorized, but the login is too weak for the procedure). A new endpoint without an entry
+fails `test_every_route_has_an_entry_in_the_authorization_matrix`. Refusals must be
+problem+json with a code and must leave the database exactly as it was.
+
+Building the scenario takes most of the time, so it is built once per backend (and module) and
+shared by every probe that must leave it as it is: all refusals and all allowed reads. Each of
+those checks that the shared scenario is still exactly as built, before and after its request.
+Only the allowed writes get a fresh scenario each.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from egov.app import create_app
+from egov.audit.store import AuditEvent
+from egov.cases.store import Case
+from egov.container import Container
+from egov.integrations.store import Incident
+from egov.postfach.store import PostfachMessage
+from egov.workflow.deploy import read_bundle
+from egov.workflow.store import ProcessDefinition, Task
+from tests.builders import ROOT, example, proposal
+from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
+
+PRINCIPALS = ("anonymous", "erika", "max", "anna", "ben", "admin", "portal")
+OK = "ok"
+Outcome = str | int
+FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
+NOT_MATRIX = ("static",)  # Flask's static files; the dev IdP (/dev-idp) issues the tokens
+ATTACHMENT = {"filename": "skizze.txt", "media_type": "text/plain",
+              "content_base64": base64.b64encode(b"Skizze des Standorts").decode()}
+
+
+def expect(**allowed: Outcome) -> dict[str, Outcome]:
+    """Anonymous 401, every role 403, unless named."""
+    return {"anonymous": 401, **{p: 403 for p in PRINCIPALS[1:]}, **allowed}
+
+
+EVERYONE = {p: OK for p in PRINCIPALS}
+CLERK_OF_A = expect(anna=OK, ben=OK, admin=OK)  # anna: case's unit; ben: his unit has a task
+CLERK_OF_B = expect(anna=OK, ben=404, admin=OK)
+OWNER_OF_A = dict(CLERK_OF_A, erika=OK, max=404)
+OWNER_OF_B = dict(CLERK_OF_B, erika=OK, max=404)
+
+
+def modified_bundle() -> dict[str, Any]:
+    """The shipped bundle with a comment added: a new version if the deployment is accepted."""
+    files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
+    files["buergerbudget.bpmn"] += "\n<!-- authorization matrix -->\n"
+    return {"json": {"files": files}}
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    rule: str
+    target: str  # which object, in words
+    path: str  # str.format-ed with the scenario's ids
+    outcomes: dict[str, Outcome]
+    body: dict[str, Any] = field(default_factory=dict)  # keyword arguments of client.open
+    claimed_by: str | None = None  # claim the path's task as this clerk first
+
+
+EXPECTATIONS = [
+    Probe("POST", "/api/v1/submissions", "an XML message", "/api/v1/submissions",
+          expect(erika=OK, max=422, portal=OK),
+          {"data": example("buergerbudget-zwei-anhaenge.xml"), "content_type": "application/xml"}),
+    Probe("POST", "/api/v1/applications", "a web form", "/api/v1/applications",
+          expect(erika=OK, max=422), {"json": proposal()}),
+    Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases",
+          expect(anna=OK, ben=OK, admin=OK)),
+    Probe("GET", "/api/v1/cases/<case_id>", "case A", "/api/v1/cases/{case_a}", CLERK_OF_A),
+    Probe("GET", "/api/v1/cases/<case_id>", "case B", "/api/v1/cases/{case_b}", CLERK_OF_B),
+    Probe("GET", "/api/v1/cases/<case_id>/events", "case A", "/api/v1/cases/{case_a}/events",
+          CLERK_OF_A),
+    Probe("GET", "/api/v1/cases/<case_id>/events", "case B", "/api/v1/cases/{case_b}/events",
+          CLERK_OF_B),
+    Probe("GET", "/api/v1/cases/<case_id>/documents", "case A",
+          "/api/v1/cases/{case_a}/documents", OWNER_OF_A),
+    Probe("GET", "/api/v1/cases/<case_id>/documents", "case B",
+          "/api/v1/cases/{case_b}/documents", OWNER_OF_B),
+    Probe("GET", "/api/v1/documents/<document_id>/content", "attachment of case A",
+          "/api/v1/documents/{attachment_a}/content", OWNER_OF_A),
+    Probe("GET", "/api/v1/documents/<document_id>/content", "original message of case A",
+          "/api/v1/documents/{original_a}/content", dict(OWNER_OF_A, erika=404)),
+    Probe("GET", "/api/v1/documents/<document_id>/content", "attachment of case B",
+          "/api/v1/documents/{attachment_b}/content", OWNER_OF_B),
+    Probe("GET", "/api/v1/tasks", "the inbox", "/api/v1/tasks",
+          expect(anna=OK, ben=OK, admin=OK)),
+    Probe("GET", "/api/v1/tasks/<task_id>", "ben's task", "/api/v1/tasks/{task_a}",
+          expect(anna=404, ben=OK, admin=OK)),
+    Probe("GET", "/api/v1/tasks/<task_id>", "anna's task", "/api/v1/tasks/{task_b}",
+          expect(anna=OK, ben=404, admin=OK)),
+    Probe("POST", "/api/v1/tasks/<task_id>/claim", "ben's task", "/api/v1/tasks/{task_a}/claim",
+          expect(anna=404, ben=OK)),
+    Probe("POST", "/api/v1/tasks/<task_id>/claim", "anna's task",
+          "/api/v1/tasks/{task_b}/claim", expect(anna=OK, ben=404)),
+    Probe("POST", "/api/v1/tasks/<task_id>/unclaim", "ben's claimed task",
+          "/api/v1/tasks/{task_a}/unclaim", expect(anna=404, ben=OK), claimed_by="ben"),
+    Probe("POST", "/api/v1/tasks/<task_id>/complete", "ben's task",
+          "/api/v1/tasks/{task_a}/complete", expect(anna=404, ben=OK),
+          {"json": {"data": FEASIBLE}}),
+    Probe("POST", "/api/v1/tasks/<task_id>/complete", "anna's task",
+          "/api/v1/tasks/{task_b}/complete", expect(anna=OK, ben=404),
+          {"json": {"data": {"formal_decision": "admissible"}}}),
+    Probe("GET", "/api/v1/me/cases", "my cases", "/api/v1/me/cases", expect(erika=OK, max=OK)),
+    Probe("GET", "/api/v1/me/cases/<case_id>", "case A", "/api/v1/me/cases/{case_a}",
+          expect(erika=OK, max=404)),
+    Probe("GET", "/api/v1/me/messages", "my Postfach", "/api/v1/me/messages",
+          expect(erika=OK, max=OK)),
+    Probe("POST", "/api/v1/me/cases/<case_id>/messages", "case A",
+          "/api/v1/me/cases/{case_a}/messages", expect(erika=OK, max=404),
+          {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}}),
+    Probe("GET", "/api/v1/process-definitions", "all definitions", "/api/v1/process-definitions",
+          expect(admin=OK)),
+    Probe("POST", "/api/v1/process-definitions", "a changed bundle",
+          "/api/v1/process-definitions", expect(admin=OK), modified_bundle()),
+    Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
+    Probe("POST", "/api/v1/incidents/<incident_id>/retry", "the failed start of case C",
+          "/api/v1/incidents/{incident_c}/retry", expect(admin=OK)),
+    Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json",
+          EVERYONE),
+    Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
+    Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
+    Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),
+]
+
+
+def matrix_routes(app: Flask) -> dict[tuple[str, str], str]:
+    """(method, rule) -> endpoint for every route the matrix must cover."""
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_MATRIX or rule.rule.startswith("/dev-idp/"):
+            continue
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            routes[(method, rule.rule)] = rule.endpoint
+    return routes
+
+
+def file_proposal(api: Api, **extra: Any) -> str:
+    body = {**proposal(), "attachments": [ATTACHMENT], **extra}
+    response = api.post("/applications", "erika", json=body)
+    assert response.status_code == 201, response.get_json()
+    return str(response.get_json()["case_id"])
+
+
+def open_task(api: Api, case_id: str) -> str:
+    tasks = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+    assert len(tasks) == 1, tasks
+    return str(tasks[0]["id"])
+
+
+def documents(api: Api, case_id: str) -> dict[str, str]:
+    items = api.get(f"/cases/{case_id}/documents", "admin").get_json()["items"]
+    return {d["kind"]: d["id"] for d in items}
+
+
+def build_scenario(api: Api) -> dict[str, str]:
+    """Case A (erika) waits at ben's feasibility task, case B (erika) at anna's formal check,
+    case C (erika) has an open incident: its process could not start."""
+    case_a, case_b = file_proposal(api), file_proposal(api)
+    formal = open_task(api, case_a)
+    assert api.post(f"/tasks/{formal}/claim", "anna").status_code == 200
+    done = api.post(f"/tasks/{formal}/complete", "anna",
+                    json={"data": {"formal_decision": "admissible"}})
+    assert done.status_code == 200, done.get_json()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("egov.workflow.service.latest_definition", lambda *_: None)
+        case_c = file_proposal(api)
+    incidents = api.get("/incidents", "admin").get_json()["items"]
+    assert [i["case_id"] for i in incidents] == [case_c]
+    task_a = open_task(api, case_a)
+    assert api.get(f"/tasks/{task_a}", "admin").get_json()["org_unit"] == "fachdienst-stadtplanung"
+    docs_a, docs_b = documents(api, case_a), documents(api, case_b)
+    return {"case_a": case_a, "case_b": case_b, "case_c": case_c, "task_a": task_a,
+            "task_b": open_task(api, case_b), "incident_c": incidents[0]["id"],
+            "attachment_a": docs_a["attachment"], "original_a": docs_a["original-message"],
+            "attachment_b": docs_b["attachment"]}
+
+
+Claim = tuple[str, str] | None
+
+
+def claim_of(probe: Probe) -> Claim:
+    """(clerk, task placeholder of the path) when the task must be claimed first, else None."""
+    return None if probe.claimed_by is None else (probe.claimed_by, probe.path.split("/")[4])
+
+
+def claim_first(api: Api, claim: Claim, ids: dict[str, str]) -> None:
+    if claim is not None:
+        clerk, task = claim
+        assert api.post(f"/tasks/{task.format(**ids)}/claim", clerk).status_code == 200
+
+
+def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
+    """Ids that must not appear in anything this principal is shown."""
+    if principal in ("anna", "admin"):
+        return set()
+    if principal == "erika":
+        return {ids["original_a"]}
+    if principal == "ben":
+        return {ids[k] for k in ("case_b", "case_c", "task_b", "attachment_b", "incident_c")}
+    return set(ids.values())
+
+
+def state(container: Container) -> dict[str, Any]:
+    """Everything a refused request could have changed."""
+    with container.db.reading() as session:
+        def count(model: Any) -> int:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+        return {
+            "tasks": sorted(session.execute(select(Task.id, Task.status, Task.assignee)).all()),
+            "incidents": sorted(session.execute(
+                select(Incident.id, Incident.status, Incident.attempts)).all()),
+            "counts": [count(m) for m in (Case, AuditEvent, PostfachMessage, ProcessDefinition)],
+        }
+
+
+def call(api: Api, probe: Probe, principal: str, ids: dict[str, str]) -> Any:
+    headers = {} if principal == "anonymous" else {
+        "Authorization": f"Bearer {api.token(principal)}"}
+    return api.client.open(probe.path.format(**ids), method=probe.method, headers=headers,
+                           **probe.body)
+
+
+@dataclass(frozen=True)
+class World:
+    """A scenario built once, and the state it was built to."""
+
+    app: Flask
+    api: Api
+    container: Container
+    ids: dict[str, str]
+    built: dict[str, Any]
+
+
+_databases = itertools.count()
+
+
+class SharedWorlds:
+    """Per backend and module: one scenario (each in its own database copy) per claim made
+    first, built on first use, for the probes that must leave it as it is."""
+
+    def __init__(self, request: pytest.FixtureRequest, folder: Path) -> None:
+        self.request = request
+        self.folder = folder
+        self.worlds: dict[Claim, World] = {}
+        self.apps: list[Flask] = []
+
+    def database_url(self, folder: Path) -> str:
+        """A copy of the migrated template, as the `database_url` fixture makes one."""
+        if self.request.param == "sqlite":
+            target = folder / "egov.sqlite3"
+            shutil.copy(self.request.getfixturevalue("sqlite_template"), target)
+            return f"sqlite:///{target}"
+        server = self.request.getfixturevalue("postgres_server_url")
+        template = self.request.getfixturevalue("postgres_template")
+        name = f"egov_matrix_{os.getpid()}_{next(_databases)}"
+        _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+        return _with_db(server, name)
+
+    def world(self, claim: Claim = None) -> World:
+        if claim not in self.worlds:
+            folder = self.folder / f"scenario-{len(self.worlds)}"
+            folder.mkdir()
+            application = create_app(make_settings(folder / "var", self.database_url(folder)))
+            self.apps.append(application)
+            container: Container = application.extensions["egov"]
+            api = Api(application.test_client(), container)
+            ids = build_scenario(api)
+            claim_first(api, claim, ids)
+            self.worlds[claim] = World(application, api, container, ids, state(container))
+        return self.worlds[claim]
+
+    def close(self) -> None:
+        for application in self.apps:
+            application.extensions["egov"].db.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorlds]:
+    worlds = SharedWorlds(request, tmp_path_factory.mktemp("authorization-matrix"))
+    try:
+        yield worlds
+    finally:
+        worlds.close()
+
+
+@pytest.fixture
+def scenario(api: Api) -> dict[str, str]:
+    """A scenario of the test's own, on its own database copy."""
+    return build_scenario(api)
+
+
+def test_every_route_has_an_entry_in_the_authorization_matrix(shared: SharedWorlds) -> None:
+    served = set(matrix_routes(shared.world().app))
+    listed = {(p.method, p.rule) for p in EXPECTATIONS}
+    assert sorted(served - listed) == [], "routes without an entry in EXPECTATIONS"
+    assert sorted(listed - served) == [], "entries in EXPECTATIONS for routes that do not exist"
+    assert all(sorted(p.outcomes) == sorted(PRINCIPALS) for p in EXPECTATIONS)
+
+
+def test_every_view_declares_its_required_roles(shared: SharedWorlds) -> None:
+    app = shared.world().app
+    undeclared = sorted(endpoint for endpoint in set(matrix_routes(app).values())
+                        if not hasattr(app.view_functions[endpoint], "required_roles"))
+    assert undeclared == [], "views without @requires or @public"
+
+
+def writes(probe: Probe, outcome: Outcome) -> bool:
+    """An allowed write changes the scenario, so it gets a fresh one; all else shares one."""
+    return outcome == OK and probe.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def case(probe: Probe, who: str, outcome: Outcome) -> Any:
+    return pytest.param(probe, who, outcome,
+                        id=f"{probe.method} {probe.rule} on {probe.target} as {who} is {outcome}")
+
+
+CASES = [(probe, who, outcome) for probe in EXPECTATIONS for who, outcome in probe.outcomes.items()]
+SHARED_CASES = [case(*c) for c in CASES if not writes(c[0], c[2])]
+FRESH_CASES = [case(*c) for c in CASES if writes(c[0], c[2])]
+
+
+def check_outcome(api: Api, container: Container, ids: dict[str, str], probe: Probe,
+                  principal: str, outcome: Outcome) -> None:
+    before = state(container)
+
+    response = call(api, probe, principal, ids)
+
+    if outcome == OK:
+        assert 200 <= response.status_code < 300, response.get_data(as_text=True)
+        shown = response.get_data(as_text=True)
+        assert {i for i in hidden_ids(ids, principal) if i in shown} == set()
+        return
+    assert response.status_code == outcome, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == outcome and problem["code"]
+    if outcome == 401:
+        assert problem["code"] == "token-missing"
+    elif outcome == 403:
+        assert problem["code"] == "forbidden"
+    elif outcome == 404:
+        assert problem["code"].endswith("-not-found")
+    else:
+        assert problem["code"] == "assurance-level-too-low"
+    assert state(container) == before, "a refused request changed the database"
+
+
+@pytest.mark.parametrize(("probe", "principal", "outcome"), SHARED_CASES)
+def test_each_principal_gets_the_promised_outcome_at_each_endpoint(
+    shared: SharedWorlds, probe: Probe, principal: str, outcome: Outcome,
+) -> None:
+    """Refusals and allowed reads, on the shared scenario: none may change it."""
+    world = shared.world(claim_of(probe))
+    assert state(world.container) == world.built, "an earlier probe changed the shared scenario"
+
+    check_outcome(world.api, world.container, world.ids, probe, principal, outcome)
+
+    assert state(world.container) == world.built, "the request changed the database"
+
+
+@pytest.mark.parametrize(("probe", "principal", "outcome"), FRESH_CASES)
+def test_each_principal_gets_the_promised_outcome_at_each_endpoint_that_writes(
+    api: Api, container: Container, scenario: dict[str, str], probe: Probe, principal: str,
+    outcome: Outcome,
+) -> None:
+    """Allowed writes, each on a scenario of its own."""
+    claim_first(api, claim_of(probe), scenario)
+    check_outcome(api, container, scenario, probe, principal, outcome)
+
+
+def test_retrying_an_unknown_incident_is_not_found_for_an_admin(api: Api) -> None:
+    response = api.post("/incidents/no-such-incident/retry", "admin")
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "incident-not-found"
