@@ -26,15 +26,22 @@ API = "/api/v1"
 
 def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask:
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     app = Flask("egov")
     app.config["MAX_CONTENT_LENGTH"] = None  # the intake enforces its own streamed limit
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     container = build(settings, clock)
     app.extensions["egov"] = container
-    for blueprint in (api_intake.bp, api_cases.bp, api_tasks.bp, api_me.bp, api_admin.bp,
-                      openapi.bp):
+    for blueprint in (
+        api_intake.bp,
+        api_cases.bp,
+        api_tasks.bp,
+        api_me.bp,
+        api_admin.bp,
+        openapi.bp,
+    ):
         app.register_blueprint(blueprint, url_prefix=API)
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:

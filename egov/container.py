@@ -60,17 +60,40 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     operators = OperatorRegistry()
     case_operators.register(operators)
     letters.register(operators)
-    workflows = Workflows(db=db, files=files, operators=operators, clock=clock)
-    limits = Limits(max_bytes=settings.max_message_bytes, max_depth=settings.max_xml_depth,
-                    max_elements=settings.max_xml_elements)
-    intake = Intake(db=db, files=files, registry=registry, limits=limits, clock=clock,
-                    after_commit=workflows.start)
-    token_settings = TokenSettings(issuer=settings.effective_token_issuer,
-                                   audience=settings.token_audience)
+    workflows = Workflows(
+        db=db,
+        files=files,
+        operators=operators,
+        clock=clock,
+        script_time_limit=settings.script_time_limit_seconds,
+    )
+    limits = Limits(
+        max_bytes=settings.max_message_bytes,
+        max_depth=settings.max_xml_depth,
+        max_elements=settings.max_xml_elements,
+    )
+    intake = Intake(
+        db=db,
+        files=files,
+        registry=registry,
+        limits=limits,
+        clock=clock,
+        after_commit=workflows.start,
+    )
+    token_settings = TokenSettings(
+        issuer=settings.effective_token_issuer, audience=settings.token_audience
+    )
     return Container(
-        settings=settings, db=db, files=files, registry=registry, workflows=workflows,
-        intake=intake, inbox=Inbox(db=db, workflows=workflows), token_settings=token_settings,
-        dev_idp=_dev_idp(settings, token_settings), clock=clock,
+        settings=settings,
+        db=db,
+        files=files,
+        registry=registry,
+        workflows=workflows,
+        intake=intake,
+        inbox=Inbox(db=db, workflows=workflows),
+        token_settings=token_settings,
+        dev_idp=_dev_idp(settings, token_settings),
+        clock=clock,
     )
 
 

@@ -88,7 +88,7 @@ def env_name(f: dataclasses.Field[Any]) -> str:
 
 
 def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
-    kind = type(f.default)
+    kind: Any = type(f.default)
     if kind is bool:
         if raw.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
             raise ValueError(f"{env_name(f)}: expected a boolean, got {raw!r}")

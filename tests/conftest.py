@@ -27,15 +27,23 @@ from egov.workflow.deploy import deploy_bundle, ensure_org_units, read_bundle
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
-BACKENDS = [pytest.param("sqlite", id="sqlite"),
-            pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres)]
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
 _counter = itertools.count()
 
 
 def make_settings(data_dir: Path, database_url: str) -> Settings:
-    return Settings(env="test", data_dir=data_dir, database_url=database_url,
-                    bpmn_dir=ROOT / "bpmn", schemas_dir=ROOT / "schemas",
-                    public_url="http://127.0.0.1:8000", log_level="WARNING")
+    return Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        bpmn_dir=ROOT / "bpmn",
+        schemas_dir=ROOT / "schemas",
+        public_url="http://127.0.0.1:8000",
+        log_level="WARNING",
+    )
 
 
 def prepare(url: str, data_dir: Path) -> None:

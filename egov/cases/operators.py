@@ -13,8 +13,14 @@ def set_status(context: StepContext, params: dict[str, Any], _data: dict[str, An
     if not isinstance(status, str):
         raise OperatorError("case.set_status braucht den Parameter 'status'.")
     if status != context.case.status:
-        change_case(context.session, context.case, actor=context.actor,
-                    action="case.status_changed", now=context.now, status=status)
+        change_case(
+            context.session,
+            context.case,
+            actor=context.actor,
+            action="case.status_changed",
+            now=context.now,
+            status=status,
+        )
     return status
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_
 from sqlalchemy.orm import Session
 
 from egov.cases.service import visible_cases
@@ -42,17 +42,21 @@ def list_cases(session: Session, principal: Principal, flt: CaseFilter) -> Page:
     query = _filtered(visible_cases(principal), flt)
     if flt.cursor:
         created_at, case_id = decode_cursor(flt.cursor)
-        query = query.where(or_(Case.created_at < created_at,
-                                and_(Case.created_at == created_at, Case.id < case_id)))
+        query = query.where(
+            or_(
+                Case.created_at < created_at, and_(Case.created_at == created_at, Case.id < case_id)
+            )
+        )
     limit = max(1, min(flt.limit, MAX_LIMIT))
-    rows = list(session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
-                                .limit(limit + 1)))
+    rows = list(
+        session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1))
+    )
     more = len(rows) > limit
     items = rows[:limit]
     return Page(items, encode_cursor(items[-1]) if more and items else None)
 
 
-def _filtered(query: Select[tuple[Case]], flt: CaseFilter) -> Select[tuple[Case]]:
+def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
     if flt.status:
         query = query.where(Case.status == flt.status)
     if flt.procedure:
@@ -62,13 +66,20 @@ def _filtered(query: Select[tuple[Case]], flt: CaseFilter) -> Select[tuple[Case]
     if flt.due_before:
         query = query.where(Case.due_at < flt.due_before, Case.closed_at.is_(None))
     if flt.assignee:
-        query = query.where(exists().where(Task.case_id == Case.id,
-                                           Task.assignee == flt.assignee,
-                                           Task.status == "claimed"))
+        query = query.where(
+            exists().where(
+                Task.case_id == Case.id, Task.assignee == flt.assignee, Task.status == "claimed"
+            )
+        )
     if flt.text:
         pattern = f"%{flt.text.lower()}%"
-        query = query.where(or_(Case.reference.ilike(pattern), Case.title.ilike(pattern),
-                                Case.applicant_name.ilike(pattern)))
+        query = query.where(
+            or_(
+                Case.reference.ilike(pattern),
+                Case.title.ilike(pattern),
+                Case.applicant_name.ilike(pattern),
+            )
+        )
     return query
 
 
@@ -83,8 +94,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         created_at, case_id = json.loads(raw)
         return datetime.fromisoformat(created_at), str(case_id)
     except (ValueError, TypeError) as exc:
-        raise Invalid("Ungültiger Cursor.", code="bad-request",
-                      invalid_params=[{"name": "cursor", "reason": "unreadable"}]) from exc
+        raise Invalid(
+            "Ungültiger Cursor.",
+            code="bad-request",
+            invalid_params=[{"name": "cursor", "reason": "unreadable"}],
+        ) from exc
 
 
 def parse_filter(args: Any) -> CaseFilter:
@@ -92,12 +106,20 @@ def parse_filter(args: Any) -> CaseFilter:
         limit = int(args.get("limit", 50))
         due = args.get("due_before")
         return CaseFilter(
-            status=args.get("status"), procedure=args.get("procedure"),
-            org_unit=args.get("org_unit"), assignee=args.get("assignee"),
+            status=args.get("status"),
+            procedure=args.get("procedure"),
+            org_unit=args.get("org_unit"),
+            assignee=args.get("assignee"),
             due_before=datetime.fromisoformat(due) if due else None,
-            text=args.get("q"), limit=limit, cursor=args.get("cursor"),
+            text=args.get("q"),
+            limit=limit,
+            cursor=args.get("cursor"),
         )
     except ValueError as exc:
-        raise Invalid("Ungültiger Filter.", code="bad-request",
-                      invalid_params=[{"name": "limit|due_before",
-                                      "reason": "limit: ganze Zahl; due_before: ISO-8601"}]) from exc
+        raise Invalid(
+            "Ungültiger Filter.",
+            code="bad-request",
+            invalid_params=[
+                {"name": "limit|due_before", "reason": "limit: ganze Zahl; due_before: ISO-8601"}
+            ],
+        ) from exc

@@ -32,13 +32,18 @@ class CaseParts:
 def case_parts(session: Session, principal: Principal, case_id: str) -> CaseParts:
     case = get_visible_case(session, principal, case_id)
     incidents = list(session.scalars(select(Incident).where(Incident.case_id == case.id)))
-    return CaseParts(case, documents.list_by_case(session, case.id),
-                     list_tasks_by_case(session, case.id), incidents,
-                     messages_of_case(session, case.id))
+    return CaseParts(
+        case,
+        documents.list_by_case(session, case.id),
+        list_tasks_by_case(session, case.id),
+        incidents,
+        messages_of_case(session, case.id),
+    )
 
 
-def audit_trail(session: Session, principal: Principal,
-                case_id: str) -> tuple[list[AuditEvent], ChainVerdict]:
+def audit_trail(
+    session: Session, principal: Principal, case_id: str
+) -> tuple[list[AuditEvent], ChainVerdict]:
     case = get_visible_case(session, principal, case_id)
     return list_events(session, case.id), verify_case_trail(session, case.id)
 
@@ -66,8 +71,11 @@ def case_documents(session: Session, principal: Principal, case_id: str) -> list
 
 
 def messages_of_case(session: Session, case_id: str) -> list[PostfachMessage]:
-    query = (select(PostfachMessage).where(PostfachMessage.case_id == case_id)
-             .order_by(PostfachMessage.created_at))
+    query = (
+        select(PostfachMessage)
+        .where(PostfachMessage.case_id == case_id)
+        .order_by(PostfachMessage.created_at)
+    )
     return list(session.scalars(query))
 
 

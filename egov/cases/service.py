@@ -51,7 +51,11 @@ def open_case(session: Session, new: NewCase, *, actor: str, now: datetime) -> C
     session.add(case)
     session.flush()
     append_event(
-        session, case.id, actor=actor, action="case.opened", occurred_at=now,
+        session,
+        case.id,
+        actor=actor,
+        action="case.opened",
+        occurred_at=now,
         after={"reference": case.reference, "procedure": case.procedure_key, **case.snapshot()},
     )
     return case
@@ -68,18 +72,30 @@ def change_case(
         setattr(case, name, value)
     case.updated_at = now
     append_event(
-        session, case.id, actor=actor, action=action, occurred_at=now,
-        before=before, after=case.snapshot(),
+        session,
+        case.id,
+        actor=actor,
+        action=action,
+        occurred_at=now,
+        before=before,
+        after=case.snapshot(),
     )
 
 
-def record(session: Session, case: Case, *, actor: str, action: str, now: datetime,
-           details: dict[str, Any] | None = None) -> None:
+def record(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Write an audit event for something that happened to a case without changing its row."""
     append_event(session, case.id, actor=actor, action=action, occurred_at=now, after=details)
 
 
-def visible_cases(principal: Principal) -> Select[tuple[Case]]:
+def visible_cases(principal: Principal) -> Select[Case]:
     """Object-level rule: which cases a principal may see at all."""
     query = select(Case)
     if principal.is_admin:

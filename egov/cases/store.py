@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -64,7 +64,11 @@ class Case(Base):
 
     def snapshot(self) -> dict[str, Any]:
         """The fields an audit event records as before/after."""
-        return {"status": self.status, "org_unit": self.org_unit_key, "closed": bool(self.closed_at)}
+        return {
+            "status": self.status,
+            "org_unit": self.org_unit_key,
+            "closed": bool(self.closed_at),
+        }
 
 
 class ReferenceCounter(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -24,10 +24,14 @@ class Placement:
 
     store: FileSystemStore
     created: list[str] = field(default_factory=list)
+    still_referenced: Callable[[str], bool] = lambda _key: False
 
     def undo(self) -> None:
+        """Remove the files this unit placed, unless a committed row refers to one meanwhile
+        (an identical upload by a concurrent transaction shares the content key)."""
         for key in self.created:
-            self.store.delete(key)
+            if not self.still_referenced(key):
+                self.store.delete(key)
         self.created.clear()
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.cases.store import new_id
-from egov.db import Base
+from egov.db import Base, Database
 
 
 class Document(Base):
@@ -37,4 +38,16 @@ def list_by_case(session: Session, case_id: str) -> list[Document]:
 
 
 def storage_key_in_use(session: Session, key: str) -> bool:
-    return session.scalars(select(Document.id).where(Document.storage_key == key)).first() is not None
+    return (
+        session.scalars(select(Document.id).where(Document.storage_key == key)).first() is not None
+    )
+
+
+def referenced_in(db: Database) -> Callable[[str], bool]:
+    """For Placement.undo: does a committed document refer to this content key?"""
+
+    def check(key: str) -> bool:
+        with db.reading() as session:
+            return storage_key_in_use(session, key)
+
+    return check

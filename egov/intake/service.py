@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from egov.cases.store import Case, Procedure, get_procedure_by_leika
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
-from egov.documents.store import Document
+from egov.documents.store import Document, referenced_in
 from egov.errors import Conflict, Forbidden, Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
@@ -62,7 +62,7 @@ class Intake:
 
     def submit(
         self,
-        body: BinaryIO,
+        body: IO[bytes],
         principal: Principal,
         idempotency_key: str | None = None,
         fingerprint: str | None = None,
@@ -142,7 +142,7 @@ class Intake:
         principal: Principal,
         idempotency_key: str | None,
     ) -> IntakeOutcome:
-        placement = Placement(self.files)
+        placement = Placement(self.files, still_referenced=referenced_in(self.db))
         try:
             with self.db.transaction() as session:
                 receipt = self._store_in(
@@ -164,7 +164,9 @@ class Intake:
     ) -> dict[str, Any]:
         now = self.clock()
         procedure = resolve_procedure(session, application, principal)
-        case = open_case(session, new_case(procedure, application, principal), actor=principal.subject, now=now)
+        case = open_case(
+            session, new_case(procedure, application, principal), actor=principal.subject, now=now
+        )
         original_key = self.files.place(spooled.path, spooled.sha256, placement)
         submission = Submission(
             message_id=application.message_id,
@@ -181,12 +183,21 @@ class Intake:
             receipt={},
         )
         session.add(submission)
-        session.add(Document(
-            case_id=case.id, kind="original-message", filename=f"{application.message_id}.xml",
-            media_type="application/xml", size=spooled.size, sha256=spooled.sha256, sha512=None,
-            storage_key=original_key, visible_to_applicant=False, created_at=now,
-            created_by=principal.subject,
-        ))
+        session.add(
+            Document(
+                case_id=case.id,
+                kind="original-message",
+                filename=f"{application.message_id}.xml",
+                media_type="application/xml",
+                size=spooled.size,
+                sha256=spooled.sha256,
+                sha512=None,
+                storage_key=original_key,
+                visible_to_applicant=False,
+                created_at=now,
+                created_by=principal.subject,
+            )
+        )
         session.flush()
         submission.receipt = {
             "submission_id": submission.id,
@@ -194,9 +205,19 @@ class Intake:
             "case_reference": case.reference,
             "status": case.status,
         }
-        record(session, case, actor=principal.subject, action="submission.received", now=now,
-               details={"submission_id": submission.id, "message_id": application.message_id,
-                        "sha256": spooled.sha256, "size": spooled.size})
+        record(
+            session,
+            case,
+            actor=principal.subject,
+            action="submission.received",
+            now=now,
+            details={
+                "submission_id": submission.id,
+                "message_id": application.message_id,
+                "sha256": spooled.sha256,
+                "size": spooled.size,
+            },
+        )
         self._store_documents(session, case, application, principal, placement)
         return submission.receipt
 
@@ -212,16 +233,32 @@ class Intake:
         for attachment in application.attachments:
             key = self.files.place(attachment.path, attachment.sha256, placement)
             document = Document(
-                case_id=case.id, kind="attachment", filename=attachment.filename,
-                media_type=attachment.media_type, size=attachment.size,
-                sha256=attachment.sha256, sha512=attachment.sha512, storage_key=key,
-                visible_to_applicant=True, created_at=now, created_by=principal.subject,
+                case_id=case.id,
+                kind="attachment",
+                filename=attachment.filename,
+                media_type=attachment.media_type,
+                size=attachment.size,
+                sha256=attachment.sha256,
+                sha512=attachment.sha512,
+                storage_key=key,
+                visible_to_applicant=True,
+                created_at=now,
+                created_by=principal.subject,
             )
             session.add(document)
             session.flush()
-            record(session, case, actor=principal.subject, action="document.added", now=now,
-                   details={"document_id": document.id, "filename": attachment.filename,
-                            "sha256": attachment.sha256})
+            record(
+                session,
+                case,
+                actor=principal.subject,
+                action="document.added",
+                now=now,
+                details={
+                    "document_id": document.id,
+                    "filename": attachment.filename,
+                    "sha256": attachment.sha256,
+                },
+            )
 
 
 def resolve_procedure(
@@ -229,8 +266,11 @@ def resolve_procedure(
 ) -> Procedure:
     procedure = get_procedure_by_leika(session, application.leika_key)
     if procedure is None:
-        raise Invalid("Diese Leistung wird hier nicht angeboten.", code="unknown-leistung",
-                      invalid_params=[{"name": "leistung", "reason": application.leika_key}])
+        raise Invalid(
+            "Diese Leistung wird hier nicht angeboten.",
+            code="unknown-leistung",
+            invalid_params=[{"name": "leistung", "reason": application.leika_key}],
+        )
     if procedure.fachdaten_namespace != application.fachdaten_namespace:
         raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
     if principal.is_client and not principal.may_use_procedure(procedure.key):
@@ -268,7 +308,7 @@ def new_case(
     )
 
 
-def spool(body: BinaryIO, files: FileSystemStore, max_bytes: int) -> Spooled:
+def spool(body: IO[bytes], files: FileSystemStore, max_bytes: int) -> Spooled:
     """Copy the request body to a temp file, hashing it and enforcing the size limit."""
     digest = hashlib.sha256()
     size = 0

@@ -45,6 +45,12 @@ class Incidents:
                 incident.status, incident.resolved_at = "resolved", now
             case = get_case(session, incident.case_id)
             assert case is not None
-            record(session, case, actor=principal.subject, action="incident.retried", now=now,
-                   details={"incident_id": incident.id, "resolved": ok})
+            record(
+                session,
+                case,
+                actor=principal.subject,
+                action="incident.retried",
+                now=now,
+                details={"incident_id": incident.id, "resolved": ok},
+            )
             return incident

@@ -23,7 +23,9 @@ def render(template_text: str, data: dict[str, Any]) -> str:
     return Template(template_text).safe_substitute(values)
 
 
-def create_letter(context: StepContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+def create_letter(
+    context: StepContext, params: dict[str, Any], data: dict[str, Any]
+) -> dict[str, str]:
     name = str(params.get("template", ""))
     if not TEMPLATE_NAME.match(name):
         raise OperatorError("Ungültiger Vorlagenname.", code="letter-template-invalid")
@@ -35,22 +37,44 @@ def create_letter(context: StepContext, params: dict[str, Any], data: dict[str, 
     content = body.encode("utf-8")
     key, sha256 = context.files.put_bytes(content, context.placement)
     document = Document(
-        case_id=context.case.id, kind="letter", filename=f"{context.case.reference}-{name}.txt",
-        media_type="text/plain; charset=utf-8", size=len(content), sha256=sha256, sha512=None,
-        storage_key=key, visible_to_applicant=True, created_at=context.now,
+        case_id=context.case.id,
+        kind="letter",
+        filename=f"{context.case.reference}-{name}.txt",
+        media_type="text/plain; charset=utf-8",
+        size=len(content),
+        sha256=sha256,
+        sha512=None,
+        storage_key=key,
+        visible_to_applicant=True,
+        created_at=context.now,
         created_by=context.actor,
     )
     context.session.add(document)
     context.session.flush()
     message = PostfachMessage(
-        case_id=context.case.id, direction="outbound", subject=title, body=body,
-        document_id=document.id, created_at=context.now, read_at=None,
+        case_id=context.case.id,
+        direction="outbound",
+        subject=title,
+        body=body,
+        document_id=document.id,
+        created_at=context.now,
+        read_at=None,
     )
     context.session.add(message)
     context.session.flush()
-    record(context.session, context.case, actor=context.actor, action="letter.sent",
-           now=context.now, details={"document_id": document.id, "message_id": message.id,
-                                     "template": name, "sha256": sha256})
+    record(
+        context.session,
+        context.case,
+        actor=context.actor,
+        action="letter.sent",
+        now=context.now,
+        details={
+            "document_id": document.id,
+            "message_id": message.id,
+            "template": name,
+            "sha256": sha256,
+        },
+    )
     return {"document_id": document.id, "message_id": message.id}
 
 

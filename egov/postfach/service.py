@@ -22,8 +22,12 @@ def list_messages(session: Session, principal: Principal) -> list[PostfachMessag
     mine = [Case.owner_subject == principal.subject]
     if principal.postfach:
         mine.append(Case.owner_postfach == principal.postfach)
-    query = (select(PostfachMessage).join(Case, Case.id == PostfachMessage.case_id)
-             .where(or_(*mine)).order_by(PostfachMessage.created_at.desc()))
+    query = (
+        select(PostfachMessage)
+        .join(Case, Case.id == PostfachMessage.case_id)
+        .where(or_(*mine))
+        .order_by(PostfachMessage.created_at.desc())
+    )
     return list(session.scalars(query))
 
 
@@ -34,16 +38,31 @@ class Replies:
 
     def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> PostfachMessage:
         if not body.strip() or len(body) > MAX_REPLY or len(subject) > 300:
-            raise Invalid("Die Nachricht ist leer oder zu lang.", code="message-invalid",
-                          invalid_params=[{"name": "body", "reason": f"1..{MAX_REPLY} Zeichen"}])
+            raise Invalid(
+                "Die Nachricht ist leer oder zu lang.",
+                code="message-invalid",
+                invalid_params=[{"name": "body", "reason": f"1..{MAX_REPLY} Zeichen"}],
+            )
         with self.db.transaction() as session:
             case = get_visible_case(session, principal, case_id)
             now = self.workflows.clock()
-            message = PostfachMessage(case_id=case.id, direction="inbound",
-                                      subject=subject or "Nachricht", body=body,
-                                      document_id=None, created_at=now, read_at=None)
+            message = PostfachMessage(
+                case_id=case.id,
+                direction="inbound",
+                subject=subject or "Nachricht",
+                body=body,
+                document_id=None,
+                created_at=now,
+                read_at=None,
+            )
             session.add(message)
             session.flush()
-            record(session, case, actor=principal.subject, action="postfach.reply_received",
-                   now=now, details={"message_id": message.id})
+            record(
+                session,
+                case,
+                actor=principal.subject,
+                action="postfach.reply_received",
+                now=now,
+                details={"message_id": message.id},
+            )
         return message

@@ -32,14 +32,21 @@ def deploy() -> Response:
     """Deploy a bundle `{"files": {"x.bpmn": "<xml>", ...}}`; same content = same version."""
     body = request.get_json(silent=True)
     files = body.get("files") if isinstance(body, dict) else None
-    if not isinstance(files, dict) or not files or len(files) > MAX_BUNDLE_FILES or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    if (
+        not isinstance(files, dict)
+        or not files
+        or len(files) > MAX_BUNDLE_FILES
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
     ):
-        raise DomainError("Erwartet wird {\"files\": {Name: Text}}.", code="bad-request")
+        raise DomainError('Erwartet wird {"files": {Name: Text}}.', code="bad-request")
     c = container()
     with c.db.transaction() as session:
-        deployment = deploy_bundle(session, {k: v.encode() for k, v in files.items()},
-                                   actor=current_principal().subject, now=c.clock())
+        deployment = deploy_bundle(
+            session,
+            {k: v.encode() for k, v in files.items()},
+            actor=current_principal().subject,
+            now=c.clock(),
+        )
         response = jsonify(views.definition(deployment.definition))
     response.status_code = 201 if deployment.created else 200
     return response

@@ -22,8 +22,9 @@ def cases() -> Response:
     """Cases visible to me, filtered and paginated."""
     with container().db.reading() as session:
         page = list_cases(session, current_principal(), parse_filter(request.args))
-        return jsonify({"items": [views.case_summary(c) for c in page.items],
-                        "next_cursor": page.next_cursor})
+        return jsonify(
+            {"items": [views.case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+        )
 
 
 @bp.get("/cases/<case_id>")
@@ -32,8 +33,7 @@ def case(case_id: str) -> Response:
     """One case with data, documents, open tasks and incidents."""
     with container().db.reading() as session:
         parts = reading.case_parts(session, current_principal(), case_id)
-        return jsonify(views.case_detail(parts.case, parts.documents, parts.tasks,
-                                         parts.incidents))
+        return jsonify(views.case_detail(parts.case, parts.documents, parts.tasks, parts.incidents))
 
 
 @bp.get("/cases/<case_id>/events")

@@ -33,8 +33,9 @@ def submit_application() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
-    outcome = submit_form(container(), current_principal(), body,
-                          request.headers.get("Idempotency-Key"))
+    outcome = submit_form(
+        container(), current_principal(), body, request.headers.get("Idempotency-Key")
+    )
     return _receipt(outcome.receipt, outcome.created)
 
 

@@ -22,8 +22,9 @@ def my_cases() -> Response:
     """My own cases."""
     with container().db.reading() as session:
         page = list_cases(session, current_principal(), parse_filter(request.args))
-        return jsonify({"items": [views.case_summary(c) for c in page.items],
-                        "next_cursor": page.next_cursor})
+        return jsonify(
+            {"items": [views.case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+        )
 
 
 @bp.get("/me/cases/<case_id>")
@@ -50,7 +51,7 @@ def reply(case_id: str) -> Response:
     """Reply on one of my cases."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("body"), str):
-        raise DomainError("Erwartet wird {\"subject\", \"body\"}.", code="bad-request")
+        raise DomainError('Erwartet wird {"subject", "body"}.', code="bad-request")
     c = container()
     message = Replies(c.db, c.workflows).reply(
         current_principal(), case_id, str(body.get("subject", "")), body["body"]

@@ -28,7 +28,7 @@ def readyz() -> Response:
     try:
         with container().db.reading() as session:
             session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         response = jsonify({"status": "unavailable"})
         response.status_code = 503
         return response
@@ -42,12 +42,20 @@ def metrics() -> Response:
     lines = []
     with container().db.reading() as session:
         lines.append("# TYPE egov_cases gauge")
-        for status, count in session.execute(select(Case.status, func.count()).group_by(Case.status)):
+        for status, count in session.execute(
+            select(Case.status, func.count()).group_by(Case.status)
+        ):
             lines.append(f'egov_cases{{status="{status}"}} {count}')
-        open_tasks = session.scalar(select(func.count()).select_from(Task).where(
-            Task.status.in_(("open", "claimed"))))
-        incidents = session.scalar(select(func.count()).select_from(Incident).where(
-            Incident.status == "open"))
-    lines += ["# TYPE egov_open_tasks gauge", f"egov_open_tasks {open_tasks}",
-              "# TYPE egov_open_incidents gauge", f"egov_open_incidents {incidents}"]
+        open_tasks = session.scalar(
+            select(func.count()).select_from(Task).where(Task.status.in_(("open", "claimed")))
+        )
+        incidents = session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.status == "open")
+        )
+    lines += [
+        "# TYPE egov_open_tasks gauge",
+        f"egov_open_tasks {open_tasks}",
+        "# TYPE egov_open_incidents gauge",
+        f"egov_open_incidents {incidents}",
+    ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

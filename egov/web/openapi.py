@@ -32,12 +32,16 @@ def build_document(app: Flask) -> dict[str, Any]:
             paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, view, path)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "egov API", "version": "1.0.0",
-                 "description": "Workflow and case management for municipalities."},
+        "info": {
+            "title": "egov API",
+            "version": "1.0.0",
+            "description": "Workflow and case management for municipalities.",
+        },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
             "schemas": {"Problem": _problem_schema()},
         },
     }
@@ -49,11 +53,17 @@ def _operation(endpoint: str, view: Any, path: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": endpoint.replace(".", "_"),
         "summary": doc,
-        "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in PARAM.findall(path.replace("{", "<").replace("}", ">"))],
-        "responses": {"200": {"description": "OK"},
-                      "default": {"description": "Problem",
-                                  "content": {"application/problem+json": {"schema": PROBLEM}}}},
+        "parameters": [
+            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+            for n in PARAM.findall(path.replace("{", "<").replace("}", ">"))
+        ],
+        "responses": {
+            "200": {"description": "OK"},
+            "default": {
+                "description": "Problem",
+                "content": {"application/problem+json": {"schema": PROBLEM}},
+            },
+        },
     }
     if getattr(view, "public", False):
         operation["security"] = []
@@ -68,11 +78,22 @@ def _problem_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["type", "title", "status", "code", "correlation_id"],
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"},
-            "status": {"type": "integer"}, "code": {"type": "string"},
-            "detail": {"type": "string"}, "correlation_id": {"type": "string"},
-            "invalid_params": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "reason": {"type": "string"},
-                "line": {"type": ["integer", "null"]}}}},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "code": {"type": "string"},
+            "detail": {"type": "string"},
+            "correlation_id": {"type": "string"},
+            "invalid_params": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "line": {"type": ["integer", "null"]},
+                    },
+                },
+            },
         },
     }

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from egov.errors import DomainError
@@ -30,6 +32,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "task-not-open": 409,
     "task-claimed-by-other": 409,
     "task-not-ready": 409,
+    "data-invalid": 422,
     "concurrent-update": 409,
     "incident-not-open": 409,
     "nothing-waiting": 409,
@@ -51,8 +54,15 @@ def status_for(code: str, default: int = 400) -> int:
     return STATUS_BY_CODE.get(code, default)
 
 
-def problem(status: int, code: str, title: str, *, detail: str | None = None,
-            invalid_params: list[dict[str, Any]] | None = None, **extra: Any) -> Response:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    *,
+    detail: str | None = None,
+    invalid_params: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> Response:
     body: dict[str, Any] = {
         "type": f"https://egov.invalid/problems/{code}",
         "title": title,
@@ -80,7 +90,9 @@ def correlation_id() -> str:
 def register(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
-    app.register_error_handler(WorkflowError, _domain)
+    app.register_error_handler(WorkflowError, _workflow)
+    app.register_error_handler(StaleDataError, _concurrent)
+    app.register_error_handler(IntegrityError, _concurrent)
     app.register_error_handler(AuthenticationError, _authentication)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
@@ -88,16 +100,41 @@ def register(app: Flask) -> None:
 
 def _domain(exc: Any) -> Response:
     status = status_for(exc.code)
-    log.info("request_refused code=%s status=%s correlation_id=%s", exc.code, status,
-             correlation_id())
+    log.info(
+        "request_refused code=%s status=%s correlation_id=%s", exc.code, status, correlation_id()
+    )
     return problem(status, exc.code, exc.message, invalid_params=getattr(exc, "invalid_params", []))
 
 
+def _workflow(exc: WorkflowError) -> Response:
+    """Engine messages may carry engine internals: log them, answer with the code only."""
+    status = status_for(exc.code, default=409)
+    log.info(
+        "workflow_refused code=%s correlation_id=%s detail=%s",
+        exc.code,
+        correlation_id(),
+        exc.message,
+    )
+    return problem(status, exc.code, "Der Prozess konnte diesen Schritt nicht ausführen.")
+
+
+def _concurrent(exc: Exception) -> Response:
+    log.info("concurrent_update correlation_id=%s error=%s", correlation_id(), type(exc).__name__)
+    return problem(409, "concurrent-update", "Gleichzeitige Änderung; bitte erneut versuchen.")
+
+
 def _authentication(exc: AuthenticationError) -> Response:
-    security_log.warning("authentication_refused code=%s path=%s remote=%s correlation_id=%s",
-                         exc.code, request.path, request.remote_addr, correlation_id())
+    security_log.warning(
+        "authentication_refused code=%s path=%s remote=%s correlation_id=%s",
+        exc.code,
+        request.path,
+        request.remote_addr,
+        correlation_id(),
+    )
     response = problem(401, exc.code, exc.message)
-    response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.code}"'
+    response.headers["WWW-Authenticate"] = (
+        f'Bearer error="invalid_token", error_description="{exc.code}"'
+    )
     return response
 
 

@@ -30,8 +30,9 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case, documents: list[Document], tasks: list[Task],
-                incidents: list[Incident]) -> dict[str, Any]:
+def case_detail(
+    case: Case, documents: list[Document], tasks: list[Task], incidents: list[Incident]
+) -> dict[str, Any]:
     return {
         **case_summary(case),
         "applicant_name": case.applicant_name,
@@ -44,8 +45,9 @@ def case_detail(case: Case, documents: list[Document], tasks: list[Task],
     }
 
 
-def citizen_case(case: Case, documents: list[Document],
-                 messages: list[PostfachMessage]) -> dict[str, Any]:
+def citizen_case(
+    case: Case, documents: list[Document], messages: list[PostfachMessage]
+) -> dict[str, Any]:
     return {
         **case_summary(case),
         "data": case.data,
@@ -69,7 +71,7 @@ def document(doc: Document) -> dict[str, Any]:
 
 
 def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
-    body = {
+    body: dict[str, Any] = {
         "id": t.id,
         "case_id": t.case_id,
         "name": t.spec_name,

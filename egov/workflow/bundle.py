@@ -71,7 +71,7 @@ def _choose_process(parser: SpiffBpmnParser, process_id: str | None) -> str:
             "Das Bundle muss genau einen ausführbaren Hauptprozess enthalten "
             f"(gefunden: {', '.join(sorted(candidates)) or 'keinen'})."
         )
-    return candidates[0]
+    return str(candidates[0])
 
 
 def compile_specs(files: dict[str, bytes], process_id: str | None) -> tuple[SpiffBpmnParser, str]:
@@ -97,9 +97,9 @@ def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, 
     return schema
 
 
-def load_forms(files: dict[str, bytes], specs: list[BpmnProcessSpec]) -> dict[str, dict]:
+def load_forms(files: dict[str, bytes], specs: list[BpmnProcessSpec]) -> dict[str, dict[str, Any]]:
     """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``."""
-    forms: dict[str, dict] = {}
+    forms: dict[str, dict[str, Any]] = {}
     for spec in specs:
         for name, task_spec in spec.task_specs.items():
             extensions = getattr(task_spec, "extensions", None) or {}

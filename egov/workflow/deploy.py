@@ -24,8 +24,13 @@ from egov.workflow.store import ProcessDefinition
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
 PROCEDURE_FIELDS = {
-    "key", "leika_key", "name", "org_unit", "required_vertrauensniveau",
-    "processing_days", "fachdaten_namespace",
+    "key",
+    "leika_key",
+    "name",
+    "org_unit",
+    "required_vertrauensniveau",
+    "processing_days",
+    "fachdaten_namespace",
 }
 
 
@@ -50,12 +55,17 @@ def deploy_bundle(
     try:
         compiled = compile_bundle(files)
     except WorkflowError as exc:
-        raise Invalid(exc.message, code="bpmn-invalid",
-                      invalid_params=[{"name": "bundle", "reason": exc.message}]) from exc
-    existing = session.scalars(select(ProcessDefinition).where(
-        ProcessDefinition.process_id == compiled.process_id,
-        ProcessDefinition.content_hash == compiled.content_hash,
-    )).first()
+        raise Invalid(
+            exc.message,
+            code="bpmn-invalid",
+            invalid_params=[{"name": "bundle", "reason": exc.message}],
+        ) from exc
+    existing = session.scalars(
+        select(ProcessDefinition).where(
+            ProcessDefinition.process_id == compiled.process_id,
+            ProcessDefinition.content_hash == compiled.content_hash,
+        )
+    ).first()
     if existing is None:
         existing = _add_version(session, compiled, texts, actor=actor, now=now)
         created = True
@@ -66,19 +76,33 @@ def deploy_bundle(
     return Deployment(existing, created)
 
 
-def _add_version(session: Session, compiled: Any, texts: dict[str, str], *, actor: str,
-                 now: datetime) -> ProcessDefinition:
-    last = session.scalar(select(func.max(ProcessDefinition.version)).where(
-        ProcessDefinition.process_id == compiled.process_id))
+def _add_version(
+    session: Session, compiled: Any, texts: dict[str, str], *, actor: str, now: datetime
+) -> ProcessDefinition:
+    last = session.scalar(
+        select(func.max(ProcessDefinition.version)).where(
+            ProcessDefinition.process_id == compiled.process_id
+        )
+    )
     definition = ProcessDefinition(
-        process_id=compiled.process_id, version=(last or 0) + 1,
-        content_hash=compiled.content_hash, files=texts, spec_json=compiled.spec_json,
-        forms=compiled.forms, deployed_at=now, deployed_by=actor,
+        process_id=compiled.process_id,
+        version=(last or 0) + 1,
+        content_hash=compiled.content_hash,
+        files=texts,
+        spec_json=compiled.spec_json,
+        forms=compiled.forms,
+        deployed_at=now,
+        deployed_by=actor,
     )
     session.add(definition)
     session.flush()
-    log.info("definition_deployed process_id=%s version=%s hash=%s actor=%s",
-             definition.process_id, definition.version, definition.content_hash[:12], actor)
+    log.info(
+        "definition_deployed process_id=%s version=%s hash=%s actor=%s",
+        definition.process_id,
+        definition.version,
+        definition.content_hash[:12],
+        actor,
+    )
     return definition
 
 
@@ -87,8 +111,9 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     if missing:
         raise Invalid(f"procedure.json: es fehlen {sorted(missing)}", code="procedure-invalid")
     if session.get(OrgUnit, spec["org_unit"]) is None:
-        raise Invalid(f"Organisationseinheit {spec['org_unit']!r} unbekannt.",
-                      code="org-unit-unknown")
+        raise Invalid(
+            f"Organisationseinheit {spec['org_unit']!r} unbekannt.", code="org-unit-unknown"
+        )
     procedure = session.get(Procedure, spec["key"]) or Procedure(key=spec["key"])
     procedure.leika_key = spec["leika_key"]
     procedure.name = spec["name"]
@@ -112,5 +137,6 @@ def _as_text(files: dict[str, bytes]) -> dict[str, str]:
     try:
         return {name: content.decode("utf-8") for name, content in files.items()}
     except UnicodeDecodeError as exc:
-        raise Invalid("Alle Dateien eines Bündels müssen UTF-8-Text sein.",
-                      code="bundle-not-text") from exc
+        raise Invalid(
+            "Alle Dateien eines Bündels müssen UTF-8-Text sein.", code="bundle-not-text"
+        ) from exc

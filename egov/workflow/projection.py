@@ -26,19 +26,41 @@ def project_tasks(
     for engine_id, task in live.items():
         if engine_id not in ready_ids and task.status in ("open", "claimed"):
             task.status = "cancelled"
-            record(session, case, actor=actor, action="task.cancelled", now=now,
-                   details={"task_id": task.id, "name": task.spec_name})
+            record(
+                session,
+                case,
+                actor=actor,
+                action="task.cancelled",
+                now=now,
+                details={"task_id": task.id, "name": task.spec_name},
+            )
     for view in ready:
         if view.task_id in live:
             continue
         task = Task(
-            instance_id=instance.id, case_id=case.id, engine_task_id=view.task_id,
-            spec_name=view.spec_name, title=view.title,
-            org_unit_key=view.org_unit or case.org_unit_key, form_schema=view.form_schema,
-            status="open", assignee=None, created_at=now, due_at=case.due_at,
-            claimed_at=None, completed_at=None, completed_by=None, result=None,
+            instance_id=instance.id,
+            case_id=case.id,
+            engine_task_id=view.task_id,
+            spec_name=view.spec_name,
+            title=view.title,
+            org_unit_key=view.org_unit or case.org_unit_key,
+            form_schema=view.form_schema,
+            status="open",
+            assignee=None,
+            created_at=now,
+            due_at=case.due_at,
+            claimed_at=None,
+            completed_at=None,
+            completed_by=None,
+            result=None,
         )
         session.add(task)
         session.flush()
-        record(session, case, actor=actor, action="task.created", now=now,
-               details={"task_id": task.id, "name": task.spec_name, "org_unit": task.org_unit_key})
+        record(
+            session,
+            case,
+            actor=actor,
+            action="task.created",
+            now=now,
+            details={"task_id": task.id, "name": task.spec_name, "org_unit": task.org_unit_key},
+        )

@@ -66,7 +66,7 @@ class CompiledDefinition:
     process_id: str
     spec_json: str
     content_hash: str
-    forms: dict[str, dict] = field(default_factory=dict)
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> CompiledDefinition:
@@ -93,8 +93,8 @@ class UserTaskView:
     title: str
     lane: str | None
     org_unit: str | None
-    form_schema: dict | None
-    data: dict
+    form_schema: dict[str, Any] | None
+    data: dict[str, Any]
 
 
 class ServiceHandler(Protocol):
@@ -215,7 +215,7 @@ class WorkflowInstance:
         state = {"steps": 0, "task": None, "data": None}
 
         def before(task: Task) -> None:
-            state["steps"] = int(state["steps"] or 0) + 1  # type: ignore[call-overload]
+            state["steps"] = int(state["steps"] or 0) + 1
             if state["steps"] > MAX_ENGINE_STEPS:  # type: ignore[operator]
                 raise WorkflowError("step-limit", "Zu viele automatische Schritte ohne Halt.")
             state["task"], state["data"] = task, copy.deepcopy(task.data)
@@ -292,7 +292,7 @@ class WorkflowInstance:
 
     # -- events ---------------------------------------------------------------------------
 
-    def send_message(self, name: str, payload: dict) -> bool:
+    def send_message(self, name: str, payload: dict[str, Any]) -> bool:
         """Delivers a BPMN message by name; True if a waiting catch event took it."""
         _ensure_json(payload)
         event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
@@ -309,7 +309,7 @@ class WorkflowInstance:
         return bool(self._workflow.is_completed())
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         """Workflow data: final data when completed, else the latest task data."""
         wf = self._workflow
         if wf.is_completed():

@@ -300,17 +300,26 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             self._cache[key] = compile_restricted(source, mode)
         return self._cache[key]
 
-    def _namespace(self, context: dict[str, Any], external: dict[str, Any] | None) -> dict:
+    def _namespace(
+        self, context: dict[str, Any], external: dict[str, Any] | None
+    ) -> dict[str, Any]:
         namespace: dict[str, Any] = {"__builtins__": SAFE_BUILTINS, **HELPERS}
         namespace.update(external or {})
         namespace.update(context)
         return namespace
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+    def evaluate(
+        self,
+        expression: str,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> Any:
         code = self._compile(expression.strip(), "eval")
         return run_limited(code, self._namespace(context, external_context), self.time_limit)
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+    def execute(
+        self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
+    ) -> bool:
         code = self._compile(script, "exec")
         namespace = self._namespace(context, external_context)
         run_limited(code, namespace, self.time_limit)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC
-from zoneinfo import ZoneInfo
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,13 +25,19 @@ from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
 from egov.integrations.store import Incident, open_for_case
 from egov.workflow.operators import OperatorRegistry, StepContext
 from egov.workflow.projection import project_tasks
 from egov.workflow.runtime import CompiledDefinition, WorkflowError
 from egov.workflow.runtime import WorkflowInstance as Engine
-from egov.workflow.store import ProcessDefinition, WorkflowInstance, get_instance_by_case, latest_definition
+from egov.workflow.store import (
+    ProcessDefinition,
+    WorkflowInstance,
+    get_instance_by_case,
+    latest_definition,
+)
 
 log = logging.getLogger(__name__)
 RETRIES = 5
@@ -47,8 +53,10 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
     hit = _compiled_cache.get(definition.id)
     if hit is None:
         hit = CompiledDefinition(
-            process_id=definition.process_id, spec_json=definition.spec_json,
-            content_hash=definition.content_hash, forms=definition.forms,
+            process_id=definition.process_id,
+            spec_json=definition.spec_json,
+            content_hash=definition.content_hash,
+            forms=definition.forms,
         )
         _compiled_cache[definition.id] = hit
     return hit
@@ -60,12 +68,13 @@ class Workflows:
     files: FileSystemStore
     operators: OperatorRegistry
     clock: Clock
+    script_time_limit: float = 1.0
 
     def start(self, case_id: str) -> None:
         """Create the case's process instance (own step), then advance it."""
         try:
             self._retrying(lambda s: self._create_instance(s, case_id))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an incident
+        except Exception as exc:
             self._open_incident(case_id, exc)
             return
         self.advance(case_id)
@@ -74,17 +83,23 @@ class Workflows:
         """Run the engine until it waits. False (and an incident) if the step failed."""
         try:
             self._retrying(lambda s: self._step(s, case_id, None, "system:workflow"))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._open_incident(case_id, exc)
             return False
         return True
 
-    def act(self, case_id: str, actor: str, action: Action,
-            before: Callable[[Session], None] | None = None) -> None:
+    def act(
+        self,
+        case_id: str,
+        actor: str,
+        action: Action,
+        before: Callable[[Session], None] | None = None,
+    ) -> None:
         """Apply a person's input to the engine as one step, without advancing.
 
         `before` runs first in the same transaction (e.g. marking the task completed).
         """
+
         def work(session: Session) -> None:
             if before is not None:
                 before(session)
@@ -100,17 +115,30 @@ class Workflows:
         definition = latest_definition(session, procedure.process_id) if procedure else None
         if definition is None:
             raise DomainError("Kein Prozessmodell bereitgestellt.", code="definition-missing")
-        engine = Engine.start(compiled(definition), start_data(case))
+        engine = Engine.start(compiled(definition), start_data(case), self.script_time_limit)
         now = self.clock()
         instance = WorkflowInstance(
-            case_id=case.id, definition_id=definition.id, status="running",
-            state=engine.dump(), created_at=now, updated_at=now,
+            case_id=case.id,
+            definition_id=definition.id,
+            status="running",
+            state=engine.dump(),
+            created_at=now,
+            updated_at=now,
         )
         session.add(instance)
         session.flush()
-        record(session, case, actor="system:workflow", action="workflow.started", now=now,
-               details={"instance_id": instance.id, "process_id": definition.process_id,
-                        "definition_version": definition.version})
+        record(
+            session,
+            case,
+            actor="system:workflow",
+            action="workflow.started",
+            now=now,
+            details={
+                "instance_id": instance.id,
+                "process_id": definition.process_id,
+                "definition_version": definition.version,
+            },
+        )
 
     def _step(self, session: Session, case_id: str, action: Action | None, actor: str) -> None:
         case = _case(session, case_id)
@@ -119,23 +147,35 @@ class Workflows:
             raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
-        engine = Engine.load(compiled(definition), instance.state)
-        placement = Placement(self.files)
+        engine = Engine.load(compiled(definition), instance.state, self.script_time_limit)
+        placement = Placement(self.files, still_referenced=referenced_in(self.db))
         now = self.clock()
         try:
             if action is not None:
                 action(engine)
             else:
-                context = StepContext(session=session, case=case, files=self.files,
-                                      placement=placement, bundle_files=definition.files, now=now)
+                context = StepContext(
+                    session=session,
+                    case=case,
+                    files=self.files,
+                    placement=placement,
+                    bundle_files=definition.files,
+                    now=now,
+                )
                 engine.advance(self.operators.bind(context))
             instance.state = engine.dump()
             instance.updated_at = now
             project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
             if engine.completed and instance.status != "completed":
                 instance.status = "completed"
-                change_case(session, case, actor="system:workflow", action="case.closed",
-                            now=now, closed_at=now)
+                change_case(
+                    session,
+                    case,
+                    actor="system:workflow",
+                    action="case.closed",
+                    now=now,
+                    closed_at=now,
+                )
             session.flush()
         except BaseException:
             placement.undo()
@@ -156,23 +196,43 @@ class Workflows:
         correlation_id = str(uuid.uuid4())
         code = getattr(exc, "code", "internal-error")
         message = getattr(exc, "message", "Interner Fehler im Prozess.")
-        log.error("workflow_step_failed case_id=%s correlation_id=%s code=%s",
-                  case_id, correlation_id, code, exc_info=exc)
+        log.error(
+            "workflow_step_failed case_id=%s correlation_id=%s code=%s",
+            case_id,
+            correlation_id,
+            code,
+            exc_info=exc,
+        )
         with self.db.transaction() as session:
             case = _case(session, case_id)
             now = self.clock()
             incident = next(iter(open_for_case(session, case_id)), None)
             if incident is None:  # one open incident per case; a failed retry updates it
-                incident = Incident(case_id=case_id, kind="workflow-step", attempts=0,
-                                    status="open", created_at=now, resolved_at=None)
+                incident = Incident(
+                    case_id=case_id,
+                    kind="workflow-step",
+                    attempts=0,
+                    status="open",
+                    created_at=now,
+                    resolved_at=None,
+                )
                 session.add(incident)
             incident.attempts += 1
             incident.code, incident.message = code, str(message)[:2000]
             incident.correlation_id = correlation_id
             session.flush()
-            record(session, case, actor="system:workflow", action="incident.opened", now=now,
-                   details={"incident_id": incident.id, "code": code,
-                            "correlation_id": correlation_id})
+            record(
+                session,
+                case,
+                actor="system:workflow",
+                action="incident.opened",
+                now=now,
+                details={
+                    "incident_id": incident.id,
+                    "code": code,
+                    "correlation_id": correlation_id,
+                },
+            )
 
 
 def _case(session: Session, case_id: str) -> Case:
@@ -191,4 +251,4 @@ def start_data(case: Case) -> dict[str, Any]:
     }
 
 
-__all__ = ["Workflows", "WorkflowError", "compiled"]
+__all__ = ["WorkflowError", "Workflows", "compiled"]

@@ -32,17 +32,30 @@ class Inbox:
             task = visible_task(session, principal, task_id)
             if task.status == "claimed" and task.assignee == principal.subject:
                 return task
-            _transition(session, task, frm=("open",), assignee=None,
-                        values={"status": "claimed", "assignee": principal.subject,
-                                "claimed_at": self.workflows.clock()})
+            _transition(
+                session,
+                task,
+                frm=("open",),
+                assignee=None,
+                values={
+                    "status": "claimed",
+                    "assignee": principal.subject,
+                    "claimed_at": self.workflows.clock(),
+                },
+            )
             _record(session, task, principal, "task.claimed", self.workflows)
             return _reload(session, task)
 
     def unclaim(self, principal: Principal, task_id: str) -> Task:
         with self.db.transaction() as session:
             task = visible_task(session, principal, task_id)
-            _transition(session, task, frm=("claimed",), assignee=principal.subject,
-                        values={"status": "open", "assignee": None, "claimed_at": None})
+            _transition(
+                session,
+                task,
+                frm=("claimed",),
+                assignee=principal.subject,
+                values={"status": "open", "assignee": None, "claimed_at": None},
+            )
             _record(session, task, principal, "task.unclaimed", self.workflows)
             return _reload(session, task)
 
@@ -59,10 +72,16 @@ class Inbox:
             if current.status not in ("open", "claimed"):
                 raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
             if current.status == "claimed" and current.assignee != principal.subject:
-                raise Conflict("Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other")
+                raise Conflict(
+                    "Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other"
+                )
             now = self.workflows.clock()
             current.status, current.assignee = "completed", principal.subject
-            current.completed_at, current.completed_by, current.result = now, principal.subject, data
+            current.completed_at, current.completed_by, current.result = (
+                now,
+                principal.subject,
+                data,
+            )
             _record(session, current, principal, "task.completed", self.workflows, data)
 
         self.workflows.act(case_id, principal.subject, finish, before=mark_done)
@@ -70,7 +89,7 @@ class Inbox:
         return self.get(principal, task_id)
 
 
-def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[tuple[Task]]:
+def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task]:
     """Open tasks of the principal: claimed by me, or unclaimed in one of my org units."""
     units = sorted(principal.org_units)
     mine = (Task.status == "claimed") & (Task.assignee == principal.subject)
@@ -104,12 +123,19 @@ def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     ]
     if problems:
-        raise Invalid("Die Formulardaten sind ungültig.", code="form-invalid",
-                      invalid_params=problems)
+        raise Invalid(
+            "Die Formulardaten sind ungültig.", code="form-invalid", invalid_params=problems
+        )
 
 
-def _transition(session: Session, task: Task, *, frm: tuple[str, ...], assignee: str | None,
-                values: dict[str, Any]) -> None:
+def _transition(
+    session: Session,
+    task: Task,
+    *,
+    frm: tuple[str, ...],
+    assignee: str | None,
+    values: dict[str, Any],
+) -> None:
     """Compare-and-set on the row, so two clerks can never both claim one task."""
     query = update(Task).where(Task.id == task.id, Task.status.in_(frm))
     if assignee is not None:
@@ -121,15 +147,27 @@ def _transition(session: Session, task: Task, *, frm: tuple[str, ...], assignee:
         raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
 
 
-def _record(session: Session, task: Task, principal: Principal, action: str,
-            workflows: Workflows, data: dict[str, Any] | None = None) -> None:
+def _record(
+    session: Session,
+    task: Task,
+    principal: Principal,
+    action: str,
+    workflows: Workflows,
+    data: dict[str, Any] | None = None,
+) -> None:
     case = get_case(session, task.case_id)
     assert case is not None
     details: dict[str, Any] = {"task_id": task.id, "name": task.spec_name}
     if data is not None:
         details["data"] = data
-    record(session, case, actor=principal.subject, action=action, now=workflows.clock(),
-           details=details)
+    record(
+        session,
+        case,
+        actor=principal.subject,
+        action=action,
+        now=workflows.clock(),
+        details=details,
+    )
 
 
 def _reload(session: Session, task: Task) -> Task:

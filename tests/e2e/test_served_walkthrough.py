@@ -27,13 +27,20 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[dict[str, str]]:
     port = free_port()
-    env = {**os.environ, "EGOV_DATA_DIR": str(tmp_path / "var"), "EGOV_PORT": str(port),
-           "EGOV_LOG_LEVEL": "WARNING", "EGOV": EGOV, "EGOV_URL": f"http://127.0.0.1:{port}"}
+    env = {
+        **os.environ,
+        "EGOV_DATA_DIR": str(tmp_path / "var"),
+        "EGOV_PORT": str(port),
+        "EGOV_LOG_LEVEL": "WARNING",
+        "EGOV": EGOV,
+        "EGOV_URL": f"http://127.0.0.1:{port}",
+    }
     env.pop("EGOV_DATABASE_URL", None)
     for step in ("migrate", "demo-setup", "deploy"):
         subprocess.run([EGOV, step], cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen([EGOV, "serve"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [EGOV, "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         wait_ready(env["EGOV_URL"] + "/readyz", server)
         yield env
@@ -59,8 +66,14 @@ def wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def test_the_documented_walkthrough_runs_against_a_served_instance(served: dict[str, str]) -> None:
-    result = subprocess.run(["bash", "docs/walkthrough.sh"], cwd=ROOT, env=served,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["bash", "docs/walkthrough.sh"],
+        cwd=ROOT,
+        env=served,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "walkthrough ok" in result.stdout
     assert "rejection names the cost rule" in result.stdout

@@ -43,8 +43,11 @@ OK = "ok"
 Outcome = str | int
 FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
 NOT_MATRIX = ("static",)  # Flask's static files; the dev IdP (/dev-idp) issues the tokens
-ATTACHMENT = {"filename": "skizze.txt", "media_type": "text/plain",
-              "content_base64": base64.b64encode(b"Skizze des Standorts").decode()}
+ATTACHMENT = {
+    "filename": "skizze.txt",
+    "media_type": "text/plain",
+    "content_base64": base64.b64encode(b"Skizze des Standorts").decode(),
+}
 
 
 def expect(**allowed: Outcome) -> dict[str, Outcome]:
@@ -78,64 +81,172 @@ class Probe:
 
 
 EXPECTATIONS = [
-    Probe("POST", "/api/v1/submissions", "an XML message", "/api/v1/submissions",
-          expect(erika=OK, max=422, portal=OK),
-          {"data": example("buergerbudget-zwei-anhaenge.xml"), "content_type": "application/xml"}),
-    Probe("POST", "/api/v1/applications", "a web form", "/api/v1/applications",
-          expect(erika=OK, max=422), {"json": proposal()}),
-    Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases",
-          expect(anna=OK, ben=OK, admin=OK)),
+    Probe(
+        "POST",
+        "/api/v1/submissions",
+        "an XML message",
+        "/api/v1/submissions",
+        expect(erika=OK, max=422, portal=OK),
+        {"data": example("buergerbudget-zwei-anhaenge.xml"), "content_type": "application/xml"},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/applications",
+        "a web form",
+        "/api/v1/applications",
+        expect(erika=OK, max=422),
+        {"json": proposal()},
+    ),
+    Probe(
+        "GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(anna=OK, ben=OK, admin=OK)
+    ),
     Probe("GET", "/api/v1/cases/<case_id>", "case A", "/api/v1/cases/{case_a}", CLERK_OF_A),
     Probe("GET", "/api/v1/cases/<case_id>", "case B", "/api/v1/cases/{case_b}", CLERK_OF_B),
-    Probe("GET", "/api/v1/cases/<case_id>/events", "case A", "/api/v1/cases/{case_a}/events",
-          CLERK_OF_A),
-    Probe("GET", "/api/v1/cases/<case_id>/events", "case B", "/api/v1/cases/{case_b}/events",
-          CLERK_OF_B),
-    Probe("GET", "/api/v1/cases/<case_id>/documents", "case A",
-          "/api/v1/cases/{case_a}/documents", OWNER_OF_A),
-    Probe("GET", "/api/v1/cases/<case_id>/documents", "case B",
-          "/api/v1/cases/{case_b}/documents", OWNER_OF_B),
-    Probe("GET", "/api/v1/documents/<document_id>/content", "attachment of case A",
-          "/api/v1/documents/{attachment_a}/content", OWNER_OF_A),
-    Probe("GET", "/api/v1/documents/<document_id>/content", "original message of case A",
-          "/api/v1/documents/{original_a}/content", dict(OWNER_OF_A, erika=404)),
-    Probe("GET", "/api/v1/documents/<document_id>/content", "attachment of case B",
-          "/api/v1/documents/{attachment_b}/content", OWNER_OF_B),
-    Probe("GET", "/api/v1/tasks", "the inbox", "/api/v1/tasks",
-          expect(anna=OK, ben=OK, admin=OK)),
-    Probe("GET", "/api/v1/tasks/<task_id>", "ben's task", "/api/v1/tasks/{task_a}",
-          expect(anna=404, ben=OK, admin=OK)),
-    Probe("GET", "/api/v1/tasks/<task_id>", "anna's task", "/api/v1/tasks/{task_b}",
-          expect(anna=OK, ben=404, admin=OK)),
-    Probe("POST", "/api/v1/tasks/<task_id>/claim", "ben's task", "/api/v1/tasks/{task_a}/claim",
-          expect(anna=404, ben=OK)),
-    Probe("POST", "/api/v1/tasks/<task_id>/claim", "anna's task",
-          "/api/v1/tasks/{task_b}/claim", expect(anna=OK, ben=404)),
-    Probe("POST", "/api/v1/tasks/<task_id>/unclaim", "ben's claimed task",
-          "/api/v1/tasks/{task_a}/unclaim", expect(anna=404, ben=OK), claimed_by="ben"),
-    Probe("POST", "/api/v1/tasks/<task_id>/complete", "ben's task",
-          "/api/v1/tasks/{task_a}/complete", expect(anna=404, ben=OK),
-          {"json": {"data": FEASIBLE}}),
-    Probe("POST", "/api/v1/tasks/<task_id>/complete", "anna's task",
-          "/api/v1/tasks/{task_b}/complete", expect(anna=OK, ben=404),
-          {"json": {"data": {"formal_decision": "admissible"}}}),
+    Probe(
+        "GET",
+        "/api/v1/cases/<case_id>/events",
+        "case A",
+        "/api/v1/cases/{case_a}/events",
+        CLERK_OF_A,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/cases/<case_id>/events",
+        "case B",
+        "/api/v1/cases/{case_b}/events",
+        CLERK_OF_B,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/cases/<case_id>/documents",
+        "case A",
+        "/api/v1/cases/{case_a}/documents",
+        OWNER_OF_A,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/cases/<case_id>/documents",
+        "case B",
+        "/api/v1/cases/{case_b}/documents",
+        OWNER_OF_B,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/documents/<document_id>/content",
+        "attachment of case A",
+        "/api/v1/documents/{attachment_a}/content",
+        OWNER_OF_A,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/documents/<document_id>/content",
+        "original message of case A",
+        "/api/v1/documents/{original_a}/content",
+        dict(OWNER_OF_A, erika=404),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/documents/<document_id>/content",
+        "attachment of case B",
+        "/api/v1/documents/{attachment_b}/content",
+        OWNER_OF_B,
+    ),
+    Probe("GET", "/api/v1/tasks", "the inbox", "/api/v1/tasks", expect(anna=OK, ben=OK, admin=OK)),
+    Probe(
+        "GET",
+        "/api/v1/tasks/<task_id>",
+        "ben's task",
+        "/api/v1/tasks/{task_a}",
+        expect(anna=404, ben=OK, admin=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/tasks/<task_id>",
+        "anna's task",
+        "/api/v1/tasks/{task_b}",
+        expect(anna=OK, ben=404, admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/claim",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/claim",
+        expect(anna=404, ben=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/claim",
+        "anna's task",
+        "/api/v1/tasks/{task_b}/claim",
+        expect(anna=OK, ben=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/unclaim",
+        "ben's claimed task",
+        "/api/v1/tasks/{task_a}/unclaim",
+        expect(anna=404, ben=OK),
+        claimed_by="ben",
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/complete",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/complete",
+        expect(anna=404, ben=OK),
+        {"json": {"data": FEASIBLE}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/complete",
+        "anna's task",
+        "/api/v1/tasks/{task_b}/complete",
+        expect(anna=OK, ben=404),
+        {"json": {"data": {"formal_decision": "admissible"}}},
+    ),
     Probe("GET", "/api/v1/me/cases", "my cases", "/api/v1/me/cases", expect(erika=OK, max=OK)),
-    Probe("GET", "/api/v1/me/cases/<case_id>", "case A", "/api/v1/me/cases/{case_a}",
-          expect(erika=OK, max=404)),
-    Probe("GET", "/api/v1/me/messages", "my Postfach", "/api/v1/me/messages",
-          expect(erika=OK, max=OK)),
-    Probe("POST", "/api/v1/me/cases/<case_id>/messages", "case A",
-          "/api/v1/me/cases/{case_a}/messages", expect(erika=OK, max=404),
-          {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}}),
-    Probe("GET", "/api/v1/process-definitions", "all definitions", "/api/v1/process-definitions",
-          expect(admin=OK)),
-    Probe("POST", "/api/v1/process-definitions", "a changed bundle",
-          "/api/v1/process-definitions", expect(admin=OK), modified_bundle()),
+    Probe(
+        "GET",
+        "/api/v1/me/cases/<case_id>",
+        "case A",
+        "/api/v1/me/cases/{case_a}",
+        expect(erika=OK, max=404),
+    ),
+    Probe(
+        "GET", "/api/v1/me/messages", "my Postfach", "/api/v1/me/messages", expect(erika=OK, max=OK)
+    ),
+    Probe(
+        "POST",
+        "/api/v1/me/cases/<case_id>/messages",
+        "case A",
+        "/api/v1/me/cases/{case_a}/messages",
+        expect(erika=OK, max=404),
+        {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/process-definitions",
+        "all definitions",
+        "/api/v1/process-definitions",
+        expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-definitions",
+        "a changed bundle",
+        "/api/v1/process-definitions",
+        expect(admin=OK),
+        modified_bundle(),
+    ),
     Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
-    Probe("POST", "/api/v1/incidents/<incident_id>/retry", "the failed start of case C",
-          "/api/v1/incidents/{incident_c}/retry", expect(admin=OK)),
-    Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json",
-          EVERYONE),
+    Probe(
+        "POST",
+        "/api/v1/incidents/<incident_id>/retry",
+        "the failed start of case C",
+        "/api/v1/incidents/{incident_c}/retry",
+        expect(admin=OK),
+    ),
+    Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
     Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
     Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
     Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),
@@ -177,8 +288,9 @@ def build_scenario(api: Api) -> dict[str, str]:
     case_a, case_b = file_proposal(api), file_proposal(api)
     formal = open_task(api, case_a)
     assert api.post(f"/tasks/{formal}/claim", "anna").status_code == 200
-    done = api.post(f"/tasks/{formal}/complete", "anna",
-                    json={"data": {"formal_decision": "admissible"}})
+    done = api.post(
+        f"/tasks/{formal}/complete", "anna", json={"data": {"formal_decision": "admissible"}}
+    )
     assert done.status_code == 200, done.get_json()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("egov.workflow.service.latest_definition", lambda *_: None)
@@ -188,10 +300,17 @@ def build_scenario(api: Api) -> dict[str, str]:
     task_a = open_task(api, case_a)
     assert api.get(f"/tasks/{task_a}", "admin").get_json()["org_unit"] == "fachdienst-stadtplanung"
     docs_a, docs_b = documents(api, case_a), documents(api, case_b)
-    return {"case_a": case_a, "case_b": case_b, "case_c": case_c, "task_a": task_a,
-            "task_b": open_task(api, case_b), "incident_c": incidents[0]["id"],
-            "attachment_a": docs_a["attachment"], "original_a": docs_a["original-message"],
-            "attachment_b": docs_b["attachment"]}
+    return {
+        "case_a": case_a,
+        "case_b": case_b,
+        "case_c": case_c,
+        "task_a": task_a,
+        "task_b": open_task(api, case_b),
+        "incident_c": incidents[0]["id"],
+        "attachment_a": docs_a["attachment"],
+        "original_a": docs_a["original-message"],
+        "attachment_b": docs_b["attachment"],
+    }
 
 
 Claim = tuple[str, str] | None
@@ -222,22 +341,26 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
 def state(container: Container) -> dict[str, Any]:
     """Everything a refused request could have changed."""
     with container.db.reading() as session:
+
         def count(model: Any) -> int:
             return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
         return {
             "tasks": sorted(session.execute(select(Task.id, Task.status, Task.assignee)).all()),
-            "incidents": sorted(session.execute(
-                select(Incident.id, Incident.status, Incident.attempts)).all()),
+            "incidents": sorted(
+                session.execute(select(Incident.id, Incident.status, Incident.attempts)).all()
+            ),
             "counts": [count(m) for m in (Case, AuditEvent, PostfachMessage, ProcessDefinition)],
         }
 
 
 def call(api: Api, probe: Probe, principal: str, ids: dict[str, str]) -> Any:
-    headers = {} if principal == "anonymous" else {
-        "Authorization": f"Bearer {api.token(principal)}"}
-    return api.client.open(probe.path.format(**ids), method=probe.method, headers=headers,
-                           **probe.body)
+    headers = (
+        {} if principal == "anonymous" else {"Authorization": f"Bearer {api.token(principal)}"}
+    )
+    return api.client.open(
+        probe.path.format(**ids), method=probe.method, headers=headers, **probe.body
+    )
 
 
 @dataclass(frozen=True)
@@ -295,8 +418,9 @@ class SharedWorlds:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def shared(request: pytest.FixtureRequest,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorlds]:
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedWorlds]:
     worlds = SharedWorlds(request, tmp_path_factory.mktemp("authorization-matrix"))
     try:
         yield worlds
@@ -320,8 +444,11 @@ def test_every_route_has_an_entry_in_the_authorization_matrix(shared: SharedWorl
 
 def test_every_view_declares_its_required_roles(shared: SharedWorlds) -> None:
     app = shared.world().app
-    undeclared = sorted(endpoint for endpoint in set(matrix_routes(app).values())
-                        if not hasattr(app.view_functions[endpoint], "required_roles"))
+    undeclared = sorted(
+        endpoint
+        for endpoint in set(matrix_routes(app).values())
+        if not hasattr(app.view_functions[endpoint], "required_roles")
+    )
     assert undeclared == [], "views without @requires or @public"
 
 
@@ -331,8 +458,12 @@ def writes(probe: Probe, outcome: Outcome) -> bool:
 
 
 def case(probe: Probe, who: str, outcome: Outcome) -> Any:
-    return pytest.param(probe, who, outcome,
-                        id=f"{probe.method} {probe.rule} on {probe.target} as {who} is {outcome}")
+    return pytest.param(
+        probe,
+        who,
+        outcome,
+        id=f"{probe.method} {probe.rule} on {probe.target} as {who} is {outcome}",
+    )
 
 
 CASES = [(probe, who, outcome) for probe in EXPECTATIONS for who, outcome in probe.outcomes.items()]
@@ -340,8 +471,14 @@ SHARED_CASES = [case(*c) for c in CASES if not writes(c[0], c[2])]
 FRESH_CASES = [case(*c) for c in CASES if writes(c[0], c[2])]
 
 
-def check_outcome(api: Api, container: Container, ids: dict[str, str], probe: Probe,
-                  principal: str, outcome: Outcome) -> None:
+def check_outcome(
+    api: Api,
+    container: Container,
+    ids: dict[str, str],
+    probe: Probe,
+    principal: str,
+    outcome: Outcome,
+) -> None:
     before = state(container)
 
     response = call(api, probe, principal, ids)
@@ -368,7 +505,10 @@ def check_outcome(api: Api, container: Container, ids: dict[str, str], probe: Pr
 
 @pytest.mark.parametrize(("probe", "principal", "outcome"), SHARED_CASES)
 def test_each_principal_gets_the_promised_outcome_at_each_endpoint(
-    shared: SharedWorlds, probe: Probe, principal: str, outcome: Outcome,
+    shared: SharedWorlds,
+    probe: Probe,
+    principal: str,
+    outcome: Outcome,
 ) -> None:
     """Refusals and allowed reads, on the shared scenario: none may change it."""
     world = shared.world(claim_of(probe))
@@ -381,7 +521,11 @@ def test_each_principal_gets_the_promised_outcome_at_each_endpoint(
 
 @pytest.mark.parametrize(("probe", "principal", "outcome"), FRESH_CASES)
 def test_each_principal_gets_the_promised_outcome_at_each_endpoint_that_writes(
-    api: Api, container: Container, scenario: dict[str, str], probe: Probe, principal: str,
+    api: Api,
+    container: Container,
+    scenario: dict[str, str],
+    probe: Probe,
+    principal: str,
     outcome: Outcome,
 ) -> None:
     """Allowed writes, each on a scenario of its own."""

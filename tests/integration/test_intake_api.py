@@ -25,16 +25,19 @@ STATUS_OF = {"message-too-large": 413}
 
 def stored_counts(container: Container) -> dict[str, int]:
     with container.db.reading() as session:
-        counts = {t.__name__: session.scalar(select(func.count()).select_from(t))
-                  for t in (Case, Submission, Document, AuditEvent)}
+        counts = {
+            t.__name__: session.scalar(select(func.count()).select_from(t))
+            for t in (Case, Submission, Document, AuditEvent)
+        }
     root = container.files.root
     counts["files"] = sum(1 for p in root.rglob("*") if p.is_file())
     return counts
 
 
 def submit(api: Api, body: bytes, user: str = "portal", **headers: str):  # type: ignore[no-untyped-def]
-    return api.post("/submissions", user, data=body, content_type="application/xml",
-                    headers=headers)
+    return api.post(
+        "/submissions", user, data=body, content_type="application/xml", headers=headers
+    )
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
@@ -64,7 +67,9 @@ def test_schema_errors_name_line_and_path(api: Api) -> None:
     assert any(p.get("line") for p in problem["invalid_params"])
 
 
-def test_a_message_over_the_size_limit_is_refused_with_413(tmp_path: Path, database_url: str) -> None:
+def test_a_message_over_the_size_limit_is_refused_with_413(
+    tmp_path: Path, database_url: str
+) -> None:
     settings = make_settings(tmp_path / "var", database_url)
     app = create_app(settings.__class__(**{**settings.__dict__, "max_message_bytes": 2048}))
     api = Api(app.test_client(), app.extensions["egov"])
@@ -82,8 +87,7 @@ def test_a_wrong_media_type_is_refused_with_415(api: Api) -> None:
 
 
 def test_an_unknown_leistung_is_refused_with_422(api: Api, container: Container) -> None:
-    body = example("buergerbudget-zwei-anhaenge.xml").replace(
-        b"99107004000000", b"99999999999999")
+    body = example("buergerbudget-zwei-anhaenge.xml").replace(b"99107004000000", b"99999999999999")
     response = submit(api, body)
     assert response.status_code == 422
     assert response.get_json()["code"] == "unknown-leistung"
@@ -99,8 +103,7 @@ def test_a_citizen_with_a_low_login_is_told_to_use_a_stronger_one(api: Api) -> N
 
 
 def test_a_portal_cannot_vouch_for_a_low_level_applicant(api: Api) -> None:
-    body = example("buergerbudget-zwei-anhaenge.xml").replace(
-        b"LoA/substantial", b"LoA/low")
+    body = example("buergerbudget-zwei-anhaenge.xml").replace(b"LoA/substantial", b"LoA/low")
     response = submit(api, body)
     assert response.status_code == 422
     assert response.get_json()["code"] == "assurance-level-too-low"
@@ -160,7 +163,6 @@ def test_a_request_without_a_valid_token_is_refused_with_401(api: Api) -> None:
     body = example("buergerbudget-zwei-anhaenge.xml")
     assert api.post("/submissions", data=body, content_type="application/xml").status_code == 401
     garbage = {"Authorization": "Bearer not.a.token"}
-    response = api.post("/submissions", data=body, content_type="application/xml",
-                        headers=garbage)
+    response = api.post("/submissions", data=body, content_type="application/xml", headers=garbage)
     assert response.status_code == 401
     assert response.get_json()["code"].startswith("token-")

@@ -39,8 +39,12 @@ def test_a_proposal_goes_from_erika_through_anna_and_ben_to_a_bescheid(api: Api)
     assert receipt["case_reference"].startswith("JENA-")
 
     claim_and_complete(api, "anna", case_id, {"formal_decision": "admissible"})
-    claim_and_complete(api, "ben", case_id, {"feasible": True, "cost_estimate_eur": 3600,
-                                             "feasibility_note": "Standort geeignet."})
+    claim_and_complete(
+        api,
+        "ben",
+        case_id,
+        {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."},
+    )
 
     case = api.get(f"/cases/{case_id}", "anna").get_json()
     assert case["status"] == "admitted_to_vote"
@@ -66,8 +70,9 @@ def test_a_proposal_over_the_cost_limit_ends_in_a_rejection_naming_the_rule(api:
 
     case = api.get(f"/cases/{case_id}", "anna").get_json()
     assert case["status"] == "rejected"
-    letters = [m for m in api.get("/me/messages", "erika").get_json()["items"]
-               if m["case_id"] == case_id]
+    letters = [
+        m for m in api.get("/me/messages", "erika").get_json()["items"] if m["case_id"] == case_id
+    ]
     assert len(letters) == 1
     assert "5.000 EUR" in letters[0]["body"]
     assert api.get(f"/cases/{case_id}/events", "admin").get_json()["verification"]["valid"]

@@ -92,24 +92,30 @@ def test_a_task_claimed_by_one_clerk_cannot_be_taken_by_another(
     assert api.post(f"/tasks/{task_id}/claim", "anna").status_code == 200
     taken = api.post(f"/tasks/{task_id}/claim", "anna2")
     assert (taken.status_code, taken.get_json()["code"]) == (409, "task-claimed-by-other")
-    done = api.post(f"/tasks/{task_id}/complete", "anna2",
-                    json={"data": {"formal_decision": "admissible"}})
+    done = api.post(
+        f"/tasks/{task_id}/complete", "anna2", json={"data": {"formal_decision": "admissible"}}
+    )
     assert (done.status_code, done.get_json()["code"]) == (409, "task-claimed-by-other")
     assert api.post(f"/tasks/{task_id}/unclaim", "anna2").status_code == 409
 
-    ok = api.post(f"/tasks/{task_id}/complete", "anna",
-                  json={"data": {"formal_decision": "admissible"}})
+    ok = api.post(
+        f"/tasks/{task_id}/complete", "anna", json={"data": {"formal_decision": "admissible"}}
+    )
     assert ok.status_code == 200
-    again = api.post(f"/tasks/{task_id}/complete", "anna",
-                     json={"data": {"formal_decision": "admissible"}})
+    again = api.post(
+        f"/tasks/{task_id}/complete", "anna", json={"data": {"formal_decision": "admissible"}}
+    )
     assert (again.status_code, again.get_json()["code"]) == (409, "task-not-open")
 
 
 def test_completion_data_that_fails_the_form_is_a_422_and_changes_nothing(api: Api) -> None:
     case_id = file_case(api)
     task_id = open_task(api, case_id)["id"]
-    bad = api.post(f"/tasks/{task_id}/complete", "anna",
-                   json={"data": {"formal_decision": "vielleicht", "extra": 1}})
+    bad = api.post(
+        f"/tasks/{task_id}/complete",
+        "anna",
+        json={"data": {"formal_decision": "vielleicht", "extra": 1}},
+    )
     assert bad.status_code == 422
     assert bad.get_json()["code"] == "form-invalid"
     assert {p["name"] for p in bad.get_json()["invalid_params"]} >= {"formal_decision"}
@@ -130,8 +136,11 @@ def test_a_new_version_is_deployed_and_running_cases_stay_on_theirs(api: Api) ->
     same = deploy(api, linear_bundle("versioned", script="note = 'v2'"))
 
     assert (first["version"], second["version"], same["version"]) == (1, 2, 2)
-    versions = [d["version"] for d in api.get("/process-definitions", "admin").get_json()["items"]
-                if d["process_id"] == "versioned"]
+    versions = [
+        d["version"]
+        for d in api.get("/process-definitions", "admin").get_json()["items"]
+        if d["process_id"] == "versioned"
+    ]
     assert versions == [1, 2]
     task_id = open_task(api, case_id)["id"]
     assert api.post(f"/tasks/{task_id}/complete", "anna", json={"data": {}}).status_code == 200
@@ -139,7 +148,6 @@ def test_a_new_version_is_deployed_and_running_cases_stay_on_theirs(api: Api) ->
 
 
 def test_an_invalid_bpmn_bundle_is_refused_with_422(api: Api) -> None:
-    response = api.post("/process-definitions", "admin",
-                        json={"files": {"x.bpmn": "<not-bpmn/>"}})
+    response = api.post("/process-definitions", "admin", json={"files": {"x.bpmn": "<not-bpmn/>"}})
     assert response.status_code == 422
     assert response.get_json()["code"] == "bpmn-invalid"

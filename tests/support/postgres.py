@@ -54,13 +54,39 @@ class PostgresServer:
         data = self.root / "data"
         if self.as_root:
             shutil.chown(self.root, "postgres")
-        result = self._run([_bin("initdb"), "-D", str(data), "-U", "egov", "-A", "trust",
-                            "--no-sync", "-E", "UTF8", "--locale", "C"])
+        result = self._run(
+            [
+                _bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "egov",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C",
+            ]
+        )
         if result.returncode != 0:
             raise PostgresUnavailable(result.stderr.decode(errors="replace")[-2000:])
-        cmd = [_bin("postgres"), "-D", str(data), "-p", str(self.port), "-c",
-               "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
-               "-c", "max_connections=200", "-c", "synchronous_commit=on"]
+        cmd = [
+            _bin("postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={self.root}",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "synchronous_commit=on",
+        ]
         if self.as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         self.log = open(self.root / "server.log", "wb")  # noqa: SIM115 - closed in stop()

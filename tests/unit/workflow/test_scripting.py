@@ -44,8 +44,12 @@ def test_a_hostile_script_is_rejected_as_a_script_error(
 
 @pytest.mark.parametrize(
     "script",
-    ["while True:\n    pass", "while True: pass", "x = 0\nwhile True: x = x + 1",
-     "[0 for _ in iter(int, 1)]"],
+    [
+        "while True:\n    pass",
+        "while True: pass",
+        "x = 0\nwhile True: x = x + 1",
+        "[0 for _ in iter(int, 1)]",
+    ],
 )
 def test_an_endless_loop_is_stopped_by_the_time_limit(
     env: RestrictedEnvironment, script: str
