@@ -1,0 +1,1 @@
+"""Integration tests against a real OpenID provider (panva/oidc-provider on Node)."""
