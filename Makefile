@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 EGOV   := $(BIN)/egov
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck docs lock clean help
+.PHONY: run test lint docs lock bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ docs: $(STAMP)  ## regenerate docs/configuration.md from egov/settings.py
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+
+bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
+	$(BIN)/python benchmarks/long_lived_case.py
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) var
