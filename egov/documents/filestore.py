@@ -13,7 +13,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from egov.documents.ports import DocumentStore
 
 CHUNK = 1024 * 1024
 
@@ -22,7 +25,7 @@ CHUNK = 1024 * 1024
 class Placement:
     """The files one unit of work placed in the store, for undo on rollback."""
 
-    store: FileSystemStore
+    store: DocumentStore
     created: list[str] = field(default_factory=list)
     still_referenced: Callable[[str], bool] = lambda _key: False
 
