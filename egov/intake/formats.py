@@ -193,12 +193,14 @@ def default_schema_dir() -> Path:
 
 
 def default_registry(schema_dir: Path | None = None) -> FormatRegistry:
-    """A registry with our XFall profile and the Bürgerbudget and Beteiligung Fachdaten."""
-    from egov.intake import xfall  # local import: xfall builds on the types above
+    """Our XFall profile with the Bürgerbudget and Beteiligung Fachdaten, and XBau 2.5 (1200)."""
+    from egov.intake import xbau, xfall  # local import: both build on the types above
 
     base = schema_dir or default_schema_dir()
     registry = FormatRegistry()
     registry.register(xfall.profile_format(base))
     for fachdaten in xfall.fachdaten_formats(base):
         registry.register_fachdaten(fachdaten)
+    registry.register(xbau.antrag_format(base))
+    registry.register_fachdaten(xbau.fachdaten_format(base))
     return registry
