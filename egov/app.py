@@ -13,10 +13,13 @@ from egov.settings import Settings
 from egov.web import (
     api_admin,
     api_cases,
+    api_directory,
+    api_inbound,
     api_intake,
     api_me,
     api_tasks,
     health,
+    login,
     openapi,
     problems,
 )
@@ -40,11 +43,14 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_tasks.bp,
         api_me.bp,
         api_admin.bp,
+        api_directory.bp,
+        api_inbound.bp,
         openapi.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
+    login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
     problems.register(app)
     return app

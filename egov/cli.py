@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +18,12 @@ from alembic.config import Config
 from sqlalchemy import select
 
 from egov.container import Container, build
+from egov.errors import DomainError
+from egov.identity.directory import Directory, parse_moment
+from egov.integrations.dispatch import QUEUES, embedded_worker, scheduler_tick
 from egov.settings import Settings, configuration_markdown
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -153,11 +159,142 @@ def serve(host: str | None, port: int | None) -> None:
             settings, host=host or settings.host, port=port or settings.port
         )
     app = create_app(settings)
+    sweeper = embedded_worker(app.extensions["egov"])  # embedded mode: outbox, timers
+    if sweeper is not None:
+        sweeper.start()
     click.echo(f"egov serving on {settings.base_url} (env={settings.env})")
     run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None, help="Default: EGOV_WORKER_CONCURRENCY.")
+@click.option("--queues", default=",".join(QUEUES), show_default=True)
+def worker(concurrency: int | None, queues: str) -> None:
+    """Run a Celery worker (production mode, needs EGOV_BROKER_URL)."""
+    from egov.integrations.celery_app import run_worker
+
+    settings = _settings()
+    if not settings.broker_url:
+        raise click.ClickException("EGOV_BROKER_URL is empty: `egov serve` works embedded")
+    run_worker(settings, concurrency, queues)
+
+
+@main.command()
+def scheduler() -> None:
+    """Every EGOV_SWEEP_INTERVAL_SECONDS: sweep due outbox rows, timers and stranded cases."""
+    with _container() as container:
+        tick = scheduler_tick(container)
+        click.echo(f"egov scheduler every {container.settings.sweep_interval_seconds} s")
+        while True:
+            try:
+                tick()
+            except Exception:
+                log.exception("scheduler_tick_failed")
+            time.sleep(container.settings.sweep_interval_seconds)
 
 
 @main.command("config-docs")
 def config_docs() -> None:
     """Print docs/configuration.md, generated from the settings declarations."""
     click.echo(configuration_markdown(), nl=False)
+
+
+@contextmanager
+def _directory() -> Iterator[Directory]:
+    """The directory service; a refused change ends the command with its code and message."""
+    with _container() as container:
+        try:
+            yield Directory(container.db, container.clock)
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+
+
+@main.group("org-unit")
+def org_unit() -> None:
+    """Org units (Organisationseinheiten)."""
+
+
+@org_unit.command("add")
+@click.argument("key")
+@click.argument("name")
+def org_unit_add(key: str, name: str) -> None:
+    """Add an org unit."""
+    with _directory() as directory:
+        directory.add_org_unit("cli", key, name)
+    click.echo(f"org unit {key} added")
+
+
+@org_unit.command("rename")
+@click.argument("key")
+@click.argument("name")
+def org_unit_rename(key: str, name: str) -> None:
+    """Rename an org unit."""
+    with _directory() as directory:
+        directory.rename_org_unit("cli", key, name)
+    click.echo(f"org unit {key} renamed")
+
+
+@main.group()
+def member() -> None:
+    """Memberships of people in org units."""
+
+
+@member.command("add")
+@click.argument("subject")
+@click.argument("org_unit_key", metavar="ORG_UNIT")
+@click.option("--role", type=click.Choice(["clerk", "supervisor"]), default="clerk")
+def member_add(subject: str, org_unit_key: str, role: str) -> None:
+    """Make SUBJECT a member of ORG_UNIT."""
+    with _directory() as directory:
+        directory.add_member("cli", org_unit_key, subject, role)
+    click.echo(f"{subject} is a {role} of {org_unit_key}")
+
+
+@member.command("remove")
+@click.argument("subject")
+@click.argument("org_unit_key", metavar="ORG_UNIT")
+def member_remove(subject: str, org_unit_key: str) -> None:
+    """Remove SUBJECT from ORG_UNIT."""
+    with _directory() as directory:
+        directory.remove_member("cli", org_unit_key, subject)
+    click.echo(f"{subject} removed from {org_unit_key}")
+
+
+@main.group()
+def deputy() -> None:
+    """Deputies (Vertretungen)."""
+
+
+@deputy.command("add")
+@click.argument("deputy_subject", metavar="DEPUTY")
+@click.argument("absent_subject", metavar="ABSENT")
+@click.option("--from", "valid_from", required=True, help="ISO 8601; without offset: UTC.")
+@click.option("--until", "valid_until", required=True, help="ISO 8601; without offset: UTC.")
+@click.option("--org-unit", default=None, help="Only this unit (default: all of ABSENT's).")
+def deputy_add(
+    deputy_subject: str,
+    absent_subject: str,
+    valid_from: str,
+    valid_until: str,
+    org_unit: str | None,
+) -> None:
+    """DEPUTY stands in for ABSENT from --from until --until."""
+    with _directory() as directory:
+        created = directory.add_deputy(
+            "cli",
+            deputy_subject,
+            absent_subject,
+            valid_from=parse_moment("valid_from", valid_from),
+            valid_until=parse_moment("valid_until", valid_until),
+            org_unit=org_unit,
+        )
+    click.echo(f"deputy {created.id} added")
+
+
+@deputy.command("end")
+@click.argument("deputy_id", metavar="ID")
+def deputy_end(deputy_id: str) -> None:
+    """End the Vertretung ID now."""
+    with _directory() as directory:
+        directory.end_deputy("cli", deputy_id)
+    click.echo(f"deputy {deputy_id} ended")

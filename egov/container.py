@@ -3,11 +3,9 @@ and by the CLI from the same settings; nothing here runs at import time."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from egov.audit import guard
 from egov.cases import operators as case_operators
@@ -15,11 +13,20 @@ from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
+from egov.identity.devidp_login import DevWebClient
+from egov.identity.directory import Directory
+from egov.identity.issuers import Issuers, dev_clients, dev_issuer, load_issuers, single_issuer
+from egov.identity.sessions import LoginCache
 from egov.identity.tokens import KeyPair, TokenSettings
 from egov.identity.users import demo_users
+from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.parsing import Limits
 from egov.intake.service import Intake
+from egov.integrations import dispatch, dms, fachverfahren
+from egov.integrations import operators as integration_operators
+from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.outbox import Outbox
 from egov.postfach import letters
 from egov.settings import Settings
 from egov.workflow.operators import OperatorRegistry
@@ -39,16 +46,12 @@ class Container:
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
     clock: Clock
-    _remote_jwks: dict[str, Any] | None = None
-
-    def jwks(self) -> dict[str, Any]:
-        """Keys that sign accepted tokens: the dev IdP's, or the configured issuer's JWKS."""
-        if self.dev_idp is not None:
-            return self.dev_idp.jwks()
-        if self._remote_jwks is None:
-            with urllib.request.urlopen(self.settings.jwks_url, timeout=10) as response:
-                self._remote_jwks = json.load(response)
-        return self._remote_jwks
+    issuers: Issuers
+    verifier: TokenVerifier
+    directory: Directory
+    outbox: Outbox
+    inbound: Inbound
+    login_cache: LoginCache = field(default_factory=LoginCache)  # browser login state
 
 
 def build(settings: Settings, clock: Clock = utcnow) -> Container:
@@ -60,12 +63,19 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     operators = OperatorRegistry()
     case_operators.register(operators)
     letters.register(operators)
+    integration_operators.register(operators)
+    outbox = Outbox(db=db, clock=clock, lease_seconds=settings.outbox_lease_seconds)
+    sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
+    endpoints = _fachverfahren(settings)
+    outbox.register(fachverfahren.KIND, fachverfahren.FachverfahrenAdapter(db, files, endpoints))
+    dms.register(outbox, db, files, dms.build_target(settings), clock)
     workflows = Workflows(
         db=db,
         files=files,
         operators=operators,
         clock=clock,
         script_time_limit=settings.script_time_limit_seconds,
+        on_outbox=dispatch.on_outbox(sender, outbox),
     )
     limits = Limits(
         max_bytes=settings.max_message_bytes,
@@ -78,12 +88,15 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         registry=registry,
         limits=limits,
         clock=clock,
-        after_commit=workflows.start,
+        after_commit=dispatch.after_commit(sender, workflows),
+        on_follow_up=follow_up_correlator(workflows),
     )
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
-    return Container(
+    dev_idp = _dev_idp(settings, token_settings)
+    issuers = _issuers(settings, token_settings, dev_idp)
+    container = Container(
         settings=settings,
         db=db,
         files=files,
@@ -92,9 +105,22 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         intake=intake,
         inbox=Inbox(db=db, workflows=workflows),
         token_settings=token_settings,
-        dev_idp=_dev_idp(settings, token_settings),
+        dev_idp=dev_idp,
         clock=clock,
+        issuers=issuers,
+        verifier=_verifier(settings, issuers, dev_idp),
+        directory=Directory(db, clock),
+        outbox=outbox,
+        inbound=Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve()),
     )
+    dispatch.load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
+    return container
+
+
+def _fachverfahren(settings: Settings) -> dict[str, fachverfahren.Endpoint]:
+    if not settings.fachverfahren_config:
+        return {}
+    return fachverfahren.load_config(settings.fachverfahren_config)
 
 
 def _dev_idp(settings: Settings, token_settings: TokenSettings) -> DevIdentityProvider | None:
@@ -102,4 +128,41 @@ def _dev_idp(settings: Settings, token_settings: TokenSettings) -> DevIdentityPr
         return None
     ensure_allowed(settings.env)
     key = KeyPair.load_or_create(Path(settings.data_dir) / "dev-idp-key.pem")
-    return DevIdentityProvider(key, token_settings, demo_users())
+    web = DevWebClient(
+        client_id="egov-web",
+        redirect_uri=f"{settings.base_url}/auth/callback/dev",
+        post_logout_redirect_uri=f"{settings.base_url}/",
+    )
+    return DevIdentityProvider(key, token_settings, demo_users(), web)
+
+
+def _issuers(
+    settings: Settings, token_settings: TokenSettings, dev_idp: DevIdentityProvider | None
+) -> Issuers:
+    """The configured issuers, plus the dev IdP (or the single EGOV_TOKEN_ISSUER/JWKS_URL)."""
+    issuers = load_issuers(settings.oidc_config) if settings.oidc_config else Issuers((), {})
+    if dev_idp is not None:
+        dev = dev_issuer(token_settings)
+        if dev_idp.web_client is not None:  # browser login at the dev IdP (issuer `dev`)
+            dev = dataclasses.replace(dev, browser=dev_idp.web_client.browser_client())
+        return issuers.with_issuer(dev, dev_clients(dev_idp.users))
+    if (
+        settings.token_issuer
+        and settings.jwks_url
+        and issuers.for_iss(settings.token_issuer) is None
+    ):
+        legacy = single_issuer(settings.token_issuer, settings.token_audience, settings.jwks_url)
+        return issuers.with_issuer(legacy, {})
+    return issuers
+
+
+def _verifier(
+    settings: Settings, issuers: Issuers, dev_idp: DevIdentityProvider | None
+) -> TokenVerifier:
+    local = {dev_issuer(dev_idp.settings).name: dev_idp.jwks} if dev_idp is not None else {}
+    return build_verifier(
+        issuers,
+        local,
+        cooldown=settings.oidc_jwks_cooldown_seconds,
+        max_age=settings.oidc_jwks_max_age_seconds,
+    )

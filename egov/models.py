@@ -4,8 +4,9 @@ from egov.audit.store import AuditEvent
 from egov.cases.store import Case, OrgUnit, Procedure, ReferenceCounter
 from egov.db import Base
 from egov.documents.store import Document
+from egov.identity.store import Deputy, OrgUnitMembership
 from egov.intake.store import Submission
-from egov.integrations.store import Incident
+from egov.integrations.store import InboundMessage, Incident, OutboxMessage
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
@@ -13,9 +14,13 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "Deputy",
     "Document",
+    "InboundMessage",
     "Incident",
     "OrgUnit",
+    "OrgUnitMembership",
+    "OutboxMessage",
     "PostfachMessage",
     "Procedure",
     "ProcessDefinition",

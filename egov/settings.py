@@ -44,8 +44,68 @@ class Settings:
     dev_idp: bool = setting(
         True, "Run the built-in development IdP (refused when EGOV_ENV=production)."
     )
+    oidc_config: str = setting(
+        "",
+        "JSON file of accepted OIDC issuers and technical clients (schema in "
+        "egov/identity/issuers.py). Empty: only the dev IdP or EGOV_TOKEN_ISSUER/EGOV_JWKS_URL.",
+    )
+    oidc_jwks_cooldown_seconds: float = setting(
+        60.0, "After a JWKS fetch, tokens with an unknown kid cause no refetch for this long."
+    )
+    oidc_jwks_max_age_seconds: float = setting(
+        3600.0, "A cached JWKS older than this is fetched again on next use."
+    )
+    secret_key: str = setting(
+        "",
+        "Key that signs the browser session cookies (at least 32 random characters). Required "
+        "unless EGOV_ENV is development or test; there, empty: generated once in EGOV_DATA_DIR.",
+    )
+    session_lifetime_seconds: int = setting(
+        8 * 3600, "A browser session ends this long after the login, whatever happens in it."
+    )
+    reauth_max_age_seconds: int = setting(
+        900, "Sensitive actions (e.g. deploying a process) need a login at most this old."
+    )
     script_time_limit_seconds: float = setting(
         1.0, "Wall-clock limit for one BPMN script or expression."
+    )
+    dms_url: str = setting(
+        "",
+        "DMS that `dms.store` deliveries archive documents in: an http(s) WebDAV collection, or "
+        "empty for the folder EGOV_DATA_DIR/dms.",
+    )
+    dms_username: str = setting("", "User name for the WebDAV DMS (basic auth).")
+    dms_password: str = setting("", "Password for the WebDAV DMS (basic auth); keep it secret.")
+    dms_timeout_seconds: float = setting(30.0, "Network timeout of one WebDAV DMS request.")
+    broker_url: str = setting(
+        "",
+        "Redis URL of the Celery broker (production mode: `egov worker`, `egov scheduler`). "
+        "Empty: embedded mode, work runs in-process after commit plus a sweep every second.",
+    )
+    worker_concurrency: int = setting(2, "Processes per `egov worker` (Celery prefork pool).")
+    task_max_deliveries: int = setting(
+        5,
+        "A task or outbox row whose worker died this many times ends as an incident "
+        "instead of being delivered again.",
+    )
+    outbox_lease_seconds: float = setting(
+        300.0,
+        "How long a worker holds an outbox row it delivers; after that a sweep counts the "
+        "attempt as crashed and delivers again. Longer than any handler's timeout.",
+    )
+    sweep_interval_seconds: float = setting(
+        1.0, "How often the sweep looks for due outbox rows, timers and stranded cases."
+    )
+    plugins: str = setting(
+        "",
+        "Comma-separated modules whose `register(container)` runs when a process is built "
+        "(delivery handlers of adapters).",
+    )
+    fachverfahren_config: str = setting(
+        "",
+        'JSON file of Fachverfahren endpoints per procedure: {"<procedure>": {"url", '
+        '"secret_env", "timeout_seconds"}} (egov/integrations/fachverfahren.py); the '
+        "HMAC secrets come from the named environment variables. Empty: none.",
     )
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")

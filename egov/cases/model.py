@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from egov.cases.fristen import add_business_days
 
 REFERENCE_PATTERN = re.compile(r"^JENA-(\d{4})-(\d{6})$")
 STATUS_PATTERN = re.compile(r"^[a-z][a-z_]{1,39}$")
+CITY_TIME = ZoneInfo("Europe/Berlin")  # Fristen count the city's local calendar days
+END_OF_DAY = time(23, 59, 59)
 
 STATUS_LABELS = {
     "received": "Eingegangen",
@@ -38,5 +43,14 @@ def status_label(status: str) -> str:
 
 
 def processing_deadline(received_at: datetime, processing_days: int) -> datetime:
-    """The Frist of a case in calendar days (business days with Thuringia's holidays: later)."""
-    return received_at + timedelta(days=processing_days)
+    """The end of a case's Frist, as naive UTC: the end (23:59:59 in Jena) of the
+    `processing_days`-th business day after the local day of receipt.
+
+    `Procedure.processing_days` counts business days: Monday to Friday without Thuringia's
+    public holidays (`fristen.add_business_days`); the day of receipt is not counted
+    (§187 Abs. 1 BGB). A case is overdue once `due_at` lies before now.
+    """
+    received = received_at.replace(tzinfo=UTC).astimezone(CITY_TIME).date()
+    last_day = add_business_days(received, processing_days)
+    end = datetime.combine(last_day, END_OF_DAY, CITY_TIME)
+    return end.astimezone(UTC).replace(tzinfo=None)

@@ -28,6 +28,7 @@ class CaseFilter:
     assignee: str | None = None
     due_before: datetime | None = None
     text: str | None = None
+    overdue: bool = False  # escalated by the deadline sweep and still open
     limit: int = 50
     cursor: str | None = None
 
@@ -65,6 +66,8 @@ def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
         query = query.where(Case.org_unit_key == flt.org_unit)
     if flt.due_before:
         query = query.where(Case.due_at < flt.due_before, Case.closed_at.is_(None))
+    if flt.overdue:
+        query = query.where(Case.escalated_at.is_not(None), Case.closed_at.is_(None))
     if flt.assignee:
         query = query.where(
             exists().where(
@@ -112,6 +115,7 @@ def parse_filter(args: Any) -> CaseFilter:
             assignee=args.get("assignee"),
             due_before=datetime.fromisoformat(due) if due else None,
             text=args.get("q"),
+            overdue=_flag(args.get("overdue")),
             limit=limit,
             cursor=args.get("cursor"),
         )
@@ -120,6 +124,17 @@ def parse_filter(args: Any) -> CaseFilter:
             "Ungültiger Filter.",
             code="bad-request",
             invalid_params=[
-                {"name": "limit|due_before", "reason": "limit: ganze Zahl; due_before: ISO-8601"}
+                {
+                    "name": "limit|due_before|overdue",
+                    "reason": "limit: ganze Zahl; due_before: ISO-8601; overdue: true|false",
+                }
             ],
         ) from exc
+
+
+def _flag(value: str | None) -> bool:
+    if value is None or value.lower() in ("", "false", "0"):
+        return False
+    if value.lower() in ("true", "1"):
+        return True
+    raise ValueError(f"not a flag: {value!r}")

@@ -46,6 +46,7 @@ def open_case(session: Session, new: NewCase, *, actor: str, now: datetime) -> C
         updated_at=now,
         due_at=processing_deadline(now, new.procedure.processing_days),
         closed_at=None,
+        escalated_at=None,
     )
     session.info.setdefault("audited_cases", set()).add(case.id)
     session.add(case)

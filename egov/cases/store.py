@@ -54,6 +54,7 @@ class Case(Base):
     updated_at: Mapped[datetime]
     due_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]  # the Frist passed and supervisors were told
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

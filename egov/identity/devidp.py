@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, jsonify, request
 
+from egov.identity import devidp_login
+from egov.identity.devidp_login import CodeStore, DevWebClient
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Role
 from egov.identity.tokens import ALGORITHM, KeyPair, TokenSettings, issue_token
@@ -45,10 +47,13 @@ class DevIdentityProvider:
         key: KeyPair,
         settings: TokenSettings,
         users: Mapping[str, Mapping[str, Any]],
+        web_client: DevWebClient | None = None,
     ) -> None:
         self.key = key
         self.settings = settings
         self.users = users
+        self.web_client = web_client  # the browser login (devidp_login.py), if any
+        self.codes = CodeStore()
 
     def token_for(self, username: str, lifetime: int = DEFAULT_LIFETIME) -> str:
         claims = self.users.get(username)
@@ -76,6 +81,18 @@ class DevIdentityProvider:
 
     def discovery_document(self) -> dict[str, Any]:
         issuer = self.settings.issuer.rstrip("/")
+        document = self._token_discovery(issuer)
+        if self.web_client is not None:
+            document.update(
+                authorization_endpoint=f"{issuer}/authorize",
+                end_session_endpoint=f"{issuer}/logout",
+                response_types_supported=["code", "token"],
+                grant_types_supported=["authorization_code", "password", "client_credentials"],
+                code_challenge_methods_supported=["S256"],
+            )
+        return document
+
+    def _token_discovery(self, issuer: str) -> dict[str, Any]:
         return {
             "issuer": self.settings.issuer,
             "jwks_uri": f"{issuer}/jwks.json",
@@ -113,6 +130,8 @@ def create_blueprint(idp: DevIdentityProvider) -> Blueprint:
     def token() -> tuple[Response, int] | Response:
         return _token_response(idp)
 
+    if idp.web_client is not None:
+        devidp_login.register(blueprint, idp)
     return blueprint
 
 
@@ -124,7 +143,12 @@ def _token_response(idp: DevIdentityProvider) -> tuple[Response, int] | Response
         return _password_grant(idp)
     if grant_type == "client_credentials":
         return _client_credentials_grant(idp)
-    return _oauth_error("unsupported_grant_type", "only password and client_credentials", 400)
+    if grant_type == "authorization_code" and idp.web_client is not None:
+        credentials = _client_credentials()
+        if credentials is None:
+            return _oauth_error("invalid_client", "client authentication required", 401)
+        return devidp_login.authorization_code_grant(idp, *credentials)
+    return _oauth_error("unsupported_grant_type", "grant_type not supported here", 400)
 
 
 def _password_grant(idp: DevIdentityProvider) -> tuple[Response, int] | Response:

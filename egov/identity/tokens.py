@@ -2,8 +2,9 @@
 
 Built on ``joserfc`` (the successor of ``authlib.jose``, which is deprecated in
 Authlib 1.7+ and emits a deprecation warning on import). The algorithm is pinned
-to RS256 before any cryptography runs: ``none``, ``HS256`` and every other
-algorithm are refused with ``token-algorithm-not-allowed``.
+before any cryptography runs (RS256 unless ``TokenSettings.algorithms`` names other
+asymmetric ones): ``none``, ``HS*`` and every algorithm not pinned are refused with
+``token-algorithm-not-allowed``; a key is only used for an algorithm of its own type.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal, Role, Vertrauensniveau
 
 ALGORITHM = "RS256"
 _ALGORITHMS = [ALGORITHM]
+# Asymmetric algorithms only, by key type: HS* (shared secret) and none can never be pinned.
+KEY_TYPES: dict[str, str] = {
+    **{f"{family}{bits}": "RSA" for family in ("RS", "PS") for bits in (256, 384, 512)},
+    **{f"ES{bits}": "EC" for bits in (256, 384, 512)},
+}
 _KEY_SIZE = 2048
 _KEY_FILE_MODE = 0o600
 
@@ -39,6 +45,12 @@ class TokenSettings:
     issuer: str
     audience: str
     leeway_seconds: int = 30
+    algorithms: tuple[str, ...] = (ALGORITHM,)
+
+    def __post_init__(self) -> None:
+        unsupported = [name for name in self.algorithms if name not in KEY_TYPES]
+        if unsupported or not self.algorithms:
+            raise ValueError(f"unsupported token algorithms: {unsupported or 'none given'}")
 
 
 class KeyPair:
@@ -130,14 +142,16 @@ def validate_token(
 ) -> dict[str, Any]:
     """Verify ``token`` and return its claims, or raise ``AuthenticationError``.
 
-    Order: structure, algorithm (must be RS256), key (``kid`` must be in ``jwks``),
-    signature, then iss, aud, exp, nbf/iat with ``settings.leeway_seconds``.
+    Order: structure, algorithm (one of ``settings.algorithms``), key (``kid`` must be in
+    ``jwks``, of the algorithm's key type), signature, then iss, aud, exp, nbf/iat with
+    ``settings.leeway_seconds``.
     """
     header = _unverified_header(token)
-    if header.get("alg") != ALGORITHM:
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str) or algorithm not in settings.algorithms:
         raise AuthenticationError("token-algorithm-not-allowed")
-    key = _find_key(jwks, header.get("kid"))
-    claims = _verified_claims(token, key)
+    key = _find_key(jwks, header.get("kid"), algorithm)
+    claims = _verified_claims(token, key, algorithm)
     current = int(time.time()) if now is None else now
     _check_issuer(claims, settings)
     _check_audience(claims, settings)
@@ -163,13 +177,35 @@ def _unverified_header(token: object) -> dict[str, Any]:
     return header
 
 
-def _find_key(jwks: Mapping[str, Any], kid: object) -> RSAKey:
+def unverified_header(token: object) -> dict[str, Any]:
+    """The JOSE header of ``token``, NOT verified: only for choosing issuer and key."""
+    return _unverified_header(token)
+
+
+def unverified_claims(token: object) -> dict[str, Any]:
+    """The payload of ``token``, NOT verified: only for choosing the issuer."""
+    _unverified_header(token)
+    try:
+        claims = _b64url_json(str(token).split(".")[1])
+    except (ValueError, binascii.Error, UnicodeError) as error:
+        raise AuthenticationError("token-malformed") from error
+    if not isinstance(claims, dict):
+        raise AuthenticationError("token-malformed")
+    return claims
+
+
+def _find_key(jwks: Mapping[str, Any], kid: object, algorithm: str) -> RSAKey | ECKey:
     if not isinstance(kid, str) or not kid:
         raise AuthenticationError("token-unknown-key")
     for candidate in _jwk_list(jwks):
         if candidate.get("kid") == kid:
-            return _import_public_jwk(candidate)
+            return _import_public_jwk(candidate, algorithm)
     raise AuthenticationError("token-unknown-key")
+
+
+def jwks_kids(jwks: Mapping[str, Any]) -> frozenset[str]:
+    """The ``kid`` of every key in ``jwks``."""
+    return frozenset(str(entry["kid"]) for entry in _jwk_list(jwks) if "kid" in entry)
 
 
 def _jwk_list(jwks: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -179,21 +215,30 @@ def _jwk_list(jwks: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     return [entry for entry in keys if isinstance(entry, Mapping)]
 
 
-def _import_public_jwk(jwk: Mapping[str, Any]) -> RSAKey:
-    if jwk.get("kty") != "RSA" or jwk.get("alg", ALGORITHM) != ALGORITHM:
+_PUBLIC_MEMBERS: dict[str, tuple[str, ...]] = {
+    "RSA": ("kty", "n", "e", "kid"),
+    "EC": ("kty", "crv", "x", "y", "kid"),
+}
+
+
+def _import_public_jwk(jwk: Mapping[str, Any], algorithm: str) -> RSAKey | ECKey:
+    key_type = KEY_TYPES[algorithm]
+    if jwk.get("kty") != key_type or jwk.get("alg", algorithm) != algorithm:
         raise AuthenticationError("token-unknown-key")
     if jwk.get("use", "sig") != "sig":
         raise AuthenticationError("token-unknown-key")
-    public_members = {name: jwk[name] for name in ("kty", "n", "e", "kid") if name in jwk}
+    members = {name: jwk[name] for name in _PUBLIC_MEMBERS[key_type] if name in jwk}
     try:
-        return RSAKey.import_key(public_members)
+        if key_type == "EC":
+            return ECKey.import_key(members)
+        return RSAKey.import_key(members)
     except (JoseError, ValueError, TypeError) as error:
         raise AuthenticationError("token-unknown-key") from error
 
 
-def _verified_claims(token: str, key: RSAKey) -> dict[str, Any]:
+def _verified_claims(token: str, key: RSAKey | ECKey, algorithm: str) -> dict[str, Any]:
     try:
-        decoded = jwt.decode(token, key, algorithms=_ALGORITHMS)
+        decoded = jwt.decode(token, key, algorithms=[algorithm])
     except BadSignatureError as error:
         raise AuthenticationError("token-signature-invalid") from error
     except (JoseError, ValueError, TypeError) as error:
@@ -291,9 +336,13 @@ def _vertrauensniveau(value: object) -> Vertrauensniveau | None:
 
 __all__ = [
     "ALGORITHM",
+    "KEY_TYPES",
     "KeyPair",
     "TokenSettings",
     "issue_token",
+    "jwks_kids",
     "principal_from_claims",
+    "unverified_claims",
+    "unverified_header",
     "validate_token",
 ]

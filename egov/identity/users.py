@@ -59,6 +59,7 @@ _ORG_UNITS: tuple[tuple[str, str], ...] = (
     ("buero-buergerbudget", "Büro Bürgerbudget"),
     ("fachdienst-stadtplanung", "Fachdienst Stadtplanung"),
     ("fachdienst-stadtgruen", "Fachdienst Stadtgrün und Umwelt"),
+    ("untere-bauaufsicht", "Untere Bauaufsichtsbehörde"),
 )
 
 

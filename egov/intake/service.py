@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from egov.cases.service import NewCase, open_case, record
+from egov.cases.service import NewCase, open_case, owns, record
 from egov.cases.store import Case, Procedure, get_procedure_by_leika
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import Document, referenced_in
-from egov.errors import Conflict, Forbidden, Invalid
+from egov.errors import Conflict, Forbidden, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
@@ -35,9 +36,20 @@ CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A follow-up submission attached to an existing case (to be correlated after commit)."""
+
+    case_id: str
+    submission_id: str
+    document_ids: list[str]
+    actor: str
+
+
+@dataclass(frozen=True)
 class IntakeOutcome:
     receipt: dict[str, Any]
     created: bool  # False: a re-send answered with the first receipt
+    follow_up: FollowUp | None = None
 
 
 @dataclass
@@ -59,6 +71,8 @@ class Intake:
     limits: Limits
     clock: Clock
     after_commit: Callable[[str], None]
+    # follow-ups: (case_id, submission_id, document_ids, actor), after commit
+    on_follow_up: Callable[[str, str, list[str], str], None] = lambda *_: None
 
     def submit(
         self,
@@ -82,7 +96,10 @@ class Intake:
                 outcome = self._parse_and_store(spooled, principal, idempotency_key)
         finally:
             spooled.path.unlink(missing_ok=True)
-        if outcome.created:
+        if outcome.follow_up is not None:
+            f = outcome.follow_up
+            self.on_follow_up(f.case_id, f.submission_id, f.document_ids, f.actor)
+        elif outcome.created:
             self.after_commit(outcome.receipt["case_id"])
         return outcome
 
@@ -145,13 +162,12 @@ class Intake:
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         try:
             with self.db.transaction() as session:
-                receipt = self._store_in(
+                return self._store_in(
                     session, application, spooled, principal, idempotency_key, placement
                 )
         except BaseException:
             placement.undo()
             raise
-        return IntakeOutcome(receipt=receipt, created=True)
 
     def _store_in(
         self,
@@ -161,12 +177,15 @@ class Intake:
         principal: Principal,
         idempotency_key: str | None,
         placement: Placement,
-    ) -> dict[str, Any]:
+    ) -> IntakeOutcome:
         now = self.clock()
         procedure = resolve_procedure(session, application, principal)
-        case = open_case(
-            session, new_case(procedure, application, principal), actor=principal.subject, now=now
-        )
+        reference = application.follow_up_case_reference
+        if reference:
+            case = follow_up_case(session, reference, procedure, principal)
+        else:
+            new = new_case(procedure, application, principal)
+            case = open_case(session, new, actor=principal.subject, now=now)
         original_key = self.files.place(spooled.path, spooled.sha256, placement)
         submission = Submission(
             message_id=application.message_id,
@@ -216,10 +235,14 @@ class Intake:
                 "message_id": application.message_id,
                 "sha256": spooled.sha256,
                 "size": spooled.size,
+                "follow_up": bool(reference),
             },
         )
-        self._store_documents(session, case, application, principal, placement)
-        return submission.receipt
+        document_ids = self._store_documents(session, case, application, principal, placement)
+        follow_up = None
+        if reference:
+            follow_up = FollowUp(case.id, submission.id, document_ids, principal.subject)
+        return IntakeOutcome(receipt=submission.receipt, created=True, follow_up=follow_up)
 
     def _store_documents(
         self,
@@ -228,8 +251,9 @@ class Intake:
         application: CanonicalApplication,
         principal: Principal,
         placement: Placement,
-    ) -> None:
+    ) -> list[str]:
         now = self.clock()
+        document_ids = []
         for attachment in application.attachments:
             key = self.files.place(attachment.path, attachment.sha256, placement)
             document = Document(
@@ -247,6 +271,7 @@ class Intake:
             )
             session.add(document)
             session.flush()
+            document_ids.append(document.id)
             record(
                 session,
                 case,
@@ -259,6 +284,7 @@ class Intake:
                     "sha256": attachment.sha256,
                 },
             )
+        return document_ids
 
 
 def resolve_procedure(
@@ -283,6 +309,23 @@ def resolve_procedure(
             code="assurance-level-too-low",
         )
     return procedure
+
+
+def follow_up_case(
+    session: Session, reference: str, procedure: Procedure, principal: Principal
+) -> Case:
+    """The case a follow-up refers to: the citizen's own (else 404), or one of a procedure the
+    client may use (else 403); it must belong to the submission's Leistung."""
+    case = session.scalars(select(Case).where(Case.reference == reference)).first()
+    if case is None or (principal.is_citizen and not owns(principal, case)):
+        raise NotFound("Vorgang nicht gefunden.", code="case-not-found")
+    if principal.is_client and not principal.may_use_procedure(case.procedure_key):
+        raise Forbidden("Dieser Client darf für diesen Vorgang nicht einreichen.")
+    if case.procedure_key != procedure.key:
+        raise Invalid(
+            "Die Nachreichung passt nicht zur Leistung des Vorgangs.", code="follow-up-mismatch"
+        )
+    return case
 
 
 def applicant_level(application: CanonicalApplication, principal: Principal) -> Vertrauensniveau:

@@ -9,6 +9,7 @@ from egov.cases.store import get_case
 from egov.db import Database
 from egov.errors import Conflict, NotFound
 from egov.identity.model import Principal
+from egov.integrations.outbox import Outbox
 from egov.integrations.store import Incident
 from egov.workflow.service import Workflows
 from egov.workflow.store import get_instance_by_case
@@ -18,6 +19,7 @@ from egov.workflow.store import get_instance_by_case
 class Incidents:
     db: Database
     workflows: Workflows
+    outbox: Outbox
 
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:
@@ -26,9 +28,12 @@ class Incidents:
                 raise NotFound("Störung nicht gefunden.", code="incident-not-found")
             if incident.status != "open" or incident.case_id is None:
                 raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
-            case_id = incident.case_id
+            case_id, outbox_id = incident.case_id, incident.outbox_id
             started = get_instance_by_case(session, case_id) is not None
-        if started:
+        if outbox_id is not None:  # a failed delivery: a new round of attempts, the first now
+            self.outbox.retry(outbox_id, principal.subject)
+            ok = self.outbox.deliver(outbox_id) == "delivered"
+        elif started:
             ok = self.workflows.advance(case_id)
         else:
             self.workflows.start(case_id)

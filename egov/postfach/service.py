@@ -12,10 +12,18 @@ from egov.cases.store import Case
 from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal
+from egov.integrations.inbound import deliver_message
 from egov.postfach.store import PostfachMessage
 from egov.workflow.service import Workflows
 
 MAX_REPLY = 20_000
+REPLY_MESSAGE = "citizen_reply"  # the BPMN message a waiting process receives
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: PostfachMessage
+    correlated: bool  # a waiting message event `citizen_reply` took it
 
 
 def list_messages(session: Session, principal: Principal) -> list[PostfachMessage]:
@@ -36,7 +44,9 @@ class Replies:
     db: Database
     workflows: Workflows
 
-    def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> PostfachMessage:
+    def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> Reply:
+        """Store the reply (a fact), then correlate it to a waiting `citizen_reply` event;
+        an uncorrelated reply is just a Postfach message (no incident)."""
         if not body.strip() or len(body) > MAX_REPLY or len(subject) > 300:
             raise Invalid(
                 "Die Nachricht ist leer oder zu lang.",
@@ -65,4 +75,13 @@ class Replies:
                 now=now,
                 details={"message_id": message.id},
             )
-        return message
+        payload = {"message_id": message.id, "subject": message.subject}
+        correlated = deliver_message(
+            self.workflows,
+            message.case_id,
+            REPLY_MESSAGE,
+            payload,
+            principal.subject,
+            incident_if_nothing_waits=False,
+        )
+        return Reply(message, correlated)

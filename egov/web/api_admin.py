@@ -9,7 +9,7 @@ from egov.identity.model import Role
 from egov.integrations.service import Incidents
 from egov.integrations.store import list_open
 from egov.web import views
-from egov.web.auth import current_principal, requires
+from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
 from egov.workflow.deploy import deploy_bundle
 from egov.workflow.store import list_definitions
@@ -28,6 +28,7 @@ def definitions() -> Response:
 
 @bp.post("/process-definitions")
 @requires(Role.ADMIN)
+@requires_recent_login()
 def deploy() -> Response:
     """Deploy a bundle `{"files": {"x.bpmn": "<xml>", ...}}`; same content = same version."""
     body = request.get_json(silent=True)
@@ -65,5 +66,5 @@ def incidents() -> Response:
 def retry(incident_id: str) -> Response:
     """Run the failed step again; resolved if it now succeeds."""
     c = container()
-    incident = Incidents(c.db, c.workflows).retry(current_principal(), incident_id)
+    incident = Incidents(c.db, c.workflows, c.outbox).retry(current_principal(), incident_id)
     return jsonify(views.incident(incident))

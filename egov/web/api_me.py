@@ -53,9 +53,9 @@ def reply(case_id: str) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("body"), str):
         raise DomainError('Erwartet wird {"subject", "body"}.', code="bad-request")
     c = container()
-    message = Replies(c.db, c.workflows).reply(
+    reply = Replies(c.db, c.workflows).reply(
         current_principal(), case_id, str(body.get("subject", "")), body["body"]
     )
-    response = jsonify(views.message(message))
+    response = jsonify({**views.message(reply.message), "correlated": reply.correlated})
     response.status_code = 201
     return response

@@ -1,4 +1,8 @@
-"""Bearer-token authentication and role guards for the API."""
+"""Bearer-token (or browser-session) authentication and role guards for the API.
+
+A request with an ``Authorization`` header is judged by it alone; without one, the browser
+session of egov/web/login.py counts (unsafe methods then need the ``X-CSRF-Token`` header).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 
 from egov.errors import Forbidden
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal, Role
-from egov.identity.tokens import principal_from_claims, validate_token
+from egov.identity.sessions import (
+    CSRF_HEADER,
+    WebSession,
+    active_session,
+    check_csrf,
+    check_recent_login,
+    epoch,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,15 +34,57 @@ def current_principal() -> Principal:
     return principal
 
 
+def current_web_session() -> WebSession | None:
+    """The browser session the current principal comes from (None: bearer token or none)."""
+    web: WebSession | None = g.get("web_session")
+    return web
+
+
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
+    container = current_app.extensions["egov"]
+    if not header:
+        web = _web_session()
+        if web is not None:
+            return container.directory.enrich(web.principal)  # type: ignore[no-any-return]
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("token-missing")
+    principal = container.verifier.verify(token.strip())
+    return container.directory.enrich(principal)  # type: ignore[no-any-return]
+
+
+def _web_session() -> WebSession | None:
+    """The checked browser session: not expired, not logged out, CSRF token on writes."""
     container = current_app.extensions["egov"]
-    jwks = container.jwks()
-    claims = validate_token(token.strip(), jwks, container.token_settings)
-    return principal_from_claims(claims)
+    now = epoch(container.clock())
+    web = active_session(session, now, container.login_cache.is_revoked)
+    if web is not None:
+        check_csrf(web, request.method, request.headers.get(CSRF_HEADER))
+        g.web_session = web
+    return web
+
+
+def requires_recent_login(max_age: int | None = None) -> Callable[[F], F]:
+    """Sensitive actions: a browser login older than ``max_age`` seconds (default: setting
+    ``reauth_max_age_seconds``) gets 401 ``reauthentication-required`` with a login URL.
+    Place it below ``@requires``. Bearer tokens are short-lived and carry no login time."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            current_principal()
+            web = current_web_session()
+            if web is not None:
+                container = current_app.extensions["egov"]
+                limit = container.settings.reauth_max_age_seconds if max_age is None else max_age
+                login_url = f"/auth/login/{web.issuer}?reauth=1"
+                check_recent_login(web, epoch(container.clock()), limit, login_url)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def requires(*roles: Role) -> Callable[[F], F]:

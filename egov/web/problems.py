@@ -41,7 +41,21 @@ STATUS_BY_CODE: dict[str, int] = {
     "procedure-invalid": 422,
     "org-unit-unknown": 422,
     "bundle-not-text": 422,
+    "org-unit-invalid": 422,
+    "org-unit-exists": 409,
+    "membership-invalid": 422,
+    "membership-exists": 409,
+    "directory-input-invalid": 422,
+    "deputy-invalid": 422,
+    "deputy-period-invalid": 422,
+    "deputy-ended": 409,
     "bad-request": 400,
+    "signature-missing": 401,
+    "signature-invalid": 401,
+    "signature-expired": 401,
+    "timestamp-invalid": 401,
+    "inbound-conflict": 409,
+    "follow-up-mismatch": 422,
 }
 NOT_FOUND_SUFFIX = "-not-found"
 

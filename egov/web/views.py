@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent
 from egov.cases.model import status_label
-from egov.cases.store import Case
+from egov.cases.store import Case, OrgUnit
 from egov.clock import iso
 from egov.documents.store import Document
+from egov.identity.store import Deputy, OrgUnitMembership
 from egov.integrations.store import Incident
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import ProcessDefinition, Task
@@ -145,4 +147,34 @@ def definition(d: ProcessDefinition) -> dict[str, Any]:
         "files": sorted(d.files),
         "deployed_at": iso(d.deployed_at),
         "deployed_by": d.deployed_by,
+    }
+
+
+def org_unit(u: OrgUnit) -> dict[str, Any]:
+    return {"key": u.key, "name": u.name}
+
+
+def membership(m: OrgUnitMembership) -> dict[str, Any]:
+    return {
+        "subject": m.subject,
+        "org_unit": m.org_unit_key,
+        "role": m.role,
+        "created_at": iso(m.created_at),
+        "created_by": m.created_by,
+    }
+
+
+def deputy(d: Deputy, now: datetime) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "deputy_subject": d.deputy_subject,
+        "absent_subject": d.absent_subject,
+        "org_unit": d.org_unit_key,
+        "valid_from": iso(d.valid_from),
+        "valid_until": iso(d.valid_until),
+        "active": d.active_at(now),
+        "created_at": iso(d.created_at),
+        "created_by": d.created_by,
+        "ended_at": iso(d.ended_at),
+        "ended_by": d.ended_by,
     }

@@ -23,6 +23,9 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   time-limited). Failures raise ``WorkflowError("script-failed")``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
 * **Messages**: :meth:`WorkflowInstance.send_message` correlates by message name only.
+* **Timers** run on the clock given to :meth:`WorkflowInstance.start` / :meth:`load`
+  (:mod:`egov.workflow.engine_time`); :meth:`WorkflowInstance.next_timer_due` is the earliest
+  due time of the waiting timers, :attr:`WorkflowInstance.fired_timers` those ``advance`` fired.
 * **State**: :meth:`WorkflowInstance.dump` stores the instance without the spec; the spec is
   stored once in :attr:`CompiledDefinition.spec_json`. After every ``advance`` the task tree is
   compacted (:mod:`egov.workflow.compaction`) so long-lived loops do not degrade.
@@ -33,6 +36,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -44,9 +48,11 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from egov.clock import utcnow
 from egov.workflow import serialization
 from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
 from egov.workflow.compaction import compact_workflow
+from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
 from egov.workflow.scripting import DEFAULT_TIME_LIMIT, RestrictedScriptEngine, ScriptError
 
 __all__ = [
@@ -156,10 +162,16 @@ class WorkflowInstance:
     """One running process instance (top-level workflow plus its subprocesses)."""
 
     def __init__(
-        self, definition: CompiledDefinition, workflow: BpmnWorkflow, time_limit: float
+        self,
+        definition: CompiledDefinition,
+        workflow: BpmnWorkflow,
+        time_limit: float,
+        clock: Clock | None = None,
     ) -> None:
         self.definition = definition
         self._workflow = workflow
+        self._clock = clock  # what timers see as "now" (engine_time); None: the real time
+        self.fired_timers: list[str] = []  # timer events completed by advance (BPMN ids)
         self._engine = RestrictedScriptEngine(time_limit)
         workflow.script_engine = self._engine
 
@@ -169,11 +181,12 @@ class WorkflowInstance:
         definition: CompiledDefinition,
         data: dict[str, Any],
         time_limit: float = DEFAULT_TIME_LIMIT,
+        clock: Clock | None = None,
     ) -> WorkflowInstance:
         _ensure_json(data)
         spec, subprocess_specs = serialization.load_specs(definition.spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs)
-        instance = cls(definition, workflow, time_limit)
+        instance = cls(definition, workflow, time_limit, clock)
         start = workflow.get_next_task(spec_name="Start")
         if start is not None:
             start.data.update(copy.deepcopy(data))
@@ -181,7 +194,11 @@ class WorkflowInstance:
 
     @classmethod
     def load(
-        cls, definition: CompiledDefinition, state_json: str, time_limit: float = DEFAULT_TIME_LIMIT
+        cls,
+        definition: CompiledDefinition,
+        state_json: str,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        clock: Clock | None = None,
     ) -> WorkflowInstance:
         try:
             workflow = serialization.load_instance(definition.spec_json, state_json)
@@ -189,7 +206,7 @@ class WorkflowInstance:
             raise WorkflowError(
                 "state-invalid", "Der gespeicherte Vorgangszustand ist nicht lesbar.", repr(exc)
             ) from exc
-        return cls(definition, workflow, time_limit)
+        return cls(definition, workflow, time_limit, clock)
 
     # -- engine ---------------------------------------------------------------------------
 
@@ -197,7 +214,8 @@ class WorkflowInstance:
         """Runs all engine tasks until only user tasks / waiting events remain, then compacts."""
         self._engine.service_caller = self._service_caller(services)
         try:
-            self._run_engine()
+            with engine_clock(self._clock):
+                self._run_engine()
         finally:
             self._engine.service_caller = None
             compact_workflow(self._workflow)
@@ -221,6 +239,8 @@ class WorkflowInstance:
             state["task"], state["data"] = task, copy.deepcopy(task.data)
 
         def after(task: Task) -> None:
+            if is_timer(task):
+                self.fired_timers.append(str(task.task_spec.bpmn_id or task.task_spec.name))
             if isinstance(task.task_spec, ServiceTask):
                 for holder in [task, *task.children]:
                     for key in [k for k in holder.data if k.startswith("spiff__")]:
@@ -276,7 +296,8 @@ class WorkflowInstance:
         _ensure_json(data)
         task.data.update(copy.deepcopy(data))
         try:
-            task.run()
+            with engine_clock(self._clock):
+                task.run()
         except (SpiffWorkflowException, ScriptError) as exc:
             raise _engine_error(exc) from exc
 
@@ -297,12 +318,18 @@ class WorkflowInstance:
         _ensure_json(payload)
         event = BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload))
         try:
-            caught = self._workflow.event_manager.catch(event, internal=False)
+            with engine_clock(self._clock):
+                caught = self._workflow.event_manager.catch(event, internal=False)
         except (SpiffWorkflowException, ScriptError) as exc:
             raise _engine_error(exc) from exc
         return bool(caught)
 
     # -- state ----------------------------------------------------------------------------
+
+    def next_timer_due(self) -> datetime | None:
+        """The earliest due time (naive UTC) of the waiting BPMN timers, None if none waits."""
+        now = self._clock() if self._clock is not None else utcnow()
+        return next_timer_due(self._workflow, now)
 
     @property
     def completed(self) -> bool:

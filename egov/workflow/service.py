@@ -27,6 +27,7 @@ from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
+from egov.integrations.outbox import new_rows
 from egov.integrations.store import Incident, open_for_case
 from egov.workflow.operators import OperatorRegistry, StepContext
 from egov.workflow.projection import project_tasks
@@ -69,6 +70,7 @@ class Workflows:
     operators: OperatorRegistry
     clock: Clock
     script_time_limit: float = 1.0
+    on_outbox: Callable[[list[str]], None] = lambda _ids: None
 
     def start(self, case_id: str) -> None:
         """Create the case's process instance (own step), then advance it."""
@@ -107,6 +109,54 @@ class Workflows:
 
         self._retrying(work)
 
+    def correlate(
+        self,
+        case_id: str,
+        message_name: str,
+        payload: dict[str, Any],
+        actor: str,
+        then: Callable[[Session, bool], None] | None = None,
+    ) -> bool:
+        """Deliver a message to the case's waiting catch event as one step, then advance.
+
+        False if no running instance or no event waits for `message_name` (nothing changes).
+        `then(session, caught)` runs in the same transaction (e.g. marking the inbound message).
+        """
+        caught = [False]
+
+        def work(session: Session) -> None:
+            caught[0] = self._send(session, case_id, message_name, payload, actor)
+            if then is not None:
+                then(session, caught[0])
+
+        self._retrying(work)
+        if caught[0]:
+            self.advance(case_id)
+        return caught[0]
+
+    def _send(
+        self, session: Session, case_id: str, name: str, payload: dict[str, Any], actor: str
+    ) -> bool:
+        instance = get_instance_by_case(session, case_id)
+        if instance is None or instance.status == "completed":
+            return False
+        result = [False]
+
+        def deliver(engine: Engine) -> None:
+            result[0] = engine.send_message(name, payload)
+
+        self._step(session, case_id, deliver, actor)
+        if result[0]:
+            record(
+                session,
+                _case(session, case_id),
+                actor=actor,
+                action="message.correlated",
+                now=self.clock(),
+                details={"message_name": name, "payload": payload},
+            )
+        return result[0]
+
     def _create_instance(self, session: Session, case_id: str) -> None:
         case = _case(session, case_id)
         if get_instance_by_case(session, case_id) is not None:
@@ -115,13 +165,16 @@ class Workflows:
         definition = latest_definition(session, procedure.process_id) if procedure else None
         if definition is None:
             raise DomainError("Kein Prozessmodell bereitgestellt.", code="definition-missing")
-        engine = Engine.start(compiled(definition), start_data(case), self.script_time_limit)
+        engine = Engine.start(
+            compiled(definition), start_data(case), self.script_time_limit, self.clock
+        )
         now = self.clock()
         instance = WorkflowInstance(
             case_id=case.id,
             definition_id=definition.id,
             status="running",
             state=engine.dump(),
+            next_timer_at=engine.next_timer_due(),
             created_at=now,
             updated_at=now,
         )
@@ -147,7 +200,9 @@ class Workflows:
             raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
-        engine = Engine.load(compiled(definition), instance.state, self.script_time_limit)
+        engine = Engine.load(
+            compiled(definition), instance.state, self.script_time_limit, self.clock
+        )
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         now = self.clock()
         try:
@@ -165,6 +220,16 @@ class Workflows:
                 engine.advance(self.operators.bind(context))
             instance.state = engine.dump()
             instance.updated_at = now
+            instance.next_timer_at = None if engine.completed else engine.next_timer_due()
+            for timer in engine.fired_timers:
+                record(
+                    session,
+                    case,
+                    actor="system:timer",
+                    action="workflow.timer_fired",
+                    now=now,
+                    details={"timer": timer},
+                )
             project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
             if engine.completed and instance.status != "completed":
                 instance.status = "completed"
@@ -186,6 +251,9 @@ class Workflows:
             try:
                 with self.db.transaction() as session:
                     work(session)
+                    written = new_rows(session)
+                if written:
+                    self.on_outbox(written)  # after commit: side effects may go out now
                 return
             except (StaleDataError, IntegrityError) as exc:
                 log.info("workflow_step_conflict attempt=%s error=%s", attempt, type(exc).__name__)
@@ -206,7 +274,7 @@ class Workflows:
         with self.db.transaction() as session:
             case = _case(session, case_id)
             now = self.clock()
-            incident = next(iter(open_for_case(session, case_id)), None)
+            incident = next(iter(open_for_case(session, case_id, "workflow-step")), None)
             if incident is None:  # one open incident per case; a failed retry updates it
                 incident = Incident(
                     case_id=case_id,

@@ -38,6 +38,7 @@ class WorkflowInstance(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"))
     status: Mapped[str] = mapped_column(String(20))  # running, completed, failed
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)  # earliest BPMN timer
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]

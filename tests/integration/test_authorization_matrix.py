@@ -1,7 +1,8 @@
 """The authorization matrix: every principal against every endpoint of the route table.
 
 EXPECTATIONS names, for every (method, rule) the app serves, how to call it and what each
-principal gets: "ok" (2xx), 401, 403 (wrong role), 404 (the object is hidden from them) or
+principal gets: "ok" (2xx), "redirect" (302/303 to this site or the dev IdP), 400 (a login
+callback without valid state), 401, 403 (wrong role), 404 (the object is hidden from them) or
 422 (authorized, but the login is too weak for the procedure). A new endpoint without an entry
 fails `test_every_route_has_an_entry_in_the_authorization_matrix`. Refusals must be
 problem+json with a code and must leave the database exactly as it was.
@@ -18,10 +19,13 @@ import base64
 import itertools
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -29,8 +33,12 @@ from sqlalchemy import func, select
 
 from egov.app import create_app
 from egov.audit.store import AuditEvent
-from egov.cases.store import Case
+from egov.cases.store import Case, OrgUnit
 from egov.container import Container
+from egov.identity.store import Deputy, OrgUnitMembership
+from egov.intake.xbau import JENA_BAUAUFSICHT, build_status_1170
+from egov.integrations import signing
+from egov.integrations.fachverfahren import Endpoint
 from egov.integrations.store import Incident
 from egov.postfach.store import PostfachMessage
 from egov.workflow.deploy import read_bundle
@@ -40,8 +48,10 @@ from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
 
 PRINCIPALS = ("anonymous", "erika", "max", "anna", "ben", "admin", "portal")
 OK = "ok"
+REDIRECT = "redirect"
 Outcome = str | int
 FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
+DEPUTY = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
 NOT_MATRIX = ("static",)  # Flask's static files; the dev IdP (/dev-idp) issues the tokens
 ATTACHMENT = {
     "filename": "skizze.txt",
@@ -78,6 +88,17 @@ class Probe:
     outcomes: dict[str, Outcome]
     body: dict[str, Any] = field(default_factory=dict)  # keyword arguments of client.open
     claimed_by: str | None = None  # claim the path's task as this clerk first
+    signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
+
+
+INBOUND_SECRET = b"matrix-inbound-secret-0123456789"
+STATUS_FOR_UNKNOWN_CASE = build_status_1170(
+    message_id="6f1c2a4e-0c1d-4f6b-9a57-2f4f0b7f3e11",
+    case_reference="JENA-2099-999999",
+    status_code="14",
+    created_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+    reader=JENA_BAUAUFSICHT,
+)
 
 
 EXPECTATIONS = [
@@ -246,10 +267,92 @@ EXPECTATIONS = [
         "/api/v1/incidents/{incident_c}/retry",
         expect(admin=OK),
     ),
+    Probe("GET", "/api/v1/org-units", "all org units", "/api/v1/org-units", expect(admin=OK)),
+    Probe(
+        "POST",
+        "/api/v1/org-units",
+        "a new org unit",
+        "/api/v1/org-units",
+        expect(admin=OK),
+        {"json": {"key": "fachdienst-matrix", "name": "Fachdienst Matrix"}},
+    ),
+    Probe(
+        "PATCH",
+        "/api/v1/org-units/<key>",
+        "an org unit's name",
+        "/api/v1/org-units/fachdienst-stadtgruen",
+        expect(admin=OK),
+        {"json": {"name": "Fachdienst Umwelt"}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/org-units/<key>/members",
+        "members of a unit",
+        "/api/v1/org-units/fachdienst-stadtgruen/members",
+        expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/org-units/<key>/members",
+        "a new member",
+        "/api/v1/org-units/fachdienst-stadtgruen/members",
+        expect(admin=OK),
+        {"json": {"subject": "dora", "role": "clerk"}},
+    ),
+    Probe(
+        "DELETE",
+        "/api/v1/org-units/<key>/members/<subject>",
+        "carla's membership",
+        "/api/v1/org-units/fachdienst-stadtgruen/members/carla",
+        expect(admin=OK),
+    ),
+    Probe("GET", "/api/v1/deputies", "all deputies", "/api/v1/deputies", expect(admin=OK)),
+    Probe(
+        "POST",
+        "/api/v1/deputies",
+        "a new deputy",
+        "/api/v1/deputies",
+        expect(admin=OK),
+        {"json": {**DEPUTY, "deputy_subject": "carla", "absent_subject": "dora"}},
+    ),
+    Probe(
+        "DELETE",
+        "/api/v1/deputies/<deputy_id>",
+        "dora standing in for carla",
+        "/api/v1/deputies/{deputy}",
+        expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/inbound",
+        "a signed status for an unknown case (kept, 202)",
+        "/api/v1/inbound?procedure=buergerbudget",
+        expect(portal=OK),
+        {"data": STATUS_FOR_UNKNOWN_CASE, "content_type": "application/xml"},
+        signed=True,
+    ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
     Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
     Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
     Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),
+    Probe(
+        "GET",
+        "/auth/login/<issuer_name>",
+        "the browser login at the dev IdP",
+        "/auth/login/dev?next=/api/v1/me/cases",
+        {p: REDIRECT for p in PRINCIPALS},
+    ),
+    Probe(
+        "GET",
+        "/auth/callback/<issuer_name>",
+        "a login callback with a forged state",
+        "/auth/callback/dev?code=forged&state=forged",
+        {p: 400 for p in PRINCIPALS},
+    ),
+    Probe("POST", "/auth/logout", "the logout", "/auth/logout", {p: REDIRECT for p in PRINCIPALS}),
+    Probe(
+        "GET", "/auth/session", "who is logged in", "/auth/session", dict(EVERYONE, anonymous=401)
+    ),
 ]
 
 
@@ -284,7 +387,8 @@ def documents(api: Api, case_id: str) -> dict[str, str]:
 
 def build_scenario(api: Api) -> dict[str, str]:
     """Case A (erika) waits at ben's feasibility task, case B (erika) at anna's formal check,
-    case C (erika) has an open incident: its process could not start."""
+    case C (erika) has an open incident: its process could not start. In the directory, carla
+    works in Fachdienst Stadtgrün and dora stands in for her."""
     case_a, case_b = file_proposal(api), file_proposal(api)
     formal = open_task(api, case_a)
     assert api.post(f"/tasks/{formal}/claim", "anna").status_code == 200
@@ -310,7 +414,19 @@ def build_scenario(api: Api) -> dict[str, str]:
         "attachment_a": docs_a["attachment"],
         "original_a": docs_a["original-message"],
         "attachment_b": docs_b["attachment"],
+        "deputy": directory_entries(api),
     }
+
+
+def directory_entries(api: Api) -> str:
+    """carla works in Fachdienst Stadtgrün, dora stands in for her; returns the deputy's id."""
+    member = {"subject": "carla", "role": "clerk"}
+    added = api.post("/org-units/fachdienst-stadtgruen/members", "admin", json=member)
+    assert added.status_code == 201, added.get_json()
+    body = {**DEPUTY, "deputy_subject": "dora", "absent_subject": "carla"}
+    deputy = api.post("/deputies", "admin", json=body)
+    assert deputy.status_code == 201, deputy.get_json()
+    return str(deputy.get_json()["id"])
 
 
 Claim = tuple[str, str] | None
@@ -338,6 +454,13 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
     return set(ids.values())
 
 
+DIRECTORY_STATE = (
+    (OrgUnit.key, OrgUnit.name),
+    (OrgUnitMembership.subject, OrgUnitMembership.org_unit_key, OrgUnitMembership.role),
+    (Deputy.id, Deputy.ended_at),
+)
+
+
 def state(container: Container) -> dict[str, Any]:
     """Everything a refused request could have changed."""
     with container.db.reading() as session:
@@ -351,6 +474,9 @@ def state(container: Container) -> dict[str, Any]:
                 session.execute(select(Incident.id, Incident.status, Incident.attempts)).all()
             ),
             "counts": [count(m) for m in (Case, AuditEvent, PostfachMessage, ProcessDefinition)],
+            "directory": [
+                sorted(session.execute(select(*columns)).all()) for columns in DIRECTORY_STATE
+            ],
         }
 
 
@@ -358,6 +484,10 @@ def call(api: Api, probe: Probe, principal: str, ids: dict[str, str]) -> Any:
     headers = (
         {} if principal == "anonymous" else {"Authorization": f"Bearer {api.token(principal)}"}
     )
+    if probe.signed:  # the Fachverfahren secret of the procedure, and a fresh timestamp
+        api.container.inbound.endpoints = {"buergerbudget": Endpoint("http://unused", "S")}
+        api.container.inbound.environ = {"S": INBOUND_SECRET.decode()}
+        headers.update(signing.sign(INBOUND_SECRET, probe.body["data"], int(time.time())))
     return api.client.open(
         probe.path.format(**ids), method=probe.method, headers=headers, **probe.body
     )
@@ -488,6 +618,11 @@ def check_outcome(
         shown = response.get_data(as_text=True)
         assert {i for i in hidden_ids(ids, principal) if i in shown} == set()
         return
+    if outcome == REDIRECT:
+        assert response.status_code in (302, 303), response.get_data(as_text=True)
+        assert urlsplit(response.location).netloc in ("", "127.0.0.1:8000")
+        assert state(container) == before, "a redirect changed the database"
+        return
     assert response.status_code == outcome, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()
@@ -498,6 +633,8 @@ def check_outcome(
         assert problem["code"] == "forbidden"
     elif outcome == 404:
         assert problem["code"].endswith("-not-found")
+    elif outcome == 400:
+        assert problem["code"] == "login-state-invalid"
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

@@ -192,7 +192,12 @@ def test_every_demo_user_maps_to_a_valid_principal(idp: DevIdentityProvider) -> 
 
 def test_demo_users_belong_to_known_org_units() -> None:
     known = {unit for unit, _ in demo_org_units()}
-    assert known == {"buero-buergerbudget", "fachdienst-stadtplanung", "fachdienst-stadtgruen"}
+    assert known == {
+        "buero-buergerbudget",
+        "fachdienst-stadtplanung",
+        "fachdienst-stadtgruen",
+        "untere-bauaufsicht",
+    }
     for claims in DEMO_USERS.values():
         assert set(claims.get("org_units", [])) <= known
 

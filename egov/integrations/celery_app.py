@@ -1,0 +1,162 @@
+"""The Celery app of production mode, built from settings; nothing happens at import time.
+
+Loss-free configuration (see docs/production.md):
+
+- `task_acks_late`: a message is acknowledged after its task ran, not when it arrives, so a
+  worker that dies mid-task leaves it in Redis.
+- `task_reject_on_worker_lost`: when a pool process dies (kill -9, OOM, os._exit) the message
+  goes back to the queue at once instead of being acknowledged as failed.
+- `worker_prefetch_multiplier = 1`: a worker holds one message per process, so a crash strands
+  no extra messages and a slow task does not sit on work others could do.
+- `visibility_timeout` (Redis): a message unacknowledged this long is handed out again. It
+  must be longer than any task (`task_time_limit`), or a running task is duplicated.
+- No ETAs or countdowns: timers and retry backoff live in the database and the sweep picks
+  them up; Redis only ever holds work that is due now.
+- A delivery cap: every task counts its deliveries in Redis (`egov:deliveries:<task id>`);
+  one that a dying worker handed back more than `task_max_deliveries` times ends as an
+  incident instead of a crash loop (outbox rows are counted in their `attempts` column).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from celery import Celery
+from redis import Redis
+
+from egov.integrations.dispatch import QUEUES, ROUTES
+from egov.settings import Settings
+
+if TYPE_CHECKING:
+    from egov.container import Container
+
+VISIBILITY_TIMEOUT = 3600  # seconds; longer than TASK_TIME_LIMIT
+TASK_TIME_LIMIT = 600  # a task running longer is killed (and counted as a crash)
+COUNTER_TTL = 24 * 3600  # a delivery counter is forgotten a day after its last use
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The Celery settings of every egov process that sends or runs tasks."""
+    return {
+        "broker_url": settings.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_acks_on_failure_or_timeout": True,  # our tasks turn failures into incidents
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "worker_concurrency": settings.worker_concurrency,
+        "task_time_limit": TASK_TIME_LIMIT,
+        "task_soft_time_limit": TASK_TIME_LIMIT - 30,
+        "task_routes": {name: {"queue": queue} for name, queue in ROUTES.items()},
+        "task_default_queue": QUEUES[0],
+        "task_create_missing_queues": True,
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "worker_send_task_events": False,
+        "enable_utc": True,
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A configured app with the egov tasks registered (they build their container lazily,
+    once per worker process, so a sender never builds a second one)."""
+    from egov.integrations import tasks
+
+    app = Celery("egov", set_as_current=False)
+    app.conf.update(celery_config(settings))
+    tasks.register(app, WorkerRuntime(settings))
+    return app
+
+
+def run_worker(settings: Settings, concurrency: int | None, queues: str) -> None:
+    """`egov worker`: a Celery worker (prefork) consuming the egov queues."""
+    app = make_celery(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level}",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={queues}",
+            f"--hostname=egov-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@dataclass
+class WorkerRuntime:
+    """What tasks need, built on first use in each process (after the prefork fork)."""
+
+    settings: Settings
+    _container: Container | None = None
+    _redis: Redis | None = None
+    _sender: CelerySender | None = None
+    _pid: int = field(default=0)
+
+    def container(self) -> Container:
+        self._after_fork()
+        if self._container is None:
+            from egov.container import build
+            from egov.integrations.dispatch import load_plugins
+
+            self._container = build(self.settings)
+            load_plugins(self._container)
+        return self._container
+
+    def redis(self) -> Redis:
+        self._after_fork()
+        if self._redis is None:
+            self._redis = Redis.from_url(self.settings.broker_url)
+        return self._redis
+
+    def sender(self) -> CelerySender:
+        self._after_fork()
+        if self._sender is None:
+            self._sender = CelerySender.from_settings(self.settings)
+        return self._sender
+
+    def count_delivery(self, task_id: str) -> int:
+        """How often this task's message has been handed to a worker (this time included)."""
+        key = f"egov:deliveries:{task_id}"
+        pipe = self.redis().pipeline()
+        pipe.incr(key)
+        pipe.expire(key, COUNTER_TTL)
+        count, _ = pipe.execute()
+        return int(count)
+
+    def forget(self, task_id: str) -> None:
+        self.redis().delete(f"egov:deliveries:{task_id}")
+
+    def _after_fork(self) -> None:
+        if self._pid != os.getpid():  # never share connections with the parent process
+            self._container, self._redis, self._sender = None, None, None
+            self._pid = os.getpid()
+
+
+@dataclass
+class CelerySender:
+    """Sends named tasks with one id each; what the web processes and the scheduler use."""
+
+    app: Celery
+    runtime: WorkerRuntime
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CelerySender:
+        app = Celery("egov-sender", set_as_current=False)
+        app.conf.update(celery_config(settings))
+        return cls(app, WorkerRuntime(settings))
+
+    def send(self, name: str, subject_id: str, expires: float | None = None) -> None:
+        self.app.send_task(name, args=[subject_id], queue=ROUTES[name], expires=expires)
+
+    def send_once(self, name: str, subject_id: str, seconds: float) -> None:
+        key = f"egov:sent:{name}:{subject_id}"
+        if self.runtime.redis().set(key, "1", nx=True, ex=max(1, int(seconds))):
+            self.send(name, subject_id)

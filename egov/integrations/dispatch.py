@@ -1,0 +1,218 @@
+"""The seam between "committed" and "run": who starts a case and delivers outbox rows.
+
+Embedded mode (no EGOV_BROKER_URL): in this process, right after the commit
+(`Workflows.start`, `Outbox.deliver`), plus `sweep` every second from a background thread.
+
+Production mode: each after-commit hook sends one named Celery task carrying only an id
+(`egov.start-case`, `egov.deliver-outbox`); `egov scheduler` sends `egov.sweep` every
+second. The broker only makes work fast: the database is the source of truth, and `sweep`
+finds whatever a lost message or a killed worker left behind (due outbox rows, crashed
+deliveries, cases without a process instance).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import exists, select, update
+
+from egov.cases.store import Case
+from egov.db import Database
+from egov.errors import DomainError
+from egov.integrations.outbox import Delivery, Outbox
+from egov.integrations.store import Incident, OutboxMessage
+from egov.integrations.worker import BackgroundWorker, run_due
+from egov.settings import Settings
+from egov.workflow.store import WorkflowInstance
+
+if TYPE_CHECKING:
+    from egov.container import Container
+    from egov.workflow.service import Workflows
+
+log = logging.getLogger(__name__)
+
+START_CASE = "egov.start-case"
+ADVANCE_CASE = "egov.advance-case"
+DELIVER_OUTBOX = "egov.deliver-outbox"
+SWEEP = "egov.sweep"
+WORKFLOW_QUEUE = "egov.workflow"
+OUTBOX_QUEUE = "egov.outbox"
+SWEEP_QUEUE = "egov.sweep"
+ROUTES = {
+    START_CASE: WORKFLOW_QUEUE,
+    ADVANCE_CASE: WORKFLOW_QUEUE,
+    DELIVER_OUTBOX: OUTBOX_QUEUE,
+    SWEEP: SWEEP_QUEUE,
+}
+QUEUES = (WORKFLOW_QUEUE, OUTBOX_QUEUE, SWEEP_QUEUE)  # what `egov worker` consumes
+STRANDED_AFTER = timedelta(seconds=60)  # a case this old without a process is re-started
+
+
+class WorkerCrashed(DomainError):
+    """The process running a task or a delivery died; after N times it becomes an incident."""
+
+    code = "worker-crashed"
+    default_message = "Der Worker ist bei diesem Schritt wiederholt abgestürzt."
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"Der Worker ist {count}-mal bei diesem Schritt abgestürzt.")
+        self.permanent = True
+
+
+class Sender(Protocol):
+    """Sends one named task with one id (production: Celery over Redis)."""
+
+    def send(self, name: str, subject_id: str) -> None: ...
+
+    def send_once(self, name: str, subject_id: str, seconds: float) -> None:
+        """Send unless the same name and id were sent by `send_once` in the last `seconds`."""
+
+
+def sender_for(settings: Settings) -> Sender | None:
+    """The broker sender of production mode, or None in the embedded mode."""
+    if not settings.broker_url:
+        return None
+    from egov.integrations.celery_app import CelerySender
+
+    return CelerySender.from_settings(settings)
+
+
+def after_commit(sender: Sender | None, workflows: Workflows) -> Callable[[str], None]:
+    """`Intake.after_commit`: start the case's process here, or send `egov.start-case`."""
+    if sender is None:
+        return workflows.start
+    return lambda case_id: sender.send(START_CASE, case_id)
+
+
+def on_outbox(sender: Sender | None, outbox: Outbox) -> Callable[[list[str]], None]:
+    """`Workflows.on_outbox`: deliver new rows here, or send `egov.deliver-outbox` per id."""
+
+    def send(ids: Iterable[str]) -> None:
+        for outbox_id in ids:
+            if sender is None:
+                outbox.deliver(outbox_id)
+            else:
+                sender.send(DELIVER_OUTBOX, outbox_id)
+
+    return send
+
+
+def load_plugins(container: Container) -> None:
+    """Call `register(container)` of every module named in EGOV_PLUGINS."""
+    for name in filter(None, (n.strip() for n in container.settings.plugins.split(","))):
+        module: Any = importlib.import_module(name)
+        module.register(container)
+        log.info("plugin_loaded module=%s", name)
+
+
+@dataclass
+class Sweeper:
+    """One sweep: count crashed deliveries, deliver due rows (and timers: whatever `run_due`
+    does), re-start cases that have no process instance and no incident."""
+
+    container: Container
+    sender: Sender | None
+
+    def __call__(self) -> dict[str, int]:
+        outbox = self.container.outbox
+        counts = {"crashed": len(reap_crashed(outbox, self.max_deliveries))}
+        counts.update(run_due(outbox))
+        counts["restarted"] = self.restart_stranded()
+        return {key: value for key, value in counts.items() if value}
+
+    @property
+    def max_deliveries(self) -> int:
+        return self.container.settings.task_max_deliveries
+
+    def restart_stranded(self) -> int:
+        found = stranded_cases(self.container.db, self.container.clock() - STRANDED_AFTER)
+        for case_id in found:
+            log.warning("case_stranded case_id=%s (no process instance, no incident)", case_id)
+            if self.sender is None:
+                self.container.workflows.start(case_id)
+            else:
+                self.sender.send_once(START_CASE, case_id, STRANDED_AFTER.total_seconds())
+        return len(found)
+
+
+def reap_crashed(outbox: Outbox, max_deliveries: int, outbox_id: str | None = None) -> list[str]:
+    """Pending rows whose lease ran out without an outcome: the worker died while delivering.
+    Each such attempt is counted in `attempts` and the lease released; a row that reaches
+    `max_deliveries` this way fails with an incident instead of killing more workers."""
+    now = outbox.clock()
+    crashed = [
+        OutboxMessage.status == "pending",
+        OutboxMessage.lease_until.is_not(None),
+        OutboxMessage.lease_until < now,
+        *([OutboxMessage.id == outbox_id] if outbox_id is not None else []),
+    ]
+    with outbox.db.reading() as session:  # the common case: nothing crashed, no write lock
+        if session.scalars(select(OutboxMessage.id).where(*crashed).limit(1)).first() is None:
+            return []
+    with outbox.db.transaction() as session:
+        query = (
+            update(OutboxMessage)
+            .where(*crashed)
+            .values(attempts=OutboxMessage.attempts + 1, lease_until=None)
+            .returning(OutboxMessage.id, OutboxMessage.attempts)
+        )
+        reaped = [(row_id, attempts) for row_id, attempts in session.execute(query)]
+    for row_id, attempts in reaped:
+        log.error("outbox_delivery_crashed id=%s attempts=%s", row_id, attempts)
+        if attempts >= max_deliveries:
+            give_up_delivery(outbox, row_id, attempts)
+    return [row_id for row_id, _ in reaped]
+
+
+def give_up_delivery(outbox: Outbox, outbox_id: str, count: int) -> None:
+    """Fail the row with an incident (a person retries it after fixing the cause)."""
+    with outbox.db.reading() as session:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.status != "pending":
+            return
+        delivery = Delivery(
+            row.id, row.case_id, row.kind, dict(row.payload), row.idempotency_key, row.attempts
+        )
+    # the outbox's own failure path: attempts, last_error, status failed, incident, audit
+    outbox._failed(delivery, WorkerCrashed(count))
+
+
+def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:
+    """Open cases older than `created_before` with no process instance and no open incident:
+    their start was lost (process died after the intake commit, broker message lost)."""
+    has_instance = exists().where(WorkflowInstance.case_id == Case.id)
+    has_incident = exists().where(Incident.case_id == Case.id, Incident.status == "open")
+    query = (
+        select(Case.id)
+        .where(Case.created_at < created_before, Case.closed_at.is_(None))
+        .where(~has_instance, ~has_incident)
+        .order_by(Case.created_at)
+        .limit(limit)
+    )
+    with db.reading() as session:
+        return list(session.scalars(query))
+
+
+def embedded_worker(container: Container) -> BackgroundWorker | None:
+    """The sweeping thread of `egov serve` in embedded mode (production: `egov scheduler`)."""
+    if container.settings.broker_url:
+        return None
+    return BackgroundWorker(Sweeper(container, None), container.settings.sweep_interval_seconds)
+
+
+def scheduler_tick(container: Container) -> Callable[[], object]:
+    """One beat of `egov scheduler`: send `egov.sweep` (it expires unrun after a few
+    intervals, so a busy cluster is not flooded), or sweep here in embedded mode."""
+    settings = container.settings
+    if not settings.broker_url:
+        return Sweeper(container, None)
+    from egov.integrations.celery_app import CelerySender
+
+    sender = CelerySender.from_settings(settings)
+    expires = max(5.0, 5 * settings.sweep_interval_seconds)
+    return lambda: sender.send(SWEEP, "scheduler", expires=expires)

@@ -1,0 +1,153 @@
+"""The Fachverfahren HTTP adapter: the outbox handler of kind `fachverfahren.deliver`.
+
+It POSTs the canonical XML of a case (a stored document or submission, or inline `xml`) to the
+endpoint configured for the procedure, signed with the FIT-Connect callback scheme
+(`signing.sign`) and carrying the outbox row's `Idempotency-Key`, so the receiver can drop a
+repeated delivery. Timeouts, connection errors, 5xx and 429 are retried by the outbox; any
+other answer outside 2xx is permanent and becomes an incident at once.
+
+Configuration (setting `fachverfahren_config`, a JSON file):
+``{"<procedure key>": {"url": "https://...", "secret_env": "EGOV_FV_BAU_SECRET",
+"timeout_seconds": 10}}``. Secrets are read from the named environment variable only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from egov.db import Database
+from egov.documents.filestore import FileSystemStore
+from egov.documents.store import Document
+from egov.intake.store import Submission
+from egov.integrations import signing
+from egov.integrations.outbox import Delivery, DeliveryError
+
+KIND = "fachverfahren.deliver"
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+MAX_BODY = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    secret_env: str
+    timeout_seconds: float = 10.0
+
+
+def load_config(path: str | Path) -> dict[str, Endpoint]:
+    """Read the per-procedure endpoints; raises ValueError naming the broken entry."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError("fachverfahren config: expected a JSON object of procedures")
+    return {key: _endpoint(key, entry) for key, entry in raw.items()}
+
+
+def _endpoint(key: str, entry: Any) -> Endpoint:
+    if not isinstance(entry, dict):
+        raise ValueError(f"fachverfahren config {key!r}: expected an object")
+    url, secret_env = entry.get("url"), entry.get("secret_env")
+    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"fachverfahren config {key!r}: 'url' must be an http(s) URL")
+    if not isinstance(secret_env, str) or not secret_env:
+        raise ValueError(f"fachverfahren config {key!r}: 'secret_env' names the secret variable")
+    timeout = entry.get("timeout_seconds", 10)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ValueError(f"fachverfahren config {key!r}: 'timeout_seconds' must be positive")
+    return Endpoint(url, secret_env, float(timeout))
+
+
+def secrets_for(endpoint: Endpoint, environ: Mapping[str, str]) -> list[bytes]:
+    """The endpoint's secret(s): the variable may hold several, comma-separated (rotation)."""
+    value = environ.get(endpoint.secret_env, "")
+    return [part.strip().encode() for part in value.split(",") if part.strip()]
+
+
+@dataclass
+class FachverfahrenAdapter:
+    """Outbox handler: `outbox.register(KIND, adapter)`."""
+
+    db: Database
+    files: FileSystemStore
+    endpoints: Mapping[str, Endpoint]
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    now: Callable[[], int] = lambda: int(time.time())
+
+    def __call__(self, delivery: Delivery) -> None:
+        endpoint = self._endpoint(delivery.payload)
+        secrets = secrets_for(endpoint, self.environ)
+        if not secrets:
+            raise _permanent(f"Kein Geheimnis in {endpoint.secret_env}.", "fachverfahren-no-secret")
+        body = self._body(delivery.payload)
+        headers = {
+            "Content-Type": "application/xml",
+            "Idempotency-Key": delivery.idempotency_key,
+            **signing.sign(secrets[0], body, self.now()),
+        }
+        status = post(endpoint, body, headers)
+        _judge(status)
+
+    def _endpoint(self, payload: dict[str, Any]) -> Endpoint:
+        endpoint = self.endpoints.get(str(payload.get("procedure")))
+        if endpoint is None:
+            raise _permanent(
+                f"Kein Fachverfahren für {payload.get('procedure')!r} eingerichtet.",
+                "fachverfahren-not-configured",
+            )
+        return endpoint
+
+    def _body(self, payload: dict[str, Any]) -> bytes:
+        if isinstance(payload.get("xml"), str):
+            return str(payload["xml"]).encode("utf-8")
+        with self.db.reading() as session:
+            row: Document | Submission | None = None
+            if payload.get("document_id"):
+                row = session.get(Document, str(payload["document_id"]))
+            elif payload.get("submission_id"):
+                row = session.get(Submission, str(payload["submission_id"]))
+            key = None if row is None else row.storage_key
+        if key is None:
+            raise _permanent("Das zu sendende Dokument fehlt.", "fachverfahren-body-missing")
+        with self.files.open(key) as handle:
+            return handle.read(MAX_BODY)
+
+
+def post(endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> int:
+    """One POST; the status code, or a retryable DeliveryError if no answer came."""
+    url = urlsplit(endpoint.url)
+    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    assert url.hostname is not None
+    connection = kind(url.hostname, url.port, timeout=endpoint.timeout_seconds)
+    path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        return response.status
+    except TimeoutError as exc:
+        raise DeliveryError(
+            "Zeitüberschreitung beim Fachverfahren.", code="receiver-timeout"
+        ) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError("Fachverfahren nicht erreichbar.", code="receiver-unreachable") from exc
+    finally:
+        connection.close()
+
+
+def _judge(status: int) -> None:
+    if 200 <= status < 300:
+        return
+    if status >= 500 or status in RETRYABLE_STATUS:
+        raise DeliveryError(f"Fachverfahren antwortet {status}.", code="receiver-error")
+    raise _permanent(f"Fachverfahren weist die Nachricht ab ({status}).", "receiver-refused")
+
+
+def _permanent(message: str, code: str) -> DeliveryError:
+    return DeliveryError(message, code=code, permanent=True)

@@ -1,0 +1,334 @@
+"""Inbound messages from Fachverfahren: verify, keep, correlate to a waiting BPMN message event.
+
+`Inbound.receive` checks that the client may use the procedure and that the FIT-Connect callback
+signature matches the procedure's secret (401 `signature-*`, logged on `egov.security`), answers a
+re-send with the same `Idempotency-Key` as the first time, parses the message (dispatch by root
+element; today the XBau status `statusFuerAntragsportal.1170`), stores the raw bytes and an
+`inbound_messages` row (commit: the message is now a fact) and then correlates it by case
+reference, else by the portal reference (the message UUID of the submission). A message that
+finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
+`correlation`; it is never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from egov.cases.service import record
+from egov.cases.store import Case, get_case
+from egov.db import Database
+from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.store import storage_key_in_use
+from egov.errors import Conflict, Forbidden, Invalid
+from egov.identity.model import Principal
+from egov.intake.parsing import Limits
+from egov.intake.store import get_by_message_id
+from egov.intake.xbau import STATUS_ROOT, parse_status_1170
+from egov.integrations import signing
+from egov.integrations.fachverfahren import Endpoint, secrets_for
+from egov.integrations.store import InboundMessage, Incident
+from egov.workflow.service import Workflows
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("egov.security")
+STATUS_MESSAGE = "bauantrag_status"
+Mark = Callable[[Session, bool, str | None], None]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    message_name: str
+    case_reference: str | None
+    portal_reference: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    inbound_id: str
+    correlated: bool
+    case_id: str | None
+    created: bool  # False: a re-send answered like the first time
+
+    def answer(self) -> dict[str, Any]:
+        return {"inbound_id": self.inbound_id, "correlated": self.correlated}
+
+
+def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
+    status = parse_status_1170(body, limits=limits, schema_dir=schema_dir)
+    deadline = None if status.deadline is None else status.deadline.isoformat()
+    return Parsed(
+        STATUS_MESSAGE,
+        status.case_reference,
+        status.portal_reference,
+        {"status_code": status.status_code, "text": status.text, "deadline": deadline},
+    )
+
+
+PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {STATUS_ROOT: _status}
+
+
+def root_tag(body: bytes) -> str | None:
+    """The qualified name of the root element, without resolving anything (None: unreadable)."""
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        parser.feed(body[: 64 * 1024])
+        for _event, element in parser.read_events():
+            return str(element.tag)
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
+    """Dispatch by root element; unknown roots go to the 1170 parser, which refuses them."""
+    parser = PARSERS.get(root_tag(body) or "", _status)
+    return parser(body, limits, schema_dir)
+
+
+def open_correlation_incident(
+    session: Session, case_id: str | None, code: str, message: str, now: Any
+) -> Incident:
+    incident = Incident(
+        case_id=case_id,
+        kind="correlation",
+        outbox_id=None,
+        code=code,
+        message=message,
+        correlation_id=str(uuid.uuid4()),
+        status="open",
+        attempts=1,
+        created_at=now,
+        resolved_at=None,
+    )
+    session.add(incident)
+    session.flush()
+    case = get_case(session, case_id) if case_id else None
+    if case is not None:
+        details = {"incident_id": incident.id, "code": code}
+        record(
+            session,
+            case,
+            actor="system:inbound",
+            action="incident.opened",
+            now=now,
+            details=details,
+        )
+    log.warning("correlation_incident id=%s case_id=%s code=%s", incident.id, case_id, code)
+    return incident
+
+
+def deliver_message(
+    workflows: Workflows,
+    case_id: str,
+    name: str,
+    payload: dict[str, Any],
+    actor: str,
+    *,
+    mark: Mark | None = None,
+    incident_if_nothing_waits: bool = True,
+) -> bool:
+    """Correlate `name` to the case; if nothing waits (or the engine fails) keep an incident."""
+
+    def then(session: Session, caught: bool) -> None:
+        incident_id = None
+        if not caught and incident_if_nothing_waits:
+            text = f"Keine wartende Nachricht {name!r} im Vorgang."
+            now = workflows.clock()
+            incident_id = open_correlation_incident(
+                session, case_id, "correlation-nothing-waiting", text, now
+            ).id
+        if mark is not None:
+            mark(session, caught, incident_id)
+
+    try:
+        return workflows.correlate(case_id, name, payload, actor, then=then)
+    except Exception as exc:  # the message stays; a person looks at the incident
+        log.exception("correlation_failed case_id=%s message=%s", case_id, name)
+        code = str(getattr(exc, "code", "internal-error"))
+        with workflows.db.transaction() as session:
+            text = f"Nachricht {name!r} konnte nicht zugeordnet werden ({code})."
+            incident = open_correlation_incident(session, case_id, code, text, workflows.clock())
+            if mark is not None:
+                mark(session, False, incident.id)
+        return False
+
+
+def follow_up_correlator(workflows: Workflows) -> Callable[[str, str, list[str], str], None]:
+    """Intake hook for follow-up submissions: message `nachreichung` to the referenced case."""
+
+    def correlate(case_id: str, submission_id: str, document_ids: list[str], actor: str) -> None:
+        payload = {"submission_id": submission_id, "document_ids": document_ids}
+        deliver_message(workflows, case_id, "nachreichung", payload, actor)
+
+    return correlate
+
+
+@dataclass
+class Inbound:
+    db: Database
+    files: FileSystemStore
+    workflows: Workflows
+    endpoints: Mapping[str, Endpoint]
+    limits: Limits = field(default_factory=Limits)
+    schema_dir: Path | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    epoch: Callable[[], int] = lambda: int(time.time())
+
+    def receive(
+        self,
+        principal: Principal,
+        procedure: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        idempotency_key: str | None = None,
+    ) -> InboundOutcome:
+        self._verify(principal, procedure, body, headers)
+        sha256 = hashlib.sha256(body).hexdigest()
+        key = f"{principal.subject}:{idempotency_key[:150]}" if idempotency_key else None
+        replay = self._replay(key, sha256)
+        if replay is not None:
+            return replay
+        parsed = parse_inbound(body, self.limits, self.schema_dir)
+        try:
+            inbound_id, case_id = self._store(principal, procedure, parsed, body, key)
+        except IntegrityError:  # a concurrent re-send won the race
+            replay = self._replay(key, sha256)
+            if replay is None:
+                raise
+            return replay
+        return self._correlate(inbound_id, case_id, parsed, principal.subject)
+
+    def _verify(
+        self, principal: Principal, procedure: str, body: bytes, headers: Mapping[str, str]
+    ) -> None:
+        if not principal.is_client or not principal.may_use_procedure(procedure):
+            raise Forbidden("Dieser Client darf für dieses Verfahren nichts senden.")
+        endpoint = self.endpoints.get(procedure)
+        secrets = [] if endpoint is None else secrets_for(endpoint, self.environ)
+        if not secrets:
+            raise Invalid(
+                "Für dieses Verfahren ist kein Fachverfahren eingerichtet.",
+                code="unknown-procedure",
+            )
+        try:
+            signing.verify(secrets, body, headers, self.epoch())
+        except signing.SignatureError as exc:
+            security_log.warning(
+                "inbound_signature_refused code=%s client=%s procedure=%s",
+                exc.code,
+                principal.subject,
+                procedure,
+            )
+            raise
+
+    def _replay(self, key: str | None, sha256: str) -> InboundOutcome | None:
+        if key is None:
+            return None
+        with self.db.reading() as session:
+            query = select(InboundMessage).where(InboundMessage.idempotency_key == key)
+            first = session.scalars(query).first()
+            if first is None:
+                return None
+            if first.sha256 != sha256:
+                raise Conflict(
+                    "Dieser Schlüssel wurde mit anderem Inhalt verwendet.", code="inbound-conflict"
+                )
+            return InboundOutcome(first.id, first.status == "correlated", first.case_id, False)
+
+    def _store(
+        self, principal: Principal, procedure: str, parsed: Parsed, body: bytes, key: str | None
+    ) -> tuple[str, str | None]:
+        placement = Placement(self.files, still_referenced=self._referenced)
+        try:
+            with self.db.transaction() as session:
+                case = find_case(session, parsed, procedure)
+                storage_key, sha256 = self.files.put_bytes(body, placement)
+                now = self.workflows.clock()
+                row = InboundMessage(
+                    received_at=now,
+                    source=principal.subject,
+                    message_name=parsed.message_name,
+                    case_reference=parsed.case_reference or parsed.portal_reference,
+                    case_id=None if case is None else case.id,
+                    content_type="application/xml",
+                    storage_key=storage_key,
+                    sha256=sha256,
+                    idempotency_key=key,
+                    status="received",
+                    incident_id=None,
+                )
+                session.add(row)
+                session.flush()
+                if case is not None:
+                    details = {"inbound_id": row.id, "message_name": parsed.message_name}
+                    record(
+                        session,
+                        case,
+                        actor=principal.subject,
+                        action="inbound.received",
+                        now=now,
+                        details=details,
+                    )
+                return row.id, row.case_id
+        except BaseException:
+            placement.undo()
+            raise
+
+    def _referenced(self, storage_key: str) -> bool:
+        with self.db.reading() as session:
+            query = select(InboundMessage.id).where(InboundMessage.storage_key == storage_key)
+            found = session.scalars(query).first() is not None
+            return found or storage_key_in_use(session, storage_key)
+
+    def _correlate(
+        self, inbound_id: str, case_id: str | None, parsed: Parsed, actor: str
+    ) -> InboundOutcome:
+        def mark(session: Session, caught: bool, incident_id: str | None) -> None:
+            row = session.get(InboundMessage, inbound_id)
+            assert row is not None
+            row.status = "correlated" if caught else "uncorrelated"
+            row.incident_id = incident_id
+
+        if case_id is None:
+            with self.db.transaction() as session:
+                text = f"Kein Vorgang zu {parsed.case_reference or parsed.portal_reference!r}."
+                now = self.workflows.clock()
+                incident = open_correlation_incident(
+                    session, None, "correlation-case-unknown", text, now
+                )
+                mark(session, False, incident.id)
+            return InboundOutcome(inbound_id, False, None, True)
+        payload, name = parsed.payload, parsed.message_name
+        caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)
+        return InboundOutcome(inbound_id, caught, case_id, True)
+
+
+def find_case(session: Session, parsed: Parsed, procedure: str) -> Case | None:
+    """By case reference, else by the portal reference (the submission's message UUID); a case
+    of another procedure counts as unknown (a client reaches only its own procedures)."""
+    case = None
+    if parsed.case_reference:
+        query = select(Case).where(Case.reference == parsed.case_reference)
+        case = session.scalars(query).first()
+    if case is None and parsed.portal_reference:
+        submission = get_by_message_id(session, parsed.portal_reference.lower())
+        case = None if submission is None else get_case(session, submission.case_id)
+    if case is None or case.procedure_key != procedure:
+        return None
+    return case

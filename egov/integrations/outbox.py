@@ -1,0 +1,283 @@
+"""The outbox: side effects toward outside systems, delivered after commit.
+
+`enqueue` writes a row in the transaction of the change that causes it. `Outbox.deliver`
+claims a due row with a lease (so two workers never deliver it at the same time), calls the
+handler for its kind OUTSIDE any transaction, then records the outcome: delivered, retried
+later (exponential backoff with jitter) or, after `max_attempts`, failed with an incident
+that a person can retry. Handlers receive the row's idempotency key and must pass it on, so
+that the receiver can deduplicate: delivery is at least once, the effect exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from egov.cases.service import record
+from egov.cases.store import get_case, new_id
+from egov.clock import Clock
+from egov.db import Database
+from egov.errors import DomainError
+from egov.integrations.store import Incident, OutboxMessage
+
+log = logging.getLogger(__name__)
+NEW_ROWS = "outbox_new"
+
+
+class DeliveryError(DomainError):
+    """A delivery failed; it is retried (or, if `permanent`, becomes an incident at once)."""
+
+    code = "delivery-failed"
+    default_message = "Die Zustellung ist fehlgeschlagen."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message, code=code)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a handler gets: the row's content, never a live ORM object."""
+
+    id: str
+    case_id: str | None
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+
+
+Handler = Callable[[Delivery], None]
+
+
+def enqueue(
+    session: Session,
+    *,
+    case_id: str | None,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    idempotency_key: str | None = None,
+    actor: str = "system",
+) -> str:
+    """Write a side effect into the current transaction; returns the outbox id."""
+    row = OutboxMessage(
+        id=new_id(),
+        case_id=case_id,
+        kind=kind,
+        payload=payload,
+        idempotency_key=idempotency_key or str(uuid.uuid4()),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        lease_until=None,
+        last_error=None,
+        created_at=now,
+        delivered_at=None,
+    )
+    session.add(row)
+    session.info.setdefault(NEW_ROWS, []).append(row.id)
+    if case_id is not None:
+        case = get_case(session, case_id)
+        if case is not None:
+            record(
+                session,
+                case,
+                actor=actor,
+                action="outbox.enqueued",
+                now=now,
+                details={"outbox_id": row.id, "kind": kind, "idempotency_key": row.idempotency_key},
+            )
+    return row.id
+
+
+def new_rows(session: Session) -> list[str]:
+    """Outbox ids written in this session's transaction (to dispatch after its commit)."""
+    return list(session.info.get(NEW_ROWS, []))
+
+
+@dataclass
+class Outbox:
+    db: Database
+    clock: Clock
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    max_attempts: int = 8
+    base_delay: float = 2.0
+    max_delay: float = 3600.0
+    lease_seconds: float = 300.0
+    jitter: Callable[[], float] = random.random
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self.handlers[kind] = handler
+
+    def due(self, limit: int = 100) -> list[str]:
+        now = self.clock()
+        with self.db.reading() as session:
+            query = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .order_by(OutboxMessage.next_attempt_at)
+                .limit(limit)
+            )
+            return list(session.scalars(query))
+
+    def deliver(self, outbox_id: str) -> str:
+        """Deliver one row if it is due and nobody else holds it: 'delivered', 'retry',
+        'failed' or 'skipped'."""
+        delivery = self._claim(outbox_id)
+        if delivery is None:
+            return "skipped"
+        handler = self.handlers.get(delivery.kind)
+        try:
+            if handler is None:
+                raise DeliveryError(
+                    f"Kein Zusteller für {delivery.kind!r}.",
+                    code="delivery-kind-unknown",
+                    permanent=True,
+                )
+            handler(delivery)
+        except Exception as exc:
+            return self._failed(delivery, exc)
+        self._delivered(delivery)
+        return "delivered"
+
+    def retry(self, outbox_id: str, actor: str) -> None:
+        """A person asks for another round of attempts (after fixing the receiver)."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.status != "failed":
+                raise DomainError(
+                    "Die Zustellung wartet nicht auf einen neuen Versuch.", code="incident-not-open"
+                )
+            row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+            row.lease_until = None
+            self._audit(session, row, actor, "outbox.retried", {})
+            session.info.setdefault(NEW_ROWS, []).append(row.id)
+
+    def _claim(self, outbox_id: str) -> Delivery | None:
+        now = self.clock()
+        with self.db.transaction() as session:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == outbox_id,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                )
+                .values(lease_until=now + timedelta(seconds=self.lease_seconds))
+            ).rowcount  # type: ignore[attr-defined]
+            if claimed != 1:
+                return None
+            row = session.get(OutboxMessage, outbox_id)
+            assert row is not None
+            return Delivery(
+                row.id,
+                row.case_id,
+                row.kind,
+                dict(row.payload),
+                row.idempotency_key,
+                row.attempts + 1,
+            )
+
+    def _delivered(self, delivery: Delivery) -> None:
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, delivery.id)
+            assert row is not None
+            row.status, row.delivered_at, row.lease_until = "delivered", now, None
+            row.attempts = delivery.attempt
+            self._audit(
+                session, row, "system:outbox", "outbox.delivered", {"attempt": delivery.attempt}
+            )
+        log.info(
+            "outbox_delivered id=%s kind=%s attempt=%s",
+            delivery.id,
+            delivery.kind,
+            delivery.attempt,
+        )
+
+    def _failed(self, delivery: Delivery, exc: Exception) -> str:
+        now = self.clock()
+        code = getattr(exc, "code", "delivery-failed")
+        permanent = getattr(exc, "permanent", False)
+        log.warning(
+            "outbox_attempt_failed id=%s kind=%s attempt=%s code=%s error=%r",
+            delivery.id,
+            delivery.kind,
+            delivery.attempt,
+            code,
+            exc,
+        )
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, delivery.id)
+            assert row is not None
+            row.attempts, row.lease_until = delivery.attempt, None
+            row.last_error = f"{code}: {type(exc).__name__}"[:500]
+            if permanent or delivery.attempt >= self.max_attempts:
+                row.status = "failed"
+                self._open_incident(session, row, code)
+                return "failed"
+            row.next_attempt_at = now + timedelta(seconds=self.backoff(delivery.attempt))
+            return "retry"
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter between half and the whole delay."""
+        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return float(delay * (0.5 + 0.5 * self.jitter()))
+
+    def _open_incident(self, session: Session, row: OutboxMessage, code: str) -> None:
+        now = self.clock()
+        query = select(Incident).where(Incident.outbox_id == row.id, Incident.status == "open")
+        incident = session.scalars(query).first()
+        if incident is None:  # one open incident per delivery; a failed retry updates it
+            incident = Incident(
+                case_id=row.case_id,
+                kind="delivery",
+                outbox_id=row.id,
+                status="open",
+                attempts=0,
+                created_at=now,
+                resolved_at=None,
+            )
+            session.add(incident)
+        incident.code, incident.correlation_id = code, str(uuid.uuid4())
+        incident.message = f"Zustellung {row.kind} nach {row.attempts} Versuchen fehlgeschlagen."
+        incident.attempts += row.attempts
+        session.flush()
+        self._audit(
+            session,
+            row,
+            "system:outbox",
+            "incident.opened",
+            {"incident_id": incident.id, "code": code},
+        )
+
+    def _audit(
+        self, session: Session, row: OutboxMessage, actor: str, action: str, details: dict[str, Any]
+    ) -> None:
+        case = get_case(session, row.case_id) if row.case_id else None
+        if case is not None:
+            record(
+                session,
+                case,
+                actor=actor,
+                action=action,
+                now=self.clock(),
+                details={"outbox_id": row.id, "kind": row.kind, **details},
+            )

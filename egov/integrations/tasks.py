@@ -1,0 +1,115 @@
+"""The named Celery tasks. Each takes one id and runs a service inside the worker process's
+container; the message carries no state that the database does not already hold.
+
+- `egov.start-case` (case id): `Workflows.start`.
+- `egov.advance-case` (case id): `Workflows.advance`.
+- `egov.deliver-outbox` (outbox id): count a crashed earlier attempt, then `Outbox.deliver`.
+- `egov.sweep` (a label): `Sweeper`: crashed deliveries, due rows and timers, stranded cases.
+
+A message handed out more than `task_max_deliveries` times (its workers died) is not run
+again: a case task opens a workflow-step incident, a delivery fails its row with a delivery
+incident, a sweep is dropped (the next one comes a second later).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from egov.integrations.dispatch import (
+    ADVANCE_CASE,
+    DELIVER_OUTBOX,
+    START_CASE,
+    SWEEP,
+    Sweeper,
+    WorkerCrashed,
+    give_up_delivery,
+    reap_crashed,
+)
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from egov.container import Container
+    from egov.integrations.celery_app import WorkerRuntime
+
+log = logging.getLogger(__name__)
+Work = Callable[["WorkerRuntime", str], object]
+GiveUp = Callable[["Container", str, int], None]
+
+
+def register(app: Celery, runtime: WorkerRuntime) -> None:
+    """Register the tasks on `app`; they find `runtime` through `task.app.egov_runtime`."""
+    app.egov_runtime = runtime
+    for name, function in (
+        (START_CASE, start_case),
+        (ADVANCE_CASE, advance_case),
+        (DELIVER_OUTBOX, deliver_outbox),
+        (SWEEP, sweep),
+    ):
+        app.task(name=name, bind=True)(function)
+
+
+def start_case(task: Any, case_id: str) -> object:
+    return guarded(task, case_id, _start, _case_crashed)
+
+
+def advance_case(task: Any, case_id: str) -> object:
+    return guarded(task, case_id, _advance, _case_crashed)
+
+
+def deliver_outbox(task: Any, outbox_id: str) -> object:
+    return guarded(task, outbox_id, _deliver, _delivery_crashed)
+
+
+def sweep(task: Any, label: str = "scheduler") -> object:
+    return guarded(task, label, _sweep, _sweep_crashed)
+
+
+def guarded(task: Any, subject_id: str, work: Work, give_up: GiveUp) -> object:
+    """Run `work` unless this message already took down too many workers."""
+    runtime: WorkerRuntime = task.app.egov_runtime
+    task_id = str(task.request.id)
+    count = runtime.count_delivery(task_id)
+    container = runtime.container()
+    if count > container.settings.task_max_deliveries:
+        log.error("task_gave_up name=%s id=%s deliveries=%s", task.name, subject_id, count)
+        give_up(container, subject_id, count)
+        runtime.forget(task_id)
+        return "gave-up"
+    result = work(runtime, subject_id)
+    runtime.forget(task_id)
+    return result
+
+
+def _start(runtime: WorkerRuntime, case_id: str) -> object:
+    runtime.container().workflows.start(case_id)
+    return "started"
+
+
+def _advance(runtime: WorkerRuntime, case_id: str) -> object:
+    return runtime.container().workflows.advance(case_id)
+
+
+def _deliver(runtime: WorkerRuntime, outbox_id: str) -> object:
+    container = runtime.container()
+    reap_crashed(container.outbox, container.settings.task_max_deliveries, outbox_id)
+    return container.outbox.deliver(outbox_id)
+
+
+def _sweep(runtime: WorkerRuntime, _label: str) -> object:
+    return Sweeper(runtime.container(), runtime.sender())()
+
+
+def _case_crashed(container: Container, case_id: str, count: int) -> None:
+    # the workflow service's incident path: one open incident per case, audited
+    container.workflows._open_incident(case_id, WorkerCrashed(count))
+
+
+def _delivery_crashed(container: Container, outbox_id: str, count: int) -> None:
+    give_up_delivery(container.outbox, outbox_id, count)
+
+
+def _sweep_crashed(_container: Container, label: str, count: int) -> None:
+    log.error("sweep_dropped label=%s deliveries=%s", label, count)

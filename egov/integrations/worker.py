@@ -1,0 +1,97 @@
+"""The embedded worker: fires due BPMN timers, escalates overdue cases and delivers due
+outbox rows, in-process.
+
+`run_due` is one sweep, used by the background thread of the embedded server, by the
+production scheduler (`egov sweep`) and by tests. Given only an `Outbox` it delivers outbox rows;
+given a container it also fires due timers (`egov.workflow.timers`) and escalates overdue cases
+(`egov.cases.deadlines`). The database is the source of truth: a lost broker message or a
+crashed worker only delays work until the next sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from egov.cases.deadlines import escalate_overdue
+from egov.clock import Clock
+from egov.db import Database
+from egov.integrations.outbox import Outbox
+from egov.workflow.service import Workflows
+from egov.workflow.timers import fire_due_timers
+
+log = logging.getLogger(__name__)
+
+
+class Sweepable(Protocol):
+    """The parts of a `Container` one sweep needs."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def workflows(self) -> Workflows: ...
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+def run_due(target: Outbox | Sweepable, limit: int = 100) -> dict[str, int]:
+    """Do what is due now (timers, escalations, deliveries); returns counts per outcome."""
+    if isinstance(target, Outbox):
+        return deliver_due(target, limit)
+    counts = fire_due_timers(target.workflows, limit=limit)
+    _merge(counts, escalate_overdue(target.db, target.clock, limit))
+    _merge(counts, deliver_due(target.outbox, limit))
+    return counts
+
+
+def deliver_due(outbox: Outbox, limit: int = 100) -> dict[str, int]:
+    """Deliver the outbox rows due now; counts per outcome."""
+    counts: dict[str, int] = {}
+    for outbox_id in outbox.due(limit):
+        outcome = outbox.deliver(outbox_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _merge(counts: dict[str, int], more: dict[str, int]) -> None:
+    for key, value in more.items():
+        counts[key] = counts.get(key, 0) + value
+
+
+def deliver_now(outbox: Outbox) -> Callable[[Iterable[str]], None]:
+    """After-commit hook of the embedded mode: deliver the new rows at once (in this thread);
+    failures are already scheduled for retry by the outbox itself."""
+
+    def deliver(ids: Iterable[str]) -> None:
+        for outbox_id in ids:
+            outbox.deliver(outbox_id)
+
+    return deliver
+
+
+class BackgroundWorker:
+    """A daemon thread that sweeps every `interval` seconds (embedded mode only)."""
+
+    def __init__(self, sweep: Callable[[], object], interval: float = 1.0) -> None:
+        self._sweep = sweep
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="egov-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._sweep()
+            except Exception:
+                log.exception("worker_sweep_failed")

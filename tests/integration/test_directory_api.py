@@ -1,0 +1,182 @@
+"""The directory's admin API: org units, memberships, deputies; its error codes and guards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api
+
+UNIT = "fachdienst-stadtgruen"
+PERIOD = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
+
+
+def problem_code(response: Any, status: int) -> str:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    return str(response.get_json()["code"])
+
+
+def add_deputy(api: Api, **body: Any) -> Any:
+    return api.post("/deputies", "admin", json={**PERIOD, **body})
+
+
+def test_an_admin_adds_lists_and_renames_org_units(api: Api) -> None:
+    created = api.post("/org-units", "admin", json={"key": "buergeramt", "name": "Bürgeramt"})
+    renamed = api.call("PATCH", "/org-units/buergeramt", "admin", json={"name": "Bürgerservice"})
+
+    assert created.status_code == 201
+    assert created.get_json() == {"key": "buergeramt", "name": "Bürgeramt"}
+    assert renamed.get_json() == {"key": "buergeramt", "name": "Bürgerservice"}
+    listed = api.get("/org-units", "admin").get_json()["items"]
+    assert {"key": "buergeramt", "name": "Bürgerservice"} in listed
+    assert UNIT in {u["key"] for u in listed}
+
+
+def test_an_org_unit_key_that_exists_or_is_malformed_is_refused(api: Api) -> None:
+    again = api.post("/org-units", "admin", json={"key": UNIT, "name": "Doppelt"})
+    malformed = api.post("/org-units", "admin", json={"key": "Amt 1", "name": "Amt"})
+    nameless = api.post("/org-units", "admin", json={"key": "amt-1"})
+    not_json = api.post("/org-units", "admin", data="key=amt", content_type="text/plain")
+
+    assert problem_code(again, 409) == "org-unit-exists"
+    assert problem_code(malformed, 422) == "org-unit-invalid"
+    assert problem_code(nameless, 422) == "directory-input-invalid"
+    assert problem_code(not_json, 400) == "bad-request"
+
+
+def test_renaming_or_listing_an_unknown_org_unit_is_not_found(api: Api) -> None:
+    rename = api.call("PATCH", "/org-units/nirgendwo", "admin", json={"name": "X"})
+    members = api.get("/org-units/nirgendwo/members", "admin")
+
+    assert problem_code(rename, 404) == "org-unit-not-found"
+    assert problem_code(members, 404) == "org-unit-not-found"
+
+
+def test_an_admin_adds_lists_and_removes_members(api: Api) -> None:
+    clerk = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+    chief = api.post(
+        f"/org-units/{UNIT}/members", "admin", json={"subject": "dora", "role": "supervisor"}
+    )
+    removed = api.call("DELETE", f"/org-units/{UNIT}/members/carla", "admin")
+
+    assert clerk.status_code == 201 and chief.status_code == 201
+    assert clerk.get_json()["role"] == "clerk"
+    assert clerk.get_json()["created_by"] == "admin"
+    assert removed.status_code == 204
+    members = api.get(f"/org-units/{UNIT}/members", "admin").get_json()["items"]
+    assert [(m["subject"], m["role"]) for m in members] == [("dora", "supervisor")]
+
+
+def test_a_clerk_can_belong_to_several_org_units(api: Api) -> None:
+    for unit in (UNIT, "fachdienst-stadtplanung"):
+        added = api.post(f"/org-units/{unit}/members", "admin", json={"subject": "carla"})
+        assert added.status_code == 201
+
+    for unit in (UNIT, "fachdienst-stadtplanung"):
+        members = api.get(f"/org-units/{unit}/members", "admin").get_json()["items"]
+        assert [m["subject"] for m in members] == ["carla"]
+
+
+def test_membership_errors_have_their_codes(api: Api) -> None:
+    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+
+    twice = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+    unknown = api.post("/org-units/nirgendwo/members", "admin", json={"subject": "carla"})
+    role = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "x", "role": "boss"})
+    blank = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "a b"})
+    missing = api.call("DELETE", f"/org-units/{UNIT}/members/nobody", "admin")
+
+    assert problem_code(twice, 409) == "membership-exists"
+    assert problem_code(unknown, 422) == "org-unit-unknown"
+    assert problem_code(role, 422) == "membership-invalid"
+    assert problem_code(blank, 422) == "directory-input-invalid"
+    assert problem_code(missing, 404) == "membership-not-found"
+
+
+def test_an_admin_adds_lists_and_ends_deputies(api: Api) -> None:
+    created = add_deputy(api, deputy_subject="ben", absent_subject="anna", org_unit=UNIT)
+    deputy = created.get_json()
+
+    ended = api.call("DELETE", f"/deputies/{deputy['id']}", "admin")
+
+    assert created.status_code == 201
+    assert deputy["active"] is True
+    assert deputy["org_unit"] == UNIT
+    assert deputy["valid_from"] == "2020-01-01T00:00:00+00:00"
+    assert ended.status_code == 200
+    assert ended.get_json()["active"] is False
+    assert ended.get_json()["ended_by"] == "admin"
+    listed = api.get("/deputies", "admin").get_json()["items"]
+    assert [(d["id"], d["active"]) for d in listed] == [(deputy["id"], False)]
+
+
+def test_a_period_with_an_offset_is_stored_in_utc(api: Api) -> None:
+    created = add_deputy(
+        api,
+        deputy_subject="ben",
+        absent_subject="anna",
+        valid_from="2030-03-01T08:00:00+01:00",
+        valid_until="2030-03-15T18:00:00+01:00",
+    )
+
+    assert created.get_json()["valid_from"] == "2030-03-01T07:00:00+00:00"
+    assert created.get_json()["valid_until"] == "2030-03-15T17:00:00+00:00"
+    assert created.get_json()["active"] is False
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"valid_from": "2030-02-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z"},
+        {"valid_from": "2030-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z"},
+        {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2021-01-01T00:00:00Z"},
+        {"valid_from": "morgen", "valid_until": "2030-01-01T00:00:00Z"},
+        {"valid_from": "2030-01-01T00:00:00Z"},
+    ],
+    ids=["ends before it begins", "empty", "already over", "not a date", "no end"],
+)
+def test_a_deputy_period_that_makes_no_sense_is_refused(api: Api, period: dict[str, str]) -> None:
+    body = {"deputy_subject": "ben", "absent_subject": "anna", **period}
+
+    response = api.post("/deputies", "admin", json=body)
+
+    assert problem_code(response, 422) == "deputy-period-invalid"
+    assert response.get_json()["invalid_params"]
+
+
+def test_deputy_errors_have_their_codes(api: Api) -> None:
+    unknown = add_deputy(api, deputy_subject="ben", absent_subject="anna", org_unit="nirgendwo")
+    itself = add_deputy(api, deputy_subject="ben", absent_subject="ben")
+    missing = api.call("DELETE", "/deputies/no-such-deputy", "admin")
+    deputy_id = add_deputy(api, deputy_subject="ben", absent_subject="anna").get_json()["id"]
+    api.call("DELETE", f"/deputies/{deputy_id}", "admin")
+    twice = api.call("DELETE", f"/deputies/{deputy_id}", "admin")
+
+    assert problem_code(unknown, 422) == "org-unit-unknown"
+    assert problem_code(itself, 422) == "deputy-invalid"
+    assert problem_code(missing, 404) == "deputy-not-found"
+    assert problem_code(twice, 409) == "deputy-ended"
+
+
+DIRECTORY_CALLS = [
+    ("GET", "/org-units", None),
+    ("POST", "/org-units", {"key": "amt", "name": "Amt"}),
+    ("PATCH", f"/org-units/{UNIT}", {"name": "Amt"}),
+    ("GET", f"/org-units/{UNIT}/members", None),
+    ("POST", f"/org-units/{UNIT}/members", {"subject": "carla"}),
+    ("DELETE", f"/org-units/{UNIT}/members/carla", None),
+    ("GET", "/deputies", None),
+    ("POST", "/deputies", {**PERIOD, "deputy_subject": "ben", "absent_subject": "anna"}),
+    ("DELETE", "/deputies/any", None),
+]
+
+
+@pytest.mark.parametrize("user", ["erika", "anna", "ben", "portal"])
+def test_nobody_but_an_admin_reaches_any_directory_endpoint(api: Api, user: str) -> None:
+    for method, path, body in DIRECTORY_CALLS:
+        response = api.call(method, path, user, json=body)
+        assert problem_code(response, 403) == "forbidden", (method, path)
+    assert api.get(f"/org-units/{UNIT}/members", "admin").get_json()["items"] == []
+    assert api.get("/deputies", "admin").get_json()["items"] == []
