@@ -30,22 +30,25 @@ from urllib.parse import urlsplit
 
 from egov.documents.filestore import Placement
 from egov.documents.ports import DocumentStore, DocumentStoreError, StoreErrorCode
+from egov.documents.webdav_wire import (
+    ResponseStream,
+    properties_with_status_200,
+    propfind_body,
+    proppatch_body,
+)
 
 if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+    pass
 
 __all__ = ["DocumentMetadata", "DocumentStoreError", "StoredProperties", "WebDavStore", "key_for"]
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
-NS = "urn:egov:document"
-DAV = "DAV:"
 _MAX_XML = 1024 * 1024  # PROPFIND/PROPPATCH answers and error bodies are read up to this
 _LOGGED = 500  # characters of a server answer that go to the log
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _KEY = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})")
-_STATUS = re.compile(r"HTTP/\d(?:\.\d)? (\d{3})")
 _Connection = http.client.HTTPConnection
 
 
@@ -154,7 +157,7 @@ class WebDavStore:
         path = self._path(key)
         connection, response = self._send("GET", path)
         if response.status == 200:
-            return io.BufferedReader(_ResponseStream(connection, response, path), CHUNK)
+            return io.BufferedReader(ResponseStream(connection, response, path), CHUNK)
         payload = _drain(connection, response)
         if response.status == 404:
             raise FileNotFoundError(key)
@@ -189,7 +192,7 @@ class WebDavStore:
     def properties(self, key: str) -> StoredProperties | None:
         """The stored properties of a key, or None if the key is not stored."""
         path = self._path(key)
-        body = _propfind_body(["sha256", "size", "case-reference", "document-type"])
+        body = propfind_body(["sha256", "size", "case-reference", "document-type"])
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
         status, payload = self._call("PROPFIND", path, ok={207, 404}, body=body, headers=headers)
         if status == 404:
@@ -246,7 +249,7 @@ class WebDavStore:
         path = self._path(key)
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         _, payload = self._call(
-            "PROPPATCH", path, ok={207}, body=_proppatch_body(values), headers=headers
+            "PROPPATCH", path, ok={207}, body=proppatch_body(values), headers=headers
         )
         stored = self._found_properties("PROPPATCH", path, payload)
         if set(stored) != set(values):
@@ -323,38 +326,10 @@ class WebDavStore:
 
     def _found_properties(self, method: str, path: str, payload: bytes) -> dict[str, str]:
         try:
-            return _properties_with_status_200(payload)
+            return properties_with_status_200(payload)
         except ET.ParseError:
             log.warning("WebDAV %s %s answered with malformed XML", method, path)
             raise DocumentStoreError("store-unavailable") from None
-
-
-class _ResponseStream(io.RawIOBase):
-    """A GET response as a raw stream; closing it closes the connection."""
-
-    def __init__(
-        self, connection: _Connection, response: http.client.HTTPResponse, path: str
-    ) -> None:
-        super().__init__()
-        self._connection = connection
-        self._response = response
-        self._path = path
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        try:
-            return self._response.readinto(buffer)
-        except (OSError, http.client.HTTPException) as exc:
-            log.warning("WebDAV GET %s broke off: %s: %s", self._path, type(exc).__name__, exc)
-            raise DocumentStoreError("store-unavailable") from None
-
-    def close(self) -> None:
-        if not self.closed:
-            self._response.close()
-            self._connection.close()
-        super().close()
 
 
 def _drain(connection: _Connection, response: http.client.HTTPResponse) -> bytes:
@@ -393,40 +368,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _proppatch_body(values: dict[str, str]) -> bytes:
-    update = ET.Element(f"{{{DAV}}}propertyupdate")
-    prop = ET.SubElement(ET.SubElement(update, f"{{{DAV}}}set"), f"{{{DAV}}}prop")
-    for name, value in values.items():
-        ET.SubElement(prop, f"{{{NS}}}{name}").text = value
-    return _xml(update)
-
-
-def _propfind_body(names: list[str]) -> bytes:
-    propfind = ET.Element(f"{{{DAV}}}propfind")
-    prop = ET.SubElement(propfind, f"{{{DAV}}}prop")
-    for name in names:
-        ET.SubElement(prop, f"{{{NS}}}{name}")
-    return _xml(propfind)
-
-
-def _xml(element: ET.Element) -> bytes:
-    document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
-    return document
-
-
-def _properties_with_status_200(multistatus: bytes) -> dict[str, str]:
-    """Our properties that a multistatus answer reports with status 200, by local name."""
-    found: dict[str, str] = {}
-    for propstat in ET.fromstring(multistatus).iter(f"{{{DAV}}}propstat"):
-        status = _STATUS.match((propstat.findtext(f"{{{DAV}}}status") or "").strip())
-        if status is None or status.group(1) != "200":
-            continue
-        for element in propstat.iterfind(f"{{{DAV}}}prop/*"):
-            if element.tag.startswith(f"{{{NS}}}"):
-                found[element.tag.removeprefix(f"{{{NS}}}")] = element.text or ""
-    return found
 
 
 if TYPE_CHECKING:

@@ -121,7 +121,7 @@ class Sweeper:
     def __call__(self) -> dict[str, int]:
         outbox = self.container.outbox
         counts = {"crashed": len(reap_crashed(outbox, self.max_deliveries))}
-        counts.update(run_due(outbox))
+        counts.update(run_due(self.container))  # timers, escalations, due deliveries
         counts["restarted"] = self.restart_stranded()
         return {key: value for key, value in counts.items() if value}
 

@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from egov.cases.store import Case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
@@ -112,6 +116,8 @@ class FachverfahrenAdapter:
                 row = session.get(Document, str(payload["document_id"]))
             elif payload.get("submission_id"):
                 row = session.get(Submission, str(payload["submission_id"]))
+            elif payload.get("case_reference"):  # default: the case's first submission
+                row = first_submission(session, str(payload["case_reference"]))
             key = None if row is None else row.storage_key
         if key is None:
             raise _permanent("Das zu sendende Dokument fehlt.", "fachverfahren-body-missing")
@@ -151,3 +157,15 @@ def _judge(status: int) -> None:
 
 def _permanent(message: str, code: str) -> DeliveryError:
     return DeliveryError(message, code=code, permanent=True)
+
+
+def first_submission(session: Session, case_reference: str) -> Submission | None:
+    """The message that opened the case (what a process forwards when it names no other)."""
+    query = (
+        select(Submission)
+        .join(Case, Case.id == Submission.case_id)
+        .where(Case.reference == case_reference)
+        .order_by(Submission.received_at)
+        .limit(1)
+    )
+    return session.scalars(query).first()

@@ -290,6 +290,40 @@ class Inbound:
             placement.undo()
             raise
 
+    def redeliver(self, incident_id: str, actor: str) -> bool | None:
+        """Correlate the message kept for a `correlation` incident again (an admin's retry);
+        None when the incident keeps no inbound message."""
+        with self.db.reading() as session:
+            query = select(InboundMessage).where(InboundMessage.incident_id == incident_id)
+            row = session.scalars(query).first()
+            if row is None:
+                return None
+            inbound_id, key, case_id = row.id, row.storage_key, row.case_id
+        with self.files.open(key) as handle:
+            parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
+        if case_id is None:
+            with self.db.reading() as session:
+                case = find_case(session, parsed, procedure=None)
+                case_id = None if case is None else case.id
+        if case_id is None:
+            return False
+
+        def mark(session: Session, caught: bool, _incident_id: str | None) -> None:
+            stored = session.get(InboundMessage, inbound_id)
+            assert stored is not None
+            stored.case_id = case_id
+            stored.status = "correlated" if caught else "uncorrelated"
+
+        return deliver_message(
+            self.workflows,
+            case_id,
+            parsed.message_name,
+            parsed.payload,
+            actor,
+            mark=mark,
+            incident_if_nothing_waits=False,
+        )
+
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
             query = select(InboundMessage.id).where(InboundMessage.storage_key == storage_key)
@@ -319,7 +353,7 @@ class Inbound:
         return InboundOutcome(inbound_id, caught, case_id, True)
 
 
-def find_case(session: Session, parsed: Parsed, procedure: str) -> Case | None:
+def find_case(session: Session, parsed: Parsed, procedure: str | None) -> Case | None:
     """By case reference, else by the portal reference (the submission's message UUID); a case
     of another procedure counts as unknown (a client reaches only its own procedures)."""
     case = None
@@ -329,6 +363,6 @@ def find_case(session: Session, parsed: Parsed, procedure: str) -> Case | None:
     if case is None and parsed.portal_reference:
         submission = get_by_message_id(session, parsed.portal_reference.lower())
         case = None if submission is None else get_case(session, submission.case_id)
-    if case is None or case.procedure_key != procedure:
+    if case is None or (procedure is not None and case.procedure_key != procedure):
         return None
     return case

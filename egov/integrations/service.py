@@ -9,6 +9,7 @@ from egov.cases.store import get_case
 from egov.db import Database
 from egov.errors import Conflict, NotFound
 from egov.identity.model import Principal
+from egov.integrations.inbound import Inbound
 from egov.integrations.outbox import Outbox
 from egov.integrations.store import Incident
 from egov.workflow.service import Workflows
@@ -20,22 +21,35 @@ class Incidents:
     db: Database
     workflows: Workflows
     outbox: Outbox
+    inbound: Inbound
 
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
                 raise NotFound("Störung nicht gefunden.", code="incident-not-found")
-            if incident.status != "open" or incident.case_id is None:
+            if incident.status != "open":
                 raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
-            case_id, outbox_id = incident.case_id, incident.outbox_id
-            started = get_instance_by_case(session, case_id) is not None
-        if outbox_id is not None:  # a failed delivery: a new round of attempts, the first now
+            case_id, outbox_id, kind = incident.case_id, incident.outbox_id, incident.kind
+            if case_id is None and kind != "correlation":
+                raise Conflict(
+                    "Die Störung betrifft keinen Vorgang.", code="incident-not-retryable"
+                )
+            started = case_id is not None and get_instance_by_case(session, case_id) is not None
+        if kind == "correlation":  # a kept inbound message: correlate it again
+            redelivered = self.inbound.redeliver(incident_id, principal.subject)
+            if redelivered is None:
+                raise Conflict(
+                    "Zu dieser Störung ist keine Nachricht gespeichert; bitte manuell klären.",
+                    code="incident-not-retryable",
+                )
+            ok = redelivered
+        elif outbox_id is not None:  # a failed delivery: a new round of attempts, the first now
             self.outbox.retry(outbox_id, principal.subject)
             ok = self.outbox.deliver(outbox_id) == "delivered"
-        elif started:
+        elif case_id is not None and started:
             ok = self.workflows.advance(case_id)
-        else:
+        elif case_id is not None:
             self.workflows.start(case_id)
             with self.db.reading() as session:
                 ok = get_instance_by_case(session, case_id) is not None
@@ -44,18 +58,18 @@ class Incidents:
     def _settle(self, principal: Principal, incident_id: str, ok: bool) -> Incident:
         with self.db.transaction() as session:
             incident = session.get(Incident, incident_id)
-            assert incident is not None and incident.case_id is not None
+            assert incident is not None
             now = self.workflows.clock()
             if ok:
                 incident.status, incident.resolved_at = "resolved", now
-            case = get_case(session, incident.case_id)
-            assert case is not None
-            record(
-                session,
-                case,
-                actor=principal.subject,
-                action="incident.retried",
-                now=now,
-                details={"incident_id": incident.id, "resolved": ok},
-            )
+            case = get_case(session, incident.case_id) if incident.case_id else None
+            if case is not None:
+                record(
+                    session,
+                    case,
+                    actor=principal.subject,
+                    action="incident.retried",
+                    now=now,
+                    details={"incident_id": incident.id, "resolved": ok},
+                )
             return incident

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.cases.store import new_id
 from egov.db import Base, JsonType
+
+OPEN_STEP = "status = 'open' AND kind = 'workflow-step'"
 
 
 class Incident(Base):
@@ -25,6 +27,17 @@ class Incident(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # one open workflow-step incident per case, even when two workers fail at once
+        Index(
+            "uq_incidents_open_step_per_case",
+            "case_id",
+            unique=True,
+            postgresql_where=text(OPEN_STEP),
+            sqlite_where=text(OPEN_STEP),
+        ),
+    )
 
 
 def list_open(session: Session) -> list[Incident]:

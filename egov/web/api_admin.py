@@ -66,5 +66,7 @@ def incidents() -> Response:
 def retry(incident_id: str) -> Response:
     """Run the failed step again; resolved if it now succeeds."""
     c = container()
-    incident = Incidents(c.db, c.workflows, c.outbox).retry(current_principal(), incident_id)
+    incident = Incidents(c.db, c.workflows, c.outbox, c.inbound).retry(
+        current_principal(), incident_id
+    )
     return jsonify(views.incident(incident))

@@ -35,6 +35,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "data-invalid": 422,
     "concurrent-update": 409,
     "incident-not-open": 409,
+    "incident-not-retryable": 409,
     "nothing-waiting": 409,
     "forbidden": 403,
     "bpmn-invalid": 422,

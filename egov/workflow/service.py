@@ -271,7 +271,8 @@ class Workflows:
             code,
             exc_info=exc,
         )
-        with self.db.transaction() as session:
+
+        def write(session: Session) -> None:
             case = _case(session, case_id)
             now = self.clock()
             incident = next(iter(open_for_case(session, case_id, "workflow-step")), None)
@@ -301,6 +302,9 @@ class Workflows:
                     "correlation_id": correlation_id,
                 },
             )
+
+        # a racing worker's incident collides on the unique index: retry, then update it
+        self._retrying(write)
 
 
 def _case(session: Session, case_id: str) -> Case:

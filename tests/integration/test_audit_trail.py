@@ -43,9 +43,7 @@ def test_a_removed_event_breaks_the_chain(api: Api, container: Container) -> Non
     case_id = filed_case(api)
     with container.db.transaction() as session:
         session.execute(
-            AuditEvent.__table__.delete().where(
-                AuditEvent.case_id == case_id, AuditEvent.seq == 3
-            )
+            AuditEvent.__table__.delete().where(AuditEvent.case_id == case_id, AuditEvent.seq == 3)
         )
     verification = api.get(f"/cases/{case_id}/events", "anna").get_json()["verification"]
     assert (verification["valid"], verification["first_broken_seq"]) == (False, 3)
@@ -64,15 +62,16 @@ def test_verify_audit_on_the_command_line_exits_1_for_a_broken_chain(
     ok = CliRunner().invoke(main, ["verify-audit", reference])
     assert ok.exit_code == 0 and '"valid": true' in ok.output
     with container.db.transaction() as session:
-        session.execute(update(AuditEvent).where(AuditEvent.case_id == case_id,
-                                                 AuditEvent.seq == 1).values(action="x"))
+        session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.case_id == case_id, AuditEvent.seq == 1)
+            .values(action="x")
+        )
     broken = CliRunner().invoke(main, ["verify-audit", reference])
     assert broken.exit_code == 1 and '"first_broken_seq": 1' in broken.output
 
 
-def test_changing_a_case_without_an_audit_event_is_refused(
-    api: Api, container: Container
-) -> None:
+def test_changing_a_case_without_an_audit_event_is_refused(api: Api, container: Container) -> None:
     case_id = filed_case(api)
     with pytest.raises(UnauditedChange), container.db.transaction() as session:
         case = session.get(Case, case_id)

@@ -46,14 +46,14 @@ def clock() -> Clock:
 def case_with_row(api: Api, container: Container, clock: Clock) -> tuple[str, str]:
     case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
     with container.db.transaction() as session:
-        row_id = enqueue(session, case_id=case_id, kind="test.receiver",
-                         payload={"x": 1}, now=clock())
+        row_id = enqueue(
+            session, case_id=case_id, kind="test.receiver", payload={"x": 1}, now=clock()
+        )
     return case_id, row_id
 
 
 def outbox(container: Container, clock: Clock, receiver: Receiver) -> Outbox:
-    box = Outbox(db=container.db, clock=clock, max_attempts=3, base_delay=10,
-                 jitter=lambda: 1.0)
+    box = Outbox(db=container.db, clock=clock, max_attempts=3, base_delay=10, jitter=lambda: 1.0)
     box.register("test.receiver", receiver)
     return box
 
@@ -102,8 +102,9 @@ def test_after_n_failures_the_delivery_is_an_incident_an_admin_can_retry(
     assert len(receiver.effects) == 1
     trail = api.get(f"/cases/{case_id}/events", "anna").get_json()
     actions = [e["action"] for e in trail["items"]]
-    assert {"outbox.enqueued", "incident.opened", "outbox.retried",
-            "outbox.delivered"} <= set(actions)
+    assert {"outbox.enqueued", "incident.opened", "outbox.retried", "outbox.delivered"} <= set(
+        actions
+    )
     assert trail["verification"]["valid"]
 
 

@@ -1,0 +1,76 @@
+"""What must hold in a production database whatever crashed: `check(stack)` lists every
+violation (an empty list: all well).
+
+1. Receipts answered to clients = submissions stored = cases (nothing lost, nothing twice).
+2. Every case has a workflow instance, a pending outbox row or an open incident.
+3. Every outbox row is delivered, pending, or failed with an open incident.
+4. Every file in the document store is referenced by a document, submission or inbound row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from egov.cases.store import Case
+from egov.documents.store import Document
+from egov.intake.store import Submission
+from egov.integrations.store import InboundMessage, Incident, OutboxMessage
+from egov.workflow.store import WorkflowInstance
+from tests.production.stack import Stack
+
+
+def check(stack: Stack) -> list[str]:
+    container = stack.container()
+    with container.db.reading() as session:
+        return [
+            *receipts_match(session, stack.receipts),
+            *cases_are_accounted_for(session),
+            *outbox_rows_are_settled(session),
+            *no_orphaned_files(session, container.files.root),
+        ]
+
+
+def receipts_match(session: Session, receipts: set[str]) -> list[str]:
+    submissions = set(session.scalars(select(Submission.id)))
+    cases = set(session.scalars(select(Case.id)))
+    case_of_submission = set(session.scalars(select(Submission.case_id)))
+    problems = []
+    if receipts != submissions:
+        problems.append(f"receipts {len(receipts)} != submissions {len(submissions)}")
+    if case_of_submission != cases or len(cases) != len(submissions):
+        problems.append(f"cases {len(cases)} do not match submissions {len(submissions)}")
+    return problems
+
+
+def cases_are_accounted_for(session: Session) -> list[str]:
+    cases = set(session.scalars(select(Case.id)))
+    started = set(session.scalars(select(WorkflowInstance.case_id)))
+    pending = set(
+        session.scalars(select(OutboxMessage.case_id).where(OutboxMessage.status == "pending"))
+    )
+    incident = set(session.scalars(select(Incident.case_id).where(Incident.status == "open")))
+    return [
+        f"case {case_id} has no process, no pending row, no incident"
+        for case_id in sorted(cases - started - pending - incident)
+    ]
+
+
+def outbox_rows_are_settled(session: Session) -> list[str]:
+    open_for = set(session.scalars(select(Incident.outbox_id).where(Incident.status == "open")))
+    problems = []
+    for row_id, status in session.execute(select(OutboxMessage.id, OutboxMessage.status)):
+        if status in ("delivered", "pending") or (status == "failed" and row_id in open_for):
+            continue
+        problems.append(f"outbox row {row_id} is {status} without an open incident")
+    return problems
+
+
+def no_orphaned_files(session: Session, root: Path) -> list[str]:
+    referenced: set[str] = set()
+    for column in (Document.storage_key, Submission.storage_key, InboundMessage.storage_key):
+        referenced.update(session.scalars(select(column)))
+    stored = {str(p.relative_to(root)) for p in (root / "sha256").rglob("*") if p.is_file()}
+    return [f"orphaned file {key}" for key in sorted(stored - referenced)]

@@ -1,0 +1,80 @@
+"""The sweep, in-process on SQLite and PostgreSQL (what `egov serve` runs every second and
+`egov.sweep` runs in a worker): it finds what a dead process left behind."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from egov.clock import utcnow
+from egov.container import Container
+from egov.integrations.dispatch import Sweeper
+from egov.integrations.outbox import enqueue
+from egov.integrations.store import OutboxMessage, open_for_case
+from egov.workflow.store import get_instance_by_case
+from tests.builders import proposal
+from tests.conftest import Api
+
+
+def later(seconds: float) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def claimed_row(api: Api, container: Container, effects: list[str]) -> tuple[str, str]:
+    """A row whose delivering process died right after its claim (lease held, no outcome)."""
+    container.outbox.register("test.effect", lambda d: effects.append(d.idempotency_key))
+    case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    with container.db.transaction() as session:
+        row_id = enqueue(
+            session, case_id=case_id, kind="test.effect", payload={}, now=container.clock()
+        )
+    assert container.outbox._claim(row_id) is not None
+    return case_id, row_id
+
+
+def row(container: Container, row_id: str) -> OutboxMessage:
+    with container.db.reading() as session:
+        found = session.get(OutboxMessage, row_id)
+        assert found is not None
+        return found
+
+
+def test_a_delivery_whose_process_died_is_counted_and_delivered_by_a_later_sweep(
+    api: Api, container: Container
+) -> None:
+    effects: list[str] = []
+    _, row_id = claimed_row(api, container, effects)
+    assert Sweeper(container, None)() == {}  # the lease still holds
+    container.outbox.clock = lambda: later(container.outbox.lease_seconds + 1)
+
+    assert Sweeper(container, None)() == {"crashed": 1, "delivered": 1}
+    assert (row(container, row_id).status, row(container, row_id).attempts) == ("delivered", 2)
+    assert effects == [row(container, row_id).idempotency_key]
+
+
+def test_a_delivery_that_killed_its_process_too_often_becomes_an_incident(
+    api: Api, container: Container
+) -> None:
+    case_id, row_id = claimed_row(api, container, [])
+    with container.db.transaction() as session:
+        session.get(OutboxMessage, row_id).attempts = 4  # type: ignore[union-attr]
+    container.outbox.clock = lambda: later(container.outbox.lease_seconds + 1)
+
+    Sweeper(container, None)()
+    assert (row(container, row_id).status, row(container, row_id).attempts) == ("failed", 5)
+    with container.db.reading() as session:
+        incidents = open_for_case(session, case_id, "delivery")
+        assert [(i.outbox_id, i.code) for i in incidents] == [(row_id, "worker-crashed")]
+
+
+def test_a_case_whose_start_was_lost_is_started_by_the_sweep(
+    api: Api, container: Container
+) -> None:
+    container.intake.after_commit = lambda _case_id: None  # the process died after commit
+    case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    assert Sweeper(container, None)() == {}  # too young: its start may still be on the way
+    container.clock = lambda: later(61)
+
+    assert Sweeper(container, None)() == {"restarted": 1}
+    with container.db.reading() as session:
+        assert get_instance_by_case(session, case_id) is not None
+    assert Sweeper(container, None)() == {}
