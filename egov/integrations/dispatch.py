@@ -179,7 +179,7 @@ def give_up_delivery(outbox: Outbox, outbox_id: str, count: int) -> None:
             row.id, row.case_id, row.kind, dict(row.payload), row.idempotency_key, row.attempts
         )
     # the outbox's own failure path: attempts, last_error, status failed, incident, audit
-    outbox._failed(delivery, WorkerCrashed(count))
+    outbox.record_failure(delivery, WorkerCrashed(count))
 
 
 def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:

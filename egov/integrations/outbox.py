@@ -151,7 +151,7 @@ class Outbox:
                 )
             handler(delivery)
         except Exception as exc:
-            return self._failed(delivery, exc)
+            return self.record_failure(delivery, exc)
         self._delivered(delivery)
         return "delivered"
 
@@ -212,7 +212,8 @@ class Outbox:
             delivery.attempt,
         )
 
-    def _failed(self, delivery: Delivery, exc: Exception) -> str:
+    def record_failure(self, delivery: Delivery, exc: Exception) -> str:
+        """A failed attempt: retry later, or after the last attempt fail with an incident."""
         now = self.clock()
         code = getattr(exc, "code", "delivery-failed")
         permanent = getattr(exc, "permanent", False)

@@ -104,7 +104,7 @@ def _sweep(runtime: WorkerRuntime, _label: str) -> object:
 
 def _case_crashed(container: Container, case_id: str, count: int) -> None:
     # the workflow service's incident path: one open incident per case, audited
-    container.workflows._open_incident(case_id, WorkerCrashed(count))
+    container.workflows.open_incident(case_id, WorkerCrashed(count))
 
 
 def _delivery_crashed(container: Container, outbox_id: str, count: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Protocol
 
 from egov.cases.deadlines import escalate_overdue
@@ -60,17 +60,6 @@ def deliver_due(outbox: Outbox, limit: int = 100) -> dict[str, int]:
 def _merge(counts: dict[str, int], more: dict[str, int]) -> None:
     for key, value in more.items():
         counts[key] = counts.get(key, 0) + value
-
-
-def deliver_now(outbox: Outbox) -> Callable[[Iterable[str]], None]:
-    """After-commit hook of the embedded mode: deliver the new rows at once (in this thread);
-    failures are already scheduled for retry by the outbox itself."""
-
-    def deliver(ids: Iterable[str]) -> None:
-        for outbox_id in ids:
-            outbox.deliver(outbox_id)
-
-    return deliver
 
 
 class BackgroundWorker:

@@ -77,7 +77,7 @@ class Workflows:
         try:
             self._retrying(lambda s: self._create_instance(s, case_id))
         except Exception as exc:
-            self._open_incident(case_id, exc)
+            self.open_incident(case_id, exc)
             return
         self.advance(case_id)
 
@@ -86,7 +86,7 @@ class Workflows:
         try:
             self._retrying(lambda s: self._step(s, case_id, None, "system:workflow"))
         except Exception as exc:
-            self._open_incident(case_id, exc)
+            self.open_incident(case_id, exc)
             return False
         return True
 
@@ -260,7 +260,8 @@ class Workflows:
                 if attempt == RETRIES - 1:
                     raise Conflict(code="concurrent-update") from exc
 
-    def _open_incident(self, case_id: str, exc: Exception) -> None:
+    def open_incident(self, case_id: str, exc: Exception) -> None:
+        """Record a failed step of the case: one open incident per case, audited."""
         correlation_id = str(uuid.uuid4())
         code = getattr(exc, "code", "internal-error")
         message = getattr(exc, "message", "Interner Fehler im Prozess.")
