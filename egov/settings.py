@@ -96,6 +96,12 @@ class Settings:
     sweep_interval_seconds: float = setting(
         1.0, "How often the sweep looks for due outbox rows, timers and stranded cases."
     )
+    stranded_after_seconds: float = setting(
+        60.0,
+        "A case without a process instance, or an instance whose engine was not run on after "
+        "an input, is started or advanced by the sweep once it is this old (its worker died "
+        "or its broker message was lost).",
+    )
     plugins: str = setting(
         "",
         "Comma-separated modules whose `register(container)` runs when a process is built "

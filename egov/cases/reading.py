@@ -15,7 +15,7 @@ from egov.documents import store as documents
 from egov.documents.store import Document
 from egov.errors import NotFound
 from egov.identity.model import Principal
-from egov.integrations.store import Incident
+from egov.integrations.store import Incident, OutboxMessage, list_outbox_by_case
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import Task, list_tasks_by_case
 
@@ -27,6 +27,7 @@ class CaseParts:
     tasks: list[Task]
     incidents: list[Incident]
     messages: list[PostfachMessage]
+    waiting_on: list[OutboxMessage]  # side effects still pending, or failed
 
 
 def case_parts(session: Session, principal: Principal, case_id: str) -> CaseParts:
@@ -38,6 +39,7 @@ def case_parts(session: Session, principal: Principal, case_id: str) -> CasePart
         list_tasks_by_case(session, case.id),
         incidents,
         messages_of_case(session, case.id),
+        list_outbox_by_case(session, case.id, ("pending", "failed")),
     )
 
 

@@ -7,7 +7,8 @@ Production mode: each after-commit hook sends one named Celery task carrying onl
 (`egov.start-case`, `egov.deliver-outbox`); `egov scheduler` sends `egov.sweep` every
 second. The broker only makes work fast: the database is the source of truth, and `sweep`
 finds whatever a lost message or a killed worker left behind (due outbox rows, crashed
-deliveries, cases without a process instance).
+deliveries, cases without a process instance, instances whose input was applied but whose
+engine was not run on).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ ROUTES = {
     SWEEP: SWEEP_QUEUE,
 }
 QUEUES = (WORKFLOW_QUEUE, OUTBOX_QUEUE, SWEEP_QUEUE)  # what `egov worker` consumes
-STRANDED_AFTER = timedelta(seconds=60)  # a case this old without a process is re-started
 
 
 class WorkerCrashed(DomainError):
@@ -113,7 +113,8 @@ def load_plugins(container: Container) -> None:
 @dataclass
 class Sweeper:
     """One sweep: count crashed deliveries, deliver due rows (and timers: whatever `run_due`
-    does), re-start cases that have no process instance and no incident."""
+    does), re-start cases that have no process instance and no incident, advance instances
+    left with engine work."""
 
     container: Container
     sender: Sender | None
@@ -123,20 +124,40 @@ class Sweeper:
         counts = {"crashed": len(reap_crashed(outbox, self.max_deliveries))}
         counts.update(run_due(self.container))  # timers, escalations, due deliveries
         counts["restarted"] = self.restart_stranded()
+        counts["stalled"] = self.advance_stalled()
         return {key: value for key, value in counts.items() if value}
 
     @property
     def max_deliveries(self) -> int:
         return self.container.settings.task_max_deliveries
 
+    @property
+    def stranded_after(self) -> float:
+        return self.container.settings.stranded_after_seconds
+
+    def _cutoff(self) -> datetime:
+        return self.container.clock() - timedelta(seconds=self.stranded_after)
+
     def restart_stranded(self) -> int:
-        found = stranded_cases(self.container.db, self.container.clock() - STRANDED_AFTER)
+        """Start the cases left without a process instance."""
+        found = stranded_cases(self.container.db, self._cutoff())
         for case_id in found:
             log.warning("case_stranded case_id=%s (no process instance, no incident)", case_id)
             if self.sender is None:
                 self.container.workflows.start(case_id)
             else:
-                self.sender.send_once(START_CASE, case_id, STRANDED_AFTER.total_seconds())
+                self.sender.send_once(START_CASE, case_id, self.stranded_after)
+        return len(found)
+
+    def advance_stalled(self) -> int:
+        """Advance the instances left with engine work after an input."""
+        found = stalled_instances(self.container.db, self._cutoff())
+        for case_id in found:
+            log.warning("instance_stalled case_id=%s (input applied, engine not run on)", case_id)
+            if self.sender is None:
+                self.container.workflows.advance(case_id)
+            else:
+                self.sender.send_once(ADVANCE_CASE, case_id, self.stranded_after)
         return len(found)
 
 
@@ -184,14 +205,36 @@ def give_up_delivery(outbox: Outbox, outbox_id: str, count: int) -> None:
 
 def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:
     """Open cases older than `created_before` with no process instance and no open incident:
-    their start was lost (process died after the intake commit, broker message lost)."""
+    their start was lost (process died after the intake commit, broker message lost). A case
+    whose failed start a person resolved by hand is left to that person."""
     has_instance = exists().where(WorkflowInstance.case_id == Case.id)
-    has_incident = exists().where(Incident.case_id == Case.id, Incident.status == "open")
+    has_incident = exists().where(
+        Incident.case_id == Case.id,
+        (Incident.status == "open") | (Incident.resolution == "by-hand"),
+    )
     query = (
         select(Case.id)
         .where(Case.created_at < created_before, Case.closed_at.is_(None))
         .where(~has_instance, ~has_incident)
         .order_by(Case.created_at)
+        .limit(limit)
+    )
+    with db.reading() as session:
+        return list(session.scalars(query))
+
+
+def stalled_instances(db: Database, input_before: datetime, limit: int = 100) -> list[str]:
+    """Case ids of running instances that got input (start, task, message) before
+    `input_before` and were not advanced since, with no open incident: the process that was
+    to advance them died, or the broker lost the message."""
+    has_incident = exists().where(
+        Incident.case_id == WorkflowInstance.case_id, Incident.status == "open"
+    )
+    query = (
+        select(WorkflowInstance.case_id)
+        .where(WorkflowInstance.status == "running")
+        .where(WorkflowInstance.advance_due_at < input_before, ~has_incident)
+        .order_by(WorkflowInstance.advance_due_at)
         .limit(limit)
     )
     with db.reading() as session:

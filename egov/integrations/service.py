@@ -1,17 +1,26 @@
-"""Incidents: list them and let a person retry the failed step."""
+"""Incidents: a person retries the failed step, or resolves the incident by hand.
+
+Resolving by hand (with a note) says the cause was dealt with outside egov: a failed delivery
+is cancelled (its effect was made by hand or is no longer wanted), a kept inbound message is
+marked resolved, a failed workflow step is no longer advanced by the sweep (the clerk goes on
+with the case by hand). Either way the case's audit trail says who did what and why.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from egov.cases.service import record
 from egov.cases.store import get_case
 from egov.db import Database
-from egov.errors import Conflict, NotFound
+from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal
 from egov.integrations.inbound import Inbound
 from egov.integrations.outbox import Outbox
-from egov.integrations.store import Incident
+from egov.integrations.store import InboundMessage, Incident, OutboxMessage
 from egov.workflow.service import Workflows
 from egov.workflow.store import get_instance_by_case
 
@@ -62,6 +71,7 @@ class Incidents:
             now = self.workflows.clock()
             if ok:
                 incident.status, incident.resolved_at = "resolved", now
+                incident.resolution, incident.resolved_by = "retried", principal.subject
             case = get_case(session, incident.case_id) if incident.case_id else None
             if case is not None:
                 record(
@@ -73,3 +83,56 @@ class Incidents:
                     details={"incident_id": incident.id, "resolved": ok},
                 )
             return incident
+
+    def resolve(self, principal: Principal, incident_id: str, note: object) -> Incident:
+        """Close an open incident without retrying; `note` says how it was dealt with."""
+        if not isinstance(note, str) or not note.strip() or len(note) > MAX_NOTE:
+            raise Invalid(
+                f"Bitte in 'note' (1 bis {MAX_NOTE} Zeichen) angeben, wie die Störung "
+                "behoben wurde.",
+                code="resolution-note-missing",
+            )
+        with self.db.transaction() as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                raise NotFound("Störung nicht gefunden.", code="incident-not-found")
+            if incident.status != "open":
+                raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
+            now = self.workflows.clock()
+            settled = _settle_by_hand(session, incident)
+            incident.status, incident.resolved_at = "resolved", now
+            incident.resolution, incident.resolved_by = "by-hand", principal.subject
+            incident.resolution_note = note.strip()
+            case = get_case(session, incident.case_id) if incident.case_id else None
+            if case is not None:
+                record(
+                    session,
+                    case,
+                    actor=principal.subject,
+                    action="incident.resolved",
+                    now=now,
+                    details={"incident_id": incident.id, "kind": incident.kind, **settled},
+                )
+            return incident
+
+
+MAX_NOTE = 2000
+
+
+def _settle_by_hand(session: Session, incident: Incident) -> dict[str, str]:
+    """Stop whatever would otherwise run again for this incident; what was stopped."""
+    if incident.outbox_id is not None:
+        row = session.get(OutboxMessage, incident.outbox_id)
+        if row is not None and row.status == "failed":
+            row.status, row.lease_until = "cancelled", None
+            return {"outbox_id": row.id, "outbox_status": "cancelled"}
+    if incident.kind == "correlation":
+        query = select(InboundMessage).where(InboundMessage.incident_id == incident.id)
+        for message in session.scalars(query):
+            message.status = "resolved"
+            return {"inbound_id": message.id}
+    if incident.kind == "workflow-step" and incident.case_id is not None:
+        instance = get_instance_by_case(session, incident.case_id)
+        if instance is not None:
+            instance.advance_due_at = None  # the sweep leaves it to the clerk
+    return {}

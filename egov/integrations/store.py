@@ -27,6 +27,9 @@ class Incident(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(20))  # retried, by-hand
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # one open workflow-step incident per case, even when two workers fail at once
@@ -40,8 +43,11 @@ class Incident(Base):
     )
 
 
-def list_open(session: Session) -> list[Incident]:
-    query = select(Incident).where(Incident.status == "open").order_by(Incident.created_at)
+def list_incidents(session: Session, status: str | None = "open") -> list[Incident]:
+    """Incidents with the given status (None: all), oldest first."""
+    query = select(Incident).order_by(Incident.created_at)
+    if status is not None:
+        query = query.where(Incident.status == status)
     return list(session.scalars(query))
 
 
@@ -73,12 +79,16 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
 
-def list_outbox_by_case(session: Session, case_id: str) -> list[OutboxMessage]:
+def list_outbox_by_case(
+    session: Session, case_id: str, statuses: tuple[str, ...] | None = None
+) -> list[OutboxMessage]:
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.case_id == case_id)
         .order_by(OutboxMessage.created_at)
     )
+    if statuses is not None:
+        query = query.where(OutboxMessage.status.in_(statuses))
     return list(session.scalars(query))
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, jsonify, request
 from egov.errors import DomainError
 from egov.identity.model import Role
 from egov.integrations.service import Incidents
-from egov.integrations.store import list_open
+from egov.integrations.store import list_incidents
 from egov.web import views
 from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
@@ -53,12 +53,20 @@ def deploy() -> Response:
     return response
 
 
+INCIDENT_STATUSES = {"open": "open", "resolved": "resolved", "all": None}
+
+
 @bp.get("/incidents")
 @requires(Role.ADMIN)
 def incidents() -> Response:
-    """Open incidents: failed workflow steps waiting for a person."""
+    """Incidents (`?status=open` by default, `resolved` or `all`): failed workflow steps,
+    deliveries and uncorrelated messages waiting for a person."""
+    wanted = request.args.get("status", "open")
+    if wanted not in INCIDENT_STATUSES:
+        raise DomainError("status ist open, resolved oder all.", code="bad-request")
     with container().db.reading() as session:
-        return jsonify({"items": [views.incident(i) for i in list_open(session)]})
+        found = list_incidents(session, INCIDENT_STATUSES[wanted])
+        return jsonify({"items": [views.incident(i) for i in found]})
 
 
 @bp.post("/incidents/<incident_id>/retry")
@@ -68,5 +76,19 @@ def retry(incident_id: str) -> Response:
     c = container()
     incident = Incidents(c.db, c.workflows, c.outbox, c.inbound).retry(
         current_principal(), incident_id
+    )
+    return jsonify(views.incident(incident))
+
+
+@bp.post("/incidents/<incident_id>/resolve")
+@requires(Role.ADMIN)
+def resolve(incident_id: str) -> Response:
+    """Close the incident without a retry, `{"note": "how it was dealt with"}`: a failed
+    delivery is cancelled, a kept message marked resolved, a failed step left to the clerk."""
+    body = request.get_json(silent=True)
+    note = body.get("note") if isinstance(body, dict) else None
+    c = container()
+    incident = Incidents(c.db, c.workflows, c.outbox, c.inbound).resolve(
+        current_principal(), incident_id, note
     )
     return jsonify(views.incident(incident))

@@ -30,10 +30,11 @@ def cases() -> Response:
 @bp.get("/cases/<case_id>")
 @requires(Role.CLERK, Role.ADMIN)
 def case(case_id: str) -> Response:
-    """One case with data, documents, open tasks and incidents."""
+    """One case with data, documents, open tasks, incidents and the side effects it waits
+    for (`waiting_on`: outbox rows still pending or failed)."""
     with container().db.reading() as session:
         parts = reading.case_parts(session, current_principal(), case_id)
-        return jsonify(views.case_detail(parts.case, parts.documents, parts.tasks, parts.incidents))
+        return jsonify(views.case_detail(parts))
 
 
 @bp.get("/cases/<case_id>/events")

@@ -8,11 +8,12 @@ from typing import Any
 from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent
 from egov.cases.model import status_label
+from egov.cases.reading import CaseParts
 from egov.cases.store import Case, OrgUnit
 from egov.clock import iso
 from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnitMembership
-from egov.integrations.store import Incident
+from egov.integrations.store import Incident, OutboxMessage
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import ProcessDefinition, Task
 
@@ -32,17 +33,17 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(
-    case: Case, documents: list[Document], tasks: list[Task], incidents: list[Incident]
-) -> dict[str, Any]:
+def case_detail(parts: CaseParts) -> dict[str, Any]:
+    case = parts.case
     return {
         **case_summary(case),
         "applicant_name": case.applicant_name,
         "vertrauensniveau": case.vertrauensniveau,
         "data": case.data,
-        "documents": [document(d) for d in documents],
-        "open_tasks": [task(t) for t in tasks if t.status in ("open", "claimed")],
-        "incidents": [incident(i) for i in incidents],
+        "documents": [document(d) for d in parts.documents],
+        "open_tasks": [task(t) for t in parts.tasks if t.status in ("open", "claimed")],
+        "incidents": [incident(i) for i in parts.incidents],
+        "waiting_on": [waiting_on(row) for row in parts.waiting_on],
         "triage": None,
     }
 
@@ -135,6 +136,22 @@ def incident(i: Incident) -> dict[str, Any]:
         "attempts": i.attempts,
         "created_at": iso(i.created_at),
         "resolved_at": iso(i.resolved_at),
+        "resolution": i.resolution,
+        "resolved_by": i.resolved_by,
+        "resolution_note": i.resolution_note,
+    }
+
+
+def waiting_on(row: OutboxMessage) -> dict[str, Any]:
+    """A side effect the case still waits for (pending) or that failed (with an incident)."""
+    return {
+        "outbox_id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt_at": iso(row.next_attempt_at) if row.status == "pending" else None,
+        "last_error_code": row.last_error.split(":", 1)[0] if row.last_error else None,
+        "created_at": iso(row.created_at),
     }
 
 

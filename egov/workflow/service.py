@@ -175,6 +175,7 @@ class Workflows:
             status="running",
             state=engine.dump(),
             next_timer_at=engine.next_timer_due(),
+            advance_due_at=now,
             created_at=now,
             updated_at=now,
         )
@@ -220,6 +221,8 @@ class Workflows:
                 engine.advance(self.operators.bind(context))
             instance.state = engine.dump()
             instance.updated_at = now
+            # input without advancing leaves the engine work to do; advancing does it
+            instance.advance_due_at = None if action is None else instance.advance_due_at or now
             instance.next_timer_at = None if engine.completed else engine.next_timer_due()
             for timer in engine.fired_timers:
                 record(

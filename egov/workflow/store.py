@@ -39,6 +39,9 @@ class WorkflowInstance(Base):
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"))
     status: Mapped[str] = mapped_column(String(20))  # running, completed, failed
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)  # earliest BPMN timer
+    # set when input was applied without running the engine on (start, task completion,
+    # message); cleared by the advancing step. The sweep advances instances left waiting.
+    advance_due_at: Mapped[datetime | None] = mapped_column(index=True)
     state: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]

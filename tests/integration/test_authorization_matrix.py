@@ -267,6 +267,14 @@ EXPECTATIONS = [
         "/api/v1/incidents/{incident_c}/retry",
         expect(admin=OK),
     ),
+    Probe(
+        "POST",
+        "/api/v1/incidents/<incident_id>/resolve",
+        "the failed start of case C",
+        "/api/v1/incidents/{incident_c}/resolve",
+        expect(admin=OK),
+        {"json": {"note": "Antrag telefonisch geklärt und von Hand angelegt."}},
+    ),
     Probe("GET", "/api/v1/org-units", "all org units", "/api/v1/org-units", expect(admin=OK)),
     Probe(
         "POST",

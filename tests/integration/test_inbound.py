@@ -218,6 +218,21 @@ def test_a_status_for_an_unknown_case_is_kept_with_a_correlation_incident(
     assert inbound_rows(container) == [("uncorrelated", None)]
 
 
+def test_a_kept_status_resolved_by_hand_is_marked_resolved_and_stays_stored(
+    api: Api, container: Container, filed: dict[str, Any]
+) -> None:
+    send(api, status_1170("JENA-2099-999999"), key="lost-2")
+    (incident,) = api.get("/incidents", "admin").get_json()["items"]
+
+    note = {"note": "Irrläufer, dem Fachverfahren telefonisch gemeldet."}
+    answer = api.post(f"/incidents/{incident['id']}/resolve", "admin", json=note)
+
+    assert answer.status_code == 200
+    assert answer.get_json()["resolution"] == "by-hand"
+    assert inbound_rows(container) == [("resolved", None)]
+    assert api.get("/incidents", "admin").get_json()["items"] == []
+
+
 def test_a_status_nobody_waits_for_is_kept_with_an_incident_on_its_case(
     api: Api, container: Container, filed: dict[str, Any]
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from egov.clock import utcnow
 from egov.container import Container
 from egov.integrations.dispatch import Sweeper
@@ -78,3 +80,44 @@ def test_a_case_whose_start_was_lost_is_started_by_the_sweep(
     with container.db.reading() as session:
         assert get_instance_by_case(session, case_id) is not None
     assert Sweeper(container, None)() == {}
+
+
+def test_an_instance_whose_advance_was_lost_is_advanced_by_the_sweep(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance was created (an input committed) but the process that was to run the
+    engine on died: no task appears until the sweep advances it, once."""
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "advance", lambda _case_id: True)  # died here
+        case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    assert api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"] == []
+    assert Sweeper(container, None)() == {}  # too young: its advance may still be on the way
+    container.clock = lambda: later(61)
+
+    assert Sweeper(container, None)() == {"stalled": 1}
+    assert len(api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]) == 1
+    with container.db.reading() as session:
+        instance = get_instance_by_case(session, case_id)
+        assert instance is not None and instance.advance_due_at is None
+    assert Sweeper(container, None)() == {}
+
+
+def test_a_completed_task_whose_advance_was_lost_moves_on_after_the_sweep(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    (task,) = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "advance", lambda _case_id: True)
+        done = api.post(
+            f"/tasks/{task['id']}/complete",
+            "anna",
+            json={"data": {"formal_decision": "admissible"}},
+        )
+    assert done.status_code == 200
+    assert api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"] == []
+    container.clock = lambda: later(61)
+
+    assert Sweeper(container, None)() == {"stalled": 1}
+    (following,) = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+    assert following["id"] != task["id"]
