@@ -4,7 +4,7 @@ and by the CLI from the same settings; nothing here runs at import time."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from egov.audit import guard
@@ -16,7 +16,7 @@ from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
 from egov.identity.directory import Directory
 from egov.identity.issuers import Issuers, dev_clients, dev_issuer, load_issuers, single_issuer
-from egov.identity.sessions import LoginCache
+from egov.identity.login_store import DatabaseLoginCache
 from egov.identity.tokens import KeyPair, TokenSettings
 from egov.identity.users import demo_users
 from egov.identity.verifier import TokenVerifier, build_verifier
@@ -51,7 +51,7 @@ class Container:
     directory: Directory
     outbox: Outbox
     inbound: Inbound
-    login_cache: LoginCache = field(default_factory=LoginCache)  # browser login state
+    login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
 
 
 def build(settings: Settings, clock: Clock = utcnow) -> Container:
@@ -112,6 +112,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         directory=Directory(db, clock),
         outbox=outbox,
         inbound=Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve()),
+        login_cache=DatabaseLoginCache(db, clock),
     )
     dispatch.load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container

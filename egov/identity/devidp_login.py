@@ -70,7 +70,8 @@ class Grant:
 
 
 class CodeStore:
-    """One-time authorization codes, in memory."""
+    """One-time authorization codes, in this process: the dev IdP serves development, which
+    runs one web process (production refuses to start it)."""
 
     def __init__(self) -> None:
         self._codes: dict[str, Grant] = {}

@@ -9,8 +9,9 @@ minimal (format version 1)::
 
 The signature makes the cookie tamper-proof; everything else is checked here on every request:
 ``expires_at`` (absolute lifetime, server-side: an old cookie replayed later is refused),
-revocation on logout (``LoginCache``, this process), the CSRF token on unsafe methods and the
-age of the login for sensitive actions. Flask-free: the caller passes the session mapping.
+revocation on logout (``egov.identity.login_store``, shared by every process), the CSRF
+token on unsafe methods and the age of the login for sensitive actions. Flask-free: the caller
+passes the session mapping.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -206,54 +204,6 @@ def _int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError("expected an integer")
     return value
-
-
-# --- one-time login state and logged-out sessions ----------------------------------------------
-
-
-class LoginCache:
-    """In-process store with expiry: Authlib's login state (``get``/``set``/``delete``, so a
-    state is usable once, even with a replayed cookie) and the ids of logged-out sessions.
-
-    Bounded (oldest entries go first). Per process: several processes behind a load balancer
-    need a shared store with the same four methods.
-    """
-
-    def __init__(self, max_entries: int = 10_000, now: Callable[[], float] = time.monotonic):
-        self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-        self._now = now
-
-    def get(self, key: str) -> str | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[1] <= self._now():
-                return None
-            return entry[0]
-
-    def set(self, key: str, value: str, expires_in: float) -> None:
-        with self._lock:
-            self._purge()
-            self._entries[key] = (value, self._now() + expires_in)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def revoke(self, sid: str, seconds: float) -> None:
-        self.set(f"revoked:{sid}", "1", max(seconds, 1.0))
-
-    def is_revoked(self, sid: str) -> bool:
-        return self.get(f"revoked:{sid}") is not None
-
-    def _purge(self) -> None:
-        now = self._now()
-        for key in [k for k, (_, expires) in self._entries.items() if expires <= now]:
-            del self._entries[key]
 
 
 # --- the key that signs the cookie ---------------------------------------------------------------

@@ -3,11 +3,14 @@ the real OpenID provider of tests/oidc, and one cookie-jar ``Browser`` for both.
 
 ``login_world`` (per module): a migrated SQLite copy, the provider with egov's redirect URIs,
 an EGOV_OIDC_CONFIG naming it as issuer ``oidc`` (browser client ``egov-web``), and egov with
-the dev IdP too (issuer ``dev``). Its clock can be moved (``world.clock.shift``).
+the dev IdP too (issuer ``dev``), as two apps that take turns answering requests (two web
+processes behind a balancer: a login started at one ends at the other; a module sets
+``WEB_PROCESSES = 1`` for one). Its clock can be moved (``world.clock.shift``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import threading
@@ -47,17 +50,22 @@ class MovableClock:
 
 
 class LiveServer:
-    """egov on a free loopback port; the app is plugged in once the port is known."""
+    """egov on a free loopback port; the app is plugged in once the port is known. With
+    `others`, requests go round-robin to `app` and `others` like a balancer in front of
+    several web processes (each app has its own container: nothing shared but the database)."""
 
     def __init__(self) -> None:
         self.app: Flask | None = None
+        self.others: list[Flask] = []
         self.server: BaseWSGIServer = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._turn = itertools.count()
 
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         assert self.app is not None
-        return self.app(environ, start_response)
+        apps = [self.app, *self.others]
+        return apps[next(self._turn) % len(apps)](environ, start_response)
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -103,7 +111,7 @@ def oidc_config(provider: OidcProvider, url: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def login_world(
-    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LoginWorld]:
     folder = tmp_path_factory.mktemp("browser-login")
     shutil.copy(sqlite_template, folder / "egov.sqlite3")
@@ -124,12 +132,15 @@ def login_world(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SECRET_ENV, str(provider.client("egov-web")["client_secret"]))
         server.app = create_app(settings, clock=clock)
+        processes = getattr(request.module, "WEB_PROCESSES", 2)
+        server.others = [create_app(settings, clock=clock) for _ in range(processes - 1)]
     server.thread.start()
     try:
         yield LoginWorld(server.url, provider, server.app, server.app.extensions["egov"], clock)
     finally:
         server.stop()
-        server.app.extensions["egov"].db.dispose()
+        for app in (server.app, *server.others):
+            app.extensions["egov"].db.dispose()
         provider.stop()
 
 

@@ -17,6 +17,9 @@ from tests.e2e.conftest import (
 )
 from tests.oidc.fixture import Browser, parse_forms, pkce_pair
 
+# The dev IdP keeps its one-time codes in its own process: development only, one process.
+WEB_PROCESSES = 1
+
 
 def shipped_bundle() -> dict[str, dict[str, str]]:
     files = read_bundle(ROOT / "bpmn" / "buergerbudget")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from egov.app import create_app
-from egov.identity.sessions import SECRET_KEY_FILE, LoginCache, secret_key
+from egov.identity.sessions import SECRET_KEY_FILE, secret_key
 from egov.settings import Settings
 from tests.conftest import make_settings
 
@@ -69,26 +69,3 @@ def test_a_configured_key_wins_over_the_generated_one(tmp_path: Path) -> None:
     secret_key("", "development", tmp_path)
 
     assert secret_key(STRONG_KEY, "development", tmp_path) == STRONG_KEY
-
-
-def test_the_login_state_store_forgets_expired_entries_and_stays_bounded() -> None:
-    now = [0.0]
-    cache = LoginCache(max_entries=2, now=lambda: now[0])
-    cache.set("a", "1", 10)
-    cache.set("b", "2", 10)
-    cache.set("c", "3", 10)
-    now[0] = 5.0
-
-    assert cache.get("a") is None and cache.get("b") == "2"
-    now[0] = 11.0
-    assert cache.get("b") is None and cache.get("c") is None
-
-
-def test_a_revoked_session_id_stays_revoked_for_its_remaining_lifetime() -> None:
-    now = [0.0]
-    cache = LoginCache(now=lambda: now[0])
-    cache.revoke("sid-1", 100)
-
-    assert cache.is_revoked("sid-1") and not cache.is_revoked("sid-2")
-    now[0] = 101.0
-    assert not cache.is_revoked("sid-1")
