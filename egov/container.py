@@ -23,7 +23,7 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.parsing import Limits
 from egov.intake.service import Intake
-from egov.integrations import dispatch, dms, fachverfahren
+from egov.integrations import dispatch, dms, email, fachverfahren, webhooks
 from egov.integrations import operators as integration_operators
 from egov.integrations.inbound import Inbound, follow_up_correlator
 from egov.integrations.outbox import Outbox
@@ -69,6 +69,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     endpoints = _fachverfahren(settings)
     outbox.register(fachverfahren.KIND, fachverfahren.FachverfahrenAdapter(db, files, endpoints))
     dms.register(outbox, db, files, dms.build_target(settings), clock)
+    email.register(outbox, settings)  # kind `email` if EGOV_SMTP_URL is set
+    webhooks.install(outbox, db.sessions, settings)  # kind `webhook`, EGOV_WEBHOOKS
     workflows = Workflows(
         db=db,
         files=files,

@@ -113,6 +113,35 @@ class Settings:
         '"secret_env", "timeout_seconds"}} (egov/integrations/fachverfahren.py); the '
         "HMAC secrets come from the named environment variables. Empty: none.",
     )
+    smtp_url: str = setting(
+        "",
+        "SMTP server for notification e-mails (kind `email`): smtp://host[:port] (port 25, "
+        "STARTTLS per EGOV_SMTP_STARTTLS) or smtps://host[:port] (port 465, TLS from the "
+        "start); no user or password in the URL. Empty: no e-mail is sent, and an escalation "
+        "is audited as `escalation.unnotified`.",
+    )
+    smtp_starttls: bool = setting(
+        True, "Require STARTTLS on an smtp:// server (turn off only for a relay on loopback)."
+    )
+    smtp_from: str = setting(
+        "", "Sender address of notification e-mails (required with EGOV_SMTP_URL)."
+    )
+    smtp_username: str = setting(
+        "", "SMTP AUTH user; empty: no login. Set it in the environment only."
+    )
+    smtp_password: str = setting("", "SMTP AUTH password; keep it secret (environment only).")
+    smtp_timeout_seconds: float = setting(30.0, "Network timeout of one SMTP conversation.")
+    email_case_url: str = setting(
+        "",
+        "Link to a case in notification e-mails, a template with {case_id} and {reference} "
+        "(e.g. the clerk UI). Empty: EGOV_PUBLIC_URL/api/v1/cases/{case_id}.",
+    )
+    webhooks: str = setting(
+        "",
+        'Webhook subscribers as a JSON list: [{"url", "events": [...], "secret_env", '
+        '"timeout_seconds"?}] (docs/integrations.md); the HMAC secret comes from the '
+        "environment variable named by secret_env. Empty: no webhooks.",
+    )
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")
     log_level: str = setting("INFO", "Python log level.")

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 ORG_UNIT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_NAME = 200
 SUBJECT = re.compile(r"^\S{1,200}$")
+EMAIL = re.compile(  # plain ASCII local@domain, as egov.integrations.email sends to
+    r"^(?=.{3,254}$)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$"
+)
 
 
 @dataclass
@@ -104,11 +107,13 @@ class Directory:
             return list_members(session, key)
 
     def add_member(
-        self, actor: str, key: str, subject: str, role: str = "clerk"
+        self, actor: str, key: str, subject: str, role: str = "clerk", email: str | None = None
     ) -> OrgUnitMembership:
+        """Add a member; `email` is where escalations reach a supervisor (optional)."""
         _check_subject("subject", subject)
         if role not in MEMBER_ROLES:
             raise _invalid("role", f"eine von {', '.join(MEMBER_ROLES)}", "membership-invalid")
+        _check_email(email)
         with self.db.transaction() as session:
             _require_unit(session, key)
             if get_membership(session, subject, key) is not None:
@@ -117,11 +122,25 @@ class Directory:
                 subject=subject,
                 org_unit_key=key,
                 role=role,
+                email=email,
                 created_at=self.clock(),
                 created_by=actor,
             )
             session.add(membership)
         _logged("member.added", actor, org_unit=key, subject=subject, role=role)
+        return membership
+
+    def set_member_email(
+        self, actor: str, key: str, subject: str, email: str | None
+    ) -> OrgUnitMembership:
+        """Set (or with None remove) the e-mail address of a membership."""
+        _check_email(email)
+        with self.db.transaction() as session:
+            membership = get_membership(session, subject, key)
+            if membership is None:
+                raise NotFound("Mitgliedschaft nicht gefunden.", code="membership-not-found")
+            membership.email = email
+        _logged("member.email_set", actor, org_unit=key, subject=subject)
         return membership
 
     def remove_member(self, actor: str, key: str, subject: str) -> None:
@@ -233,6 +252,12 @@ def _check_subject(name: str, value: str) -> None:
     if not isinstance(value, str) or not SUBJECT.fullmatch(value):
         reason = "nicht leer, ohne Leerzeichen, höchstens 200 Zeichen"
         raise _invalid(name, reason, "directory-input-invalid")
+
+
+def _check_email(value: object) -> None:
+    if value is not None and not (isinstance(value, str) and EMAIL.fullmatch(value)):
+        reason = "eine E-Mail-Adresse wie name@example.org, höchstens 254 Zeichen"
+        raise _invalid("email", reason, "directory-input-invalid")
 
 
 def _check_text(name: str, value: str, limit: int) -> None:

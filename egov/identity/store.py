@@ -30,6 +30,7 @@ class OrgUnitMembership(Base):
         ForeignKey("org_units.key"), primary_key=True, index=True
     )
     role: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))  # where escalations are mailed
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
 

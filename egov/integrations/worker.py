@@ -15,10 +15,11 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from egov.cases.deadlines import escalate_overdue
+from egov.cases.deadlines import Notification, escalate_overdue
 from egov.clock import Clock
 from egov.db import Database
 from egov.integrations.outbox import Outbox
+from egov.settings import Settings
 from egov.workflow.service import Workflows
 from egov.workflow.timers import fire_due_timers
 
@@ -36,6 +37,8 @@ class Sweepable(Protocol):
     def workflows(self) -> Workflows: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def settings(self) -> Settings: ...
 
 
 def run_due(target: Outbox | Sweepable, limit: int = 100) -> dict[str, int]:
@@ -43,7 +46,8 @@ def run_due(target: Outbox | Sweepable, limit: int = 100) -> dict[str, int]:
     if isinstance(target, Outbox):
         return deliver_due(target, limit)
     counts = fire_due_timers(target.workflows, limit=limit)
-    _merge(counts, escalate_overdue(target.db, target.clock, limit))
+    notification = Notification.from_settings(target.settings)  # supervisors by e-mail?
+    _merge(counts, escalate_overdue(target.db, target.clock, limit, notification))
     _merge(counts, deliver_due(target.outbox, limit))
     return counts
 

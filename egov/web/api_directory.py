@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from egov.errors import DomainError
 from egov.identity.directory import Directory, parse_moment
 from egov.identity.model import Role
+from egov.identity.store import OrgUnitMembership
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
@@ -59,22 +60,44 @@ def rename_org_unit(key: str) -> Response:
     return jsonify(views.org_unit(unit))
 
 
+def _membership(m: OrgUnitMembership) -> dict[str, Any]:
+    return {**views.membership(m), "email": m.email}
+
+
 @bp.get("/org-units/<key>/members")
 @requires(Role.ADMIN)
 def members(key: str) -> Response:
     """The members of an org unit."""
-    return jsonify({"items": [views.membership(m) for m in _directory().members(key)]})
+    return jsonify({"items": [_membership(m) for m in _directory().members(key)]})
 
 
 @bp.post("/org-units/<key>/members")
 @requires(Role.ADMIN)
 def add_member(key: str) -> Response:
-    """Add a member `{"subject": "...", "role": "clerk"|"supervisor"}`."""
+    """Add a member `{"subject": "...", "role": "clerk"|"supervisor", "email"?: "..."}`;
+    a supervisor's e-mail address receives the escalations of overdue cases."""
     body = _body()
     membership = _directory().add_member(
-        current_principal().subject, key, body.get("subject", ""), body.get("role", "clerk")
+        current_principal().subject,
+        key,
+        body.get("subject", ""),
+        body.get("role", "clerk"),
+        body.get("email"),
     )
-    return _created(views.membership(membership))
+    return _created(_membership(membership))
+
+
+@bp.patch("/org-units/<key>/members/<subject>")
+@requires(Role.ADMIN)
+def set_member_email(key: str, subject: str) -> Response:
+    """Set a member's e-mail address `{"email": "..."}` (null removes it)."""
+    body = _body()
+    if "email" not in body:
+        raise DomainError("Erwartet wird das Feld email.", code="bad-request")
+    membership = _directory().set_member_email(
+        current_principal().subject, key, subject, body["email"]
+    )
+    return jsonify(_membership(membership))
 
 
 @bp.delete("/org-units/<key>/members/<subject>")

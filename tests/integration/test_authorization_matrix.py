@@ -314,6 +314,14 @@ EXPECTATIONS = [
         "/api/v1/org-units/fachdienst-stadtgruen/members/carla",
         expect(admin=OK),
     ),
+    Probe(
+        "PATCH",
+        "/api/v1/org-units/<key>/members/<subject>",
+        "carla's e-mail address",
+        "/api/v1/org-units/fachdienst-stadtgruen/members/carla",
+        expect(admin=OK),
+        {"json": {"email": "carla@example.org"}},
+    ),
     Probe("GET", "/api/v1/deputies", "all deputies", "/api/v1/deputies", expect(admin=OK)),
     Probe(
         "POST",

@@ -69,6 +69,41 @@ def test_an_admin_adds_lists_and_removes_members(api: Api) -> None:
     assert [(m["subject"], m["role"]) for m in members] == [("dora", "supervisor")]
 
 
+def test_a_supervisor_has_an_email_address_for_escalations_that_an_admin_can_change(
+    api: Api,
+) -> None:
+    chief = {"subject": "dora", "role": "supervisor", "email": "dora@jena.example"}
+    added = api.post(f"/org-units/{UNIT}/members", "admin", json=chief)
+    moved = api.call(
+        "PATCH", f"/org-units/{UNIT}/members/dora", "admin", json={"email": "leitung@jena.example"}
+    )
+
+    assert added.status_code == 201 and added.get_json()["email"] == "dora@jena.example"
+    assert moved.status_code == 200 and moved.get_json()["email"] == "leitung@jena.example"
+    members = api.get(f"/org-units/{UNIT}/members", "admin").get_json()["items"]
+    assert [(m["subject"], m["email"]) for m in members] == [("dora", "leitung@jena.example")]
+    cleared = api.call("PATCH", f"/org-units/{UNIT}/members/dora", "admin", json={"email": None})
+    assert cleared.get_json()["email"] is None
+
+
+def test_an_email_address_that_is_not_one_is_refused(api: Api) -> None:
+    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+
+    malformed = api.post(
+        f"/org-units/{UNIT}/members", "admin", json={"subject": "dora", "email": "dora at jena"}
+    )
+    injected = api.call(
+        "PATCH", f"/org-units/{UNIT}/members/carla", "admin", json={"email": "a@b.de\nBcc: x@y"}
+    )
+    missing = api.call("PATCH", f"/org-units/{UNIT}/members/carla", "admin", json={})
+    nobody = api.call("PATCH", f"/org-units/{UNIT}/members/nobody", "admin", json={"email": None})
+
+    assert problem_code(malformed, 422) == "directory-input-invalid"
+    assert problem_code(injected, 422) == "directory-input-invalid"
+    assert problem_code(missing, 400) == "bad-request"
+    assert problem_code(nobody, 404) == "membership-not-found"
+
+
 def test_a_clerk_can_belong_to_several_org_units(api: Api) -> None:
     for unit in (UNIT, "fachdienst-stadtplanung"):
         added = api.post(f"/org-units/{unit}/members", "admin", json={"subject": "carla"})
@@ -167,6 +202,7 @@ DIRECTORY_CALLS = [
     ("GET", f"/org-units/{UNIT}/members", None),
     ("POST", f"/org-units/{UNIT}/members", {"subject": "carla"}),
     ("DELETE", f"/org-units/{UNIT}/members/carla", None),
+    ("PATCH", f"/org-units/{UNIT}/members/carla", {"email": "carla@jena.example"}),
     ("GET", "/deputies", None),
     ("POST", "/deputies", {**PERIOD, "deputy_subject": "ben", "absent_subject": "anna"}),
     ("DELETE", "/deputies/any", None),
