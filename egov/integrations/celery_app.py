@@ -15,16 +15,25 @@ Loss-free configuration (see docs/production.md):
 - A delivery cap: every task counts its deliveries in Redis (`egov:deliveries:<task id>`);
   one that a dying worker handed back more than `task_max_deliveries` times ends as an
   incident instead of a crash loop (outbox rows are counted in their `attempts` column).
+- A broker that cannot be reached when a task is sent (Redis restarting) is logged, not
+  raised: the message was only a nudge, committed work is found by the sweep in the database.
+  So an intake whose commit succeeded answers with its receipt, not with a 500.
+- `RedisTransport`: kombu's Redis transport with one fix, so that a worker survives a Redis
+  restart while it runs tasks (see `UnackedQoS`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery
+from kombu.exceptions import OperationalError as BrokerError
+from kombu.transport import redis as kombu_redis
 from redis import Redis
+from redis.exceptions import RedisError
 
 from egov.integrations.dispatch import QUEUES, ROUTES
 from egov.settings import Settings
@@ -32,6 +41,8 @@ from egov.settings import Settings
 if TYPE_CHECKING:
     from egov.container import Container
 
+log = logging.getLogger(__name__)
+BROKER_DOWN = (BrokerError, RedisError, OSError)  # what a send meets while Redis is away
 VISIBILITY_TIMEOUT = 3600  # seconds; longer than TASK_TIME_LIMIT
 TASK_TIME_LIMIT = 600  # a task running longer is killed (and counted as a crash)
 COUNTER_TTL = 24 * 3600  # a delivery counter is forgotten a day after its last use
@@ -41,6 +52,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """The Celery settings of every egov process that sends or runs tasks."""
     return {
         "broker_url": settings.broker_url,
+        "broker_transport": f"{__name__}:RedisTransport",
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {"visibility_timeout": VISIBILITY_TIMEOUT},
         "task_acks_late": True,
@@ -61,6 +73,36 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_send_task_events": False,
         "enable_utc": True,
     }
+
+
+class UnackedQoS(kombu_redis.QoS):
+    """kombu 5.7 / Celery 5.7: when the broker connection breaks while tasks run (acks_late:
+    their messages are unacknowledged), the consumer first collects the connection, which
+    detaches the transport from it, then closes it; the close restores the unacknowledged
+    messages through a client it can no longer build (AttributeError on `client.hostname`).
+    Celery takes that for an unrecoverable error and the whole worker exits (seen in
+    tests/production/test_restarts.py). Here the restore is skipped instead: the messages stay
+    in Redis' unacked index, which the visibility timeout hands out again, and the sweep finds
+    the work in the database anyway; the consumer reconnects as it does for any broker loss."""
+
+    def restore_unacked(self, client: Any = None) -> Any:
+        if client is None and self.channel.connection.client is None:
+            log.warning(
+                "broker_lost unacked=%s (left to the visibility timeout)", len(self._delivered)
+            )
+            self._delivered.clear()
+            return None
+        return super().restore_unacked(client)  # type: ignore[no-untyped-call]
+
+
+class RedisChannel(kombu_redis.Channel):
+    QoS = UnackedQoS
+
+
+class RedisTransport(kombu_redis.Transport):
+    """The `broker_transport` of every egov process (redis:// URLs)."""
+
+    Channel = RedisChannel
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -154,9 +196,24 @@ class CelerySender:
         return cls(app, WorkerRuntime(settings))
 
     def send(self, name: str, subject_id: str, expires: float | None = None) -> None:
-        self.app.send_task(name, args=[subject_id], queue=ROUTES[name], expires=expires)
+        """Send the task; if the broker is down, log it and go on (the sweep finds the work:
+        lost starts and advances after EGOV_STRANDED_AFTER_SECONDS, due outbox rows at once,
+        the next sweep one interval later)."""
+        try:
+            self.app.send_task(name, args=[subject_id], queue=ROUTES[name], expires=expires)
+        except BROKER_DOWN as exc:
+            log.warning(
+                "broker_unavailable task=%s id=%s error=%s", name, subject_id, type(exc).__name__
+            )
 
     def send_once(self, name: str, subject_id: str, seconds: float) -> None:
         key = f"egov:sent:{name}:{subject_id}"
-        if self.runtime.redis().set(key, "1", nx=True, ex=max(1, int(seconds))):
+        try:
+            first = self.runtime.redis().set(key, "1", nx=True, ex=max(1, int(seconds)))
+        except RedisError as exc:
+            log.warning(
+                "broker_unavailable task=%s id=%s error=%s", name, subject_id, type(exc).__name__
+            )
+            return
+        if first:
             self.send(name, subject_id)

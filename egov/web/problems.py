@@ -7,7 +7,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -108,6 +109,9 @@ def register(app: Flask) -> None:
     app.register_error_handler(WorkflowError, _workflow)
     app.register_error_handler(StaleDataError, _concurrent)
     app.register_error_handler(IntegrityError, _concurrent)
+    app.register_error_handler(OperationalError, _database)
+    app.register_error_handler(InterfaceError, _database)
+    app.register_error_handler(PoolTimeout, _database)
     app.register_error_handler(AuthenticationError, _authentication)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
@@ -136,6 +140,32 @@ def _workflow(exc: WorkflowError) -> Response:
 def _concurrent(exc: Exception) -> Response:
     log.info("concurrent_update correlation_id=%s error=%s", correlation_id(), type(exc).__name__)
     return problem(409, "concurrent-update", "Gleichzeitige Änderung; bitte erneut versuchen.")
+
+
+ROLLED_BACK = {"40001", "40P01"}  # serialization failure, deadlock: the transaction lost a race
+RETRY_AFTER_SECONDS = 2
+
+
+def _database(exc: Exception) -> Response:
+    """The database is down, restarting or out of connections: nothing was committed (or a
+    re-send gets the first answer), so the client is told to send again later. The driver's
+    message names hosts and SQL: it goes to the log only."""
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in ROLLED_BACK:
+        return _concurrent(exc)
+    driver = exc.orig if isinstance(exc, DBAPIError) else exc
+    log.warning(
+        "database_unavailable correlation_id=%s error=%s detail=%r",
+        correlation_id(),
+        type(driver).__name__,
+        str(driver).strip()[:300],
+    )
+    response = problem(
+        503,
+        "database-unavailable",
+        "Der Dienst ist vorübergehend nicht erreichbar. Bitte senden Sie erneut.",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _authentication(exc: AuthenticationError) -> Response:

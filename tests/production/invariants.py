@@ -4,21 +4,28 @@ violation (an empty list: all well).
 1. Receipts answered to clients = submissions stored = cases (nothing lost, nothing twice).
 2. Every case has a workflow instance, a pending outbox row or an open incident.
 3. Every outbox row is delivered, pending, or failed with an open incident.
-4. Every file in the document store is referenced by a document, submission or inbound row.
+4. Every file in the document store is referenced by a document, submission or inbound row,
+   and every file a row refers to is in the store (no orphaned files, no orphaned rows).
+5. No step was applied twice: one start per case, no user task projected twice, and every
+   case's audit hash chain is intact (a forked or doubled step would break it).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import groupby
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from egov.audit.chain import verify_chain
+from egov.audit.store import AuditEvent
 from egov.cases.store import Case
 from egov.documents.store import Document
 from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage, Incident, OutboxMessage
-from egov.workflow.store import WorkflowInstance
+from egov.workflow.store import Task, WorkflowInstance
 from tests.production.stack import Stack
 
 
@@ -30,6 +37,8 @@ def check(stack: Stack) -> list[str]:
             *cases_are_accounted_for(session),
             *outbox_rows_are_settled(session),
             *no_orphaned_files(session, container.files.root),
+            *no_missing_files(session, container.files.root),
+            *steps_applied_once(session),
         ]
 
 
@@ -74,3 +83,35 @@ def no_orphaned_files(session: Session, root: Path) -> list[str]:
         referenced.update(session.scalars(select(column)))
     stored = {str(p.relative_to(root)) for p in (root / "sha256").rglob("*") if p.is_file()}
     return [f"orphaned file {key}" for key in sorted(stored - referenced)]
+
+
+def no_missing_files(session: Session, root: Path) -> list[str]:
+    """A row whose file is gone: lost content, e.g. a rollback's cleanup deleting a file that
+    a concurrent transaction had just committed a reference to."""
+    problems = []
+    for column in (Document.storage_key, Submission.storage_key, InboundMessage.storage_key):
+        for key in set(session.scalars(select(column))):
+            if not (root / key).is_file():
+                problems.append(f"{column.class_.__tablename__} refers to missing file {key}")
+    return sorted(problems)
+
+
+def steps_applied_once(session: Session) -> list[str]:
+    problems = []
+    started = Counter(
+        session.scalars(select(AuditEvent.case_id).where(AuditEvent.action == "workflow.started"))
+    )
+    problems += [f"case {case_id} started {n} times" for case_id, n in started.items() if n > 1]
+    live = (
+        select(Task.case_id, Task.spec_name, func.count())
+        .where(Task.status.in_(("open", "claimed")))
+        .group_by(Task.case_id, Task.spec_name)
+        .having(func.count() > 1)
+    )
+    problems += [f"case {c} has {n} live tasks {name!r}" for c, name, n in session.execute(live)]
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq))
+    for case_id, trail in groupby(events, key=lambda event: event.case_id):
+        verdict = verify_chain([event.record() for event in trail])
+        if not verdict.valid:
+            problems.append(f"case {case_id}: audit chain broken at {verdict.first_broken_seq}")
+    return problems

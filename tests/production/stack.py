@@ -2,6 +2,9 @@
 `egov scheduler` as separate OS processes, each in its own session so that a test can kill
 a worker with all its pool processes (`kill -9` on the process group).
 
+`start_serve()` runs the embedded mode instead (`egov serve`, SQLite, no broker) under the
+same name "web", so the crash tests kill and restart either with `restart_web()`.
+
 Used by tests/production and by benchmarks/intake_throughput.py.
 """
 
@@ -61,6 +64,7 @@ class Stack:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
     receipts: set[str] = field(default_factory=set)  # submission ids answered to clients
+    web_workers: int = 0  # gunicorn workers; 0: the web process is `egov serve`
     _container: Container | None = None
     _token: str = ""
 
@@ -105,11 +109,28 @@ class Stack:
         return self._token
 
     def start_web(self, workers: int = 2) -> None:
+        self.web_workers = workers
+        self._start_web()
+
+    def start_serve(self) -> None:
+        """The embedded mode: `egov serve` (werkzeug, threaded) with its sweeping thread."""
+        self.web_workers = 0
+        self._start_web()
+
+    def restart_web(self) -> None:
+        """kill -9 the web processes (gunicorn's arbiter and all its workers), start anew."""
+        self.kill("web")
+        self._start_web()
+
+    def _start_web(self) -> None:
         self.container()
-        env = {**self.env, "EGOV_WEB_WORKERS": str(workers), "EGOV_WEB_THREADS": "8"}
-        gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "egov" / "gunicorn.conf.py")]
-        self._spawn("web", [*gunicorn, "egov.wsgi:app"], env)
-        self.wait_until(self._ready, 30, "gunicorn ready")
+        if self.web_workers:
+            env = {**self.env, "EGOV_WEB_WORKERS": str(self.web_workers), "EGOV_WEB_THREADS": "8"}
+            gunicorn = [str(BIN / "gunicorn"), "-c", str(ROOT / "egov" / "gunicorn.conf.py")]
+            self._spawn("web", [*gunicorn, "egov.wsgi:app"], env)
+        else:
+            self._spawn("web", [str(BIN / "egov"), "serve"])
+        self.wait_until(self._ready, 30, "the web process ready")
 
     def start_worker(self, name: str = "worker", concurrency: int = 2) -> None:
         self._spawn(name, [str(BIN / "egov"), "worker", f"--concurrency={concurrency}"])
@@ -167,9 +188,9 @@ class Stack:
         while time.monotonic() < deadline:
             if check():
                 return
-            self._fail_if_dead()
+            self.fail_if_dead()
             time.sleep(0.1)
-        raise AssertionError(f"timed out after {seconds} s waiting for {what}\n{self._tails()}")
+        raise AssertionError(f"timed out after {seconds} s waiting for {what}\n{self.tails()}")
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         if name not in self.logs:
@@ -191,10 +212,10 @@ class Stack:
         except OSError:
             return False
 
-    def _fail_if_dead(self) -> None:
+    def fail_if_dead(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
-                raise AssertionError(f"{name} exited with {process.returncode}\n{self._tails()}")
+                raise AssertionError(f"{name} exited with {process.returncode}\n{self.tails()}")
 
-    def _tails(self) -> str:
+    def tails(self) -> str:
         return "\n".join(f"--- {name}\n{self.log_tail(name)}" for name in self.logs)

@@ -2,7 +2,8 @@
 
 `redis_or_skip()` yields its URL and stops it; when it cannot start the test fails under
 CI=true and is skipped otherwise. No persistence: a restart of Redis loses the queue, which
-is what the production mode must survive anyway (the database is the source of truth).
+is what the production mode must survive anyway (the database is the source of truth);
+`restart()` does exactly that (kill -9, then a fresh server on the same port).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class RedisServer:
             raise RedisUnavailable("redis-server not found (apt-get install redis-server)")
         args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
         args += ["--appendonly", "no", "--dir", str(self.root), "--protected-mode", "yes"]
-        log = open(self.root / "redis.log", "wb")  # noqa: SIM115 - the child keeps it
+        log = open(self.root / "redis.log", "ab")  # noqa: SIM115 - the child keeps it
         with log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready()
@@ -70,6 +71,19 @@ class RedisServer:
         except OSError:
             return False
 
+    def kill9(self) -> None:
+        """SIGKILL the server: every queued and unacknowledged message is gone."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self, downtime: float = 0.0) -> None:
+        """kill -9, stay down `downtime` seconds, then an empty server on the same port
+        (clients reconnect to it)."""
+        self.kill9()
+        time.sleep(downtime)
+        self.start()
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
@@ -83,15 +97,23 @@ class RedisServer:
 
 @contextmanager
 def redis_or_skip() -> Iterator[str]:
+    with redis_server_or_skip() as server:
+        yield server.url
+
+
+@contextmanager
+def redis_server_or_skip() -> Iterator[RedisServer]:
+    """A started server (e.g. one the test restarts); fails under CI=true when it cannot
+    start, is skipped otherwise."""
     server = RedisServer()
     try:
-        url = server.start()
+        server.start()
     except (RedisUnavailable, OSError) as exc:
         server.stop()
         if os.environ.get("CI") == "true":
             pytest.fail(f"Redis could not start: {exc}")
         pytest.skip(f"Redis not available: {exc}")
     try:
-        yield url
+        yield server
     finally:
         server.stop()
