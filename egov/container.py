@@ -64,7 +64,12 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     case_operators.register(operators)
     letters.register(operators)
     integration_operators.register(operators)
-    outbox = Outbox(db=db, clock=clock, lease_seconds=settings.outbox_lease_seconds)
+    outbox = Outbox(
+        db=db,
+        clock=clock,
+        lease_seconds=settings.outbox_lease_seconds,
+        max_crashes=settings.task_max_deliveries,
+    )
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
     endpoints = _fachverfahren(settings)
     outbox.register(fachverfahren.KIND, fachverfahren.FachverfahrenAdapter(db, files, endpoints))

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -20,6 +22,11 @@ NAMING = {
 }
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+# The database is away, restarting, locked or out of connections (or the transaction lost a
+# serialization race): nothing was committed, and the same work succeeds later. Work that
+# meets one is retried (by the client, the sweep, the next task), never made an incident.
+OUTAGE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class Base(DeclarativeBase):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from egov.documents.ports import DocumentStore
 
 CHUNK = 1024 * 1024
+STALE_TEMP_SECONDS = 3600.0  # an upload being spooled for longer than this was cut off
 
 
 @dataclass
@@ -47,6 +49,19 @@ class FileSystemStore:
     def temp_file(self) -> tuple[BinaryIO, Path]:
         handle, name = tempfile.mkstemp(dir=self.incoming)
         return os.fdopen(handle, "w+b"), Path(name)
+
+    def remove_stale_temp_files(self, older_than: float = STALE_TEMP_SECONDS) -> int:
+        """Delete spool files last written more than `older_than` seconds ago: what a process
+        killed in the middle of an upload left behind (a finished upload is moved or deleted
+        at once). Returns how many were removed."""
+        cutoff = time.time() - older_than
+        removed = 0
+        with os.scandir(self.incoming) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    Path(entry.path).unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def place(self, temp_path: Path, sha256: str, placement: Placement) -> str:
         """Move a finished temp file to its content key (fsynced); return the key."""

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 
 from egov.cases.store import Case
 from egov.db import Database
-from egov.errors import DomainError
-from egov.integrations.outbox import Delivery, Outbox
-from egov.integrations.store import Incident, OutboxMessage
+from egov.integrations.outbox import Outbox
+from egov.integrations.store import Incident
 from egov.integrations.worker import BackgroundWorker, run_due
 from egov.settings import Settings
 from egov.workflow.store import WorkflowInstance
@@ -51,17 +50,6 @@ ROUTES = {
     SWEEP: SWEEP_QUEUE,
 }
 QUEUES = (WORKFLOW_QUEUE, OUTBOX_QUEUE, SWEEP_QUEUE)  # what `egov worker` consumes
-
-
-class WorkerCrashed(DomainError):
-    """The process running a task or a delivery died; after N times it becomes an incident."""
-
-    code = "worker-crashed"
-    default_message = "Der Worker ist bei diesem Schritt wiederholt abgestürzt."
-
-    def __init__(self, count: int) -> None:
-        super().__init__(f"Der Worker ist {count}-mal bei diesem Schritt abgestürzt.")
-        self.permanent = True
 
 
 class Sender(Protocol):
@@ -112,24 +100,19 @@ def load_plugins(container: Container) -> None:
 
 @dataclass
 class Sweeper:
-    """One sweep: count crashed deliveries, deliver due rows (and timers: whatever `run_due`
+    """One sweep: deliver due rows, crashed ones included (and timers: whatever `run_due`
     does), re-start cases that have no process instance and no incident, advance instances
-    left with engine work."""
+    left with engine work, delete upload spool files that a killed process left behind."""
 
     container: Container
     sender: Sender | None
 
     def __call__(self) -> dict[str, int]:
-        outbox = self.container.outbox
-        counts = {"crashed": len(reap_crashed(outbox, self.max_deliveries))}
-        counts.update(run_due(self.container))  # timers, escalations, due deliveries
+        counts = run_due(self.container)  # timers, escalations, due and crashed deliveries
         counts["restarted"] = self.restart_stranded()
         counts["stalled"] = self.advance_stalled()
+        counts["temp_removed"] = self.container.files.remove_stale_temp_files()
         return {key: value for key, value in counts.items() if value}
-
-    @property
-    def max_deliveries(self) -> int:
-        return self.container.settings.task_max_deliveries
 
     @property
     def stranded_after(self) -> float:
@@ -159,48 +142,6 @@ class Sweeper:
             else:
                 self.sender.send_once(ADVANCE_CASE, case_id, self.stranded_after)
         return len(found)
-
-
-def reap_crashed(outbox: Outbox, max_deliveries: int, outbox_id: str | None = None) -> list[str]:
-    """Pending rows whose lease ran out without an outcome: the worker died while delivering.
-    Each such attempt is counted in `attempts` and the lease released; a row that reaches
-    `max_deliveries` this way fails with an incident instead of killing more workers."""
-    now = outbox.clock()
-    crashed = [
-        OutboxMessage.status == "pending",
-        OutboxMessage.lease_until.is_not(None),
-        OutboxMessage.lease_until < now,
-        *([OutboxMessage.id == outbox_id] if outbox_id is not None else []),
-    ]
-    with outbox.db.reading() as session:  # the common case: nothing crashed, no write lock
-        if session.scalars(select(OutboxMessage.id).where(*crashed).limit(1)).first() is None:
-            return []
-    with outbox.db.transaction() as session:
-        query = (
-            update(OutboxMessage)
-            .where(*crashed)
-            .values(attempts=OutboxMessage.attempts + 1, lease_until=None)
-            .returning(OutboxMessage.id, OutboxMessage.attempts)
-        )
-        reaped = [(row_id, attempts) for row_id, attempts in session.execute(query)]
-    for row_id, attempts in reaped:
-        log.error("outbox_delivery_crashed id=%s attempts=%s", row_id, attempts)
-        if attempts >= max_deliveries:
-            give_up_delivery(outbox, row_id, attempts)
-    return [row_id for row_id, _ in reaped]
-
-
-def give_up_delivery(outbox: Outbox, outbox_id: str, count: int) -> None:
-    """Fail the row with an incident (a person retries it after fixing the cause)."""
-    with outbox.db.reading() as session:
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None or row.status != "pending":
-            return
-        delivery = Delivery(
-            row.id, row.case_id, row.kind, dict(row.payload), row.idempotency_key, row.attempts
-        )
-    # the outbox's own failure path: attempts, last_error, status failed, incident, audit
-    outbox.record_failure(delivery, WorkerCrashed(count))
 
 
 def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:

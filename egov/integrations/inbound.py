@@ -32,7 +32,7 @@ from egov.cases.store import Case, get_case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import storage_key_in_use
-from egov.errors import Conflict, Forbidden, Invalid
+from egov.errors import Conflict, DomainError, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.parsing import Limits
 from egov.intake.store import get_by_message_id
@@ -40,6 +40,7 @@ from egov.intake.xbau import STATUS_ROOT, parse_status_1170
 from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint, secrets_for
 from egov.integrations.store import InboundMessage, Incident
+from egov.workflow.runtime import WorkflowError
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def deliver_message(
         return workflows.correlate(case_id, name, payload, actor, then=then)
     except Exception as exc:  # the message stays; a person looks at the incident
         log.exception("correlation_failed case_id=%s message=%s", case_id, name)
-        code = str(getattr(exc, "code", "internal-error"))
+        code = exc.code if isinstance(exc, DomainError | WorkflowError) else "internal-error"
         with workflows.db.transaction() as session:
             text = f"Nachricht {name!r} konnte nicht zugeordnet werden ({code})."
             incident = open_correlation_incident(session, case_id, code, text, workflows.clock())

@@ -4,8 +4,11 @@
 claims a due row with a lease (so two workers never deliver it at the same time), calls the
 handler for its kind OUTSIDE any transaction, then records the outcome: delivered, retried
 later (exponential backoff with jitter) or, after `max_attempts`, failed with an incident
-that a person can retry. Handlers receive the row's idempotency key and must pass it on, so
-that the receiver can deduplicate: delivery is at least once, the effect exactly once.
+that a person can retry. A lease that ran out without an outcome was a delivery whose process
+died: the claim that takes the row over counts that attempt, and a crashed row whose attempts
+reach `max_crashes` fails with a `worker-crashed` incident instead of killing more workers.
+Handlers receive the row's idempotency key and must pass it on, so that the receiver can
+deduplicate: delivery is at least once, the effect exactly once.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
@@ -43,6 +46,17 @@ class DeliveryError(DomainError):
     ) -> None:
         super().__init__(message, code=code)
         self.permanent = permanent
+
+
+class WorkerCrashed(DomainError):
+    """The process running a task or a delivery died; after N times it becomes an incident."""
+
+    code = "worker-crashed"
+    default_message = "Der Worker ist bei diesem Schritt wiederholt abgestürzt."
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"Der Worker ist {count}-mal bei diesem Schritt abgestürzt.")
+        self.permanent = True
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,7 @@ class Outbox:
     base_delay: float = 2.0
     max_delay: float = 3600.0
     lease_seconds: float = 300.0
+    max_crashes: int = 5  # counted attempts after which a crashed delivery is given up
     jitter: Callable[[], float] = random.random
 
     def register(self, kind: str, handler: Handler) -> None:
@@ -138,9 +153,12 @@ class Outbox:
     def deliver(self, outbox_id: str) -> str:
         """Deliver one row if it is due and nobody else holds it: 'delivered', 'retry',
         'failed' or 'skipped'."""
-        delivery = self._claim(outbox_id)
-        if delivery is None:
+        claim = self._claim(outbox_id)
+        if claim is None:
             return "skipped"
+        delivery, crashed = claim
+        if crashed and delivery.attempt > self.max_crashes:
+            return self.give_up(delivery.id, delivery.attempt - 1)
         handler = self.handlers.get(delivery.kind)
         try:
             if handler is None:
@@ -169,24 +187,44 @@ class Outbox:
             self._audit(session, row, actor, "outbox.retried", {})
             session.info.setdefault(NEW_ROWS, []).append(row.id)
 
-    def _claim(self, outbox_id: str) -> Delivery | None:
+    def give_up(self, outbox_id: str, count: int) -> str:
+        """Fail a pending row with a `worker-crashed` incident: its deliveries killed `count`
+        worker processes (a person retries it after fixing the cause)."""
+        with self.db.reading() as session:
+            row = session.get(OutboxMessage, outbox_id)
+            if row is None or row.status != "pending":
+                return "skipped"
+            delivery = Delivery(
+                row.id, row.case_id, row.kind, dict(row.payload), row.idempotency_key, count
+            )
+        return self.record_failure(delivery, WorkerCrashed(count))
+
+    def _claim(self, outbox_id: str) -> tuple[Delivery, bool] | None:
+        """Lease the row if it is due and nobody holds it: the delivery to make, and whether
+        the previous attempt crashed (its lease ran out without an outcome). That attempt is
+        counted by the same statement that takes the row over, with one reading of the
+        clock, so a crash can neither be missed nor counted twice."""
         now = self.clock()
+        lease = now + timedelta(seconds=self.lease_seconds)
+        due = (
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+        )
         with self.db.transaction() as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == outbox_id,
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-                )
-                .values(lease_until=now + timedelta(seconds=self.lease_seconds))
-            ).rowcount  # type: ignore[attr-defined]
-            if claimed != 1:
-                return None
+            crashed = False
+            free = update(OutboxMessage).where(*due, OutboxMessage.lease_until.is_(None))
+            if not _updated_one(session, free.values(lease_until=lease)):
+                expired = update(OutboxMessage).where(*due, OutboxMessage.lease_until < now)
+                counted = expired.values(lease_until=lease, attempts=OutboxMessage.attempts + 1)
+                if not _updated_one(session, counted):
+                    return None
+                crashed = True
             row = session.get(OutboxMessage, outbox_id)
             assert row is not None
-            return Delivery(
+            if crashed:
+                log.error("outbox_delivery_crashed id=%s attempts=%s", row.id, row.attempts)
+            delivery = Delivery(
                 row.id,
                 row.case_id,
                 row.kind,
@@ -194,6 +232,7 @@ class Outbox:
                 row.idempotency_key,
                 row.attempts + 1,
             )
+            return delivery, crashed
 
     def _delivered(self, delivery: Delivery) -> None:
         now = self.clock()
@@ -215,8 +254,8 @@ class Outbox:
     def record_failure(self, delivery: Delivery, exc: Exception) -> str:
         """A failed attempt: retry later, or after the last attempt fail with an incident."""
         now = self.clock()
-        code = getattr(exc, "code", "delivery-failed")
-        permanent = getattr(exc, "permanent", False)
+        code = exc.code if isinstance(exc, DomainError) else "delivery-failed"
+        permanent = isinstance(exc, DeliveryError | WorkerCrashed) and exc.permanent
         log.warning(
             "outbox_attempt_failed id=%s kind=%s attempt=%s code=%s error=%r",
             delivery.id,
@@ -282,3 +321,7 @@ class Outbox:
                 now=self.clock(),
                 details={"outbox_id": row.id, "kind": row.kind, **details},
             )
+
+
+def _updated_one(session: Session, statement: Update) -> bool:
+    return int(session.execute(statement).rowcount) == 1  # type: ignore[attr-defined]

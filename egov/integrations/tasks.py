@@ -3,8 +3,8 @@ container; the message carries no state that the database does not already hold.
 
 - `egov.start-case` (case id): `Workflows.start`.
 - `egov.advance-case` (case id): `Workflows.advance`.
-- `egov.deliver-outbox` (outbox id): count a crashed earlier attempt, then `Outbox.deliver`.
-- `egov.sweep` (a label): `Sweeper`: crashed deliveries, due rows and timers, stranded cases.
+- `egov.deliver-outbox` (outbox id): `Outbox.deliver` (which counts a crashed earlier attempt).
+- `egov.sweep` (a label): `Sweeper`: due and crashed deliveries, timers, stranded cases.
 
 A message handed out more than `task_max_deliveries` times (its workers died) is not run
 again: a case task opens a workflow-step incident, a delivery fails its row with a delivery
@@ -23,10 +23,8 @@ from egov.integrations.dispatch import (
     START_CASE,
     SWEEP,
     Sweeper,
-    WorkerCrashed,
-    give_up_delivery,
-    reap_crashed,
 )
+from egov.integrations.outbox import WorkerCrashed
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -93,9 +91,7 @@ def _advance(runtime: WorkerRuntime, case_id: str) -> object:
 
 
 def _deliver(runtime: WorkerRuntime, outbox_id: str) -> object:
-    container = runtime.container()
-    reap_crashed(container.outbox, container.settings.task_max_deliveries, outbox_id)
-    return container.outbox.deliver(outbox_id)
+    return runtime.container().outbox.deliver(outbox_id)
 
 
 def _sweep(runtime: WorkerRuntime, _label: str) -> object:
@@ -108,7 +104,7 @@ def _case_crashed(container: Container, case_id: str, count: int) -> None:
 
 
 def _delivery_crashed(container: Container, outbox_id: str, count: int) -> None:
-    give_up_delivery(container.outbox, outbox_id, count)
+    container.outbox.give_up(outbox_id, count)
 
 
 def _sweep_crashed(_container: Container, label: str, count: int) -> None:

@@ -7,11 +7,11 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from egov.db import OUTAGE
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
@@ -109,9 +109,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(WorkflowError, _workflow)
     app.register_error_handler(StaleDataError, _concurrent)
     app.register_error_handler(IntegrityError, _concurrent)
-    app.register_error_handler(OperationalError, _database)
-    app.register_error_handler(InterfaceError, _database)
-    app.register_error_handler(PoolTimeout, _database)
+    for outage in OUTAGE:
+        app.register_error_handler(outage, _database)
     app.register_error_handler(AuthenticationError, _authentication)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from egov.cases.service import change_case, record
 from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
-from egov.db import Database
+from egov.db import OUTAGE, Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
@@ -73,22 +73,39 @@ class Workflows:
     on_outbox: Callable[[list[str]], None] = lambda _ids: None
 
     def start(self, case_id: str) -> None:
-        """Create the case's process instance (own step), then advance it."""
+        """Create the case's process instance (own step), then advance it. In a database
+        outage nothing is started: the sweep restarts cases without an instance."""
         try:
             self._retrying(lambda s: self._create_instance(s, case_id))
+        except OUTAGE as exc:
+            log.warning("workflow_start_deferred case_id=%s error=%s", case_id, _name(exc))
+            return
         except Exception as exc:
             self.open_incident(case_id, exc)
             return
-        self.advance(case_id)
+        self.advance_soon(case_id)
 
     def advance(self, case_id: str) -> bool:
-        """Run the engine until it waits. False (and an incident) if the step failed."""
+        """Run the engine until it waits. False (and an incident) if the step failed; a
+        database outage is raised, not an incident (the work is to be retried as it is)."""
         try:
             self._retrying(lambda s: self._step(s, case_id, None, "system:workflow"))
+        except OUTAGE:
+            raise
         except Exception as exc:
             self.open_incident(case_id, exc)
             return False
         return True
+
+    def advance_soon(self, case_id: str) -> bool:
+        """`advance` right after a committed input (start, task, message). In a database
+        outage the advance is left to the sweep, which finds the input's `advance_due_at`,
+        so the caller, whose input is stored, is not told that it failed."""
+        try:
+            return self.advance(case_id)
+        except OUTAGE as exc:
+            log.warning("workflow_advance_deferred case_id=%s error=%s", case_id, _name(exc))
+            return False
 
     def act(
         self,
@@ -131,7 +148,7 @@ class Workflows:
 
         self._retrying(work)
         if caught[0]:
-            self.advance(case_id)
+            self.advance_soon(case_id)
         return caught[0]
 
     def _send(
@@ -266,8 +283,9 @@ class Workflows:
     def open_incident(self, case_id: str, exc: Exception) -> None:
         """Record a failed step of the case: one open incident per case, audited."""
         correlation_id = str(uuid.uuid4())
-        code = getattr(exc, "code", "internal-error")
-        message = getattr(exc, "message", "Interner Fehler im Prozess.")
+        code, message = "internal-error", "Interner Fehler im Prozess."
+        if isinstance(exc, DomainError | WorkflowError):  # codes and texts meant for people
+            code, message = exc.code, exc.message
         log.error(
             "workflow_step_failed case_id=%s correlation_id=%s code=%s",
             case_id,
@@ -328,3 +346,9 @@ def start_data(case: Case) -> dict[str, Any]:
 
 
 __all__ = ["WorkflowError", "Workflows", "compiled"]
+
+
+def _name(exc: BaseException) -> str:
+    """The driver's error class (its message names hosts and SQL: the traceback is logged
+    only where the error is handled for good)."""
+    return type(getattr(exc, "orig", None) or exc).__name__

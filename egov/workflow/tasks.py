@@ -85,7 +85,7 @@ class Inbox:
             _record(session, current, principal, "task.completed", self.workflows, data)
 
         self.workflows.act(case_id, principal.subject, finish, before=mark_done)
-        self.workflows.advance(case_id)
+        self.workflows.advance_soon(case_id)
         return self.get(principal, task_id)
 
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from egov.clock import utcnow
 from egov.container import Container
@@ -48,7 +51,23 @@ def test_a_delivery_whose_process_died_is_counted_and_delivered_by_a_later_sweep
     assert Sweeper(container, None)() == {}  # the lease still holds
     container.outbox.clock = lambda: later(container.outbox.lease_seconds + 1)
 
-    assert Sweeper(container, None)() == {"crashed": 1, "delivered": 1}
+    assert Sweeper(container, None)() == {"delivered": 1}
+    assert (row(container, row_id).status, row(container, row_id).attempts) == ("delivered", 2)
+    assert effects == [row(container, row_id).idempotency_key]
+
+
+def test_the_redelivered_task_itself_counts_the_crash_when_the_lease_runs_out_at_its_claim(
+    api: Api, container: Container
+) -> None:
+    """No sweep in between: `egov.deliver-outbox` handed back to a new worker claims the row
+    the moment its lease expires, and that claim counts the crashed attempt (a separate count
+    before the claim, with its own clock reading, missed it when the lease ran out between)."""
+    effects: list[str] = []
+    _, row_id = claimed_row(api, container, effects)
+    assert container.outbox.deliver(row_id) == "skipped"  # the dead worker's lease holds
+    container.outbox.clock = lambda: later(container.outbox.lease_seconds + 1)
+
+    assert container.outbox.deliver(row_id) == "delivered"
     assert (row(container, row_id).status, row(container, row_id).attempts) == ("delivered", 2)
     assert effects == [row(container, row_id).idempotency_key]
 
@@ -121,3 +140,72 @@ def test_a_completed_task_whose_advance_was_lost_moves_on_after_the_sweep(
     assert Sweeper(container, None)() == {"stalled": 1}
     (following,) = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
     assert following["id"] != task["id"]
+
+
+def database_outage(*_args: object) -> None:
+    driver = ConnectionError("server closed the connection unexpectedly (db.internal:5432)")
+    raise OperationalError("UPDATE workflow_instances ...", {}, driver)
+
+
+def test_a_database_outage_in_the_first_step_is_left_to_the_sweep_not_made_an_incident(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outage passes by itself, so no person is asked to retry: the applicant still gets
+    the receipt of the stored application, and the sweep runs the engine on later."""
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "_step", database_outage)
+        answer = api.post("/applications", "erika", json=proposal())
+    assert answer.status_code == 201
+    case_id = answer.get_json()["case_id"]
+    with container.db.reading() as session:
+        assert list(open_for_case(session, case_id, "workflow-step")) == []
+    container.clock = lambda: later(61)
+
+    assert Sweeper(container, None)() == {"stalled": 1}
+    assert len(api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]) == 1
+
+
+def test_a_database_outage_during_a_sweep_advance_is_raised_for_the_next_sweep(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "advance", lambda _case_id: True)  # died here
+        case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    container.clock = lambda: later(61)
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "_step", database_outage)
+        with pytest.raises(OperationalError):
+            Sweeper(container, None)()
+    with container.db.reading() as session:
+        assert list(open_for_case(session, case_id, "workflow-step")) == []
+
+    assert Sweeper(container, None)() == {"stalled": 1}
+
+
+def test_an_unexpected_error_in_a_step_opens_an_incident_without_the_error_text(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("connection to db.internal:5432 refused (code e3q8)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(container.workflows, "_step", broken)
+        case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+
+    (incident,) = api.get("/incidents", "admin").get_json()["items"]
+    assert (incident["case_id"], incident["code"]) == (case_id, "internal-error")
+    assert "db.internal" not in str(incident) and "e3q8" not in str(incident)
+
+
+def test_the_sweep_deletes_upload_spool_files_a_killed_process_left_behind(
+    container: Container,
+) -> None:
+    cut_off, in_progress = container.files.temp_file(), container.files.temp_file()
+    for handle, _path in (cut_off, in_progress):
+        handle.write(b"<xbau:antrag ...")
+        handle.close()
+    two_hours_ago = time.time() - 7200
+    os.utime(cut_off[1], (two_hours_ago, two_hours_ago))
+
+    assert Sweeper(container, None)() == {"temp_removed": 1}
+    assert not cut_off[1].exists() and in_progress[1].exists()
