@@ -27,6 +27,13 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 # serialization race): nothing was committed, and the same work succeeds later. Work that
 # meets one is retried (by the client, the sweep, the next task), never made an incident.
 OUTAGE = (OperationalError, InterfaceError, PoolTimeout)
+LOST_RACE = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
+
+
+def lost_race(exc: BaseException) -> bool:
+    """The transaction was rolled back because it lost a race with another one: the same
+    work succeeds when it is done again at once (unlike an outage, which needs time)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOST_RACE
 
 
 class Base(DeclarativeBase):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from egov.db import OUTAGE
+from egov.db import OUTAGE, lost_race
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
@@ -141,7 +141,6 @@ def _concurrent(exc: Exception) -> Response:
     return problem(409, "concurrent-update", "Gleichzeitige Änderung; bitte erneut versuchen.")
 
 
-ROLLED_BACK = {"40001", "40P01"}  # serialization failure, deadlock: the transaction lost a race
 RETRY_AFTER_SECONDS = 2
 
 
@@ -149,7 +148,7 @@ def _database(exc: Exception) -> Response:
     """The database is down, restarting or out of connections: nothing was committed (or a
     re-send gets the first answer), so the client is told to send again later. The driver's
     message names hosts and SQL: it goes to the log only."""
-    if getattr(getattr(exc, "orig", None), "sqlstate", None) in ROLLED_BACK:
+    if lost_race(exc):
         return _concurrent(exc)
     driver = exc.orig if isinstance(exc, DBAPIError) else exc
     log.warning(

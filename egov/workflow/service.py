@@ -16,14 +16,14 @@ from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from egov.cases.service import change_case, record
 from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
-from egov.db import OUTAGE, Database
+from egov.db import OUTAGE, Database, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
@@ -275,8 +275,10 @@ class Workflows:
                 if written:
                     self.on_outbox(written)  # after commit: side effects may go out now
                 return
-            except (StaleDataError, IntegrityError) as exc:
-                log.info("workflow_step_conflict attempt=%s error=%s", attempt, type(exc).__name__)
+            except (StaleDataError, IntegrityError, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not lost_race(exc):
+                    raise  # an outage: retrying at once would not help
+                log.info("workflow_step_conflict attempt=%s error=%s", attempt, _name(exc))
                 if attempt == RETRIES - 1:
                     raise Conflict(code="concurrent-update") from exc
 
