@@ -13,7 +13,6 @@ Configuration (setting `fachverfahren_config`, a JSON file):
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import time
@@ -32,10 +31,11 @@ from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
 from egov.intake.store import Submission
 from egov.integrations import signing
-from egov.integrations.outbox import Delivery, DeliveryError
+from egov.integrations.http_post import Peer, deliver, permanent
+from egov.integrations.outbox import Delivery
 
 KIND = "fachverfahren.deliver"
-RETRYABLE_STATUS = frozenset({408, 425, 429})
+PEER = Peer("Fachverfahren", "receiver")
 MAX_BODY = 50 * 1024 * 1024
 
 
@@ -70,8 +70,7 @@ def _endpoint(key: str, entry: Any) -> Endpoint:
 
 def secrets_for(endpoint: Endpoint, environ: Mapping[str, str]) -> list[bytes]:
     """The endpoint's secret(s): the variable may hold several, comma-separated (rotation)."""
-    value = environ.get(endpoint.secret_env, "")
-    return [part.strip().encode() for part in value.split(",") if part.strip()]
+    return signing.secrets_in(environ.get(endpoint.secret_env, ""))
 
 
 @dataclass
@@ -88,20 +87,19 @@ class FachverfahrenAdapter:
         endpoint = self._endpoint(delivery.payload)
         secrets = secrets_for(endpoint, self.environ)
         if not secrets:
-            raise _permanent(f"Kein Geheimnis in {endpoint.secret_env}.", "fachverfahren-no-secret")
+            raise permanent(f"Kein Geheimnis in {endpoint.secret_env}.", "fachverfahren-no-secret")
         body = self._body(delivery.payload)
         headers = {
             "Content-Type": "application/xml",
             "Idempotency-Key": delivery.idempotency_key,
             **signing.sign(secrets[0], body, self.now()),
         }
-        status = post(endpoint, body, headers)
-        _judge(status)
+        deliver(PEER, endpoint.url, endpoint.timeout_seconds, body, headers)
 
     def _endpoint(self, payload: dict[str, Any]) -> Endpoint:
         endpoint = self.endpoints.get(str(payload.get("procedure")))
         if endpoint is None:
-            raise _permanent(
+            raise permanent(
                 f"Kein Fachverfahren für {payload.get('procedure')!r} eingerichtet.",
                 "fachverfahren-not-configured",
             )
@@ -120,43 +118,9 @@ class FachverfahrenAdapter:
                 row = first_submission(session, str(payload["case_reference"]))
             key = None if row is None else row.storage_key
         if key is None:
-            raise _permanent("Das zu sendende Dokument fehlt.", "fachverfahren-body-missing")
+            raise permanent("Das zu sendende Dokument fehlt.", "fachverfahren-body-missing")
         with self.files.open(key) as handle:
             return handle.read(MAX_BODY)
-
-
-def post(endpoint: Endpoint, body: bytes, headers: dict[str, str]) -> int:
-    """One POST; the status code, or a retryable DeliveryError if no answer came."""
-    url = urlsplit(endpoint.url)
-    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    assert url.hostname is not None
-    connection = kind(url.hostname, url.port, timeout=endpoint.timeout_seconds)
-    path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(64 * 1024)
-        return response.status
-    except TimeoutError as exc:
-        raise DeliveryError(
-            "Zeitüberschreitung beim Fachverfahren.", code="receiver-timeout"
-        ) from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryError("Fachverfahren nicht erreichbar.", code="receiver-unreachable") from exc
-    finally:
-        connection.close()
-
-
-def _judge(status: int) -> None:
-    if 200 <= status < 300:
-        return
-    if status >= 500 or status in RETRYABLE_STATUS:
-        raise DeliveryError(f"Fachverfahren antwortet {status}.", code="receiver-error")
-    raise _permanent(f"Fachverfahren weist die Nachricht ab ({status}).", "receiver-refused")
-
-
-def _permanent(message: str, code: str) -> DeliveryError:
-    return DeliveryError(message, code=code, permanent=True)
 
 
 def first_submission(session: Session, case_reference: str) -> Submission | None:

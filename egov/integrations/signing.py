@@ -44,6 +44,12 @@ class SignatureError(DomainError):
         super().__init__(MESSAGES[code], code=code)
 
 
+def secrets_in(value: str) -> list[bytes]:
+    """The secret(s) of a variable: several, comma-separated, while one is being rotated
+    (the first signs, any verifies)."""
+    return [part.strip().encode() for part in value.split(",") if part.strip()]
+
+
 def sign(secret: bytes, body: bytes, timestamp: int) -> dict[str, str]:
     """The two headers that authenticate `body`, sent at `timestamp` (Unix seconds)."""
     if timestamp < 0:

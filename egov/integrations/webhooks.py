@@ -34,7 +34,6 @@ and an incident at once. Redirects are not followed.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import time
@@ -50,13 +49,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from egov.audit.store import AuditEvent
 from egov.cases.store import Case, get_case
 from egov.integrations import signing
-from egov.integrations.outbox import Delivery, DeliveryError, Outbox, enqueue
+from egov.integrations.http_post import Peer, deliver, permanent
+from egov.integrations.outbox import Delivery, Outbox, enqueue
 from egov.settings import Settings
 
 KIND = "webhook"
 EVENTS = ("case.opened", "case.status_changed", "case.closed", "case.overdue", "incident.opened")
 EVENT_HEADER = "X-Egov-Event"
-RETRYABLE_STATUS = frozenset({408, 425, 429})
+PEER = Peer("Webhook", "webhook")
 ACTOR = "system:webhooks"
 
 
@@ -105,7 +105,7 @@ def _subscriber(index: int, entry: Any, environ: Mapping[str, str]) -> Subscribe
         raise ValueError(f"{where}: 'events' must be a non-empty list of {', '.join(EVENTS)}")
     if not isinstance(secret_env, str) or not secret_env:
         raise ValueError(f"{where}: 'secret_env' names the variable that holds the secret")
-    if not secrets_in(environ.get(secret_env, "")):
+    if not signing.secrets_in(environ.get(secret_env, "")):
         raise ValueError(f"{where}: the environment variable {secret_env} is not set")
     timeout = entry.get("timeout_seconds", 10)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
@@ -116,11 +116,6 @@ def _subscriber(index: int, entry: Any, environ: Mapping[str, str]) -> Subscribe
 def _http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def secrets_in(value: str) -> list[bytes]:
-    """The secret(s) of a variable: several, comma-separated, while one is being rotated."""
-    return [part.strip().encode() for part in value.split(",") if part.strip()]
 
 
 # -- writing: one outbox row per subscriber per event, in the event's transaction -------------
@@ -205,12 +200,12 @@ class WebhookSender:
 
     def __call__(self, delivery: Delivery) -> None:
         subscriber = self._subscriber(delivery.payload.get("url"))
-        secrets = secrets_in(self.environ.get(subscriber.secret_env, ""))
+        secrets = signing.secrets_in(self.environ.get(subscriber.secret_env, ""))
         if not secrets:
-            raise _permanent(f"Kein Geheimnis in {subscriber.secret_env}.", "webhook-no-secret")
+            raise permanent(f"Kein Geheimnis in {subscriber.secret_env}.", "webhook-no-secret")
         body = delivery.payload.get("body")
         if not isinstance(body, dict):
-            raise _permanent("Die Webhook-Nachricht fehlt.", "webhook-payload-invalid")
+            raise permanent("Die Webhook-Nachricht fehlt.", "webhook-payload-invalid")
         content = encode(body)
         headers = {
             "Content-Type": "application/json",
@@ -218,45 +213,13 @@ class WebhookSender:
             EVENT_HEADER: str(delivery.payload.get("event", "")),
             **signing.sign(secrets[0], content, self.now()),
         }
-        _judge(post(subscriber, content, headers))
+        deliver(PEER, subscriber.url, subscriber.timeout_seconds, content, headers)
 
     def _subscriber(self, url: object) -> Subscriber:
         found = next((s for s in self.subscribers if s.url == url), None)
         if found is None:  # removed from EGOV_WEBHOOKS after the row was written
-            raise _permanent("Der Webhook-Empfänger ist nicht eingerichtet.", "webhook-unknown")
+            raise permanent("Der Webhook-Empfänger ist nicht eingerichtet.", "webhook-unknown")
         return found
-
-
-def post(subscriber: Subscriber, body: bytes, headers: dict[str, str]) -> int:
-    """One POST; the status code, or a retryable DeliveryError if no answer came."""
-    url = urlsplit(subscriber.url)
-    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    assert url.hostname is not None
-    connection = kind(url.hostname, url.port, timeout=subscriber.timeout_seconds)
-    path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(64 * 1024)
-        return response.status
-    except TimeoutError as exc:
-        raise DeliveryError("Zeitüberschreitung beim Webhook.", code="webhook-timeout") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryError("Webhook nicht erreichbar.", code="webhook-unreachable") from exc
-    finally:
-        connection.close()
-
-
-def _judge(status: int) -> None:
-    if 200 <= status < 300:
-        return
-    if status >= 500 or status in RETRYABLE_STATUS:
-        raise DeliveryError(f"Webhook antwortet {status}.", code="webhook-error")
-    raise _permanent(f"Webhook weist die Nachricht ab ({status}).", "webhook-refused")
-
-
-def _permanent(message: str, code: str) -> DeliveryError:
-    return DeliveryError(message, code=code, permanent=True)
 
 
 def install(

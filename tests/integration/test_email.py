@@ -19,6 +19,7 @@ from egov.integrations.store import OutboxMessage
 from egov.integrations.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api, make_settings
+from tests.integration.test_timers_support import FakeClock
 from tests.support.smtp import (
     NO_SUCH_MAILBOX,
     MailBehaviour,
@@ -31,17 +32,9 @@ SENDER = "Stadt Jena – Vorgangsbearbeitung <egov@jena.example>"
 SUPERVISOR = "leitung.buergerbudget@jena.example"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 12, 0, 0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 12, 0, 0))
 
 
 @pytest.fixture
@@ -62,13 +55,13 @@ def config_for(container: Container, url: str, **settings: object) -> SmtpConfig
     return found
 
 
-def outbox_to(sender: EmailSender, container: Container, clock: Clock) -> Outbox:
+def outbox_to(sender: EmailSender, container: Container, clock: FakeClock) -> Outbox:
     box = Outbox(db=container.db, clock=clock, max_attempts=4, base_delay=10, jitter=lambda: 1.0)
     box.register(email.KIND, sender)
     return box
 
 
-def enqueue_mail(container: Container, clock: Clock, case_id: str, key: str = "mail-1") -> str:
+def enqueue_mail(container: Container, clock: FakeClock, case_id: str, key: str = "mail-1") -> str:
     with container.db.transaction() as session:
         return email.enqueue_mail(
             session,
@@ -89,7 +82,7 @@ def row(container: Container, row_id: str) -> OutboxMessage:
 
 
 def test_a_mail_arrives_with_a_message_id_derived_from_the_idempotency_key(
-    container: Container, clock: Clock, case_id: str, smtp: tuple[str, SmtpState]
+    container: Container, clock: FakeClock, case_id: str, smtp: tuple[str, SmtpState]
 ) -> None:
     url, state = smtp
     box = outbox_to(EmailSender(config_for(container, url)), container, clock)
@@ -111,7 +104,7 @@ def test_a_mail_arrives_with_a_message_id_derived_from_the_idempotency_key(
 
 @pytest.mark.parametrize("smtp", [MailBehaviour(refuse_first=2)], indirect=True)
 def test_a_server_refusing_twice_with_421_gets_the_mail_exactly_once(
-    container: Container, clock: Clock, case_id: str, smtp: tuple[str, SmtpState]
+    container: Container, clock: FakeClock, case_id: str, smtp: tuple[str, SmtpState]
 ) -> None:
     url, state = smtp
     box = outbox_to(EmailSender(config_for(container, url)), container, clock)
@@ -137,7 +130,7 @@ def test_a_server_refusing_twice_with_421_gets_the_mail_exactly_once(
     "smtp", [MailBehaviour(hang_on=frozenset({1}), hang_seconds=1.0)], indirect=True
 )
 def test_a_mail_whose_answer_is_lost_is_sent_again_under_the_same_message_id(
-    container: Container, clock: Clock, case_id: str, smtp: tuple[str, SmtpState]
+    container: Container, clock: FakeClock, case_id: str, smtp: tuple[str, SmtpState]
 ) -> None:
     url, state = smtp
     config = config_for(container, url, smtp_timeout_seconds=0.3)
@@ -158,7 +151,7 @@ def test_a_mail_whose_answer_is_lost_is_sent_again_under_the_same_message_id(
     "smtp", [MailBehaviour(refuse_first=1, refusal=NO_SUCH_MAILBOX)], indirect=True
 )
 def test_a_recipient_refused_with_550_becomes_an_incident_at_once(
-    api: Api, container: Container, clock: Clock, case_id: str, smtp: tuple[str, SmtpState]
+    api: Api, container: Container, clock: FakeClock, case_id: str, smtp: tuple[str, SmtpState]
 ) -> None:
     url, state = smtp
     box = outbox_to(EmailSender(config_for(container, url)), container, clock)
@@ -172,7 +165,9 @@ def test_a_recipient_refused_with_550_becomes_an_incident_at_once(
     assert [(i["kind"], i["code"]) for i in incidents] == [("delivery", "smtp-recipient-refused")]
 
 
-def test_an_unreachable_server_is_retried(container: Container, clock: Clock, case_id: str) -> None:
+def test_an_unreachable_server_is_retried(
+    container: Container, clock: FakeClock, case_id: str
+) -> None:
     with running_smtp() as (url, _state):
         pass  # the port is closed again
     box = outbox_to(EmailSender(config_for(container, url)), container, clock)
@@ -183,7 +178,7 @@ def test_an_unreachable_server_is_retried(container: Container, clock: Clock, ca
 
 
 def test_starttls_and_login_are_used_when_configured(
-    container: Container, clock: Clock, case_id: str, tmp_path: Path
+    container: Container, clock: FakeClock, case_id: str, tmp_path: Path
 ) -> None:
     server_tls, client_tls = self_signed_tls(tmp_path)
     behaviour = MailBehaviour(tls=server_tls, login=("egov", "s3cret"))
@@ -201,7 +196,7 @@ def test_starttls_and_login_are_used_when_configured(
 
 
 def test_a_server_that_offers_no_starttls_is_a_permanent_failure(
-    container: Container, clock: Clock, case_id: str, smtp: tuple[str, SmtpState]
+    container: Container, clock: FakeClock, case_id: str, smtp: tuple[str, SmtpState]
 ) -> None:
     url, state = smtp
     box = outbox_to(EmailSender(config_for(container, url, smtp_starttls=True)), container, clock)

@@ -20,23 +20,16 @@ from egov.integrations.store import OutboxMessage
 from egov.integrations.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api
+from tests.integration.test_timers_support import FakeClock
 from tests.support.receiver import Behaviour, ReceiverState, running_receiver
 
 SECRET = "fv-test-secret-0123456789"
 SECRET_ENV = "EGOV_FV_TEST_SECRET"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 12, 0, 0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 12, 0, 0))
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def case_and_document(api: Api) -> tuple[str, str]:
     return case_id, original
 
 
-def outbox_to(url: str, container: Container, clock: Clock, timeout: float = 0.3) -> Outbox:
+def outbox_to(url: str, container: Container, clock: FakeClock, timeout: float = 0.3) -> Outbox:
     box = Outbox(db=container.db, clock=clock, max_attempts=4, base_delay=10, jitter=lambda: 1.0)
     endpoints = {"buergerbudget": Endpoint(url, SECRET_ENV, timeout)}
     adapter = FachverfahrenAdapter(
@@ -57,7 +50,7 @@ def outbox_to(url: str, container: Container, clock: Clock, timeout: float = 0.3
     return box
 
 
-def enqueue_delivery(container: Container, clock: Clock, case_id: str, document_id: str) -> str:
+def enqueue_delivery(container: Container, clock: FakeClock, case_id: str, document_id: str) -> str:
     payload = {"procedure": "buergerbudget", "case_reference": "x", "document_id": document_id}
     with container.db.transaction() as session:
         return enqueue(
@@ -95,7 +88,7 @@ def test_the_adapter_is_registered_on_the_container_outbox(container: Container)
 @pytest.mark.parametrize("receiver", [Behaviour(SECRET.encode(), fail_first=2)], indirect=True)
 def test_a_receiver_failing_twice_gets_the_signed_xml_exactly_once(
     container: Container,
-    clock: Clock,
+    clock: FakeClock,
     case_and_document: tuple[str, str],
     receiver: tuple[str, ReceiverState],
 ) -> None:
@@ -128,7 +121,7 @@ def test_a_receiver_failing_twice_gets_the_signed_xml_exactly_once(
 )
 def test_an_answer_lost_to_a_timeout_is_retried_and_the_effect_still_arrives_once(
     container: Container,
-    clock: Clock,
+    clock: FakeClock,
     case_and_document: tuple[str, str],
     receiver: tuple[str, ReceiverState],
 ) -> None:
@@ -150,7 +143,7 @@ def test_an_answer_lost_to_a_timeout_is_retried_and_the_effect_still_arrives_onc
 def test_a_refusal_with_400_becomes_an_incident_at_once(
     api: Api,
     container: Container,
-    clock: Clock,
+    clock: FakeClock,
     case_and_document: tuple[str, str],
     receiver: tuple[str, ReceiverState],
 ) -> None:
@@ -169,7 +162,7 @@ def test_a_refusal_with_400_becomes_an_incident_at_once(
 @pytest.mark.parametrize("receiver", [Behaviour(SECRET.encode(), status=429)], indirect=True)
 def test_too_many_requests_is_retried_not_an_incident(
     container: Container,
-    clock: Clock,
+    clock: FakeClock,
     case_and_document: tuple[str, str],
     receiver: tuple[str, ReceiverState],
 ) -> None:
@@ -181,7 +174,7 @@ def test_too_many_requests_is_retried_not_an_incident(
 
 
 def test_an_unreachable_receiver_is_retried(
-    container: Container, clock: Clock, case_and_document: tuple[str, str]
+    container: Container, clock: FakeClock, case_and_document: tuple[str, str]
 ) -> None:
     with running_receiver(Behaviour(SECRET.encode())) as (url, _state):
         pass  # the port is closed again
@@ -192,7 +185,7 @@ def test_an_unreachable_receiver_is_retried(
 
 
 def test_a_missing_secret_is_a_permanent_failure(
-    container: Container, clock: Clock, case_and_document: tuple[str, str]
+    container: Container, clock: FakeClock, case_and_document: tuple[str, str]
 ) -> None:
     box = outbox_to("http://127.0.0.1:9/x", container, clock)
     adapter = box.handlers[fachverfahren.KIND]
