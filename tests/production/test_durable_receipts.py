@@ -47,18 +47,31 @@ def setting(stack: Stack, statement: str) -> str:
         return str(conn.execute(text(statement)).scalar_one())
 
 
-def kill_at_random_points(
-    load: Load, rng: random.Random, kills: dict[str, Callable[[], None]], rounds: int
+def file_through_kills(
+    stack: Stack, seed: int, rng: random.Random, kills: dict[str, Callable[[], None]], rounds: int
 ) -> None:
-    """`rounds` kills of each kind in a shuffled order, each at a random moment of the
-    running load; after each (the restart is part of it) wait until receipts flow again."""
-    schedule = [name for name in kills for _ in range(rounds)]
-    rng.shuffle(schedule)
-    for name in schedule:
-        time.sleep(rng.uniform(0.1, 1.5))
-        print(f"kill -9 {name}")
-        kills[name]()
+    """Four clients file applications while `rounds` kills of each kind strike in a shuffled
+    order, each at a random moment (after each, the restart included, receipts must flow
+    again). Then every receipt a client logged is in the database with its case and the
+    invariants hold; a failure names the seed that replays the schedule."""
+    try:
+        log = ReceiptLog(stack.root / "receipts.jsonl")
+        load = Load(stack, log, clients=4, seed=seed).start()
         load.wait_for_receipts(RECEIPTS_BETWEEN)
+        schedule = [name for name in kills for _ in range(rounds)]
+        rng.shuffle(schedule)
+        for name in schedule:
+            time.sleep(rng.uniform(0.1, 1.5))
+            print(f"kill -9 {name}")
+            kills[name]()
+            load.wait_for_receipts(RECEIPTS_BETWEEN)
+        load.stop()
+
+        assert not load.unanswered and not load.unexpected, load.summary()
+        settle(stack, log)
+        print(f"{load.summary()}\n{summary(stack)}")
+    except AssertionError as exc:
+        raise AssertionError(f"EGOV_CRASH_SEED={seed}\n{exc}") from exc
 
 
 @pytest.mark.postgres
@@ -71,30 +84,19 @@ def test_every_receipt_survives_kill_9_of_gunicorn_and_postgres_at_random_points
     backends, in a seeded random order at random moments of the load, every receipt a
     client logged is in the database with its case; then the invariants hold."""
     stack = servers.stack("egov_durable")
+    rng = random.Random(seed)
+
+    def kill_postgres() -> None:
+        servers.postgres.restart(kill=True, downtime=rng.uniform(0, 1.5))
+
     try:
         assert setting(stack, "SHOW synchronous_commit") == "on"
         assert setting(stack, "SHOW fsync") == "on"
         stack.start_web(workers=2)
         stack.start_worker("worker", concurrency=2)
         stack.start_scheduler()
-        log = ReceiptLog(stack.root / "receipts.jsonl")
-        load = Load(stack, log, clients=4, seed=seed).start()
-        load.wait_for_receipts(RECEIPTS_BETWEEN)
-
-        rng = random.Random(seed)
-
-        def kill_postgres() -> None:
-            servers.postgres.restart(kill=True, downtime=rng.uniform(0, 1.5))
-
         kills = {"gunicorn": stack.restart_web, "postgres": kill_postgres}
-        kill_at_random_points(load, rng, kills, ROUNDS)
-        load.stop()
-
-        assert not load.unanswered and not load.unexpected, f"seed {seed}: {load.summary()}"
-        settle(stack, log)
-        print(f"{load.summary()}\n{summary(stack)}")
-    except AssertionError as exc:
-        raise AssertionError(f"EGOV_CRASH_SEED={seed}\n{exc}") from exc
+        file_through_kills(stack, seed, rng, kills, ROUNDS)
     finally:
         stack.close()
 
@@ -113,17 +115,7 @@ def test_every_receipt_survives_kill_9_of_egov_serve_on_sqlite(tmp_path: Path, s
         assert setting(stack, "PRAGMA synchronous") == "2"  # FULL
         assert setting(stack, "PRAGMA journal_mode") == "wal"
         stack.start_serve()
-        log = ReceiptLog(stack.root / "receipts.jsonl")
-        load = Load(stack, log, clients=4, seed=seed).start()
-        load.wait_for_receipts(RECEIPTS_BETWEEN)
-
-        kill_at_random_points(load, random.Random(seed), {"egov serve": stack.restart_web}, 4)
-        load.stop()
-
-        assert not load.unanswered and not load.unexpected, f"seed {seed}: {load.summary()}"
-        settle(stack, log)
-        print(f"{load.summary()}\n{summary(stack)}")
-    except AssertionError as exc:
-        raise AssertionError(f"EGOV_CRASH_SEED={seed}\n{exc}") from exc
+        kills = {"egov serve": stack.restart_web}
+        file_through_kills(stack, seed, random.Random(seed), kills, rounds=4)
     finally:
         stack.close()
