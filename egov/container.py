@@ -62,7 +62,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     registry = default_registry(settings.schemas_dir.resolve())
     operators = OperatorRegistry()
     case_operators.register(operators)
-    letters.register(operators)
+    letters.register(operators, letters.LetterNotice.from_settings(settings))
     integration_operators.register(operators)
     outbox = Outbox(
         db=db,

@@ -136,6 +136,11 @@ class Settings:
         "Link to a case in notification e-mails, a template with {case_id} and {reference} "
         "(e.g. the clerk UI). Empty: EGOV_PUBLIC_URL/api/v1/cases/{case_id}.",
     )
+    email_postfach_url: str = setting(
+        "",
+        "Link to the citizen portal's Postfach in the e-mail that tells an applicant of a new "
+        "letter, a template with {reference}. Empty: the e-mail names the case reference only.",
+    )
     webhooks: str = setting(
         "",
         'Webhook subscribers as a JSON list: [{"url", "events": [...], "secret_env", '

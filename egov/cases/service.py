@@ -26,6 +26,7 @@ class NewCase:
     owner_postfach: str | None
     vertrauensniveau: str
     data: dict[str, Any]
+    applicant_email: str | None = None
 
 
 def open_case(session: Session, new: NewCase, *, actor: str, now: datetime) -> Case:
@@ -38,6 +39,7 @@ def open_case(session: Session, new: NewCase, *, actor: str, now: datetime) -> C
         status="received",
         title=new.title[:300],
         applicant_name=new.applicant_name[:300],
+        applicant_email=(new.applicant_email or "").strip()[:254] or None,
         owner_subject=new.owner_subject,
         owner_postfach=new.owner_postfach,
         vertrauensniveau=new.vertrauensniveau,

@@ -46,6 +46,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     applicant_name: Mapped[str] = mapped_column(String(300))
+    # where the applicant is told of new Postfach letters (from the application; no content)
+    applicant_email: Mapped[str | None] = mapped_column(String(254))
     owner_subject: Mapped[str | None] = mapped_column(String(200), index=True)
     owner_postfach: Mapped[str | None] = mapped_column(String(200), index=True)
     vertrauensniveau: Mapped[str] = mapped_column(String(16))

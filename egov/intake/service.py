@@ -344,6 +344,7 @@ def new_case(
         procedure=procedure,
         title=str(application.data.get("title") or procedure.name),
         applicant_name=f"{first.given_name} {first.family_name}".strip(),
+        applicant_email=first.email,
         owner_subject=principal.subject if principal.is_citizen else None,
         owner_postfach=principal.postfach if principal.is_citizen else application.reply_postfach,
         vertrauensniveau=applicant_level(application, principal).value,

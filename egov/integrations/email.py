@@ -99,6 +99,7 @@ def load_config(settings: Settings) -> SmtpConfig | None:
     if settings.smtp_timeout_seconds <= 0:
         raise ValueError("EGOV_SMTP_TIMEOUT_SECONDS must be positive")
     case_url_template(settings)  # fails now rather than with the first mail
+    postfach_url_template(settings)
     if security == "none" and host not in LOOPBACK:
         log.warning("smtp_without_tls host=%s (EGOV_SMTP_STARTTLS=false)", host)
     return SmtpConfig(
@@ -145,6 +146,18 @@ def case_url_template(settings: Settings) -> str:
     except (KeyError, IndexError, ValueError):
         raise ValueError(
             "EGOV_EMAIL_CASE_URL may use only the placeholders {case_id} and {reference}"
+        ) from None
+    return template
+
+
+def postfach_url_template(settings: Settings) -> str:
+    """The link template of EGOV_EMAIL_POSTFACH_URL (checked); empty: no link."""
+    template = settings.email_postfach_url.strip()
+    try:
+        template.format(reference="ref")
+    except (KeyError, IndexError, ValueError):
+        raise ValueError(
+            "EGOV_EMAIL_POSTFACH_URL may use only the placeholder {reference}"
         ) from None
     return template
 

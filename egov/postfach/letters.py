@@ -1,18 +1,24 @@
 """Letters (Bescheide, rejections) rendered from a process bundle's templates.
 
 A letter becomes a document of the case and a message in the applicant's Postfach, in the
-same transaction as the workflow step that wrote it.
+same transaction as the workflow step that wrote it. If e-mail is set up and the application
+gave an address, a `LetterNotice` tells the applicant that the letter is there: an outbox row
+of kind `email` in the same transaction, with the case reference and a link to the Postfach
+but nothing of the letter itself (mail leaves the city's systems unencrypted).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from string import Template
 from typing import Any
 
 from egov.cases.service import record
 from egov.documents.store import Document
+from egov.integrations import email
 from egov.postfach.store import PostfachMessage
+from egov.settings import Settings
 from egov.workflow.operators import OperatorError, OperatorRegistry, StepContext
 
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
@@ -23,8 +29,65 @@ def render(template_text: str, data: dict[str, Any]) -> str:
     return Template(template_text).safe_substitute(values)
 
 
+@dataclass(frozen=True)
+class LetterNotice:
+    """The e-mail that tells the applicant of a new letter in the Postfach."""
+
+    postfach_url: str = ""  # a template with {reference}; empty: no link
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LetterNotice | None:
+        """None without e-mail (EGOV_SMTP_URL empty): letters go to the Postfach only."""
+        if not email.configured(settings):
+            return None
+        return cls(email.postfach_url_template(settings))
+
+    def __call__(self, context: StepContext, message_id: str) -> bool:
+        """Write the notice into the step's transaction; False if there is no address."""
+        address = context.case.applicant_email
+        if address is None or not email.is_address(address):
+            return False
+        email.enqueue_mail(
+            context.session,
+            case_id=context.case.id,
+            to=address,
+            subject=f"Neue Nachricht zu Ihrem Antrag {context.case.reference}",
+            text=self.text(context.case.reference),
+            now=context.now,
+            idempotency_key=f"letter-notice:{message_id}",
+            actor=context.actor,
+        )
+        return True
+
+    def text(self, reference: str) -> str:
+        where = (
+            f"Sie finden sie hier: {self.postfach_url.format(reference=reference)}"
+            if self.postfach_url
+            else "Sie finden sie in Ihrem Postfach im Bürgerportal."
+        )
+        return (
+            "Guten Tag,\n\n"
+            f"zu Ihrem Antrag {reference} liegt eine neue Nachricht der Stadtverwaltung für Sie "
+            f"bereit. {where}\n\n"
+            "Aus Gründen des Datenschutzes steht der Inhalt nicht in dieser E-Mail.\n"
+            "Diese E-Mail wurde automatisch erstellt; bitte antworten Sie nicht darauf.\n"
+        )
+
+
+def register(registry: OperatorRegistry, notice: LetterNotice | None = None) -> None:
+    """`letters.create`, telling the applicant by e-mail if `notice` is given."""
+
+    def operator(context: StepContext, params: dict[str, Any], data: dict[str, Any]) -> Any:
+        return create_letter(context, params, data, notice)
+
+    registry.register("letters.create", operator)
+
+
 def create_letter(
-    context: StepContext, params: dict[str, Any], data: dict[str, Any]
+    context: StepContext,
+    params: dict[str, Any],
+    data: dict[str, Any],
+    notice: LetterNotice | None = None,
 ) -> dict[str, str]:
     name = str(params.get("template", ""))
     if not TEMPLATE_NAME.match(name):
@@ -62,6 +125,7 @@ def create_letter(
     )
     context.session.add(message)
     context.session.flush()
+    notified = notice is not None and notice(context, message.id)
     record(
         context.session,
         context.case,
@@ -73,6 +137,7 @@ def create_letter(
             "message_id": message.id,
             "template": name,
             "sha256": sha256,
+            "applicant_notified": notified,
         },
     )
     return {"document_id": document.id, "message_id": message.id}
@@ -88,7 +153,3 @@ def _plain(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("reason") or value)
     return str(value)
-
-
-def register(registry: OperatorRegistry) -> None:
-    registry.register("letters.create", create_letter)

@@ -75,6 +75,10 @@ def test_the_url_gives_host_port_and_transport_security(
         ),
         ({"smtp_url": "smtp://mail.example", "smtp_timeout_seconds": 0.0}, "TIMEOUT"),
         ({"smtp_url": "smtp://mail.example", "email_case_url": "https://x/{case}"}, "{case_id}"),
+        (
+            {"smtp_url": "smtp://mail.example", "email_postfach_url": "https://p/{case_id}"},
+            "EGOV_EMAIL_POSTFACH_URL may use only the placeholder {reference}",
+        ),
     ],
 )
 def test_a_broken_setting_is_refused_with_a_message_naming_it(
