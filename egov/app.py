@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from egov.clock import Clock, utcnow
 from egov.container import build
@@ -53,4 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
     problems.register(app)
+    if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

@@ -31,6 +31,12 @@ class Settings:
     public_url: str = setting(
         "", "Public base URL of this instance. Empty: http://EGOV_HOST:EGOV_PORT."
     )
+    proxy_hops: int = setting(
+        0,
+        "Reverse proxies in front of the web processes whose X-Forwarded-For/-Proto/-Host "
+        "headers are trusted (the client address in logs). 0: none; the headers are ignored, "
+        "so a client cannot forge its address.",
+    )
     max_message_bytes: int = setting(
         50 * 1024 * 1024, "Largest accepted intake message in bytes (413 above)."
     )
