@@ -36,6 +36,12 @@ def lost_race(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOST_RACE
 
 
+def error_name(exc: BaseException) -> str:
+    """The driver's error class behind a SQLAlchemy error (for logs: the driver's message
+    names hosts and SQL, so it is logged only where the error is handled for good)."""
+    return type(getattr(exc, "orig", None) or exc).__name__
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -202,18 +202,18 @@ class CelerySender:
         try:
             self.app.send_task(name, args=[subject_id], queue=ROUTES[name], expires=expires)
         except BROKER_DOWN as exc:
-            log.warning(
-                "broker_unavailable task=%s id=%s error=%s", name, subject_id, type(exc).__name__
-            )
+            _broker_unavailable(name, subject_id, exc)
 
     def send_once(self, name: str, subject_id: str, seconds: float) -> None:
         key = f"egov:sent:{name}:{subject_id}"
         try:
             first = self.runtime.redis().set(key, "1", nx=True, ex=max(1, int(seconds)))
         except RedisError as exc:
-            log.warning(
-                "broker_unavailable task=%s id=%s error=%s", name, subject_id, type(exc).__name__
-            )
+            _broker_unavailable(name, subject_id, exc)
             return
         if first:
             self.send(name, subject_id)
+
+
+def _broker_unavailable(name: str, subject_id: str, exc: Exception) -> None:
+    log.warning("broker_unavailable task=%s id=%s error=%s", name, subject_id, type(exc).__name__)

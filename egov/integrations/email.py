@@ -54,7 +54,6 @@ IDEMPOTENCY_HEADER = "X-Egov-Idempotency-Key"
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
-_PLACEHOLDERS = {"case_id": "id", "reference": "ref"}
 
 Security = Literal["smtps", "starttls", "none"]
 
@@ -138,27 +137,24 @@ def configured(settings: Settings) -> bool:
 
 def case_url_template(settings: Settings) -> str:
     """The link template of EGOV_EMAIL_CASE_URL (checked), or the API's case URL."""
-    template = settings.email_case_url.strip()
-    if not template:
-        return f"{settings.base_url}/api/v1/cases/{{case_id}}"
-    try:
-        template.format(**_PLACEHOLDERS)
-    except (KeyError, IndexError, ValueError):
-        raise ValueError(
-            "EGOV_EMAIL_CASE_URL may use only the placeholders {case_id} and {reference}"
-        ) from None
-    return template
+    template = _template("EGOV_EMAIL_CASE_URL", settings.email_case_url, "case_id", "reference")
+    return template or f"{settings.base_url}/api/v1/cases/{{case_id}}"
 
 
 def postfach_url_template(settings: Settings) -> str:
     """The link template of EGOV_EMAIL_POSTFACH_URL (checked); empty: no link."""
-    template = settings.email_postfach_url.strip()
+    return _template("EGOV_EMAIL_POSTFACH_URL", settings.email_postfach_url, "reference")
+
+
+def _template(variable: str, value: str, *placeholders: str) -> str:
+    """`value` stripped, refused if it uses a placeholder other than `placeholders`."""
+    template = value.strip()
     try:
-        template.format(reference="ref")
+        template.format(**dict.fromkeys(placeholders, "x"))
     except (KeyError, IndexError, ValueError):
-        raise ValueError(
-            "EGOV_EMAIL_POSTFACH_URL may use only the placeholder {reference}"
-        ) from None
+        allowed = " and ".join(f"{{{name}}}" for name in placeholders)
+        many = "placeholders" if len(placeholders) > 1 else "placeholder"
+        raise ValueError(f"{variable} may use only the {many} {allowed}") from None
     return template
 
 

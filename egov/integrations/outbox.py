@@ -17,7 +17,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -157,8 +157,9 @@ class Outbox:
         if claim is None:
             return "skipped"
         delivery, crashed = claim
-        if crashed and delivery.attempt > self.max_crashes:
-            return self.give_up(delivery.id, delivery.attempt - 1)
+        counted = delivery.attempt - 1  # the attempts so far, the crashed one included
+        if crashed and counted >= self.max_crashes:
+            return self.record_failure(replace(delivery, attempt=counted), WorkerCrashed(counted))
         handler = self.handlers.get(delivery.kind)
         try:
             if handler is None:
@@ -188,8 +189,8 @@ class Outbox:
             session.info.setdefault(NEW_ROWS, []).append(row.id)
 
     def give_up(self, outbox_id: str, count: int) -> str:
-        """Fail a pending row with a `worker-crashed` incident: its deliveries killed `count`
-        worker processes (a person retries it after fixing the cause)."""
+        """Fail a pending row with a `worker-crashed` incident: the Celery task delivering it
+        killed `count` worker processes (a person retries it after fixing the cause)."""
         with self.db.reading() as session:
             row = session.get(OutboxMessage, outbox_id)
             if row is None or row.status != "pending":

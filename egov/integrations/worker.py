@@ -17,7 +17,7 @@ from typing import Protocol
 
 from egov.cases.deadlines import Notification, escalate_overdue
 from egov.clock import Clock
-from egov.db import OUTAGE, Database
+from egov.db import OUTAGE, Database, error_name
 from egov.integrations.outbox import Outbox
 from egov.settings import Settings
 from egov.workflow.service import Workflows
@@ -87,6 +87,6 @@ class BackgroundWorker:
             try:
                 self._sweep()
             except OUTAGE as exc:  # the database is away: the next sweep tries again
-                log.warning("worker_sweep_deferred error=%s", type(exc).__name__)
+                log.warning("worker_sweep_deferred error=%s", error_name(exc))
             except Exception:
                 log.exception("worker_sweep_failed")

@@ -7,11 +7,11 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from egov.db import OUTAGE, lost_race
+from egov.db import OUTAGE, error_name, lost_race
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
@@ -150,12 +150,11 @@ def _database(exc: Exception) -> Response:
     message names hosts and SQL: it goes to the log only."""
     if lost_race(exc):
         return _concurrent(exc)
-    driver = exc.orig if isinstance(exc, DBAPIError) else exc
     log.warning(
         "database_unavailable correlation_id=%s error=%s detail=%r",
         correlation_id(),
-        type(driver).__name__,
-        str(driver).strip()[:300],
+        error_name(exc),
+        str(getattr(exc, "orig", None) or exc).strip()[:300],
     )
     response = problem(
         503,

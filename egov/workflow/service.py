@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from egov.cases.service import change_case, record
 from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
-from egov.db import OUTAGE, Database, lost_race
+from egov.db import OUTAGE, Database, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
@@ -78,7 +78,7 @@ class Workflows:
         try:
             self._retrying(lambda s: self._create_instance(s, case_id))
         except OUTAGE as exc:
-            log.warning("workflow_start_deferred case_id=%s error=%s", case_id, _name(exc))
+            log.warning("workflow_start_deferred case_id=%s error=%s", case_id, error_name(exc))
             return
         except Exception as exc:
             self.open_incident(case_id, exc)
@@ -104,7 +104,7 @@ class Workflows:
         try:
             return self.advance(case_id)
         except OUTAGE as exc:
-            log.warning("workflow_advance_deferred case_id=%s error=%s", case_id, _name(exc))
+            log.warning("workflow_advance_deferred case_id=%s error=%s", case_id, error_name(exc))
             return False
 
     def act(
@@ -278,7 +278,7 @@ class Workflows:
             except (StaleDataError, IntegrityError, OperationalError) as exc:
                 if isinstance(exc, OperationalError) and not lost_race(exc):
                     raise  # an outage: retrying at once would not help
-                log.info("workflow_step_conflict attempt=%s error=%s", attempt, _name(exc))
+                log.info("workflow_step_conflict attempt=%s error=%s", attempt, error_name(exc))
                 if attempt == RETRIES - 1:
                     raise Conflict(code="concurrent-update") from exc
 
@@ -348,9 +348,3 @@ def start_data(case: Case) -> dict[str, Any]:
 
 
 __all__ = ["WorkflowError", "Workflows", "compiled"]
-
-
-def _name(exc: BaseException) -> str:
-    """The driver's error class (its message names hosts and SQL: the traceback is logged
-    only where the error is handled for good)."""
-    return type(getattr(exc, "orig", None) or exc).__name__
