@@ -25,6 +25,7 @@ from egov.identity.users import demo_org_units
 from egov.settings import Settings
 from egov.workflow.deploy import deploy_bundle, ensure_org_units, read_bundle
 from tests.support.postgres import PostgresServer, PostgresUnavailable
+from tests.support.servers import started_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = [
@@ -75,16 +76,8 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     if given:
         yield given
         return
-    server = PostgresServer()
-    try:
-        url = server.start()
-    except PostgresUnavailable as exc:
-        server.stop()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL could not start: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    yield url
-    server.stop()
+    with started_or_skip(PostgresServer(), "PostgreSQL", (PostgresUnavailable,)) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -34,9 +34,11 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 import pytest
+
+from tests.support.servers import unavailable
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE_CONFIG = HERE / "config.example.json"
@@ -484,18 +486,12 @@ def parse_forms(html: str) -> dict[str, tuple[str, dict[str, str]]]:
 # -- pytest fixture -----------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"OIDC test provider unavailable (CI=true, so this fails): {reason}")
-    pytest.skip(f"OIDC test provider unavailable: {reason}")
-
-
 def start_or_skip(provider: OidcProvider) -> OidcProvider:
     """Start ``provider``; skip the test if that is impossible (fail when CI=true)."""
     try:
         return provider.start()
     except OidcProviderUnavailable as error:
-        _unavailable(str(error))
+        unavailable("the OIDC test provider", error)
 
 
 @pytest.fixture(scope="session")

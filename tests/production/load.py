@@ -7,7 +7,6 @@ log the moment it arrives, so it can be checked against the database after the c
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import random
@@ -20,9 +19,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from egov.integrations.outbox import enqueue
 from tests.production.stack import Stack, message
 
 REQUEST_TIMEOUT = 20.0  # seconds; a request cut off by a crash fails at once anyway
@@ -228,23 +224,4 @@ class OutboxLoad:
 
     def send(self, case_id: str, payload: dict[str, Any] | None = None) -> str:
         """One `test.http` row for the case (`{"sleep": s}`: a slow first delivery)."""
-        container = self.stack.container()
-        deadline = time.monotonic() + GIVE_UP_AFTER
-        while True:
-            try:
-                with container.db.transaction() as session:
-                    row_id = enqueue(
-                        session,
-                        case_id=case_id,
-                        kind="test.http",
-                        payload=payload or {},
-                        now=container.clock(),
-                    )
-                break
-            except SQLAlchemyError:  # the database restarts, or a step wrote the case's trail
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        with contextlib.suppress(Exception):  # the broker is down: the sweep delivers it
-            container.workflows.on_outbox([row_id])  # production: sends egov.deliver-outbox
-        return row_id
+        return self.stack.send_row(case_id, "test.http", payload or {}, GIVE_UP_AFTER)

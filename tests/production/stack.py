@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from egov.container import Container, build
+from egov.integrations.outbox import enqueue
 from egov.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,6 +185,29 @@ class Stack:
         if status in (200, 201):
             self.receipts.add(answer.body["submission_id"])
         return answer
+
+    def send_row(
+        self, case_id: str, kind: str, payload: dict[str, Any], seconds: float = 75
+    ) -> str:
+        """Write an outbox row as a workflow step would, in its own transaction, then dispatch
+        it after the commit (production: `egov.deliver-outbox`; with the broker down the
+        sweep finds it). A write that fails (the database restarts, a step holds the case's
+        trail) is retried for up to `seconds`."""
+        container = self.container()
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                with container.db.transaction() as session:
+                    row_id = enqueue(
+                        session, case_id=case_id, kind=kind, payload=payload, now=container.clock()
+                    )
+                break
+            except SQLAlchemyError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        container.workflows.on_outbox([row_id])
+        return row_id
 
     def wait_until(self, check: Callable[[], bool], seconds: float, what: str) -> None:
         deadline = time.monotonic() + seconds

@@ -11,10 +11,8 @@ from typing import Any
 import pytest
 from redis import Redis
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from egov.integrations.dispatch import ADVANCE_CASE
-from egov.integrations.outbox import enqueue
 from egov.integrations.store import Incident, OutboxMessage
 from tests.production.conftest import MAX_DELIVERIES
 from tests.production.invariants import check
@@ -37,24 +35,6 @@ def new_case(stack: Stack) -> str:
     return str(answer.body["case_id"])
 
 
-def send_row(stack: Stack, case_id: str, kind: str, payload: dict[str, Any]) -> str:
-    """Write an outbox row as a workflow step would, then dispatch it (after commit)."""
-    container = stack.container()
-    for attempt in range(5):  # the worker may be advancing the same case: retry like a step
-        try:
-            with container.db.transaction() as session:
-                row_id = enqueue(
-                    session, case_id=case_id, kind=kind, payload=payload, now=container.clock()
-                )
-            break
-        except IntegrityError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2)
-    container.workflows.on_outbox([row_id])  # production: sends egov.deliver-outbox
-    return row_id
-
-
 def row(stack: Stack, row_id: str) -> OutboxMessage:
     with stack.container().db.reading() as session:
         found = session.get(OutboxMessage, row_id)
@@ -72,7 +52,7 @@ def test_a_worker_killed_while_delivering_delivers_the_effect_once_after_a_resta
     stack: Stack, receiver: Receiver
 ) -> None:
     running_worker(stack)
-    row_id = send_row(stack, new_case(stack), "test.http", {"sleep": 2})
+    row_id = stack.send_row(new_case(stack), "test.http", {"sleep": 2})
     key = row(stack, row_id).idempotency_key
     stack.wait_until(lambda: receiver.requests[key] >= 1, 30, "the delivery to begin")
 
@@ -91,7 +71,7 @@ def test_a_delivery_that_kills_every_worker_ends_as_an_incident_after_n_deliveri
 ) -> None:
     running_worker(stack)
     case_id = new_case(stack)
-    row_id = send_row(stack, case_id, "test.crash", {})
+    row_id = stack.send_row(case_id, "test.crash", {})
 
     stack.wait_until(lambda: row(stack, row_id).status == "failed", 60, "the delivery cap")
     assert row(stack, row_id).attempts == MAX_DELIVERIES

@@ -20,12 +20,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import psycopg
-import pytest
+
+from tests.support.servers import started_or_skip
 
 
 class PostgresUnavailable(RuntimeError):
@@ -179,7 +179,7 @@ class PostgresServer:
         deadline = time.monotonic() + seconds
         while self.process is not None and self.process.poll() is None:
             if time.monotonic() > deadline:
-                raise PostgresUnavailable(f"{self.process.args} outlived the stop")
+                raise PostgresUnavailable(f"{self.process.args!r} outlived the stop")
             # `runuser` stops itself when its child stops (kill9's SIGSTOP): wake it up
             os.kill(self.process.pid, signal.SIGCONT)
             time.sleep(0.05)
@@ -221,19 +221,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@contextlib.contextmanager
-def postgres_or_skip() -> Iterator[PostgresServer]:
+def postgres_or_skip() -> contextlib.AbstractContextManager[PostgresServer]:
     """A dedicated server for one test module (e.g. one the test may kill); fails under
     CI=true when it cannot start, is skipped otherwise."""
-    server = PostgresServer()
-    try:
-        server.start()
-    except (PostgresUnavailable, OSError) as exc:
-        server.stop()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL could not start: {exc}")
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return started_or_skip(PostgresServer(), "PostgreSQL", (PostgresUnavailable, OSError))

@@ -8,17 +8,16 @@ is what the production mode must survive anyway (the database is the source of t
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-import pytest
+from tests.support.servers import started_or_skip
 
 
 class RedisUnavailable(RuntimeError):
@@ -101,19 +100,7 @@ def redis_or_skip() -> Iterator[str]:
         yield server.url
 
 
-@contextmanager
-def redis_server_or_skip() -> Iterator[RedisServer]:
+def redis_server_or_skip() -> AbstractContextManager[RedisServer]:
     """A started server (e.g. one the test restarts); fails under CI=true when it cannot
     start, is skipped otherwise."""
-    server = RedisServer()
-    try:
-        server.start()
-    except (RedisUnavailable, OSError) as exc:
-        server.stop()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis could not start: {exc}")
-        pytest.skip(f"Redis not available: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return started_or_skip(RedisServer(), "Redis", (RedisUnavailable, OSError))

@@ -7,17 +7,16 @@ memory. `webdav_server()` yields it and stops it; when it cannot start, `WebDavU
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.servers import started_or_skip
 
 
 class WebDavUnavailable(RuntimeError):
@@ -106,21 +105,11 @@ def webdav_server(root: Path, username: str, password: str) -> Iterator[WebDavSe
         server.stop()
 
 
-@contextmanager
-def serve_or_skip(root: Path, username: str, password: str) -> Iterator[WebDavServer]:
+def serve_or_skip(root: Path, username: str, password: str) -> AbstractContextManager[WebDavServer]:
     """Like `webdav_server`, but skip the test if it cannot start (fail when CI=true)."""
     root.mkdir(parents=True, exist_ok=True)
     server = WebDavServer(root, username, password)
-    try:
-        server.start()
-    except WebDavUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the WebDAV test server could not start: {exc}")
-        pytest.skip(f"WebDAV test server not available: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    return started_or_skip(server, "the WebDAV test server", (WebDavUnavailable,))
 
 
 def free_port() -> int:
