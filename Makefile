@@ -31,8 +31,9 @@ lint: $(STAMP)  ## ruff, mypy (strict on egov/) and the import-linter layering c
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-docs: $(STAMP)  ## regenerate docs/configuration.md from egov/settings.py
+docs: $(STAMP)  ## regenerate docs/configuration.md and docs/errors.md from the code
 	$(EGOV) config-docs > docs/configuration.md
+	$(EGOV) error-docs > docs/errors.md
 
 lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --output-file requirements.lock pyproject.toml

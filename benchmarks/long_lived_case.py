@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from egov.workflow import serialization
-from egov.workflow.runtime import WorkflowInstance, compile_bundle
+from egov.workflow.engine import Engine, compile_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOP = ROOT / "tests" / "unit" / "workflow" / "bpmn" / "loop.bpmn"
@@ -35,14 +35,14 @@ def run_loop(passes: int) -> tuple[dict[int, float], dict[int, int]]:
             **{f"forms/{f.name}": f.read_bytes() for f in forms.glob("*.json")},
         }
     )
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": passes + WINDOW + 1})
+    instance = Engine.start(definition, {"counter": 0, "limit": passes + WINDOW + 1})
     instance.advance(services)
     state = instance.dump()
     timings: dict[int, float] = {}
     sizes: dict[int, int] = {}
     for number in range(1, passes + WINDOW + 1):
         started = time.perf_counter()
-        instance = WorkflowInstance.load(definition, state)
+        instance = Engine.load(definition, state)
         task = instance.ready_user_tasks()[0]
         instance.complete_user_task(task.task_id, {"note": f"Durchlauf {number}"})
         instance.advance(services)

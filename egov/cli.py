@@ -15,12 +15,12 @@ from typing import BinaryIO
 import click
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select
 
 from egov.container import Container, build
 from egov.errors import DomainError
 from egov.identity.directory import Directory, parse_moment
-from egov.integrations.dispatch import QUEUES, embedded_worker, scheduler_tick
+from egov.runtime.dispatch import QUEUES
+from egov.runtime.sweep import embedded_worker, scheduler_tick
 from egov.settings import Settings, configuration_markdown
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ def run_migrations(url: str) -> None:
 def demo_setup() -> None:
     """Create the demo org units (the demo users live in the development IdP)."""
     from egov.identity.users import demo_org_units
-    from egov.workflow.deploy import ensure_org_units
 
-    with _container() as container, container.db.transaction() as session:
-        ensure_org_units(session, list(demo_org_units()))
+    with _container() as container:
+        container.directory.ensure_org_units(list(demo_org_units()))
     click.echo("demo org units ready")
 
 
@@ -77,7 +76,7 @@ def demo_setup() -> None:
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def deploy(folders: tuple[Path, ...]) -> None:
     """Deploy process bundles (default: every folder under EGOV_BPMN_DIR)."""
-    from egov.workflow.deploy import deploy_bundle, read_bundle
+    from egov.workflow.deploy import read_bundle
 
     settings = _settings()
     targets = folders or tuple(
@@ -85,13 +84,10 @@ def deploy(folders: tuple[Path, ...]) -> None:
     )
     with _container() as container:
         for folder in targets:
-            with container.db.transaction() as session:
-                result = deploy_bundle(
-                    session, read_bundle(folder), actor="cli", now=container.clock()
-                )
-                definition = result.definition
-                state = "deployed" if result.created else "unchanged"
-                click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
+            result = container.definitions.deploy(read_bundle(folder), actor="cli")
+            definition = result.definition
+            state = "deployed" if result.created else "unchanged"
+            click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
 
 
 @main.command()
@@ -130,18 +126,13 @@ def dev_token(user: str, lifetime: int) -> None:
 @click.argument("case")
 def verify_audit(case: str) -> None:
     """Verify the audit hash chain of a case (id or reference); exit 1 if broken."""
-    from egov.audit.store import verify_case_trail
-    from egov.cases.store import Case
-
-    with _container() as container, container.db.reading() as session:
-        query = select(Case).where((Case.id == case) | (Case.reference == case))
-        found = session.scalars(query).first()
-        if found is None:
-            raise click.ClickException(f"no case {case}")
-        verdict = verify_case_trail(session, found.id)
-        reference = found.reference
-    click.echo(json.dumps({"case": reference, **verdict.as_dict()}, indent=2))
-    sys.exit(0 if verdict.valid else 1)
+    with _container() as container:
+        try:
+            checked = container.case_file.verify(case)
+        except DomainError:
+            raise click.ClickException(f"no case {case}") from None
+    click.echo(json.dumps({"case": checked.reference, **checked.verdict.as_dict()}, indent=2))
+    sys.exit(0 if checked.verdict.valid else 1)
 
 
 @main.command()
@@ -171,12 +162,12 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--queues", default=",".join(QUEUES), show_default=True)
 def worker(concurrency: int | None, queues: str) -> None:
     """Run a Celery worker (production mode, needs EGOV_BROKER_URL)."""
-    from egov.integrations.celery_app import run_worker
+    from egov.runtime.celery_app import run_worker
 
     settings = _settings()
     if not settings.broker_url:
         raise click.ClickException("EGOV_BROKER_URL is empty: `egov serve` works embedded")
-    run_worker(settings, concurrency, queues)
+    run_worker(settings, build, concurrency, queues)
 
 
 @main.command()
@@ -199,12 +190,20 @@ def config_docs() -> None:
     click.echo(configuration_markdown(), nl=False)
 
 
+@main.command("error-docs")
+def error_docs() -> None:
+    """Print docs/errors.md, generated from the table of error codes."""
+    from egov.error_codes import markdown
+
+    click.echo(markdown(), nl=False)
+
+
 @contextmanager
 def _directory() -> Iterator[Directory]:
     """The directory service; a refused change ends the command with its code and message."""
     with _container() as container:
         try:
-            yield Directory(container.db, container.clock)
+            yield container.directory
         except DomainError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
 

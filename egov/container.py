@@ -1,14 +1,19 @@
-"""The wiring of one egov process: database, stores, engine, services. Built by create_app
-and by the CLI from the same settings; nothing here runs at import time."""
+"""The wiring of one egov process: database, stores, engine, services. Built by create_app,
+by the CLI and by each Celery worker process from the same settings; nothing here runs at
+import time. Every service a handler or command calls is an attribute of the `Container`."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from egov.audit import guard
-from egov.cases import operators as case_operators
+from egov.casefile.service import CaseFile
+from egov.cases.store import Case
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
@@ -23,47 +28,60 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.parsing import Limits
 from egov.intake.service import Intake
-from egov.integrations import dispatch, dms, email, fachverfahren, webhooks
-from egov.integrations import operators as integration_operators
+from egov.intake.webform import Applications
+from egov.integrations import dms, email, fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator
-from egov.integrations.outbox import Outbox
+from egov.outbox.service import Outbox
 from egov.postfach import letters
+from egov.postfach.service import Postfach
+from egov.runtime import dispatch
+from egov.runtime.incidents import Incidents
+from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
+from egov.workflow.deploy import ProcessDefinitions
+from egov.workflow.inbox import Inbox
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.service import Workflows
-from egov.workflow.tasks import Inbox
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Container:
     settings: Settings
+    clock: Clock
     db: Database
     files: FileSystemStore
     registry: FormatRegistry
-    workflows: Workflows
+    # services, each opening its own transactions
     intake: Intake
+    applications: Applications
+    workflows: Workflows
     inbox: Inbox
-    token_settings: TokenSettings
-    dev_idp: DevIdentityProvider | None
-    clock: Clock
-    issuers: Issuers
-    verifier: TokenVerifier
-    directory: Directory
+    case_file: CaseFile
+    postfach: Postfach
     outbox: Outbox
     inbound: Inbound
+    incidents: Incidents
+    definitions: ProcessDefinitions
+    directory: Directory
+    monitor: Monitor
+    # identity
+    token_settings: TokenSettings
+    dev_idp: DevIdentityProvider | None
+    issuers: Issuers
+    verifier: TokenVerifier
     login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
 
 
 def build(settings: Settings, clock: Clock = utcnow) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
-    guard.install(db.sessions)
+    guard.install(db.sessions, audited=[Case])
     files = FileSystemStore(settings.documents_dir)
     registry = default_registry(settings.schemas_dir.resolve())
-    operators = OperatorRegistry()
-    case_operators.register(operators)
+    operators = OperatorRegistry.with_builtins()
     letters.register(operators, letters.LetterNotice.from_settings(settings))
-    integration_operators.register(operators)
     outbox = Outbox(
         db=db,
         clock=clock,
@@ -98,6 +116,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         after_commit=dispatch.after_commit(sender, workflows),
         on_follow_up=follow_up_correlator(workflows),
     )
+    inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -105,24 +124,38 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     issuers = _issuers(settings, token_settings, dev_idp)
     container = Container(
         settings=settings,
+        clock=clock,
         db=db,
         files=files,
         registry=registry,
-        workflows=workflows,
         intake=intake,
+        applications=Applications(db, clock, intake),
+        workflows=workflows,
         inbox=Inbox(db=db, workflows=workflows),
+        case_file=CaseFile(db, files),
+        postfach=Postfach(db, workflows),
+        outbox=outbox,
+        inbound=inbound,
+        incidents=Incidents(db, workflows, outbox, inbound),
+        definitions=ProcessDefinitions(db, clock),
+        directory=Directory(db, clock),
+        monitor=Monitor(db, clock, settings.stranded_after_seconds),
         token_settings=token_settings,
         dev_idp=dev_idp,
-        clock=clock,
         issuers=issuers,
         verifier=_verifier(settings, issuers, dev_idp),
-        directory=Directory(db, clock),
-        outbox=outbox,
-        inbound=Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve()),
         login_cache=DatabaseLoginCache(db, clock),
     )
-    dispatch.load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
+    load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def load_plugins(container: Container) -> None:
+    """Call `register(container)` of every module named in EGOV_PLUGINS."""
+    for name in filter(None, (n.strip() for n in container.settings.plugins.split(","))):
+        module: Any = importlib.import_module(name)
+        module.register(container)
+        log.info("plugin_loaded module=%s", name)
 
 
 def _fachverfahren(settings: Settings) -> dict[str, fachverfahren.Endpoint]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -27,6 +29,9 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 # serialization race): nothing was committed, and the same work succeeds later. Work that
 # meets one is retried (by the client, the sweep, the next task), never made an incident.
 OUTAGE = (OperationalError, InterfaceError, PoolTimeout)
+# Two transactions changed the same rows (the optimistic version counter of a row, a unique
+# key): the loser's work was rolled back and is to be done again on the new state.
+CONCURRENT_UPDATE = (StaleDataError, IntegrityError)
 LOST_RACE = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
 
 
@@ -40,6 +45,11 @@ def error_name(exc: BaseException) -> str:
     """The driver's error class behind a SQLAlchemy error (for logs: the driver's message
     names hosts and SQL, so it is logged only where the error is handled for good)."""
     return type(getattr(exc, "orig", None) or exc).__name__
+
+
+def new_id() -> str:
+    """The primary key of a new row (a random UUID, as text)."""
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):

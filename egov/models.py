@@ -1,12 +1,13 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
-from egov.cases.store import Case, OrgUnit, Procedure, ReferenceCounter
+from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
 from egov.documents.store import Document
-from egov.identity.store import Deputy, OrgUnitMembership
+from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.intake.store import Submission
-from egov.integrations.store import InboundMessage, Incident, OutboxMessage
+from egov.integrations.store import InboundMessage
+from egov.outbox.store import Incident, OutboxMessage
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 

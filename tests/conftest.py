@@ -21,9 +21,10 @@ from sqlalchemy import create_engine, text
 from egov.app import create_app
 from egov.cli import run_migrations
 from egov.container import Container, build
+from egov.identity.directory import ensure_org_units
 from egov.identity.users import demo_org_units
 from egov.settings import Settings
-from egov.workflow.deploy import deploy_bundle, ensure_org_units, read_bundle
+from egov.workflow.deploy import deploy_bundle, read_bundle
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.servers import started_or_skip
 

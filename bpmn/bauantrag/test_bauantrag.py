@@ -1,4 +1,4 @@
-"""BPMN tests for the Bauantrag process (bpmn/bauantrag/), driven through egov.workflow.runtime.
+"""BPMN tests for the Bauantrag process (bpmn/bauantrag/), driven through egov.workflow.engine.
 
 The bundle is compiled as egov deploys it (``compile_bundle``), the instance is dumped and
 loaded again after every step, and status messages arrive with ``send_message`` exactly as the
@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from egov.intake import xbau
 from egov.postfach.letters import render
 from egov.workflow.deploy import read_bundle
-from egov.workflow.runtime import CompiledDefinition, WorkflowInstance, compile_bundle
+from egov.workflow.engine import CompiledDefinition, Engine, compile_bundle
 
 BUNDLE = Path(__file__).resolve().parent
 REFERENCE = "JENA-2026-000123"
@@ -96,14 +96,14 @@ class Run:
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         self.services = Recorder()
-        self.instance = WorkflowInstance.start(self.definition, data or application())
+        self.instance = Engine.start(self.definition, data or application())
         self.instance.advance(self.services)
 
     def send(self, name: str, payload: dict[str, Any]) -> bool:
-        self.instance = WorkflowInstance.load(self.definition, self.instance.dump())
+        self.instance = Engine.load(self.definition, self.instance.dump())
         caught = self.instance.send_message(name, payload)
         self.instance.advance(self.services)
-        self.instance = WorkflowInstance.load(self.definition, self.instance.dump())
+        self.instance = Engine.load(self.definition, self.instance.dump())
         return caught
 
     def status(self, code: str, text: str = "", deadline: str | None = None) -> bool:

@@ -28,6 +28,10 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from egov.postfach import letters
+from egov.workflow import scripting
+from egov.workflow.engine import Engine, compile_bundle
+
 BUNDLE = Path(__file__).resolve().parent
 PROCESS_ID = "buergerbudget"
 
@@ -110,7 +114,6 @@ def default_engine(services: RecordingServices) -> PythonScriptEngine:
 
 
 def restricted_engine(services: RecordingServices) -> PythonScriptEngine:
-    scripting = pytest.importorskip("egov.workflow.scripting")
     engine = scripting.RestrictedScriptEngine()
     engine.service_caller = services
     return engine
@@ -549,17 +552,16 @@ def read_bundle() -> dict[str, bytes]:
 
 
 class RuntimeRun:
-    """Drives the bundle through egov.workflow.runtime, reloading the state after every step."""
+    """Drives the bundle through egov.workflow.engine, reloading the state after every step."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.runtime = pytest.importorskip("egov.workflow.runtime")
-        self.definition = self.runtime.compile_bundle(read_bundle())
+        self.definition = compile_bundle(read_bundle())
         self.services = RecordingServices()
-        self.instance = self.runtime.WorkflowInstance.start(self.definition, data)
+        self.instance = Engine.start(self.definition, data)
         self.instance.advance(self.services.handle)
 
     def complete(self, spec_name: str, form: dict[str, Any]) -> Any:
-        self.instance = self.runtime.WorkflowInstance.load(self.definition, self.instance.dump())
+        self.instance = Engine.load(self.definition, self.instance.dump())
         [view] = self.instance.ready_user_tasks()
         assert view.spec_name == spec_name
         jsonschema.validate(form, view.form_schema, cls=jsonschema.Draft202012Validator)
@@ -589,7 +591,6 @@ def test_through_the_egov_runtime_an_admissible_proposal_reaches_the_vote() -> N
     assert letter["template"] == "bescheid_admission"
     assert "4.999,99 EUR" in letter["text"]
     assert run.instance.data["responsible_org_unit"] == STADTPLANUNG
-    letters = pytest.importorskip("egov.postfach.letters")
     rendered = letters.render(
         (BUNDLE / "letters" / "bescheid_admission.txt").read_text("utf-8"), run.instance.data
     )

@@ -13,8 +13,11 @@ STATUS_PATTERN = re.compile(r"^[a-z][a-z_]{1,39}$")
 CITY_TIME = ZoneInfo("Europe/Berlin")  # Fristen count the city's local calendar days
 END_OF_DAY = time(23, 59, 59)
 
+# A case's status is data: the process sets it (operator `case.set_status`) to any name of
+# STATUS_PATTERN; these are the ones the shipped processes use, with their German labels.
+RECEIVED = "received"  # every case starts so, before its process runs
 STATUS_LABELS = {
-    "received": "Eingegangen",
+    RECEIVED: "Eingegangen",
     "in_progress": "In Bearbeitung",
     "in_formal_check": "Formale Prüfung",
     "in_feasibility_check": "Prüfung der Machbarkeit",

@@ -1,4 +1,5 @@
-"""Opening, changing and finding cases. Every change goes through `change_case`."""
+"""Opening and changing cases. Every change goes through `change_case` (or `record` for an
+event that leaves the case row as it is), which writes the audit event with it."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from egov.audit.store import append_event
-from egov.cases.model import format_reference, is_valid_status, processing_deadline
-from egov.cases.store import Case, Procedure, new_id, next_reference_number
-from egov.errors import Invalid, NotFound
+from egov.cases.model import RECEIVED, format_reference, is_valid_status, processing_deadline
+from egov.cases.store import Case, Procedure, next_reference_number
+from egov.db import new_id
+from egov.errors import Invalid
 from egov.identity.model import Principal
-from egov.workflow.store import Task
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def open_case(session: Session, new: NewCase, *, actor: str, now: datetime) -> C
         reference=format_reference(now.year, number),
         procedure_key=new.procedure.key,
         org_unit_key=new.procedure.org_unit_key,
-        status="received",
+        status=RECEIVED,
         title=new.title[:300],
         applicant_name=new.applicant_name[:300],
         applicant_email=(new.applicant_email or "").strip()[:254] or None,
@@ -98,31 +98,8 @@ def record(
     append_event(session, case.id, actor=actor, action=action, occurred_at=now, after=details)
 
 
-def visible_cases(principal: Principal) -> Select[Case]:
-    """Object-level rule: which cases a principal may see at all."""
-    query = select(Case)
-    if principal.is_admin:
-        return query
-    if principal.is_clerk:
-        units = sorted(principal.org_units)
-        has_task_here = exists().where(Task.case_id == Case.id, Task.org_unit_key.in_(units))
-        return query.where(or_(Case.org_unit_key.in_(units), has_task_here))
-    if principal.is_citizen:
-        mine = [Case.owner_subject == principal.subject]
-        if principal.postfach:
-            mine.append(Case.owner_postfach == principal.postfach)
-        return query.where(or_(*mine))
-    return query.where(Case.id.is_(None))
-
-
-def get_visible_case(session: Session, principal: Principal, case_id: str) -> Case:
-    case = session.scalars(visible_cases(principal).where(Case.id == case_id)).first()
-    if case is None:
-        raise NotFound("Vorgang nicht gefunden.", code="case-not-found")
-    return case
-
-
 def owns(principal: Principal, case: Case) -> bool:
+    """The principal is the case's applicant (by login subject or by Postfach)."""
     return case.owner_subject == principal.subject or (
         principal.postfach is not None and case.owner_postfach == principal.postfach
     )

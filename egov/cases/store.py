@@ -1,8 +1,7 @@
-"""Tables and repository functions of cases, procedures (Leistungen) and org units."""
+"""Tables and repository functions of cases, procedures and the case reference counters."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -10,21 +9,12 @@ from sqlalchemy import ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.db import Base, JsonType
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class OrgUnit(Base):
-    __tablename__ = "org_units"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+from egov.db import Base, JsonType, new_id
 
 
 class Procedure(Base):
-    """A Leistung offered by the city, bound to a BPMN process."""
+    """A procedure the city offers (the Leistung of the LeiKa catalogue named by `leika_key`),
+    bound to a BPMN process and to the org unit that is responsible for it."""
 
     __tablename__ = "procedures"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)

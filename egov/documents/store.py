@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.cases.store import new_id
-from egov.db import Base, Database
+from egov.db import Base, Database, new_id
 
 
 class Document(Base):

@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from egov.cases.store import OrgUnit
 from egov.clock import Clock
 from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
@@ -28,11 +26,13 @@ from egov.identity.model import Principal, Role
 from egov.identity.store import (
     MEMBER_ROLES,
     Deputy,
+    OrgUnit,
     OrgUnitMembership,
     active_deputies,
     get_membership,
     list_deputies,
     list_members,
+    list_org_units,
     member_units,
 )
 
@@ -73,7 +73,12 @@ class Directory:
 
     def org_units(self) -> list[OrgUnit]:
         with self.db.reading() as session:
-            return list(session.scalars(select(OrgUnit).order_by(OrgUnit.key)))
+            return list_org_units(session)
+
+    def ensure_org_units(self, units: list[tuple[str, str]]) -> None:
+        """Create or rename the given (key, name) units in one transaction (`demo-setup`)."""
+        with self.db.transaction() as session:
+            ensure_org_units(session, units)
 
     def add_org_unit(self, actor: str, key: str, name: str) -> OrgUnit:
         _check_key(key)
@@ -209,6 +214,13 @@ class Directory:
             deputy.ended_at, deputy.ended_by = now, actor
         _logged("deputy.ended", actor, deputy=deputy_id)
         return deputy
+
+
+def ensure_org_units(session: Session, units: list[tuple[str, str]]) -> None:
+    for key, name in units:
+        unit = session.get(OrgUnit, key) or OrgUnit(key=key)
+        unit.name = name
+        session.add(unit)
 
 
 def parse_moment(name: str, value: object) -> datetime:

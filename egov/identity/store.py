@@ -1,24 +1,25 @@
-"""Tables and repository functions of the directory: org unit memberships and deputies.
-
-Org units themselves live in `egov.cases.store` (`org_units`); this package says who works in
-them and who stands in for whom (Vertretung).
-"""
+"""Tables and repository functions of the directory: org units, who works in them
+(memberships) and who stands in for whom (deputies, Vertretung)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.db import Base
+from egov.db import Base, new_id
 
 MEMBER_ROLES = ("clerk", "supervisor")
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
+class OrgUnit(Base):
+    """An organisational unit of the city (Fachdienst, Büro, Amt): it owns procedures and
+    works their cases; lanes of a BPMN process name it by its key."""
+
+    __tablename__ = "org_units"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class OrgUnitMembership(Base):
@@ -89,3 +90,11 @@ def active_deputies(session: Session, deputy_subject: str, now: datetime) -> lis
 def list_deputies(session: Session) -> list[Deputy]:
     query = select(Deputy).order_by(Deputy.valid_from.desc(), Deputy.id)
     return list(session.scalars(query))
+
+
+def get_org_unit(session: Session, key: str) -> OrgUnit | None:
+    return session.get(OrgUnit, key)
+
+
+def list_org_units(session: Session) -> list[OrgUnit]:
+    return list(session.scalars(select(OrgUnit).order_by(OrgUnit.key)))

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.cases.store import new_id
-from egov.db import Base, JsonType
+from egov.db import Base, JsonType, new_id
 
 
 class Submission(Base):

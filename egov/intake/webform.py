@@ -11,74 +11,81 @@ import hashlib
 import io
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from egov.cases.store import get_procedure
+from egov.clock import Clock
+from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
 from egov.intake.jsonform import build_xfall_message
 from egov.intake.model import Applicant
-from egov.intake.service import IntakeOutcome
-
-if TYPE_CHECKING:
-    from egov.container import Container
+from egov.intake.service import Intake, IntakeOutcome
 
 JENA_ARS = "160530000000"
 MAX_ATTACHMENTS = 20
 
 
-def submit_form(
-    container: Container, principal: Principal, body: dict[str, Any], idempotency_key: str | None
-) -> IntakeOutcome:
-    procedure_key = body.get("procedure")
-    data = body.get("data")
-    if not isinstance(procedure_key, str) or not isinstance(data, dict):
-        raise Invalid(
-            "Erwartet werden 'procedure' (Text) und 'data' (Objekt).",
-            code="form-data-invalid",
-            invalid_params=[{"name": "procedure|data", "reason": "fehlt oder falsch"}],
-        )
-    with container.db.reading() as session:
-        procedure = get_procedure(session, procedure_key)
-        if procedure is None:
+@dataclass
+class Applications:
+    """`POST /applications`: a citizen's JSON form becomes an XFall-profile message."""
+
+    db: Database
+    clock: Clock
+    intake: Intake
+
+    def submit(
+        self, principal: Principal, body: dict[str, Any], idempotency_key: str | None
+    ) -> IntakeOutcome:
+        procedure_key = body.get("procedure")
+        data = body.get("data")
+        if not isinstance(procedure_key, str) or not isinstance(data, dict):
             raise Invalid(
-                "Unbekanntes Verfahren.",
-                code="unknown-procedure",
-                invalid_params=[{"name": "procedure", "reason": "unbekannt"}],
+                "Erwartet werden 'procedure' (Text) und 'data' (Objekt).",
+                code="form-data-invalid",
+                invalid_params=[{"name": "procedure|data", "reason": "fehlt oder falsch"}],
             )
-        leika_key, namespace = procedure.leika_key, procedure.fachdaten_namespace
-    try:
-        message = _build(container, principal, leika_key, namespace, data, body)
-    except IntakeError as exc:  # the form's fields are wrong: a 422 naming the JSON fields
-        raise Invalid(
-            exc.message, code="form-data-invalid", invalid_params=exc.invalid_params
-        ) from exc
-    fingerprint = hashlib.sha256(
-        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
-    return container.intake.submit(io.BytesIO(message), principal, idempotency_key, fingerprint)
+        with self.db.reading() as session:
+            procedure = get_procedure(session, procedure_key)
+            if procedure is None:
+                raise Invalid(
+                    "Unbekanntes Verfahren.",
+                    code="unknown-procedure",
+                    invalid_params=[{"name": "procedure", "reason": "unbekannt"}],
+                )
+            leika_key, namespace = procedure.leika_key, procedure.fachdaten_namespace
+        try:
+            message = self._build(principal, leika_key, namespace, data, body)
+        except IntakeError as exc:  # the form's fields are wrong: a 422 naming the JSON fields
+            raise Invalid(
+                exc.message, code="form-data-invalid", invalid_params=exc.invalid_params
+            ) from exc
+        fingerprint = hashlib.sha256(
+            json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
+        return self.intake.submit(io.BytesIO(message), principal, idempotency_key, fingerprint)
 
-
-def _build(
-    container: Container,
-    principal: Principal,
-    leika_key: str,
-    namespace: str,
-    data: dict[str, Any],
-    body: dict[str, Any],
-) -> bytes:
-    return build_xfall_message(
-        message_id=str(uuid.uuid4()),
-        leika_key=leika_key,
-        authority_ars=JENA_ARS,
-        applicant=applicant_of(principal),
-        reply_postfach=principal.postfach,
-        fachdaten_namespace=namespace,
-        data=data,
-        attachments=decode_attachments(body.get("attachments", [])),
-        created_at=container.clock(),
-    )
+    def _build(
+        self,
+        principal: Principal,
+        leika_key: str,
+        namespace: str,
+        data: dict[str, Any],
+        body: dict[str, Any],
+    ) -> bytes:
+        return build_xfall_message(
+            message_id=str(uuid.uuid4()),
+            leika_key=leika_key,
+            authority_ars=JENA_ARS,
+            applicant=applicant_of(principal),
+            reply_postfach=principal.postfach,
+            fachdaten_namespace=namespace,
+            data=data,
+            attachments=decode_attachments(body.get("attachments", [])),
+            created_at=self.clock(),
+        )
 
 
 def applicant_of(principal: Principal) -> Applicant:

@@ -40,7 +40,7 @@ from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.ports import DocumentStore, DocumentStoreError
 from egov.documents.store import Document
 from egov.documents.webdav import DocumentMetadata, StoredProperties, WebDavStore, key_for
-from egov.integrations.outbox import Delivery, DeliveryError, Outbox
+from egov.outbox.service import Delivery, DeliveryError, Outbox
 from egov.settings import Settings
 
 __all__ = [

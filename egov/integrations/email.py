@@ -1,9 +1,9 @@
 """Notification e-mail over SMTP: the outbox handler of kind ``email``.
 
-A service writes a mail with :func:`enqueue_mail` in the transaction of the change it reports
-(payload ``{to, subject, text}``, one recipient per row, so that one refused address never
-holds back the others). After commit :class:`EmailSender` sends it with the standard library's
-``smtplib``.
+A service writes a mail with :func:`egov.outbox.mail.enqueue_mail` in the transaction of the
+change it reports (payload ``{to, subject, text}``, one recipient per row, so that one refused
+address never holds back the others). After commit :class:`EmailSender` sends it with the
+standard library's ``smtplib``.
 
 Configuration (``EGOV_SMTP_*``): ``smtp://host[:port]`` (port 25; STARTTLS required unless
 ``EGOV_SMTP_STARTTLS=false``) or ``smtps://host[:port]`` (port 465, TLS from the first byte),
@@ -32,35 +32,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy.orm import Session
-
-from egov.integrations.outbox import Delivery, DeliveryError, Outbox, enqueue
+from egov.outbox.mail import KIND, case_url_template, is_address, postfach_url_template
+from egov.outbox.service import Delivery, DeliveryError, Outbox
 from egov.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KIND = "email"
 IDEMPOTENCY_HEADER = "X-Egov-Idempotency-Key"
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
 Security = Literal["smtps", "starttls", "none"]
-
-
-def is_address(value: object) -> bool:
-    """A plain ASCII address ``local@domain`` (no display name), at most 254 characters."""
-    return isinstance(value, str) and len(value) <= 254 and bool(_ADDRESS.fullmatch(value))
 
 
 @dataclass(frozen=True)
@@ -131,69 +121,10 @@ def _server(url: str) -> tuple[str, int, str]:
     return parts.hostname, port, parts.scheme
 
 
-def configured(settings: Settings) -> bool:
-    return bool(settings.smtp_url.strip())
-
-
-def case_url_template(settings: Settings) -> str:
-    """The link template of EGOV_EMAIL_CASE_URL (checked), or the API's case URL."""
-    template = _template("EGOV_EMAIL_CASE_URL", settings.email_case_url, "case_id", "reference")
-    return template or f"{settings.base_url}/api/v1/cases/{{case_id}}"
-
-
-def postfach_url_template(settings: Settings) -> str:
-    """The link template of EGOV_EMAIL_POSTFACH_URL (checked); empty: no link."""
-    return _template("EGOV_EMAIL_POSTFACH_URL", settings.email_postfach_url, "reference")
-
-
-def _template(variable: str, value: str, *placeholders: str) -> str:
-    """`value` stripped, refused if it uses a placeholder other than `placeholders`."""
-    template = value.strip()
-    try:
-        template.format(**dict.fromkeys(placeholders, "x"))
-    except (KeyError, IndexError, ValueError):
-        allowed = " and ".join(f"{{{name}}}" for name in placeholders)
-        many = "placeholders" if len(placeholders) > 1 else "placeholder"
-        raise ValueError(f"{variable} may use only the {many} {allowed}") from None
-    return template
-
-
-def case_url(template: str, case_id: str, reference: str) -> str:
-    return template.format(case_id=case_id, reference=reference)
-
-
 def message_id(idempotency_key: str, domain: str) -> str:
     """The Message-ID of the mail sent for an outbox row: the same on every attempt."""
     digest = hashlib.sha256(f"egov-outbox:{idempotency_key}".encode()).hexdigest()
     return f"<{digest[:40]}@{domain}>"
-
-
-def enqueue_mail(
-    session: Session,
-    *,
-    case_id: str | None,
-    to: str,
-    subject: str,
-    text: str,
-    now: datetime,
-    idempotency_key: str,
-    actor: str = "system",
-) -> str:
-    """Write one mail to one recipient into the current transaction; returns the outbox id."""
-    if not is_address(to):
-        raise ValueError("a notification e-mail needs one plain recipient address")
-    if "\r" in subject or "\n" in subject:
-        raise ValueError("a mail subject is one line")
-    payload = {"to": to, "subject": subject, "text": text}
-    return enqueue(
-        session,
-        case_id=case_id,
-        kind=KIND,
-        payload=payload,
-        now=now,
-        idempotency_key=idempotency_key,
-        actor=actor,
-    )
 
 
 @dataclass
@@ -312,13 +243,8 @@ __all__ = [
     "KIND",
     "EmailSender",
     "SmtpConfig",
-    "case_url",
-    "case_url_template",
     "classify",
     "compose",
-    "configured",
-    "enqueue_mail",
-    "is_address",
     "load_config",
     "message_id",
     "register",

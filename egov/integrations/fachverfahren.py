@@ -32,7 +32,7 @@ from egov.documents.store import Document
 from egov.intake.store import Submission
 from egov.integrations import signing
 from egov.integrations.http_post import Peer, deliver, permanent
-from egov.integrations.outbox import Delivery
+from egov.outbox.service import Delivery
 
 KIND = "fachverfahren.deliver"
 PEER = Peer("Fachverfahren", "receiver")

@@ -11,7 +11,7 @@ import http.client
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from egov.integrations.outbox import DeliveryError
+from egov.outbox.service import DeliveryError
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 MAX_ANSWER = 64 * 1024  # what is read of an answer body (only its status counts)

@@ -16,9 +16,9 @@ import hashlib
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,10 @@ from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
 from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint, secrets_for
-from egov.integrations.store import InboundMessage, Incident
-from egov.workflow.runtime import WorkflowError
+from egov.integrations.store import InboundMessage, InboundStatus
+from egov.outbox.incidents import open_incident
+from egov.outbox.store import Incident, IncidentKind
+from egov.workflow.engine import WorkflowError
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
@@ -103,33 +105,18 @@ def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -
 
 
 def open_correlation_incident(
-    session: Session, case_id: str | None, code: str, message: str, now: Any
+    session: Session, case_id: str | None, code: str, message: str, now: datetime
 ) -> Incident:
-    incident = Incident(
-        case_id=case_id,
-        kind="correlation",
-        outbox_id=None,
+    """Keep an inbound message that found no case or nothing waiting: an incident."""
+    incident = open_incident(
+        session,
+        kind=IncidentKind.CORRELATION,
         code=code,
         message=message,
-        correlation_id=str(uuid.uuid4()),
-        status="open",
-        attempts=1,
-        created_at=now,
-        resolved_at=None,
+        now=now,
+        actor="system:inbound",
+        case_id=case_id,
     )
-    session.add(incident)
-    session.flush()
-    case = get_case(session, case_id) if case_id else None
-    if case is not None:
-        details = {"incident_id": incident.id, "code": code}
-        record(
-            session,
-            case,
-            actor="system:inbound",
-            action="incident.opened",
-            now=now,
-            details=details,
-        )
     log.warning("correlation_incident id=%s case_id=%s code=%s", incident.id, case_id, code)
     return incident
 
@@ -250,7 +237,9 @@ class Inbound:
                 raise Conflict(
                     "Dieser Schlüssel wurde mit anderem Inhalt verwendet.", code="inbound-conflict"
                 )
-            return InboundOutcome(first.id, first.status == "correlated", first.case_id, False)
+            return InboundOutcome(
+                first.id, first.status == InboundStatus.CORRELATED, first.case_id, False
+            )
 
     def _store(
         self, principal: Principal, procedure: str, parsed: Parsed, body: bytes, key: str | None
@@ -271,7 +260,7 @@ class Inbound:
                     storage_key=storage_key,
                     sha256=sha256,
                     idempotency_key=key,
-                    status="received",
+                    status=InboundStatus.RECEIVED,
                     incident_id=None,
                 )
                 session.add(row)
@@ -313,7 +302,7 @@ class Inbound:
             stored = session.get(InboundMessage, inbound_id)
             assert stored is not None
             stored.case_id = case_id
-            stored.status = "correlated" if caught else "uncorrelated"
+            stored.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
 
         return deliver_message(
             self.workflows,
@@ -337,7 +326,7 @@ class Inbound:
         def mark(session: Session, caught: bool, incident_id: str | None) -> None:
             row = session.get(InboundMessage, inbound_id)
             assert row is not None
-            row.status = "correlated" if caught else "uncorrelated"
+            row.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
             row.incident_id = incident_id
 
         if case_id is None:

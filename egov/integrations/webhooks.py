@@ -50,7 +50,7 @@ from egov.audit.store import AuditEvent
 from egov.cases.store import Case, get_case
 from egov.integrations import signing
 from egov.integrations.http_post import Peer, deliver, permanent
-from egov.integrations.outbox import Delivery, Outbox, enqueue
+from egov.outbox.service import Delivery, Outbox, enqueue
 from egov.settings import Settings
 
 KIND = "webhook"

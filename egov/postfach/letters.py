@@ -16,7 +16,7 @@ from typing import Any
 
 from egov.cases.service import record
 from egov.documents.store import Document
-from egov.integrations import email
+from egov.outbox import mail
 from egov.postfach.store import PostfachMessage
 from egov.settings import Settings
 from egov.workflow.operators import OperatorError, OperatorRegistry, StepContext
@@ -38,16 +38,16 @@ class LetterNotice:
     @classmethod
     def from_settings(cls, settings: Settings) -> LetterNotice | None:
         """None without e-mail (EGOV_SMTP_URL empty): letters go to the Postfach only."""
-        if not email.configured(settings):
+        if not mail.configured(settings):
             return None
-        return cls(email.postfach_url_template(settings))
+        return cls(mail.postfach_url_template(settings))
 
     def __call__(self, context: StepContext, message_id: str) -> bool:
         """Write the notice into the step's transaction; False if there is no address."""
         address = context.case.applicant_email
-        if address is None or not email.is_address(address):
+        if address is None or not mail.is_address(address):
             return False
-        email.enqueue_mail(
+        mail.enqueue_mail(
             context.session,
             case_id=context.case.id,
             to=address,

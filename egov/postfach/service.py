@@ -1,4 +1,4 @@
-"""The citizen's Postfach: reading messages and replying on a case."""
+"""The citizen's Postfach: reading the messages of their cases and replying on a case."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from egov.cases.service import get_visible_case, record
+from egov.access import get_visible_case
+from egov.cases.service import record
 from egov.cases.store import Case
 from egov.db import Database
 from egov.errors import Invalid
@@ -27,6 +28,7 @@ class Reply:
 
 
 def list_messages(session: Session, principal: Principal) -> list[PostfachMessage]:
+    """The messages of the principal's own cases, newest first."""
     mine = [Case.owner_subject == principal.subject]
     if principal.postfach:
         mine.append(Case.owner_postfach == principal.postfach)
@@ -40,9 +42,13 @@ def list_messages(session: Session, principal: Principal) -> list[PostfachMessag
 
 
 @dataclass
-class Replies:
+class Postfach:
     db: Database
     workflows: Workflows
+
+    def messages(self, principal: Principal) -> list[PostfachMessage]:
+        with self.db.reading() as session:
+            return list_messages(session, principal)
 
     def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> Reply:
         """Store the reply (a fact), then correlate it to a waiting `citizen_reply` event;

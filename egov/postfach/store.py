@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.cases.store import new_id
-from egov.db import Base
+from egov.db import Base, new_id
 
 
 class PostfachMessage(Base):
@@ -21,3 +20,12 @@ class PostfachMessage(Base):
     document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
+
+
+def list_by_case(session: Session, case_id: str) -> list[PostfachMessage]:
+    query = (
+        select(PostfachMessage)
+        .where(PostfachMessage.case_id == case_id)
+        .order_by(PostfachMessage.created_at)
+    )
+    return list(session.scalars(query))

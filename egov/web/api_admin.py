@@ -6,13 +6,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from egov.errors import DomainError
 from egov.identity.model import Role
-from egov.integrations.service import Incidents
-from egov.integrations.store import list_incidents
+from egov.outbox.store import IncidentStatus
 from egov.web import views
 from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
-from egov.workflow.deploy import deploy_bundle
-from egov.workflow.store import list_definitions
 
 bp = Blueprint("admin", __name__)
 MAX_BUNDLE_FILES = 200
@@ -22,8 +19,8 @@ MAX_BUNDLE_FILES = 200
 @requires(Role.ADMIN)
 def definitions() -> Response:
     """Every deployed version of every process definition."""
-    with container().db.reading() as session:
-        return jsonify({"items": [views.definition(d) for d in list_definitions(session)]})
+    items = container().definitions.versions()
+    return jsonify({"items": [views.definition(d) for d in items]})
 
 
 @bp.post("/process-definitions")
@@ -40,20 +37,19 @@ def deploy() -> Response:
         or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
     ):
         raise DomainError('Erwartet wird {"files": {Name: Text}}.', code="bad-request")
-    c = container()
-    with c.db.transaction() as session:
-        deployment = deploy_bundle(
-            session,
-            {k: v.encode() for k, v in files.items()},
-            actor=current_principal().subject,
-            now=c.clock(),
-        )
-        response = jsonify(views.definition(deployment.definition))
+    deployment = container().definitions.deploy(
+        {k: v.encode() for k, v in files.items()}, actor=current_principal().subject
+    )
+    response = jsonify(views.definition(deployment.definition))
     response.status_code = 201 if deployment.created else 200
     return response
 
 
-INCIDENT_STATUSES = {"open": "open", "resolved": "resolved", "all": None}
+INCIDENT_STATUSES = {
+    "open": IncidentStatus.OPEN,
+    "resolved": IncidentStatus.RESOLVED,
+    "all": None,
+}
 
 
 @bp.get("/incidents")
@@ -64,19 +60,15 @@ def incidents() -> Response:
     wanted = request.args.get("status", "open")
     if wanted not in INCIDENT_STATUSES:
         raise DomainError("status ist open, resolved oder all.", code="bad-request")
-    with container().db.reading() as session:
-        found = list_incidents(session, INCIDENT_STATUSES[wanted])
-        return jsonify({"items": [views.incident(i) for i in found]})
+    found = container().incidents.find(INCIDENT_STATUSES[wanted])
+    return jsonify({"items": [views.incident(i) for i in found]})
 
 
 @bp.post("/incidents/<incident_id>/retry")
 @requires(Role.ADMIN)
 def retry(incident_id: str) -> Response:
     """Run the failed step again; resolved if it now succeeds."""
-    c = container()
-    incident = Incidents(c.db, c.workflows, c.outbox, c.inbound).retry(
-        current_principal(), incident_id
-    )
+    incident = container().incidents.retry(current_principal(), incident_id)
     return jsonify(views.incident(incident))
 
 
@@ -87,8 +79,5 @@ def resolve(incident_id: str) -> Response:
     delivery is cancelled, a kept message marked resolved, a failed step left to the clerk."""
     body = request.get_json(silent=True)
     note = body.get("note") if isinstance(body, dict) else None
-    c = container()
-    incident = Incidents(c.db, c.workflows, c.outbox, c.inbound).resolve(
-        current_principal(), incident_id, note
-    )
+    incident = container().incidents.resolve(current_principal(), incident_id, note)
     return jsonify(views.incident(incident))

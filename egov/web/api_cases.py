@@ -6,8 +6,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, request
 
-from egov.cases import reading
-from egov.cases.queries import list_cases, parse_filter
+from egov.casefile.queries import parse_filter
 from egov.identity.model import Role
 from egov.web import views
 from egov.web.auth import current_principal, requires
@@ -20,11 +19,8 @@ bp = Blueprint("cases", __name__)
 @requires(Role.CLERK, Role.ADMIN)
 def cases() -> Response:
     """Cases visible to me, filtered and paginated."""
-    with container().db.reading() as session:
-        page = list_cases(session, current_principal(), parse_filter(request.args))
-        return jsonify(
-            {"items": [views.case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
-        )
+    page = container().case_file.cases(current_principal(), parse_filter(request.args))
+    return jsonify(views.case_page(page))
 
 
 @bp.get("/cases/<case_id>")
@@ -32,37 +28,31 @@ def cases() -> Response:
 def case(case_id: str) -> Response:
     """One case with data, documents, open tasks, incidents and the side effects it waits
     for (`waiting_on`: outbox rows still pending or failed)."""
-    with container().db.reading() as session:
-        parts = reading.case_parts(session, current_principal(), case_id)
-        return jsonify(views.case_detail(parts))
+    return jsonify(views.case_detail(container().case_file.detail(current_principal(), case_id)))
 
 
 @bp.get("/cases/<case_id>/events")
 @requires(Role.CLERK, Role.ADMIN)
 def case_events(case_id: str) -> Response:
     """The audit trail with the verification of its hash chain."""
-    with container().db.reading() as session:
-        events, verdict = reading.audit_trail(session, current_principal(), case_id)
-        return jsonify(views.audit_trail(events, verdict))
+    events, verdict = container().case_file.events(current_principal(), case_id)
+    return jsonify(views.audit_trail(events, verdict))
 
 
 @bp.get("/cases/<case_id>/documents")
 @requires(Role.CLERK, Role.ADMIN, Role.CITIZEN)
 def case_documents(case_id: str) -> Response:
     """Documents of a case (owners see those meant for them)."""
-    with container().db.reading() as session:
-        docs = reading.case_documents(session, current_principal(), case_id)
-        return jsonify({"items": [views.document(d) for d in docs]})
+    docs = container().case_file.documents(current_principal(), case_id)
+    return jsonify({"items": [views.document(d) for d in docs]})
 
 
 @bp.get("/documents/<document_id>/content")
 @requires(Role.CLERK, Role.ADMIN, Role.CITIZEN)
 def document_content(document_id: str) -> Response:
     """The bytes of a document, exactly as stored."""
-    c = container()
-    with c.db.reading() as session:
-        doc = reading.readable_document(session, current_principal(), document_id)
-    response = Response(c.files.iter_chunks(doc.storage_key), mimetype=doc.media_type)
+    doc, chunks = container().case_file.content(current_principal(), document_id)
+    response = Response(chunks, mimetype=doc.media_type)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.filename)}"
     response.headers["Digest"] = f"sha-256={doc.sha256}"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, jsonify, request
 
 from egov.errors import DomainError
 from egov.identity.model import Role
-from egov.intake.webform import submit_form
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 
@@ -33,8 +32,8 @@ def submit_application() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
-    outcome = submit_form(
-        container(), current_principal(), body, request.headers.get("Idempotency-Key")
+    outcome = container().applications.submit(
+        current_principal(), body, request.headers.get("Idempotency-Key")
     )
     return _receipt(outcome.receipt, outcome.created)
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from egov.cases import reading
-from egov.cases.queries import list_cases, parse_filter
+from egov.casefile.queries import parse_filter
 from egov.errors import DomainError
 from egov.identity.model import Role
-from egov.postfach.service import Replies, list_messages
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
@@ -20,29 +18,24 @@ bp = Blueprint("me", __name__)
 @requires(Role.CITIZEN)
 def my_cases() -> Response:
     """My own cases."""
-    with container().db.reading() as session:
-        page = list_cases(session, current_principal(), parse_filter(request.args))
-        return jsonify(
-            {"items": [views.case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
-        )
+    page = container().case_file.cases(current_principal(), parse_filter(request.args))
+    return jsonify(views.case_page(page))
 
 
 @bp.get("/me/cases/<case_id>")
 @requires(Role.CITIZEN)
 def my_case(case_id: str) -> Response:
     """One of my cases with its documents and messages."""
-    with container().db.reading() as session:
-        parts = reading.case_parts(session, current_principal(), case_id)
-        return jsonify(views.citizen_case(parts.case, parts.documents, parts.messages))
+    parts = container().case_file.detail(current_principal(), case_id)
+    return jsonify(views.citizen_case(parts.case, parts.documents, parts.messages))
 
 
 @bp.get("/me/messages")
 @requires(Role.CITIZEN)
 def my_messages() -> Response:
     """My Postfach: letters and messages on all my cases."""
-    with container().db.reading() as session:
-        items = list_messages(session, current_principal())
-        return jsonify({"items": [views.message(m) for m in items], "next_cursor": None})
+    items = container().postfach.messages(current_principal())
+    return jsonify({"items": [views.message(m) for m in items], "next_cursor": None})
 
 
 @bp.post("/me/cases/<case_id>/messages")
@@ -52,8 +45,7 @@ def reply(case_id: str) -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("body"), str):
         raise DomainError('Erwartet wird {"subject", "body"}.', code="bad-request")
-    c = container()
-    reply = Replies(c.db, c.workflows).reply(
+    reply = container().postfach.reply(
         current_principal(), case_id, str(body.get("subject", "")), body["body"]
     )
     response = jsonify({**views.message(reply.message), "correlated": reply.correlated})

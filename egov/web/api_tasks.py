@@ -9,7 +9,6 @@ from egov.identity.model import Role
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
-from egov.workflow.tasks import inbox_query
 
 bp = Blueprint("tasks", __name__)
 
@@ -19,10 +18,8 @@ bp = Blueprint("tasks", __name__)
 def tasks() -> Response:
     """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`)."""
     mine_only = request.args.get("mine") == "true"
-    with container().db.reading() as session:
-        query = inbox_query(current_principal(), mine_only=mine_only)
-        items = session.scalars(query.order_by("due_at", "created_at").limit(500))
-        return jsonify({"items": [views.task(t) for t in items], "next_cursor": None})
+    items = container().inbox.tasks(current_principal(), mine_only=mine_only)
+    return jsonify({"items": [views.task(t) for t in items], "next_cursor": None})
 
 
 @bp.get("/tasks/<task_id>")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import current_app, g, request, session
+from flask import g, request, session
 
 from egov.errors import Forbidden
 from egov.identity.errors import AuthenticationError
@@ -23,6 +23,7 @@ from egov.identity.sessions import (
     check_recent_login,
     epoch,
 )
+from egov.web.context import container
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,23 +43,21 @@ def current_web_session() -> WebSession | None:
 
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
-    container = current_app.extensions["egov"]
     if not header:
         web = _web_session()
         if web is not None:
-            return container.directory.enrich(web.principal)  # type: ignore[no-any-return]
+            return container().directory.enrich(web.principal)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("token-missing")
-    principal = container.verifier.verify(token.strip())
-    return container.directory.enrich(principal)  # type: ignore[no-any-return]
+    principal = container().verifier.verify(token.strip())
+    return container().directory.enrich(principal)
 
 
 def _web_session() -> WebSession | None:
     """The checked browser session: not expired, not logged out, CSRF token on writes."""
-    container = current_app.extensions["egov"]
-    now = epoch(container.clock())
-    web = active_session(session, now, container.login_cache.is_revoked)
+    egov = container()
+    web = active_session(session, epoch(egov.clock()), egov.login_cache.is_revoked)
     if web is not None:
         check_csrf(web, request.method, request.headers.get(CSRF_HEADER))
         g.web_session = web
@@ -76,10 +75,10 @@ def requires_recent_login(max_age: int | None = None) -> Callable[[F], F]:
             current_principal()
             web = current_web_session()
             if web is not None:
-                container = current_app.extensions["egov"]
-                limit = container.settings.reauth_max_age_seconds if max_age is None else max_age
+                egov = container()
+                limit = egov.settings.reauth_max_age_seconds if max_age is None else max_age
                 login_url = f"/auth/login/{web.issuer}?reauth=1"
-                check_recent_login(web, epoch(container.clock()), limit, login_url)
+                check_recent_login(web, epoch(egov.clock()), limit, login_url)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -1,4 +1,5 @@
-"""RFC 9457 problem details. The one table that maps stable error codes to HTTP statuses."""
+"""RFC 9457 problem details: domain errors become `application/problem+json` with the HTTP
+status that `egov.error_codes` gives their stable code."""
 
 from __future__ import annotations
 
@@ -7,67 +8,23 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from egov.db import OUTAGE, error_name, lost_race
+from egov.db import CONCURRENT_UPDATE, OUTAGE, error_name, lost_race
+from egov.error_codes import status_of
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
-from egov.workflow.runtime import WorkflowError
+from egov.workflow.engine import WorkflowError
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
 
-STATUS_BY_CODE: dict[str, int] = {
-    "message-too-large": 413,
-    "unsupported-media-type": 415,
-    "submission-conflict": 409,
-    "unknown-leistung": 422,
-    "fachdaten-mismatch": 422,
-    "assurance-level-too-low": 422,
-    "form-invalid": 422,
-    "form-data-invalid": 422,
-    "unknown-procedure": 422,
-    "task-not-open": 409,
-    "task-claimed-by-other": 409,
-    "task-not-ready": 409,
-    "data-invalid": 422,
-    "concurrent-update": 409,
-    "incident-not-open": 409,
-    "incident-not-retryable": 409,
-    "nothing-waiting": 409,
-    "forbidden": 403,
-    "bpmn-invalid": 422,
-    "procedure-invalid": 422,
-    "org-unit-unknown": 422,
-    "bundle-not-text": 422,
-    "org-unit-invalid": 422,
-    "org-unit-exists": 409,
-    "membership-invalid": 422,
-    "membership-exists": 409,
-    "directory-input-invalid": 422,
-    "deputy-invalid": 422,
-    "deputy-period-invalid": 422,
-    "deputy-ended": 409,
-    "bad-request": 400,
-    "signature-missing": 401,
-    "signature-invalid": 401,
-    "signature-expired": 401,
-    "timestamp-invalid": 401,
-    "inbound-conflict": 409,
-    "follow-up-mismatch": 422,
-}
-NOT_FOUND_SUFFIX = "-not-found"
-
 
 def status_for(code: str, default: int = 400) -> int:
-    if code.endswith(NOT_FOUND_SUFFIX):
-        return 404
-    if code.startswith("token-") or code in {"not-authenticated", "unknown-user"}:
-        return 401
-    return STATUS_BY_CODE.get(code, default)
+    """The HTTP status of a stable code, from the one table `egov.error_codes.CODES`."""
+    status = status_of(code)
+    return default if status is None else status
 
 
 def problem(
@@ -107,8 +64,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
     app.register_error_handler(WorkflowError, _workflow)
-    app.register_error_handler(StaleDataError, _concurrent)
-    app.register_error_handler(IntegrityError, _concurrent)
+    for concurrent in CONCURRENT_UPDATE:
+        app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
     app.register_error_handler(AuthenticationError, _authentication)

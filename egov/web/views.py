@@ -7,15 +7,16 @@ from typing import Any
 
 from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent
+from egov.casefile.queries import Page
+from egov.casefile.reading import CaseParts
 from egov.cases.model import status_label
-from egov.cases.reading import CaseParts
-from egov.cases.store import Case, OrgUnit
+from egov.cases.store import Case
 from egov.clock import iso
 from egov.documents.store import Document
-from egov.identity.store import Deputy, OrgUnitMembership
-from egov.integrations.store import Incident, OutboxMessage
+from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
+from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
-from egov.workflow.store import ProcessDefinition, Task
+from egov.workflow.store import LIVE_TASK, ProcessDefinition, Task
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -33,6 +34,10 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
+def case_page(page: Page) -> dict[str, Any]:
+    return {"items": [case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
 def case_detail(parts: CaseParts) -> dict[str, Any]:
     case = parts.case
     return {
@@ -41,7 +46,7 @@ def case_detail(parts: CaseParts) -> dict[str, Any]:
         "vertrauensniveau": case.vertrauensniveau,
         "data": case.data,
         "documents": [document(d) for d in parts.documents],
-        "open_tasks": [task(t) for t in parts.tasks if t.status in ("open", "claimed")],
+        "open_tasks": [task(t) for t in parts.tasks if t.status in LIVE_TASK],
         "incidents": [incident(i) for i in parts.incidents],
         "waiting_on": [waiting_on(row) for row in parts.waiting_on],
         "triage": None,
@@ -149,7 +154,7 @@ def waiting_on(row: OutboxMessage) -> dict[str, Any]:
         "kind": row.kind,
         "status": row.status,
         "attempts": row.attempts,
-        "next_attempt_at": iso(row.next_attempt_at) if row.status == "pending" else None,
+        "next_attempt_at": iso(row.next_attempt_at) if row.status == OutboxStatus.PENDING else None,
         "last_error_code": row.last_error.split(":", 1)[0] if row.last_error else None,
         "created_at": iso(row.created_at),
     }

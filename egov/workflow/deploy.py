@@ -16,10 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from egov.cases.store import OrgUnit, Procedure
+from egov.cases.store import Procedure
+from egov.clock import Clock
+from egov.db import Database
 from egov.errors import Invalid
-from egov.workflow.runtime import WorkflowError, compile_bundle
-from egov.workflow.store import ProcessDefinition
+from egov.identity.store import get_org_unit
+from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.store import ProcessDefinition, list_definitions
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
@@ -38,6 +41,24 @@ PROCEDURE_FIELDS = {
 class Deployment:
     definition: ProcessDefinition
     created: bool
+
+
+@dataclass
+class ProcessDefinitions:
+    """Deploying and listing process definitions; each call is its own transaction."""
+
+    db: Database
+    clock: Clock
+
+    def versions(self) -> list[ProcessDefinition]:
+        """Every deployed version of every process definition."""
+        with self.db.reading() as session:
+            return list_definitions(session)
+
+    def deploy(self, files: dict[str, bytes], actor: str) -> Deployment:
+        """Deploy a bundle; content equal to a deployed version answers that version."""
+        with self.db.transaction() as session:
+            return deploy_bundle(session, files, actor=actor, now=self.clock())
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -110,7 +131,7 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     missing = PROCEDURE_FIELDS - spec.keys()
     if missing:
         raise Invalid(f"procedure.json: es fehlen {sorted(missing)}", code="procedure-invalid")
-    if session.get(OrgUnit, spec["org_unit"]) is None:
+    if get_org_unit(session, spec["org_unit"]) is None:
         raise Invalid(
             f"Organisationseinheit {spec['org_unit']!r} unbekannt.", code="org-unit-unknown"
         )
@@ -124,13 +145,6 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     procedure.fachdaten_namespace = spec["fachdaten_namespace"]
     session.add(procedure)
     return procedure
-
-
-def ensure_org_units(session: Session, units: list[tuple[str, str]]) -> None:
-    for key, name in units:
-        unit = session.get(OrgUnit, key) or OrgUnit(key=key)
-        unit.name = name
-        session.add(unit)
 
 
 def _as_text(files: dict[str, bytes]) -> dict[str, str]:

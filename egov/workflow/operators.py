@@ -1,8 +1,10 @@
 """Service-task operators: what a BPMN service task may do inside the step's transaction.
 
-Feature packages register their operators (`case.set_status`, `letters.create`, ...); the
-engine calls them through `StepServices`. Side effects on outside systems never run here:
-they are written to the outbox and delivered after commit.
+The engine calls them through `StepServices`. Two are built in, because they need nothing
+above this package: `case.set_status` (the case's status, audited) and `outbox.send` (a side
+effect toward an outside system, written to the outbox and delivered after commit). Packages
+above register theirs (`letters.create` in `egov.postfach.letters`). Side effects on outside
+systems never run here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egov.cases.service import change_case
 from egov.cases.store import Case
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.errors import DomainError
+from egov.outbox.service import enqueue
 
 
 class OperatorError(DomainError):
@@ -42,6 +46,13 @@ Operator = Callable[[StepContext, dict[str, Any], dict[str, Any]], Any]
 class OperatorRegistry:
     operators: dict[str, Operator] = field(default_factory=dict)
 
+    @classmethod
+    def with_builtins(cls) -> OperatorRegistry:
+        registry = cls()
+        registry.register("case.set_status", set_status)
+        registry.register("outbox.send", send)
+        return registry
+
     def register(self, name: str, operator: Operator) -> None:
         self.operators[name] = operator
 
@@ -59,3 +70,37 @@ class StepServices:
         if handler is None:
             raise OperatorError(f"Unbekannter Operator {operator!r}.", code="operator-unknown")
         return handler(self.context, params, data)
+
+
+def set_status(context: StepContext, params: dict[str, Any], _data: dict[str, Any]) -> str:
+    """`case.set_status`: param `status` (a status name, see `egov.cases.model`)."""
+    status = params.get("status")
+    if not isinstance(status, str):
+        raise OperatorError("case.set_status braucht den Parameter 'status'.")
+    if status != context.case.status:
+        change_case(
+            context.session,
+            context.case,
+            actor=context.actor,
+            action="case.status_changed",
+            now=context.now,
+            status=status,
+        )
+    return status
+
+
+def send(context: StepContext, params: dict[str, Any], _data: dict[str, Any]) -> str:
+    """`outbox.send`: params `kind` (a registered delivery kind) and any JSON payload fields."""
+    kind = params.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise OperatorError("outbox.send braucht den Parameter 'kind'.", code="operator-params")
+    payload = {key: value for key, value in params.items() if key != "kind"}
+    payload.setdefault("case_reference", context.case.reference)
+    return enqueue(
+        context.session,
+        case_id=context.case.id,
+        kind=kind,
+        payload=payload,
+        now=context.now,
+        actor=context.actor,
+    )

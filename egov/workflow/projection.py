@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from egov.cases.service import record
 from egov.cases.store import Case
-from egov.workflow.runtime import UserTaskView
-from egov.workflow.store import Task, WorkflowInstance, list_live_tasks
+from egov.workflow.engine import UserTaskView
+from egov.workflow.store import LIVE_TASK, Task, TaskStatus, WorkflowInstance, list_live_tasks
 
 
 def project_tasks(
@@ -24,8 +24,8 @@ def project_tasks(
     live = {task.engine_task_id: task for task in list_live_tasks(session, instance.id)}
     ready_ids = {view.task_id for view in ready}
     for engine_id, task in live.items():
-        if engine_id not in ready_ids and task.status in ("open", "claimed"):
-            task.status = "cancelled"
+        if engine_id not in ready_ids and task.status in LIVE_TASK:
+            task.status = TaskStatus.CANCELLED
             record(
                 session,
                 case,
@@ -45,7 +45,7 @@ def project_tasks(
             title=view.title,
             org_unit_key=view.org_unit or case.org_unit_key,
             form_schema=view.form_schema,
-            status="open",
+            status=TaskStatus.OPEN,
             assignee=None,
             created_at=now,
             due_at=case.due_at,

@@ -27,13 +27,14 @@ from egov.db import OUTAGE, Database, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
-from egov.integrations.outbox import new_rows
-from egov.integrations.store import Incident, open_for_case
+from egov.outbox.incidents import open_incident
+from egov.outbox.service import new_rows
+from egov.outbox.store import IncidentKind
+from egov.workflow.engine import CompiledDefinition, Engine, WorkflowError
 from egov.workflow.operators import OperatorRegistry, StepContext
 from egov.workflow.projection import project_tasks
-from egov.workflow.runtime import CompiledDefinition, WorkflowError
-from egov.workflow.runtime import WorkflowInstance as Engine
 from egov.workflow.store import (
+    InstanceStatus,
     ProcessDefinition,
     WorkflowInstance,
     get_instance_by_case,
@@ -155,7 +156,7 @@ class Workflows:
         self, session: Session, case_id: str, name: str, payload: dict[str, Any], actor: str
     ) -> bool:
         instance = get_instance_by_case(session, case_id)
-        if instance is None or instance.status == "completed":
+        if instance is None or instance.status == InstanceStatus.COMPLETED:
             return False
         result = [False]
 
@@ -189,7 +190,7 @@ class Workflows:
         instance = WorkflowInstance(
             case_id=case.id,
             definition_id=definition.id,
-            status="running",
+            status=InstanceStatus.RUNNING,
             state=engine.dump(),
             next_timer_at=engine.next_timer_due(),
             advance_due_at=now,
@@ -251,8 +252,8 @@ class Workflows:
                     details={"timer": timer},
                 )
             project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
-            if engine.completed and instance.status != "completed":
-                instance.status = "completed"
+            if engine.completed and instance.status != InstanceStatus.COMPLETED:
+                instance.status = InstanceStatus.COMPLETED
                 change_case(
                     session,
                     case,
@@ -297,34 +298,17 @@ class Workflows:
         )
 
         def write(session: Session) -> None:
-            case = _case(session, case_id)
-            now = self.clock()
-            incident = next(iter(open_for_case(session, case_id, "workflow-step")), None)
-            if incident is None:  # one open incident per case; a failed retry updates it
-                incident = Incident(
-                    case_id=case_id,
-                    kind="workflow-step",
-                    attempts=0,
-                    status="open",
-                    created_at=now,
-                    resolved_at=None,
-                )
-                session.add(incident)
-            incident.attempts += 1
-            incident.code, incident.message = code, str(message)[:2000]
-            incident.correlation_id = correlation_id
-            session.flush()
-            record(
+            _case(session, case_id)
+            open_incident(
                 session,
-                case,
+                kind=IncidentKind.WORKFLOW_STEP,
+                code=code,
+                message=str(message),
+                now=self.clock(),
                 actor="system:workflow",
-                action="incident.opened",
-                now=now,
-                details={
-                    "incident_id": incident.id,
-                    "code": code,
-                    "correlation_id": correlation_id,
-                },
+                case_id=case_id,
+                correlation_id=correlation_id,
+                details={"correlation_id": correlation_id},
             )
 
         # a racing worker's incident collides on the unique index: retry, then update it

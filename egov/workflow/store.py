@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.cases.store import new_id
-from egov.db import Base, JsonType
+from egov.db import Base, JsonType, new_id
+
+
+class InstanceStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"  # in the inbox of its org unit
+    CLAIMED = "claimed"  # a clerk works on it
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the process moved on without it (e.g. a boundary event)
+
+
+LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 
 
 class ProcessDefinition(Base):
@@ -37,7 +52,7 @@ class WorkflowInstance(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), unique=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"))
-    status: Mapped[str] = mapped_column(String(20))  # running, completed, failed
+    status: Mapped[str] = mapped_column(String(20))  # InstanceStatus
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)  # earliest BPMN timer
     # set when input was applied without running the engine on (start, task completion,
     # message); cleared by the advancing step. The sweep advances instances left waiting.
@@ -62,7 +77,7 @@ class Task(Base):
     title: Mapped[str] = mapped_column(String(200))
     org_unit_key: Mapped[str | None] = mapped_column(String(64))
     form_schema: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    status: Mapped[str] = mapped_column(String(20))  # open, claimed, completed, cancelled
+    status: Mapped[str] = mapped_column(String(20))  # TaskStatus
     assignee: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
@@ -100,9 +115,7 @@ def get_instance_by_case(session: Session, case_id: str) -> WorkflowInstance | N
 
 
 def list_live_tasks(session: Session, instance_id: str) -> list[Task]:
-    query = select(Task).where(
-        Task.instance_id == instance_id, Task.status.in_(("open", "claimed"))
-    )
+    query = select(Task).where(Task.instance_id == instance_id, Task.status.in_(LIVE_TASK))
     return list(session.scalars(query))
 
 

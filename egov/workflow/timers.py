@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 
 from egov.db import Database
 from egov.workflow.service import Workflows
-from egov.workflow.store import WorkflowInstance
+from egov.workflow.store import InstanceStatus, WorkflowInstance
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def due_cases(db: Database, now: datetime, limit: int) -> list[str]:
     query = (
         select(WorkflowInstance.case_id)
         .where(
-            WorkflowInstance.status == "running",
+            WorkflowInstance.status == InstanceStatus.RUNNING,
             WorkflowInstance.next_timer_at.is_not(None),
             WorkflowInstance.next_timer_at <= now,
         )

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from egov.workflow.runtime import WorkflowInstance, compile_bundle
+from egov.workflow.engine import Engine, compile_bundle
 
 HERE = Path(__file__).parent
 BUNDLE_DIR = HERE / "bundle"
@@ -34,7 +34,7 @@ def services(operator: str, params: dict[str, Any], data: dict[str, Any]) -> Any
     return params["value"] + 1 if operator == "increment" else None
 
 
-def _complete(instance: WorkflowInstance, passes: int) -> None:
+def _complete(instance: Engine, passes: int) -> None:
     for number in range(passes):
         task = instance.ready_user_tasks()[0]
         instance.complete_user_task(task.task_id, {"note": f"Durchlauf {number + 1}"})
@@ -45,7 +45,7 @@ def make_states() -> dict[str, str]:
     definition = compile_bundle(load_golden_bundle())
     states: dict[str, str] = {}
     for name, passes in (("waiting_at_user_task", 0), ("mid_loop", 2), ("completed", LIMIT)):
-        instance = WorkflowInstance.start(definition, {"counter": 0, "limit": LIMIT})
+        instance = Engine.start(definition, {"counter": 0, "limit": LIMIT})
         instance.advance(services)
         _complete(instance, passes)
         states[name] = instance.dump()

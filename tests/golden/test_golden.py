@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from egov.workflow.runtime import WorkflowInstance, compile_bundle
+from egov.workflow.engine import Engine, compile_bundle
 
 from .make_golden import LIMIT, STATES_DIR, load_golden_bundle, services
 
@@ -16,8 +16,8 @@ def definition():  # type: ignore[no-untyped-def]
     return compile_bundle(load_golden_bundle())
 
 
-def _load(definition, name: str) -> WorkflowInstance:  # type: ignore[no-untyped-def]
-    return WorkflowInstance.load(definition, (STATES_DIR / f"{name}.json").read_text().strip())
+def _load(definition, name: str) -> Engine:  # type: ignore[no-untyped-def]
+    return Engine.load(definition, (STATES_DIR / f"{name}.json").read_text().strip())
 
 
 def test_the_golden_bundle_is_unchanged(definition) -> None:  # type: ignore[no-untyped-def]

@@ -33,13 +33,13 @@ from sqlalchemy import func, select
 
 from egov.app import create_app
 from egov.audit.store import AuditEvent
-from egov.cases.store import Case, OrgUnit
+from egov.cases.store import Case
 from egov.container import Container
-from egov.identity.store import Deputy, OrgUnitMembership
+from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.intake.xbau import JENA_BAUAUFSICHT, build_status_1170
 from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint
-from egov.integrations.store import Incident
+from egov.outbox.store import Incident
 from egov.postfach.store import PostfachMessage
 from egov.workflow.deploy import read_bundle
 from egov.workflow.store import ProcessDefinition, Task

@@ -14,8 +14,8 @@ from typing import Any
 from egov.container import Container
 from egov.documents.webdav import key_for
 from egov.integrations.dms import FileSystemArchive
-from egov.integrations.store import OutboxMessage, list_outbox_by_case
-from egov.workflow.runtime import WorkflowInstance
+from egov.outbox.store import OutboxMessage, list_outbox_by_case
+from egov.workflow.engine import Engine
 from tests.conftest import ROOT, Api
 
 EXAMPLE = ROOT / "schemas" / "xbau" / "examples" / "valid" / "bauantrag-einfamilienhaus.xml"
@@ -41,7 +41,7 @@ def hand_over(container: Container, case_id: str, name: str, payload: dict[str, 
     """What the inbound correlation does: deliver the message in one step, then advance."""
     caught: list[bool] = []
 
-    def deliver(engine: WorkflowInstance) -> None:
+    def deliver(engine: Engine) -> None:
         caught.append(engine.send_message(name, payload))
 
     container.workflows.act(case_id, "client:fachverfahren", deliver)

@@ -19,12 +19,12 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from egov.app import create_app
-from egov.cases.deadlines import Notification, escalate_overdue
 from egov.cases.model import processing_deadline
 from egov.container import Container
-from egov.integrations import email
-from egov.integrations.store import OutboxMessage
-from egov.integrations.worker import run_due
+from egov.outbox import mail
+from egov.outbox.store import OutboxMessage
+from egov.runtime.escalation import Notification, escalate_overdue
+from egov.runtime.worker import run_due
 from tests.builders import linear_bundle
 from tests.conftest import Api, make_settings
 from tests.integration.test_timers_support import (
@@ -184,7 +184,7 @@ def trail_event(api: Api, case_id: str, action: str) -> dict[str, Any] | None:
 
 def mail_rows(container: Container, case_id: str) -> list[OutboxMessage]:
     query = select(OutboxMessage).where(
-        OutboxMessage.case_id == case_id, OutboxMessage.kind == email.KIND
+        OutboxMessage.case_id == case_id, OutboxMessage.kind == mail.KIND
     )
     with container.db.reading() as session:
         return list(session.scalars(query))

@@ -16,7 +16,7 @@ from egov.errors import NotFound
 from egov.identity.directory import Directory
 from egov.identity.model import Principal, Role
 from egov.identity.store import Deputy, OrgUnitMembership
-from egov.workflow.tasks import inbox_query
+from egov.workflow.inbox import inbox_query
 from tests.builders import proposal
 from tests.conftest import Api
 

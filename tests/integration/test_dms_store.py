@@ -18,8 +18,8 @@ from egov.documents.store import Document, list_by_case
 from egov.documents.webdav import WebDavStore, key_for
 from egov.integrations import dms
 from egov.integrations.dms import ArchiveTarget, FileSystemArchive, build_target
-from egov.integrations.outbox import enqueue
-from egov.integrations.store import Incident, OutboxMessage
+from egov.outbox.service import enqueue
+from egov.outbox.store import Incident, OutboxMessage
 from egov.settings import Settings
 from tests.builders import proposal
 from tests.conftest import Api

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from egov.container import Container, build
-from egov.integrations import email
 from egov.integrations.email import EmailSender, SmtpConfig, load_config, message_id
-from egov.integrations.outbox import Outbox
-from egov.integrations.store import OutboxMessage
-from egov.integrations.worker import run_due
+from egov.outbox import mail
+from egov.outbox.service import Outbox
+from egov.outbox.store import OutboxMessage
+from egov.runtime.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api, make_settings
 from tests.integration.test_timers_support import FakeClock
@@ -57,13 +57,13 @@ def config_for(container: Container, url: str, **settings: object) -> SmtpConfig
 
 def outbox_to(sender: EmailSender, container: Container, clock: FakeClock) -> Outbox:
     box = Outbox(db=container.db, clock=clock, max_attempts=4, base_delay=10, jitter=lambda: 1.0)
-    box.register(email.KIND, sender)
+    box.register(mail.KIND, sender)
     return box
 
 
 def enqueue_mail(container: Container, clock: FakeClock, case_id: str, key: str = "mail-1") -> str:
     with container.db.transaction() as session:
-        return email.enqueue_mail(
+        return mail.enqueue_mail(
             session,
             case_id=case_id,
             to=SUPERVISOR,
@@ -214,8 +214,8 @@ def test_the_email_kind_is_registered_only_when_smtp_is_configured(
     mailing = dataclasses.replace(plain, smtp_url="smtp://127.0.0.1:2525", smtp_from=SENDER)
     without, with_mail = build(plain), build(mailing)
     try:
-        assert email.KIND not in without.outbox.handlers
-        assert isinstance(with_mail.outbox.handlers[email.KIND], EmailSender)
+        assert mail.KIND not in without.outbox.handlers
+        assert isinstance(with_mail.outbox.handlers[mail.KIND], EmailSender)
     finally:
         without.db.dispose()
         with_mail.db.dispose()

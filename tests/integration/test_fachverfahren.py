@@ -15,9 +15,9 @@ from egov.container import Container
 from egov.documents.store import get_document
 from egov.integrations import fachverfahren
 from egov.integrations.fachverfahren import Endpoint, FachverfahrenAdapter, load_config
-from egov.integrations.outbox import Outbox, enqueue
-from egov.integrations.store import OutboxMessage
-from egov.integrations.worker import run_due
+from egov.outbox.service import Outbox, enqueue
+from egov.outbox.store import OutboxMessage
+from egov.runtime.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api
 from tests.integration.test_timers_support import FakeClock

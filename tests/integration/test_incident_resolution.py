@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from egov.container import Container
-from egov.integrations.dispatch import Sweeper
-from egov.integrations.outbox import DeliveryError, enqueue
-from egov.integrations.store import OutboxMessage
+from egov.outbox.service import DeliveryError, enqueue
+from egov.outbox.store import OutboxMessage
+from egov.runtime.sweep import Sweeper
 from egov.workflow.store import get_instance_by_case
 from tests.builders import proposal
 from tests.conftest import Api

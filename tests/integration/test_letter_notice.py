@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from egov.app import create_app
 from egov.cases.store import Case
-from egov.integrations.store import OutboxMessage
+from egov.outbox.store import OutboxMessage
 from tests.conftest import Api, make_settings
 from tests.integration.test_walkthrough import claim_and_complete, file_proposal
 from tests.support.smtp import SmtpState, running_smtp

@@ -9,7 +9,7 @@ import pytest
 
 from egov.clock import utcnow
 from egov.container import Container
-from egov.integrations.outbox import enqueue
+from egov.outbox.service import enqueue
 from tests.builders import proposal
 from tests.conftest import Api
 
@@ -40,5 +40,5 @@ def test_metrics_count_pending_rows_and_instances_awaiting_an_advance(
     assert before['egov_outbox_rows{status="pending"}'] == 1
     assert before["egov_instances_awaiting_advance"] == 0  # too young to count as held back
 
-    container.clock = lambda: utcnow() + timedelta(seconds=61)
+    container.monitor.clock = lambda: utcnow() + timedelta(seconds=61)
     assert gauges(api)["egov_instances_awaiting_advance"] == 1

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from egov.container import Container
-from egov.integrations.outbox import Delivery, DeliveryError, Outbox, enqueue
-from egov.integrations.store import OutboxMessage
-from egov.integrations.worker import run_due
+from egov.outbox.service import Delivery, DeliveryError, Outbox, enqueue
+from egov.outbox.store import OutboxMessage
+from egov.runtime.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api
 

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from egov.container import build
-from egov.integrations.worker import run_due
+from egov.runtime.worker import run_due
 from egov.workflow.timers import fire_due_timers
 from tests.conftest import Api, make_settings
 from tests.integration.test_timers_support import (

@@ -19,9 +19,9 @@ from egov.cases.service import change_case
 from egov.cases.store import get_case
 from egov.container import Container
 from egov.integrations import webhooks
-from egov.integrations.outbox import enqueue
-from egov.integrations.store import OutboxMessage
-from egov.integrations.worker import run_due
+from egov.outbox.service import enqueue
+from egov.outbox.store import OutboxMessage
+from egov.runtime.worker import run_due
 from tests.builders import proposal
 from tests.conftest import Api, make_settings
 from tests.integration.test_timers_support import FakeClock, actions, api_of

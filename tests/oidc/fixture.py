@@ -189,10 +189,12 @@ class OidcProvider:
             self.issuer = str(ready["issuer"])
             self.admin_url = ready.get("admin")
             self.discovery()  # provider answers
-        except BaseException:
+        except BaseException as error:
             log = self.log()
             self.stop()
-            raise OidcProviderUnavailable(f"oidc provider did not start:\n{log[-3000:]}") from None
+            raise OidcProviderUnavailable(
+                f"oidc provider did not start ({error!r}):\n{log[-3000:]}"
+            ) from None
         self.startup_seconds = time.monotonic() - started
         return self
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from egov.audit.store import list_events
 from egov.cases.store import Case
 from egov.intake.store import Submission
-from egov.integrations.store import Incident, OutboxMessage
+from egov.outbox.store import Incident, OutboxMessage
 from egov.workflow.store import Task, WorkflowInstance
 from tests.conftest import _admin, _with_db, prepare
 from tests.production.invariants import check

@@ -25,7 +25,8 @@ from egov.audit.store import AuditEvent
 from egov.cases.store import Case
 from egov.documents.store import Document
 from egov.intake.store import Submission
-from egov.integrations.store import InboundMessage, Incident, OutboxMessage
+from egov.integrations.store import InboundMessage
+from egov.outbox.store import Incident, OutboxMessage
 from egov.workflow.store import Task, WorkflowInstance
 from tests.production.stack import Stack
 

@@ -18,7 +18,7 @@ import urllib.request
 from redis import Redis
 
 from egov.container import Container
-from egov.integrations.outbox import Delivery, DeliveryError
+from egov.outbox.service import Delivery, DeliveryError
 
 CRASH_CASES = "egov:test:crash-cases"
 

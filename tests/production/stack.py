@@ -28,7 +28,7 @@ from typing import IO, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from egov.container import Container, build
-from egov.integrations.outbox import enqueue
+from egov.outbox.service import enqueue
 from egov.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

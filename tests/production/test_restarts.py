@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from egov.integrations.store import OutboxMessage
+from egov.outbox.store import OutboxMessage
 from tests.production.crashes import Servers, dedicated_servers, settle, summary
 from tests.production.load import Load, OutboxLoad, ReceiptLog
 from tests.production.receiver import Receiver

@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError
 
 from egov.clock import utcnow
 from egov.container import Container
-from egov.integrations.dispatch import Sweeper
-from egov.integrations.outbox import enqueue
-from egov.integrations.store import OutboxMessage, open_for_case
+from egov.outbox.service import enqueue
+from egov.outbox.store import OutboxMessage, open_for_case
+from egov.runtime.sweep import Sweeper
 from egov.workflow.store import get_instance_by_case
 from tests.builders import proposal
 from tests.conftest import Api

@@ -12,8 +12,8 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from egov.integrations.dispatch import ADVANCE_CASE
-from egov.integrations.store import Incident, OutboxMessage
+from egov.outbox.store import Incident, OutboxMessage
+from egov.runtime.dispatch import ADVANCE_CASE
 from tests.production.conftest import MAX_DELIVERIES
 from tests.production.invariants import check
 from tests.production.plugin import CRASH_CASES
@@ -102,7 +102,7 @@ def test_the_invariants_hold_after_the_crashes(stack: Stack) -> None:
 
 
 def _sender(stack: Stack) -> Any:
-    from egov.integrations.celery_app import CelerySender
+    from egov.runtime.celery_app import CelerySender
     from egov.settings import Settings
 
     return CelerySender.from_settings(Settings.from_env(stack.env))

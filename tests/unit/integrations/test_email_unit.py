@@ -8,16 +8,9 @@ from typing import Any
 
 import pytest
 
-from egov.integrations.email import (
-    SmtpConfig,
-    case_url,
-    case_url_template,
-    classify,
-    compose,
-    load_config,
-    message_id,
-)
-from egov.integrations.outbox import Delivery, DeliveryError
+from egov.integrations.email import SmtpConfig, classify, compose, load_config, message_id
+from egov.outbox.mail import case_url, case_url_template
+from egov.outbox.service import Delivery, DeliveryError
 from egov.settings import Settings
 
 FROM = "Stadt Jena <egov@jena.example>"

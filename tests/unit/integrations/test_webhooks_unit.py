@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from egov.integrations import signing
-from egov.integrations.outbox import Delivery, DeliveryError
 from egov.integrations.webhooks import Subscriber, WebhookSender, encode, parse
+from egov.outbox.service import Delivery, DeliveryError
 
 ENV = {"EGOV_HOOK_SECRET": "s3cret", "EGOV_HOOK_EMPTY": " , "}
 GOOD = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from egov.workflow.runtime import CompiledDefinition, WorkflowInstance, compile_bundle
+from egov.workflow.engine import CompiledDefinition, Engine, compile_bundle
 
 BPMN_DIR = Path(__file__).parent / "bpmn"
 
@@ -27,7 +27,7 @@ def counting_services(operator: str, params: dict[str, Any], data: dict[str, Any
     return None
 
 
-def complete_first(instance: WorkflowInstance, data: dict[str, Any] | None = None) -> str:
+def complete_first(instance: Engine, data: dict[str, Any] | None = None) -> str:
     """Completes the first ready user task, advances, and returns its spec name."""
     tasks = instance.ready_user_tasks()
     assert tasks, "no ready user task"
@@ -37,7 +37,7 @@ def complete_first(instance: WorkflowInstance, data: dict[str, Any] | None = Non
     return chosen.spec_name
 
 
-def drive(instance: WorkflowInstance, max_steps: int) -> list[str]:
+def drive(instance: Engine, max_steps: int) -> list[str]:
     """Completes user tasks until the instance completes; returns the visited task names."""
     visited: list[str] = []
     for _ in range(max_steps):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from egov.workflow import runtime
-from egov.workflow.runtime import WorkflowInstance
+from egov.workflow import engine
+from egov.workflow.engine import Engine
 
 from .helpers import compile_file, counting_services, drive
 
@@ -21,7 +21,7 @@ CONSTRUCTS = [
 
 def _run(name: str, passes: int, roundtrip: bool) -> tuple[list[str], dict, int]:
     definition = compile_file(name)
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": passes, "path": []})
+    instance = Engine.start(definition, {"counter": 0, "limit": passes, "path": []})
     instance.advance(counting_services)
     visited: list[str] = []
     max_tasks = 0
@@ -29,12 +29,12 @@ def _run(name: str, passes: int, roundtrip: bool) -> tuple[list[str], dict, int]
         visited.extend(drive_one(instance))
         max_tasks = max(max_tasks, len(instance.spiff_workflow.tasks))
         if roundtrip:
-            instance = WorkflowInstance.load(definition, instance.dump())
+            instance = Engine.load(definition, instance.dump())
         assert len(visited) < passes * 5, "runaway"
     return visited, instance.data, max_tasks
 
 
-def drive_one(instance: WorkflowInstance) -> list[str]:
+def drive_one(instance: Engine) -> list[str]:
     from .helpers import complete_first
 
     return [complete_first(instance, {"step": 1})]
@@ -46,7 +46,7 @@ def test_a_compacted_loop_takes_the_same_path_with_the_same_data_as_an_uncompact
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compacted = _run(name, PASSES, roundtrip=False)
-    monkeypatch.setattr(runtime, "compact_workflow", lambda workflow: 0)
+    monkeypatch.setattr(engine, "compact_workflow", lambda workflow: 0)
     plain = _run(name, PASSES, roundtrip=False)
     assert compacted[0] == plain[0]
     assert compacted[1] == plain[1]
@@ -64,14 +64,14 @@ def test_a_compacted_loop_keeps_the_task_tree_small_and_survives_dump_and_load(n
 
 def test_a_boundary_message_still_interrupts_the_user_task_after_many_passes() -> None:
     definition = compile_file("boundary_loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": 10_000, "path": []})
+    instance = Engine.start(definition, {"counter": 0, "limit": 10_000, "path": []})
     instance.advance(counting_services)
     drive_steps = 150
     for _ in range(drive_steps):
         task = instance.ready_user_tasks()[0]
         instance.complete_user_task(task.task_id, {})
         instance.advance(counting_services)
-        instance = WorkflowInstance.load(definition, instance.dump())
+        instance = Engine.load(definition, instance.dump())
     assert instance.send_message("antrag_zurueckgezogen", {"grund": "zurückgezogen"})
     instance.advance(counting_services)
     assert instance.completed
@@ -81,6 +81,6 @@ def test_a_boundary_message_still_interrupts_the_user_task_after_many_passes() -
 
 def test_an_uncompacted_drive_helper_is_not_needed_for_plain_completion() -> None:
     definition = compile_file("parallel_loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": 3, "path": []})
+    instance = Engine.start(definition, {"counter": 0, "limit": 3, "path": []})
     instance.advance(counting_services)
     assert drive(instance, 20) == ["work", "branch_a"] * 3

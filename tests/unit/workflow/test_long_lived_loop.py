@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from egov.workflow.runtime import WorkflowInstance
+from egov.workflow.engine import Engine
 
 from .helpers import compile_file, counting_services
 
@@ -15,7 +15,7 @@ PASSES = 1_000
 WINDOW = 25
 
 
-def _one_pass(instance: WorkflowInstance, number: int) -> float:
+def _one_pass(instance: Engine, number: int) -> float:
     task = instance.ready_user_tasks()[0]
     started = time.perf_counter()
     instance.complete_user_task(task.task_id, {"note": f"Durchlauf {number}"})
@@ -26,7 +26,7 @@ def _one_pass(instance: WorkflowInstance, number: int) -> float:
 @pytest.mark.slow
 def test_a_case_looping_a_thousand_times_still_advances_with_flat_size_and_step_time() -> None:
     definition = compile_file("loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": PASSES + WINDOW + 1})
+    instance = Engine.start(definition, {"counter": 0, "limit": PASSES + WINDOW + 1})
     instance.advance(counting_services)
     timings: dict[int, float] = {}
     sizes: dict[int, int] = {}
@@ -50,7 +50,7 @@ def test_a_case_looping_a_thousand_times_still_advances_with_flat_size_and_step_
 
 def test_a_looping_case_survives_dump_and_load_on_every_pass() -> None:
     definition = compile_file("loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": 50})
+    instance = Engine.start(definition, {"counter": 0, "limit": 50})
     instance.advance(counting_services)
     sizes = []
     while not instance.completed:
@@ -58,6 +58,6 @@ def test_a_looping_case_survives_dump_and_load_on_every_pass() -> None:
         state = instance.dump()
         assert "task_specs" not in state
         sizes.append(len(state))
-        instance = WorkflowInstance.load(definition, state)
+        instance = Engine.load(definition, state)
     assert instance.data["counter"] == 50
     assert max(sizes[:-1]) <= 2 * sizes[0]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from egov.workflow.runtime import WorkflowError, WorkflowInstance, compile_bundle
+from egov.workflow.engine import Engine, WorkflowError, compile_bundle
 
 from .helpers import compile_file, counting_services, load_bundle
 
@@ -16,7 +16,7 @@ class ServiceDown(Exception):
 
 
 def test_a_hostile_script_fails_as_an_incident_and_does_not_run_or_crash() -> None:
-    instance = WorkflowInstance.start(compile_file("hostile.bpmn"), {})
+    instance = Engine.start(compile_file("hostile.bpmn"), {})
     with pytest.raises(WorkflowError) as info:
         instance.advance(counting_services)
     assert info.value.code == "script-failed"
@@ -46,7 +46,7 @@ def test_an_invalid_bundle_is_rejected_as_bpmn_invalid() -> None:
 
 
 def test_a_user_task_shows_title_lane_org_unit_form_and_data() -> None:
-    instance = WorkflowInstance.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
+    instance = Engine.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
     instance.advance(counting_services)
     [task] = instance.ready_user_tasks()
     assert (task.spec_name, task.title) == ("review", "Antrag prüfen")
@@ -56,7 +56,7 @@ def test_a_user_task_shows_title_lane_org_unit_form_and_data() -> None:
 
 
 def test_completing_an_unknown_or_finished_task_is_task_not_ready() -> None:
-    instance = WorkflowInstance.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
+    instance = Engine.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
     instance.advance(counting_services)
     [task] = instance.ready_user_tasks()
     instance.complete_user_task(task.task_id, {"note": "ok"})
@@ -67,7 +67,7 @@ def test_completing_an_unknown_or_finished_task_is_task_not_ready() -> None:
 
 
 def test_non_json_task_data_is_rejected() -> None:
-    instance = WorkflowInstance.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
+    instance = Engine.start(compile_file("loop.bpmn"), {"counter": 0, "limit": 2})
     instance.advance(counting_services)
     [task] = instance.ready_user_tasks()
     with pytest.raises(WorkflowError, match="data-invalid"):
@@ -76,7 +76,7 @@ def test_non_json_task_data_is_rejected() -> None:
 
 def test_a_service_exception_propagates_unchanged_and_the_task_can_be_retried() -> None:
     definition = compile_file("loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": 1})
+    instance = Engine.start(definition, {"counter": 0, "limit": 1})
     instance.advance(counting_services)
     [task] = instance.ready_user_tasks()
     instance.complete_user_task(task.task_id, {"note": "x"})
@@ -89,7 +89,7 @@ def test_a_service_exception_propagates_unchanged_and_the_task_can_be_retried() 
     with pytest.raises(ServiceDown):
         instance.advance(failing)
     assert calls == [("increment", {"value": 0})]
-    instance = WorkflowInstance.load(definition, instance.dump())
+    instance = Engine.load(definition, instance.dump())
     instance.advance(counting_services)
     assert instance.completed
     assert instance.data["counter"] == 1
@@ -98,12 +98,12 @@ def test_a_service_exception_propagates_unchanged_and_the_task_can_be_retried() 
 
 def test_the_dump_holds_no_spec_and_round_trips() -> None:
     definition = compile_file("loop.bpmn")
-    instance = WorkflowInstance.start(definition, {"counter": 0, "limit": 3})
+    instance = Engine.start(definition, {"counter": 0, "limit": 3})
     instance.advance(counting_services)
     state = instance.dump()
     assert "task_specs" not in state
     assert "conditionExpression" not in state and "counter < limit" not in state
-    again = WorkflowInstance.load(definition, state)
+    again = Engine.load(definition, state)
     assert again.dump() == state
     assert [t.task_id for t in again.ready_user_tasks()] == [
         t.task_id for t in instance.ready_user_tasks()
@@ -112,4 +112,4 @@ def test_the_dump_holds_no_spec_and_round_trips() -> None:
 
 def test_a_broken_state_is_reported_as_state_invalid() -> None:
     with pytest.raises(WorkflowError, match="state-invalid"):
-        WorkflowInstance.load(compile_file("loop.bpmn"), "{}")
+        Engine.load(compile_file("loop.bpmn"), "{}")

@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from egov.workflow.engine import Engine, compile_bundle
 from egov.workflow.engine_time import EngineDatetime, engine_clock
-from egov.workflow.runtime import WorkflowInstance, compile_bundle
 
 NOW = datetime(2026, 11, 23, 12, 0, 0)
 
@@ -59,15 +59,15 @@ def duration(expr: str) -> str:
     )
 
 
-def started(bpmn: bytes, clock: Clock | None) -> WorkflowInstance:
+def started(bpmn: bytes, clock: Clock | None) -> Engine:
     definition = compile_bundle({"p.bpmn": bpmn})
-    instance = WorkflowInstance.start(definition, {}, clock=clock)
+    instance = Engine.start(definition, {}, clock=clock)
     instance.advance(no_services)
     return instance
 
 
-def reloaded(instance: WorkflowInstance, clock: Clock | None) -> WorkflowInstance:
-    return WorkflowInstance.load(instance.definition, instance.dump(), clock=clock)
+def reloaded(instance: Engine, clock: Clock | None) -> Engine:
+    return Engine.load(instance.definition, instance.dump(), clock=clock)
 
 
 def test_a_duration_starts_on_the_engine_clock_and_is_due_by_it() -> None:

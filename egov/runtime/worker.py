@@ -1,11 +1,12 @@
-"""The embedded worker: fires due BPMN timers, escalates overdue cases and delivers due
-outbox rows, in-process.
+"""What is due now: fire due BPMN timers, escalate overdue cases and deliver due outbox
+rows, in this process; and the background thread of the embedded mode that does it.
 
-`run_due` is one sweep, used by the background thread of the embedded server, by the
-production scheduler (`egov sweep`) and by tests. Given only an `Outbox` it delivers outbox rows;
-given a container it also fires due timers (`egov.workflow.timers`) and escalates overdue cases
-(`egov.cases.deadlines`). The database is the source of truth: a lost broker message or a
-crashed worker only delays work until the next sweep.
+`run_due` is the core of every sweep (`egov.runtime.sweep`), used by the background thread of
+the embedded server, by the Celery task `egov.sweep` and by tests. Given only an `Outbox` it
+delivers outbox rows; given the process's parts it also fires due timers
+(`egov.workflow.timers`) and escalates overdue cases (`egov.runtime.escalation`). The
+database is the source of truth: a lost broker message or a crashed worker only delays work
+until the next sweep.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from egov.cases.deadlines import Notification, escalate_overdue
 from egov.clock import Clock
 from egov.db import OUTAGE, Database, error_name
-from egov.integrations.outbox import Outbox
+from egov.documents.filestore import FileSystemStore
+from egov.outbox.service import Outbox
+from egov.runtime.escalation import Notification, escalate_overdue
 from egov.settings import Settings
 from egov.workflow.service import Workflows
 from egov.workflow.timers import fire_due_timers
@@ -26,8 +28,9 @@ from egov.workflow.timers import fire_due_timers
 log = logging.getLogger(__name__)
 
 
-class Sweepable(Protocol):
-    """The parts of a `Container` one sweep needs."""
+class Parts(Protocol):
+    """The parts of a process (its `egov.container.Container`) that work in the background
+    needs; the runtime takes them by this protocol, so it never imports the container."""
 
     @property
     def db(self) -> Database: ...
@@ -39,9 +42,11 @@ class Sweepable(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def settings(self) -> Settings: ...
+    @property
+    def files(self) -> FileSystemStore: ...
 
 
-def run_due(target: Outbox | Sweepable, limit: int = 100) -> dict[str, int]:
+def run_due(target: Outbox | Parts, limit: int = 100) -> dict[str, int]:
     """Do what is due now (timers, escalations, deliveries); returns counts per outcome."""
     if isinstance(target, Outbox):
         return deliver_due(target, limit)

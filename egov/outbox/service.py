@@ -19,20 +19,31 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Update, or_, select, update
 from sqlalchemy.orm import Session
 
-from egov.cases.service import record
-from egov.cases.store import get_case, new_id
+from egov.audit.store import append_event
 from egov.clock import Clock
-from egov.db import Database
+from egov.db import Database, new_id
 from egov.errors import DomainError
-from egov.integrations.store import Incident, OutboxMessage
+from egov.outbox.incidents import open_incident
+from egov.outbox.store import IncidentKind, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 NEW_ROWS = "outbox_new"
+ACTOR = "system:outbox"
+
+
+class Outcome(StrEnum):
+    """What one call of `Outbox.deliver` did (counted by the sweep)."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"  # failed, another attempt is due later
+    FAILED = "failed"  # failed for good, with an incident
+    SKIPPED = "skipped"  # not due, or another worker holds it
 
 
 class DeliveryError(DomainError):
@@ -91,7 +102,7 @@ def enqueue(
         kind=kind,
         payload=payload,
         idempotency_key=idempotency_key or str(uuid.uuid4()),
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         lease_until=None,
@@ -102,16 +113,10 @@ def enqueue(
     session.add(row)
     session.info.setdefault(NEW_ROWS, []).append(row.id)
     if case_id is not None:
-        case = get_case(session, case_id)
-        if case is not None:
-            record(
-                session,
-                case,
-                actor=actor,
-                action="outbox.enqueued",
-                now=now,
-                details={"outbox_id": row.id, "kind": kind, "idempotency_key": row.idempotency_key},
-            )
+        details = {"outbox_id": row.id, "kind": kind, "idempotency_key": row.idempotency_key}
+        append_event(
+            session, case_id, actor=actor, action="outbox.enqueued", occurred_at=now, after=details
+        )
     return row.id
 
 
@@ -141,7 +146,7 @@ class Outbox:
             query = (
                 select(OutboxMessage.id)
                 .where(
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= now,
                     or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
                 )
@@ -150,12 +155,11 @@ class Outbox:
             )
             return list(session.scalars(query))
 
-    def deliver(self, outbox_id: str) -> str:
-        """Deliver one row if it is due and nobody else holds it: 'delivered', 'retry',
-        'failed' or 'skipped'."""
+    def deliver(self, outbox_id: str) -> Outcome:
+        """Deliver one row if it is due and nobody else holds it."""
         claim = self._claim(outbox_id)
         if claim is None:
-            return "skipped"
+            return Outcome.SKIPPED
         delivery, crashed = claim
         counted = delivery.attempt - 1  # the attempts so far, the crashed one included
         if crashed and counted >= self.max_crashes:
@@ -172,29 +176,29 @@ class Outbox:
         except Exception as exc:
             return self.record_failure(delivery, exc)
         self._delivered(delivery)
-        return "delivered"
+        return Outcome.DELIVERED
 
     def retry(self, outbox_id: str, actor: str) -> None:
         """A person asks for another round of attempts (after fixing the receiver)."""
         now = self.clock()
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, outbox_id)
-            if row is None or row.status != "failed":
+            if row is None or row.status != OutboxStatus.FAILED:
                 raise DomainError(
                     "Die Zustellung wartet nicht auf einen neuen Versuch.", code="incident-not-open"
                 )
-            row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+            row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, now
             row.lease_until = None
             self._audit(session, row, actor, "outbox.retried", {})
             session.info.setdefault(NEW_ROWS, []).append(row.id)
 
-    def give_up(self, outbox_id: str, count: int) -> str:
+    def give_up(self, outbox_id: str, count: int) -> Outcome:
         """Fail a pending row with a `worker-crashed` incident: the Celery task delivering it
         killed `count` worker processes (a person retries it after fixing the cause)."""
         with self.db.reading() as session:
             row = session.get(OutboxMessage, outbox_id)
-            if row is None or row.status != "pending":
-                return "skipped"
+            if row is None or row.status != OutboxStatus.PENDING:
+                return Outcome.SKIPPED
             delivery = Delivery(
                 row.id, row.case_id, row.kind, dict(row.payload), row.idempotency_key, count
             )
@@ -209,7 +213,7 @@ class Outbox:
         lease = now + timedelta(seconds=self.lease_seconds)
         due = (
             OutboxMessage.id == outbox_id,
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
         )
         with self.db.transaction() as session:
@@ -240,11 +244,9 @@ class Outbox:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, delivery.id)
             assert row is not None
-            row.status, row.delivered_at, row.lease_until = "delivered", now, None
+            row.status, row.delivered_at, row.lease_until = OutboxStatus.DELIVERED, now, None
             row.attempts = delivery.attempt
-            self._audit(
-                session, row, "system:outbox", "outbox.delivered", {"attempt": delivery.attempt}
-            )
+            self._audit(session, row, ACTOR, "outbox.delivered", {"attempt": delivery.attempt})
         log.info(
             "outbox_delivered id=%s kind=%s attempt=%s",
             delivery.id,
@@ -252,7 +254,7 @@ class Outbox:
             delivery.attempt,
         )
 
-    def record_failure(self, delivery: Delivery, exc: Exception) -> str:
+    def record_failure(self, delivery: Delivery, exc: Exception) -> Outcome:
         """A failed attempt: retry later, or after the last attempt fail with an incident."""
         now = self.clock()
         code = exc.code if isinstance(exc, DomainError) else "delivery-failed"
@@ -271,11 +273,11 @@ class Outbox:
             row.attempts, row.lease_until = delivery.attempt, None
             row.last_error = f"{code}: {type(exc).__name__}"[:500]
             if permanent or delivery.attempt >= self.max_attempts:
-                row.status = "failed"
+                row.status = OutboxStatus.FAILED
                 self._open_incident(session, row, code)
-                return "failed"
+                return Outcome.FAILED
             row.next_attempt_at = now + timedelta(seconds=self.backoff(delivery.attempt))
-            return "retry"
+            return Outcome.RETRY
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter between half and the whole delay."""
@@ -283,44 +285,31 @@ class Outbox:
         return float(delay * (0.5 + 0.5 * self.jitter()))
 
     def _open_incident(self, session: Session, row: OutboxMessage, code: str) -> None:
-        now = self.clock()
-        query = select(Incident).where(Incident.outbox_id == row.id, Incident.status == "open")
-        incident = session.scalars(query).first()
-        if incident is None:  # one open incident per delivery; a failed retry updates it
-            incident = Incident(
-                case_id=row.case_id,
-                kind="delivery",
-                outbox_id=row.id,
-                status="open",
-                attempts=0,
-                created_at=now,
-                resolved_at=None,
-            )
-            session.add(incident)
-        incident.code, incident.correlation_id = code, str(uuid.uuid4())
-        incident.message = f"Zustellung {row.kind} nach {row.attempts} Versuchen fehlgeschlagen."
-        incident.attempts += row.attempts
-        session.flush()
-        self._audit(
+        """One open incident per delivery; a failed retry updates it."""
+        open_incident(
             session,
-            row,
-            "system:outbox",
-            "incident.opened",
-            {"incident_id": incident.id, "code": code},
+            kind=IncidentKind.DELIVERY,
+            code=code,
+            message=f"Zustellung {row.kind} nach {row.attempts} Versuchen fehlgeschlagen.",
+            now=self.clock(),
+            actor=ACTOR,
+            case_id=row.case_id,
+            outbox_id=row.id,
+            attempts=row.attempts,
+            details={"outbox_id": row.id, "kind": row.kind},
         )
 
     def _audit(
         self, session: Session, row: OutboxMessage, actor: str, action: str, details: dict[str, Any]
     ) -> None:
-        case = get_case(session, row.case_id) if row.case_id else None
-        if case is not None:
-            record(
+        if row.case_id is not None:
+            append_event(
                 session,
-                case,
+                row.case_id,
                 actor=actor,
                 action=action,
-                now=self.clock(),
-                details={"outbox_id": row.id, "kind": row.kind, **details},
+                occurred_at=self.clock(),
+                after={"outbox_id": row.id, "kind": row.kind, **details},
             )
 
 

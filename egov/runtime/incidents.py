@@ -19,8 +19,17 @@ from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal
 from egov.integrations.inbound import Inbound
-from egov.integrations.outbox import Outbox
-from egov.integrations.store import InboundMessage, Incident, OutboxMessage
+from egov.integrations.store import InboundMessage, InboundStatus
+from egov.outbox.service import Outbox, Outcome
+from egov.outbox.store import (
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Resolution,
+    list_incidents,
+)
 from egov.workflow.service import Workflows
 from egov.workflow.store import get_instance_by_case
 
@@ -32,20 +41,25 @@ class Incidents:
     outbox: Outbox
     inbound: Inbound
 
+    def find(self, status: IncidentStatus | None = IncidentStatus.OPEN) -> list[Incident]:
+        """Incidents with the given status (None: all), oldest first."""
+        with self.db.reading() as session:
+            return list_incidents(session, status)
+
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
                 raise NotFound("Störung nicht gefunden.", code="incident-not-found")
-            if incident.status != "open":
+            if incident.status != IncidentStatus.OPEN:
                 raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
             case_id, outbox_id, kind = incident.case_id, incident.outbox_id, incident.kind
-            if case_id is None and kind != "correlation":
+            if case_id is None and kind != IncidentKind.CORRELATION:
                 raise Conflict(
                     "Die Störung betrifft keinen Vorgang.", code="incident-not-retryable"
                 )
             started = case_id is not None and get_instance_by_case(session, case_id) is not None
-        if kind == "correlation":  # a kept inbound message: correlate it again
+        if kind == IncidentKind.CORRELATION:  # a kept inbound message: correlate it again
             redelivered = self.inbound.redeliver(incident_id, principal.subject)
             if redelivered is None:
                 raise Conflict(
@@ -55,7 +69,7 @@ class Incidents:
             ok = redelivered
         elif outbox_id is not None:  # a failed delivery: a new round of attempts, the first now
             self.outbox.retry(outbox_id, principal.subject)
-            ok = self.outbox.deliver(outbox_id) == "delivered"
+            ok = self.outbox.deliver(outbox_id) == Outcome.DELIVERED
         elif case_id is not None and started:
             ok = self.workflows.advance(case_id)
         elif case_id is not None:
@@ -70,8 +84,8 @@ class Incidents:
             assert incident is not None
             now = self.workflows.clock()
             if ok:
-                incident.status, incident.resolved_at = "resolved", now
-                incident.resolution, incident.resolved_by = "retried", principal.subject
+                incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
+                incident.resolution, incident.resolved_by = Resolution.RETRIED, principal.subject
             case = get_case(session, incident.case_id) if incident.case_id else None
             if case is not None:
                 record(
@@ -96,12 +110,12 @@ class Incidents:
             incident = session.get(Incident, incident_id)
             if incident is None:
                 raise NotFound("Störung nicht gefunden.", code="incident-not-found")
-            if incident.status != "open":
+            if incident.status != IncidentStatus.OPEN:
                 raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
             now = self.workflows.clock()
             settled = _settle_by_hand(session, incident)
-            incident.status, incident.resolved_at = "resolved", now
-            incident.resolution, incident.resolved_by = "by-hand", principal.subject
+            incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
+            incident.resolution, incident.resolved_by = Resolution.BY_HAND, principal.subject
             incident.resolution_note = note.strip()
             case = get_case(session, incident.case_id) if incident.case_id else None
             if case is not None:
@@ -123,15 +137,15 @@ def _settle_by_hand(session: Session, incident: Incident) -> dict[str, str]:
     """Stop whatever would otherwise run again for this incident; what was stopped."""
     if incident.outbox_id is not None:
         row = session.get(OutboxMessage, incident.outbox_id)
-        if row is not None and row.status == "failed":
-            row.status, row.lease_until = "cancelled", None
-            return {"outbox_id": row.id, "outbox_status": "cancelled"}
-    if incident.kind == "correlation":
+        if row is not None and row.status == OutboxStatus.FAILED:
+            row.status, row.lease_until = OutboxStatus.CANCELLED, None
+            return {"outbox_id": row.id, "outbox_status": OutboxStatus.CANCELLED}
+    if incident.kind == IncidentKind.CORRELATION:
         query = select(InboundMessage).where(InboundMessage.incident_id == incident.id)
         for message in session.scalars(query):
-            message.status = "resolved"
+            message.status = InboundStatus.RESOLVED
             return {"inbound_id": message.id}
-    if incident.kind == "workflow-step" and incident.case_id is not None:
+    if incident.kind == IncidentKind.WORKFLOW_STEP and incident.case_id is not None:
         instance = get_instance_by_case(session, incident.case_id)
         if instance is not None:
             instance.advance_due_at = None  # the sweep leaves it to the clerk

@@ -15,18 +15,18 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   (lanes are named by org unit key, e.g. ``buero-buergerbudget``).
 * **Service tasks**: ``spiffworkflow:serviceTaskOperator id="..." resultVariable="..."`` with
   ``spiffworkflow:parameters``; parameter values are expressions of the restricted script
-  engine. The ``services`` handler given to :meth:`WorkflowInstance.advance` is called as
+  engine. The ``services`` handler given to :meth:`Engine.advance` is called as
   ``services(operator, params, data)``; its (JSON-serializable) return value is stored in
   ``resultVariable`` if given. Exceptions of the handler propagate unchanged; the failed task is
   put back to READY (with its data restored) so that a later ``advance`` retries it.
 * **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting` (restricted,
   time-limited). Failures raise ``WorkflowError("script-failed")``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
-* **Messages**: :meth:`WorkflowInstance.send_message` correlates by message name only.
-* **Timers** run on the clock given to :meth:`WorkflowInstance.start` / :meth:`load`
-  (:mod:`egov.workflow.engine_time`); :meth:`WorkflowInstance.next_timer_due` is the earliest
-  due time of the waiting timers, :attr:`WorkflowInstance.fired_timers` those ``advance`` fired.
-* **State**: :meth:`WorkflowInstance.dump` stores the instance without the spec; the spec is
+* **Messages**: :meth:`Engine.send_message` correlates by message name only.
+* **Timers** run on the clock given to :meth:`Engine.start` / :meth:`load`
+  (:mod:`egov.workflow.engine_time`); :meth:`Engine.next_timer_due` is the earliest
+  due time of the waiting timers, :attr:`Engine.fired_timers` those ``advance`` fired.
+* **State**: :meth:`Engine.dump` stores the instance without the spec; the spec is
   stored once in :attr:`CompiledDefinition.spec_json`. After every ``advance`` the task tree is
   compacted (:mod:`egov.workflow.compaction`) so long-lived loops do not degrade.
 """
@@ -57,10 +57,10 @@ from egov.workflow.scripting import DEFAULT_TIME_LIMIT, RestrictedScriptEngine, 
 
 __all__ = [
     "CompiledDefinition",
+    "Engine",
     "ServiceHandler",
     "UserTaskView",
     "WorkflowError",
-    "WorkflowInstance",
     "compile_bundle",
 ]
 
@@ -158,8 +158,9 @@ def _ensure_json(data: Any) -> None:
         ) from exc
 
 
-class WorkflowInstance:
-    """One running process instance (top-level workflow plus its subprocesses)."""
+class Engine:
+    """The engine state of one running process instance (top-level workflow plus its
+    subprocesses); `egov.workflow.store.WorkflowInstance` is the row it is saved in."""
 
     def __init__(
         self,
@@ -182,7 +183,7 @@ class WorkflowInstance:
         data: dict[str, Any],
         time_limit: float = DEFAULT_TIME_LIMIT,
         clock: Clock | None = None,
-    ) -> WorkflowInstance:
+    ) -> Engine:
         _ensure_json(data)
         spec, subprocess_specs = serialization.load_specs(definition.spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs)
@@ -199,7 +200,7 @@ class WorkflowInstance:
         state_json: str,
         time_limit: float = DEFAULT_TIME_LIMIT,
         clock: Clock | None = None,
-    ) -> WorkflowInstance:
+    ) -> Engine:
         try:
             workflow = serialization.load_instance(definition.spec_json, state_json)
         except (KeyError, ValueError, TypeError, SpiffWorkflowException) as exc:

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerError
@@ -35,11 +36,9 @@ from kombu.transport import redis as kombu_redis
 from redis import Redis
 from redis.exceptions import RedisError
 
-from egov.integrations.dispatch import QUEUES, ROUTES
+from egov.runtime.dispatch import QUEUES, ROUTES
+from egov.runtime.worker import Parts
 from egov.settings import Settings
-
-if TYPE_CHECKING:
-    from egov.container import Container
 
 log = logging.getLogger(__name__)
 BROKER_DOWN = (BrokerError, RedisError, OSError)  # what a send meets while Redis is away
@@ -105,20 +104,23 @@ class RedisTransport(kombu_redis.Transport):
     Channel = RedisChannel
 
 
-def make_celery(settings: Settings) -> Celery:
-    """A configured app with the egov tasks registered (they build their container lazily,
-    once per worker process, so a sender never builds a second one)."""
-    from egov.integrations import tasks
+Build = Callable[[Settings], Parts]  # `egov.container.build`, given by the caller
+
+
+def make_celery(settings: Settings, build: Build) -> Celery:
+    """A configured app with the egov tasks registered (they build their container with
+    `build` lazily, once per worker process, so a sender never builds a second one)."""
+    from egov.runtime import tasks
 
     app = Celery("egov", set_as_current=False)
     app.conf.update(celery_config(settings))
-    tasks.register(app, WorkerRuntime(settings))
+    tasks.register(app, WorkerRuntime(settings, build))
     return app
 
 
-def run_worker(settings: Settings, concurrency: int | None, queues: str) -> None:
+def run_worker(settings: Settings, build: Build, concurrency: int | None, queues: str) -> None:
     """`egov worker`: a Celery worker (prefork) consuming the egov queues."""
-    app = make_celery(settings)
+    app = make_celery(settings, build)
     app.worker_main(
         [
             "worker",
@@ -137,19 +139,17 @@ class WorkerRuntime:
     """What tasks need, built on first use in each process (after the prefork fork)."""
 
     settings: Settings
-    _container: Container | None = None
+    build: Build | None = None  # None: a sender's runtime, which never runs tasks
+    _container: Parts | None = None
     _redis: Redis | None = None
     _sender: CelerySender | None = None
     _pid: int = field(default=0)
 
-    def container(self) -> Container:
+    def container(self) -> Parts:
         self._after_fork()
         if self._container is None:
-            from egov.container import build
-            from egov.integrations.dispatch import load_plugins
-
-            self._container = build(self.settings)
-            load_plugins(self._container)
+            assert self.build is not None, "a sender's runtime runs no tasks"
+            self._container = self.build(self.settings)
         return self._container
 
     def redis(self) -> Redis:

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_
 from sqlalchemy.orm import Session
 
-from egov.cases.service import visible_cases
+from egov.access import visible_cases
 from egov.cases.store import Case
 from egov.errors import Invalid
 from egov.identity.model import Principal
-from egov.workflow.store import Task
+from egov.workflow.store import Task, TaskStatus
 
 MAX_LIMIT = 200
 
@@ -71,7 +71,9 @@ def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
     if flt.assignee:
         query = query.where(
             exists().where(
-                Task.case_id == Case.id, Task.assignee == flt.assignee, Task.status == "claimed"
+                Task.case_id == Case.id,
+                Task.assignee == flt.assignee,
+                Task.status == TaskStatus.CLAIMED,
             )
         )
     if flt.text:

@@ -1,8 +1,9 @@
-"""The escalation sweep: open cases past their Frist are marked overdue, once, and the
-supervisors of their org unit are told.
+"""Escalation, part of every sweep: open cases past their Frist are marked overdue, once,
+and the supervisors of their org unit are told.
 
 A case is overdue when it is not closed and its `due_at` (the end of the last business day of
-its Frist, see `model.processing_deadline`) lies before now. In ONE transaction the sweep
+its Frist, see `egov.cases.model.processing_deadline` and `egov.cases.fristen`) lies before
+now. In ONE transaction the sweep
 
 * sets `escalated_at` through `change_case`, which writes the audit event `case.overdue`
   (a `case.overdue` webhook follows from that event, see `egov.integrations.webhooks`);
@@ -40,7 +41,7 @@ from egov.cases.store import Case, get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.identity.store import OrgUnitMembership, list_members
-from egov.integrations import email
+from egov.outbox import mail
 from egov.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Notification:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notification:
-        return cls(email.configured(settings), email.case_url_template(settings))
+        return cls(mail.configured(settings), mail.case_url_template(settings))
 
 
 @dataclass(frozen=True)
@@ -130,12 +131,12 @@ def _notify(session: Session, case: Case, now: datetime, notification: Notificat
     mailed = [m for m in supervisors if m.email] if notification.email else []
     for member in mailed:
         assert member.email is not None
-        email.enqueue_mail(
+        mail.enqueue_mail(
             session,
             case_id=case.id,
             to=member.email,
             subject=f"Frist überschritten: Vorgang {case.reference}",
-            text=overdue_text(case, email.case_url(notification.case_url, case.id, case.reference)),
+            text=overdue_text(case, mail.case_url(notification.case_url, case.id, case.reference)),
             now=now,
             idempotency_key=_mail_key(case.id, now, member.subject),
             actor=ACTOR,

@@ -17,24 +17,19 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from egov.integrations.dispatch import (
-    ADVANCE_CASE,
-    DELIVER_OUTBOX,
-    START_CASE,
-    SWEEP,
-    Sweeper,
-)
-from egov.integrations.outbox import WorkerCrashed
+from egov.outbox.service import WorkerCrashed
+from egov.runtime.dispatch import ADVANCE_CASE, DELIVER_OUTBOX, START_CASE, SWEEP
+from egov.runtime.sweep import Sweeper
+from egov.runtime.worker import Parts
 
 if TYPE_CHECKING:
     from celery import Celery
 
-    from egov.container import Container
-    from egov.integrations.celery_app import WorkerRuntime
+    from egov.runtime.celery_app import WorkerRuntime
 
 log = logging.getLogger(__name__)
 Work = Callable[["WorkerRuntime", str], object]
-GiveUp = Callable[["Container", str, int], None]
+GiveUp = Callable[[Parts, str, int], None]
 
 
 def register(app: Celery, runtime: WorkerRuntime) -> None:
@@ -98,14 +93,14 @@ def _sweep(runtime: WorkerRuntime, _label: str) -> object:
     return Sweeper(runtime.container(), runtime.sender())()
 
 
-def _case_crashed(container: Container, case_id: str, count: int) -> None:
+def _case_crashed(container: Parts, case_id: str, count: int) -> None:
     # the workflow service's incident path: one open incident per case, audited
     container.workflows.open_incident(case_id, WorkerCrashed(count))
 
 
-def _delivery_crashed(container: Container, outbox_id: str, count: int) -> None:
+def _delivery_crashed(container: Parts, outbox_id: str, count: int) -> None:
     container.outbox.give_up(outbox_id, count)
 
 
-def _sweep_crashed(_container: Container, label: str, count: int) -> None:
+def _sweep_crashed(_container: Parts, label: str, count: int) -> None:
     log.error("sweep_dropped label=%s deliveries=%s", label, count)

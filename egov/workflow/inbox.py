@@ -1,4 +1,7 @@
-"""The clerk's inbox: finding, claiming, unclaiming and completing user tasks."""
+"""The clerk's inbox: listing, claiming, unclaiming and completing user tasks.
+
+A task is visible to admins and to clerks of its org unit (from the BPMN: property `orgUnit`,
+`orgUnitVariable` or the lane); invisible tasks answer `task-not-found`."""
 
 from __future__ import annotations
 
@@ -15,13 +18,23 @@ from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal
 from egov.workflow.service import Workflows
-from egov.workflow.store import Task
+from egov.workflow.store import LIVE_TASK, Task, TaskStatus
+
+INBOX_LIMIT = 500
 
 
 @dataclass
 class Inbox:
     db: Database
     workflows: Workflows
+
+    def tasks(self, principal: Principal, *, mine_only: bool = False) -> list[Task]:
+        """Tasks claimed by me and unclaimed tasks of my org units, by due date."""
+        query = inbox_query(principal, mine_only=mine_only)
+        with self.db.reading() as session:
+            return list(
+                session.scalars(query.order_by(Task.due_at, Task.created_at).limit(INBOX_LIMIT))
+            )
 
     def get(self, principal: Principal, task_id: str) -> Task:
         with self.db.reading() as session:
@@ -30,15 +43,15 @@ class Inbox:
     def claim(self, principal: Principal, task_id: str) -> Task:
         with self.db.transaction() as session:
             task = visible_task(session, principal, task_id)
-            if task.status == "claimed" and task.assignee == principal.subject:
+            if task.status == TaskStatus.CLAIMED and task.assignee == principal.subject:
                 return task
             _transition(
                 session,
                 task,
-                frm=("open",),
+                frm=(TaskStatus.OPEN,),
                 assignee=None,
                 values={
-                    "status": "claimed",
+                    "status": TaskStatus.CLAIMED,
                     "assignee": principal.subject,
                     "claimed_at": self.workflows.clock(),
                 },
@@ -52,9 +65,9 @@ class Inbox:
             _transition(
                 session,
                 task,
-                frm=("claimed",),
+                frm=(TaskStatus.CLAIMED,),
                 assignee=principal.subject,
-                values={"status": "open", "assignee": None, "claimed_at": None},
+                values={"status": TaskStatus.OPEN, "assignee": None, "claimed_at": None},
             )
             _record(session, task, principal, "task.unclaimed", self.workflows)
             return _reload(session, task)
@@ -69,14 +82,14 @@ class Inbox:
 
         def mark_done(session: Session) -> None:
             current = visible_task(session, principal, task_id)
-            if current.status not in ("open", "claimed"):
+            if current.status not in LIVE_TASK:
                 raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
-            if current.status == "claimed" and current.assignee != principal.subject:
+            if current.status == TaskStatus.CLAIMED and current.assignee != principal.subject:
                 raise Conflict(
                     "Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other"
                 )
             now = self.workflows.clock()
-            current.status, current.assignee = "completed", principal.subject
+            current.status, current.assignee = TaskStatus.COMPLETED, principal.subject
             current.completed_at, current.completed_by, current.result = (
                 now,
                 principal.subject,
@@ -92,10 +105,10 @@ class Inbox:
 def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task]:
     """Open tasks of the principal: claimed by me, or unclaimed in one of my org units."""
     units = sorted(principal.org_units)
-    mine = (Task.status == "claimed") & (Task.assignee == principal.subject)
+    mine = (Task.status == TaskStatus.CLAIMED) & (Task.assignee == principal.subject)
     if mine_only:
         return select(Task).where(mine)
-    unclaimed = (Task.status == "open") & Task.org_unit_key.in_(units)
+    unclaimed = (Task.status == TaskStatus.OPEN) & Task.org_unit_key.in_(units)
     return select(Task).where(or_(mine, unclaimed))
 
 
@@ -142,7 +155,7 @@ def _transition(
         query = query.where(Task.assignee == assignee)
     if session.execute(query.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(task)
-        if task.status == "claimed":
+        if task.status == TaskStatus.CLAIMED:
             raise Conflict("Die Aufgabe bearbeitet jemand anderes.", code="task-claimed-by-other")
         raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
 

@@ -1,0 +1,131 @@
+"""The sweep: whatever is due, and whatever a lost broker message or a killed process left
+behind, found in the database (the source of truth) and done again.
+
+One sweep delivers due and crashed outbox rows, fires due timers and escalates overdue cases
+(`run_due`), re-starts cases that have no process instance and no incident, advances
+instances left with engine work, and deletes upload spool files a killed process left
+behind. `egov serve` sweeps from a background thread (embedded mode); in production
+`egov scheduler` sends `egov.sweep` to the Celery workers every interval.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+
+from egov.cases.store import Case
+from egov.db import Database
+from egov.outbox.store import Incident, IncidentStatus, Resolution
+from egov.runtime.dispatch import ADVANCE_CASE, START_CASE, SWEEP, Sender
+from egov.runtime.worker import BackgroundWorker, Parts, run_due
+from egov.workflow.store import InstanceStatus, WorkflowInstance
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sweeper:
+    """One sweep: deliver due rows, crashed ones included (and timers: whatever `run_due`
+    does), re-start cases that have no process instance and no incident, advance instances
+    left with engine work, delete upload spool files that a killed process left behind."""
+
+    parts: Parts
+    sender: Sender | None
+
+    def __call__(self) -> dict[str, int]:
+        counts = run_due(self.parts)  # timers, escalations, due and crashed deliveries
+        counts["restarted"] = self.restart_stranded()
+        counts["stalled"] = self.advance_stalled()
+        counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
+        return {key: value for key, value in counts.items() if value}
+
+    @property
+    def stranded_after(self) -> float:
+        return self.parts.settings.stranded_after_seconds
+
+    def _cutoff(self) -> datetime:
+        return self.parts.clock() - timedelta(seconds=self.stranded_after)
+
+    def restart_stranded(self) -> int:
+        """Start the cases left without a process instance."""
+        found = stranded_cases(self.parts.db, self._cutoff())
+        for case_id in found:
+            log.warning("case_stranded case_id=%s (no process instance, no incident)", case_id)
+            if self.sender is None:
+                self.parts.workflows.start(case_id)
+            else:
+                self.sender.send_once(START_CASE, case_id, self.stranded_after)
+        return len(found)
+
+    def advance_stalled(self) -> int:
+        """Advance the instances left with engine work after an input."""
+        found = stalled_instances(self.parts.db, self._cutoff())
+        for case_id in found:
+            log.warning("instance_stalled case_id=%s (input applied, engine not run on)", case_id)
+            if self.sender is None:
+                self.parts.workflows.advance(case_id)
+            else:
+                self.sender.send_once(ADVANCE_CASE, case_id, self.stranded_after)
+        return len(found)
+
+
+def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:
+    """Open cases older than `created_before` with no process instance and no open incident:
+    their start was lost (process died after the intake commit, broker message lost). A case
+    whose failed start a person resolved by hand is left to that person."""
+    has_instance = exists().where(WorkflowInstance.case_id == Case.id)
+    has_incident = exists().where(
+        Incident.case_id == Case.id,
+        (Incident.status == IncidentStatus.OPEN) | (Incident.resolution == Resolution.BY_HAND),
+    )
+    query = (
+        select(Case.id)
+        .where(Case.created_at < created_before, Case.closed_at.is_(None))
+        .where(~has_instance, ~has_incident)
+        .order_by(Case.created_at)
+        .limit(limit)
+    )
+    with db.reading() as session:
+        return list(session.scalars(query))
+
+
+def stalled_instances(db: Database, input_before: datetime, limit: int = 100) -> list[str]:
+    """Case ids of running instances that got input (start, task, message) before
+    `input_before` and were not advanced since, with no open incident: the process that was
+    to advance them died, or the broker lost the message."""
+    has_incident = exists().where(
+        Incident.case_id == WorkflowInstance.case_id, Incident.status == IncidentStatus.OPEN
+    )
+    query = (
+        select(WorkflowInstance.case_id)
+        .where(WorkflowInstance.status == InstanceStatus.RUNNING)
+        .where(WorkflowInstance.advance_due_at < input_before, ~has_incident)
+        .order_by(WorkflowInstance.advance_due_at)
+        .limit(limit)
+    )
+    with db.reading() as session:
+        return list(session.scalars(query))
+
+
+def embedded_worker(parts: Parts) -> BackgroundWorker | None:
+    """The sweeping thread of `egov serve` in embedded mode (production: `egov scheduler`)."""
+    if parts.settings.broker_url:
+        return None
+    return BackgroundWorker(Sweeper(parts, None), parts.settings.sweep_interval_seconds)
+
+
+def scheduler_tick(parts: Parts) -> Callable[[], object]:
+    """One beat of `egov scheduler`: send `egov.sweep` (it expires unrun after a few
+    intervals, so a busy cluster is not flooded), or sweep here in embedded mode."""
+    settings = parts.settings
+    if not settings.broker_url:
+        return Sweeper(parts, None)
+    from egov.runtime.celery_app import CelerySender
+
+    sender = CelerySender.from_settings(settings)
+    expires = max(5.0, 5 * settings.sweep_interval_seconds)
+    return lambda: sender.send(SWEEP, "scheduler", expires=expires)
