@@ -28,6 +28,7 @@ from egov.outbox.store import (
     OutboxMessage,
     OutboxStatus,
     Resolution,
+    get_incident,
     list_incidents,
 )
 from egov.workflow.service import Workflows
@@ -48,11 +49,7 @@ class Incidents:
 
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                raise NotFound("Störung nicht gefunden.", code="incident-not-found")
-            if incident.status != IncidentStatus.OPEN:
-                raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
+            incident = _still_open(session, incident_id)
             case_id, outbox_id, kind = incident.case_id, incident.outbox_id, incident.kind
             if case_id is None and kind != IncidentKind.CORRELATION:
                 raise Conflict(
@@ -107,11 +104,7 @@ class Incidents:
                 code="resolution-note-missing",
             )
         with self.db.transaction() as session:
-            incident = session.get(Incident, incident_id)
-            if incident is None:
-                raise NotFound("Störung nicht gefunden.", code="incident-not-found")
-            if incident.status != IncidentStatus.OPEN:
-                raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
+            incident = _still_open(session, incident_id)
             now = self.workflows.clock()
             settled = _settle_by_hand(session, incident)
             incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
@@ -131,6 +124,15 @@ class Incidents:
 
 
 MAX_NOTE = 2000
+
+
+def _still_open(session: Session, incident_id: str) -> Incident:
+    incident = get_incident(session, incident_id)
+    if incident is None:
+        raise NotFound("Störung nicht gefunden.", code="incident-not-found")
+    if incident.status != IncidentStatus.OPEN:
+        raise Conflict("Die Störung ist nicht mehr offen.", code="incident-not-open")
+    return incident
 
 
 def _settle_by_hand(session: Session, incident: Incident) -> dict[str, str]:
