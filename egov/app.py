@@ -23,6 +23,7 @@ from egov.web import (
     login,
     openapi,
     problems,
+    throttle,
 )
 
 API = "/api/v1"
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
+    throttle.init_app(app, settings)  # rate limits (login, refused tokens, intake)
     problems.register(app)
     if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
         hops = settings.proxy_hops

@@ -92,7 +92,13 @@ def deploy(folders: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("file", type=click.File("rb"))
-def submit(file: BinaryIO) -> None:
+@click.option(
+    "--postfach-namespace",
+    default="dev",
+    show_default=True,
+    help="Whose Postfach the message's reply reference names (an issuer's Postfach namespace).",
+)
+def submit(file: BinaryIO, postfach_namespace: str) -> None:
     """File one XML message as the local operator (like a portal client)."""
     from egov.identity.model import Principal, Role
 
@@ -100,11 +106,8 @@ def submit(file: BinaryIO) -> None:
         subject="cli",
         roles=frozenset({Role.CLIENT}),
         name="CLI",
-        email=None,
-        org_units=frozenset(),
-        vertrauensniveau=None,
         procedures=frozenset({"*"}),
-        postfach=None,
+        postfach_namespace=postfach_namespace,
     )
     with _container() as container:
         outcome = container.intake.submit(file, operator)
@@ -243,7 +246,7 @@ def member() -> None:
 @click.argument("org_unit_key", metavar="ORG_UNIT")
 @click.option("--role", type=click.Choice(["clerk", "supervisor"]), default="clerk")
 def member_add(subject: str, org_unit_key: str, role: str) -> None:
-    """Make SUBJECT a member of ORG_UNIT."""
+    """Make SUBJECT (issuer:subject, e.g. dev:anna) a member of ORG_UNIT."""
     with _directory() as directory:
         directory.add_member("cli", org_unit_key, subject, role)
     click.echo(f"{subject} is a {role} of {org_unit_key}")
@@ -277,7 +280,7 @@ def deputy_add(
     valid_until: str,
     org_unit: str | None,
 ) -> None:
-    """DEPUTY stands in for ABSENT from --from until --until."""
+    """DEPUTY stands in for ABSENT (both issuer:subject) from --from until --until."""
     with _directory() as directory:
         created = directory.add_deputy(
             "cli",

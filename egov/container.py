@@ -138,13 +138,13 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=Incidents(db, workflows, outbox, inbound),
         definitions=ProcessDefinitions(db, clock),
-        directory=Directory(db, clock),
+        directory=Directory(db, clock, issuers.names()),
         monitor=Monitor(db, clock, settings.stranded_after_seconds),
         token_settings=token_settings,
         dev_idp=dev_idp,
         issuers=issuers,
         verifier=_verifier(settings, issuers, dev_idp),
-        login_cache=DatabaseLoginCache(db, clock),
+        login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container

@@ -32,13 +32,19 @@ CODES: dict[str, Code] = {
         invalid="The input is invalid (base class; subclasses name the field).",
     ),
     **_codes("generic", 404, not_found="Not found (base class of every *-not-found)."),
-    **_codes("generic", 403, forbidden="The caller's role or client may not do this."),
+    **_codes(
+        "generic",
+        403,
+        forbidden="The caller's role or client may not do this.",
+        insufficient_scope="A technical client lacks the OAuth scope the operation needs.",
+    ),
     **_codes(
         "generic",
         409,
         conflict="The state changed meanwhile; load again (base class).",
         concurrent_update="Another request changed the same case or task at the same time.",
     ),
+    **_codes("generic", 429, rate_limited="A rate limit is used up; try again after Retry-After."),
     **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
     **_codes(
         "generic",

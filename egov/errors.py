@@ -44,3 +44,14 @@ class Forbidden(DomainError):
 class Invalid(DomainError):
     code = "invalid"
     default_message = "Die Angaben sind ungültig."
+
+
+class TooManyRequests(DomainError):
+    """A rate limit is exhausted; `retry_after` says in how many seconds to try again."""
+
+    code = "rate-limited"
+    default_message = "Zu viele Anfragen. Bitte versuchen Sie es später erneut."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = max(1, retry_after)

@@ -66,6 +66,11 @@ class Settings:
         "Key that signs the browser session cookies (at least 32 random characters). Required "
         "unless EGOV_ENV is development or test; there, empty: generated once in EGOV_DATA_DIR.",
     )
+    secret_key_fallbacks: str = setting(
+        "",
+        "Earlier session keys, comma-separated, still accepted (never used to sign) while "
+        "EGOV_SECRET_KEY is rotated; remove them once the longest session has ended.",
+    )
     session_lifetime_seconds: int = setting(
         8 * 3600, "A browser session ends this long after the login, whatever happens in it."
     )
@@ -152,6 +157,30 @@ class Settings:
         'Webhook subscribers as a JSON list: [{"url", "events": [...], "secret_env", '
         '"timeout_seconds"?}] (docs/integrations.md); the HMAC secret comes from the '
         "environment variable named by secret_env. Empty: no webhooks.",
+    )
+    rate_limit_storage_url: str = setting(
+        "",
+        "Where rate-limit counters live: memory:// (one process) or a redis:// URL shared by "
+        "every web process. Empty: EGOV_BROKER_URL in production mode, else memory://.",
+    )
+    rate_limit_login: str = setting(
+        "20/minute",
+        "Login attempts per client address (browser login, dev IdP login and token endpoint).",
+    )
+    rate_limit_token_failures: str = setting(
+        "30/minute",
+        "Refused tokens (401) per client address; past it, that address gets 429 on the API "
+        "until the window has passed.",
+    )
+    rate_limit_intake: str = setting(
+        "120/minute",
+        "Submissions and web-form applications per citizen or client (POST /submissions, "
+        "POST /applications).",
+    )
+    login_entries_per_address: int = setting(
+        50,
+        "Pending browser logins kept per client address; a further one evicts the oldest, so "
+        "a flood of login starts cannot fill the login store.",
     )
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")

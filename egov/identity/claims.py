@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from egov.identity.errors import AuthenticationError
-from egov.identity.model import Principal, Role, Vertrauensniveau
+from egov.identity.model import Principal, Role, Vertrauensniveau, qualified
 
 
 @dataclass(frozen=True)
@@ -91,29 +91,55 @@ def client_id_of(claims: Mapping[str, Any], mapping: ClaimMapping) -> str | None
     return value if isinstance(value, str) and value else None
 
 
-def person_principal(claims: Mapping[str, Any], mapping: ClaimMapping) -> Principal:
-    """A person (citizen, clerk, admin): everything from the token, as the mapping says."""
+def person_principal(
+    claims: Mapping[str, Any],
+    mapping: ClaimMapping,
+    issuer: str,
+    postfach_namespace: str | None = None,
+) -> Principal:
+    """A person (citizen, clerk, admin): everything from the token, as the mapping says; the
+    subject qualified by the issuer's name, the Postfach by its namespace (default: the
+    issuer's name)."""
     subject = subject_of(claims, mapping)
+    postfach = _optional_str(claims, mapping.postfach)
     return Principal(
-        subject=subject,
+        subject=qualified(issuer, subject),
         roles=mapping.roles.roles(claims),
         name=_optional_str(claims, mapping.name) or subject,
         email=_optional_str(claims, mapping.email),
         org_units=frozenset(_str_list(_optional(claims, mapping.org_units))),
         vertrauensniveau=_level(_optional(claims, mapping.vertrauensniveau)),
-        postfach=_optional_str(claims, mapping.postfach),
+        postfach=None if postfach is None else qualified(postfach_namespace or issuer, postfach),
     )
 
 
+class ClientGrants(Protocol):
+    """What the configuration grants a technical client."""
+
+    @property
+    def procedures(self) -> frozenset[str]: ...
+    @property
+    def scopes(self) -> frozenset[str]: ...
+
+
 def client_principal(
-    claims: Mapping[str, Any], mapping: ClaimMapping, client_id: str, procedures: frozenset[str]
+    claims: Mapping[str, Any],
+    mapping: ClaimMapping,
+    issuer: str,
+    client_id: str,
+    grants: ClientGrants,
+    postfach_namespace: str,
 ) -> Principal:
-    """A technical client: role and procedures from configuration, never from the token."""
+    """A technical client: role, procedures and the ceiling of its scopes from configuration,
+    never from the token (a token that names scopes can only narrow them)."""
+    granted = token_scopes(claims)
     return Principal(
-        subject=client_id,
+        subject=qualified(issuer, client_id),
         roles=frozenset({Role.CLIENT}),
         name=_optional_str(claims, mapping.name) or client_id,
-        procedures=procedures,
+        procedures=grants.procedures,
+        scopes=grants.scopes & granted if granted else grants.scopes,
+        postfach_namespace=postfach_namespace,
     )
 
 

@@ -49,6 +49,7 @@ EMAIL = re.compile(  # plain ASCII local@domain, as egov.integrations.email send
 class Directory:
     db: Database
     clock: Clock
+    issuers: frozenset[str] = frozenset()  # names that qualify subjects (`dev:anna`)
 
     # -- principals ---------------------------------------------------------------------------
 
@@ -115,7 +116,7 @@ class Directory:
         self, actor: str, key: str, subject: str, role: str = "clerk", email: str | None = None
     ) -> OrgUnitMembership:
         """Add a member; `email` is where escalations reach a supervisor (optional)."""
-        _check_subject("subject", subject)
+        self._check_subject("subject", subject)
         if role not in MEMBER_ROLES:
             raise _invalid("role", f"eine von {', '.join(MEMBER_ROLES)}", "membership-invalid")
         _check_email(email)
@@ -156,6 +157,15 @@ class Directory:
             session.delete(membership)
         _logged("member.removed", actor, org_unit=key, subject=subject)
 
+    def _check_subject(self, name: str, value: str) -> None:
+        """A person is named by the issuer that authenticates them: `<issuer>:<subject>`."""
+        _check_subject(name, value)
+        issuer, separator, _local = value.partition(":")
+        if not separator or issuer not in self.issuers:
+            known = ", ".join(sorted(self.issuers)) or "keine"
+            reason = f"<Aussteller>:<Subjekt>, Aussteller einer von: {known}"
+            raise _invalid(name, reason, "directory-input-invalid")
+
     # -- deputies (Vertretungen) ----------------------------------------------------------------
 
     def deputies(self) -> list[Deputy]:
@@ -172,8 +182,8 @@ class Directory:
         valid_until: datetime,
         org_unit: str | None = None,
     ) -> Deputy:
-        _check_subject("deputy_subject", deputy_subject)
-        _check_subject("absent_subject", absent_subject)
+        self._check_subject("deputy_subject", deputy_subject)
+        self._check_subject("absent_subject", absent_subject)
         if deputy_subject == absent_subject:
             raise _invalid("deputy_subject", "niemand vertritt sich selbst", "deputy-invalid")
         now = self.clock()

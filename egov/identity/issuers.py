@@ -5,13 +5,18 @@ chosen by the exact ``iss`` of a token. Keys starting with ``_`` are comments; e
 unknown key is an error naming it. Schema (defaults in brackets)::
 
     {"issuers": [{
-        "name": "buerger",                        # [a-z0-9_-], unique; used in logs and URLs
+        "name": "buerger",                        # [a-z0-9_-], unique; used in logs and URLs;
+                                                  # qualifies its subjects (buerger:<sub>), so
+                                                  # never rename it once people have logged in
         "issuer": "https://id.example/realms/buerger",   # exact `iss`, http(s)
         "audience": "egov-api",                   # `aud` must contain it
         "algorithms": ["RS256"],                  # [RS256]; RS*, PS*, ES* only (no HS*, none)
         "allowed_roles": ["citizen"],             # required; roles this issuer may grant
         "required_scopes": ["egov"],              # [none]; from `scope` (space-separated) or `scp`
         "leeway_seconds": 30,                     # [30]; clock skew for exp/nbf/iat
+        "postfach_namespace": "bundid",           # [name]; whose Postfach references its
+                                                  # `postfach` claims are (shared by issuers and
+                                                  # portals that speak of the same Postfach)
         "jwks_uri": "https://...",                # [from <issuer>/.well-known/openid-configuration]
         "claims": {                               # dotted paths into the token's claims
             "subject": "sub", "name": "name", "email": "email", "postfach": "postfach",
@@ -27,11 +32,19 @@ unknown key is an error naming it. Schema (defaults in brackets)::
             "scopes": ["openid", "profile", "email"],          # [openid]
             "post_logout_redirect_uri": "https://egov.example/"   # [null]
         }}],
-     "clients": {"portal": {"procedures": ["*"], "scopes": ["egov.submit"]}}}
+     "clients": {"portal": {"issuer": "maschinen",            # [the one issuer that may
+                                                              #  grant role client]
+                            "procedures": ["*"], "scopes": ["submissions:write"],
+                            "postfach_namespace": "bundid"}}}  # [its issuer's]
 
-A token is a technical client's when the issuer's mapped ``client_id`` claim names a key of
-``clients``; such a principal gets role ``client`` and the procedures and scopes configured
-here, never from the token, and only from an issuer whose ``allowed_roles`` contain ``client``.
+A token is a technical client's when the issuer's mapped ``client_id`` claim names a client of
+that issuer in ``clients``; such a principal gets role ``client`` and the procedures and the
+scopes configured here, never from the token (a token's own ``scope`` can only narrow them),
+and only from an issuer whose ``allowed_roles`` contain ``client``. A client names its issuer;
+it may leave it out only while a single issuer grants role ``client``. Subjects are qualified
+by the issuer's name (``buerger:1234``), Postfach references by the Postfach namespace: two
+issuers that hand out the same ``sub`` never make one principal. The names ``system`` and
+``cli`` are reserved (egov's own actors).
 With ``EGOV_DEV_IDP=true`` the built-in development IdP is one more issuer (``dev``, the claim
 layout of ``egov.identity.users``, all roles) and its demo clients are registered clients.
 """
@@ -52,11 +65,13 @@ from egov.identity.model import Role
 from egov.identity.tokens import KEY_TYPES, TokenSettings
 
 DEV_ISSUER_NAME = "dev"
+RESERVED_NAMES = frozenset({"system", "cli"})  # actors of egov itself (`system:workflow`)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _ISSUER_KEYS = {
     "name", "issuer", "audience", "algorithms", "allowed_roles", "required_scopes",
-    "leeway_seconds", "jwks_uri", "claims", "browser",
+    "leeway_seconds", "jwks_uri", "claims", "browser", "postfach_namespace",
 }  # fmt: skip
+_CLIENT_KEYS = {"issuer", "procedures", "scopes", "postfach_namespace"}
 _CLAIM_KEYS = {
     "subject", "name", "email", "postfach", "org_units", "vertrauensniveau", "client_id", "roles",
 }  # fmt: skip
@@ -85,10 +100,14 @@ class BrowserClient:
 
 @dataclass(frozen=True)
 class ClientConfig:
-    """A registered technical client (client-credentials tokens)."""
+    """A registered technical client (client-credentials tokens) of one issuer."""
 
     procedures: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
+    postfach_namespace: str | None = None  # None: its issuer's
+
+
+ClientKey = tuple[str, str]  # (issuer name, client id)
 
 
 @dataclass(frozen=True)
@@ -103,6 +122,12 @@ class IssuerConfig:
     jwks_uri: str | None = None
     claims: ClaimMapping = field(default_factory=ClaimMapping)
     browser: BrowserClient | None = None
+    postfach_namespace: str | None = None  # None: the issuer's name
+
+    @property
+    def postfach_space(self) -> str:
+        """The namespace of the Postfach references in this issuer's tokens."""
+        return self.postfach_namespace or self.name
 
     @property
     def token_settings(self) -> TokenSettings:
@@ -117,12 +142,12 @@ class Issuers:
     """All accepted issuers (by exact ``iss``) and the registered technical clients."""
 
     def __init__(
-        self, issuers: tuple[IssuerConfig, ...], clients: Mapping[str, ClientConfig]
+        self, issuers: tuple[IssuerConfig, ...], clients: Mapping[ClientKey, ClientConfig]
     ) -> None:
         _check_unique(issuers)
         self._by_iss = {config.issuer: config for config in issuers}
         self._by_name = {config.name: config for config in issuers}
-        self.clients: Mapping[str, ClientConfig] = dict(clients)
+        self.clients: Mapping[ClientKey, ClientConfig] = dict(clients)
 
     def __iter__(self) -> Iterator[IssuerConfig]:
         return iter(self._by_name.values())
@@ -136,9 +161,17 @@ class Issuers:
     def named(self, name: str) -> IssuerConfig:
         return self._by_name[name]
 
+    def names(self) -> frozenset[str]:
+        return frozenset(self._by_name)
+
+    def client(self, issuer: str, client_id: str) -> ClientConfig | None:
+        """The registered client ``client_id`` of the issuer named ``issuer``."""
+        return self.clients.get((issuer, client_id))
+
     def with_issuer(self, extra: IssuerConfig, clients: Mapping[str, ClientConfig]) -> Issuers:
-        """These issuers plus ``extra``; configured clients win over ``clients``."""
-        return Issuers((*self, extra), {**clients, **self.clients})
+        """These issuers plus ``extra`` and its ``clients`` (by client id)."""
+        more = {(extra.name, client_id): config for client_id, config in clients.items()}
+        return Issuers((*self, extra), {**more, **self.clients})
 
 
 def _check_unique(issuers: tuple[IssuerConfig, ...]) -> None:
@@ -169,7 +202,7 @@ def parse_issuers(data: object) -> Issuers:
     if not isinstance(entries, list) or not entries:
         raise OidcConfigError("issuers: required, a non-empty list")
     issuers = tuple(_issuer(entry, f"issuers[{i}]") for i, entry in enumerate(entries))
-    clients = _clients(root.raw("clients"))
+    clients = _clients(root.raw("clients"), issuers)
     _check_browser_clients(issuers, clients)
     return Issuers(issuers, clients)
 
@@ -179,6 +212,8 @@ def _issuer(data: object, path: str) -> IssuerConfig:
     name = entry.text("name")
     if not _NAME.match(name):
         raise OidcConfigError(f"{entry.at('name')}: use a-z, 0-9, '-' and '_' only, got {name!r}")
+    if name in RESERVED_NAMES:
+        raise OidcConfigError(f"{entry.at('name')}: {name!r} is reserved for egov's own actors")
     if "allowed_roles" not in entry.data:
         raise OidcConfigError(f"{entry.at('allowed_roles')}: required (roles this issuer grants)")
     return IssuerConfig(
@@ -192,7 +227,15 @@ def _issuer(data: object, path: str) -> IssuerConfig:
         jwks_uri=entry.url("jwks_uri", required=False),
         claims=_claims(entry.child("claims", _CLAIM_KEYS)),
         browser=_browser(entry.child("browser", _BROWSER_KEYS)),
+        postfach_namespace=_namespace(entry, "postfach_namespace"),
     )
+
+
+def _namespace(entry: ConfigObject, key: str) -> str | None:
+    value = entry.optional_text(key)
+    if value is not None and not _NAME.match(value):
+        raise OidcConfigError(f"{entry.at(key)}: use a-z, 0-9, '-' and '_' only, got {value!r}")
+    return value
 
 
 def _algorithms(entry: ConfigObject) -> tuple[str, ...]:
@@ -272,25 +315,37 @@ def _browser(entry: ConfigObject | None) -> BrowserClient | None:
     )
 
 
-def _clients(raw: object) -> dict[str, ClientConfig]:
+def _clients(raw: object, issuers: tuple[IssuerConfig, ...]) -> dict[ClientKey, ClientConfig]:
     if raw is None:
         return {}
     table = ConfigObject(raw, "clients", allowed=raw if isinstance(raw, dict) else ())
-    clients: dict[str, ClientConfig] = {}
+    granting = [config.name for config in issuers if Role.CLIENT in config.allowed_roles]
+    clients: dict[ClientKey, ClientConfig] = {}
     for client_id, value in table.data.items():
-        entry = ConfigObject(value, table.at(client_id), {"procedures", "scopes"})
-        clients[client_id] = ClientConfig(
+        entry = ConfigObject(value, table.at(client_id), _CLIENT_KEYS)
+        issuer = entry.optional_text("issuer")
+        if issuer is None:
+            if len(granting) != 1:
+                raise OidcConfigError(
+                    f"{entry.at('issuer')}: required, since {len(granting)} issuers may grant "
+                    "role client (a client id means something only at its issuer)"
+                )
+            issuer = granting[0]
+        if issuer not in granting:
+            raise OidcConfigError(f"{entry.at('issuer')}: {issuer!r} grants no role client")
+        clients[(issuer, client_id)] = ClientConfig(
             procedures=frozenset(entry.texts("procedures")),
             scopes=frozenset(entry.texts("scopes")),
+            postfach_namespace=_namespace(entry, "postfach_namespace"),
         )
     return clients
 
 
 def _check_browser_clients(
-    issuers: tuple[IssuerConfig, ...], clients: Mapping[str, ClientConfig]
+    issuers: tuple[IssuerConfig, ...], clients: Mapping[ClientKey, ClientConfig]
 ) -> None:
     for index, config in enumerate(issuers):
-        if config.browser is not None and config.browser.client_id in clients:
+        if config.browser is not None and (config.name, config.browser.client_id) in clients:
             raise OidcConfigError(
                 f"issuers[{index}].browser.client_id: {config.browser.client_id!r} is also a "
                 "technical client in 'clients'; people logging in would become that client"
@@ -314,9 +369,13 @@ def dev_issuer(settings: TokenSettings) -> IssuerConfig:
 
 
 def dev_clients(users: Mapping[str, Mapping[str, Any]]) -> dict[str, ClientConfig]:
-    """The demo users with role ``client`` as registered clients (their ``procedures``)."""
+    """The demo users with role ``client`` as registered clients (their ``procedures`` and
+    ``scopes``)."""
     return {
-        name: ClientConfig(procedures=frozenset(claims.get("procedures", ())))
+        name: ClientConfig(
+            procedures=frozenset(claims.get("procedures", ())),
+            scopes=frozenset(str(claims.get("scope", "")).split()),
+        )
         for name, claims in users.items()
         if Role.CLIENT.value in claims.get("roles", ())
     }

@@ -96,11 +96,30 @@ def _level_name(value: str) -> str | None:
 
 
 ALL_PROCEDURES = "*"
+SEPARATOR = ":"
+
+
+def qualified(namespace: str, local: str) -> str:
+    """A subject or Postfach reference made unique across issuers: ``<namespace>:<local>``.
+
+    Two issuers may hand out the same ``sub`` (BundID behind Keycloak next to the city's staff
+    IdP, two municipalities' IdPs) for different people; egov stores and compares only the
+    qualified form, so those people never become one principal. Issuer names contain no
+    ``:``, so the namespace is everything before the first one.
+    """
+    if not namespace or SEPARATOR in namespace:
+        raise ValueError(f"not a namespace: {namespace!r}")
+    return f"{namespace}{SEPARATOR}{local}"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller (person or technical client) of one request."""
+    """The authenticated caller (person or technical client) of one request.
+
+    ``subject`` is qualified by the issuer (``dev:erika``, see :func:`qualified`), and so is
+    ``postfach`` by its Postfach namespace; both are what egov stores (case owner, assignee,
+    memberships, deputies, audit actors) and compares.
+    """
 
     subject: str
     roles: frozenset[Role]
@@ -110,6 +129,15 @@ class Principal:
     vertrauensniveau: Vertrauensniveau | None = None
     procedures: frozenset[str] = field(default_factory=frozenset)
     postfach: str | None = None
+
+    scopes: frozenset[str] = field(default_factory=frozenset)  # technical clients' grants
+    # technical clients: the namespace of the reply Postfach references in their messages
+    postfach_namespace: str | None = None
+
+    @property
+    def issuer(self) -> str:
+        """The name of the issuer that authenticated the principal (the subject's namespace)."""
+        return self.subject.partition(SEPARATOR)[0]
 
     @property
     def is_citizen(self) -> bool:
@@ -136,6 +164,10 @@ class Principal:
 
     def in_org_unit(self, org_unit: str) -> bool:
         return org_unit in self.org_units
+
+    def has_scopes(self, required: frozenset[str]) -> bool:
+        """For technical clients: were all ``required`` scopes granted?"""
+        return required <= self.scopes
 
     def may_use_procedure(self, procedure: str) -> bool:
         """For technical clients: is the client registered for ``procedure``?"""

@@ -1,9 +1,10 @@
 """Browser sessions after an OIDC login (egov/web/login.py): content, checks, secret key.
 
 The session lives in Flask's signed cookie ``egov_session`` under the key ``egov`` and is kept
-minimal (format version 1)::
+minimal (format version 2: subjects and Postfach references qualified by their issuer, see
+`egov.identity.model.qualified`; a cookie of format 1 counts as no session)::
 
-    {"v": 1, "sid": <random id>, "iss": <issuer name>, "sub": <subject>,
+    {"v": 2, "sid": <random id>, "iss": <issuer name>, "sub": <issuer name>:<subject>,
      "p": {"name", "roles", "email", "org_units", "acr", "postfach"},   # the mapped principal
      "auth_time": <epoch s>, "expires_at": <epoch s>, "csrf": <token>, "id_token": <for logout>}
 
@@ -28,7 +29,7 @@ from typing import Any
 from egov.identity.model import Principal, Role, Vertrauensniveau
 
 SESSION_KEY = "egov"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEVELOPMENT_ENVS = frozenset({"development", "test"})
@@ -85,7 +86,7 @@ class WebSession:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WebSession:
-        """Raises ``ValueError``/``KeyError``/``TypeError`` for anything but format 1."""
+        """Raises ``ValueError``/``KeyError``/``TypeError`` for any other format."""
         if data.get("v") != FORMAT_VERSION:
             raise ValueError("unknown session format")
         id_token = data.get("id_token")

@@ -25,7 +25,7 @@ from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import ECKey, RSAKey
 
 from egov.identity.errors import AuthenticationError
-from egov.identity.model import Principal, Role, Vertrauensniveau
+from egov.identity.model import Principal, Role, Vertrauensniveau, qualified
 
 ALGORITHM = "RS256"
 _ALGORITHMS = [ALGORITHM]
@@ -282,8 +282,8 @@ def _check_times(claims: Mapping[str, Any], now: int, leeway: int) -> None:
 # --- claims -> Principal -----------------------------------------------------
 
 
-def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    """Map validated claims of our (dev) IdP to a ``Principal``.
+def principal_from_claims(claims: Mapping[str, Any], issuer: str) -> Principal:
+    """Map validated claims of our (dev) IdP to a ``Principal`` of the issuer named ``issuer``.
 
     Raises ``AuthenticationError("token-claims-invalid")`` for a missing ``sub``,
     unknown roles, wrongly typed lists or an unknown ``acr``.
@@ -291,15 +291,16 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise AuthenticationError("token-claims-invalid")
+    postfach = _optional_str(claims, "postfach")
     return Principal(
-        subject=subject,
+        subject=qualified(issuer, subject),
         roles=_roles(claims.get("roles")),
         name=_optional_str(claims, "name") or subject,
         email=_optional_str(claims, "email"),
         org_units=frozenset(_str_list(claims.get("org_units"))),
         vertrauensniveau=_vertrauensniveau(claims.get("acr")),
         procedures=frozenset(_str_list(claims.get("procedures"))),
-        postfach=_optional_str(claims, "postfach"),
+        postfach=None if postfach is None else qualified(issuer, postfach),
     )
 
 

@@ -52,6 +52,14 @@ DEMO_USERS: dict[str, dict[str, Any]] = {
         "name": "Bürgerportal (Demo)",
         "roles": ["client"],
         "procedures": ["*"],
+        "scope": "submissions:write",  # files applications for its citizens
+    },
+    "fachverfahren": {
+        "sub": "fachverfahren",
+        "name": "Fachverfahren Bauaufsicht (Demo)",
+        "roles": ["client"],
+        "procedures": ["*"],
+        "scope": "inbound:write",  # answers with status messages, files nothing
     },
 }
 

@@ -108,13 +108,20 @@ class TokenVerifier:
     def _principal(self, issuer: IssuerConfig, claims: Mapping[str, Any]) -> Principal:
         mapping = issuer.claims
         client_id = claim_mapping.client_id_of(claims, mapping)
-        client = self.issuers.clients.get(client_id) if client_id is not None else None
+        client = None if client_id is None else self.issuers.client(issuer.name, client_id)
         if client_id is not None and client is not None:
             principal = claim_mapping.client_principal(
-                claims, mapping, client_id, client.procedures
+                claims,
+                mapping,
+                issuer.name,
+                client_id,
+                client,
+                client.postfach_namespace or issuer.postfach_space,
             )
         else:
-            principal = claim_mapping.person_principal(claims, mapping)
+            principal = claim_mapping.person_principal(
+                claims, mapping, issuer.name, issuer.postfach_space
+            )
             if Role.CLIENT in principal.roles:
                 raise refusal("token-role-not-allowed")  # only registered clients are clients
         if not principal.roles <= issuer.allowed_roles:

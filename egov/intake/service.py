@@ -24,7 +24,7 @@ from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import Document, referenced_in
 from egov.errors import Conflict, Forbidden, Invalid, NotFound
-from egov.identity.model import Principal, Vertrauensniveau
+from egov.identity.model import Principal, Vertrauensniveau, qualified
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
 from egov.intake.model import CanonicalApplication
@@ -346,10 +346,21 @@ def new_case(
         applicant_name=f"{first.given_name} {first.family_name}".strip(),
         applicant_email=first.email,
         owner_subject=principal.subject if principal.is_citizen else None,
-        owner_postfach=principal.postfach if principal.is_citizen else application.reply_postfach,
+        owner_postfach=principal.postfach
+        if principal.is_citizen
+        else vouched_postfach(application, principal),
         vertrauensniveau=applicant_level(application, principal).value,
         data=application.data,
     )
+
+
+def vouched_postfach(application: CanonicalApplication, client: Principal) -> str | None:
+    """The reply Postfach a portal names for its applicant, qualified by the namespace of the
+    Postfach references the client speaks of (so it matches the citizens of that namespace)."""
+    reference, namespace = application.reply_postfach, client.postfach_namespace
+    if reference is None or namespace is None:
+        return None
+    return qualified(namespace, reference)
 
 
 def spool(body: IO[bytes], files: FileSystemStore, max_bytes: int) -> Spooled:

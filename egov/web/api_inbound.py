@@ -15,7 +15,7 @@ XML_TYPES = {"application/xml", "text/xml"}
 
 
 @bp.post("/inbound")
-@requires(Role.CLIENT)
+@requires(Role.CLIENT, scope="inbound:write")
 def receive() -> Response:
     """A signed message of a Fachverfahren (`?procedure=<key>`); 200/201 correlated, 202 kept
     without correlation (an incident was opened)."""

@@ -86,8 +86,11 @@ def requires_recent_login(max_age: int | None = None) -> Callable[[F], F]:
     return decorate
 
 
-def requires(*roles: Role) -> Callable[[F], F]:
-    """Authenticate, then require one of the roles (403 otherwise)."""
+def requires(*roles: Role, scope: str | None = None) -> Callable[[F], F]:
+    """Authenticate, then require one of the roles (403 `forbidden` otherwise) and, from a
+    technical client, the OAuth scope of the operation (403 `insufficient-scope`). People are
+    bound by their roles and the object-level checks; a client also by the scopes its
+    configuration grants (`egov.identity.issuers`). The OpenAPI document lists both."""
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -95,9 +98,14 @@ def requires(*roles: Role) -> Callable[[F], F]:
             principal = current_principal()
             if roles and not any(principal.has_role(role) for role in roles):
                 raise Forbidden()
+            if scope is not None and principal.is_client and scope not in principal.scopes:
+                raise Forbidden(
+                    f"Dem Client fehlt die Berechtigung „{scope}“.", code="insufficient-scope"
+                )
             return view(*args, **kwargs)
 
         wrapper.required_roles = roles  # type: ignore[attr-defined]
+        wrapper.required_scope = scope  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -25,7 +25,17 @@ from urllib.parse import urlencode, urlsplit
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+    session,
+)
 from joserfc.errors import JoseError
 from requests import RequestException
 from werkzeug.wrappers import Response as BaseResponse
@@ -66,13 +76,16 @@ def init_app(app: Flask, egov: Container) -> None:
     """Secret key, cookie settings, one OAuth client per browser issuer, routes, errors."""
     settings = egov.settings
     app.secret_key = secret_key(settings.secret_key, settings.env, settings.data_dir)
+    fallbacks = [key.strip() for key in settings.secret_key_fallbacks.split(",") if key.strip()]
     app.config.update(
+        SECRET_KEY_FALLBACKS=fallbacks,  # rotation: cookies of the old key stay valid
         SESSION_COOKIE_NAME=COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.env not in DEVELOPMENT_ENVS,
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime_seconds),
     )
+    egov.login_cache.address = lambda: request.remote_addr if has_request_context() else None
     oauth = OAuth(app, cache=egov.login_cache)
     for issuer in egov.issuers:
         if issuer.browser is not None:
@@ -284,7 +297,7 @@ def _id_token_claims(
 
 def _principal(issuer: IssuerConfig, claims: dict[str, Any]) -> Principal:
     try:
-        principal = person_principal(claims, issuer.claims)
+        principal = person_principal(claims, issuer.claims, issuer.name, issuer.postfach_space)
     except AuthenticationError as error:
         raise SessionRefused("login-failed", 400, f"claims: {error.code}") from error
     if Role.CLIENT in principal.roles or not principal.roles <= issuer.allowed_roles:

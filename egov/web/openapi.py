@@ -40,7 +40,14 @@ def build_document(app: Flask) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "An OIDC access token of a configured issuer. The scopes an "
+                    "operation lists are required from technical clients (client credentials); "
+                    "people are bound by their roles (x-roles) and object-level checks.",
+                }
             },
             "schemas": {"Problem": _problem_schema()},
         },
@@ -68,7 +75,8 @@ def _operation(endpoint: str, view: Any, path: str) -> dict[str, Any]:
     if getattr(view, "public", False):
         operation["security"] = []
     else:
-        operation["security"] = [{"bearer": []}]
+        scope = getattr(view, "required_scope", None)  # checked for technical clients
+        operation["security"] = [{"bearer": [] if scope is None else [scope]}]
         operation["x-roles"] = roles
     return operation
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from egov.db import CONCURRENT_UPDATE, OUTAGE, error_name, lost_race
 from egov.error_codes import status_of
-from egov.errors import DomainError
+from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
 from egov.workflow.engine import WorkflowError
@@ -61,6 +61,7 @@ def correlation_id() -> str:
 
 
 def register(app: Flask) -> None:
+    app.register_error_handler(TooManyRequests, _too_many)
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
     app.register_error_handler(WorkflowError, _workflow)
@@ -79,6 +80,18 @@ def _domain(exc: Any) -> Response:
         "request_refused code=%s status=%s correlation_id=%s", exc.code, status, correlation_id()
     )
     return problem(status, exc.code, exc.message, invalid_params=getattr(exc, "invalid_params", []))
+
+
+def _too_many(exc: TooManyRequests) -> Response:
+    security_log.warning(
+        "rate_limited path=%s remote=%s correlation_id=%s",
+        request.path,
+        request.remote_addr,
+        correlation_id(),
+    )
+    response = problem(429, exc.code, exc.message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _workflow(exc: WorkflowError) -> Response:

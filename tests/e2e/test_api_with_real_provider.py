@@ -41,7 +41,11 @@ def egov_config(provider: OidcProvider, allowed_roles: list[str]) -> dict[str, A
                 },
             }
         ],
-        "clients": {"portal": {"procedures": ["*"], "scopes": ["egov:intake.submit"]}},
+        "clients": (
+            {"portal": {"procedures": ["*"], "scopes": ["submissions:write"]}}
+            if "client" in allowed_roles
+            else {}
+        ),
     }
 
 
@@ -95,7 +99,7 @@ def test_a_portal_submits_with_a_client_credentials_token_of_the_real_provider(
     provider: OidcProvider, tmp_path: Path, database_url: str
 ) -> None:
     app = make_app(tmp_path, database_url, egov_config(provider, ["citizen", "clerk", "client"]))
-    token = provider.client_credentials("portal", scope="egov:intake.submit")["access_token"]
+    token = provider.client_credentials("portal", scope="submissions:write")["access_token"]
     response = call(
         app,
         "POST",
@@ -137,12 +141,12 @@ def test_after_key_rotation_the_new_key_is_fetched_exactly_once(
 ) -> None:
     app = make_app(tmp_path, database_url, egov_config(provider, ["citizen", "clerk", "client"]))
     keys = app.extensions["egov"].verifier.keys["stadt"]
-    first = provider.client_credentials("portal", scope="egov:intake.submit")["access_token"]
+    first = provider.client_credentials("portal", scope="submissions:write")["access_token"]
     assert call(app, "GET", "/me/messages", first).status_code == 403  # authenticated
     fetches_before = keys.fetch_count
 
     provider.rotate_keys()
-    rotated = provider.client_credentials("portal", scope="egov:intake.submit")["access_token"]
+    rotated = provider.client_credentials("portal", scope="submissions:write")["access_token"]
     for _ in range(5):
         assert call(app, "GET", "/me/messages", rotated).status_code == 403
         assert call(app, "GET", "/me/messages", first).status_code == 403

@@ -30,7 +30,7 @@ def test_a_citizen_logs_in_at_the_provider_and_sees_her_cases_with_the_session_c
     assert "items" in body_json(page)
     assert "egov_session" in cookie_names(browser)
     info = session_info(world, browser)
-    assert info["subject"] == "erika" and info["roles"] == ["citizen"]
+    assert info["subject"] == "oidc:erika" and info["roles"] == ["citizen"]
     assert info["issuer"] == "oidc" and info["csrf_token"] and info["expires_at"]
 
 

@@ -46,7 +46,7 @@ def test_a_citizen_logs_in_at_the_dev_idp_and_sees_her_cases(world: LoginWorld) 
     assert page.status == 200, page.body
     assert page.url == f"{world.url}/api/v1/me/cases"
     info = session_info(world, browser)
-    assert (info["subject"], info["issuer"], info["roles"]) == ("erika", "dev", ["citizen"])
+    assert (info["subject"], info["issuer"], info["roles"]) == ("dev:erika", "dev", ["citizen"])
 
 
 def test_the_dev_idp_login_page_offers_the_demo_people_but_no_technical_client(

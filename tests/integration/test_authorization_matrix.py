@@ -2,10 +2,15 @@
 
 EXPECTATIONS names, for every (method, rule) the app serves, how to call it and what each
 principal gets: "ok" (2xx), "redirect" (302/303 to this site or the dev IdP), 400 (a login
-callback without valid state), 401, 403 (wrong role), 404 (the object is hidden from them) or
-422 (authorized, but the login is too weak for the procedure). A new endpoint without an entry
-fails `test_every_route_has_an_entry_in_the_authorization_matrix`. Refusals must be
-problem+json with a code and must leave the database exactly as it was.
+callback without valid state), 401, 403 (wrong role), "scope" (403: a technical client lacks
+the operation's scope), 404 (the object is hidden from them) or 422 (authorized, but the login
+is too weak for the procedure).
+
+Two issuers: the dev IdP and `twin`, a real issuer on a loopback port whose people have the
+same `sub` as the dev IdP's (`erika`, `anna`) and whose client has the same id (`portal`),
+but are others: they must read and change nothing of the dev IdP's people. A new endpoint
+without an entry fails `test_every_route_has_an_entry_in_the_authorization_matrix`. Refusals
+must be problem+json with a code and must leave the database exactly as it was.
 
 Building the scenario takes most of the time, so it is built once per backend (and module) and
 shared by every probe that must leave it as it is: all refusals and all allowed reads. Each of
@@ -16,7 +21,9 @@ Only the allowed writes get a fresh scenario each.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
+import json
 import os
 import shutil
 import time
@@ -36,19 +43,26 @@ from egov.audit.store import AuditEvent
 from egov.cases.store import Case
 from egov.container import Container
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
+from egov.identity.tokens import KeyPair
 from egov.intake.xbau import JENA_BAUAUFSICHT, build_status_1170
 from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint
 from egov.outbox.store import Incident
 from egov.postfach.store import PostfachMessage
+from egov.settings import Settings
 from egov.workflow.deploy import read_bundle
 from egov.workflow.store import ProcessDefinition, Task
 from tests.builders import ROOT, example, proposal
 from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
+from tests.support.idp import LoopbackIdp
 
-PRINCIPALS = ("anonymous", "erika", "max", "anna", "ben", "admin", "portal")
+TWINS = ("twin_erika", "twin_anna", "twin_portal")  # issuer `twin`, colliding subjects
+PRINCIPALS = (
+    "anonymous", "erika", "max", "anna", "ben", "admin", "portal", "fachverfahren", *TWINS
+)  # fmt: skip
 OK = "ok"
 REDIRECT = "redirect"
+SCOPE = "scope"
 Outcome = str | int
 FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
 DEPUTY = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
@@ -66,10 +80,11 @@ def expect(**allowed: Outcome) -> dict[str, Outcome]:
 
 
 EVERYONE = {p: OK for p in PRINCIPALS}
-CLERK_OF_A = expect(anna=OK, ben=OK, admin=OK)  # anna: case's unit; ben: his unit has a task
-CLERK_OF_B = expect(anna=OK, ben=404, admin=OK)
-OWNER_OF_A = dict(CLERK_OF_A, erika=OK, max=404)
-OWNER_OF_B = dict(CLERK_OF_B, erika=OK, max=404)
+CLERK_OF_A = expect(anna=OK, ben=OK, admin=OK, twin_anna=404)  # ben: his unit has a task
+CLERK_OF_B = expect(anna=OK, ben=404, admin=OK, twin_anna=404)
+OWNER_OF_A = dict(CLERK_OF_A, erika=OK, max=404, twin_erika=404)
+OWNER_OF_B = dict(CLERK_OF_B, erika=OK, max=404, twin_erika=404)
+CLERKS = {"anna": OK, "ben": OK, "twin_anna": OK}
 
 
 def modified_bundle() -> dict[str, Any]:
@@ -107,7 +122,7 @@ EXPECTATIONS = [
         "/api/v1/submissions",
         "an XML message",
         "/api/v1/submissions",
-        expect(erika=OK, max=422, portal=OK),
+        expect(erika=OK, max=422, portal=OK, fachverfahren=SCOPE, twin_erika=OK),
         {"data": example("buergerbudget-zwei-anhaenge.xml"), "content_type": "application/xml"},
     ),
     Probe(
@@ -115,12 +130,10 @@ EXPECTATIONS = [
         "/api/v1/applications",
         "a web form",
         "/api/v1/applications",
-        expect(erika=OK, max=422),
+        expect(erika=OK, max=422, twin_erika=OK),
         {"json": proposal()},
     ),
-    Probe(
-        "GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(anna=OK, ben=OK, admin=OK)
-    ),
+    Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(admin=OK, **CLERKS)),
     Probe("GET", "/api/v1/cases/<case_id>", "case A", "/api/v1/cases/{case_a}", CLERK_OF_A),
     Probe("GET", "/api/v1/cases/<case_id>", "case B", "/api/v1/cases/{case_b}", CLERK_OF_B),
     Probe(
@@ -172,41 +185,41 @@ EXPECTATIONS = [
         "/api/v1/documents/{attachment_b}/content",
         OWNER_OF_B,
     ),
-    Probe("GET", "/api/v1/tasks", "the inbox", "/api/v1/tasks", expect(anna=OK, ben=OK, admin=OK)),
+    Probe("GET", "/api/v1/tasks", "the inbox", "/api/v1/tasks", expect(admin=OK, **CLERKS)),
     Probe(
         "GET",
         "/api/v1/tasks/<task_id>",
         "ben's task",
         "/api/v1/tasks/{task_a}",
-        expect(anna=404, ben=OK, admin=OK),
+        expect(anna=404, ben=OK, admin=OK, twin_anna=404),
     ),
     Probe(
         "GET",
         "/api/v1/tasks/<task_id>",
         "anna's task",
         "/api/v1/tasks/{task_b}",
-        expect(anna=OK, ben=404, admin=OK),
+        expect(anna=OK, ben=404, admin=OK, twin_anna=404),
     ),
     Probe(
         "POST",
         "/api/v1/tasks/<task_id>/claim",
         "ben's task",
         "/api/v1/tasks/{task_a}/claim",
-        expect(anna=404, ben=OK),
+        expect(anna=404, ben=OK, twin_anna=404),
     ),
     Probe(
         "POST",
         "/api/v1/tasks/<task_id>/claim",
         "anna's task",
         "/api/v1/tasks/{task_b}/claim",
-        expect(anna=OK, ben=404),
+        expect(anna=OK, ben=404, twin_anna=404),
     ),
     Probe(
         "POST",
         "/api/v1/tasks/<task_id>/unclaim",
         "ben's claimed task",
         "/api/v1/tasks/{task_a}/unclaim",
-        expect(anna=404, ben=OK),
+        expect(anna=404, ben=OK, twin_anna=404),
         claimed_by="ben",
     ),
     Probe(
@@ -214,7 +227,7 @@ EXPECTATIONS = [
         "/api/v1/tasks/<task_id>/complete",
         "ben's task",
         "/api/v1/tasks/{task_a}/complete",
-        expect(anna=404, ben=OK),
+        expect(anna=404, ben=OK, twin_anna=404),
         {"json": {"data": FEASIBLE}},
     ),
     Probe(
@@ -222,26 +235,36 @@ EXPECTATIONS = [
         "/api/v1/tasks/<task_id>/complete",
         "anna's task",
         "/api/v1/tasks/{task_b}/complete",
-        expect(anna=OK, ben=404),
+        expect(anna=OK, ben=404, twin_anna=404),
         {"json": {"data": {"formal_decision": "admissible"}}},
     ),
-    Probe("GET", "/api/v1/me/cases", "my cases", "/api/v1/me/cases", expect(erika=OK, max=OK)),
+    Probe(
+        "GET",
+        "/api/v1/me/cases",
+        "my cases",
+        "/api/v1/me/cases",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
     Probe(
         "GET",
         "/api/v1/me/cases/<case_id>",
         "case A",
         "/api/v1/me/cases/{case_a}",
-        expect(erika=OK, max=404),
+        expect(erika=OK, max=404, twin_erika=404),
     ),
     Probe(
-        "GET", "/api/v1/me/messages", "my Postfach", "/api/v1/me/messages", expect(erika=OK, max=OK)
+        "GET",
+        "/api/v1/me/messages",
+        "my Postfach",
+        "/api/v1/me/messages",
+        expect(erika=OK, max=OK, twin_erika=OK),
     ),
     Probe(
         "POST",
         "/api/v1/me/cases/<case_id>/messages",
         "case A",
         "/api/v1/me/cases/{case_a}/messages",
-        expect(erika=OK, max=404),
+        expect(erika=OK, max=404, twin_erika=404),
         {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}},
     ),
     Probe(
@@ -305,20 +328,20 @@ EXPECTATIONS = [
         "a new member",
         "/api/v1/org-units/fachdienst-stadtgruen/members",
         expect(admin=OK),
-        {"json": {"subject": "dora", "role": "clerk"}},
+        {"json": {"subject": "dev:dora", "role": "clerk"}},
     ),
     Probe(
         "DELETE",
         "/api/v1/org-units/<key>/members/<subject>",
         "carla's membership",
-        "/api/v1/org-units/fachdienst-stadtgruen/members/carla",
+        "/api/v1/org-units/fachdienst-stadtgruen/members/dev:carla",
         expect(admin=OK),
     ),
     Probe(
         "PATCH",
         "/api/v1/org-units/<key>/members/<subject>",
         "carla's e-mail address",
-        "/api/v1/org-units/fachdienst-stadtgruen/members/carla",
+        "/api/v1/org-units/fachdienst-stadtgruen/members/dev:carla",
         expect(admin=OK),
         {"json": {"email": "carla@example.org"}},
     ),
@@ -329,7 +352,7 @@ EXPECTATIONS = [
         "a new deputy",
         "/api/v1/deputies",
         expect(admin=OK),
-        {"json": {**DEPUTY, "deputy_subject": "carla", "absent_subject": "dora"}},
+        {"json": {**DEPUTY, "deputy_subject": "dev:carla", "absent_subject": "dev:dora"}},
     ),
     Probe(
         "DELETE",
@@ -343,7 +366,7 @@ EXPECTATIONS = [
         "/api/v1/inbound",
         "a signed status for an unknown case (kept, 202)",
         "/api/v1/inbound?procedure=buergerbudget",
-        expect(portal=OK),
+        expect(fachverfahren=OK, portal=SCOPE, twin_portal=SCOPE),
         {"data": STATUS_FOR_UNKNOWN_CASE, "content_type": "application/xml"},
         signed=True,
     ),
@@ -370,6 +393,72 @@ EXPECTATIONS = [
         "GET", "/auth/session", "who is logged in", "/auth/session", dict(EVERYONE, anonymous=401)
     ),
 ]
+
+
+# the twin issuer's people: the same `sub` (and Postfach claim) as the dev IdP's, other people
+TWIN_CLAIMS: dict[str, dict[str, Any]] = {
+    "twin_erika": {
+        "sub": "erika",
+        "roles": ["citizen"],
+        "acr": "http://eidas.europa.eu/LoA/substantial",
+        "postfach": "postfach:erika",
+        "name": "Erika Zwilling",
+    },
+    "twin_anna": {"sub": "anna", "roles": ["clerk"], "name": "Anna Zwilling"},
+    "twin_portal": {"sub": "svc-portal", "azp": "portal", "roles": [], "name": "Anderes Portal"},
+}
+
+
+def twin_config(idp: LoopbackIdp) -> dict[str, Any]:
+    issuer = {
+        "name": "twin",
+        "issuer": idp.issuer,
+        "audience": "egov-api",
+        "allowed_roles": ["citizen", "clerk", "client"],
+        "claims": {"roles": {"claim": "roles"}, "client_id": "azp"},
+    }
+    portal = {"issuer": "twin", "procedures": ["bauantrag"], "scopes": ["submissions:write"]}
+    return {"issuers": [issuer], "clients": {"portal": portal}}
+
+
+@pytest.fixture(scope="module")
+def twin() -> Iterator[LoopbackIdp]:
+    idp = LoopbackIdp("twin", [KeyPair.generate()]).start()
+    yield idp
+    idp.stop()
+
+
+def with_twin(settings: Settings, idp: LoopbackIdp, folder: Path) -> Settings:
+    path = folder / "twin-oidc.json"
+    path.write_text(json.dumps(twin_config(idp)))
+    return dataclasses.replace(settings, oidc_config=str(path))
+
+
+class MatrixApi(Api):
+    """Tokens of the dev IdP's people and of the twin issuer's."""
+
+    def __init__(self, client: Any, container: Container, idp: LoopbackIdp) -> None:
+        super().__init__(client, container)
+        self.idp = idp
+
+    def token(self, user: str) -> str:
+        if user in TWIN_CLAIMS and user not in self._tokens:
+            self._tokens[user] = self.idp.token(**TWIN_CLAIMS[user])
+        return super().token(user)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, twin: LoopbackIdp) -> Iterator[Flask]:
+    """The app of the allowed writes: both issuers, as for the shared scenarios."""
+    settings = with_twin(make_settings(tmp_path / "var", database_url), twin, tmp_path)
+    application = create_app(settings)
+    yield application
+    application.extensions["egov"].db.dispose()
+
+
+@pytest.fixture
+def api(app: Flask, container: Container, twin: LoopbackIdp) -> MatrixApi:
+    return MatrixApi(app.test_client(), container, twin)
 
 
 def matrix_routes(app: Flask) -> dict[tuple[str, str], str]:
@@ -436,10 +525,10 @@ def build_scenario(api: Api) -> dict[str, str]:
 
 def directory_entries(api: Api) -> str:
     """carla works in Fachdienst Stadtgrün, dora stands in for her; returns the deputy's id."""
-    member = {"subject": "carla", "role": "clerk"}
+    member = {"subject": "dev:carla", "role": "clerk"}
     added = api.post("/org-units/fachdienst-stadtgruen/members", "admin", json=member)
     assert added.status_code == 201, added.get_json()
-    body = {**DEPUTY, "deputy_subject": "dora", "absent_subject": "carla"}
+    body = {**DEPUTY, "deputy_subject": "dev:dora", "absent_subject": "dev:carla"}
     deputy = api.post("/deputies", "admin", json=body)
     assert deputy.status_code == 201, deputy.get_json()
     return str(deputy.get_json()["id"])
@@ -467,7 +556,7 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
         return {ids["original_a"]}
     if principal == "ben":
         return {ids[k] for k in ("case_b", "case_c", "task_b", "attachment_b", "incident_c")}
-    return set(ids.values())
+    return set(ids.values())  # max, the clients and every twin: nothing of the scenario
 
 
 DIRECTORY_STATE = (
@@ -527,9 +616,10 @@ class SharedWorlds:
     """Per backend and module: one scenario (each in its own database copy) per claim made
     first, built on first use, for the probes that must leave it as it is."""
 
-    def __init__(self, request: pytest.FixtureRequest, folder: Path) -> None:
+    def __init__(self, request: pytest.FixtureRequest, folder: Path, idp: LoopbackIdp) -> None:
         self.request = request
         self.folder = folder
+        self.idp = idp
         self.worlds: dict[Claim, World] = {}
         self.apps: list[Flask] = []
 
@@ -549,10 +639,11 @@ class SharedWorlds:
         if claim not in self.worlds:
             folder = self.folder / f"scenario-{len(self.worlds)}"
             folder.mkdir()
-            application = create_app(make_settings(folder / "var", self.database_url(folder)))
+            settings = make_settings(folder / "var", self.database_url(folder))
+            application = create_app(with_twin(settings, self.idp, folder))
             self.apps.append(application)
             container: Container = application.extensions["egov"]
-            api = Api(application.test_client(), container)
+            api = MatrixApi(application.test_client(), container, self.idp)
             ids = build_scenario(api)
             claim_first(api, claim, ids)
             self.worlds[claim] = World(application, api, container, ids, state(container))
@@ -565,9 +656,9 @@ class SharedWorlds:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, twin: LoopbackIdp
 ) -> Iterator[SharedWorlds]:
-    worlds = SharedWorlds(request, tmp_path_factory.mktemp("authorization-matrix"))
+    worlds = SharedWorlds(request, tmp_path_factory.mktemp("authorization-matrix"), twin)
     try:
         yield worlds
     finally:
@@ -639,11 +730,14 @@ def check_outcome(
         assert urlsplit(response.location).netloc in ("", "127.0.0.1:8000")
         assert state(container) == before, "a redirect changed the database"
         return
-    assert response.status_code == outcome, response.get_data(as_text=True)
+    status = 403 if outcome == SCOPE else outcome
+    assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()
-    assert problem["status"] == outcome and problem["code"]
-    if outcome == 401:
+    assert problem["status"] == status and problem["code"]
+    if outcome == SCOPE:
+        assert problem["code"] == "insufficient-scope"
+    elif outcome == 401:
         assert problem["code"] == "token-missing"
     elif outcome == 403:
         assert problem["code"] == "forbidden"

@@ -110,7 +110,7 @@ def test_a_supervisor_of_the_unit_sees_its_overdue_cases(api: Api, clock: FakeCl
     clock.now = datetime(2026, 2, 1)
     run_due(api.container)
 
-    api.container.directory.add_member("admin", "buero-buergerbudget", "ben", role="supervisor")
+    api.container.directory.add_member("admin", "buero-buergerbudget", "dev:ben", role="supervisor")
 
     assert case_id in overdue_ids(api, "ben")
 
@@ -195,8 +195,8 @@ def test_an_escalation_mails_the_supervisor_once_and_announces_the_case_by_webho
 ) -> None:
     case_id = overdue_case(
         notified,
-        ("dora", "supervisor", SUPERVISOR_MAIL),
-        ("carla", "clerk", "carla@jena.example"),  # clerks are not mailed
+        ("dev:dora", "supervisor", SUPERVISOR_MAIL),
+        ("dev:carla", "clerk", "carla@jena.example"),  # clerks are not mailed
     )
 
     assert run_due(notified.container) == {"deadline.escalated": 1, "delivered": 2}
@@ -224,7 +224,7 @@ def test_an_escalation_mails_the_supervisor_once_and_announces_the_case_by_webho
 
 
 def test_two_sweeps_racing_on_one_overdue_case_send_one_mail(notified: Notified) -> None:
-    case_id = overdue_case(notified, ("dora", "supervisor", SUPERVISOR_MAIL))
+    case_id = overdue_case(notified, ("dev:dora", "supervisor", SUPERVISOR_MAIL))
     container = notified.container
     notification = Notification.from_settings(container.settings)
     start, flush = threading.Barrier(2), threading.Barrier(2)
@@ -264,7 +264,7 @@ def test_two_sweeps_racing_on_one_overdue_case_send_one_mail(notified: Notified)
 def test_an_escalation_in_a_unit_without_supervisor_is_visible_in_the_audit_trail(
     notified: Notified,
 ) -> None:
-    case_id = overdue_case(notified, ("carla", "clerk", "carla@jena.example"))
+    case_id = overdue_case(notified, ("dev:carla", "clerk", "carla@jena.example"))
 
     assert run_due(notified.container) == {"deadline.escalated": 1, "delivered": 1}
 
@@ -278,7 +278,7 @@ def test_an_escalation_in_a_unit_without_supervisor_is_visible_in_the_audit_trai
 
 def test_a_supervisor_without_an_address_is_named_as_not_reached(notified: Notified) -> None:
     case_id = overdue_case(
-        notified, ("dora", "supervisor", SUPERVISOR_MAIL), ("emil", "supervisor", None)
+        notified, ("dev:dora", "supervisor", SUPERVISOR_MAIL), ("dev:emil", "supervisor", None)
     )
 
     run_due(notified.container)
@@ -287,7 +287,7 @@ def test_a_supervisor_without_an_address_is_named_as_not_reached(notified: Notif
     assert trail_event(notified.api, case_id, "escalation.unnotified") == {
         "org_unit": UNIT,
         "reason": "no-email-address",
-        "supervisors": ["emil"],
+        "supervisors": ["dev:emil"],
     }
 
 
@@ -296,7 +296,7 @@ def test_without_smtp_no_mail_is_written_and_the_escalation_says_so(
 ) -> None:
     deploy(api, linear_bundle("fristen", leika_digits="99000000000103"))
     case_id = file_case(api, "fristen")
-    api.container.directory.add_member("admin", UNIT, "dora", "supervisor", SUPERVISOR_MAIL)
+    api.container.directory.add_member("admin", UNIT, "dev:dora", "supervisor", SUPERVISOR_MAIL)
     clock.now = PAST_THE_FRIST
 
     assert run_due(api.container) == {"deadline.escalated": 1}
@@ -305,5 +305,5 @@ def test_without_smtp_no_mail_is_written_and_the_escalation_says_so(
     assert trail_event(api, case_id, "escalation.unnotified") == {
         "org_unit": UNIT,
         "reason": "email-not-configured",
-        "supervisors": ["dora"],
+        "supervisors": ["dev:dora"],
     }

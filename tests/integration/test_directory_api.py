@@ -55,48 +55,55 @@ def test_renaming_or_listing_an_unknown_org_unit_is_not_found(api: Api) -> None:
 
 
 def test_an_admin_adds_lists_and_removes_members(api: Api) -> None:
-    clerk = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+    clerk = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:carla"})
     chief = api.post(
-        f"/org-units/{UNIT}/members", "admin", json={"subject": "dora", "role": "supervisor"}
+        f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:dora", "role": "supervisor"}
     )
-    removed = api.call("DELETE", f"/org-units/{UNIT}/members/carla", "admin")
+    removed = api.call("DELETE", f"/org-units/{UNIT}/members/dev:carla", "admin")
 
     assert clerk.status_code == 201 and chief.status_code == 201
     assert clerk.get_json()["role"] == "clerk"
-    assert clerk.get_json()["created_by"] == "admin"
+    assert clerk.get_json()["created_by"] == "dev:admin"
     assert removed.status_code == 204
     members = api.get(f"/org-units/{UNIT}/members", "admin").get_json()["items"]
-    assert [(m["subject"], m["role"]) for m in members] == [("dora", "supervisor")]
+    assert [(m["subject"], m["role"]) for m in members] == [("dev:dora", "supervisor")]
 
 
 def test_a_supervisor_has_an_email_address_for_escalations_that_an_admin_can_change(
     api: Api,
 ) -> None:
-    chief = {"subject": "dora", "role": "supervisor", "email": "dora@jena.example"}
+    chief = {"subject": "dev:dora", "role": "supervisor", "email": "dora@jena.example"}
     added = api.post(f"/org-units/{UNIT}/members", "admin", json=chief)
     moved = api.call(
-        "PATCH", f"/org-units/{UNIT}/members/dora", "admin", json={"email": "leitung@jena.example"}
+        "PATCH",
+        f"/org-units/{UNIT}/members/dev:dora",
+        "admin",
+        json={"email": "leitung@jena.example"},
     )
 
     assert added.status_code == 201 and added.get_json()["email"] == "dora@jena.example"
     assert moved.status_code == 200 and moved.get_json()["email"] == "leitung@jena.example"
     members = api.get(f"/org-units/{UNIT}/members", "admin").get_json()["items"]
-    assert [(m["subject"], m["email"]) for m in members] == [("dora", "leitung@jena.example")]
-    cleared = api.call("PATCH", f"/org-units/{UNIT}/members/dora", "admin", json={"email": None})
+    assert [(m["subject"], m["email"]) for m in members] == [("dev:dora", "leitung@jena.example")]
+    cleared = api.call(
+        "PATCH", f"/org-units/{UNIT}/members/dev:dora", "admin", json={"email": None}
+    )
     assert cleared.get_json()["email"] is None
 
 
 def test_an_email_address_that_is_not_one_is_refused(api: Api) -> None:
-    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:carla"})
 
     malformed = api.post(
-        f"/org-units/{UNIT}/members", "admin", json={"subject": "dora", "email": "dora at jena"}
+        f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:dora", "email": "dora at jena"}
     )
     injected = api.call(
-        "PATCH", f"/org-units/{UNIT}/members/carla", "admin", json={"email": "a@b.de\nBcc: x@y"}
+        "PATCH", f"/org-units/{UNIT}/members/dev:carla", "admin", json={"email": "a@b.de\nBcc: x@y"}
     )
-    missing = api.call("PATCH", f"/org-units/{UNIT}/members/carla", "admin", json={})
-    nobody = api.call("PATCH", f"/org-units/{UNIT}/members/nobody", "admin", json={"email": None})
+    missing = api.call("PATCH", f"/org-units/{UNIT}/members/dev:carla", "admin", json={})
+    nobody = api.call(
+        "PATCH", f"/org-units/{UNIT}/members/dev:nobody", "admin", json={"email": None}
+    )
 
     assert problem_code(malformed, 422) == "directory-input-invalid"
     assert problem_code(injected, 422) == "directory-input-invalid"
@@ -106,22 +113,24 @@ def test_an_email_address_that_is_not_one_is_refused(api: Api) -> None:
 
 def test_a_clerk_can_belong_to_several_org_units(api: Api) -> None:
     for unit in (UNIT, "fachdienst-stadtplanung"):
-        added = api.post(f"/org-units/{unit}/members", "admin", json={"subject": "carla"})
+        added = api.post(f"/org-units/{unit}/members", "admin", json={"subject": "dev:carla"})
         assert added.status_code == 201
 
     for unit in (UNIT, "fachdienst-stadtplanung"):
         members = api.get(f"/org-units/{unit}/members", "admin").get_json()["items"]
-        assert [m["subject"] for m in members] == ["carla"]
+        assert [m["subject"] for m in members] == ["dev:carla"]
 
 
 def test_membership_errors_have_their_codes(api: Api) -> None:
-    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
+    api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:carla"})
 
-    twice = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "carla"})
-    unknown = api.post("/org-units/nirgendwo/members", "admin", json={"subject": "carla"})
-    role = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "x", "role": "boss"})
+    twice = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:carla"})
+    unknown = api.post("/org-units/nirgendwo/members", "admin", json={"subject": "dev:carla"})
+    role = api.post(
+        f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:x", "role": "boss"}
+    )
     blank = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "a b"})
-    missing = api.call("DELETE", f"/org-units/{UNIT}/members/nobody", "admin")
+    missing = api.call("DELETE", f"/org-units/{UNIT}/members/dev:nobody", "admin")
 
     assert problem_code(twice, 409) == "membership-exists"
     assert problem_code(unknown, 422) == "org-unit-unknown"
@@ -131,7 +140,7 @@ def test_membership_errors_have_their_codes(api: Api) -> None:
 
 
 def test_an_admin_adds_lists_and_ends_deputies(api: Api) -> None:
-    created = add_deputy(api, deputy_subject="ben", absent_subject="anna", org_unit=UNIT)
+    created = add_deputy(api, deputy_subject="dev:ben", absent_subject="dev:anna", org_unit=UNIT)
     deputy = created.get_json()
 
     ended = api.call("DELETE", f"/deputies/{deputy['id']}", "admin")
@@ -142,7 +151,7 @@ def test_an_admin_adds_lists_and_ends_deputies(api: Api) -> None:
     assert deputy["valid_from"] == "2020-01-01T00:00:00+00:00"
     assert ended.status_code == 200
     assert ended.get_json()["active"] is False
-    assert ended.get_json()["ended_by"] == "admin"
+    assert ended.get_json()["ended_by"] == "dev:admin"
     listed = api.get("/deputies", "admin").get_json()["items"]
     assert [(d["id"], d["active"]) for d in listed] == [(deputy["id"], False)]
 
@@ -150,8 +159,8 @@ def test_an_admin_adds_lists_and_ends_deputies(api: Api) -> None:
 def test_a_period_with_an_offset_is_stored_in_utc(api: Api) -> None:
     created = add_deputy(
         api,
-        deputy_subject="ben",
-        absent_subject="anna",
+        deputy_subject="dev:ben",
+        absent_subject="dev:anna",
         valid_from="2030-03-01T08:00:00+01:00",
         valid_until="2030-03-15T18:00:00+01:00",
     )
@@ -173,7 +182,7 @@ def test_a_period_with_an_offset_is_stored_in_utc(api: Api) -> None:
     ids=["ends before it begins", "empty", "already over", "not a date", "no end"],
 )
 def test_a_deputy_period_that_makes_no_sense_is_refused(api: Api, period: dict[str, str]) -> None:
-    body = {"deputy_subject": "ben", "absent_subject": "anna", **period}
+    body = {"deputy_subject": "dev:ben", "absent_subject": "dev:anna", **period}
 
     response = api.post("/deputies", "admin", json=body)
 
@@ -182,10 +191,14 @@ def test_a_deputy_period_that_makes_no_sense_is_refused(api: Api, period: dict[s
 
 
 def test_deputy_errors_have_their_codes(api: Api) -> None:
-    unknown = add_deputy(api, deputy_subject="ben", absent_subject="anna", org_unit="nirgendwo")
-    itself = add_deputy(api, deputy_subject="ben", absent_subject="ben")
+    unknown = add_deputy(
+        api, deputy_subject="dev:ben", absent_subject="dev:anna", org_unit="nirgendwo"
+    )
+    itself = add_deputy(api, deputy_subject="dev:ben", absent_subject="dev:ben")
     missing = api.call("DELETE", "/deputies/no-such-deputy", "admin")
-    deputy_id = add_deputy(api, deputy_subject="ben", absent_subject="anna").get_json()["id"]
+    deputy_id = add_deputy(api, deputy_subject="dev:ben", absent_subject="dev:anna").get_json()[
+        "id"
+    ]
     api.call("DELETE", f"/deputies/{deputy_id}", "admin")
     twice = api.call("DELETE", f"/deputies/{deputy_id}", "admin")
 
@@ -200,11 +213,11 @@ DIRECTORY_CALLS = [
     ("POST", "/org-units", {"key": "amt", "name": "Amt"}),
     ("PATCH", f"/org-units/{UNIT}", {"name": "Amt"}),
     ("GET", f"/org-units/{UNIT}/members", None),
-    ("POST", f"/org-units/{UNIT}/members", {"subject": "carla"}),
-    ("DELETE", f"/org-units/{UNIT}/members/carla", None),
-    ("PATCH", f"/org-units/{UNIT}/members/carla", {"email": "carla@jena.example"}),
+    ("POST", f"/org-units/{UNIT}/members", {"subject": "dev:carla"}),
+    ("DELETE", f"/org-units/{UNIT}/members/dev:carla", None),
+    ("PATCH", f"/org-units/{UNIT}/members/dev:carla", {"email": "carla@jena.example"}),
     ("GET", "/deputies", None),
-    ("POST", "/deputies", {**PERIOD, "deputy_subject": "ben", "absent_subject": "anna"}),
+    ("POST", "/deputies", {**PERIOD, "deputy_subject": "dev:ben", "absent_subject": "dev:anna"}),
     ("DELETE", "/deputies/any", None),
 ]
 

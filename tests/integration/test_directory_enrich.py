@@ -44,27 +44,28 @@ def clock() -> Clock:
 
 @pytest.fixture
 def directory(container: Container, clock: Clock) -> Directory:
-    return Directory(container.db, clock)
+    return Directory(container.db, clock, frozenset({"dev"}))
 
 
-def person(subject: str, *units: str, roles: tuple[Role, ...] = (Role.CLERK,)) -> Principal:
+def person(name: str, *units: str, roles: tuple[Role, ...] = (Role.CLERK,)) -> Principal:
+    """A person of the dev IdP (`name` is the token's sub)."""
     return Principal(
-        subject=subject, roles=frozenset(roles), name=subject, org_units=frozenset(units)
+        subject=f"dev:{name}", roles=frozenset(roles), name=name, org_units=frozenset(units)
     )
 
 
 def absent_anna(directory: Directory, org_unit: str | None = None) -> Deputy:
     """anna works in the Bürgerbudget office and Stadtgrün; ben stands in for her all week."""
-    directory.add_member("admin", BUDGET, "anna")
-    directory.add_member("admin", GREEN, "anna")
+    directory.add_member("admin", BUDGET, "dev:anna")
+    directory.add_member("admin", GREEN, "dev:anna")
     return directory.add_deputy(
-        "admin", "ben", "anna", valid_from=MONDAY, valid_until=FRIDAY, org_unit=org_unit
+        "admin", "dev:ben", "dev:anna", valid_from=MONDAY, valid_until=FRIDAY, org_unit=org_unit
     )
 
 
 def test_a_clerk_in_two_units_sees_both(directory: Directory) -> None:
-    directory.add_member("admin", BUDGET, "carla")
-    directory.add_member("admin", GREEN, "carla")
+    directory.add_member("admin", BUDGET, "dev:carla")
+    directory.add_member("admin", GREEN, "dev:carla")
 
     enriched = directory.enrich(person("carla"))
 
@@ -72,13 +73,13 @@ def test_a_clerk_in_two_units_sees_both(directory: Directory) -> None:
 
 
 def test_memberships_add_to_the_org_units_of_the_token(directory: Directory) -> None:
-    directory.add_member("admin", GREEN, "ben")
+    directory.add_member("admin", GREEN, "dev:ben")
 
     assert directory.enrich(person("ben", PLANNING)).org_units == {PLANNING, GREEN}
 
 
 def test_a_membership_makes_its_holder_a_clerk(directory: Directory) -> None:
-    directory.add_member("admin", GREEN, "dora", role="supervisor")
+    directory.add_member("admin", GREEN, "dev:dora", role="supervisor")
 
     enriched = directory.enrich(person("dora", roles=()))
 
@@ -90,7 +91,7 @@ def test_someone_without_clerk_role_or_membership_is_left_as_they_are(
     directory: Directory,
 ) -> None:
     erika = person("erika", roles=(Role.CITIZEN,))
-    directory.add_member("admin", GREEN, "someone-else")
+    directory.add_member("admin", GREEN, "dev:someone-else")
 
     assert directory.enrich(erika) == erika
 
@@ -169,7 +170,7 @@ def test_a_deputy_sees_and_claims_a_task_of_the_absent_colleagues_unit(
     claimed = container.inbox.claim(deputy, task_id)
 
     assert task_id in inbox
-    assert (claimed.status, claimed.assignee) == ("claimed", "ben")
+    assert (claimed.status, claimed.assignee) == ("claimed", "dev:ben")
 
 
 def test_after_the_period_the_deputy_no_longer_reaches_the_task(
@@ -198,14 +199,14 @@ def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Contai
     results = [
         run("org-unit", "add", "buergeramt", "Bürgeramt"),
         run("org-unit", "rename", "buergeramt", "Bürgerservice"),
-        run("member", "add", "carla", "buergeramt"),
-        run("member", "add", "dora", "buergeramt", "--role", "supervisor"),
-        run("member", "remove", "carla", "buergeramt"),
+        run("member", "add", "dev:carla", "buergeramt"),
+        run("member", "add", "dev:dora", "buergeramt", "--role", "supervisor"),
+        run("member", "remove", "dev:carla", "buergeramt"),
         run(
             "deputy",
             "add",
-            "carla",
-            "dora",
+            "dev:carla",
+            "dev:dora",
             "--from",
             "2099-03-04T08:00:00+01:00",
             "--until",
@@ -219,10 +220,10 @@ def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Contai
     with container.db.reading() as session:
         members = session.execute(select(OrgUnitMembership.subject, OrgUnitMembership.role)).all()
         deputy = session.scalars(select(Deputy)).one()
-    assert members == [("dora", "supervisor")]
+    assert members == [("dev:dora", "supervisor")]
     assert (deputy.deputy_subject, deputy.absent_subject, deputy.org_unit_key) == (
-        "carla",
-        "dora",
+        "dev:carla",
+        "dev:dora",
         "buergeramt",
     )
     assert deputy.valid_from == datetime(2099, 3, 4, 7, 0)
@@ -232,8 +233,10 @@ def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Contai
 
 
 def test_the_cli_reports_a_refused_change_by_its_code(run: Any) -> None:
-    unknown = run("member", "add", "carla", "nirgendwo")
-    period = run("deputy", "add", "ben", "anna", "--from", "2099-03-08", "--until", "2099-03-04")
+    unknown = run("member", "add", "dev:carla", "nirgendwo")
+    period = run(
+        "deputy", "add", "dev:ben", "dev:anna", "--from", "2099-03-08", "--until", "2099-03-04"
+    )
 
     assert unknown.exit_code == 1 and "org-unit-unknown" in unknown.output
     assert period.exit_code == 1 and "deputy-period-invalid" in period.output

@@ -113,7 +113,7 @@ def send(
         signed["Idempotency-Key"] = key
     return api.post(
         "/inbound?procedure=bautest",
-        "portal",
+        "fachverfahren",
         data=body,
         content_type="application/xml",
         headers={**signed, **headers},
@@ -173,7 +173,7 @@ def test_a_bad_signature_is_refused_with_401_and_logged_as_a_security_event(
     with caplog.at_level(logging.WARNING, logger="egov.security"):
         response = api.post(
             "/inbound?procedure=bautest",
-            "portal",
+            "fachverfahren",
             data=body + b"\n",  # one byte more than was signed
             content_type="application/xml",
             headers=signed,
@@ -197,7 +197,7 @@ def test_an_expired_timestamp_is_refused_with_401(
 def test_a_missing_signature_is_refused_with_401(api: Api, filed: dict[str, Any]) -> None:
     response = api.post(
         "/inbound?procedure=bautest",
-        "portal",
+        "fachverfahren",
         data=status_1170(filed["case_reference"]),
         content_type="application/xml",
     )
@@ -276,7 +276,7 @@ def test_a_procedure_without_a_configured_secret_is_refused(
     body = status_1170(filed["case_reference"])
     response = api.post(
         "/inbound?procedure=buergerbudget",
-        "portal",
+        "fachverfahren",
         data=body,
         content_type="application/xml",
         headers=signing.sign(SECRET, body, int(time.time())),

@@ -72,7 +72,7 @@ def test_a_failed_delivery_resolved_by_hand_is_cancelled_and_never_sent_again(
     assert (resolved["status"], resolved["resolution"], resolved["resolved_by"]) == (
         "resolved",
         "by-hand",
-        "admin",
+        "dev:admin",
     )
     assert resolved["resolution_note"] == NOTE
     assert waiting_on(api, case_id) == []
@@ -86,7 +86,7 @@ def test_a_failed_delivery_resolved_by_hand_is_cancelled_and_never_sent_again(
     assert container.outbox.due() == []
     events = api.get(f"/cases/{case_id}/events", "admin").get_json()["items"]
     last = events[-1]
-    assert (last["action"], last["actor"]) == ("incident.resolved", "admin")
+    assert (last["action"], last["actor"]) == ("incident.resolved", "dev:admin")
     assert last["after"]["outbox_status"] == "cancelled"
 
 

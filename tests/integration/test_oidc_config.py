@@ -18,17 +18,19 @@ from egov.identity.model import Role
 from egov.identity.tokens import KeyPair
 from egov.settings import Settings
 from tests.conftest import make_settings
-from tests.unit.identity.test_jwks_cache import FakeIdp
+from tests.support.idp import LoopbackIdp
 
 
 @pytest.fixture(scope="module")
-def idp() -> Iterator[FakeIdp]:
-    server = FakeIdp("buerger", [KeyPair.generate()]).start()
+def idp() -> Iterator[LoopbackIdp]:
+    server = LoopbackIdp("buerger", [KeyPair.generate()]).start()
     yield server
     server.stop()
 
 
-def oidc_file(tmp_path: Path, idp: FakeIdp, **issuer_changes: Any) -> Path:
+def oidc_file(
+    tmp_path: Path, idp: LoopbackIdp, clients: dict[str, Any] | None = None, **issuer_changes: Any
+) -> Path:
     issuer = {
         "name": "buerger",
         "issuer": idp.issuer,
@@ -38,7 +40,7 @@ def oidc_file(tmp_path: Path, idp: FakeIdp, **issuer_changes: Any) -> Path:
         "claims": {"roles": {"static": ["citizen"]}, "client_id": "azp"},
         **issuer_changes,
     }
-    config = {"issuers": [issuer], "clients": {"portal-b": {"procedures": ["buergerbudget"]}}}
+    config = {"issuers": [issuer], "clients": clients or {}}
     path = tmp_path / "oidc.json"
     path.write_text(json.dumps(config), encoding="utf-8")
     return path
@@ -52,12 +54,12 @@ def container_for(tmp_path: Path, **changes: Any) -> Iterator[Container]:
 
 
 @pytest.fixture
-def container(tmp_path: Path, idp: FakeIdp) -> Iterator[Container]:
+def container(tmp_path: Path, idp: LoopbackIdp) -> Iterator[Container]:
     yield from container_for(tmp_path, oidc_config=str(oidc_file(tmp_path, idp)))
 
 
 def test_the_configured_issuer_and_the_dev_idp_are_accepted_side_by_side(
-    container: Container, idp: FakeIdp
+    container: Container, idp: LoopbackIdp
 ) -> None:
     assert container.dev_idp is not None
     assert [issuer.name for issuer in container.issuers] == ["buerger", "dev"]
@@ -65,7 +67,7 @@ def test_the_configured_issuer_and_the_dev_idp_are_accepted_side_by_side(
     citizen = container.verifier.verify(idp.token(sub="b-7", scope="openid egov"))
     clerk = container.verifier.verify(container.dev_idp.token_for("anna"))
 
-    assert (citizen.subject, citizen.roles) == ("b-7", frozenset({Role.CITIZEN}))
+    assert (citizen.subject, citizen.roles) == ("buerger:b-7", frozenset({Role.CITIZEN}))
     assert clerk.roles == frozenset({Role.CLERK})
 
 
@@ -78,19 +80,26 @@ def test_the_dev_portal_gets_its_procedures_from_the_demo_client_registration(
     assert portal.is_client and portal.may_use_procedure("anything")
 
 
-def test_a_client_of_an_issuer_that_does_not_allow_clients_is_refused(
-    container: Container, idp: FakeIdp
+def test_a_client_of_an_issuer_that_does_not_allow_clients_stops_the_build(
+    tmp_path: Path, idp: LoopbackIdp
 ) -> None:
-    token = idp.token(sub="svc", azp="portal-b", scope="egov")
+    path = oidc_file(tmp_path, idp, clients={"portal-b": {"issuer": "buerger"}})
 
-    with pytest.raises(AuthenticationError) as caught:
-        container.verifier.verify(token)
+    with pytest.raises(OidcConfigError, match=r"clients\.portal-b\.issuer: 'buerger' grants no"):
+        list(container_for(tmp_path, oidc_config=str(path)))
 
-    assert caught.value.code == "token-role-not-allowed"
+
+def test_a_citizen_token_naming_a_portal_as_its_client_stays_a_citizen(
+    container: Container, idp: LoopbackIdp
+) -> None:
+    citizen = container.verifier.verify(idp.token(sub="svc", azp="portal", scope="egov"))
+
+    assert citizen.is_citizen and not citizen.is_client  # `portal` is a client of `dev` only
+    assert citizen.subject == "buerger:svc"
 
 
 def test_a_citizen_issuer_token_signed_by_the_dev_idp_key_is_refused(
-    container: Container, idp: FakeIdp
+    container: Container, idp: LoopbackIdp
 ) -> None:
     assert container.dev_idp is not None
     forged = idp.token(key=container.dev_idp.key, scope="egov")
@@ -102,7 +111,7 @@ def test_a_citizen_issuer_token_signed_by_the_dev_idp_key_is_refused(
 
 
 def test_without_the_dev_idp_only_the_configured_issuers_are_accepted(
-    tmp_path: Path, idp: FakeIdp
+    tmp_path: Path, idp: LoopbackIdp
 ) -> None:
     path = oidc_file(tmp_path, idp)
     for container in container_for(tmp_path, oidc_config=str(path), dev_idp=False):
@@ -120,7 +129,7 @@ def test_the_oidc_config_setting_is_read_from_the_environment() -> None:
 
 
 def test_a_broken_configuration_stops_the_build_naming_the_key(
-    tmp_path: Path, idp: FakeIdp
+    tmp_path: Path, idp: LoopbackIdp
 ) -> None:
     path = oidc_file(tmp_path, idp, algorithms=["HS256"])
 
@@ -129,7 +138,7 @@ def test_a_broken_configuration_stops_the_build_naming_the_key(
 
 
 def test_the_legacy_issuer_and_jwks_url_settings_still_work_without_a_config_file(
-    tmp_path: Path, idp: FakeIdp
+    tmp_path: Path, idp: LoopbackIdp
 ) -> None:
     changes = {
         "dev_idp": False,

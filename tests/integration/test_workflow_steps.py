@@ -124,7 +124,7 @@ def test_completion_data_that_fails_the_form_is_a_422_and_changes_nothing(api: A
 
 def test_an_unclaimed_task_can_be_given_back_and_claimed_again(api: Api) -> None:
     task_id = open_task(api, file_case(api))["id"]
-    assert api.post(f"/tasks/{task_id}/claim", "anna").get_json()["assignee"] == "anna"
+    assert api.post(f"/tasks/{task_id}/claim", "anna").get_json()["assignee"] == "dev:anna"
     assert api.post(f"/tasks/{task_id}/unclaim", "anna").get_json()["status"] == "open"
     assert api.post(f"/tasks/{task_id}/claim", "anna").get_json()["status"] == "claimed"
 

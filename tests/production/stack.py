@@ -91,6 +91,9 @@ class Stack:
                 "EGOV_BPMN_DIR": str(ROOT / "bpmn"),
                 "EGOV_SCHEMAS_DIR": str(ROOT / "schemas"),
                 "EGOV_LOG_LEVEL": "WARNING",
+                # load from one address: far more than a person sends (limits tested elsewhere)
+                "EGOV_RATE_LIMIT_INTAKE": "1000000/minute",
+                "EGOV_RATE_LIMIT_TOKEN_FAILURES": "1000000/minute",
                 "PYTHONPATH": str(ROOT),
                 **self.extra_env,
             }

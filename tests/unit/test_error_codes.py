@@ -56,6 +56,7 @@ NOT_CODES = {
     "store-unavailable",
     "utf-8",
     "x-roles",  # OpenAPI extension
+    "token-failures",  # a rate limit (egov.web.throttle)
 }
 
 

@@ -30,7 +30,7 @@ def client(idp: DevIdentityProvider) -> Iterator[FlaskClient]:
 
 
 def _principal_of(token: str, idp: DevIdentityProvider) -> Principal:
-    return principal_from_claims(validate_token(token, idp.jwks(), idp.settings))
+    return principal_from_claims(validate_token(token, idp.jwks(), idp.settings), "dev")
 
 
 def test_ensure_allowed_refuses_production() -> None:
@@ -91,7 +91,7 @@ def test_password_grant_returns_a_bearer_token_for_the_user(
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600
     principal = _principal_of(body["access_token"], idp)
-    assert principal.subject == "erika"
+    assert principal.subject == "dev:erika"
     assert principal.vertrauensniveau is Vertrauensniveau.SUBSTANTIAL
 
 

@@ -64,13 +64,14 @@ def test_a_valid_token_round_trips_to_a_principal(
     token = issue_token(key_pair, settings, DEMO_USERS["erika"], now=NOW)
 
     claims = validate_token(token, key_pair.jwks(), settings, now=NOW + 10)
-    principal = principal_from_claims(claims)
+    principal = principal_from_claims(claims, "dev")
 
-    assert principal.subject == "erika"
+    assert principal.subject == "dev:erika"  # qualified by the issuer
+    assert principal.issuer == "dev"
     assert principal.name == "Erika Mustermann"
     assert principal.roles == frozenset({Role.CITIZEN})
     assert principal.vertrauensniveau is Vertrauensniveau.SUBSTANTIAL
-    assert principal.postfach == "postfach:erika"
+    assert principal.postfach == "dev:postfach:erika"
     assert principal.is_citizen
 
 
@@ -263,18 +264,19 @@ def test_principal_mapping_reads_all_dev_idp_claims() -> None:
             "acr": "STORK-QAA-Level-4",
             "procedures": ["*"],
             "postfach": "postfach:portal",
-        }
+        },
+        "dev",
     )
     assert principal.roles == frozenset({Role.CLIENT, Role.CLERK})
     assert principal.org_units == frozenset({"a", "b"})
     assert principal.vertrauensniveau is Vertrauensniveau.HIGH
     assert principal.procedures == frozenset({"*"})
     assert principal.email == "p@example.org"
-    assert principal.postfach == "postfach:portal"
+    assert principal.postfach == "dev:postfach:portal"  # qualified by the issuer
 
 
 def test_principal_mapping_defaults_optional_claims() -> None:
-    principal = principal_from_claims({"sub": "s"})
+    principal = principal_from_claims({"sub": "s"}, "dev")
     assert principal.roles == frozenset()
     assert principal.name == "s"
     assert principal.email is None
@@ -297,5 +299,5 @@ def test_principal_mapping_defaults_optional_claims() -> None:
 )
 def test_principal_mapping_rejects_invalid_claims(claims: dict[str, Any]) -> None:
     with pytest.raises(AuthenticationError) as caught:
-        principal_from_claims(claims)
+        principal_from_claims(claims, "dev")
     assert caught.value.code == "token-claims-invalid"

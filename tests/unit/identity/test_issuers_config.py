@@ -98,7 +98,11 @@ def test_the_documented_example_parses_into_issuers_and_clients() -> None:
     assert verwaltung.claims.client_id == "azp"
     assert verwaltung.algorithms == ("RS256",)
     assert verwaltung.leeway_seconds == 30
-    assert issuers.clients["portal"] == ClientConfig(frozenset({"*"}), frozenset({"egov.submit"}))
+    # a client belongs to the one issuer that may grant role client
+    assert issuers.client("verwaltung", "portal") == ClientConfig(
+        frozenset({"*"}), frozenset({"egov.submit"})
+    )
+    assert issuers.client("buerger", "portal") is None
 
 
 def test_omitted_claims_use_the_standard_names() -> None:
@@ -167,9 +171,30 @@ def test_two_issuers_with_the_same_name_or_url_are_refused() -> None:
 
 
 def test_a_browser_client_that_is_also_a_technical_client_is_refused() -> None:
-    data = with_change("clients.egov-web", {"procedures": ["*"]})
+    data = with_change("issuers.1.browser", EXAMPLE["issuers"][0]["browser"])
+    data["clients"]["egov-web"] = {"procedures": ["*"]}
 
-    assert "issuers[0].browser.client_id: 'egov-web' is also a technical client" in error_of(data)
+    assert "issuers[1].browser.client_id: 'egov-web' is also a technical client" in error_of(data)
+
+
+def test_a_client_names_its_issuer_when_several_issuers_grant_role_client() -> None:
+    data = with_change("issuers.0.allowed_roles", ["citizen", "client"])
+
+    assert "clients.portal.issuer: required, since 2 issuers may grant" in error_of(data)
+    data["clients"]["portal"]["issuer"] = "buerger"
+    assert parse_issuers(data).client("buerger", "portal") is not None
+    assert parse_issuers(data).client("verwaltung", "portal") is None
+
+
+def test_a_client_of_an_issuer_that_grants_no_client_role_is_refused() -> None:
+    data = with_change("clients.portal.issuer", "buerger")
+
+    assert "clients.portal.issuer: 'buerger' grants no role client" in error_of(data)
+
+
+@pytest.mark.parametrize("name", ["system", "cli"])
+def test_the_names_of_egovs_own_actors_are_reserved(name: str) -> None:
+    assert f"{name!r} is reserved" in error_of(with_change("issuers.0.name", name))
 
 
 def test_a_top_level_unknown_key_is_refused() -> None:
@@ -206,18 +231,27 @@ def test_the_dev_idp_is_an_issuer_allowing_every_role_with_its_demo_clients() ->
     assert issuer.name == DEV_ISSUER_NAME
     assert issuer.allowed_roles == frozenset(Role)
     assert issuer.claims.client_id == "sub"
-    assert clients == {"portal": ClientConfig(procedures=frozenset({"*"}))}
+    assert clients == {
+        "portal": ClientConfig(
+            procedures=frozenset({"*"}), scopes=frozenset({"submissions:write"})
+        ),
+        "fachverfahren": ClientConfig(
+            procedures=frozenset({"*"}), scopes=frozenset({"inbound:write"})
+        ),
+    }
 
 
-def test_configured_clients_win_over_dev_clients_when_the_dev_issuer_is_added() -> None:
+def test_a_dev_client_and_a_configured_client_of_the_same_id_are_two_clients() -> None:
     issuers = parse_issuers(EXAMPLE)
     dev = dev_issuer(TokenSettings(issuer="http://127.0.0.1:8000/dev-idp", audience="egov-api"))
 
     combined = issuers.with_issuer(dev, {"portal": ClientConfig(), "other": ClientConfig()})
 
     assert len(combined) == 3
-    assert combined.clients["portal"].procedures == frozenset({"*"})
-    assert "other" in combined.clients
+    assert combined.client("verwaltung", "portal") == issuers.client("verwaltung", "portal")
+    assert combined.client("dev", "portal") == ClientConfig()
+    assert combined.client("dev", "other") is not None
+    assert combined.client("verwaltung", "other") is None
 
 
 def test_a_single_legacy_issuer_uses_the_dev_claim_layout_and_its_jwks_url() -> None:

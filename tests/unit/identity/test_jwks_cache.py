@@ -1,17 +1,12 @@
-"""JWKS discovery and cache against a real HTTP server on 127.0.0.1 (``FakeIdp``).
+"""JWKS discovery and cache against a real HTTP server on 127.0.0.1 (``LoopbackIdp``).
 
 The server counts every request, so "exactly one refetch" is measured on the wire.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-import time
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -20,95 +15,9 @@ from egov.identity.errors import AuthenticationError
 from egov.identity.issuers import IssuerConfig, Issuers
 from egov.identity.jwks import JsonFetcher, KeysUnavailable, RemoteKeys
 from egov.identity.model import Role
-from egov.identity.tokens import KeyPair, TokenSettings, issue_token
+from egov.identity.tokens import KeyPair
 from egov.identity.verifier import TokenVerifier
-
-AUDIENCE = "egov-api"
-DISCOVERY = "/.well-known/openid-configuration"
-
-
-class FakeIdp:
-    """Discovery + JWKS of one issuer on a loopback port; counts requests per path."""
-
-    def __init__(self, realm: str, keys: list[KeyPair]) -> None:
-        self.realm = realm
-        self.keys = list(keys)
-        self.hits: Counter[str] = Counter()
-        self.discovery_issuer: str | None = None  # override to simulate a lying discovery
-        self.jwks_delay = 0.0
-        self.body_override: bytes | None = None
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.base}/realms/{self.realm}"
-
-    @property
-    def jwks_path(self) -> str:
-        return f"/realms/{self.realm}/protocol/openid-connect/certs"
-
-    def jwks_fetches(self) -> int:
-        with self._lock:
-            return self.hits[self.jwks_path]
-
-    def discovery_fetches(self) -> int:
-        with self._lock:
-            return self.hits[f"/realms/{self.realm}{DISCOVERY}"]
-
-    def start(self) -> FakeIdp:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def token(self, key: KeyPair | None = None, issuer: str | None = None, **claims: Any) -> str:
-        settings = TokenSettings(issuer=issuer or self.issuer, audience=AUDIENCE)
-        body = {"sub": "u-1", "roles": ["citizen"], **claims}
-        return issue_token(key or self.keys[0], settings, body)
-
-    def _document(self, path: str) -> dict[str, Any] | None:
-        if path == f"/realms/{self.realm}{DISCOVERY}":
-            issuer = self.discovery_issuer or self.issuer
-            return {"issuer": issuer, "jwks_uri": self.base + self.jwks_path}
-        if path == self.jwks_path:
-            time.sleep(self.jwks_delay)
-            return {"keys": [key.public_jwk() for key in self.keys]}
-        return None
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        idp = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with idp._lock:
-                    idp.hits[self.path] += 1
-                document = idp._document(self.path)
-                if document is None:
-                    self.send_error(404)
-                    return
-                body = idp.body_override or json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+from tests.support.idp import AUDIENCE, LoopbackIdp
 
 
 class FakeClock:
@@ -125,21 +34,21 @@ def keys() -> list[KeyPair]:
 
 
 @pytest.fixture
-def idp(keys: list[KeyPair]) -> Iterator[FakeIdp]:
-    server = FakeIdp("buerger", [keys[0]]).start()
+def idp(keys: list[KeyPair]) -> Iterator[LoopbackIdp]:
+    server = LoopbackIdp("buerger", [keys[0]]).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def other_idp(keys: list[KeyPair]) -> Iterator[FakeIdp]:
-    server = FakeIdp("verwaltung", [keys[2]]).start()
+def other_idp(keys: list[KeyPair]) -> Iterator[LoopbackIdp]:
+    server = LoopbackIdp("verwaltung", [keys[2]]).start()
     yield server
     server.stop()
 
 
 def issuer_config(
-    idp: FakeIdp, name: str = "buerger", roles: tuple[Role, ...] = ()
+    idp: LoopbackIdp, name: str = "buerger", roles: tuple[Role, ...] = ()
 ) -> IssuerConfig:
     return IssuerConfig(
         name=name,
@@ -150,7 +59,7 @@ def issuer_config(
     )
 
 
-def remote_verifier(clock: FakeClock, *idps: FakeIdp, cooldown: float = 60.0) -> TokenVerifier:
+def remote_verifier(clock: FakeClock, *idps: LoopbackIdp, cooldown: float = 60.0) -> TokenVerifier:
     configs = tuple(issuer_config(idp, name=idp.realm) for idp in idps)
     fetcher = JsonFetcher(timeout=5)
     keys = {
@@ -167,18 +76,20 @@ def refusal_code(verifier: TokenVerifier, token: str) -> str:
 
 
 def test_the_first_token_fetches_discovery_and_jwks_once_and_later_tokens_use_the_cache(
-    idp: FakeIdp,
+    idp: LoopbackIdp,
 ) -> None:
     verifier = remote_verifier(FakeClock(), idp)
 
     for _ in range(5):
-        assert verifier.verify(idp.token()).subject == "u-1"
+        assert verifier.verify(idp.token()).subject == "buerger:u-1"
 
     assert (idp.discovery_fetches(), idp.jwks_fetches()) == (1, 1)
     assert verifier.keys["buerger"].fetch_count == 2  # type: ignore[attr-defined]
 
 
-def test_a_rotated_key_causes_exactly_one_jwks_refetch(idp: FakeIdp, keys: list[KeyPair]) -> None:
+def test_a_rotated_key_causes_exactly_one_jwks_refetch(
+    idp: LoopbackIdp, keys: list[KeyPair]
+) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
     verifier.verify(idp.token())
@@ -186,14 +97,14 @@ def test_a_rotated_key_causes_exactly_one_jwks_refetch(idp: FakeIdp, keys: list[
     clock.now += 61
 
     for _ in range(5):
-        assert verifier.verify(idp.token(keys[1])).subject == "u-1"
-    assert verifier.verify(idp.token(keys[0])).subject == "u-1"
+        assert verifier.verify(idp.token(keys[1])).subject == "buerger:u-1"
+    assert verifier.verify(idp.token(keys[0])).subject == "buerger:u-1"
 
     assert (idp.discovery_fetches(), idp.jwks_fetches()) == (1, 2)
 
 
 def test_twenty_concurrent_tokens_with_a_new_kid_share_one_fetch(
-    idp: FakeIdp, keys: list[KeyPair]
+    idp: LoopbackIdp, keys: list[KeyPair]
 ) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
@@ -215,12 +126,12 @@ def test_twenty_concurrent_tokens_with_a_new_kid_share_one_fetch(
     for thread in threads:
         thread.join(timeout=10)
 
-    assert results == ["u-1"] * 20
+    assert results == ["buerger:u-1"] * 20
     assert idp.jwks_fetches() == 2
 
 
 def test_unknown_kids_cause_one_refetch_and_then_none_within_the_cooldown(
-    idp: FakeIdp, keys: list[KeyPair]
+    idp: LoopbackIdp, keys: list[KeyPair]
 ) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
@@ -236,7 +147,7 @@ def test_unknown_kids_cause_one_refetch_and_then_none_within_the_cooldown(
 
 
 def test_after_a_refetch_random_kids_do_not_refetch_until_the_cooldown_has_passed(
-    idp: FakeIdp, keys: list[KeyPair]
+    idp: LoopbackIdp, keys: list[KeyPair]
 ) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
@@ -253,7 +164,7 @@ def test_after_a_refetch_random_kids_do_not_refetch_until_the_cooldown_has_passe
     assert idp.jwks_fetches() == 3
 
 
-def test_a_discovery_document_naming_another_issuer_is_refused(idp: FakeIdp) -> None:
+def test_a_discovery_document_naming_another_issuer_is_refused(idp: LoopbackIdp) -> None:
     idp.discovery_issuer = "https://evil.example/realms/buerger"
     verifier = remote_verifier(FakeClock(), idp)
 
@@ -261,7 +172,7 @@ def test_a_discovery_document_naming_another_issuer_is_refused(idp: FakeIdp) -> 
     assert idp.jwks_fetches() == 0
 
 
-def test_a_discovery_issuer_with_an_extra_trailing_slash_is_refused(idp: FakeIdp) -> None:
+def test_a_discovery_issuer_with_an_extra_trailing_slash_is_refused(idp: LoopbackIdp) -> None:
     idp.discovery_issuer = idp.issuer + "/"
     verifier = remote_verifier(FakeClock(), idp)
 
@@ -269,18 +180,18 @@ def test_a_discovery_issuer_with_an_extra_trailing_slash_is_refused(idp: FakeIdp
 
 
 def test_two_issuers_are_accepted_at_once_each_with_its_own_keys(
-    idp: FakeIdp, other_idp: FakeIdp
+    idp: LoopbackIdp, other_idp: LoopbackIdp
 ) -> None:
     verifier = remote_verifier(FakeClock(), idp, other_idp)
 
-    assert verifier.verify(idp.token(sub="a")).subject == "a"
-    assert verifier.verify(other_idp.token(sub="b")).subject == "b"
+    assert verifier.verify(idp.token(sub="a")).subject == "buerger:a"
+    assert verifier.verify(other_idp.token(sub="b")).subject == "verwaltung:b"
 
     assert (idp.jwks_fetches(), other_idp.jwks_fetches()) == (1, 1)
 
 
 def test_a_token_of_issuer_a_signed_with_issuer_bs_key_is_refused(
-    idp: FakeIdp, other_idp: FakeIdp
+    idp: LoopbackIdp, other_idp: LoopbackIdp
 ) -> None:
     verifier = remote_verifier(FakeClock(), idp, other_idp)
     verifier.verify(other_idp.token())  # B's key is known to the verifier, for B only
@@ -290,7 +201,7 @@ def test_a_token_of_issuer_a_signed_with_issuer_bs_key_is_refused(
     assert refusal_code(verifier, forged) == "token-unknown-key"
 
 
-def test_a_token_of_an_unconfigured_issuer_causes_no_fetch_at_all(idp: FakeIdp) -> None:
+def test_a_token_of_an_unconfigured_issuer_causes_no_fetch_at_all(idp: LoopbackIdp) -> None:
     verifier = remote_verifier(FakeClock(), idp)
 
     code = refusal_code(verifier, idp.token(issuer="https://other.example/realms/x"))
@@ -300,7 +211,7 @@ def test_a_token_of_an_unconfigured_issuer_causes_no_fetch_at_all(idp: FakeIdp) 
 
 
 def test_an_unreachable_issuer_is_refused_as_keys_unavailable_and_retried_after_cooldown(
-    idp: FakeIdp,
+    idp: LoopbackIdp,
 ) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
@@ -313,10 +224,10 @@ def test_an_unreachable_issuer_is_refused_as_keys_unavailable_and_retried_after_
 
     idp.body_override = None
     clock.now += 61
-    assert verifier.verify(token).subject == "u-1"
+    assert verifier.verify(token).subject == "buerger:u-1"
 
 
-def test_a_stale_key_set_is_fetched_again_and_kept_when_that_fails(idp: FakeIdp) -> None:
+def test_a_stale_key_set_is_fetched_again_and_kept_when_that_fails(idp: LoopbackIdp) -> None:
     clock = FakeClock()
     verifier = remote_verifier(clock, idp)
     token = idp.token()
@@ -324,7 +235,7 @@ def test_a_stale_key_set_is_fetched_again_and_kept_when_that_fails(idp: FakeIdp)
     clock.now += 3601
     idp.body_override = b"not json"
 
-    assert verifier.verify(token).subject == "u-1"
+    assert verifier.verify(token).subject == "buerger:u-1"
     assert idp.jwks_fetches() == 2
 
 
@@ -333,18 +244,18 @@ def test_the_fetcher_refuses_non_http_urls() -> None:
         JsonFetcher().get("file:///etc/passwd")
 
 
-def test_the_fetcher_refuses_responses_above_the_size_limit(idp: FakeIdp) -> None:
+def test_the_fetcher_refuses_responses_above_the_size_limit(idp: LoopbackIdp) -> None:
     with pytest.raises(KeysUnavailable, match="larger than"):
         JsonFetcher(max_bytes=100).get(idp.base + idp.jwks_path)
 
 
-def test_the_fetcher_refuses_json_that_is_not_an_object(idp: FakeIdp) -> None:
+def test_the_fetcher_refuses_json_that_is_not_an_object(idp: LoopbackIdp) -> None:
     idp.body_override = b"[1, 2]"
     with pytest.raises(KeysUnavailable, match="not a JSON object"):
         JsonFetcher().get(idp.base + idp.jwks_path)
 
 
-def test_a_configured_jwks_uri_skips_discovery(idp: FakeIdp) -> None:
+def test_a_configured_jwks_uri_skips_discovery(idp: LoopbackIdp) -> None:
     keys = RemoteKeys(idp.issuer, JsonFetcher(), jwks_uri=idp.base + idp.jwks_path)
 
     jwks = keys.jwks_for(idp.keys[0].kid)

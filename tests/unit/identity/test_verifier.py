@@ -71,7 +71,11 @@ def staff_issuer(**changes: Any) -> IssuerConfig:
     return IssuerConfig(**{**values, **changes})
 
 
-CLIENTS = {"portal": ClientConfig(procedures=frozenset({"buergerbudget"}), scopes=frozenset())}
+CLIENTS = {
+    ("verwaltung", "portal"): ClientConfig(
+        procedures=frozenset({"buergerbudget"}), scopes=frozenset({"submissions:write"})
+    )
+}
 
 
 def make_verifier(
@@ -124,7 +128,7 @@ def test_a_citizen_token_becomes_a_citizen_principal_with_static_role(
         citizen_token(citizen_key, name="Erika", acr="http://eidas.europa.eu/LoA/high")
     )
 
-    assert principal.subject == "b-1"
+    assert principal.subject == "buerger:b-1"
     assert principal.roles == frozenset({Role.CITIZEN})
     assert principal.name == "Erika"
     assert principal.vertrauensniveau is Vertrauensniveau.HIGH
@@ -188,7 +192,7 @@ def test_an_issuer_pinned_to_es256_accepts_es256_and_refuses_rs256(
     claims["exp"] = int(time.time()) + 60
     es256 = jwt.encode({"alg": "ES256", "kid": "ec-1"}, claims, ec_key, algorithms=["ES256"])
 
-    assert verifier.verify(es256).subject == "ec"
+    assert verifier.verify(es256).subject == "buerger:ec"
     assert refusal(verifier, citizen_token(citizen_key)) == "token-algorithm-not-allowed"
 
 
@@ -245,7 +249,7 @@ def test_scopes_are_also_read_from_an_scp_list(
 ) -> None:
     scp = token(citizen_key, CITIZEN_ISS, sub="b-1", scp=["openid", "egov"])
 
-    assert verifier.verify(scp).subject == "b-1"
+    assert verifier.verify(scp).subject == "buerger:b-1"
 
 
 # --- roles per issuer ---------------------------------------------------------------------------
@@ -295,19 +299,37 @@ def test_a_registered_client_gets_role_and_procedures_from_configuration_only(
 
     principal = verifier.verify(client)
 
-    assert principal.subject == "portal"
+    assert principal.subject == "verwaltung:portal"
     assert principal.roles == frozenset({Role.CLIENT})
     assert principal.procedures == frozenset({"buergerbudget"})
     assert not principal.may_use_procedure("bauantrag")
 
 
-def test_a_registered_client_id_from_an_issuer_not_allowing_clients_is_refused(
+def test_a_client_id_registered_at_another_issuer_does_not_make_a_token_that_client(
     citizen_key: KeyPair, staff_key: KeyPair
 ) -> None:
-    citizen = citizen_issuer(claims=ClaimMapping(client_id="azp"))
+    citizen = citizen_issuer(claims=ClaimMapping(client_id="azp", roles=RoleSource(claim="roles")))
     verifier = make_verifier(citizen_key, staff_key, citizen=citizen)
 
-    assert refusal(verifier, citizen_token(citizen_key, azp="portal")) == ("token-role-not-allowed")
+    principal = verifier.verify(citizen_token(citizen_key, azp="portal", roles=["citizen"]))
+
+    assert principal.subject == "buerger:b-1" and principal.roles == frozenset({Role.CITIZEN})
+    assert not principal.is_client and principal.procedures == frozenset()
+    # and claiming the client role itself is refused: buerger may not grant it
+    forged = citizen_token(citizen_key, azp="portal", roles=["client"])
+    assert refusal(verifier, forged) == "token-role-not-allowed"
+
+
+def test_a_client_gets_the_scopes_of_its_configuration_narrowed_by_its_token(
+    verifier: TokenVerifier, staff_key: KeyPair
+) -> None:
+    plain = token(staff_key, STAFF_ISS, sub="svc", azp="portal")
+    narrowed = token(staff_key, STAFF_ISS, sub="svc", azp="portal", scope="openid")
+    widened = token(staff_key, STAFF_ISS, sub="svc", azp="portal", scope="admin:all")
+
+    assert verifier.verify(plain).scopes == frozenset({"submissions:write"})
+    assert verifier.verify(narrowed).scopes == frozenset()
+    assert verifier.verify(widened).scopes == frozenset()
 
 
 # --- the security log -------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_keycloak_nested_roles_are_renamed_by_the_map_and_unmapped_values_droppe
         "egov": {"org_units": ["buero-buergerbudget"]},
     }
 
-    principal = person_principal(claims, KEYCLOAK)
+    principal = person_principal(claims, KEYCLOAK, "buerger")
 
     assert principal.roles == frozenset({Role.CLERK})
     assert principal.name == "anna"
@@ -88,21 +88,21 @@ def test_eidas_and_stork_acr_values_map_to_levels_and_anything_else_to_none(
 ) -> None:
     claims: dict[str, Any] = {"sub": "b", "acr": acr}
 
-    assert person_principal(claims, ClaimMapping()).vertrauensniveau is level
+    assert person_principal(claims, ClaimMapping(), "buerger").vertrauensniveau is level
 
 
 def test_the_level_can_come_from_another_claim() -> None:
     mapping = ClaimMapping(vertrauensniveau="eid.level")
     claims = {"sub": "b", "acr": "1", "eid": {"level": "STORK-QAA-Level-4"}}
 
-    assert person_principal(claims, mapping).vertrauensniveau is Vertrauensniveau.HIGH
+    assert person_principal(claims, mapping, "buerger").vertrauensniveau is Vertrauensniveau.HIGH
 
 
 def test_fields_mapped_to_none_are_not_read() -> None:
     mapping = ClaimMapping(email=None, postfach=None, org_units=None)
     claims = {"sub": "b", "email": "x@example.org", "postfach": "p", "org_units": ["a"]}
 
-    principal = person_principal(claims, mapping)
+    principal = person_principal(claims, mapping, "buerger")
 
     assert (principal.email, principal.postfach, principal.org_units) == (None, None, frozenset())
 
@@ -113,14 +113,15 @@ def test_fields_mapped_to_none_are_not_read() -> None:
 )
 def test_missing_subject_and_wrongly_typed_claims_are_refused(claims: dict[str, Any]) -> None:
     with pytest.raises(AuthenticationError) as caught:
-        person_principal(claims, ClaimMapping())
+        person_principal(claims, ClaimMapping(), "buerger")
 
     assert caught.value.code == "token-claims-invalid"
 
 
 def test_the_dev_idp_mapping_reads_the_demo_users() -> None:
-    principal = person_principal(DEMO_USERS["anna"], DEV_IDP_MAPPING)
+    principal = person_principal(DEMO_USERS["anna"], DEV_IDP_MAPPING, "dev")
 
+    assert principal.subject == "dev:anna"
     assert principal.roles == frozenset({Role.CLERK})
     assert principal.org_units == frozenset({"buero-buergerbudget"})
     assert principal.name == "Anna Beispiel"
@@ -131,3 +132,19 @@ def test_scopes_come_from_a_space_separated_scope_or_an_scp_list_or_string() -> 
     assert token_scopes({"scp": ["egov.submit", 3]}) == {"egov.submit"}
     assert token_scopes({"scp": "a b"}) == {"a", "b"}
     assert token_scopes({"scope": 5}) == frozenset()
+
+
+def test_the_subject_is_qualified_by_the_issuer_and_the_postfach_by_its_namespace() -> None:
+    claims = {"sub": "4711", "postfach": "pf-1"}
+
+    alone = person_principal(claims, ClaimMapping(), "buerger")
+    shared = person_principal(claims, ClaimMapping(), "buerger", "bundid")
+    other = person_principal(claims, ClaimMapping(), "verwaltung")
+
+    assert (alone.subject, alone.postfach, alone.issuer) == (
+        "buerger:4711",
+        "buerger:pf-1",
+        "buerger",
+    )
+    assert shared.postfach == "bundid:pf-1"
+    assert other.subject == "verwaltung:4711" != alone.subject  # same sub, two people
