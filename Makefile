@@ -4,17 +4,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 EGOV   := $(BIN)/egov
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+SBOM_DIR ?= var/sbom
+SBOM_NPM := tools/sbom-npm
+# make lock LOCK_ARGS='--upgrade-package flask' (docs/supply-chain.md: updating a dependency)
+LOCK_ARGS ?=
 
-.PHONY: run test lint docs lock bench clean help
+.PHONY: run test lint audit sbom docs lock bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+# requirements.lock pins and hashes every package, pip, setuptools and wheel included
+# (docs/supply-chain.md). First pip upgrades itself and installs the build tools from their
+# locked, hashed wheels; then the whole lock is installed without build isolation, so an sdist
+# (wsgidav) is built with those locked tools and no unhashed build dependency is fetched.
+# egov itself is an editable install (pip cannot hash-check it), built the same way.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	awk '/^[a-z0-9]/ { keep = /^(pip|setuptools|wheel)==/ } keep' requirements.lock \
+	    > $(VENV)/bootstrap.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --only-binary :all: \
+	    -r $(VENV)/bootstrap.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-build-isolation -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve on 127.0.0.1:8000
@@ -23,24 +35,39 @@ run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve o
 	$(EGOV) deploy
 	$(EGOV) serve
 
-test: $(STAMP) lint  ## the whole suite: lint, types, layering, tests on SQLite and PostgreSQL
+test: $(STAMP) lint audit  ## the whole suite: lint, types, layering, audit, tests on SQLite and PostgreSQL
 	$(BIN)/pytest
 
-lint: $(STAMP)  ## ruff, mypy (strict on egov/) and the import-linter layering contracts
-	$(BIN)/ruff check egov tests bpmn
+lint: $(STAMP)  ## ruff, mypy (strict on egov/ and tools/) and the import-linter layering contracts
+	$(BIN)/ruff check egov tests bpmn tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+audit: $(STAMP)  ## known vulnerabilities in the lock files (pip-audit, npm audit); allow-list in security/
+	$(BIN)/python -m tools.audit
+
+sbom: $(STAMP)  ## CycloneDX SBOMs (JSON) of requirements.lock and the npm test dependencies, in var/sbom/
+	mkdir -p $(SBOM_DIR)
+	PYTHONWARNINGS="ignore:The Component this BOM is describing" \
+	    $(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --of JSON --output-reproducible \
+	    --validate -o $(SBOM_DIR)/python.cdx.json requirements.lock
+	cd $(SBOM_NPM) && npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
+	$(SBOM_NPM)/node_modules/.bin/cyclonedx-npm --package-lock-only --output-reproducible \
+	    --output-format JSON --validate --output-file $(SBOM_DIR)/npm-oidc.cdx.json tests/oidc/package.json
+	@echo "SBOMs: $(SBOM_DIR)/python.cdx.json $(SBOM_DIR)/npm-oidc.cdx.json"
 
 docs: $(STAMP)  ## regenerate docs/configuration.md and docs/errors.md from the code
 	$(EGOV) config-docs > docs/configuration.md
 	$(EGOV) error-docs > docs/errors.md
 
-lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
-	$(BIN)/pip-compile --quiet --extra dev --strip-extras --output-file requirements.lock pyproject.toml
+lock: $(STAMP)  ## re-resolve requirements.lock (pinned and hashed) from pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \
+	    --no-emit-find-links --extra dev --strip-extras --output-file requirements.lock \
+	    $(LOCK_ARGS) pyproject.toml
 
 bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/long_lived_case.py
 	$(BIN)/python benchmarks/intake_throughput.py
 
 clean:  ## remove the venv and local data
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(SBOM_NPM)/node_modules
