@@ -1,5 +1,5 @@
 """The supply chain (docs/supply-chain.md): every locked package is hashed and installed with
---require-hashes, and `make audit` (tools/audit.py) fails on what it must fail on -- including
+--require-hashes, and `make audit` (.ci/audit.py) fails on what it must fail on -- including
 a vulnerability service that answers nothing, which plain pip-audit would take for a pass.
 
 No network here: the services' answers are canned; `make audit` itself asks the real ones and
@@ -7,8 +7,10 @@ checks them against known-vulnerable canaries on every run."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +18,12 @@ from typing import Any
 
 import pytest
 
-from tools import audit
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("egov_ci_audit", ROOT / ".ci" / "audit.py")
+assert _spec is not None and _spec.loader is not None
+audit = importlib.util.module_from_spec(_spec)
+sys.modules["egov_ci_audit"] = audit  # dataclasses look their module up while defining
+_spec.loader.exec_module(audit)
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 12, 3)
@@ -333,6 +340,25 @@ def test_an_unreachable_service_fails_with_a_clear_message(
     err = capsys.readouterr().err
     assert "NOT checked" in err and "EGOV_AUDIT_OFFLINE=1" in err
     assert "pypi: " in err and "npm: " in err
+
+
+def test_make_test_warns_loudly_when_no_service_answers_but_findings_still_fail(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def unreachable(*args: object, **kwargs: object) -> dict[str, Any]:
+        raise audit.AuditError("405 Method Not Allowed")
+
+    monkeypatch.setattr(audit, "run_pip_audit", unreachable)
+    monkeypatch.setattr(audit, "run_npm_audit", unreachable)
+    monkeypatch.setattr(audit, "probe", lambda url: f"GET {url} answers HTTP 404")
+    assert audit.main(["--if-unreachable", "warn"], {"CI": "true"}) == 0
+    captured = capsys.readouterr()
+    assert "NOT CHECKED" in captured.out and "NOT CHECKED" in captured.err
+    assert "no known vulnerability" not in captured.out  # never claims a clean audit
+
+    canary_then_lock = iter([PIP_AUDIT_REPORT, PIP_AUDIT_REPORT])  # the lock has findings
+    monkeypatch.setattr(audit, "run_pip_audit", lambda *a, **k: next(canary_then_lock))
+    assert audit.main(["--if-unreachable", "warn", "--skip-npm"], {}) == 1
 
 
 def test_without_npm_the_npm_part_is_skipped_with_a_warning_except_under_ci(

@@ -3,9 +3,9 @@
 * Python: pip-audit over ``requirements.lock`` (every pin hashed) against PyPI's vulnerability
   data (``https://pypi.org/pypi/<name>/<version>/json``, pip-audit's ``pypi`` service).
 * npm: ``npm audit --package-lock-only`` over each npm lock file (the test OpenID provider in
-  ``tests/oidc``, the SBOM tool in ``tools/sbom-npm``) against the npm registry's advisories.
+  ``tests/oidc``, the SBOM tool in ``.ci/sbom-npm``) against the npm registry's advisories.
 
-A finding fails the audit when a fixed version exists, unless ``security/audit-allowlist.toml``
+A finding fails the audit when a fixed version exists, unless ``.ci/audit-allowlist.toml``
 accepts it (advisory id, package, reason, review date). A finding without any fix is printed
 as a warning: there is nothing to upgrade to, but it stays visible on every run.
 
@@ -40,13 +40,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWLIST = ROOT / "security" / "audit-allowlist.toml"
+ALLOWLIST = ROOT / ".ci" / "audit-allowlist.toml"
 REQUIREMENTS = ROOT / "requirements.lock"
 # Each npm project with the `npm audit` options that match how it is installed: the SBOM tool
 # is installed with --omit=optional (libxmljs2, a native XML validator, is never installed).
 NPM_PROJECTS: dict[Path, tuple[str, ...]] = {
     ROOT / "tests" / "oidc": (),
-    ROOT / "tools" / "sbom-npm": ("--omit=optional",),
+    ROOT / ".ci" / "sbom-npm": ("--omit=optional",),
 }
 OFFLINE_VARIABLE = "EGOV_AUDIT_OFFLINE"
 ECOSYSTEMS = ("pypi", "npm")
@@ -63,6 +63,11 @@ NPM_CANARY = ("lodash", "4.17.20")
 
 class AuditError(Exception):
     """The audit could not run, so it has no verdict (exit 2)."""
+
+
+class ServiceUnavailable(AuditError):
+    """A vulnerability service gave no answer at all (unreachable, or an endpoint the
+    registry in between does not offer): nothing could be checked."""
 
 
 class NpmMissing(AuditError):
@@ -291,7 +296,7 @@ def audit_python(requirements: Path, canary_dir: Path) -> list[Finding]:
     try:
         canary_findings = parse_pip_audit(run_pip_audit(canary, hashed=False), "canary")
     except AuditError as error:
-        raise AuditError(
+        raise ServiceUnavailable(
             f"PyPI's vulnerability service did not answer for the canary {name} {version}: "
             f"{error}\n  pip-audit reads https://pypi.org/pypi/<name>/<version>/json, which must "
             f"be reachable from this machine: {probe(f'https://pypi.org/pypi/{name}/{version}/json')}"
@@ -407,7 +412,7 @@ def audit_npm(projects: Mapping[Path, Sequence[str]], canary_dir: Path) -> list[
     except NpmMissing:
         raise
     except AuditError as error:
-        raise AuditError(
+        raise ServiceUnavailable(
             f"the npm registry's advisory service did not answer for the canary {name} "
             f"{version}: {error}\n  npm audit POSTs to <registry>/-/npm/v1/security/advisories/"
             "bulk; that endpoint must be reachable from this machine"
@@ -472,10 +477,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         "--npm-project",
         type=Path,
         action="append",
-        help="folder with a package-lock.json (repeatable; default: tests/oidc, tools/sbom-npm)",
+        help="folder with a package-lock.json (repeatable; default: tests/oidc, .ci/sbom-npm)",
     )
     parser.add_argument("--allowlist", type=Path, default=ALLOWLIST)
     parser.add_argument("--skip-npm", action="store_true", help="audit requirements.lock only")
+    parser.add_argument(
+        "--if-unreachable",
+        choices=("fail", "warn"),
+        default="fail",
+        help="when a vulnerability service gives no answer at all: fail (exit 2, the default "
+        "of `make audit`) or warn loudly and go on (`make test`, for networks that reach the "
+        "package registries but not their advisory services)",
+    )
     args = parser.parse_args(argv)
     environ = os.environ if environ is None else environ
     today = date.today()
@@ -497,6 +510,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 0
 
     errors: list[str] = []
+    unreachable: list[str] = []
     not_audited: list[str] = []
     findings: list[Finding] = []
     try:
@@ -507,6 +521,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     with tempfile.TemporaryDirectory(prefix="egov-audit-canary-") as tmp:
         try:
             findings += audit_python(args.requirements, Path(tmp))
+        except ServiceUnavailable as error:
+            unreachable.append(f"pypi: {error}")
         except AuditError as error:
             errors.append(f"pypi: {error}")
         if not args.skip_npm:
@@ -518,8 +534,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
                     errors.append(f"npm: {error} (CI=true, so this fails)")
                 else:
                     not_audited.append(f"the npm lock files were NOT audited: {error}")
+            except ServiceUnavailable as error:
+                unreachable.append(f"npm: {error}")
             except AuditError as error:
                 errors.append(f"npm: {error}")
+    if args.if_unreachable == "fail":
+        errors += unreachable
+    else:
+        not_audited += [f"NOT CHECKED, the service gave no answer: {u}" for u in unreachable]
 
     verdict = judge(findings, allowlist, today)
     for title, lines in (
@@ -545,10 +567,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if verdict.failures:
         print(
             f"\nmake audit FAILED: {len(verdict.failures)} known vulnerabilities with a fix. "
-            "Upgrade (docs/supply-chain.md) or accept one in security/audit-allowlist.toml.",
+            "Upgrade (docs/supply-chain.md) or accept one in .ci/audit-allowlist.toml.",
             file=sys.stderr,
         )
         return 1
+    if unreachable:  # --if-unreachable warn: say loudly that nothing was checked
+        print(
+            "\nmake audit: known vulnerabilities were NOT CHECKED, the advisory services gave "
+            "no answer from this network (see above). Run `make audit` where they answer.",
+            file=sys.stderr,
+        )
+        return 0
     npm_part = "" if args.skip_npm or not_audited else " and the npm lock files"
     print(f"make audit: no known vulnerability to fix in {rel(args.requirements)}{npm_part}.")
     return 0
