@@ -39,6 +39,12 @@ CODES: dict[str, Code] = {
         conflict="The state changed meanwhile; load again (base class).",
         concurrent_update="Another request changed the same case or task at the same time.",
     ),
+    **_codes(
+        "generic",
+        400,
+        json_too_deep="A JSON body or the cursor nests arrays and objects deeper than the limit.",
+        input_nul_byte="A JSON string or key holds a NUL character.",
+    ),
     **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
     **_codes(
         "generic",
@@ -47,7 +53,6 @@ CODES: dict[str, Code] = {
     ),
     # -- routing (werkzeug) --------------------------------------------------------------------
     **_codes("routing", 405, method_not_allowed="The route does not take this HTTP method."),
-    **_codes("routing", 413, request_entity_too_large="The request body is too large."),
     # -- authentication ----------------------------------------------------------------------
     **_codes(
         "authentication",
@@ -100,7 +105,9 @@ CODES: dict[str, Code] = {
         attachment_size_mismatch="An attachment's declared size does not match its content.",
         attachment_invalid_base64="An attachment's content is not valid base64.",
     ),
-    **_codes("intake", 413, message_too_large="The message is larger than the limit."),
+    **_codes(
+        "intake", 413, message_too_large="The message or request body is over its size limit."
+    ),
     **_codes("intake", 415, unsupported_media_type="The body's media type is not accepted."),
     **_codes(
         "intake",
@@ -265,7 +272,6 @@ COMPOSED = frozenset(
         ),
         *(f"dms-{store}" for store in ("store-unavailable", "store-rejected", "store-integrity")),
         "method-not-allowed",
-        "request-entity-too-large",
     }
 )
 

@@ -42,6 +42,15 @@ class Settings:
     )
     max_xml_depth: int = setting(64, "Deepest accepted XML nesting of an intake message.")
     max_xml_elements: int = setting(100_000, "Most XML elements accepted in one intake message.")
+    max_json_bytes: int = setting(
+        1024 * 1024,
+        "Largest accepted request body in bytes (413 above, before it is parsed), except for "
+        "the intake of whole messages (`/submissions`, `/applications` with its attachments, "
+        "`/inbound`), which take up to EGOV_MAX_MESSAGE_BYTES.",
+    )
+    max_json_depth: int = setting(
+        32, "Deepest accepted nesting of arrays and objects in a JSON body (400 deeper)."
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

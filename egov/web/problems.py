@@ -8,13 +8,14 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from egov.db import CONCURRENT_UPDATE, OUTAGE, error_name, lost_race
 from egov.error_codes import status_of
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
+from egov.jsoninput import JsonRefused
 from egov.workflow.engine import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,14 @@ def correlation_id() -> str:
 def register(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
+    app.register_error_handler(JsonRefused, _domain)
     app.register_error_handler(WorkflowError, _workflow)
     for concurrent in CONCURRENT_UPDATE:
         app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
     app.register_error_handler(AuthenticationError, _authentication)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
 
@@ -120,6 +123,11 @@ def _database(exc: Exception) -> Response:
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _too_large(exc: RequestEntityTooLarge) -> Response:
+    log.info("request_too_large correlation_id=%s path=%s", correlation_id(), request.path)
+    return problem(413, "message-too-large", "Die Anfrage ist größer als erlaubt.")
 
 
 def _authentication(exc: AuthenticationError) -> Response:
