@@ -47,6 +47,19 @@ def error_name(exc: BaseException) -> str:
     return type(getattr(exc, "orig", None) or exc).__name__
 
 
+def max_length(column: Any) -> int | None:
+    """The declared length of a String column (`Document.media_type`), None if it has none.
+    PostgreSQL refuses longer text and SQLite stores it, so services check before storing."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    return length if isinstance(length, int) else None
+
+
+def too_long(column: Any, value: str | None) -> bool:
+    """`value` does not fit the String column (None always fits)."""
+    limit = max_length(column)
+    return value is not None and limit is not None and len(value) > limit
+
+
 def new_id() -> str:
     """The primary key of a new row (a random UUID, as text)."""
     return str(uuid.uuid4())
