@@ -43,8 +43,10 @@ CODES: dict[str, Code] = {
         "generic",
         400,
         json_too_deep="A JSON body or the cursor nests arrays and objects deeper than the limit.",
-        input_nul_byte="A JSON string or key holds a NUL character.",
+        input_nul_byte="A path, query or header parameter or a JSON string holds a NUL character.",
+        input_invalid="The database refused a value as it is (e.g. too long); nothing was stored.",
     ),
+    **_codes("generic", 422, value_too_long="A value is longer than egov can store (field named)."),
     **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
     **_codes(
         "generic",

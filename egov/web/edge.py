@@ -6,11 +6,13 @@
   intake still streams its body to disk and keeps its own limit (`Intake.submit`).
 - **JSON bodies** are parsed by `egov.jsoninput`: nested no deeper than EGOV_MAX_JSON_DEPTH
   (400 `json-too-deep`), finite numbers, no NUL character (400 `input-nul-byte`).
+- **No NUL character** in a path parameter, a query parameter or a header (400
+  `input-nul-byte` naming it): PostgreSQL can neither compare nor store one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -51,6 +53,7 @@ def message_body(view: F) -> F:
 def register(app: Flask, max_json_depth: int) -> None:
     app.json = ClientJsonProvider(app, max_json_depth)
     app.before_request(limit_body)
+    app.before_request(refuse_nul)
 
 
 def limit_body() -> None:
@@ -66,3 +69,19 @@ def limit_body() -> None:
         raise RequestEntityTooLarge()
     g.body_limit = limit
     request.max_content_length = limit + 1
+
+
+def refuse_nul() -> None:
+    for name, value in parameters():
+        if jsoninput.NUL in name or jsoninput.NUL in value:
+            raise jsoninput.nul_refused(name)
+
+
+def parameters() -> Iterator[tuple[str, str]]:
+    """Path parameters, query parameters and headers of the request, as (name, value)."""
+    for name, value in (request.view_args or {}).items():
+        yield name, str(value)
+    for name, values in request.args.lists():
+        for value in values:
+            yield name, value
+    yield from request.headers.items()

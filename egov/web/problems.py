@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from egov.db import CONCURRENT_UPDATE, OUTAGE, error_name, lost_race
+from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
 from egov.error_codes import status_of
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
@@ -70,6 +70,8 @@ def register(app: Flask) -> None:
         app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
+    for refused in INPUT_REFUSED:
+        app.register_error_handler(refused, _input_refused)
     app.register_error_handler(AuthenticationError, _authentication)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http)
@@ -123,6 +125,18 @@ def _database(exc: Exception) -> Response:
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _input_refused(exc: Exception) -> Response:
+    """The database refused a value as it is (a service did not check it): the request is
+    wrong and nothing was committed. The driver's message may quote the value: log only."""
+    log.warning(
+        "input_refused_by_database correlation_id=%s error=%s detail=%r",
+        correlation_id(),
+        error_name(exc),
+        str(getattr(exc, "orig", None) or exc).strip()[:300],
+    )
+    return problem(400, "input-invalid", "Eine Angabe kann so nicht gespeichert werden.")
 
 
 def _too_large(exc: RequestEntityTooLarge) -> Response:
