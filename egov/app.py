@@ -25,6 +25,7 @@ from egov.web import (
     openapi,
     problems,
 )
+from egov.web.limits import RequestLimits
 
 API = "/api/v1"
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
     problems.register(app)
     edge.register(app, settings.max_json_depth)  # body limits, JSON limits
+    app.wsgi_app = RequestLimits.of(app.wsgi_app, settings)  # type: ignore[method-assign]
     if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

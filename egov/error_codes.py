@@ -55,6 +55,14 @@ CODES: dict[str, Code] = {
     ),
     # -- routing (werkzeug) --------------------------------------------------------------------
     **_codes("routing", 405, method_not_allowed="The route does not take this HTTP method."),
+    **_codes(
+        "routing", 414, request_uri_too_large="The request target (path and query) is too long."
+    ),
+    **_codes(
+        "routing",
+        431,
+        request_header_fields_too_large="The request has too many or too large header fields.",
+    ),
     # -- authentication ----------------------------------------------------------------------
     **_codes(
         "authentication",

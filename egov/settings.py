@@ -51,6 +51,21 @@ class Settings:
     max_json_depth: int = setting(
         32, "Deepest accepted nesting of arrays and objects in a JSON body (400 deeper)."
     )
+    max_url_bytes: int = setting(
+        8000,
+        "Longest accepted request target (path and query) in bytes; longer: 414. gunicorn "
+        "itself refuses request lines over 8190 bytes, the embedded server over 65536.",
+    )
+    max_header_bytes: int = setting(
+        32 * 1024,
+        "Largest accepted size of all request header fields together (names and values) in "
+        "bytes; larger: 431.",
+    )
+    max_header_fields: int = setting(
+        64,
+        "Most request header fields accepted (431 above); below the fixed 100 of the "
+        "embedded server and the 128 egov/gunicorn.conf.py allows gunicorn.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

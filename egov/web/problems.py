@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
 from egov.error_codes import status_of
@@ -161,7 +161,10 @@ def _authentication(exc: AuthenticationError) -> Response:
 
 def _http(exc: HTTPException) -> Response:
     code = (exc.name or "error").lower().replace(" ", "-")
-    return problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
+    response = problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
 
 
 def _unexpected(exc: Exception) -> Response:
