@@ -66,6 +66,11 @@ class Settings:
         "Most request header fields accepted (431 above); below the fixed 100 of the "
         "embedded server and the 128 egov/gunicorn.conf.py allows gunicorn.",
     )
+    hsts_max_age_seconds: int = setting(
+        365 * 24 * 3600,
+        "max-age of the Strict-Transport-Security header sent on requests that came over "
+        "HTTPS (directly or via the proxies of EGOV_PROXY_HOPS). 0: no header.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

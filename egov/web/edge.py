@@ -1,4 +1,5 @@
-"""The edge of the HTTP API: what every request passes before a handler sees it.
+"""The edge of the HTTP API: what every request passes before a handler sees it, and what
+every response carries.
 
 - **Body size**: at most EGOV_MAX_JSON_BYTES, or EGOV_MAX_MESSAGE_BYTES for the views marked
   `@message_body` (the intake of whole messages): a Content-Length above it is refused
@@ -8,6 +9,10 @@
   (400 `json-too-deep`), finite numbers, no NUL character (400 `input-nul-byte`).
 - **No NUL character** in a path parameter, a query parameter or a header (400
   `input-nul-byte` naming it): PostgreSQL can neither compare nor store one.
+- **Headers of every response**: `X-Content-Type-Options: nosniff`, `Referrer-Policy:
+  no-referrer`, `Cache-Control: no-store` (API answers carry personal data; a view may set
+  its own), and `Strict-Transport-Security` when the request came over HTTPS, directly or
+  through the trusted proxies of EGOV_PROXY_HOPS (EGOV_HSTS_MAX_AGE_SECONDS).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -23,6 +28,11 @@ from egov import jsoninput
 from egov.web.context import container
 
 F = TypeVar("F", bound=Callable[..., Any])
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+)
 
 
 class ClientJsonProvider(DefaultJSONProvider):
@@ -54,6 +64,7 @@ def register(app: Flask, max_json_depth: int) -> None:
     app.json = ClientJsonProvider(app, max_json_depth)
     app.before_request(limit_body)
     app.before_request(refuse_nul)
+    app.after_request(security_headers)
 
 
 def limit_body() -> None:
@@ -85,3 +96,12 @@ def parameters() -> Iterator[tuple[str, str]]:
         for value in values:
             yield name, value
     yield from request.headers.items()
+
+
+def security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name, value)
+    max_age = container().settings.hsts_max_age_seconds
+    if request.is_secure and max_age > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
+    return response

@@ -29,7 +29,7 @@ PROBLEM_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
-)
+)  # the headers egov.web.edge gives every response Flask answers
 URI_TOO_LONG = (414, "request-uri-too-large", "Die Adresse der Anfrage ist zu lang.")
 HEADERS_TOO_LARGE = (
     431,

@@ -109,6 +109,8 @@ def served(
 def test_a_request_within_the_limits_is_answered_as_usual(served: Served) -> None:
     answer = exchange(served.port, get("/healthz?" + "q" * 7000, "X-Padding: " + "p" * 20_000))
     assert answer.status == 200, answer
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
 
 
 def test_a_target_over_egovs_limit_is_a_414_problem(served: Served) -> None:
