@@ -19,12 +19,14 @@ from egov.web import (
     api_intake,
     api_me,
     api_tasks,
+    edge,
     health,
     login,
     openapi,
     problems,
     throttle,
 )
+from egov.web.limits import RequestLimits
 
 API = "/api/v1"
 
@@ -35,8 +37,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     app = Flask("egov")
-    app.config["MAX_CONTENT_LENGTH"] = None  # the intake enforces its own streamed limit
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # no global limit: egov.web.edge sets each request's (EGOV_MAX_JSON_BYTES, or
+    # EGOV_MAX_MESSAGE_BYTES for the intake views, which also stream with their own limit)
+    app.config["MAX_CONTENT_LENGTH"] = None
     container = build(settings, clock)
     app.extensions["egov"] = container
     for blueprint in (
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
     throttle.init_app(app, settings)  # rate limits (login, refused tokens, intake)
     problems.register(app)
+    edge.register(app, settings.max_json_depth)  # body limits, JSON limits
+    app.wsgi_app = RequestLimits.of(app.wsgi_app, settings)  # type: ignore[method-assign]
     if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

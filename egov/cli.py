@@ -146,6 +146,7 @@ def serve(host: str | None, port: int | None) -> None:
     from werkzeug.serving import run_simple
 
     from egov.app import create_app
+    from egov.web.serving import ProblemRequestHandler
 
     settings = _settings()
     if host is not None or port is not None:
@@ -157,7 +158,14 @@ def serve(host: str | None, port: int | None) -> None:
     if sweeper is not None:
         sweeper.start()
     click.echo(f"egov serving on {settings.base_url} (env={settings.env})")
-    run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False)
+    run_simple(
+        settings.host,
+        settings.port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        request_handler=ProblemRequestHandler,
+    )
 
 
 @main.command()

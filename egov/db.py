@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,6 +33,11 @@ OUTAGE = (OperationalError, InterfaceError, PoolTimeout)
 # key): the loser's work was rolled back and is to be done again on the new state.
 CONCURRENT_UPDATE = (StaleDataError, IntegrityError)
 LOST_RACE = {"40001", "40P01"}  # serialization failure, deadlock detected (PostgreSQL)
+# The database refused a value as it is (text with a NUL character, a string longer than its
+# column, a number out of range; PostgreSQL checks, SQLite mostly does not): the same request
+# fails again, so it is the caller's error. Services check what they store; this is the
+# backstop for what they missed.
+INPUT_REFUSED = (DataError,)
 
 
 def lost_race(exc: BaseException) -> bool:
@@ -45,6 +50,19 @@ def error_name(exc: BaseException) -> str:
     """The driver's error class behind a SQLAlchemy error (for logs: the driver's message
     names hosts and SQL, so it is logged only where the error is handled for good)."""
     return type(getattr(exc, "orig", None) or exc).__name__
+
+
+def max_length(column: Any) -> int | None:
+    """The declared length of a String column (`Document.media_type`), None if it has none.
+    PostgreSQL refuses longer text and SQLite stores it, so services check before storing."""
+    length = getattr(getattr(column, "type", None), "length", None)
+    return length if isinstance(length, int) else None
+
+
+def too_long(column: Any, value: str | None) -> bool:
+    """`value` does not fit the String column (None always fits)."""
+    limit = max_length(column)
+    return value is not None and limit is not None and len(value) > limit
 
 
 def new_id() -> str:

@@ -45,6 +45,14 @@ CODES: dict[str, Code] = {
         concurrent_update="Another request changed the same case or task at the same time.",
     ),
     **_codes("generic", 429, rate_limited="A rate limit is used up; try again after Retry-After."),
+    **_codes(
+        "generic",
+        400,
+        json_too_deep="A JSON body or the cursor nests arrays and objects deeper than the limit.",
+        input_nul_byte="A path, query or header parameter or a JSON string holds a NUL character.",
+        input_invalid="The database refused a value as it is (e.g. too long); nothing was stored.",
+    ),
+    **_codes("generic", 422, value_too_long="A value is longer than egov can store (field named)."),
     **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
     **_codes(
         "generic",
@@ -53,7 +61,14 @@ CODES: dict[str, Code] = {
     ),
     # -- routing (werkzeug) --------------------------------------------------------------------
     **_codes("routing", 405, method_not_allowed="The route does not take this HTTP method."),
-    **_codes("routing", 413, request_entity_too_large="The request body is too large."),
+    **_codes(
+        "routing", 414, request_uri_too_large="The request target (path and query) is too long."
+    ),
+    **_codes(
+        "routing",
+        431,
+        request_header_fields_too_large="The request has too many or too large header fields.",
+    ),
     # -- authentication ----------------------------------------------------------------------
     **_codes(
         "authentication",
@@ -106,7 +121,9 @@ CODES: dict[str, Code] = {
         attachment_size_mismatch="An attachment's declared size does not match its content.",
         attachment_invalid_base64="An attachment's content is not valid base64.",
     ),
-    **_codes("intake", 413, message_too_large="The message is larger than the limit."),
+    **_codes(
+        "intake", 413, message_too_large="The message or request body is over its size limit."
+    ),
     **_codes("intake", 415, unsupported_media_type="The body's media type is not accepted."),
     **_codes(
         "intake",
@@ -271,7 +288,6 @@ COMPOSED = frozenset(
         ),
         *(f"dms-{store}" for store in ("store-unavailable", "store-rejected", "store-integrity")),
         "method-not-allowed",
-        "request-entity-too-large",
     }
 )
 

@@ -14,7 +14,8 @@ import os
 bind = f"{os.environ.get('EGOV_HOST', '127.0.0.1')}:{os.environ.get('EGOV_PORT', '8000')}"
 workers = int(os.environ.get("EGOV_WEB_WORKERS", str(2 * multiprocessing.cpu_count() + 1)))
 threads = int(os.environ.get("EGOV_WEB_THREADS", "4"))
-worker_class = "gthread"
+# gthread, whose own refusals (request line, header fields) are problem+json
+worker_class = "egov.web.gunicorn_worker.ProblemThreadWorker"
 preload_app = False
 timeout = 60  # an upload of EGOV_MAX_MESSAGE_BYTES over a slow line must fit
 graceful_timeout = 30
@@ -25,3 +26,8 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("EGOV_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("EGOV_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Generous server limits, above egov's own (EGOV_MAX_URL_BYTES, EGOV_MAX_HEADER_BYTES,
+# EGOV_MAX_HEADER_FIELDS; egov.web.limits), so that egov's decide and answer problem+json.
+limit_request_line = 8190  # gunicorn's maximum
+limit_request_fields = 128
+limit_request_field_size = 40960

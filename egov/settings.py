@@ -42,6 +42,35 @@ class Settings:
     )
     max_xml_depth: int = setting(64, "Deepest accepted XML nesting of an intake message.")
     max_xml_elements: int = setting(100_000, "Most XML elements accepted in one intake message.")
+    max_json_bytes: int = setting(
+        1024 * 1024,
+        "Largest accepted request body in bytes (413 above, before it is parsed), except for "
+        "the intake of whole messages (`/submissions`, `/applications` with its attachments, "
+        "`/inbound`), which take up to EGOV_MAX_MESSAGE_BYTES.",
+    )
+    max_json_depth: int = setting(
+        32, "Deepest accepted nesting of arrays and objects in a JSON body (400 deeper)."
+    )
+    max_url_bytes: int = setting(
+        8000,
+        "Longest accepted request target (path and query) in bytes; longer: 414. gunicorn "
+        "itself refuses request lines over 8190 bytes, the embedded server over 65536.",
+    )
+    max_header_bytes: int = setting(
+        32 * 1024,
+        "Largest accepted size of all request header fields together (names and values) in "
+        "bytes; larger: 431.",
+    )
+    max_header_fields: int = setting(
+        64,
+        "Most request header fields accepted (431 above); below the fixed 100 of the "
+        "embedded server and the 128 egov/gunicorn.conf.py allows gunicorn.",
+    )
+    hsts_max_age_seconds: int = setting(
+        365 * 24 * 3600,
+        "max-age of the Strict-Transport-Security header sent on requests that came over "
+        "HTTPS (directly or via the proxies of EGOV_PROXY_HOPS). 0: no header.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

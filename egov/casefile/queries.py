@@ -15,9 +15,11 @@ from egov.access import visible_cases
 from egov.cases.store import Case
 from egov.errors import Invalid
 from egov.identity.model import Principal
+from egov.jsoninput import JsonRefused, loads
 from egov.workflow.store import Task, TaskStatus
 
 MAX_LIMIT = 200
+CURSOR_DEPTH = 1  # [created_at, case_id]
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,15 @@ def encode_cursor(case: Case) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position of a cursor made by `encode_cursor`; anything else is refused (400)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, case_id = json.loads(raw)
+        created_at, case_id = loads(raw, max_depth=CURSOR_DEPTH, name="cursor")
         return datetime.fromisoformat(created_at), str(case_id)
+    except JsonRefused as exc:  # the cursor is opaque: name it, not a place inside it
+        reason = exc.invalid_params[0]["reason"]
+        invalid = [{"name": "cursor", "reason": reason}]
+        raise Invalid(exc.message, code=exc.code, invalid_params=invalid) from exc
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "Ungültiger Cursor.",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import time
 import uuid
@@ -26,6 +25,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal, Role, Vertrauensniveau, qualified
+from egov.jsoninput import JsonRefused, loads
 
 ALGORITHM = "RS256"
 _ALGORITHMS = [ALGORITHM]
@@ -36,6 +36,7 @@ KEY_TYPES: dict[str, str] = {
 }
 _KEY_SIZE = 2048
 _KEY_FILE_MODE = 0o600
+TOKEN_JSON_DEPTH = 16  # header and claims of a token not yet verified
 
 
 @dataclass
@@ -160,9 +161,13 @@ def validate_token(
 
 
 def _b64url_json(segment: str) -> Any:
+    """A JSON segment of a token not yet verified: parsed with limits (ValueError if not)."""
     padded = segment + "=" * (-len(segment) % 4)
     raw = base64.urlsafe_b64decode(padded.encode("ascii"))
-    return json.loads(raw)
+    try:
+        return loads(raw, max_depth=TOKEN_JSON_DEPTH, name="token")
+    except JsonRefused as refused:
+        raise ValueError(refused.code) from refused
 
 
 def _unverified_header(token: object) -> dict[str, Any]:

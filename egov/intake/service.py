@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from egov.cases.service import NewCase, open_case, owns, record
 from egov.cases.store import Case, Procedure, get_procedure_by_leika
 from egov.clock import Clock
-from egov.db import Database
+from egov.db import Database, max_length, too_long
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import Document, referenced_in
 from egov.errors import Conflict, Forbidden, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau, qualified
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
-from egov.intake.model import CanonicalApplication
+from egov.intake.model import CanonicalApplication, ReceivedAttachment
 from egov.intake.parsing import Limits, parse_message
 from egov.intake.store import Submission, get_by_idempotency_key, get_by_message_id
 
@@ -179,12 +179,14 @@ class Intake:
         placement: Placement,
     ) -> IntakeOutcome:
         now = self.clock()
+        refuse_too_long(attachment_texts(application.attachments))
         procedure = resolve_procedure(session, application, principal)
         reference = application.follow_up_case_reference
         if reference:
             case = follow_up_case(session, reference, procedure, principal)
         else:
             new = new_case(procedure, application, principal)
+            refuse_too_long(case_texts(new))
             case = open_case(session, new, actor=principal.subject, now=now)
         original_key = self.files.place(spooled.path, spooled.sha256, placement)
         submission = Submission(
@@ -361,6 +363,42 @@ def vouched_postfach(application: CanonicalApplication, client: Principal) -> st
     if reference is None or namespace is None:
         return None
     return qualified(namespace, reference)
+
+
+Text = tuple[str, Any, str | None]  # the name the sender knows, the column, the value
+
+
+def case_texts(new: NewCase) -> list[Text]:
+    return [
+        ("titel", Case.title, new.title),
+        ("antragsteller", Case.applicant_name, new.applicant_name),
+        ("antragsteller.email", Case.applicant_email, new.applicant_email),
+        ("antwortkanal.postfach", Case.owner_postfach, new.owner_postfach),
+    ]
+
+
+def attachment_texts(attachments: tuple[ReceivedAttachment, ...]) -> list[Text]:
+    texts: list[Text] = []
+    for number, attachment in enumerate(attachments, 1):
+        texts.append((f"anhang[{number}].dateiname", Document.filename, attachment.filename))
+        texts.append((f"anhang[{number}].mimeType", Document.media_type, attachment.media_type))
+    return texts
+
+
+def refuse_too_long(texts: list[Text]) -> None:
+    """Values longer than their column (the XSDs allow some, PostgreSQL refuses them, SQLite
+    would store them): 422 `value-too-long` naming each, before anything is stored."""
+    problems = [
+        {"name": name, "reason": f"höchstens {max_length(column)} Zeichen"}
+        for name, column, value in texts
+        if too_long(column, value)
+    ]
+    if problems:
+        raise Invalid(
+            "Eine Angabe ist länger, als sie gespeichert werden kann.",
+            code="value-too-long",
+            invalid_params=problems,
+        )
 
 
 def spool(body: IO[bytes], files: FileSystemStore, max_bytes: int) -> Spooled:

@@ -17,12 +17,13 @@ from typing import Any
 from egov.cases.store import get_procedure
 from egov.clock import Clock
 from egov.db import Database
+from egov.documents.store import Document
 from egov.errors import Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
 from egov.intake.jsonform import build_xfall_message
 from egov.intake.model import Applicant
-from egov.intake.service import Intake, IntakeOutcome
+from egov.intake.service import Intake, IntakeOutcome, Text, refuse_too_long
 
 JENA_ARS = "160530000000"
 MAX_ATTACHMENTS = 20
@@ -108,10 +109,11 @@ def decode_attachments(items: Any) -> list[tuple[str, str, bytes]]:
             invalid_params=[{"name": "attachments", "reason": "Liste erwartet"}],
         )
     decoded = []
+    texts: list[Text] = []
     for index, item in enumerate(items):
         try:
             content = base64.b64decode(item["content_base64"], validate=True)
-            decoded.append((str(item["filename"]), str(item["media_type"]), content))
+            filename, media_type = str(item["filename"]), str(item["media_type"])
         except (KeyError, TypeError, binascii.Error) as exc:
             raise Invalid(
                 "Anhang unlesbar.",
@@ -123,4 +125,8 @@ def decode_attachments(items: Any) -> list[tuple[str, str, bytes]]:
                     }
                 ],
             ) from exc
+        decoded.append((filename, media_type, content))
+        texts.append((f"attachments[{index}].filename", Document.filename, filename))
+        texts.append((f"attachments[{index}].media_type", Document.media_type, media_type))
+    refuse_too_long(texts)
     return decoded

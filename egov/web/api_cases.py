@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
 from egov.identity.model import Role
-from egov.web import views
+from egov.web import downloads, views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 
@@ -53,7 +51,6 @@ def document_content(document_id: str) -> Response:
     """The bytes of a document, exactly as stored."""
     doc, chunks = container().case_file.content(current_principal(), document_id)
     response = Response(chunks, mimetype=doc.media_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(doc.filename)}"
+    response.headers["Content-Disposition"] = downloads.attachment(doc.filename)
     response.headers["Digest"] = f"sha-256={doc.sha256}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

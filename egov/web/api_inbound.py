@@ -9,6 +9,7 @@ from egov.identity.model import Role
 from egov.intake.errors import IntakeError
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.edge import message_body
 
 bp = Blueprint("inbound", __name__)
 XML_TYPES = {"application/xml", "text/xml"}
@@ -16,6 +17,7 @@ XML_TYPES = {"application/xml", "text/xml"}
 
 @bp.post("/inbound")
 @requires(Role.CLIENT, scope="inbound:write")
+@message_body
 def receive() -> Response:
     """A signed message of a Fachverfahren (`?procedure=<key>`); 200/201 correlated, 202 kept
     without correlation (an incident was opened)."""

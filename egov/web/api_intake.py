@@ -8,6 +8,7 @@ from egov.errors import DomainError
 from egov.identity.model import Role
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.edge import message_body
 from egov.web.throttle import throttled
 
 bp = Blueprint("intake", __name__)
@@ -17,6 +18,7 @@ XML_TYPES = {"application/xml", "text/xml"}
 @bp.post("/submissions")
 @requires(Role.CITIZEN, Role.CLIENT, scope="submissions:write")
 @throttled("intake")
+@message_body
 def submit_message() -> Response:
     """Intake of one XML message (XFall container profile)."""
     if request.mimetype not in XML_TYPES:
@@ -30,6 +32,7 @@ def submit_message() -> Response:
 @bp.post("/applications")
 @requires(Role.CITIZEN)
 @throttled("intake")
+@message_body
 def submit_application() -> Response:
     """The web-form path: builds the canonical message and runs the same intake."""
     body = request.get_json(silent=True)

@@ -8,13 +8,14 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from egov.db import CONCURRENT_UPDATE, OUTAGE, error_name, lost_race
+from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
 from egov.error_codes import status_of
 from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
+from egov.jsoninput import JsonRefused
 from egov.workflow.engine import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,16 @@ def register(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, _too_many)
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
+    app.register_error_handler(JsonRefused, _domain)
     app.register_error_handler(WorkflowError, _workflow)
     for concurrent in CONCURRENT_UPDATE:
         app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
+    for refused in INPUT_REFUSED:
+        app.register_error_handler(refused, _input_refused)
     app.register_error_handler(AuthenticationError, _authentication)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
 
@@ -135,6 +140,23 @@ def _database(exc: Exception) -> Response:
     return response
 
 
+def _input_refused(exc: Exception) -> Response:
+    """The database refused a value as it is (a service did not check it): the request is
+    wrong and nothing was committed. The driver's message may quote the value: log only."""
+    log.warning(
+        "input_refused_by_database correlation_id=%s error=%s detail=%r",
+        correlation_id(),
+        error_name(exc),
+        str(getattr(exc, "orig", None) or exc).strip()[:300],
+    )
+    return problem(400, "input-invalid", "Eine Angabe kann so nicht gespeichert werden.")
+
+
+def _too_large(exc: RequestEntityTooLarge) -> Response:
+    log.info("request_too_large correlation_id=%s path=%s", correlation_id(), request.path)
+    return problem(413, "message-too-large", "Die Anfrage ist größer als erlaubt.")
+
+
 def _authentication(exc: AuthenticationError) -> Response:
     security_log.warning(
         "authentication_refused code=%s path=%s remote=%s correlation_id=%s",
@@ -152,7 +174,10 @@ def _authentication(exc: AuthenticationError) -> Response:
 
 def _http(exc: HTTPException) -> Response:
     code = (exc.name or "error").lower().replace(" ", "-")
-    return problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
+    response = problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    return response
 
 
 def _unexpected(exc: Exception) -> Response:

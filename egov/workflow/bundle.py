@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from lxml import etree
@@ -12,7 +11,10 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from egov.jsoninput import JsonRefused, loads
+
 FORM_PROPERTY = "formJsonSchemaFilename"
+FORM_DEPTH = 64  # nesting of a form's JSON Schema
 
 
 class WorkflowError(Exception):
@@ -89,7 +91,9 @@ def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, 
     if path not in files:
         raise _invalid(f"Formular '{path}' der Aufgabe '{task_name}' fehlt im Bundle.")
     try:
-        schema = json.loads(files[path])
+        schema = loads(files[path], max_depth=FORM_DEPTH, name=path)
+    except JsonRefused as exc:
+        raise _invalid(f"Formular '{path}': {exc.message}") from exc
     except ValueError as exc:
         raise _invalid(f"Formular '{path}' ist kein gültiges JSON: {exc}") from exc
     if not isinstance(schema, dict):

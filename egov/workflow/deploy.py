@@ -6,7 +6,6 @@ A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,23 +17,28 @@ from sqlalchemy.orm import Session
 
 from egov.cases.store import Procedure
 from egov.clock import Clock
-from egov.db import Database
+from egov.db import Database, max_length, too_long
 from egov.errors import Invalid
+from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
+from egov.jsoninput import JsonRefused, loads
 from egov.workflow.engine import WorkflowError, compile_bundle
 from egov.workflow.store import ProcessDefinition, list_definitions
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
-PROCEDURE_FIELDS = {
-    "key",
-    "leika_key",
-    "name",
-    "org_unit",
-    "required_vertrauensniveau",
-    "processing_days",
-    "fachdaten_namespace",
+PROCEDURE_FILE = "procedure.json"
+# the text fields of procedure.json and the columns they are stored in
+PROCEDURE_TEXTS = {
+    "key": Procedure.key,
+    "leika_key": Procedure.leika_key,
+    "name": Procedure.name,
+    "org_unit": Procedure.org_unit_key,
+    "fachdaten_namespace": Procedure.fachdaten_namespace,
 }
+PROCEDURE_FIELDS = {*PROCEDURE_TEXTS, "required_vertrauensniveau", "processing_days"}
+MAX_PROCESSING_DAYS = 3650
+PROCEDURE_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def deploy_bundle(
     session: Session, files: dict[str, bytes], *, actor: str, now: datetime
 ) -> Deployment:
     texts = _as_text(files)
+    procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
     try:
         compiled = compile_bundle(files)
     except WorkflowError as exc:
@@ -81,6 +86,13 @@ def deploy_bundle(
             code="bpmn-invalid",
             invalid_params=[{"name": "bundle", "reason": exc.message}],
         ) from exc
+    if too_long(ProcessDefinition.process_id, compiled.process_id):
+        limit = max_length(ProcessDefinition.process_id)
+        raise Invalid(
+            f"Die Prozess-ID ist länger als {limit} Zeichen.",
+            code="bpmn-invalid",
+            invalid_params=[{"name": "process_id", "reason": f"höchstens {limit} Zeichen"}],
+        )
     existing = session.scalars(
         select(ProcessDefinition).where(
             ProcessDefinition.process_id == compiled.process_id,
@@ -92,9 +104,61 @@ def deploy_bundle(
         created = True
     else:
         created = False
-    if "procedure.json" in texts:
-        upsert_procedure(session, json.loads(texts["procedure.json"]), compiled.process_id)
+    if procedure is not None:
+        upsert_procedure(session, procedure, compiled.process_id)
     return Deployment(existing, created)
+
+
+def read_procedure(text: str) -> dict[str, Any]:
+    """procedure.json, checked field by field (422 `procedure-invalid` naming the fields)."""
+    try:
+        spec = loads(text, max_depth=PROCEDURE_DEPTH, name=PROCEDURE_FILE)
+    except JsonRefused as exc:
+        where = PROCEDURE_FILE if exc.name == PROCEDURE_FILE else f"{PROCEDURE_FILE}/{exc.name}"
+        raise _procedure_invalid([(where, exc.invalid_params[0]["reason"])]) from exc
+    except ValueError as exc:
+        raise _procedure_invalid([(PROCEDURE_FILE, "kein gültiges JSON")]) from exc
+    if not isinstance(spec, dict):
+        raise _procedure_invalid([(PROCEDURE_FILE, "ein JSON-Objekt erwartet")])
+    problems = [
+        (f"{PROCEDURE_FILE}/{name}", "fehlt") for name in sorted(PROCEDURE_FIELDS - spec.keys())
+    ]
+    problems += [
+        (f"{PROCEDURE_FILE}/{name}", reason)
+        for name, reason in _procedure_problems(spec)
+        if name in spec
+    ]
+    if problems:
+        raise _procedure_invalid(problems)
+    level = Vertrauensniveau.from_claim(spec["required_vertrauensniveau"])
+    return {**spec, "required_vertrauensniveau": level.value}
+
+
+def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    for name, column in PROCEDURE_TEXTS.items():
+        value = spec.get(name)
+        limit = max_length(column)
+        if not isinstance(value, str) or not value.strip():
+            problems.append((name, "Text erwartet"))
+        elif too_long(column, value):
+            problems.append((name, f"höchstens {limit} Zeichen"))
+    try:
+        Vertrauensniveau.from_claim(spec.get("required_vertrauensniveau"))
+    except ValueError:
+        problems.append(("required_vertrauensniveau", "low, substantial oder high"))
+    days = spec.get("processing_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
+        problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))
+    return problems
+
+
+def _procedure_invalid(problems: list[tuple[str, str]]) -> Invalid:
+    return Invalid(
+        f"{PROCEDURE_FILE} ist ungültig: {', '.join(name for name, _ in problems)}",
+        code="procedure-invalid",
+        invalid_params=[{"name": name, "reason": reason} for name, reason in problems],
+    )
 
 
 def _add_version(
@@ -128,9 +192,7 @@ def _add_version(
 
 
 def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) -> Procedure:
-    missing = PROCEDURE_FIELDS - spec.keys()
-    if missing:
-        raise Invalid(f"procedure.json: es fehlen {sorted(missing)}", code="procedure-invalid")
+    """Register the procedure of a bundle; `spec` as `read_procedure` checked it."""
     if get_org_unit(session, spec["org_unit"]) is None:
         raise Invalid(
             f"Organisationseinheit {spec['org_unit']!r} unbekannt.", code="org-unit-unknown"
@@ -141,7 +203,7 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     procedure.process_id = process_id
     procedure.org_unit_key = spec["org_unit"]
     procedure.required_vertrauensniveau = spec["required_vertrauensniveau"]
-    procedure.processing_days = int(spec["processing_days"])
+    procedure.processing_days = spec["processing_days"]
     procedure.fachdaten_namespace = spec["fachdaten_namespace"]
     session.add(procedure)
     return procedure

@@ -49,6 +49,7 @@ NOT_CODES = {
     "gave-up",  # Celery task result
     "no-cache",  # HTTP header values
     "no-store",
+    "no-referrer",
     "original-message",  # document kind
     "secret-key",  # file name
     "store-integrity",  # document store codes; they reach people as dms-store-*
