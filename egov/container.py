@@ -106,6 +106,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         max_bytes=settings.max_message_bytes,
         max_depth=settings.max_xml_depth,
         max_elements=settings.max_xml_elements,
+        max_attributes_per_element=settings.max_xml_attributes_per_element,
+        max_attributes=settings.max_xml_attributes,
     )
     intake = Intake(
         db=db,

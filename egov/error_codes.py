@@ -92,6 +92,7 @@ CODES: dict[str, Code] = {
         xml_forbidden_construct="A DTD, entity declaration or processing trick was refused.",
         xml_too_deep="The message nests deeper than the limit.",
         xml_too_many_elements="The message has more elements than the limit.",
+        xml_too_many_attributes="An element, or the message, has more attributes than the limit.",
         schema_invalid="The message fails its container or standard's XSD.",
         fachdaten_invalid="The Fachdaten fail their procedure's XSD.",
         unknown_format="No registered format has this root element.",

@@ -42,6 +42,15 @@ class Settings:
     )
     max_xml_depth: int = setting(64, "Deepest accepted XML nesting of an intake message.")
     max_xml_elements: int = setting(100_000, "Most XML elements accepted in one intake message.")
+    max_xml_attributes_per_element: int = setting(
+        64,
+        "Most attributes (namespace declarations included) on one XML element of an intake or "
+        "inbound message (400 xml-too-many-attributes above).",
+    )
+    max_xml_attributes: int = setting(
+        20_000,
+        "Most attributes (namespace declarations included) in one intake or inbound message.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

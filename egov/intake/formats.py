@@ -10,6 +10,7 @@ because an lxml validator object must not be used by two threads at the same tim
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from egov.intake.errors import invalid_param
+from egov.intake.errors import MAX_REPORTED_PARAMS, invalid_param
 from egov.intake.model import Applicant
 
 
@@ -74,12 +75,13 @@ class CompiledSchema:
         self._schema = etree.XMLSchema(etree.parse(str(xsd_path), parser))
         self._lock = threading.Lock()
 
-    def errors(self, tree: etree._Element) -> list[Any]:
-        """Validate; return the lxml log entries of all errors (empty when valid)."""
+    def errors(self, tree: etree._Element, limit: int = MAX_REPORTED_PARAMS) -> list[Any]:
+        """Validate; return the lxml log entries of the first `limit` errors (empty: valid).
+        Only those are reported, so only those are looked at further (an XPath each)."""
         with self._lock:
             if self._schema.validate(tree):
                 return []
-            return list(self._schema.error_log)
+            return list(itertools.islice(self._schema.error_log, limit))
 
     def problems(self, tree: etree._Element, path_prefix: str = "") -> list[dict[str, Any]]:
         """Validate; return ``invalid_params`` with readable path and source line."""

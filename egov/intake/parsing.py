@@ -17,6 +17,7 @@ import binascii
 import contextlib
 import copy
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -43,9 +44,14 @@ _DOCTYPE = b"<!DOCTYPE"
 
 @dataclass(frozen=True)
 class Limits:
+    """Bounds of one message. Attributes count with the element's namespace declarations:
+    lxml's tree builder takes the attributes of one element in quadratic time."""
+
     max_bytes: int = 50 * 1024 * 1024
     max_depth: int = 64
     max_elements: int = 100_000
+    max_attributes_per_element: int = 64
+    max_attributes: int = 20_000
 
 
 class _Base64Sink:
@@ -105,6 +111,47 @@ class _Base64Sink:
         self._file.close()
 
 
+class _Shape:
+    """Counts what the limits bound as the parser reports it, before anything is built."""
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._depth = 0
+        self._count = 0
+        self._attributes = 0
+
+    def start(self, tag: str, attributes: int, line: int | None) -> None:
+        """`attributes`: the element's attributes and namespace declarations."""
+        self._depth += 1
+        self._count += 1
+        if self._depth > self._limits.max_depth:
+            raise IntakeError(
+                e.XML_TOO_DEEP,
+                f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
+                [invalid_param(tag, "Verschachtelungstiefe überschritten", line)],
+            )
+        if self._count > self._limits.max_elements:
+            raise IntakeError(
+                e.XML_TOO_MANY_ELEMENTS,
+                f"Die Nachricht enthält zu viele Elemente (höchstens {self._limits.max_elements}).",
+                [invalid_param(tag, "Anzahl der Elemente überschritten", line)],
+            )
+        self._check_attributes(tag, attributes, line)
+
+    def _check_attributes(self, tag: str, count: int, line: int | None) -> None:
+        """Before the tree builder sees them (it is quadratic in the attributes of one element)."""
+        self._attributes += count
+        if count > self._limits.max_attributes_per_element:
+            reason = f"mehr als {self._limits.max_attributes_per_element} an einem Element"
+            raise too_many_attributes(tag, reason, line)
+        if self._attributes > self._limits.max_attributes:
+            reason = f"mehr als {self._limits.max_attributes} in der Nachricht"
+            raise too_many_attributes(tag, reason, line)
+
+    def end(self) -> None:
+        self._depth -= 1
+
+
 class _SkeletonTarget:
     """lxml parser target: enforces limits, builds the skeleton, streams binaries to disk."""
 
@@ -113,13 +160,11 @@ class _SkeletonTarget:
         self.created: list[Path] = []
         self.binaries: dict[etree._Element, StreamedBinary] = {}
         self.format_key: str | None = None
-        self._limits = limits
+        self._shape = _Shape(limits)
         self._registry = registry
         self._workdir = workdir
         self._builder = etree.TreeBuilder()
         self._binary_qnames: frozenset[str] = frozenset()
-        self._depth = 0
-        self._count = 0
         self._sink: _Base64Sink | None = None
         self._sink_element: etree._Element | None = None
 
@@ -127,7 +172,7 @@ class _SkeletonTarget:
         raise _forbidden(self.line)
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
-        self._check_limits(tag)
+        self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
         if self.format_key is None:
             self._select_format(tag)
         if self._sink is not None:
@@ -143,22 +188,6 @@ class _SkeletonTarget:
             self._sink = _Base64Sink(self._workdir, self.line)
             self._sink_element = element
             self.created.append(self._sink.path)
-
-    def _check_limits(self, tag: str) -> None:
-        self._depth += 1
-        self._count += 1
-        if self._depth > self._limits.max_depth:
-            raise IntakeError(
-                e.XML_TOO_DEEP,
-                f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
-                [invalid_param(tag, "Verschachtelungstiefe überschritten", self.line)],
-            )
-        if self._count > self._limits.max_elements:
-            raise IntakeError(
-                e.XML_TOO_MANY_ELEMENTS,
-                f"Die Nachricht enthält zu viele Elemente (höchstens {self._limits.max_elements}).",
-                [invalid_param(tag, "Anzahl der Elemente überschritten", self.line)],
-            )
 
     def _select_format(self, tag: str) -> None:
         fmt = self._registry.format_for_root(tag)
@@ -178,7 +207,7 @@ class _SkeletonTarget:
             self._builder.data(text)
 
     def end(self, tag: str) -> None:
-        self._depth -= 1
+        self._shape.end()
         if self._sink is not None and self._sink_element is not None:
             self.binaries[self._sink_element] = self._sink.finish()
             self._sink = self._sink_element = None
@@ -191,6 +220,44 @@ class _SkeletonTarget:
         with contextlib.suppress(Exception):
             return self._builder.close()
         return None
+
+
+class _ShapeProbe:
+    """lxml parser target that only checks the limits (a message parsed whole afterwards)."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.line = 1  # set by the feeder before each piece
+        self._shape = _Shape(limits)
+
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
+        self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
+
+    def end(self, _tag: str) -> None:
+        self._shape.end()
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def check_shape(raw: bytes, limits: Limits) -> None:
+    """Refuse what `parse_message` refuses before building anything (size, DOCTYPE, depth,
+    elements, attributes), for a message that is then parsed into a whole tree."""
+    probe = _ShapeProbe(limits)
+    try:
+        _Feeder(_hardened_parser(probe), probe, limits).run(io.BytesIO(raw))
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(str(exc), exc.lineno) from None
+
+
+def too_many_attributes(tag: str, reason: str, line: int | None) -> IntakeError:
+    return IntakeError(
+        e.XML_TOO_MANY_ATTRIBUTES,
+        "Die Nachricht enthält zu viele Attribute.",
+        [invalid_param(tag, f"Attribute und Namensraumdeklarationen: {reason}", line)],
+    )
 
 
 def _forbidden(line: int | None) -> IntakeError:
@@ -216,7 +283,9 @@ def _pieces(buffer: bytes) -> Iterator[bytes]:
 class _Feeder:
     """Reads the source once, enforces the size limit and feeds the parser piece by piece."""
 
-    def __init__(self, parser: etree.XMLParser, target: _SkeletonTarget, limits: Limits) -> None:
+    def __init__(
+        self, parser: etree.XMLParser, target: _SkeletonTarget | _ShapeProbe, limits: Limits
+    ) -> None:
         self._parser = parser
         self._target = target
         self._limits = limits
@@ -259,10 +328,8 @@ class _Feeder:
                 self._line += piece.count(b"\n")
 
 
-def _stream(
-    source: BinaryIO, limits: Limits, registry: FormatRegistry, target: _SkeletonTarget
-) -> etree._Element:
-    parser = etree.XMLParser(
+def _hardened_parser(target: Any) -> etree.XMLParser:
+    return etree.XMLParser(
         target=target,
         resolve_entities=False,
         no_network=True,
@@ -271,8 +338,13 @@ def _stream(
         remove_comments=True,
         remove_pis=True,
     )
+
+
+def _stream(
+    source: BinaryIO, limits: Limits, registry: FormatRegistry, target: _SkeletonTarget
+) -> etree._Element:
     try:
-        root = _Feeder(parser, target, limits).run(source)
+        root = _Feeder(_hardened_parser(target), target, limits).run(source)
     except etree.XMLSyntaxError as exc:
         raise _malformed(str(exc), exc.lineno) from None
     if root is None:

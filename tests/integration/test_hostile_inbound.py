@@ -1,0 +1,54 @@
+"""What a hostile probe of the running server found in POST /inbound, on SQLite and PostgreSQL:
+hostile signed messages are refused cheaply with a stable code, and nothing is stored."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from egov.container import Container
+from egov.integrations.fachverfahren import Endpoint
+from tests.conftest import Api
+from tests.integration.test_inbound import (
+    SECRET,
+    SECRET_ENV,
+    deploy_and_file,
+    inbound_rows,
+    send,
+    status_1170,
+)
+
+
+@pytest.fixture
+def filed(api: Api, container: Container) -> dict[str, Any]:
+    container.inbound.endpoints = {"bautest": Endpoint("http://127.0.0.1:9/", SECRET_ENV)}
+    container.inbound.environ = {SECRET_ENV: SECRET.decode()}
+    return deploy_and_file(api, "bautest", "bauantrag_status")
+
+
+def code_of(response: Any, status: int) -> str:
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    return str(response.get_json()["code"])
+
+
+# --- finding 1: attributes -------------------------------------------------------------------
+
+
+def test_200000_attributes_in_a_signed_status_are_refused_quickly(
+    api: Api, container: Container, filed: dict[str, Any]
+) -> None:
+    attributes = b" ".join(b'a%d="x"' % i for i in range(200_000))
+    body = status_1170(filed["case_reference"]).replace(
+        b"<frist>", b"<frist " + attributes + b">", 1
+    )
+    assert attributes in body
+
+    started = time.perf_counter()
+    response = send(api, body)
+
+    assert code_of(response, 400) == "xml-too-many-attributes"
+    assert time.perf_counter() - started < 5
+    assert inbound_rows(container) == []
