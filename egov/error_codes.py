@@ -93,6 +93,7 @@ CODES: dict[str, Code] = {
         xml_too_deep="The message nests deeper than the limit.",
         xml_too_many_elements="The message has more elements than the limit.",
         xml_too_many_attributes="An element, or the message, has more attributes than the limit.",
+        xml_text_too_long="A text node (attachment content excepted) is longer than the limit.",
         schema_invalid="The message fails its container or standard's XSD.",
         fachdaten_invalid="The Fachdaten fail their procedure's XSD.",
         unknown_format="No registered format has this root element.",

@@ -51,6 +51,12 @@ class Settings:
         20_000,
         "Most attributes (namespace declarations included) in one intake or inbound message.",
     )
+    max_xml_text_chars: int = setting(
+        1024 * 1024,
+        "Longest text node (in characters) of an intake or inbound message, and longest "
+        "field of a web form (400 xml-text-too-long, 422 on the form path); base64 attachment "
+        "content is streamed and bound by EGOV_MAX_MESSAGE_BYTES only.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

@@ -11,6 +11,7 @@ because an lxml validator object must not be used by two threads at the same tim
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from typing import Any
 
 from lxml import etree
 
-from egov.intake.errors import MAX_REPORTED_PARAMS, invalid_param
+from egov.intake.errors import MAX_REPORTED_PARAMS, SCHEMA_INVALID, IntakeError, invalid_param
 from egov.intake.model import Applicant
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,16 @@ class CompiledSchema:
         """Validate; return the lxml log entries of the first `limit` errors (empty: valid).
         Only those are reported, so only those are looked at further (an XPath each)."""
         with self._lock:
-            if self._schema.validate(tree):
-                return []
+            try:
+                if self._schema.validate(tree):
+                    return []
+            except etree.XMLSchemaValidateError as exc:  # libxml2 gave up (e.g. a huge text)
+                log.warning("schema_validation_failed error=%s", type(exc).__name__)
+                raise IntakeError(
+                    SCHEMA_INVALID,
+                    "Die Nachricht konnte nicht gegen ihr Schema geprüft werden.",
+                    [invalid_param("/", "Schemaprüfung abgebrochen")],
+                ) from None
             return list(itertools.islice(self._schema.error_log, limit))
 
     def problems(self, tree: etree._Element, path_prefix: str = "") -> list[dict[str, Any]]:

@@ -45,13 +45,16 @@ _DOCTYPE = b"<!DOCTYPE"
 @dataclass(frozen=True)
 class Limits:
     """Bounds of one message. Attributes count with the element's namespace declarations:
-    lxml's tree builder takes the attributes of one element in quadratic time."""
+    lxml's tree builder takes the attributes of one element in quadratic time. A text node
+    (streamed base64 attachment content excepted) holds at most `max_text_chars` characters:
+    libxml2's schema validation fails internally on text nodes of about 10 MB."""
 
     max_bytes: int = 50 * 1024 * 1024
     max_depth: int = 64
     max_elements: int = 100_000
     max_attributes_per_element: int = 64
     max_attributes: int = 20_000
+    max_text_chars: int = 1024 * 1024
 
 
 class _Base64Sink:
@@ -116,15 +119,17 @@ class _Shape:
 
     def __init__(self, limits: Limits) -> None:
         self._limits = limits
-        self._depth = 0
+        self._open: list[str] = []
         self._count = 0
         self._attributes = 0
+        self._text = 0  # characters of the current text node
 
     def start(self, tag: str, attributes: int, line: int | None) -> None:
         """`attributes`: the element's attributes and namespace declarations."""
-        self._depth += 1
+        self._open.append(tag)
         self._count += 1
-        if self._depth > self._limits.max_depth:
+        self._text = 0
+        if len(self._open) > self._limits.max_depth:
             raise IntakeError(
                 e.XML_TOO_DEEP,
                 f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
@@ -148,8 +153,19 @@ class _Shape:
             reason = f"mehr als {self._limits.max_attributes} in der Nachricht"
             raise too_many_attributes(tag, reason, line)
 
+    def text(self, chars: int, line: int | None) -> None:
+        """A piece of character data; the pieces of one text node add up."""
+        self._text += chars
+        if self._text > self._limits.max_text_chars:
+            raise IntakeError(
+                e.XML_TEXT_TOO_LONG,
+                f"Ein Text der Nachricht ist länger als {self._limits.max_text_chars} Zeichen.",
+                [invalid_param(self._open[-1] if self._open else "/", "Text zu lang", line)],
+            )
+
     def end(self) -> None:
-        self._depth -= 1
+        self._open.pop()
+        self._text = 0
 
 
 class _SkeletonTarget:
@@ -204,6 +220,7 @@ class _SkeletonTarget:
         if self._sink is not None:
             self._sink.write(text)
         else:
+            self._shape.text(len(text), self.line)
             self._builder.data(text)
 
     def end(self, tag: str) -> None:
@@ -235,8 +252,8 @@ class _ShapeProbe:
     def end(self, _tag: str) -> None:
         self._shape.end()
 
-    def data(self, _text: str) -> None:
-        pass
+    def data(self, text: str) -> None:
+        self._shape.text(len(text), self.line)
 
     def close(self) -> None:
         return None
@@ -244,7 +261,7 @@ class _ShapeProbe:
 
 def check_shape(raw: bytes, limits: Limits) -> None:
     """Refuse what `parse_message` refuses before building anything (size, DOCTYPE, depth,
-    elements, attributes), for a message that is then parsed into a whole tree."""
+    elements, attributes, text length), for a message that is then parsed into a whole tree."""
     probe = _ShapeProbe(limits)
     try:
         _Feeder(_hardened_parser(probe), probe, limits).run(io.BytesIO(raw))

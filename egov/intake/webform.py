@@ -85,6 +85,7 @@ class Applications:
             data=data,
             attachments=decode_attachments(body.get("attachments", [])),
             created_at=self.clock(),
+            max_text_chars=self.intake.limits.max_text_chars,
         )
 
 

@@ -52,3 +52,17 @@ def test_200000_attributes_in_a_signed_status_are_refused_quickly(
     assert code_of(response, 400) == "xml-too-many-attributes"
     assert time.perf_counter() - started < 5
     assert inbound_rows(container) == []
+
+
+# --- finding 3: text nodes -------------------------------------------------------------------
+
+
+def test_an_11_mb_text_node_in_a_signed_status_is_refused_with_400(
+    api: Api, container: Container, filed: dict[str, Any]
+) -> None:
+    body = status_1170(filed["case_reference"])
+    head, _, tail = body.partition(b"<frist>2026-12-31</frist>")
+    assert tail
+    body = head + b"<frist>" + b" " * (11 * 1024 * 1024) + b"2026-12-31</frist>" + tail
+    assert code_of(send(api, body), 400) == "xml-text-too-long"
+    assert inbound_rows(container) == []

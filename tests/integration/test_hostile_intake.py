@@ -3,11 +3,12 @@ PostgreSQL: every refusal is a problem with a stable code, cheap, and leaves not
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
 from egov.container import Container
-from tests.builders import example
+from tests.builders import example, proposal
 from tests.conftest import Api
 from tests.integration.test_intake_api import stored_counts, submit
 
@@ -39,3 +40,41 @@ def test_200000_attributes_on_one_element_are_refused_quickly(
     assert problem_of(response, 400)["code"] == "xml-too-many-attributes"
     assert elapsed < 5
     assert stored_counts(container) == before
+
+
+# --- finding 3: text nodes -------------------------------------------------------------------
+
+ELEVEN_MB = 11 * 1024 * 1024
+
+
+def test_an_11_mb_text_node_is_refused_with_400_and_nothing_is_stored(
+    api: Api, container: Container
+) -> None:
+    body = example(BUERGERBUDGET).replace(
+        b"<titel>Sitzb\xc3\xa4nke im Paradiespark<", b"<titel>" + b"x" * ELEVEN_MB + b"<", 1
+    )
+    before = stored_counts(container)
+    assert problem_of(submit(api, body), 400)["code"] == "xml-text-too-long"
+    assert stored_counts(container) == before
+
+
+def test_an_11_mb_form_field_is_refused_with_422_naming_the_field(
+    api: Api, container: Container
+) -> None:
+    before = stored_counts(container)
+    response = api.post("/applications", "erika", json=proposal(description="x" * ELEVEN_MB))
+    problem = problem_of(response, 422)
+    assert problem["code"] == "form-data-invalid"
+    assert [p["name"] for p in problem["invalid_params"]] == ["data.description"]
+    assert stored_counts(container) == before
+
+
+def test_a_form_attachment_larger_than_the_text_limit_is_accepted(api: Api) -> None:
+    content = base64.b64encode(b"%PDF-1.4 " + b"0" * (3 * 1024 * 1024)).decode()
+    attachment = {
+        "filename": "plan.pdf",
+        "media_type": "application/pdf",
+        "content_base64": content,
+    }
+    response = api.post("/applications", "erika", json={**proposal(), "attachments": [attachment]})
+    assert response.status_code == 201, response.get_json()

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from lxml import etree
 
-from egov.intake import formats
+from egov.intake import formats, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
 from egov.intake.parsing import Limits
 
-from .conftest import message
+from .conftest import PROPOSAL, message
+
+BUERGERBUDGET_XSD = "fachdaten/buergerbudget/buergerbudget-1.0.xsd"
 
 Parse = Callable[..., Any]
 
@@ -91,3 +94,42 @@ def test_a_reason_that_echoes_a_huge_value_is_cut(parse: Parse) -> None:
     error = error_of(parse, raw)
     assert error.code == "fachdaten-invalid"
     assert all(len(p["reason"]) <= 500 for p in error.invalid_params)
+
+
+# --- finding 3: text nodes -------------------------------------------------------------------
+
+ELEVEN_MB = 11 * 1024 * 1024
+
+
+def test_a_text_node_over_the_limit_is_refused(parse: Parse) -> None:
+    raw = message().replace(b"<titel>Neue Sitzbank<", b"<titel>" + b"x" * 2001 + b"<", 1)
+    error = error_of(parse, raw, Limits(max_text_chars=2000))
+    assert error.code == "xml-text-too-long"
+    assert error.invalid_params[0]["name"].endswith("titel")
+
+
+def test_a_text_node_of_11_mb_is_refused_with_a_code(parse: Parse) -> None:
+    raw = message().replace(b"<titel>Neue Sitzbank<", b"<titel>" + b"x" * ELEVEN_MB + b"<", 1)
+    assert error_of(parse, raw).code == "xml-text-too-long"
+
+
+def test_attachment_content_is_not_bound_by_the_text_limit(parse: Parse) -> None:
+    raw = message(attachments=[("plan.pdf", "application/pdf", b"%" * 30_000)])
+    application = parse(raw, Limits(max_text_chars=2000))
+    assert application.attachments[0].size == 30_000
+
+
+def test_an_11_mb_form_field_names_the_json_field() -> None:
+    with pytest.raises(IntakeError) as caught:
+        message(data={**PROPOSAL, "description": "x" * ELEVEN_MB})
+    assert caught.value.code == "fachdaten-invalid"
+    assert {p["name"] for p in caught.value.invalid_params} == {"data.description"}
+
+
+def test_a_schema_that_cannot_validate_a_tree_refuses_it_with_a_code() -> None:
+    schema = formats.compiled_schema(formats.default_schema_dir() / BUERGERBUDGET_XSD)
+    root = etree.Element(f"{{{xfall.NS_BUERGERBUDGET}}}vorschlag")
+    etree.SubElement(root, f"{{{xfall.NS_BUERGERBUDGET}}}titel").text = "x" * ELEVEN_MB
+    with pytest.raises(IntakeError) as caught:
+        schema.errors(root)
+    assert caught.value.code == "schema-invalid"
