@@ -128,6 +128,22 @@ def readable_path(tree: etree._Element, path: str | None) -> str:
     return "/" + "/".join(reversed(steps))
 
 
+MAX_INT_DIGITS = 18  # xs:integer has no bound; sizes and version numbers fit in 18 digits
+
+
+def bounded_int(text: str, name: str, line: int | None = None) -> int:
+    """An XSD-valid xs:integer as int; refused (not a 500) beyond 18 digits, since `int()`
+    fails past 4300 digits and nothing real is that large."""
+    digits = text.strip().lstrip("+")
+    if len(digits.lstrip("0")) > MAX_INT_DIGITS:
+        raise IntakeError(
+            SCHEMA_INVALID,
+            "Die Nachricht entspricht nicht dem Schema.",
+            [invalid_param(name, f"Zahl mit mehr als {MAX_INT_DIGITS} Stellen", line)],
+        )
+    return int(digits)
+
+
 _SCHEMAS: dict[Path, CompiledSchema] = {}
 _SCHEMAS_LOCK = threading.Lock()
 

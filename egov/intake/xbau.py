@@ -27,6 +27,7 @@ from egov.intake.formats import (
     ContainerData,
     FachdatenFormat,
     Format,
+    bounded_int,
     compiled_schema,
     default_schema_dir,
 )
@@ -193,14 +194,14 @@ def _anlage(el: etree._Element) -> dict[str, Any]:
     version = _opt(el, "versionsnummer")
     return {
         "bezeichnung": _opt(el, "bezeichnung"),
-        "versionsnummer": None if version is None else int(version),
+        "versionsnummer": None if version is None else bounded_int(version, "versionsnummer"),
         "datum": _opt(el, "datum"),
         "anlageart": _opt(el, "anlageart/code"),
         "mime_type": _opt(el, "mimeType/code"),
         "uebermittlung": "anhang" if anhang is not None else "verlinkung",
         "dokumentid": _opt(anhang, "dokumentid"),
         "dateiname": _opt(anhang, "dateiname"),
-        "groesse": int(attrs["filesize"]) if "filesize" in attrs else None,
+        "groesse": bounded_int(attrs["filesize"], "filesize") if "filesize" in attrs else None,
         "sha256": attrs["hashValue"].strip().lower() if "hashValue" in attrs else None,
         "uri": _opt(el, "anhangOderVerlinkung/uriVerlinkung"),
     }

@@ -4,15 +4,19 @@ PostgreSQL: every refusal is a problem with a stable code, cheap, and leaves not
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Any
 
+import pytest
+
 from egov.container import Container
 from tests.builders import example, proposal
-from tests.conftest import Api
+from tests.conftest import ROOT, Api
 from tests.integration.test_intake_api import stored_counts, submit
 
 BUERGERBUDGET = "buergerbudget-zwei-anhaenge.xml"
+XBAU_HOUSE = ROOT / "schemas" / "xbau" / "examples" / "valid" / "bauantrag-einfamilienhaus.xml"
 
 
 def problem_of(response: Any, status: int) -> dict[str, Any]:
@@ -21,6 +25,13 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     problem: dict[str, Any] = response.get_json()
     assert problem["correlation_id"]
     return problem
+
+
+def before_nothing(container: Container) -> dict[str, int]:
+    """What a fresh database holds: no case, submission, document, event or file."""
+    counts = stored_counts(container)
+    assert counts == dict.fromkeys(counts, 0)
+    return counts
 
 
 # --- finding 1: attributes -------------------------------------------------------------------
@@ -78,3 +89,48 @@ def test_a_form_attachment_larger_than_the_text_limit_is_accepted(api: Api) -> N
     }
     response = api.post("/applications", "erika", json={**proposal(), "attachments": [attachment]})
     assert response.status_code == 201, response.get_json()
+
+
+# --- finding 2: numbers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["1e250000000", "1e99999999999999"])
+def test_a_huge_number_in_a_form_cost_is_refused_quickly_with_422_naming_the_field(
+    api: Api, container: Container, number: str
+) -> None:
+    before = stored_counts(container)
+    started = time.perf_counter()
+    response = api.post("/applications", "erika", json=proposal(estimated_cost_eur=number))
+    assert time.perf_counter() - started < 2
+    problem = problem_of(response, 422)
+    assert problem["code"] == "form-data-invalid"
+    assert [p["name"] for p in problem["invalid_params"]] == ["data.estimated_cost_eur"]
+    assert stored_counts(container) == before
+
+
+@pytest.mark.parametrize("number", [b"1e250000000", b"1e99999999999999"])
+def test_a_huge_number_in_an_xml_cost_is_refused_quickly_with_400_naming_the_field(
+    api: Api, container: Container, number: bytes
+) -> None:
+    body = example(BUERGERBUDGET)
+    body = re.sub(rb"<geschaetzteKostenEUR>[^<]*<", b"<geschaetzteKostenEUR>" + number + b"<", body)
+    assert number in body
+    started = time.perf_counter()
+    problem = problem_of(submit(api, body), 400)
+    assert time.perf_counter() - started < 2
+    assert problem["code"] == "fachdaten-invalid"
+    assert problem["invalid_params"][0]["name"].endswith("geschaetzteKostenEUR")
+    assert stored_counts(container) == before_nothing(container)
+
+
+def test_an_xbau_version_number_of_5000_digits_is_refused_with_400(
+    api: Api, container: Container
+) -> None:
+    raw = re.sub(
+        rb"<versionsnummer>[^<]*<",
+        b"<versionsnummer>" + b"9" * 5000 + b"<",
+        XBAU_HOUSE.read_bytes(),
+        count=1,
+    )
+    assert problem_of(submit(api, raw), 400)["code"] == "schema-invalid"
+    assert stored_counts(container) == before_nothing(container)

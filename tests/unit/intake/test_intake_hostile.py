@@ -3,6 +3,7 @@ refusal is an IntakeError with a stable code, and it is cheap."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from egov.intake.parsing import Limits
 from .conftest import PROPOSAL, message
 
 BUERGERBUDGET_XSD = "fachdaten/buergerbudget/buergerbudget-1.0.xsd"
+XBAU_HOUSE = formats.default_schema_dir() / "xbau/examples/valid/bauantrag-einfamilienhaus.xml"
 
 Parse = Callable[..., Any]
 
@@ -133,3 +135,50 @@ def test_a_schema_that_cannot_validate_a_tree_refuses_it_with_a_code() -> None:
     with pytest.raises(IntakeError) as caught:
         schema.errors(root)
     assert caught.value.code == "schema-invalid"
+
+
+# --- finding 2: numbers ----------------------------------------------------------------------
+
+HUGE_NUMBERS = ["1e250000000", "1e99999999999999", "1e-250000000", "9" * 100_000, "1" + "0" * 50]
+
+
+@pytest.mark.parametrize("number", HUGE_NUMBERS, ids=lambda n: n[:20])
+def test_a_huge_form_number_is_refused_cheaply_naming_the_field(number: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(IntakeError) as caught:
+        message(data={**PROPOSAL, "estimated_cost_eur": number})
+    assert time.perf_counter() - started < 1
+    assert caught.value.code == "fachdaten-invalid"
+    assert {p["name"] for p in caught.value.invalid_params} == {"data.estimated_cost_eur"}
+
+
+@pytest.mark.parametrize("number", ["1e250000000", "1e99999999999999"])
+def test_an_exponent_in_an_xml_amount_is_refused_cheaply(parse: Parse, number: str) -> None:
+    raw = message().replace(b">1200.50<", b">" + number.encode() + b"<", 1)
+    started = time.perf_counter()
+    assert error_of(parse, raw).code == "fachdaten-invalid"
+    assert time.perf_counter() - started < 1
+
+
+def test_a_declared_attachment_size_of_5000_digits_is_refused_with_a_code(parse: Parse) -> None:
+    raw = message(attachments=[("a.txt", "text/plain", b"abc")])
+    raw = raw.replace(b"<xfall:groesse>3<", b"<xfall:groesse>" + b"9" * 5000 + b"<", 1)
+    error = error_of(parse, raw)
+    assert error.code == "schema-invalid"
+    assert error.invalid_params[0]["name"] == "anhang[1].groesse"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement"),
+    [
+        (rb"<versionsnummer>[^<]*<", b"<versionsnummer>" + b"9" * 5000 + b"<"),
+        (rb'filesize="[^"]*"', b'filesize="' + b"9" * 5000 + b'"'),
+    ],
+    ids=["versionsnummer", "filesize"],
+)
+def test_an_xbau_integer_of_5000_digits_is_refused_with_a_code(
+    parse: Parse, pattern: bytes, replacement: bytes
+) -> None:
+    raw = re.sub(pattern, replacement, XBAU_HOUSE.read_bytes(), count=1)
+    assert replacement in raw
+    assert error_of(parse, raw).code == "schema-invalid"
