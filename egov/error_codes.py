@@ -101,6 +101,7 @@ CODES: dict[str, Code] = {
         attachment_hash_mismatch="An attachment's SHA-512 does not match its content.",
         attachment_size_mismatch="An attachment's declared size does not match its content.",
         attachment_invalid_base64="An attachment's content is not valid base64.",
+        attachment_metadata_invalid="An attachment's file name or media type is refused.",
     ),
     **_codes("intake", 413, message_too_large="The message is larger than the limit."),
     **_codes("intake", 415, unsupported_media_type="The body's media type is not accepted."),

@@ -25,6 +25,7 @@ UNKNOWN_FACHDATEN = "unknown-fachdaten"
 ATTACHMENT_HASH_MISMATCH = "attachment-hash-mismatch"
 ATTACHMENT_SIZE_MISMATCH = "attachment-size-mismatch"
 ATTACHMENT_INVALID_BASE64 = "attachment-invalid-base64"
+ATTACHMENT_METADATA_INVALID = "attachment-metadata-invalid"
 
 MAX_REPORTED_PARAMS = 25
 MAX_REASON_CHARS = 300  # libxml2 echoes the offending value; a refusal stays small

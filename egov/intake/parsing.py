@@ -31,11 +31,17 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
     ContainerData,
+    DeclaredAttachment,
     FormatRegistry,
     StreamedBinary,
     default_registry,
 )
-from egov.intake.model import CanonicalApplication, ReceivedAttachment
+from egov.intake.model import (
+    CanonicalApplication,
+    ReceivedAttachment,
+    filename_problem,
+    media_type_problem,
+)
 
 _READ_CHUNK = 256 * 1024
 _MAX_TAG_CARRY = 8 * 1024
@@ -437,6 +443,20 @@ def _fachdaten(container: ContainerData, registry: FormatRegistry) -> tuple[dict
     return fmt.mapper(element), namespace
 
 
+def _check_metadata(declared: DeclaredAttachment, name: str, line: int) -> None:
+    """File name and media type as every format must give them (both become columns)."""
+    for field, problem in (
+        ("dateiname", filename_problem(declared.filename)),
+        ("mimeType", media_type_problem(declared.media_type)),
+    ):
+        if problem is not None:
+            raise IntakeError(
+                e.ATTACHMENT_METADATA_INVALID,
+                "Dateiname oder Medientyp eines Anhangs ist unzulässig.",
+                [invalid_param(f"{name}.{field}", problem, line)],
+            )
+
+
 def _verified_attachments(
     container: ContainerData, binaries: dict[etree._Element, StreamedBinary]
 ) -> tuple[ReceivedAttachment, ...]:
@@ -444,6 +464,7 @@ def _verified_attachments(
     for index, declared in enumerate(container.attachments, start=1):
         streamed = binaries[declared.content]
         name = f"anhang[{index}]"
+        _check_metadata(declared, name, streamed.line)
         if streamed.size != declared.size:
             raise IntakeError(
                 e.ATTACHMENT_SIZE_MISMATCH,

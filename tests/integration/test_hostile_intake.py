@@ -134,3 +134,77 @@ def test_an_xbau_version_number_of_5000_digits_is_refused_with_400(
     )
     assert problem_of(submit(api, raw), 400)["code"] == "schema-invalid"
     assert stored_counts(container) == before_nothing(container)
+
+
+# --- findings 4 and 5: form attachments, file names and media types ---------------------------
+
+PDF = base64.b64encode(b"%PDF-1.4 Lageplan").decode()
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+def form_attachment(**overrides: Any) -> dict[str, Any]:
+    attachment = {"filename": "lageplan.pdf", "media_type": "application/pdf"}
+    return {**attachment, "content_base64": PDF, **overrides}
+
+
+BAD_ATTACHMENTS = [
+    pytest.param("content_base64", "äöü=", id="non-ascii-base64"),
+    pytest.param("content_base64", "JVBERi0\u00a0x", id="nbsp-in-base64"),
+    pytest.param("content_base64", 12345, id="base64-not-a-string"),
+    pytest.param("filename", "plan\x00.pdf", id="nul-in-filename"),
+    pytest.param("filename", "plan\x07.pdf", id="bell-in-filename"),
+    pytest.param("filename", "plan\n.pdf", id="newline-in-filename"),
+    pytest.param("filename", ["plan.pdf"], id="filename-not-a-string"),
+    pytest.param("filename", "", id="empty-filename"),
+    pytest.param("filename", "x" * 256, id="filename-too-long"),
+    pytest.param("filename", "../../etc/passwd", id="slash-in-filename"),
+    *[pytest.param("filename", f"rechnung{c}fdp.exe", id=f"bidi-U+{ord(c):04X}") for c in BIDI],
+    pytest.param("filename", "plan\u200b.pdf", id="zero-width-space"),
+    pytest.param("media_type", "application/pdf\x00", id="nul-in-media-type"),
+    pytest.param("media_type", "text/plain\r\nX-Evil: 1", id="crlf-in-media-type"),
+    pytest.param("media_type", "application/" + "x" * 109, id="media-type-121-chars"),
+    pytest.param("media_type", "pdf", id="media-type-without-subtype"),
+    pytest.param("media_type", "text/plain; charset=utf-8", id="media-type-parameters"),
+    pytest.param("media_type", "text/pla\u202ein", id="bidi-in-media-type"),
+    pytest.param("media_type", None, id="media-type-missing"),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_ATTACHMENTS)
+def test_a_bad_form_attachment_is_refused_with_422_naming_its_field(
+    api: Api, container: Container, field: str, value: Any
+) -> None:
+    body = {**proposal(), "attachments": [form_attachment(), form_attachment(**{field: value})]}
+    response = api.post("/applications", "erika", json=body)
+    problem = problem_of(response, 422)
+    assert problem["code"] == "form-data-invalid"
+    assert [p["name"] for p in problem["invalid_params"]] == [f"attachments[1].{field}"]
+    assert stored_counts(container) == before_nothing(container)
+
+
+def test_a_form_attachment_with_a_german_file_name_is_accepted(api: Api) -> None:
+    attachment = form_attachment(filename="Lageplan Süd – Müller (2).pdf")
+    response = api.post("/applications", "erika", json={**proposal(), "attachments": [attachment]})
+    assert response.status_code == 201, response.get_json()
+    documents = api.get(f"/cases/{response.get_json()['case_id']}/documents", "anna").get_json()
+    assert "Lageplan Süd – Müller (2).pdf" in [d["filename"] for d in documents["items"]]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "name"),
+    [
+        (b">skizze.png<", f">skizze{BIDI[4]}gnp.exe<".encode(), "anhang[2].dateiname"),
+        (b">skizze.png<", f">skizze{BIDI[5]}.png<".encode(), "anhang[2].dateiname"),
+        (b">image/png<", b">image/" + b"p" * 115 + b"<", "anhang[2].mimeType"),
+    ],
+    ids=["bidi-override", "bidi-isolate", "media-type-over-120"],
+)
+def test_a_bad_xml_attachment_name_or_media_type_is_refused_with_400(
+    api: Api, container: Container, old: bytes, new: bytes, name: str
+) -> None:
+    body = example(BUERGERBUDGET).replace(old, new, 1)
+    assert new in body
+    problem = problem_of(submit(api, body), 400)
+    assert problem["code"] == "attachment-metadata-invalid"
+    assert [p["name"] for p in problem["invalid_params"]] == [name]
+    assert stored_counts(container) == before_nothing(container)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from lxml import etree
 
 from egov.intake import formats, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
+from egov.intake.model import filename_problem, media_type_problem
 from egov.intake.parsing import Limits
 
 from .conftest import PROPOSAL, message
@@ -182,3 +184,47 @@ def test_an_xbau_integer_of_5000_digits_is_refused_with_a_code(
     raw = re.sub(pattern, replacement, XBAU_HOUSE.read_bytes(), count=1)
     assert replacement in raw
     assert error_of(parse, raw).code == "schema-invalid"
+
+
+# --- findings 4 and 5: file names and media types --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["lageplan.pdf", "Lageplan Süd – Müller (2).pdf", "写真.png", "plan v1.0 final.PDF"]
+)
+def test_ordinary_file_names_are_accepted(name: str) -> None:
+    assert filename_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "x" * 256, "a/b", "a\\b", "a\x00b", "a\x1fb", "a\x7fb", "a\x85b", "a\u2028b"]
+    + [f"a{chr(c)}b" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+    + ["a\u200bb", "a\ufeffb", "a\ue000b"],
+)
+def test_control_format_bidi_and_path_characters_in_file_names_are_refused(name: str) -> None:
+    assert filename_problem(name) is not None
+
+
+def test_an_attachment_with_a_bidi_override_in_its_name_is_refused(
+    parse: Parse, workdir: Path
+) -> None:
+    raw = message(attachments=[("rechnung\u202efdp.exe", "application/pdf", b"%PDF")])
+    error = error_of(parse, raw)
+    assert error.code == "attachment-metadata-invalid"
+    assert error.invalid_params[0]["name"] == "anhang[1].dateiname"
+    assert "U+202E" in error.invalid_params[0]["reason"]
+    assert list(workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("media_type", ["application/pdf", "image/svg+xml", "Text/Plain"])
+def test_plain_media_types_are_accepted(media_type: str) -> None:
+    assert media_type_problem(media_type) is None
+
+
+@pytest.mark.parametrize(
+    "media_type",
+    ["pdf", "text/", "/plain", "text/plain; charset=utf-8", "a/" + "b" * 119, "text/pl\u00e4in"],
+)
+def test_media_types_that_are_not_a_short_type_and_subtype_are_refused(media_type: str) -> None:
+    assert media_type_problem(media_type) is not None
