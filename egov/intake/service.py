@@ -91,7 +91,7 @@ class Intake:
         if fingerprint is not None:
             spooled.fingerprint = fingerprint
         try:
-            outcome = self._replay(idempotency_key=idempotency_key, spooled=spooled)
+            outcome = self._replay(principal, idempotency_key=idempotency_key, spooled=spooled)
             if outcome is None:
                 outcome = self._parse_and_store(spooled, principal, idempotency_key)
         finally:
@@ -111,7 +111,7 @@ class Intake:
                 source, limits=self.limits, workdir=self.files.incoming, registry=self.registry
             )
         try:
-            replay = self._replay(message_id=application.message_id, spooled=spooled)
+            replay = self._replay(principal, message_id=application.message_id, spooled=spooled)
             if replay is not None:
                 return replay
             try:
@@ -119,6 +119,7 @@ class Intake:
             except IntegrityError:
                 # a concurrent re-send won the race; answer as it was answered
                 replay = self._replay(
+                    principal,
                     message_id=application.message_id,
                     idempotency_key=idempotency_key,
                     spooled=spooled,
@@ -132,11 +133,14 @@ class Intake:
 
     def _replay(
         self,
+        principal: Principal,
         *,
         spooled: Spooled,
         message_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> IntakeOutcome | None:
+        """The first answer to a re-send, only to the principal that first sent it: the same
+        message UUID from anyone else is a conflict, never someone else's receipt."""
         with self.db.reading() as session:
             first = None
             if idempotency_key:
@@ -145,6 +149,12 @@ class Intake:
                 first = get_by_message_id(session, message_id)
         if first is None:
             return None
+        if first.submitted_by != principal.subject:
+            log.info("submission_conflict reason=other-sender message_id=%s", first.message_id)
+            raise Conflict(
+                "Diese Nachricht wurde bereits von einem anderen Absender eingereicht.",
+                code="submission-conflict",
+            )
         if first.fingerprint != spooled.fingerprint:
             raise Conflict(
                 "Diese Nachricht wurde bereits mit anderem Inhalt eingereicht.",

@@ -6,13 +6,17 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from egov.app import create_app
 from egov.container import Container
+from egov.identity.users import DEMO_USERS
 from tests.builders import example, proposal
-from tests.conftest import ROOT, Api
+from tests.conftest import ROOT, Api, make_settings
 from tests.integration.test_intake_api import stored_counts, submit
 
 BUERGERBUDGET = "buergerbudget-zwei-anhaenge.xml"
@@ -208,3 +212,40 @@ def test_a_bad_xml_attachment_name_or_media_type_is_refused_with_400(
     assert problem["code"] == "attachment-metadata-invalid"
     assert [p["name"] for p in problem["invalid_params"]] == [name]
     assert stored_counts(container) == before_nothing(container)
+
+
+# --- finding 6: a replay is answered only to the principal that first sent it ------------------
+
+PORTAL_B = {"sub": "portal-b", "name": "Anderes Portal", "roles": ["client"], "procedures": ["*"]}
+
+
+@pytest.fixture
+def two_portals(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str
+) -> Iterator[tuple[Api, Container]]:
+    """The app with a second registered portal client, `portal-b`, besides `portal`."""
+    monkeypatch.setitem(DEMO_USERS, "portal-b", PORTAL_B)
+    app = create_app(make_settings(tmp_path / "var", database_url))
+    container: Container = app.extensions["egov"]
+    yield Api(app.test_client(), container), container
+    container.db.dispose()
+
+
+@pytest.mark.parametrize("other", ["erika", "portal-b"])
+def test_the_same_message_from_another_sender_is_a_conflict_not_the_first_receipt(
+    two_portals: tuple[Api, Container], other: str
+) -> None:
+    api, container = two_portals
+    body = example(BUERGERBUDGET)
+    first = submit(api, body)
+    assert first.status_code == 201
+    after_first = stored_counts(container)
+
+    again = submit(api, body, user=other)
+
+    problem = problem_of(again, 409)
+    assert problem["code"] == "submission-conflict"
+    assert first.get_json()["case_id"] not in again.get_data(as_text=True)
+    assert first.get_json()["case_reference"] not in again.get_data(as_text=True)
+    assert stored_counts(container) == after_first
+    assert submit(api, body).get_json() == first.get_json()  # the first sender still may
