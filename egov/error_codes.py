@@ -101,6 +101,7 @@ CODES: dict[str, Code] = {
         attachment_hash_mismatch="An attachment's SHA-512 does not match its content.",
         attachment_size_mismatch="An attachment's declared size does not match its content.",
         attachment_invalid_base64="An attachment's content is not valid base64.",
+        idempotency_key_invalid="The Idempotency-Key is empty, over 128 characters or not ASCII.",
         attachment_metadata_invalid="An attachment's file name or media type is refused.",
     ),
     **_codes("intake", 413, message_too_large="The message is larger than the limit."),

@@ -27,6 +27,7 @@ from egov.errors import Conflict, Forbidden, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
+from egov.intake.idempotency import scoped_key
 from egov.intake.model import CanonicalApplication
 from egov.intake.parsing import Limits, parse_message
 from egov.intake.store import Submission, get_by_idempotency_key, get_by_message_id
@@ -85,8 +86,7 @@ class Intake:
         the message itself (the JSON form path); a re-send must match it."""
         if not (principal.is_citizen or principal.is_client):
             raise Forbidden("Nur Antragstellende und Portale reichen Anträge ein.")
-        if idempotency_key is not None:
-            idempotency_key = f"{principal.subject}:{idempotency_key[:150]}"
+        idempotency_key = scoped_key(principal.subject, idempotency_key)
         spooled = spool(body, self.files, self.limits.max_bytes)
         if fingerprint is not None:
             spooled.fingerprint = fingerprint

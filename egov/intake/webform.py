@@ -19,6 +19,7 @@ from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
+from egov.intake.idempotency import check_key
 from egov.intake.jsonform import build_xfall_message
 from egov.intake.model import Applicant, filename_problem, media_type_problem
 from egov.intake.service import Intake, IntakeOutcome
@@ -38,6 +39,7 @@ class Applications:
     def submit(
         self, principal: Principal, body: dict[str, Any], idempotency_key: str | None
     ) -> IntakeOutcome:
+        check_key(idempotency_key)  # before the form is built; Intake.submit scopes it
         procedure_key = body.get("procedure")
         data = body.get("data")
         if not isinstance(procedure_key, str) or not isinstance(data, dict):

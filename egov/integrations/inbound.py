@@ -34,6 +34,7 @@ from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import storage_key_in_use
 from egov.errors import Conflict, DomainError, Forbidden, Invalid
 from egov.identity.model import Principal
+from egov.intake.idempotency import scoped_key
 from egov.intake.parsing import Limits
 from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
@@ -188,7 +189,7 @@ class Inbound:
     ) -> InboundOutcome:
         self._verify(principal, procedure, body, headers)
         sha256 = hashlib.sha256(body).hexdigest()
-        key = f"{principal.subject}:{idempotency_key[:150]}" if idempotency_key else None
+        key = scoped_key(principal.subject, idempotency_key)
         replay = self._replay(key, sha256)
         if replay is not None:
             return replay

@@ -66,3 +66,17 @@ def test_an_11_mb_text_node_in_a_signed_status_is_refused_with_400(
     body = head + b"<frist>" + b" " * (11 * 1024 * 1024) + b"2026-12-31</frist>" + tail
     assert code_of(send(api, body), 400) == "xml-text-too-long"
     assert inbound_rows(container) == []
+
+
+# --- finding 7: Idempotency-Key values are checked, never cut ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 150 + "A", "", "status\x011", "schlüssel"], ids=["151", "empty", "ctl", "umlaut"]
+)
+def test_a_bad_idempotency_key_is_refused_on_inbound(
+    api: Api, container: Container, filed: dict[str, Any], key: str
+) -> None:
+    response = send(api, status_1170(filed["case_reference"]), key=key)
+    assert code_of(response, 400) == "idempotency-key-invalid"
+    assert inbound_rows(container) == []

@@ -249,3 +249,46 @@ def test_the_same_message_from_another_sender_is_a_conflict_not_the_first_receip
     assert first.get_json()["case_reference"] not in again.get_data(as_text=True)
     assert stored_counts(container) == after_first
     assert submit(api, body).get_json() == first.get_json()  # the first sender still may
+
+
+# --- finding 7: Idempotency-Key values are checked, never cut ----------------------------------
+
+BAD_KEYS = [
+    pytest.param("k" * 129, id="129-chars"),
+    pytest.param("k" * 150 + "A", id="151-chars"),
+    pytest.param("", id="empty"),
+    pytest.param("antrag\x0142", id="control-character"),
+    pytest.param("antrag\t42", id="tab"),
+    pytest.param("schlüssel-42", id="non-ascii"),
+]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_a_bad_idempotency_key_is_refused_on_applications(
+    api: Api, container: Container, key: str
+) -> None:
+    response = api.post("/applications", "erika", json=proposal(), headers={"Idempotency-Key": key})
+    assert problem_of(response, 400)["code"] == "idempotency-key-invalid"
+    assert stored_counts(container) == before_nothing(container)
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_a_bad_idempotency_key_is_refused_on_submissions(
+    api: Api, container: Container, key: str
+) -> None:
+    response = submit(api, example(BUERGERBUDGET), **{"Idempotency-Key": key})
+    assert problem_of(response, 400)["code"] == "idempotency-key-invalid"
+    assert stored_counts(container) == before_nothing(container)
+
+
+def test_keys_of_128_characters_that_differ_only_in_the_last_are_two_keys(api: Api) -> None:
+    common = "k" * 128
+    first = api.post("/applications", "erika", json=proposal(), headers={"Idempotency-Key": common})
+    other = api.post(
+        "/applications",
+        "erika",
+        json=proposal(title="Anders"),
+        headers={"Idempotency-Key": common[:-1] + "X"},
+    )
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert first.get_json()["case_id"] != other.get_json()["case_id"]

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from egov.errors import Invalid
 from egov.intake import formats, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
+from egov.intake.idempotency import scoped_key
 from egov.intake.model import filename_problem, media_type_problem
 from egov.intake.parsing import Limits
 
@@ -228,3 +230,23 @@ def test_plain_media_types_are_accepted(media_type: str) -> None:
 )
 def test_media_types_that_are_not_a_short_type_and_subtype_are_refused(media_type: str) -> None:
     assert media_type_problem(media_type) is not None
+
+
+# --- finding 7: Idempotency-Key ---------------------------------------------------------------
+
+
+def test_a_scoped_key_keeps_short_subjects_and_always_fits_the_column() -> None:
+    assert scoped_key("erika", "antrag-42") == "erika:antrag-42"  # as stored before
+    assert scoped_key("erika", None) is None
+    long_a, long_b = "s" * 300 + "a", "s" * 300 + "b"
+    key = "k" * 128
+    stored = {scoped_key(subject, key) for subject in (long_a, long_b, "erika")}
+    assert len(stored) == 3
+    assert all(s is not None and len(s) <= 200 for s in stored)
+
+
+@pytest.mark.parametrize("key", ["", "k" * 129, "a\x00b", "a\nb", "a\x7fb", "ä"])
+def test_a_malformed_key_is_refused_not_cut(key: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        scoped_key("erika", key)
+    assert caught.value.code == "idempotency-key-invalid"
