@@ -7,13 +7,17 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from egov.container import Container
+from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint
-from tests.conftest import Api
+from egov.postfach.store import PostfachMessage
+from tests.conftest import ROOT, Api
 from tests.integration.test_inbound import (
     SECRET,
     SECRET_ENV,
+    actions,
     deploy_and_file,
     inbound_rows,
     send,
@@ -80,3 +84,83 @@ def test_a_bad_idempotency_key_is_refused_on_inbound(
     response = send(api, status_1170(filed["case_reference"]), key=key)
     assert code_of(response, 400) == "idempotency-key-invalid"
     assert inbound_rows(container) == []
+
+
+# --- finding 8: a signed status sent again is answered like the first time --------------------
+
+BAUANTRAG = ROOT / "schemas" / "xbau" / "examples" / "valid" / "bauantrag-einfamilienhaus.xml"
+
+
+@pytest.fixture
+def bauantrag(api: Api, container: Container) -> dict[str, Any]:
+    """A portal's XBau Bauantrag whose `bauantrag` process waits for status messages."""
+    container.inbound.endpoints = {"bauantrag": Endpoint("http://127.0.0.1:9/", SECRET_ENV)}
+    container.inbound.environ = {SECRET_ENV: SECRET.decode()}
+    response = api.post(
+        "/submissions", "portal", data=BAUANTRAG.read_bytes(), content_type="application/xml"
+    )
+    assert response.status_code == 201, response.get_json()
+    receipt: dict[str, Any] = response.get_json()
+    return receipt
+
+
+def send_bauantrag(api: Api, body: bytes, stamp: int, **headers: str) -> Any:
+    signed = signing.sign(SECRET, body, stamp)
+    return api.post(
+        "/inbound?procedure=bauantrag",
+        "portal",
+        data=body,
+        content_type="application/xml",
+        headers={**signed, **headers},
+    )
+
+
+def postfach_letters(container: Container, case_id: str) -> int:
+    with container.db.reading() as session:
+        query = select(func.count()).where(PostfachMessage.case_id == case_id)
+        return int(session.scalar(query.select_from(PostfachMessage)) or 0)
+
+
+def test_a_signed_status_sent_four_times_updates_the_case_and_writes_a_letter_once(
+    api: Api, container: Container, bauantrag: dict[str, Any]
+) -> None:
+    case_id = bauantrag["case_id"]
+    body = status_1170(bauantrag["case_reference"], code="14")
+    letters, trail = postfach_letters(container, case_id), actions(api, case_id)
+    now = int(time.time())
+
+    first = send_bauantrag(api, body, now)
+    again = [send_bauantrag(api, body, stamp) for stamp in (now, now + 1, now + 2)]
+
+    assert (first.status_code, first.get_json()["correlated"]) == (201, True)
+    assert [r.status_code for r in again] == [200, 200, 200]
+    assert all(r.get_json() == first.get_json() for r in again)
+    assert postfach_letters(container, case_id) == letters + 1
+    new = actions(api, case_id)[len(trail) :]
+    assert new.count("letter.sent") == 1
+    assert new.count("case.status_changed") == 1
+    assert new.count("inbound.received") == 1
+    assert len(inbound_rows(container)) == 1
+
+
+def test_a_resend_with_a_new_idempotency_key_is_still_the_same_message(
+    api: Api, container: Container, bauantrag: dict[str, Any]
+) -> None:
+    body = status_1170(bauantrag["case_reference"], code="14")
+    now = int(time.time())
+    first = send_bauantrag(api, body, now, **{"Idempotency-Key": "a"})
+    again = send_bauantrag(api, body, now, **{"Idempotency-Key": "b"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    assert actions(api, bauantrag["case_id"]).count("letter.sent") == 1
+
+
+def test_the_same_message_uuid_with_other_content_is_a_conflict(
+    api: Api, container: Container, bauantrag: dict[str, Any]
+) -> None:
+    body = status_1170(bauantrag["case_reference"], code="14")
+    assert send_bauantrag(api, body, int(time.time())).status_code == 201
+    altered = body.replace(b"<code>14</code>", b"<code>10</code>")
+    assert altered != body
+    assert code_of(send_bauantrag(api, altered, int(time.time())), 409) == "inbound-conflict"
+    assert len(inbound_rows(container)) == 1
