@@ -246,11 +246,15 @@ class _SkeletonTarget:
 
 
 class _ShapeProbe:
-    """lxml parser target that only checks the limits (a message parsed whole afterwards)."""
+    """lxml parser target that only checks the limits (a message parsed whole afterwards).
+    libxml2 reports a DOCTYPE in whatever encoding it decoded, before its internal subset."""
 
     def __init__(self, limits: Limits) -> None:
         self.line = 1  # set by the feeder before each piece
         self._shape = _Shape(limits)
+
+    def doctype(self, *_args: Any) -> None:
+        raise _forbidden(self.line)
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
         self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
@@ -273,6 +277,49 @@ def check_shape(raw: bytes, limits: Limits) -> None:
         _Feeder(_hardened_parser(probe), probe, limits).run(io.BytesIO(raw))
     except etree.XMLSyntaxError as exc:
         raise _malformed(str(exc), exc.lineno) from None
+
+
+class _RootSeen(Exception):
+    pass
+
+
+class _RootProbe:
+    """lxml parser target that stops at the root element (refusing a DOCTYPE before it)."""
+
+    def __init__(self) -> None:
+        self.tag: str | None = None
+
+    def doctype(self, *_args: Any) -> None:
+        raise _forbidden(None)
+
+    def start(self, tag: str, _attrib: dict[str, str], _nsmap: Any = None) -> None:
+        self.tag = tag
+        raise _RootSeen
+
+    def end(self, _tag: str) -> None:
+        pass
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def root_tag(raw: bytes) -> str | None:
+    """The qualified name of the root element, resolving nothing (None: unreadable). A DOCTYPE,
+    in any encoding, is refused (xml-forbidden-construct)."""
+    probe = _RootProbe()
+    parser = _hardened_parser(probe)
+    try:
+        for start in range(0, len(raw), _READ_CHUNK):
+            parser.feed(raw[start : start + _READ_CHUNK])
+        parser.close()
+    except _RootSeen:
+        return probe.tag
+    except etree.XMLSyntaxError:
+        return None
+    return probe.tag
 
 
 def too_many_attributes(tag: str, reason: str, line: int | None) -> IntakeError:

@@ -24,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from egov.documents.store import storage_key_in_use
 from egov.errors import Conflict, DomainError, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
-from egov.intake.parsing import Limits
+from egov.intake.parsing import Limits, root_tag
 from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
 from egov.integrations import signing
@@ -89,22 +88,9 @@ def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
 PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {STATUS_ROOT: _status}
 
 
-def root_tag(body: bytes) -> str | None:
-    """The qualified name of the root element, without resolving anything (None: unreadable)."""
-    parser = etree.XMLPullParser(
-        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-    )
-    try:
-        parser.feed(body[: 64 * 1024])
-        for _event, element in parser.read_events():
-            return str(element.tag)
-    except etree.XMLSyntaxError:
-        return None
-    return None
-
-
 def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
-    """Dispatch by root element; unknown roots go to the 1170 parser, which refuses them."""
+    """Dispatch by root element (a DOCTYPE refused first, in any encoding); unknown roots go
+    to the 1170 parser, which refuses them."""
     parser = PARSERS.get(root_tag(body) or "", _status)
     return parser(body, limits, schema_dir)
 

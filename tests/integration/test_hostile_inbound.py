@@ -3,6 +3,7 @@ hostile signed messages are refused cheaply with a stable code, and nothing is s
 
 from __future__ import annotations
 
+import codecs
 import time
 from typing import Any
 
@@ -164,3 +165,53 @@ def test_the_same_message_uuid_with_other_content_is_a_conflict(
     assert altered != body
     assert code_of(send_bauantrag(api, altered, int(time.time())), 409) == "inbound-conflict"
     assert len(inbound_rows(container)) == 1
+
+
+# --- finding 9: a DOCTYPE is refused in every encoding the parser reads -----------------------
+
+ENCODINGS = [
+    pytest.param("UTF-16", "utf-16-le", codecs.BOM_UTF16_LE, id="utf-16-le-bom"),
+    pytest.param("UTF-16", "utf-16-be", codecs.BOM_UTF16_BE, id="utf-16-be-bom"),
+    pytest.param("UTF-16LE", "utf-16-le", b"", id="utf-16-le"),
+    pytest.param("UTF-16BE", "utf-16-be", b"", id="utf-16-be"),
+    pytest.param("UTF-32", "utf-32-le", b"", id="utf-32-le"),
+    pytest.param("UTF-32", "utf-32-be", b"", id="utf-32-be"),
+    pytest.param("UTF-7", "utf-7", b"", id="utf-7"),
+    pytest.param("UTF-8", "utf-8", codecs.BOM_UTF8, id="utf-8-bom"),
+]
+
+
+DOCTYPES = [
+    pytest.param('<!DOCTYPE a [<!ENTITY x "y">]>', False, id="internal-subset"),
+    pytest.param('<!DOCTYPE a [<!ENTITY x "2026-12-31">]>', True, id="entity-used"),
+    pytest.param('<!DOCTYPE a SYSTEM "file:///etc/hostname">', False, id="external-dtd"),
+]
+
+
+def encoded(body: bytes, name: str, codec: str, bom: bytes, doctype: str = "") -> bytes:
+    """`body` (UTF-8 with an XML declaration) re-encoded, with an optional DOCTYPE."""
+    _, rest = body.decode("utf-8").split("?>", 1)
+    return bom + f'<?xml version="1.0" encoding="{name}"?>{doctype}{rest}'.encode(codec)
+
+
+@pytest.mark.parametrize(("doctype", "use_entity"), DOCTYPES)
+@pytest.mark.parametrize(("name", "codec", "bom"), ENCODINGS)
+def test_a_signed_status_with_a_doctype_is_refused_in_every_encoding(
+    api: Api,
+    container: Container,
+    filed: dict[str, Any],
+    name: str,
+    codec: str,
+    bom: bytes,
+    doctype: str,
+    use_entity: bool,
+) -> None:
+    plain = status_1170(filed["case_reference"])
+    if use_entity:
+        plain = plain.replace(b"<frist>2026-12-31</frist>", b"<frist>&x;</frist>")
+    body = encoded(plain, name, codec, bom, doctype)
+    assert code_of(send(api, body), 400) == "xml-forbidden-construct"
+    assert inbound_rows(container) == []
+    if not use_entity:  # the encoding itself is fine
+        readable = send(api, encoded(plain, name, codec, bom))
+        assert readable.status_code == 201, readable.get_json()

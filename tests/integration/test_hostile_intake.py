@@ -4,6 +4,7 @@ PostgreSQL: every refusal is a problem with a stable code, cheap, and leaves not
 from __future__ import annotations
 
 import base64
+import codecs
 import re
 import time
 from collections.abc import Iterator
@@ -292,3 +293,29 @@ def test_keys_of_128_characters_that_differ_only_in_the_last_are_two_keys(api: A
     )
     assert (first.status_code, other.status_code) == (201, 201)
     assert first.get_json()["case_id"] != other.get_json()["case_id"]
+
+
+# --- finding 9: a DOCTYPE is refused in every encoding, on the intake path too -----------------
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "bom"),
+    [
+        ("UTF-16", "utf-16-le", codecs.BOM_UTF16_LE),
+        ("UTF-16BE", "utf-16-be", b""),
+        ("UTF-32", "utf-32-le", b""),
+        ("UTF-32", "utf-32-be", b""),
+    ],
+    ids=["utf-16-le-bom", "utf-16-be", "utf-32-le", "utf-32-be"],
+)
+@pytest.mark.parametrize("path", [BUERGERBUDGET, "xbau"])
+def test_a_submission_with_a_doctype_is_refused_in_every_encoding(
+    api: Api, container: Container, name: str, codec: str, bom: bytes, path: str
+) -> None:
+    raw = XBAU_HOUSE.read_bytes() if path == "xbau" else example(BUERGERBUDGET)
+    _, rest = raw.decode("utf-8").split("?>", 1)
+    declaration = f'<?xml version="1.0" encoding="{name}"?>'
+    body = bom + f'{declaration}<!DOCTYPE a [<!ENTITY x "y">]>{rest}'.encode(codec)
+    assert problem_of(submit(api, body), 400)["code"] == "xml-forbidden-construct"
+    assert stored_counts(container) == before_nothing(container)
+    assert submit(api, bom + f"{declaration}{rest}".encode(codec)).status_code == 201

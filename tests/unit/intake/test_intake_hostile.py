@@ -3,6 +3,7 @@ refusal is an IntakeError with a stable code, and it is cheap."""
 
 from __future__ import annotations
 
+import codecs
 import re
 import time
 from collections.abc import Callable
@@ -13,11 +14,12 @@ import pytest
 from lxml import etree
 
 from egov.errors import Invalid
-from egov.intake import formats, xfall
+from egov.intake import formats, xbau, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
 from egov.intake.idempotency import scoped_key
 from egov.intake.model import filename_problem, media_type_problem
 from egov.intake.parsing import Limits
+from egov.integrations.inbound import parse_inbound
 
 from .conftest import PROPOSAL, message
 
@@ -250,3 +252,61 @@ def test_a_malformed_key_is_refused_not_cut(key: str) -> None:
     with pytest.raises(Invalid) as caught:
         scoped_key("erika", key)
     assert caught.value.code == "idempotency-key-invalid"
+
+
+# --- finding 9: a DOCTYPE is refused in every encoding the parser reads ----------------------
+
+ENCODINGS = [
+    pytest.param("UTF-8", "utf-8", codecs.BOM_UTF8, id="utf-8-bom"),
+    pytest.param("UTF-16", "utf-16-le", codecs.BOM_UTF16_LE, id="utf-16-le-bom"),
+    pytest.param("UTF-16", "utf-16-be", codecs.BOM_UTF16_BE, id="utf-16-be-bom"),
+    pytest.param("UTF-16LE", "utf-16-le", b"", id="utf-16-le"),
+    pytest.param("UTF-16BE", "utf-16-be", b"", id="utf-16-be"),
+    pytest.param("UTF-32", "utf-32-le", b"", id="utf-32-le"),
+    pytest.param("UTF-32", "utf-32-be", b"", id="utf-32-be"),
+    pytest.param("UTF-7", "utf-7", b"", id="utf-7"),
+    pytest.param("ISO-8859-1", "iso-8859-1", b"", id="latin-1"),
+]
+DOCTYPE = '<!DOCTYPE a [<!ENTITY x "y">]>'
+STATUS = formats.default_schema_dir() / "xbau/examples/valid/status-eingang.xml"
+
+
+def encoded(raw: bytes, name: str, codec: str, bom: bytes, doctype: str = "") -> bytes:
+    _, rest = raw.decode("utf-8").split("?>", 1)
+    return bom + f'<?xml version="1.0" encoding="{name}"?>{doctype}{rest}'.encode(codec)
+
+
+@pytest.mark.parametrize(("name", "codec", "bom"), ENCODINGS)
+def test_an_xfall_message_with_a_doctype_is_refused_in_every_encoding(
+    parse: Parse, name: str, codec: str, bom: bytes
+) -> None:
+    raw = message()
+    assert parse(encoded(raw, name, codec, bom)).data["title"] == "Neue Sitzbank"
+    assert error_of(parse, encoded(raw, name, codec, bom, DOCTYPE)).code == (
+        "xml-forbidden-construct"
+    )
+
+
+@pytest.mark.parametrize(("name", "codec", "bom"), ENCODINGS)
+def test_an_xbau_application_with_a_doctype_is_refused_in_every_encoding(
+    parse: Parse, name: str, codec: str, bom: bytes
+) -> None:
+    raw = XBAU_HOUSE.read_bytes()
+    assert parse(encoded(raw, name, codec, bom)).message_type == "1200"
+    assert error_of(parse, encoded(raw, name, codec, bom, DOCTYPE)).code == (
+        "xml-forbidden-construct"
+    )
+
+
+@pytest.mark.parametrize(("name", "codec", "bom"), ENCODINGS)
+def test_an_xbau_status_with_a_doctype_is_refused_in_every_encoding(
+    name: str, codec: str, bom: bytes
+) -> None:
+    raw = STATUS.read_bytes()
+    assert xbau.parse_status_1170(encoded(raw, name, codec, bom)).status_code == "14"
+    with pytest.raises(IntakeError) as caught:
+        xbau.parse_status_1170(encoded(raw, name, codec, bom, DOCTYPE))
+    assert caught.value.code == "xml-forbidden-construct"
+    with pytest.raises(IntakeError) as caught:
+        parse_inbound(encoded(raw, name, codec, bom, DOCTYPE), Limits())
+    assert caught.value.code == "xml-forbidden-construct"
