@@ -7,7 +7,9 @@ import base64
 import codecs
 import re
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ import pytest
 from egov.app import create_app
 from egov.container import Container
 from egov.identity.users import DEMO_USERS
+from egov.intake.jsonform import build_xfall_message
+from egov.intake.model import Applicant
 from tests.builders import example, proposal
 from tests.conftest import ROOT, Api, make_settings
 from tests.integration.test_intake_api import stored_counts, submit
@@ -319,3 +323,58 @@ def test_a_submission_with_a_doctype_is_refused_in_every_encoding(
     assert problem_of(submit(api, body), 400)["code"] == "xml-forbidden-construct"
     assert stored_counts(container) == before_nothing(container)
     assert submit(api, bom + f"{declaration}{rest}".encode(codec)).status_code == 201
+
+
+# --- what held: keep it so ----------------------------------------------------------------------
+
+
+def test_an_xinclude_is_never_resolved(api: Api, container: Container, tmp_path: Path) -> None:
+    secret = tmp_path / "geheim.txt"
+    secret.write_text("GEHEIM-4711")
+    include = (
+        f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{secret}" parse="text"/>'
+    )
+    body = example(BUERGERBUDGET).replace(
+        b"<titel>Sitzb\xc3\xa4nke im Paradiespark</titel>", f"<titel>{include}</titel>".encode(), 1
+    )
+    response = submit(api, body)
+    assert problem_of(response, 400)["code"] == "fachdaten-invalid"
+    assert "GEHEIM" not in response.get_data(as_text=True)
+    assert stored_counts(container) == before_nothing(container)
+
+
+def test_a_20_mb_attachment_with_a_wrong_hash_leaves_no_file_behind(
+    api: Api, container: Container
+) -> None:
+    content = base64.b64encode(b"\x00" * (20 * 1024 * 1024)).decode()
+    attachment = {"filename": "gross.bin", "media_type": "application/octet-stream"}
+    body = message_with(attachment | {"content_base64": content})
+    body = re.sub(rb"<xfall:sha512>[0-9a-f]+<", b"<xfall:sha512>" + b"0" * 128 + b"<", body)
+    assert problem_of(submit(api, body), 400)["code"] == "attachment-hash-mismatch"
+    assert stored_counts(container) == before_nothing(container)
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "/etc/passwd"])
+def test_a_path_in_an_xml_file_name_is_refused(api: Api, container: Container, name: str) -> None:
+    body = example(BUERGERBUDGET).replace(b">skizze.png<", f">{name}<".encode(), 1)
+    assert problem_of(submit(api, body), 400)["code"] in {
+        "schema-invalid",
+        "attachment-metadata-invalid",
+    }
+    assert stored_counts(container) == before_nothing(container)
+
+
+def message_with(attachment: dict[str, str]) -> bytes:
+    """A portal message built by the form path's serialiser, with one attachment."""
+    content = base64.b64decode(attachment["content_base64"])
+    return build_xfall_message(
+        message_id=str(uuid.uuid4()),
+        leika_key="urn:de:fim:leika:leistung:99107004000000",
+        authority_ars="160530000000",
+        applicant=Applicant("Erika", "Mustermann", None, "bundid", "substantial"),
+        reply_postfach=None,
+        fachdaten_namespace="urn:egov-oss:fachdaten:buergerbudget:1.0",
+        data=proposal()["data"],
+        attachments=[(attachment["filename"], attachment["media_type"], content)],
+        created_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+    )
