@@ -21,7 +21,7 @@ from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import FachdatenFormat, FormatRegistry, default_registry
 from egov.intake.model import Applicant
 from egov.intake.parsing import Limits
-from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT
+from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT, xml_incompatible
 
 PRODUCT = {
     "produkt": "egov",
@@ -55,6 +55,12 @@ _ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?([\w.\-]+)'")
 
 
 def _sub(parent: etree._Element, ns: str, local: str, text: str | None = None) -> etree._Element:
+    if text is not None and (char := xml_incompatible(text)) is not None:
+        raise IntakeError(
+            e.SCHEMA_INVALID,
+            "Die Angaben zum Antrag sind ungültig.",
+            [invalid_param(_field_name(local, _CONTAINER_FIELDS, ""), f"Zeichen {char}")],
+        )
     child = etree.SubElement(parent, f"{{{ns}}}{local}")
     if text is not None:
         child.text = text

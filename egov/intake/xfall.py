@@ -7,6 +7,7 @@ written by the egov project from XFall's public descriptions, on the real XÖV h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,6 +137,17 @@ def _from_xml(kind: Kind, text: str) -> Any:
     return text
 
 
+# XML 1.0 Char: tab, newline, carriage return, and U+0020..U+D7FF, U+E000..U+FFFD, U+10000..
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_incompatible(text: str) -> str | None:
+    """The first character XML 1.0 cannot carry (NUL, most C0 controls, lone surrogates), as
+    U+XXXX; None when every character is allowed."""
+    match = _NOT_XML_CHAR.search(text)
+    return None if match is None else f"U+{ord(match.group()):04X}"
+
+
 MAX_NUMBER_CHARS = 40  # a form amount as written, e.g. "1234567890.12" or 1e3
 MAX_NUMBER_EXPONENT = 30  # |exponent| of a form amount: 1e250000000 would be written out whole
 
@@ -169,6 +181,8 @@ def _to_xml(spec: FieldSpec, value: Any) -> str:
         return _decimal_text(value)
     if not isinstance(value, str):
         raise ValueError("muss ein Text sein")
+    if (char := xml_incompatible(value)) is not None:
+        raise ValueError(f"enthält ein Zeichen, das XML nicht erlaubt ({char})")
     return value
 
 

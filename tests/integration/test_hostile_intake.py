@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import json
 import re
 import time
 import uuid
@@ -378,3 +379,16 @@ def message_with(attachment: dict[str, str]) -> bytes:
         attachments=[(attachment["filename"], attachment["media_type"], content)],
         created_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
     )
+
+
+@pytest.mark.parametrize("text", ["Bank\x00am Markt", "Bank\x1bam Markt", "Bank\ud800"])
+def test_a_form_text_that_xml_cannot_carry_is_refused_in_german_naming_the_field(
+    api: Api, container: Container, text: str
+) -> None:
+    body = json.dumps(proposal(title=text))  # ASCII with \u escapes, a lone surrogate too
+    response = api.post("/applications", "erika", data=body, content_type="application/json")
+    problem = problem_of(response, 422)
+    assert problem["code"] == "form-data-invalid"
+    assert [p["name"] for p in problem["invalid_params"]] == ["data.title"]
+    assert "XML compatible" not in response.get_data(as_text=True)
+    assert stored_counts(container) == before_nothing(container)

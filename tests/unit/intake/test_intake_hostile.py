@@ -17,7 +17,7 @@ from egov.errors import Invalid
 from egov.intake import formats, xbau, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
 from egov.intake.idempotency import scoped_key
-from egov.intake.model import filename_problem, media_type_problem
+from egov.intake.model import Applicant, filename_problem, media_type_problem
 from egov.intake.parsing import Limits
 from egov.integrations.inbound import parse_inbound
 
@@ -310,3 +310,21 @@ def test_an_xbau_status_with_a_doctype_is_refused_in_every_encoding(
     with pytest.raises(IntakeError) as caught:
         parse_inbound(encoded(raw, name, codec, bom, DOCTYPE), Limits())
     assert caught.value.code == "xml-forbidden-construct"
+
+
+# --- texts XML cannot carry ------------------------------------------------------------------
+
+
+def test_a_control_character_in_a_form_field_is_named_in_german() -> None:
+    with pytest.raises(IntakeError) as caught:
+        message(data={**PROPOSAL, "title": "Neue\x00Bank"})
+    assert [p["name"] for p in caught.value.invalid_params] == ["data.title"]
+    assert "U+0000" in caught.value.invalid_params[0]["reason"]
+
+
+def test_a_control_character_in_the_applicant_from_the_token_is_refused_with_a_code() -> None:
+    applicant = Applicant("Er\x00ika", "Mustermann", None, "oidc", "substantial")
+    with pytest.raises(IntakeError) as caught:
+        message(applicant=applicant)
+    assert caught.value.code == "schema-invalid"
+    assert [p["name"] for p in caught.value.invalid_params] == ["applicant.given_name"]
