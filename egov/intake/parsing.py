@@ -9,6 +9,14 @@ target as soon as it is available, so at most about one read chunk (256 KiB) of 
 held in memory at a time (libxml2 does not buffer the whole text node when a SAX target is used).
 The skeleton (with empty content elements) is then validated against the container XSD, the
 Fachdaten against their own XSD, and the attachments are checked against the declared values.
+
+Every limit (`Limits`: depth, elements, attributes per element and in total with namespace
+declarations, characters of one text node) is checked in the target's callbacks, before the
+tree builder sees the element: lxml's builder is quadratic in the attributes of one element and
+libxml2's schema validation fails on text nodes near 10 MB. A DOCTYPE is refused by the byte
+scan (ASCII-compatible encodings) and by the parser's doctype callback (any encoding, before the
+internal subset). `check_shape` runs the same checks for a message that is parsed whole
+afterwards (the XBau 1170 of `/inbound`), `root_tag` reads only up to the root element.
 """
 
 from __future__ import annotations
