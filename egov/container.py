@@ -106,6 +106,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         max_bytes=settings.max_message_bytes,
         max_depth=settings.max_xml_depth,
         max_elements=settings.max_xml_elements,
+        max_attributes_per_element=settings.max_xml_attributes_per_element,
+        max_attributes=settings.max_xml_attributes,
+        max_text_chars=settings.max_xml_text_chars,
     )
     intake = Intake(
         db=db,

@@ -113,6 +113,8 @@ CODES: dict[str, Code] = {
         xml_forbidden_construct="A DTD, entity declaration or processing trick was refused.",
         xml_too_deep="The message nests deeper than the limit.",
         xml_too_many_elements="The message has more elements than the limit.",
+        xml_too_many_attributes="An element, or the message, has more attributes than the limit.",
+        xml_text_too_long="A text node (attachment content excepted) is longer than the limit.",
         schema_invalid="The message fails its container or standard's XSD.",
         fachdaten_invalid="The Fachdaten fail their procedure's XSD.",
         unknown_format="No registered format has this root element.",
@@ -120,6 +122,8 @@ CODES: dict[str, Code] = {
         attachment_hash_mismatch="An attachment's SHA-512 does not match its content.",
         attachment_size_mismatch="An attachment's declared size does not match its content.",
         attachment_invalid_base64="An attachment's content is not valid base64.",
+        idempotency_key_invalid="The Idempotency-Key is empty, over 128 characters or not ASCII.",
+        attachment_metadata_invalid="An attachment's file name or media type is refused.",
     ),
     **_codes(
         "intake", 413, message_too_large="The message or request body is over its size limit."

@@ -71,6 +71,21 @@ class Settings:
         "max-age of the Strict-Transport-Security header sent on requests that came over "
         "HTTPS (directly or via the proxies of EGOV_PROXY_HOPS). 0: no header.",
     )
+    max_xml_attributes_per_element: int = setting(
+        64,
+        "Most attributes (namespace declarations included) on one XML element of an intake or "
+        "inbound message (400 xml-too-many-attributes above).",
+    )
+    max_xml_attributes: int = setting(
+        20_000,
+        "Most attributes (namespace declarations included) in one intake or inbound message.",
+    )
+    max_xml_text_chars: int = setting(
+        1024 * 1024,
+        "Longest text node (in characters) of an intake or inbound message, and longest "
+        "field of a web form (400 xml-text-too-long, 422 on the form path); base64 attachment "
+        "content is streamed and bound by EGOV_MAX_MESSAGE_BYTES only.",
+    )
     token_audience: str = setting("egov-api", "Audience that bearer tokens must name.")
     token_issuer: str = setting(
         "", "Issuer of accepted bearer tokens. Empty: the built-in development IdP."

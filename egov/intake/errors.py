@@ -15,6 +15,8 @@ XML_MALFORMED = "xml-malformed"
 XML_FORBIDDEN_CONSTRUCT = "xml-forbidden-construct"
 XML_TOO_DEEP = "xml-too-deep"
 XML_TOO_MANY_ELEMENTS = "xml-too-many-elements"
+XML_TOO_MANY_ATTRIBUTES = "xml-too-many-attributes"
+XML_TEXT_TOO_LONG = "xml-text-too-long"
 MESSAGE_TOO_LARGE = "message-too-large"
 SCHEMA_INVALID = "schema-invalid"
 FACHDATEN_INVALID = "fachdaten-invalid"
@@ -23,13 +25,24 @@ UNKNOWN_FACHDATEN = "unknown-fachdaten"
 ATTACHMENT_HASH_MISMATCH = "attachment-hash-mismatch"
 ATTACHMENT_SIZE_MISMATCH = "attachment-size-mismatch"
 ATTACHMENT_INVALID_BASE64 = "attachment-invalid-base64"
+ATTACHMENT_METADATA_INVALID = "attachment-metadata-invalid"
 
 MAX_REPORTED_PARAMS = 25
+MAX_REASON_CHARS = 300  # libxml2 echoes the offending value; a refusal stays small
+MAX_NAME_CHARS = 200
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def invalid_param(name: str, reason: str, line: int | None = None) -> dict[str, Any]:
-    """One entry of ``invalid_params``."""
-    return {"name": name, "reason": reason, "line": line}
+    """One entry of ``invalid_params`` (name and reason cut to a readable length)."""
+    return {
+        "name": _cut(name, MAX_NAME_CHARS),
+        "reason": _cut(reason, MAX_REASON_CHARS),
+        "line": line,
+    }
 
 
 class IntakeError(Exception):

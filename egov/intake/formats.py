@@ -10,6 +10,8 @@ because an lxml validator object must not be used by two threads at the same tim
 
 from __future__ import annotations
 
+import itertools
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,8 +21,10 @@ from typing import Any
 
 from lxml import etree
 
-from egov.intake.errors import invalid_param
+from egov.intake.errors import MAX_REPORTED_PARAMS, SCHEMA_INVALID, IntakeError, invalid_param
 from egov.intake.model import Applicant
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,21 @@ class CompiledSchema:
         self._schema = etree.XMLSchema(etree.parse(str(xsd_path), parser))
         self._lock = threading.Lock()
 
-    def errors(self, tree: etree._Element) -> list[Any]:
-        """Validate; return the lxml log entries of all errors (empty when valid)."""
+    def errors(self, tree: etree._Element, limit: int = MAX_REPORTED_PARAMS) -> list[Any]:
+        """Validate; return the lxml log entries of the first `limit` errors (empty: valid).
+        Only those are reported, so only those are looked at further (an XPath each)."""
         with self._lock:
-            if self._schema.validate(tree):
-                return []
-            return list(self._schema.error_log)
+            try:
+                if self._schema.validate(tree):
+                    return []
+            except etree.XMLSchemaValidateError as exc:  # libxml2 gave up (e.g. a huge text)
+                log.warning("schema_validation_failed error=%s", type(exc).__name__)
+                raise IntakeError(
+                    SCHEMA_INVALID,
+                    "Die Nachricht konnte nicht gegen ihr Schema geprüft werden.",
+                    [invalid_param("/", "Schemaprüfung abgebrochen")],
+                ) from None
+            return list(itertools.islice(self._schema.error_log, limit))
 
     def problems(self, tree: etree._Element, path_prefix: str = "") -> list[dict[str, Any]]:
         """Validate; return ``invalid_params`` with readable path and source line."""
@@ -113,6 +126,22 @@ def readable_path(tree: etree._Element, path: str | None) -> str:
         steps.append(_step(element))
         element = element.getparent()
     return "/" + "/".join(reversed(steps))
+
+
+MAX_INT_DIGITS = 18  # xs:integer has no bound; sizes and version numbers fit in 18 digits
+
+
+def bounded_int(text: str, name: str, line: int | None = None) -> int:
+    """An XSD-valid xs:integer as int; refused (not a 500) beyond 18 digits, since `int()`
+    fails past 4300 digits and nothing real is that large."""
+    digits = text.strip().lstrip("+")
+    if len(digits.lstrip("0")) > MAX_INT_DIGITS:
+        raise IntakeError(
+            SCHEMA_INVALID,
+            "Die Nachricht entspricht nicht dem Schema.",
+            [invalid_param(name, f"Zahl mit mehr als {MAX_INT_DIGITS} Stellen", line)],
+        )
+    return int(digits)
 
 
 _SCHEMAS: dict[Path, CompiledSchema] = {}

@@ -20,7 +20,8 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import FachdatenFormat, FormatRegistry, default_registry
 from egov.intake.model import Applicant
-from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT
+from egov.intake.parsing import Limits
+from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT, xml_incompatible
 
 PRODUCT = {
     "produkt": "egov",
@@ -49,10 +50,17 @@ _CONTAINER_FIELDS = {
     "dateiname": "attachments.filename",
     "mimeType": "attachments.media_type",
 }
+_CONTENT = f"{{{NS}}}inhalt"  # attachment content: streamed by the parser, any length
 _ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?([\w.\-]+)'")
 
 
 def _sub(parent: etree._Element, ns: str, local: str, text: str | None = None) -> etree._Element:
+    if text is not None and (char := xml_incompatible(text)) is not None:
+        raise IntakeError(
+            e.SCHEMA_INVALID,
+            "Die Angaben zum Antrag sind ungültig.",
+            [invalid_param(_field_name(local, _CONTAINER_FIELDS, ""), f"Zeichen {char}")],
+        )
     child = etree.SubElement(parent, f"{{{ns}}}{local}")
     if text is not None:
         child.text = text
@@ -115,14 +123,36 @@ def _attachments(root: etree._Element, attachments: list[tuple[str, str, bytes]]
 def _json_name(entry: Any, names: Mapping[str, str], prefix: str) -> str:
     """JSON field for an XSD log entry (the element name is taken from libxml2's message)."""
     match = _ELEMENT.search(entry.message)
-    local = match.group(1) if match else ""
+    return _field_name(match.group(1) if match else "", names, prefix)
+
+
+def _long_texts(
+    root: etree._Element, limit: int, names: Mapping[str, str], prefix: str
+) -> list[dict[str, Any]]:
+    """Fields longer than a text node of a message may be (Limits.max_text_chars; libxml2's
+    schema validation gives up near 10 MB). Attachment content is streamed, not bound."""
+    return [
+        invalid_param(
+            _field_name(etree.QName(el).localname, names, prefix), f"länger als {limit} Zeichen"
+        )
+        for el in root.iter()
+        if el.tag != _CONTENT and el.text is not None and len(el.text) > limit
+    ]
+
+
+def _field_name(local: str, names: Mapping[str, str], prefix: str) -> str:
     return f"{prefix}{names[local]}" if local in names else prefix.rstrip(".") or "message"
 
 
-def _fachdaten_element(fmt: FachdatenFormat, data: Mapping[str, Any]) -> etree._Element:
+def _fachdaten_element(
+    fmt: FachdatenFormat, data: Mapping[str, Any], max_text_chars: int
+) -> etree._Element:
     if fmt.reverse_mapper is None:
         raise IntakeError(e.UNKNOWN_FACHDATEN, "Für diese Fachdaten gibt es kein Webformular.")
     element = fmt.reverse_mapper(data)
+    too_long = _long_texts(element, max_text_chars, fmt.field_names, "data.")
+    if too_long:
+        raise IntakeError(e.FACHDATEN_INVALID, "Die Fachdaten sind ungültig.", too_long)
     entries = fmt.schema().errors(element)
     if entries:
         raise IntakeError(
@@ -133,10 +163,13 @@ def _fachdaten_element(fmt: FachdatenFormat, data: Mapping[str, Any]) -> etree._
     return element
 
 
-def _check_container(root: etree._Element, registry: FormatRegistry) -> None:
+def _check_container(root: etree._Element, registry: FormatRegistry, max_text_chars: int) -> None:
     fmt = registry.format_for_root(ROOT)
     if fmt is None:
         raise IntakeError(e.UNKNOWN_FORMAT, "Das XFall-Profil ist nicht registriert.")
+    too_long = _long_texts(root, max_text_chars, _CONTAINER_FIELDS, "")
+    if too_long:
+        raise IntakeError(e.SCHEMA_INVALID, "Die Angaben zum Antrag sind ungültig.", too_long)
     entries = fmt.schema().errors(root)
     if entries:
         raise IntakeError(
@@ -159,8 +192,10 @@ def build_xfall_message(
     created_at: datetime,
     follow_up_case_reference: str | None = None,
     registry: FormatRegistry | None = None,
+    max_text_chars: int = Limits.max_text_chars,
 ) -> bytes:
-    """Serialise a web-form submission as an XFall-profile message (UTF-8 XML bytes)."""
+    """Serialise a web-form submission as an XFall-profile message (UTF-8 XML bytes); no field
+    may be longer than `max_text_chars` (the parser's limit for a text node)."""
     registry = registry or default_registry()
     fmt = registry.fachdaten_for(fachdaten_namespace)
     if fmt is None:
@@ -169,7 +204,7 @@ def build_xfall_message(
             "Die Fachdaten gehören zu keinem bekannten Verfahren.",
             [invalid_param("fachdaten_namespace", fachdaten_namespace)],
         )
-    fachdaten = _fachdaten_element(fmt, data)
+    fachdaten = _fachdaten_element(fmt, data, max_text_chars)
     root = etree.Element(ROOT, PRODUCT, nsmap={"xfall": NS, "bn-g2g": NS_G2G, "bn-beh": NS_BEH})
     _header(root, message_id, created_at, authority_ars)
     _sub(root, NS, "leistung", leika_key)
@@ -181,5 +216,5 @@ def build_xfall_message(
         _sub(root, NS, "bezugVorgang", follow_up_case_reference)
     _sub(root, NS, "fachdaten").append(fachdaten)
     _attachments(root, attachments)
-    _check_container(root, registry)
+    _check_container(root, registry, max_text_chars)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -8,6 +8,8 @@ strings, real booleans, ``None`` for absent optional fields and **floats** for d
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,3 +51,42 @@ class CanonicalApplication:
     data: dict[str, Any]
     attachments: tuple[ReceivedAttachment, ...]
     follow_up_case_reference: str | None
+
+
+# --- attachment metadata (both paths, any format) ---------------------------------------------
+
+MAX_FILENAME_CHARS = 255  # documents.filename
+MAX_MEDIA_TYPE_CHARS = 120  # documents.media_type
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*"  # RFC 6838 restricted-name
+_MEDIA_TYPE = re.compile(f"{_TOKEN}/{_TOKEN}")
+# control (Cc), format (Cf: bidi overrides and isolates, zero-width characters, soft hyphen),
+# surrogate (Cs), private use (Co), line and paragraph separators (Zl, Zp)
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def _refused_character(text: str) -> str | None:
+    for char in text:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def filename_problem(filename: str) -> str | None:
+    """Why a file name is refused (German), None when it is acceptable. Control, format and
+    bidi characters are refused, not removed: the name a clerk sees must be the name sent."""
+    if not filename or len(filename) > MAX_FILENAME_CHARS:
+        return f"1 bis {MAX_FILENAME_CHARS} Zeichen erwartet"
+    if "/" in filename or "\\" in filename:
+        return "darf keinen Schrägstrich enthalten"
+    if (char := _refused_character(filename)) is not None:
+        return f"enthält ein unsichtbares Steuer- oder Formatierungszeichen ({char})"
+    return None
+
+
+def media_type_problem(media_type: str) -> str | None:
+    """Why a media type is refused (German), None when it is a plain `type/subtype`."""
+    if len(media_type) > MAX_MEDIA_TYPE_CHARS:
+        return f"höchstens {MAX_MEDIA_TYPE_CHARS} Zeichen"
+    if not _MEDIA_TYPE.fullmatch(media_type):
+        return "Medientyp der Form typ/subtyp erwartet (ohne Parameter)"
+    return None

@@ -9,6 +9,14 @@ target as soon as it is available, so at most about one read chunk (256 KiB) of 
 held in memory at a time (libxml2 does not buffer the whole text node when a SAX target is used).
 The skeleton (with empty content elements) is then validated against the container XSD, the
 Fachdaten against their own XSD, and the attachments are checked against the declared values.
+
+Every limit (`Limits`: depth, elements, attributes per element and in total with namespace
+declarations, characters of one text node) is checked in the target's callbacks, before the
+tree builder sees the element: lxml's builder is quadratic in the attributes of one element and
+libxml2's schema validation fails on text nodes near 10 MB. A DOCTYPE is refused by the byte
+scan (ASCII-compatible encodings) and by the parser's doctype callback (any encoding, before the
+internal subset). `check_shape` runs the same checks for a message that is parsed whole
+afterwards (the XBau 1170 of `/inbound`), `root_tag` reads only up to the root element.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import binascii
 import contextlib
 import copy
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,11 +39,17 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
     ContainerData,
+    DeclaredAttachment,
     FormatRegistry,
     StreamedBinary,
     default_registry,
 )
-from egov.intake.model import CanonicalApplication, ReceivedAttachment
+from egov.intake.model import (
+    CanonicalApplication,
+    ReceivedAttachment,
+    filename_problem,
+    media_type_problem,
+)
 
 _READ_CHUNK = 256 * 1024
 _MAX_TAG_CARRY = 8 * 1024
@@ -43,9 +58,17 @@ _DOCTYPE = b"<!DOCTYPE"
 
 @dataclass(frozen=True)
 class Limits:
+    """Bounds of one message. Attributes count with the element's namespace declarations:
+    lxml's tree builder takes the attributes of one element in quadratic time. A text node
+    (streamed base64 attachment content excepted) holds at most `max_text_chars` characters:
+    libxml2's schema validation fails internally on text nodes of about 10 MB."""
+
     max_bytes: int = 50 * 1024 * 1024
     max_depth: int = 64
     max_elements: int = 100_000
+    max_attributes_per_element: int = 64
+    max_attributes: int = 20_000
+    max_text_chars: int = 1024 * 1024
 
 
 class _Base64Sink:
@@ -105,6 +128,60 @@ class _Base64Sink:
         self._file.close()
 
 
+class _Shape:
+    """Counts what the limits bound as the parser reports it, before anything is built."""
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._open: list[str] = []
+        self._count = 0
+        self._attributes = 0
+        self._text = 0  # characters of the current text node
+
+    def start(self, tag: str, attributes: int, line: int | None) -> None:
+        """`attributes`: the element's attributes and namespace declarations."""
+        self._open.append(tag)
+        self._count += 1
+        self._text = 0
+        if len(self._open) > self._limits.max_depth:
+            raise IntakeError(
+                e.XML_TOO_DEEP,
+                f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
+                [invalid_param(tag, "Verschachtelungstiefe überschritten", line)],
+            )
+        if self._count > self._limits.max_elements:
+            raise IntakeError(
+                e.XML_TOO_MANY_ELEMENTS,
+                f"Die Nachricht enthält zu viele Elemente (höchstens {self._limits.max_elements}).",
+                [invalid_param(tag, "Anzahl der Elemente überschritten", line)],
+            )
+        self._check_attributes(tag, attributes, line)
+
+    def _check_attributes(self, tag: str, count: int, line: int | None) -> None:
+        """Before the tree builder sees them (it is quadratic in the attributes of one element)."""
+        self._attributes += count
+        if count > self._limits.max_attributes_per_element:
+            reason = f"mehr als {self._limits.max_attributes_per_element} an einem Element"
+            raise too_many_attributes(tag, reason, line)
+        if self._attributes > self._limits.max_attributes:
+            reason = f"mehr als {self._limits.max_attributes} in der Nachricht"
+            raise too_many_attributes(tag, reason, line)
+
+    def text(self, chars: int, line: int | None) -> None:
+        """A piece of character data; the pieces of one text node add up."""
+        self._text += chars
+        if self._text > self._limits.max_text_chars:
+            raise IntakeError(
+                e.XML_TEXT_TOO_LONG,
+                f"Ein Text der Nachricht ist länger als {self._limits.max_text_chars} Zeichen.",
+                [invalid_param(self._open[-1] if self._open else "/", "Text zu lang", line)],
+            )
+
+    def end(self) -> None:
+        self._open.pop()
+        self._text = 0
+
+
 class _SkeletonTarget:
     """lxml parser target: enforces limits, builds the skeleton, streams binaries to disk."""
 
@@ -113,13 +190,11 @@ class _SkeletonTarget:
         self.created: list[Path] = []
         self.binaries: dict[etree._Element, StreamedBinary] = {}
         self.format_key: str | None = None
-        self._limits = limits
+        self._shape = _Shape(limits)
         self._registry = registry
         self._workdir = workdir
         self._builder = etree.TreeBuilder()
         self._binary_qnames: frozenset[str] = frozenset()
-        self._depth = 0
-        self._count = 0
         self._sink: _Base64Sink | None = None
         self._sink_element: etree._Element | None = None
 
@@ -127,7 +202,7 @@ class _SkeletonTarget:
         raise _forbidden(self.line)
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
-        self._check_limits(tag)
+        self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
         if self.format_key is None:
             self._select_format(tag)
         if self._sink is not None:
@@ -144,22 +219,6 @@ class _SkeletonTarget:
             self._sink_element = element
             self.created.append(self._sink.path)
 
-    def _check_limits(self, tag: str) -> None:
-        self._depth += 1
-        self._count += 1
-        if self._depth > self._limits.max_depth:
-            raise IntakeError(
-                e.XML_TOO_DEEP,
-                f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
-                [invalid_param(tag, "Verschachtelungstiefe überschritten", self.line)],
-            )
-        if self._count > self._limits.max_elements:
-            raise IntakeError(
-                e.XML_TOO_MANY_ELEMENTS,
-                f"Die Nachricht enthält zu viele Elemente (höchstens {self._limits.max_elements}).",
-                [invalid_param(tag, "Anzahl der Elemente überschritten", self.line)],
-            )
-
     def _select_format(self, tag: str) -> None:
         fmt = self._registry.format_for_root(tag)
         if fmt is None:
@@ -175,10 +234,11 @@ class _SkeletonTarget:
         if self._sink is not None:
             self._sink.write(text)
         else:
+            self._shape.text(len(text), self.line)
             self._builder.data(text)
 
     def end(self, tag: str) -> None:
-        self._depth -= 1
+        self._shape.end()
         if self._sink is not None and self._sink_element is not None:
             self.binaries[self._sink_element] = self._sink.finish()
             self._sink = self._sink_element = None
@@ -191,6 +251,91 @@ class _SkeletonTarget:
         with contextlib.suppress(Exception):
             return self._builder.close()
         return None
+
+
+class _ShapeProbe:
+    """lxml parser target that only checks the limits (a message parsed whole afterwards).
+    libxml2 reports a DOCTYPE in whatever encoding it decoded, before its internal subset."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.line = 1  # set by the feeder before each piece
+        self._shape = _Shape(limits)
+
+    def doctype(self, *_args: Any) -> None:
+        raise _forbidden(self.line)
+
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
+        self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
+
+    def end(self, _tag: str) -> None:
+        self._shape.end()
+
+    def data(self, text: str) -> None:
+        self._shape.text(len(text), self.line)
+
+    def close(self) -> None:
+        return None
+
+
+def check_shape(raw: bytes, limits: Limits) -> None:
+    """Refuse what `parse_message` refuses before building anything (size, DOCTYPE, depth,
+    elements, attributes, text length), for a message that is then parsed into a whole tree."""
+    probe = _ShapeProbe(limits)
+    try:
+        _Feeder(_hardened_parser(probe), probe, limits).run(io.BytesIO(raw))
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(str(exc), exc.lineno) from None
+
+
+class _RootSeen(Exception):
+    pass
+
+
+class _RootProbe:
+    """lxml parser target that stops at the root element (refusing a DOCTYPE before it)."""
+
+    def __init__(self) -> None:
+        self.tag: str | None = None
+
+    def doctype(self, *_args: Any) -> None:
+        raise _forbidden(None)
+
+    def start(self, tag: str, _attrib: dict[str, str], _nsmap: Any = None) -> None:
+        self.tag = tag
+        raise _RootSeen
+
+    def end(self, _tag: str) -> None:
+        pass
+
+    def data(self, _text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def root_tag(raw: bytes) -> str | None:
+    """The qualified name of the root element, resolving nothing (None: unreadable). A DOCTYPE,
+    in any encoding, is refused (xml-forbidden-construct)."""
+    probe = _RootProbe()
+    parser = _hardened_parser(probe)
+    try:
+        for start in range(0, len(raw), _READ_CHUNK):
+            parser.feed(raw[start : start + _READ_CHUNK])
+        parser.close()
+    except _RootSeen:
+        return probe.tag
+    except etree.XMLSyntaxError:
+        return None
+    return probe.tag
+
+
+def too_many_attributes(tag: str, reason: str, line: int | None) -> IntakeError:
+    return IntakeError(
+        e.XML_TOO_MANY_ATTRIBUTES,
+        "Die Nachricht enthält zu viele Attribute.",
+        [invalid_param(tag, f"Attribute und Namensraumdeklarationen: {reason}", line)],
+    )
 
 
 def _forbidden(line: int | None) -> IntakeError:
@@ -216,7 +361,9 @@ def _pieces(buffer: bytes) -> Iterator[bytes]:
 class _Feeder:
     """Reads the source once, enforces the size limit and feeds the parser piece by piece."""
 
-    def __init__(self, parser: etree.XMLParser, target: _SkeletonTarget, limits: Limits) -> None:
+    def __init__(
+        self, parser: etree.XMLParser, target: _SkeletonTarget | _ShapeProbe, limits: Limits
+    ) -> None:
         self._parser = parser
         self._target = target
         self._limits = limits
@@ -259,10 +406,8 @@ class _Feeder:
                 self._line += piece.count(b"\n")
 
 
-def _stream(
-    source: BinaryIO, limits: Limits, registry: FormatRegistry, target: _SkeletonTarget
-) -> etree._Element:
-    parser = etree.XMLParser(
+def _hardened_parser(target: Any) -> etree.XMLParser:
+    return etree.XMLParser(
         target=target,
         resolve_entities=False,
         no_network=True,
@@ -271,8 +416,13 @@ def _stream(
         remove_comments=True,
         remove_pis=True,
     )
+
+
+def _stream(
+    source: BinaryIO, limits: Limits, registry: FormatRegistry, target: _SkeletonTarget
+) -> etree._Element:
     try:
-        root = _Feeder(parser, target, limits).run(source)
+        root = _Feeder(_hardened_parser(target), target, limits).run(source)
     except etree.XMLSyntaxError as exc:
         raise _malformed(str(exc), exc.lineno) from None
     if root is None:
@@ -348,6 +498,20 @@ def _fachdaten(container: ContainerData, registry: FormatRegistry) -> tuple[dict
     return fmt.mapper(element), namespace
 
 
+def _check_metadata(declared: DeclaredAttachment, name: str, line: int) -> None:
+    """File name and media type as every format must give them (both become columns)."""
+    for field, problem in (
+        ("dateiname", filename_problem(declared.filename)),
+        ("mimeType", media_type_problem(declared.media_type)),
+    ):
+        if problem is not None:
+            raise IntakeError(
+                e.ATTACHMENT_METADATA_INVALID,
+                "Dateiname oder Medientyp eines Anhangs ist unzulässig.",
+                [invalid_param(f"{name}.{field}", problem, line)],
+            )
+
+
 def _verified_attachments(
     container: ContainerData, binaries: dict[etree._Element, StreamedBinary]
 ) -> tuple[ReceivedAttachment, ...]:
@@ -355,6 +519,7 @@ def _verified_attachments(
     for index, declared in enumerate(container.attachments, start=1):
         streamed = binaries[declared.content]
         name = f"anhang[{index}]"
+        _check_metadata(declared, name, streamed.line)
         if streamed.size != declared.size:
             raise IntakeError(
                 e.ATTACHMENT_SIZE_MISMATCH,

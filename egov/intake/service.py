@@ -27,7 +27,8 @@ from egov.errors import Conflict, Forbidden, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau, qualified
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
-from egov.intake.model import CanonicalApplication, ReceivedAttachment
+from egov.intake.idempotency import scoped_key
+from egov.intake.model import CanonicalApplication
 from egov.intake.parsing import Limits, parse_message
 from egov.intake.store import Submission, get_by_idempotency_key, get_by_message_id
 
@@ -85,13 +86,12 @@ class Intake:
         the message itself (the JSON form path); a re-send must match it."""
         if not (principal.is_citizen or principal.is_client):
             raise Forbidden("Nur Antragstellende und Portale reichen Anträge ein.")
-        if idempotency_key is not None:
-            idempotency_key = f"{principal.subject}:{idempotency_key[:150]}"
+        idempotency_key = scoped_key(principal.subject, idempotency_key)
         spooled = spool(body, self.files, self.limits.max_bytes)
         if fingerprint is not None:
             spooled.fingerprint = fingerprint
         try:
-            outcome = self._replay(idempotency_key=idempotency_key, spooled=spooled)
+            outcome = self._replay(principal, idempotency_key=idempotency_key, spooled=spooled)
             if outcome is None:
                 outcome = self._parse_and_store(spooled, principal, idempotency_key)
         finally:
@@ -111,7 +111,7 @@ class Intake:
                 source, limits=self.limits, workdir=self.files.incoming, registry=self.registry
             )
         try:
-            replay = self._replay(message_id=application.message_id, spooled=spooled)
+            replay = self._replay(principal, message_id=application.message_id, spooled=spooled)
             if replay is not None:
                 return replay
             try:
@@ -119,6 +119,7 @@ class Intake:
             except IntegrityError:
                 # a concurrent re-send won the race; answer as it was answered
                 replay = self._replay(
+                    principal,
                     message_id=application.message_id,
                     idempotency_key=idempotency_key,
                     spooled=spooled,
@@ -132,11 +133,14 @@ class Intake:
 
     def _replay(
         self,
+        principal: Principal,
         *,
         spooled: Spooled,
         message_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> IntakeOutcome | None:
+        """The first answer to a re-send, only to the principal that first sent it: the same
+        message UUID from anyone else is a conflict, never someone else's receipt."""
         with self.db.reading() as session:
             first = None
             if idempotency_key:
@@ -145,6 +149,12 @@ class Intake:
                 first = get_by_message_id(session, message_id)
         if first is None:
             return None
+        if first.submitted_by != principal.subject:
+            log.info("submission_conflict reason=other-sender message_id=%s", first.message_id)
+            raise Conflict(
+                "Diese Nachricht wurde bereits von einem anderen Absender eingereicht.",
+                code="submission-conflict",
+            )
         if first.fingerprint != spooled.fingerprint:
             raise Conflict(
                 "Diese Nachricht wurde bereits mit anderem Inhalt eingereicht.",
@@ -179,7 +189,6 @@ class Intake:
         placement: Placement,
     ) -> IntakeOutcome:
         now = self.clock()
-        refuse_too_long(attachment_texts(application.attachments))
         procedure = resolve_procedure(session, application, principal)
         reference = application.follow_up_case_reference
         if reference:
@@ -375,14 +384,6 @@ def case_texts(new: NewCase) -> list[Text]:
         ("antragsteller.email", Case.applicant_email, new.applicant_email),
         ("antwortkanal.postfach", Case.owner_postfach, new.owner_postfach),
     ]
-
-
-def attachment_texts(attachments: tuple[ReceivedAttachment, ...]) -> list[Text]:
-    texts: list[Text] = []
-    for number, attachment in enumerate(attachments, 1):
-        texts.append((f"anhang[{number}].dateiname", Document.filename, attachment.filename))
-        texts.append((f"anhang[{number}].mimeType", Document.media_type, attachment.media_type))
-    return texts
 
 
 def refuse_too_long(texts: list[Text]) -> None:

@@ -6,7 +6,6 @@ Identity comes from the token, never from the body.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import io
 import json
@@ -17,13 +16,13 @@ from typing import Any
 from egov.cases.store import get_procedure
 from egov.clock import Clock
 from egov.db import Database
-from egov.documents.store import Document
 from egov.errors import Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.intake.errors import IntakeError
+from egov.intake.idempotency import check_key
 from egov.intake.jsonform import build_xfall_message
-from egov.intake.model import Applicant
-from egov.intake.service import Intake, IntakeOutcome, Text, refuse_too_long
+from egov.intake.model import Applicant, filename_problem, media_type_problem
+from egov.intake.service import Intake, IntakeOutcome
 
 JENA_ARS = "160530000000"
 MAX_ATTACHMENTS = 20
@@ -40,6 +39,7 @@ class Applications:
     def submit(
         self, principal: Principal, body: dict[str, Any], idempotency_key: str | None
     ) -> IntakeOutcome:
+        check_key(idempotency_key)  # before the form is built; Intake.submit scopes it
         procedure_key = body.get("procedure")
         data = body.get("data")
         if not isinstance(procedure_key, str) or not isinstance(data, dict):
@@ -86,6 +86,7 @@ class Applications:
             data=data,
             attachments=decode_attachments(body.get("attachments", [])),
             created_at=self.clock(),
+            max_text_chars=self.intake.limits.max_text_chars,
         )
 
 
@@ -102,31 +103,49 @@ def applicant_of(principal: Principal) -> Applicant:
 
 
 def decode_attachments(items: Any) -> list[tuple[str, str, bytes]]:
+    """`attachments: [{filename, media_type, content_base64}]`; a bad field is named
+    (`attachments[1].filename`), never a 500."""
     if not isinstance(items, list) or len(items) > MAX_ATTACHMENTS:
         raise Invalid(
-            "'attachments' muss eine Liste sein (höchstens 20).",
+            f"'attachments' muss eine Liste sein (höchstens {MAX_ATTACHMENTS}).",
             code="form-data-invalid",
             invalid_params=[{"name": "attachments", "reason": "Liste erwartet"}],
         )
-    decoded = []
-    texts: list[Text] = []
-    for index, item in enumerate(items):
-        try:
-            content = base64.b64decode(item["content_base64"], validate=True)
-            filename, media_type = str(item["filename"]), str(item["media_type"])
-        except (KeyError, TypeError, binascii.Error) as exc:
-            raise Invalid(
-                "Anhang unlesbar.",
-                code="form-data-invalid",
-                invalid_params=[
-                    {
-                        "name": f"attachments[{index}]",
-                        "reason": "filename, media_type und content_base64 (Base64) erwartet",
-                    }
-                ],
-            ) from exc
-        decoded.append((filename, media_type, content))
-        texts.append((f"attachments[{index}].filename", Document.filename, filename))
-        texts.append((f"attachments[{index}].media_type", Document.media_type, media_type))
-    refuse_too_long(texts)
-    return decoded
+    return [_attachment(item, f"attachments[{index}]") for index, item in enumerate(items)]
+
+
+def _attachment(item: Any, name: str) -> tuple[str, str, bytes]:
+    if not isinstance(item, dict):
+        raise _bad_attachment(name, "Objekt mit filename, media_type und content_base64 erwartet")
+    filename = _text_field(item, "filename", name)
+    media_type = _text_field(item, "media_type", name)
+    if (problem := filename_problem(filename)) is not None:
+        raise _bad_attachment(f"{name}.filename", problem)
+    if (problem := media_type_problem(media_type)) is not None:
+        raise _bad_attachment(f"{name}.media_type", problem)
+    return filename, media_type, _content(item, f"{name}.content_base64")
+
+
+def _text_field(item: dict[str, Any], key: str, name: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str):
+        raise _bad_attachment(f"{name}.{key}", "Text erwartet")
+    return value
+
+
+def _content(item: dict[str, Any], name: str) -> bytes:
+    encoded = item.get("content_base64")
+    if not isinstance(encoded, str) or not encoded.isascii():
+        raise _bad_attachment(name, "Base64-Text erwartet")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except ValueError:  # binascii.Error
+        raise _bad_attachment(name, "ungültige Base64-Kodierung") from None
+
+
+def _bad_attachment(name: str, reason: str) -> Invalid:
+    return Invalid(
+        "Ein Anhang ist unlesbar oder unzulässig.",
+        code="form-data-invalid",
+        invalid_params=[{"name": name, "reason": reason}],
+    )

@@ -27,11 +27,12 @@ from egov.intake.formats import (
     ContainerData,
     FachdatenFormat,
     Format,
+    bounded_int,
     compiled_schema,
     default_schema_dir,
 )
 from egov.intake.model import Applicant
-from egov.intake.parsing import Limits
+from egov.intake.parsing import Limits, check_shape
 from egov.intake.xfall import parse_datetime
 
 NS = "http://www.xleitstelle.de/xbau/kernmodul/1/2/2"
@@ -62,10 +63,7 @@ _MESSAGES = {
     e.SCHEMA_INVALID: "Die Nachricht entspricht nicht dem Schema.",
     e.UNKNOWN_FORMAT: "Das Nachrichtenformat ist unbekannt.",
     e.MESSAGE_TOO_LARGE: "Die Nachricht ist zu groß.",
-    e.XML_FORBIDDEN_CONSTRUCT: "DTDs und Entitätsdeklarationen sind nicht erlaubt.",
     e.XML_MALFORMED: "Die Nachricht ist kein wohlgeformtes XML.",
-    e.XML_TOO_DEEP: "Die Nachricht ist zu tief verschachtelt.",
-    e.XML_TOO_MANY_ELEMENTS: "Die Nachricht enthält zu viele Elemente.",
 }
 
 
@@ -196,14 +194,14 @@ def _anlage(el: etree._Element) -> dict[str, Any]:
     version = _opt(el, "versionsnummer")
     return {
         "bezeichnung": _opt(el, "bezeichnung"),
-        "versionsnummer": None if version is None else int(version),
+        "versionsnummer": None if version is None else bounded_int(version, "versionsnummer"),
         "datum": _opt(el, "datum"),
         "anlageart": _opt(el, "anlageart/code"),
         "mime_type": _opt(el, "mimeType/code"),
         "uebermittlung": "anhang" if anhang is not None else "verlinkung",
         "dokumentid": _opt(anhang, "dokumentid"),
         "dateiname": _opt(anhang, "dateiname"),
-        "groesse": int(attrs["filesize"]) if "filesize" in attrs else None,
+        "groesse": bounded_int(attrs["filesize"], "filesize") if "filesize" in attrs else None,
         "sha256": attrs["hashValue"].strip().lower() if "hashValue" in attrs else None,
         "uri": _opt(el, "anhangOderVerlinkung/uriVerlinkung"),
     }
@@ -280,28 +278,15 @@ def _begruendung(root: etree._Element) -> str | None:
         raise _refuse(e.SCHEMA_INVALID, "/begruendung/text", "kein base64-UTF-8-HTML") from None
 
 
-def _check_shape(root: etree._Element, limits: Limits) -> None:
-    depth = count = 0
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        depth, count = depth + (1 if event == "start" else -1), count + (event == "start")
-        if depth > limits.max_depth:
-            raise _refuse(e.XML_TOO_DEEP, element.tag, f"tiefer als {limits.max_depth}")
-        if count > limits.max_elements:
-            raise _refuse(e.XML_TOO_MANY_ELEMENTS, element.tag, f"mehr als {limits.max_elements}")
-
-
 def _read_hardened(source: bytes | BinaryIO, limits: Limits) -> etree._Element:
     raw = source if isinstance(source, bytes) else source.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
         raise _refuse(e.MESSAGE_TOO_LARGE, "/", f"größer als {limits.max_bytes} Bytes")
-    if b"<!DOCTYPE" in raw:
-        raise _refuse(e.XML_FORBIDDEN_CONSTRUCT, "/", "DOCTYPE-Deklaration")
+    check_shape(raw, limits)  # DOCTYPE, depth, elements, attributes: before any tree is built
     try:
-        root = etree.fromstring(raw, _parser())
+        return etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
         raise _refuse(e.XML_MALFORMED, "/", str(exc), exc.lineno) from None
-    _check_shape(root, limits)
-    return root
 
 
 def _status_code(root: etree._Element, schema_dir: Path | None) -> tuple[str, dict[str, str]]:

@@ -7,6 +7,7 @@ written by the egov project from XFall's public descriptions, on the real XÖV h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from egov.intake.formats import (
     DeclaredAttachment,
     FachdatenFormat,
     Format,
+    bounded_int,
 )
 from egov.intake.model import Applicant
 
@@ -83,11 +85,11 @@ def _applicant(el: etree._Element) -> Applicant:
     )
 
 
-def _attachment(el: etree._Element) -> DeclaredAttachment:
+def _attachment(el: etree._Element, index: int) -> DeclaredAttachment:
     return DeclaredAttachment(
         filename=_text(el, "x:dateiname"),
         media_type=_text(el, "x:mimeType"),
-        size=int(_text(el, "x:groesse")),
+        size=bounded_int(_text(el, "x:groesse"), f"anhang[{index}].groesse", el.sourceline),
         sha512=_text(el, "x:sha512").lower(),
         content=el.find(_q("inhalt")),
     )
@@ -108,7 +110,8 @@ def map_container(root: etree._Element) -> ContainerData:
         follow_up_case_reference=_opt_text(root, "x:bezugVorgang"),
         fachdaten=fachdaten[0],
         attachments=tuple(
-            _attachment(el) for el in root.iterfind(f"{_q('anhaenge')}/{_q('anhang')}")
+            _attachment(el, index)
+            for index, el in enumerate(root.iterfind(f"{_q('anhaenge')}/{_q('anhang')}"), start=1)
         ),
     )
 
@@ -134,23 +137,52 @@ def _from_xml(kind: Kind, text: str) -> Any:
     return text
 
 
+# XML 1.0 Char: tab, newline, carriage return, and U+0020..U+D7FF, U+E000..U+FFFD, U+10000..
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_incompatible(text: str) -> str | None:
+    """The first character XML 1.0 cannot carry (NUL, most C0 controls, lone surrogates), as
+    U+XXXX; None when every character is allowed."""
+    match = _NOT_XML_CHAR.search(text)
+    return None if match is None else f"U+{ord(match.group()):04X}"
+
+
+MAX_NUMBER_CHARS = 40  # a form amount as written, e.g. "1234567890.12" or 1e3
+MAX_NUMBER_EXPONENT = 30  # |exponent| of a form amount: 1e250000000 would be written out whole
+
+
+def _decimal_text(value: Any) -> str:
+    """A form number as xs:decimal text; bounded BEFORE it is written out in full."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("muss eine Zahl sein")
+    text = str(value).strip()  # str() of a huge int is bounded by Python's 4300 digits
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"hat mehr als {MAX_NUMBER_CHARS} Zeichen")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("muss eine Zahl sein") from None
+    if not number.is_finite():
+        raise ValueError("muss eine endliche Zahl sein")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if abs(exponent) > MAX_NUMBER_EXPONENT:
+        raise ValueError("liegt außerhalb des zulässigen Bereichs")
+    return format(number, "f")
+
+
 def _to_xml(spec: FieldSpec, value: Any) -> str:
     if spec.kind == "bool":
         if not isinstance(value, bool):
             raise ValueError("muss true oder false sein")
         return "true" if value else "false"
     if spec.kind == "decimal":
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            raise ValueError("muss eine Zahl sein")
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError("muss eine Zahl sein") from None
-        if not number.is_finite():
-            raise ValueError("muss eine endliche Zahl sein")
-        return format(number, "f")
+        return _decimal_text(value)
     if not isinstance(value, str):
         raise ValueError("muss ein Text sein")
+    if (char := xml_incompatible(value)) is not None:
+        raise ValueError(f"enthält ein Zeichen, das XML nicht erlaubt ({char})")
     return value
 
 

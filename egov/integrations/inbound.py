@@ -3,9 +3,11 @@
 `Inbound.receive` checks that the client may use the procedure and that the FIT-Connect callback
 signature matches the procedure's secret (401 `signature-*`, logged on `egov.security`), answers a
 re-send with the same `Idempotency-Key` as the first time, parses the message (dispatch by root
-element; today the XBau status `statusFuerAntragsportal.1170`), stores the raw bytes and an
-`inbound_messages` row (commit: the message is now a fact) and then correlates it by case
-reference, else by the portal reference (the message UUID of the submission). A message that
+element; today the XBau status `statusFuerAntragsportal.1170`), answers a re-send of the same
+message UUID by the same client as the first time (whatever the signature window: a signature
+proves who sent it, not that it is new; other content: 409 `inbound-conflict`), stores the raw
+bytes and an `inbound_messages` row (commit: the message is now a fact) and then correlates it by
+case reference, else by the portal reference (the message UUID of the submission). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
 `correlation`; it is never dropped.
 """
@@ -22,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,7 +35,8 @@ from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import storage_key_in_use
 from egov.errors import Conflict, DomainError, Forbidden, Invalid
 from egov.identity.model import Principal
-from egov.intake.parsing import Limits
+from egov.intake.idempotency import scoped_key
+from egov.intake.parsing import Limits, root_tag
 from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
 from egov.integrations import signing
@@ -54,6 +56,7 @@ Mark = Callable[[Session, bool, str | None], None]
 @dataclass(frozen=True)
 class Parsed:
     message_name: str
+    message_id: str  # the message UUID of the XÖV header (lower case)
     case_reference: str | None
     portal_reference: str | None
     payload: dict[str, Any]
@@ -75,6 +78,7 @@ def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
     deadline = None if status.deadline is None else status.deadline.isoformat()
     return Parsed(
         STATUS_MESSAGE,
+        status.message_id,
         status.case_reference,
         status.portal_reference,
         {"status_code": status.status_code, "text": status.text, "deadline": deadline},
@@ -84,22 +88,9 @@ def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
 PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {STATUS_ROOT: _status}
 
 
-def root_tag(body: bytes) -> str | None:
-    """The qualified name of the root element, without resolving anything (None: unreadable)."""
-    parser = etree.XMLPullParser(
-        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-    )
-    try:
-        parser.feed(body[: 64 * 1024])
-        for _event, element in parser.read_events():
-            return str(element.tag)
-    except etree.XMLSyntaxError:
-        return None
-    return None
-
-
 def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
-    """Dispatch by root element; unknown roots go to the 1170 parser, which refuses them."""
+    """Dispatch by root element (a DOCTYPE refused first, in any encoding); unknown roots go
+    to the 1170 parser, which refuses them."""
     parser = PARSERS.get(root_tag(body) or "", _status)
     return parser(body, limits, schema_dir)
 
@@ -188,15 +179,19 @@ class Inbound:
     ) -> InboundOutcome:
         self._verify(principal, procedure, body, headers)
         sha256 = hashlib.sha256(body).hexdigest()
-        key = f"{principal.subject}:{idempotency_key[:150]}" if idempotency_key else None
-        replay = self._replay(key, sha256)
+        key = scoped_key(principal.subject, idempotency_key)
+        replay = self._replay(sha256, key=key)
         if replay is not None:
             return replay
         parsed = parse_inbound(body, self.limits, self.schema_dir)
+        sent = (principal.subject, parsed.message_id)
+        replay = self._replay(sha256, sent=sent)
+        if replay is not None:
+            return replay
         try:
             inbound_id, case_id = self._store(principal, procedure, parsed, body, key)
         except IntegrityError:  # a concurrent re-send won the race
-            replay = self._replay(key, sha256)
+            replay = self._replay(sha256, key=key, sent=sent)
             if replay is None:
                 raise
             return replay
@@ -225,17 +220,21 @@ class Inbound:
             )
             raise
 
-    def _replay(self, key: str | None, sha256: str) -> InboundOutcome | None:
-        if key is None:
-            return None
+    def _replay(
+        self, sha256: str, *, key: str | None = None, sent: tuple[str, str] | None = None
+    ) -> InboundOutcome | None:
+        """The first answer to a re-send: by Idempotency-Key, else by (sender, message UUID);
+        the same key or message UUID with other bytes is a conflict."""
         with self.db.reading() as session:
-            query = select(InboundMessage).where(InboundMessage.idempotency_key == key)
-            first = session.scalars(query).first()
+            first = _first_by_key(session, key) or _first_by_message(session, sent)
             if first is None:
                 return None
             if first.sha256 != sha256:
+                log.info("inbound_conflict inbound_id=%s", first.id)
                 raise Conflict(
-                    "Dieser Schlüssel wurde mit anderem Inhalt verwendet.", code="inbound-conflict"
+                    "Diese Nachricht oder dieser Schlüssel wurde schon mit anderem Inhalt "
+                    "empfangen.",
+                    code="inbound-conflict",
                 )
             return InboundOutcome(
                 first.id, first.status == InboundStatus.CORRELATED, first.case_id, False
@@ -254,6 +253,7 @@ class Inbound:
                     received_at=now,
                     source=principal.subject,
                     message_name=parsed.message_name,
+                    message_id=parsed.message_id,
                     case_reference=parsed.case_reference or parsed.portal_reference,
                     case_id=None if case is None else case.id,
                     content_type="application/xml",
@@ -341,6 +341,23 @@ class Inbound:
         payload, name = parsed.payload, parsed.message_name
         caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)
         return InboundOutcome(inbound_id, caught, case_id, True)
+
+
+def _first_by_key(session: Session, key: str | None) -> InboundMessage | None:
+    if key is None:
+        return None
+    query = select(InboundMessage).where(InboundMessage.idempotency_key == key)
+    return session.scalars(query).first()
+
+
+def _first_by_message(session: Session, sent: tuple[str, str] | None) -> InboundMessage | None:
+    if sent is None:
+        return None
+    source, message_id = sent
+    query = select(InboundMessage).where(
+        InboundMessage.source == source, InboundMessage.message_id == message_id
+    )
+    return session.scalars(query).first()
 
 
 def find_case(session: Session, parsed: Parsed, procedure: str | None) -> Case | None:

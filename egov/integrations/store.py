@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from egov.db import Base, new_id
@@ -19,13 +19,16 @@ class InboundStatus(StrEnum):
 
 
 class InboundMessage(Base):
-    """A message from a Fachverfahren or a citizen, kept whether or not it correlated."""
+    """A message from a Fachverfahren or a citizen, kept whether or not it correlated. One row
+    per (sender, message UUID): a re-sent message is answered like the first time."""
 
     __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("source", "message_id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     received_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(200))  # the authenticated sender
     message_name: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[str | None] = mapped_column(String(100))  # the XÖV nachrichtenUUID
     case_reference: Mapped[str | None] = mapped_column(String(40), index=True)
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     content_type: Mapped[str] = mapped_column(String(100))

@@ -31,7 +31,6 @@ QUERIES = [
     ("/incidents", "status", "admin"),
     ("/tasks", "mine", "anna"),
 ]
-LONG_MEDIA_TYPE = "application/vnd." + "x" * 150  # fits the XSD (255), not the column (120)
 LONG_POSTFACH = "postfach:bundid:" + "p" * 220  # fits the XSD (255), not the column (200)
 
 
@@ -131,33 +130,8 @@ def test_a_nul_byte_in_a_json_key_is_refused(api: Api) -> None:
 # --- values longer than their column, refused where they are stored -------------------------------
 
 
-def test_an_attachment_media_type_longer_than_its_column_is_refused(
-    api: Api, container: Container
-) -> None:
-    attachment = {
-        "filename": "plan.txt",
-        "media_type": LONG_MEDIA_TYPE,
-        "content_base64": "cGxhbg==",
-    }
-    response = api.post("/applications", "erika", json={**proposal(), "attachments": [attachment]})
-    problem = problem_of(response, 422, "value-too-long")
-    assert names(problem) == ["attachments[0].media_type"]
-    assert case_count(container) == 0
-
-
-def test_a_media_type_longer_than_its_column_in_an_xml_message_is_refused(
-    api: Api, container: Container
-) -> None:
-    body = example("buergerbudget-zwei-anhaenge.xml")
-    first = re.search(rb"<xfall:mimeType>([^<]+)</xfall:mimeType>", body)
-    assert first is not None
-    body = body.replace(
-        first.group(0), f"<xfall:mimeType>{LONG_MEDIA_TYPE}</xfall:mimeType>".encode(), 1
-    )
-    response = api.post("/submissions", "portal", data=body, content_type="application/xml")
-    problem = problem_of(response, 422, "value-too-long")
-    assert names(problem) == ["anhang[1].mimeType"]
-    assert case_count(container) == 0
+# Attachment file names and media types: tests/integration/test_hostile_intake.py, which
+# checks them (lengths included) on both intake paths before anything is stored.
 
 
 def test_a_postfach_reference_longer_than_its_column_is_refused(
