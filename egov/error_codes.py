@@ -159,6 +159,8 @@ CODES: dict[str, Code] = {
         "processes",
         409,
         script_failed="A script task or condition failed (incident, or 409 on completion).",
+        script_time_limit="A script ran past its wall-clock or CPU limit (sandbox process ended).",
+        script_memory_limit="A script exceeded the sandbox's memory cap or sent too big a result.",
         process_error="The engine failed to run the process (incident, or 409 on completion).",
         state_invalid="A stored engine state cannot be read.",
         step_limit="More automatic steps in a row than the limit.",

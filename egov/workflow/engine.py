@@ -19,8 +19,10 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   ``services(operator, params, data)``; its (JSON-serializable) return value is stored in
   ``resultVariable`` if given. Exceptions of the handler propagate unchanged; the failed task is
   put back to READY (with its data restored) so that a later ``advance`` retries it.
-* **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting` (restricted,
-  time-limited). Failures raise ``WorkflowError("script-failed")``.
+* **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting`:
+  restricted, in sandbox subprocesses with wall-clock, CPU and memory limits. Failures raise
+  ``WorkflowError`` with code ``script-failed``, ``script-time-limit`` or
+  ``script-memory-limit``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
 * **Messages**: :meth:`Engine.send_message` correlates by message name only.
 * **Timers** run on the clock given to :meth:`Engine.start` / :meth:`load`
@@ -53,7 +55,12 @@ from egov.workflow import serialization
 from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
-from egov.workflow.scripting import DEFAULT_TIME_LIMIT, RestrictedScriptEngine, ScriptError
+from egov.workflow.scripting import (
+    DEFAULT_LIMITS,
+    RestrictedScriptEngine,
+    ScriptError,
+    ScriptLimits,
+)
 
 __all__ = [
     "CompiledDefinition",
@@ -125,9 +132,8 @@ def _engine_error(exc: SpiffWorkflowException | ScriptError) -> WorkflowError:
     if script_error is not None:
         where = getattr(exc, "task_spec", None)
         name = getattr(where, "bpmn_name", None) or getattr(where, "name", None) or "?"
-        return WorkflowError(
-            "script-failed", f"Skript in Schritt '{name}' fehlgeschlagen: {script_error}", str(exc)
-        )
+        message = f"Skript in Schritt '{name}' fehlgeschlagen: {script_error.message}"
+        return WorkflowError(script_error.code, message, str(exc))
     return WorkflowError("process-error", f"Fehler im Prozessablauf: {exc}", repr(exc))
 
 
@@ -166,14 +172,14 @@ class Engine:
         self,
         definition: CompiledDefinition,
         workflow: BpmnWorkflow,
-        time_limit: float,
+        limits: ScriptLimits,
         clock: Clock | None = None,
     ) -> None:
         self.definition = definition
         self._workflow = workflow
         self._clock = clock  # what timers see as "now" (engine_time); None: the real time
         self.fired_timers: list[str] = []  # timer events completed by advance (BPMN ids)
-        self._engine = RestrictedScriptEngine(time_limit)
+        self._engine = RestrictedScriptEngine(limits=limits)
         workflow.script_engine = self._engine
 
     @classmethod
@@ -181,13 +187,13 @@ class Engine:
         cls,
         definition: CompiledDefinition,
         data: dict[str, Any],
-        time_limit: float = DEFAULT_TIME_LIMIT,
+        limits: ScriptLimits = DEFAULT_LIMITS,
         clock: Clock | None = None,
     ) -> Engine:
         _ensure_json(data)
         spec, subprocess_specs = serialization.load_specs(definition.spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs)
-        instance = cls(definition, workflow, time_limit, clock)
+        instance = cls(definition, workflow, limits, clock)
         start = workflow.get_next_task(spec_name="Start")
         if start is not None:
             start.data.update(copy.deepcopy(data))
@@ -198,7 +204,7 @@ class Engine:
         cls,
         definition: CompiledDefinition,
         state_json: str,
-        time_limit: float = DEFAULT_TIME_LIMIT,
+        limits: ScriptLimits = DEFAULT_LIMITS,
         clock: Clock | None = None,
     ) -> Engine:
         try:
@@ -207,7 +213,7 @@ class Engine:
             raise WorkflowError(
                 "state-invalid", "Der gespeicherte Vorgangszustand ist nicht lesbar.", repr(exc)
             ) from exc
-        return cls(definition, workflow, time_limit, clock)
+        return cls(definition, workflow, limits, clock)
 
     # -- engine ---------------------------------------------------------------------------
 
