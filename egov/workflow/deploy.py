@@ -75,11 +75,11 @@ def deploy_bundle(
     texts = _as_text(files)
     try:
         compiled = compile_bundle(files)
-    except WorkflowError as exc:
+    except WorkflowError as exc:  # bpmn-invalid, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
-            code="bpmn-invalid",
-            invalid_params=[{"name": "bundle", "reason": exc.message}],
+            code=exc.code,
+            invalid_params=exc.invalid_params or [{"name": "bundle", "reason": exc.message}],
         ) from exc
     existing = session.scalars(
         select(ProcessDefinition).where(

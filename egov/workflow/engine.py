@@ -19,8 +19,10 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   ``services(operator, params, data)``; its (JSON-serializable) return value is stored in
   ``resultVariable`` if given. Exceptions of the handler propagate unchanged; the failed task is
   put back to READY (with its data restored) so that a later ``advance`` retries it.
-* **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting`:
-  restricted, in sandbox subprocesses with wall-clock, CPU and memory limits. Failures raise
+* **Scripts, conditions, DMN expressions** are checked when a bundle is compiled
+  (:mod:`egov.workflow.script_check`, ``WorkflowError("script-invalid")`` with
+  ``invalid_params``) and run in :mod:`egov.workflow.scripting`: restricted, in sandbox
+  subprocesses with wall-clock, CPU and memory limits. Failures raise
   ``WorkflowError`` with code ``script-failed``, ``script-time-limit`` or
   ``script-memory-limit``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
@@ -55,6 +57,7 @@ from egov.workflow import serialization
 from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
+from egov.workflow.script_check import check_bundle
 from egov.workflow.scripting import (
     DEFAULT_LIMITS,
     RestrictedScriptEngine,
@@ -82,14 +85,23 @@ class CompiledDefinition:
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> CompiledDefinition:
-    """Parses a bundle and returns the serialized spec, its content hash and the forms."""
+def compile_bundle(
+    files: dict[str, bytes], process_id: str | None = None, *, check_scripts: bool = True
+) -> CompiledDefinition:
+    """Parses a bundle and returns the serialized spec, its content hash and the forms.
+
+    Every script and expression is checked by the sandbox's rules first (``script-invalid``);
+    ``check_scripts=False`` compiles without the check, as definitions deployed before it
+    were (tests of the runtime's own defences only).
+    """
     parser, chosen = compile_specs(files, process_id)
     try:
         spec = parser.get_spec(chosen)
         subprocess_specs = parser.get_subprocess_specs(chosen)
     except SpiffWorkflowException as exc:
         raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
+    if check_scripts:
+        _refuse_scripts(files, parser)
     forms = load_forms(files, [spec, *subprocess_specs.values()])
     return CompiledDefinition(
         process_id=chosen,
@@ -97,6 +109,17 @@ def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> Co
         content_hash=content_hash(files),
         forms=forms,
     )
+
+
+def _refuse_scripts(files: dict[str, bytes], parser: Any) -> None:
+    findings = check_bundle(files, parser)
+    if findings:
+        raise WorkflowError(
+            "script-invalid",
+            "Das Prozessmodell enthält Skripte oder Ausdrücke, die die Sandbox nicht erlaubt.",
+            "; ".join(f"{f.file}#{f.element_id}: {f.reason}" for f in findings),
+            [f.as_param() for f in findings],
+        )
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ elif mode == "two":
     send(b'{"ok":true,"value":2}')
 elif mode == "exit":
     sys.exit(3)
+os.read(0, 1 << 16)  # stay alive, idle, like a real child
 """
 
 
