@@ -34,9 +34,9 @@ from egov.workflow.script_rules import (
     SAFE_BUILTINS,
     ScriptError,
     compile_restricted,
+    safe_message,
 )
 
-MAX_MESSAGE_CHARS = 500
 MAX_OPEN_FILES = 32
 CACHE_SIZE = 512
 _cache: dict[tuple[str, str], CodeType] = {}
@@ -105,7 +105,7 @@ def _compiled(source: str, mode: str) -> CodeType:
 
 
 def _failure(kind: str, message: str) -> dict[str, Any]:
-    return {"ok": False, "kind": kind, "message": message[:MAX_MESSAGE_CHARS]}
+    return {"ok": False, "kind": kind, "message": safe_message(message)}
 
 
 def _result_vars(namespace: dict[str, Any], hide: set[str]) -> dict[str, Any]:

@@ -36,7 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from egov.workflow import script_codec as codec
-from egov.workflow.script_rules import ScriptError, ScriptMemoryLimit, ScriptTimeLimit
+from egov.workflow.script_rules import (
+    ScriptError,
+    ScriptMemoryLimit,
+    ScriptTimeLimit,
+    safe_message,
+)
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the egov package
@@ -324,7 +329,7 @@ def _decoded(reply: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "vars": codec.decode_value(reply["vars"])}
     kind, message = reply.get("kind"), reply.get("message")
     if reply.get("ok") is False and kind in ("failed", "memory") and isinstance(message, str):
-        return {"ok": False, "kind": kind, "message": message}
+        return {"ok": False, "kind": kind, "message": safe_message(message)}
     raise codec.CodecError("Unlesbare Antwort")
 
 

@@ -160,6 +160,16 @@ class ScriptMemoryLimit(ScriptError):
     code = "script-memory-limit"
 
 
+MAX_MESSAGE_CHARS = 500
+
+
+def safe_message(text: str) -> str:
+    """A failure message fit for logs, incidents and every database: at most
+    :data:`MAX_MESSAGE_CHARS`, control characters (NUL ...) and lone surrogates replaced."""
+    text = text[:MAX_MESSAGE_CHARS].encode("utf-8", "replace").decode("utf-8")
+    return "".join(c if c >= " " or c in "\n\t" else "\N{REPLACEMENT CHARACTER}" for c in text)
+
+
 # -- capped operators -------------------------------------------------------------------------
 
 
@@ -305,6 +315,8 @@ def _parse(source: str, mode: str) -> ast.AST:
     except SyntaxError as exc:
         message = f"Syntaxfehler in Zeile {exc.lineno}: {exc.msg}"
         raise ScriptSyntaxError(message, exc.lineno) from exc
+    except ValueError as exc:  # a NUL character, on interpreters that do not say SyntaxError
+        raise ScriptError("Skript enthält ein Nullzeichen") from exc
     except (MemoryError, RecursionError) as exc:
         raise ScriptError("Skript ist zu tief verschachtelt") from exc
 

@@ -9,6 +9,7 @@ from egov.workflow.script_rules import (
     ScriptSyntaxError,
     check_source,
     referenced_names,
+    safe_message,
     validate_source,
 )
 
@@ -64,3 +65,8 @@ def test_a_pathological_source_is_refused_without_harm(source: str) -> None:
 def test_the_names_a_script_can_reach_are_exactly_its_name_nodes() -> None:
     names = referenced_names("total = sum(i['b'] for i in items)\ndel old", "exec")
     assert names == {"total", "sum", "i", "items", "old"}
+
+
+def test_a_failure_message_is_made_safe_for_logs_and_every_database() -> None:
+    assert safe_message("a\x00b\ud800c\nd\te\x1b") == "a\ufffdb?c\nd\te\ufffd"
+    assert len(safe_message("x" * 10**6)) == 500
