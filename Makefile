@@ -41,6 +41,7 @@ lock: $(STAMP)  ## re-resolve requirements.lock from pyproject.toml
 bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/long_lived_case.py
 	$(BIN)/python benchmarks/intake_throughput.py
+	$(BIN)/python benchmarks/script_sandbox.py
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) var
