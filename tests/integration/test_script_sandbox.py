@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 from egov.app import create_app
+from egov.cli import main
 from egov.container import Container
 from tests.builders import linear_bundle, proposal
 from tests.conftest import Api, make_settings
@@ -95,3 +97,22 @@ def test_an_escape_is_refused_at_deploy_or_ends_as_an_incident_and_the_server_se
     tasks = api.get(f"/cases/{other}", "anna").get_json()["open_tasks"]
     assert [t["name"] for t in tasks] == ["review_formal_check"]
     assert len(api.get("/incidents", "admin").get_json()["items"]) == 1
+
+
+def test_egov_deploy_names_every_refused_script_and_exits_1(
+    container: Container, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "boese"
+    folder.mkdir()
+    for name, text in linear_bundle("boese", script="x = 1\nimport os").items():
+        (folder / name).write_text(text)
+    monkeypatch.setenv("EGOV_DATA_DIR", str(container.settings.data_dir))
+    monkeypatch.setenv("EGOV_DATABASE_URL", container.settings.effective_database_url)
+
+    result = CliRunner().invoke(main, ["deploy", str(folder)])
+
+    assert result.exit_code == 1
+    assert "boese: script-invalid:" in result.output
+    assert "boese.bpmn#script (Zeile " in result.output
+    assert "Nicht erlaubte Anweisung: import" in result.output
+    assert "Traceback" not in result.output
