@@ -29,6 +29,7 @@ from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from egov.workflow.bundle import WorkflowError
 from egov.workflow.script_rules import ScriptError, check_source, validate_source
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -232,8 +233,17 @@ def _input_entry_reasons(table: Any, entry: Any) -> Iterator[tuple[str, ScriptEr
                 break
 
 
+def _parse_decision(name: str, dmn_parser: Any) -> None:
+    """Parses a DMN file, also one no task refers to (SpiffWorkflow parses those lazily)."""
+    try:
+        dmn_parser.parse()
+    except Exception as exc:  # its parser fails with any exception on some malformed files
+        message = f"Datei {name} ist ungültig: {exc}"
+        raise WorkflowError("bpmn-invalid", message, repr(exc)) from exc
+
+
 def _check_dmn(name: str, root: Any, dmn_parser: Any) -> list[Finding]:
-    dmn_parser.parse()
+    _parse_decision(name, dmn_parser)
     by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     findings = []
     for table in dmn_parser.decision.decisionTables:

@@ -189,3 +189,14 @@ def test_every_test_model_but_the_hostile_one_passes_the_check(model: Path) -> N
             compile_bundle(files)
     else:
         compile_bundle(files)
+
+
+def test_a_malformed_dmn_file_that_no_task_uses_is_bpmn_invalid_not_a_crash() -> None:
+    bundle = expression_bundle("p")
+    bundle["other.dmn"] = bundle[DMN_FILE].replace('id="decision"', 'id="other"').replace(
+        "</decision>", '</decision><decision id="third"><decisionTable id="t3"/></decision>'
+    )
+    with pytest.raises(WorkflowError) as info:
+        compile_bundle(as_bytes(bundle))
+    assert info.value.code == "bpmn-invalid"
+    assert "other.dmn" in info.value.message
