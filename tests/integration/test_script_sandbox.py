@@ -23,7 +23,7 @@ from flask import Flask
 
 from egov.app import create_app
 from egov.cli import main
-from egov.container import Container
+from egov.container import Container, script_limits
 from tests.builders import linear_bundle, proposal
 from tests.conftest import Api, make_settings
 from tests.sandbox_corpus import CORPUS, Escape
@@ -116,3 +116,8 @@ def test_egov_deploy_names_every_refused_script_and_exits_1(
     assert "boese.bpmn#script (Zeile " in result.output
     assert "Nicht erlaubte Anweisung: import" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_container_gives_the_workflows_the_configured_limits(container: Container) -> None:
+    assert container.workflows.script_limits == script_limits(container.settings)
+    assert container.workflows.script_limits.time_seconds == TIME_LIMIT

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from egov.container import script_limits
+from egov.settings import Settings
 from egov.workflow import script_pool
 from egov.workflow.script_pool import ScriptLimits, ScriptPool, pool_for
 from egov.workflow.script_rules import ScriptError, ScriptMemoryLimit, ScriptTimeLimit
@@ -244,3 +246,15 @@ def test_a_child_that_misbehaves_is_killed_and_nothing_it_sent_is_used(
         assert own.workers() == []  # killed, not kept for the next call
     finally:
         own.close()
+
+
+def test_the_settings_egov_script_reach_the_limits_of_every_step() -> None:
+    environ = {
+        "EGOV_SCRIPT_TIME_LIMIT_SECONDS": "0.25",
+        "EGOV_SCRIPT_POOL_SIZE": "3",
+        "EGOV_SCRIPT_MEMORY_LIMIT_MB": "128",
+        "EGOV_SCRIPT_CPU_LIMIT_SECONDS": "1",
+    }
+    limits = script_limits(Settings.from_env(environ))
+    assert limits == ScriptLimits(time_seconds=0.25, pool_size=3, memory_mb=128, cpu_seconds=1)
+    assert script_limits(Settings.from_env({})) == ScriptLimits()
