@@ -107,16 +107,16 @@ class _Worker:
         return [sys.executable, "-I", "-S", "-c", BOOT, str(ROOT), memory, cpu]
 
     def wait_ready(self) -> None:
-        reply = codec.loads(self.exchange(None, time.monotonic() + STARTUP_SECONDS))
-        if reply.get("ready") is not True:
+        """Waits for the frame the subprocess sends once its limits are set."""
+        body = self._pump(memoryview(b""), time.monotonic() + STARTUP_SECONDS)
+        if codec.loads(body).get("ready") is not True:
             raise _Ended("protocol")
 
-    def exchange(self, body: bytes | None, deadline: float) -> bytes:
-        """Sends one frame (None: none) and returns the body of the answer frame."""
+    def exchange(self, body: bytes, deadline: float) -> bytes:
+        """Sends one request frame and returns the body of the answer frame."""
         self._read_unasked()
-        pending = memoryview(codec.frame(body) if body is not None else b"")
-        if pending:
-            pending = pending[self._write(pending) :]
+        pending = memoryview(codec.frame(body))
+        pending = pending[self._write(pending) :]
         if pending:
             self._selector.register(self._in, selectors.EVENT_WRITE)
         try:

@@ -15,6 +15,7 @@ import pytest
 
 from egov.container import script_limits
 from egov.settings import Settings
+from egov.workflow import script_codec as codec
 from egov.workflow import script_pool
 from egov.workflow.script_pool import ScriptLimits, ScriptPool, pool_for
 from egov.workflow.script_rules import ScriptError, ScriptMemoryLimit, ScriptTimeLimit
@@ -258,3 +259,17 @@ def test_the_settings_egov_script_reach_the_limits_of_every_step() -> None:
     limits = script_limits(Settings.from_env(environ))
     assert limits == ScriptLimits(time_seconds=0.25, pool_size=3, memory_mb=128, cpu_seconds=1)
     assert script_limits(Settings.from_env({})) == ScriptLimits()
+
+
+def test_a_ready_frame_that_arrived_before_the_parent_looked_is_not_a_breach() -> None:
+    worker = script_pool._Worker(LIMITS)
+    try:
+        time.sleep(0.3)  # the subprocess has long sent its ready frame
+        worker.wait_ready()
+        request = codec.dumps({"op": "eval", "source": "1 + 1", "vars": {}})
+        assert codec.loads(worker.exchange(request, time.monotonic() + 1)) == {
+            "ok": True,
+            "value": 2,
+        }
+    finally:
+        worker.stop()
