@@ -310,13 +310,21 @@ class ScriptPool:
         with self._slots.mutex:
             return [s.worker for s in self._slots.queue if s.worker is not None]
 
+    def _take_idle(self) -> list[_Worker]:
+        with self._slots.mutex:
+            idle = [s.worker for s in self._slots.queue if s.worker is not None]
+            for slot in self._slots.queue:
+                slot.worker = None
+        return idle
+
     def close(self) -> None:
-        for worker in self.workers():
+        """Stops the idle subprocesses; a later call starts new ones."""
+        for worker in self._take_idle():
             worker.stop()
 
     def abandon(self) -> None:
         """In a forked child: let go of the parent's subprocesses without ending them."""
-        for worker in self.workers():
+        for worker in self._take_idle():
             worker.release()
             _abandoned.append(worker)
 
@@ -326,7 +334,10 @@ def _decoded(reply: dict[str, Any]) -> dict[str, Any]:
     if reply.get("ok") is True and "value" in reply:
         return {"ok": True, "value": codec.decode_value(reply["value"])}
     if reply.get("ok") is True and isinstance(reply.get("vars"), dict):
-        return {"ok": True, "vars": codec.decode_value(reply["vars"])}
+        variables = codec.decode_value(reply["vars"])
+        if not isinstance(variables, dict) or not all(isinstance(k, str) for k in variables):
+            raise codec.CodecError("Unlesbare Antwort")
+        return {"ok": True, "vars": variables}
     kind, message = reply.get("kind"), reply.get("message")
     if reply.get("ok") is False and kind in ("failed", "memory") and isinstance(message, str):
         return {"ok": False, "kind": kind, "message": safe_message(message)}

@@ -203,6 +203,8 @@ if mode == "pickle":
     send(pickle.dumps({"ok": True, "value": 1}))
 elif mode == "tag":
     send(b'{"ok":true,"value":{"$egov":"pickle","v":"gASV"}}')
+elif mode == "keys":
+    send(b'{"ok":true,"vars":{"$egov":"dict","v":[[1,2]]}}')
 elif mode == "huge":
     os.write(1, struct.pack(">I", 2**31))
 elif mode == "two":
@@ -220,6 +222,7 @@ os.read(0, 1 << 16)  # stay alive, idle, like a real child
         ("pickle", ScriptError, "Ungültige Antwort"),
         ("tag", ScriptError, "Ungültige Antwort"),
         ("two", ScriptError, "Ungültige Antwort"),
+        ("keys", ScriptError, "Ungültige Antwort"),
         ("huge", ScriptMemoryLimit, "größer als 16 MiB"),
         ("exit", ScriptError, "unerwartet beendet"),
     ],
@@ -238,7 +241,7 @@ def test_a_child_that_misbehaves_is_killed_and_nothing_it_sent_is_used(
     own = ScriptPool(ScriptLimits(pool_size=1))
     try:
         with pytest.raises(error, match=message) as info:
-            evaluate(own, "1")
+            evaluate(own, "1") if mode != "keys" else run(own, "x = 1")
             # two answers in one read are caught at once; else the unasked second one is
             # caught before the next request is sent
             time.sleep(0.2)
@@ -273,3 +276,12 @@ def test_a_ready_frame_that_arrived_before_the_parent_looked_is_not_a_breach() -
         }
     finally:
         worker.stop()
+
+
+def test_a_closed_pool_starts_fresh_subprocesses_for_a_later_call(pool: ScriptPool) -> None:
+    assert evaluate(pool, "1") == 1
+    before = child_pid(pool)
+    pool.close()
+    assert pool.workers() == []
+    assert evaluate(pool, "2") == 2
+    assert child_pid(pool) != before
