@@ -121,7 +121,7 @@ def _result_vars(namespace: dict[str, Any], hide: set[str]) -> dict[str, Any]:
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:
-    """Runs one request; exceptions of the script propagate to :func:`answer`."""
+    """Runs one request; exceptions of the script propagate to :func:`_outcome`."""
     op, source = request["op"], request["source"]
     namespace: dict[str, Any] = {"__builtins__": SAFE_BUILTINS, **HELPERS}
     namespace.update(codec.decode_value(request["vars"]))

@@ -95,7 +95,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     ) -> bool:
         external = external_context or {}
         names = referenced_names(script, "exec")
-        hidden = sorted(names & external.keys() - context.keys())
+        hidden = sorted(names & (external.keys() - context.keys()))  # not given back
         request = {
             "op": "exec",
             "source": script,
