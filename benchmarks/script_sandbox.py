@@ -11,7 +11,9 @@ load on a shared machine hits all of them alike):
 Per call: a tiny condition (``counter < limit``) and a tiny script (``counter = counter + 1``),
 ``CALLS`` calls per round. Per case: one Bürgerbudget case through ``egov.workflow.engine``
 (start, formal check admissible, feasibility with costs, admitted to the vote; state dumped
-and loaded between steps as the runtime does), no database. Prints medians and ratios.
+and loaded between steps as the runtime does), no database. Per pass: one pass of the
+looping case of ``tests/unit/workflow/test_long_lived_loop.py`` (two service-task parameters
+and a gateway condition). Prints medians, quartiles and ratios.
 
 Run: .venv/bin/python benchmarks/script_sandbox.py [--rounds N] [--before PATH]
 """
@@ -116,6 +118,37 @@ def per_case(definition: Any, factory: Factory) -> float:
     return time.perf_counter() - started
 
 
+LOOP = ROOT / "tests" / "unit" / "workflow" / "bpmn"
+
+
+def loop_definition() -> Any:
+    files = {"loop.bpmn": (LOOP / "loop.bpmn").read_bytes()}
+    files.update({f"forms/{f.name}": f.read_bytes() for f in (LOOP / "forms").glob("*.json")})
+    return compile_bundle(files)
+
+
+def loop_counter(operator: str, params: dict[str, Any], _data: dict[str, Any]) -> Any:
+    return params["value"] + 1 if operator == "increment" else None
+
+
+def loop_instances(definition: Any, factories: dict[str, Factory]) -> dict[str, Engine]:
+    instances = {}
+    for name, factory in factories.items():
+        instance = with_engine(Engine.start(definition, {"counter": 0, "limit": 10**9}), factory())
+        instance.advance(loop_counter)
+        instances[name] = instance
+    return instances
+
+
+def loop_pass(instance: Engine) -> float:
+    """One pass of the looping case of test_long_lived_loop: complete the task, advance."""
+    started = time.perf_counter()
+    [task] = instance.ready_user_tasks()
+    instance.complete_user_task(task.task_id, {"note": "weiter"})
+    instance.advance(loop_counter)
+    return time.perf_counter() - started
+
+
 def interleaved(measures: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
     names = list(measures)
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -171,6 +204,9 @@ def main() -> None:
         report(f"per call, tiny {kind}", interleaved(measures, args.rounds), 1e6, "µs")
     cases = {n: (lambda f=f: per_case(definition, f)) for n, f in factories.items()}
     report("per Bürgerbudget case", interleaved(cases, args.rounds), 1e3, "ms")
+    loops = loop_instances(loop_definition(), factories)
+    passes = {n: (lambda i=i: loop_pass(i)) for n, i in loops.items()}
+    report("per pass of a looping case (3 calls)", interleaved(passes, 10 * args.rounds), 1e3, "ms")
     print(f"\nsandbox calls per Bürgerbudget case: {sandbox_calls_per_case(definition)}")
 
 
