@@ -69,6 +69,7 @@ lock: $(STAMP)  ## re-resolve requirements.lock (pinned and hashed) from pyproje
 bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/long_lived_case.py
 	$(BIN)/python benchmarks/intake_throughput.py
+	$(BIN)/python benchmarks/script_sandbox.py
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) var $(SBOM_NPM)/node_modules

@@ -84,10 +84,22 @@ def deploy(folders: tuple[Path, ...]) -> None:
     )
     with _container() as container:
         for folder in targets:
-            result = container.definitions.deploy(read_bundle(folder), actor="cli")
+            try:
+                result = container.definitions.deploy(read_bundle(folder), actor="cli")
+            except DomainError as exc:
+                raise click.ClickException(_refusal(folder.name, exc)) from exc
             definition = result.definition
             state = "deployed" if result.created else "unchanged"
             click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
+
+
+def _refusal(bundle: str, exc: DomainError) -> str:
+    """A refused deploy as lines: the code and message, then every refused part."""
+    lines = [f"{bundle}: {exc.code}: {exc.message}"]
+    for param in exc.invalid_params:
+        line = f" (Zeile {param['line']})" if param.get("line") else ""
+        lines.append(f"  {param['name']}{line}: {param['reason']}")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -41,6 +41,7 @@ from egov.settings import Settings
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
 from egov.workflow.operators import OperatorRegistry
+from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         files=files,
         operators=operators,
         clock=clock,
-        script_time_limit=settings.script_time_limit_seconds,
+        script_limits=script_limits(settings),
         on_outbox=dispatch.on_outbox(sender, outbox),
     )
     limits = Limits(
@@ -151,6 +152,16 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def script_limits(settings: Settings) -> ScriptLimits:
+    """The sandbox limits of BPMN scripts and expressions (EGOV_SCRIPT_*)."""
+    return ScriptLimits(
+        time_seconds=settings.script_time_limit_seconds,
+        pool_size=settings.script_pool_size,
+        memory_mb=settings.script_memory_limit_mb,
+        cpu_seconds=settings.script_cpu_limit_seconds,
+    )
 
 
 def load_plugins(container: Container) -> None:

@@ -1,6 +1,7 @@
 """JSON from clients, parsed with limits: nesting no deeper than a limit (counted before the
 parse, so a hostile body never reaches the recursion of `json.loads`), finite numbers only,
-and no NUL character in any string or key (PostgreSQL's text and JSONB cannot hold one).
+and no NUL character and no lone surrogate (`"\\ud800"`) in any string or key: PostgreSQL's
+text and JSONB cannot hold a NUL, and a lone surrogate is no character UTF-8 can store.
 
 Used for request bodies (egov/web), the `cursor` of case lists and the JSON files of process
 bundles. A refusal is a `JsonRefused`, shaped like a domain error (code, German message,
@@ -15,6 +16,7 @@ import re
 from typing import Any
 
 NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # a JSON string (skipped whole), or one bracket
 _STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _OPENING = frozenset("[{")
@@ -42,6 +44,7 @@ def loads(data: bytes | str, *, max_depth: int, name: str = "body") -> Any:
     except RecursionError as exc:  # cannot happen below the limit; never a 500 anyway
         raise too_deep(name, max_depth) from exc
     refuse_nul(value, name)
+    refuse_surrogates(value, name)
     return value
 
 
@@ -84,19 +87,37 @@ def nul_refused(name: str) -> JsonRefused:
     )
 
 
+def refuse_surrogates(value: Any, name: str) -> None:
+    """Refuse a lone surrogate in any string or key of a parsed JSON value."""
+    where = text_at(value, _SURROGATE.search)
+    if where is not None:
+        path = name if not where else (f"{name}{where}" if where[0] == "[" else where)
+        raise JsonRefused(
+            "input-not-unicode",
+            "Die Anfrage enthält einen Text, der kein gültiges Unicode ist.",
+            _SURROGATE.sub("?", path),
+            "einzelne Ersatzzeichen (U+D800 bis U+DFFF) sind nicht erlaubt",
+        )
+
+
 def nul_at(value: Any) -> str | None:
     """The path (`data.title`, `attachments[0].filename`) of the first string or key that
     holds a NUL character; "" for the value itself; None if there is none."""
+    return text_at(value, lambda text: NUL in text)
+
+
+def text_at(value: Any, found: Any) -> str | None:
+    """The path of the first string or key of `value` for which `found(text)` is true."""
     pending: list[tuple[str, Any]] = [("", value)]
     while pending:
         path, item = pending.pop()
         if isinstance(item, str):
-            if NUL in item:
+            if found(item):
                 return path
         elif isinstance(item, dict):
             for key, child in item.items():
                 child_path = f"{path}.{key}" if path else str(key)
-                if NUL in key:
+                if found(key):
                     return child_path
                 pending.append((child_path, child))
         elif isinstance(item, list):

@@ -122,7 +122,25 @@ class Settings:
         900, "Sensitive actions (e.g. deploying a process) need a login at most this old."
     )
     script_time_limit_seconds: float = setting(
-        1.0, "Wall-clock limit for one BPMN script or expression."
+        1.0,
+        "Wall-clock limit for one BPMN script or expression (script task, condition, DMN "
+        "entry, service-task parameter). Past it the sandbox subprocess running it is killed "
+        "and replaced; the step ends as an incident `script-time-limit`.",
+    )
+    script_pool_size: int = setting(
+        2,
+        "Sandbox subprocesses per egov process (web process or Celery worker) that run BPMN "
+        "scripts and expressions; started on first use, more calls at once wait for a free one.",
+    )
+    script_memory_limit_mb: int = setting(
+        256,
+        "Memory cap (RLIMIT_AS, address space) of one sandbox subprocess in MiB; a script "
+        "allocating beyond it ends as an incident `script-memory-limit`.",
+    )
+    script_cpu_limit_seconds: int = setting(
+        2,
+        "CPU-time cap (RLIMIT_CPU) of one script call in whole seconds, enforced by the kernel "
+        "in the sandbox subprocess even inside one builtin call (`script-time-limit`).",
     )
     dms_url: str = setting(
         "",

@@ -18,13 +18,21 @@ FORM_DEPTH = 64  # nesting of a form's JSON Schema
 
 
 class WorkflowError(Exception):
-    """Engine-level error with a kebab-case ``code``, German ``message`` and log ``details``."""
+    """Engine-level error with a kebab-case ``code``, German ``message`` and log ``details``;
+    ``invalid_params`` name the refused parts of a bundle (RFC 9457 style)."""
 
-    def __init__(self, code: str, message: str, details: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        details: str = "",
+        invalid_params: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.details = details
+        self.invalid_params = invalid_params or []
 
 
 def content_hash(files: dict[str, bytes]) -> str:

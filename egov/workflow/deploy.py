@@ -80,11 +80,11 @@ def deploy_bundle(
     procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
     try:
         compiled = compile_bundle(files)
-    except WorkflowError as exc:
+    except WorkflowError as exc:  # bpmn-invalid, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
-            code="bpmn-invalid",
-            invalid_params=[{"name": "bundle", "reason": exc.message}],
+            code=exc.code,
+            invalid_params=exc.invalid_params or [{"name": "bundle", "reason": exc.message}],
         ) from exc
     if too_long(ProcessDefinition.process_id, compiled.process_id):
         limit = max_length(ProcessDefinition.process_id)

@@ -19,8 +19,12 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   ``services(operator, params, data)``; its (JSON-serializable) return value is stored in
   ``resultVariable`` if given. Exceptions of the handler propagate unchanged; the failed task is
   put back to READY (with its data restored) so that a later ``advance`` retries it.
-* **Scripts, conditions, DMN expressions** run in :mod:`egov.workflow.scripting` (restricted,
-  time-limited). Failures raise ``WorkflowError("script-failed")``.
+* **Scripts, conditions, DMN expressions** are checked when a bundle is compiled
+  (:mod:`egov.workflow.script_check`, ``WorkflowError("script-invalid")`` with
+  ``invalid_params``) and run in :mod:`egov.workflow.scripting`: restricted, in sandbox
+  subprocesses with wall-clock, CPU and memory limits. Failures raise
+  ``WorkflowError`` with code ``script-failed``, ``script-time-limit`` or
+  ``script-memory-limit``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
 * **Messages**: :meth:`Engine.send_message` correlates by message name only.
 * **Timers** run on the clock given to :meth:`Engine.start` / :meth:`load`
@@ -53,7 +57,13 @@ from egov.workflow import serialization
 from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
-from egov.workflow.scripting import DEFAULT_TIME_LIMIT, RestrictedScriptEngine, ScriptError
+from egov.workflow.script_check import check_bundle
+from egov.workflow.scripting import (
+    DEFAULT_LIMITS,
+    RestrictedScriptEngine,
+    ScriptError,
+    ScriptLimits,
+)
 
 __all__ = [
     "CompiledDefinition",
@@ -75,14 +85,23 @@ class CompiledDefinition:
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> CompiledDefinition:
-    """Parses a bundle and returns the serialized spec, its content hash and the forms."""
+def compile_bundle(
+    files: dict[str, bytes], process_id: str | None = None, *, check_scripts: bool = True
+) -> CompiledDefinition:
+    """Parses a bundle and returns the serialized spec, its content hash and the forms.
+
+    Every script and expression is checked by the sandbox's rules first (``script-invalid``);
+    ``check_scripts=False`` compiles without the check, as definitions deployed before it
+    were (tests of the runtime's own defences only).
+    """
     parser, chosen = compile_specs(files, process_id)
     try:
         spec = parser.get_spec(chosen)
         subprocess_specs = parser.get_subprocess_specs(chosen)
     except SpiffWorkflowException as exc:
         raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
+    if check_scripts:
+        _refuse_scripts(files, parser)
     forms = load_forms(files, [spec, *subprocess_specs.values()])
     return CompiledDefinition(
         process_id=chosen,
@@ -90,6 +109,17 @@ def compile_bundle(files: dict[str, bytes], process_id: str | None = None) -> Co
         content_hash=content_hash(files),
         forms=forms,
     )
+
+
+def _refuse_scripts(files: dict[str, bytes], parser: Any) -> None:
+    findings = check_bundle(files, parser)
+    if findings:
+        raise WorkflowError(
+            "script-invalid",
+            "Das Prozessmodell enthält Skripte oder Ausdrücke, die die Sandbox nicht erlaubt.",
+            "; ".join(f"{f.file}#{f.element_id}: {f.reason}" for f in findings),
+            [f.as_param() for f in findings],
+        )
 
 
 @dataclass(frozen=True)
@@ -125,9 +155,8 @@ def _engine_error(exc: SpiffWorkflowException | ScriptError) -> WorkflowError:
     if script_error is not None:
         where = getattr(exc, "task_spec", None)
         name = getattr(where, "bpmn_name", None) or getattr(where, "name", None) or "?"
-        return WorkflowError(
-            "script-failed", f"Skript in Schritt '{name}' fehlgeschlagen: {script_error}", str(exc)
-        )
+        message = f"Skript in Schritt '{name}' fehlgeschlagen: {script_error.message}"
+        return WorkflowError(script_error.code, message, str(exc))
     return WorkflowError("process-error", f"Fehler im Prozessablauf: {exc}", repr(exc))
 
 
@@ -166,14 +195,14 @@ class Engine:
         self,
         definition: CompiledDefinition,
         workflow: BpmnWorkflow,
-        time_limit: float,
+        limits: ScriptLimits,
         clock: Clock | None = None,
     ) -> None:
         self.definition = definition
         self._workflow = workflow
         self._clock = clock  # what timers see as "now" (engine_time); None: the real time
         self.fired_timers: list[str] = []  # timer events completed by advance (BPMN ids)
-        self._engine = RestrictedScriptEngine(time_limit)
+        self._engine = RestrictedScriptEngine(limits=limits)
         workflow.script_engine = self._engine
 
     @classmethod
@@ -181,13 +210,13 @@ class Engine:
         cls,
         definition: CompiledDefinition,
         data: dict[str, Any],
-        time_limit: float = DEFAULT_TIME_LIMIT,
+        limits: ScriptLimits = DEFAULT_LIMITS,
         clock: Clock | None = None,
     ) -> Engine:
         _ensure_json(data)
         spec, subprocess_specs = serialization.load_specs(definition.spec_json)
         workflow = BpmnWorkflow(spec, subprocess_specs)
-        instance = cls(definition, workflow, time_limit, clock)
+        instance = cls(definition, workflow, limits, clock)
         start = workflow.get_next_task(spec_name="Start")
         if start is not None:
             start.data.update(copy.deepcopy(data))
@@ -198,7 +227,7 @@ class Engine:
         cls,
         definition: CompiledDefinition,
         state_json: str,
-        time_limit: float = DEFAULT_TIME_LIMIT,
+        limits: ScriptLimits = DEFAULT_LIMITS,
         clock: Clock | None = None,
     ) -> Engine:
         try:
@@ -207,7 +236,7 @@ class Engine:
             raise WorkflowError(
                 "state-invalid", "Der gespeicherte Vorgangszustand ist nicht lesbar.", repr(exc)
             ) from exc
-        return cls(definition, workflow, time_limit, clock)
+        return cls(definition, workflow, limits, clock)
 
     # -- engine ---------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from egov.outbox.store import IncidentKind
 from egov.workflow.engine import CompiledDefinition, Engine, WorkflowError
 from egov.workflow.operators import OperatorRegistry, StepContext
 from egov.workflow.projection import project_tasks
+from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
@@ -70,7 +71,7 @@ class Workflows:
     files: FileSystemStore
     operators: OperatorRegistry
     clock: Clock
-    script_time_limit: float = 1.0
+    script_limits: ScriptLimits = ScriptLimits()  # noqa: RUF009 - frozen, shared safely
     on_outbox: Callable[[list[str]], None] = lambda _ids: None
 
     def start(self, case_id: str) -> None:
@@ -184,7 +185,7 @@ class Workflows:
         if definition is None:
             raise DomainError("Kein Prozessmodell bereitgestellt.", code="definition-missing")
         engine = Engine.start(
-            compiled(definition), start_data(case), self.script_time_limit, self.clock
+            compiled(definition), start_data(case), self.script_limits, self.clock
         )
         now = self.clock()
         instance = WorkflowInstance(
@@ -219,9 +220,7 @@ class Workflows:
             raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
-        engine = Engine.load(
-            compiled(definition), instance.state, self.script_time_limit, self.clock
-        )
+        engine = Engine.load(compiled(definition), instance.state, self.script_limits, self.clock)
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         now = self.clock()
         try:

@@ -181,10 +181,12 @@ BAD_ATTACHMENTS = [
 
 
 def refused_as(value: Any) -> tuple[int, str]:
-    """A NUL anywhere in a JSON body is refused at the HTTP edge already (egov.jsoninput),
-    naming the same field; every other bad value by the intake's own check."""
+    """A NUL or a lone surrogate anywhere in a JSON body is refused at the HTTP edge already
+    (egov.jsoninput), naming the same field; every other bad value by the intake's check."""
     if isinstance(value, str) and "\x00" in value:
         return 400, "input-nul-byte"
+    if isinstance(value, str) and any("\ud800" <= char <= "\udfff" for char in value):
+        return 400, "input-not-unicode"
     return 422, "form-data-invalid"
 
 

@@ -93,6 +93,26 @@ def test_deeply_nested_json_is_refused_with_400_on_every_json_endpoint(
     assert {k: v for k, v in answers.items() if v != (400, "json-too-deep")} == {}
 
 
+def test_a_lone_surrogate_is_refused_with_400_on_every_json_endpoint(app: Flask, api: Api) -> None:
+    body = '{"files": {"x.bpmn": "\\ud800"}, "data": {"title": "a\\udfffb"}, "note": "\\ud83d"}'
+    answers = {}
+    for method, path, endpoint in json_endpoints(app):
+        response = call(
+            api, method, path, speaker(app, endpoint), data=body, content_type="application/json"
+        )
+        answers[f"{method} {path}"] = (
+            response.status_code,
+            (response.get_json() or {}).get("code"),
+        )
+    assert {k: v for k, v in answers.items() if v != (400, "input-not-unicode")} == {}
+
+
+def test_a_surrogate_pair_is_one_character_and_welcome(api: Api) -> None:
+    body = {"subject": "Frage", "body": "Danke \U0001f44d"}  # an emoji: a pair in JSON
+    case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    assert api.post(f"/me/cases/{case_id}/messages", "erika", json=body).status_code == 201
+
+
 def test_json_nested_within_the_limit_is_parsed_as_before(api: Api) -> None:
     response = api.post("/applications", "erika", json=NOT_TOO_DEEP)
     assert_problem(response, 422, "form-data-invalid")

@@ -13,12 +13,16 @@ from egov.identity.users import demo_users
 from egov.workflow.operators import StepContext
 from tests.builders import linear_bundle, proposal
 from tests.conftest import Api
+from tests.support.unchecked import store_unchecked
 
-HOSTILE = {
-    "import": "__import__('os').system('true')",
-    "subclasses": "x = ().__class__.__base__.__subclasses__()",
-    "endless-loop": "while True: pass",
+HOSTILE = {  # script -> the incident's code
+    "import": ("__import__('os').system('true')", "script-failed"),
+    "subclasses": ("x = ().__class__.__base__.__subclasses__()", "script-failed"),
+    "endless-loop": ("while True: pass", "script-time-limit"),  # killed by the sandbox
 }
+# a deploy refuses these now (tests/integration/test_script_sandbox.py); stored unchecked,
+# as definitions deployed before the check were, they must still end as incidents
+REFUSED_AT_DEPLOY = {"import", "subclasses"}
 
 
 def deploy(api: Api, bundle: dict[str, str]) -> dict[str, Any]:
@@ -37,14 +41,20 @@ def open_task(api: Api, case_id: str) -> dict[str, Any]:
     return api.get(f"/cases/{case_id}", "anna").get_json()["open_tasks"][0]
 
 
-@pytest.mark.parametrize("script", HOSTILE.values(), ids=HOSTILE.keys())
-def test_a_hostile_script_becomes_an_incident_and_the_case_is_kept(api: Api, script: str) -> None:
-    deploy(api, linear_bundle("hostile", script=script))
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_script_becomes_an_incident_and_the_case_is_kept(
+    api: Api, container: Container, name: str
+) -> None:
+    script, code = HOSTILE[name]
+    if name in REFUSED_AT_DEPLOY:
+        store_unchecked(container, linear_bundle("hostile", script=script))
+    else:
+        deploy(api, linear_bundle("hostile", script=script))
     case_id = file_case(api, "hostile")
 
     case = api.get(f"/cases/{case_id}", "anna").get_json()
     assert case["open_tasks"] == []
-    assert [i["code"] for i in case["incidents"]] == ["script-failed"]
+    assert [i["code"] for i in case["incidents"]] == [code]
     incidents = api.get("/incidents", "admin").get_json()["items"]
     assert [i["case_id"] for i in incidents] == [case_id]
     retried = api.post(f"/incidents/{incidents[0]['id']}/retry", "admin").get_json()

@@ -16,13 +16,24 @@ class ServiceDown(Exception):
 
 
 def test_a_hostile_script_fails_as_an_incident_and_does_not_run_or_crash() -> None:
-    instance = Engine.start(compile_file("hostile.bpmn"), {})
+    # compiled without the deploy-time check, as definitions deployed before it were
+    instance = Engine.start(compile_bundle(load_bundle("hostile.bpmn"), check_scripts=False), {})
     with pytest.raises(WorkflowError) as info:
         instance.advance(counting_services)
     assert info.value.code == "script-failed"
     assert "Böses Skript" in info.value.message
     assert not instance.completed
     assert "leak" not in instance.data
+
+
+def test_a_hostile_script_is_refused_when_the_bundle_is_compiled() -> None:
+    with pytest.raises(WorkflowError) as info:
+        compile_file("hostile.bpmn")
+    assert info.value.code == "script-invalid"
+    [param] = info.value.invalid_params
+    assert param["name"] == "hostile.bpmn#evil"
+    assert param["line"] == 6
+    assert param["reason"].startswith("Nicht erlaubtes Attribut: __")
 
 
 def test_a_bundle_is_compiled_with_forms_hash_and_the_single_main_process() -> None:
