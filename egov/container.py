@@ -17,18 +17,19 @@ from egov.cases.store import Case
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
 from egov.identity.directory import Directory
-from egov.identity.issuers import Issuers, dev_clients, dev_issuer, load_issuers, single_issuer
+from egov.identity.issuers import Issuers, load_issuers
 from egov.identity.login_store import DatabaseLoginCache
 from egov.identity.tokens import KeyPair, TokenSettings
 from egov.identity.users import demo_users
 from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
-from egov.intake.parsing import Limits
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
+from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator
 from egov.outbox.service import Outbox

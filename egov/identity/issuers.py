@@ -57,10 +57,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from egov.identity._configread import ConfigObject, OidcConfigError, check_url, text_value
-from egov.identity.claims import DEV_IDP_MAPPING, ClaimMapping, RoleSource
+from egov.identity._configread import ConfigObject, OidcConfigError, text_value
+from egov.identity.claims import ClaimMapping, RoleSource
 from egov.identity.model import Role
 from egov.identity.tokens import KEY_TYPES, TokenSettings
 
@@ -352,48 +351,6 @@ def _check_browser_clients(
             )
 
 
-# --- built-in issuers -----------------------------------------------------------------------
-
-
-def dev_issuer(settings: TokenSettings) -> IssuerConfig:
-    """The built-in development IdP as an issuer: its claim layout, every role allowed."""
-    return IssuerConfig(
-        name=DEV_ISSUER_NAME,
-        issuer=settings.issuer,
-        audience=settings.audience,
-        allowed_roles=frozenset(Role),
-        algorithms=settings.algorithms,
-        leeway_seconds=settings.leeway_seconds,
-        claims=DEV_IDP_MAPPING,
-    )
-
-
-def dev_clients(users: Mapping[str, Mapping[str, Any]]) -> dict[str, ClientConfig]:
-    """The demo users with role ``client`` as registered clients (their ``procedures`` and
-    ``scopes``)."""
-    return {
-        name: ClientConfig(
-            procedures=frozenset(claims.get("procedures", ())),
-            scopes=frozenset(str(claims.get("scope", "")).split()),
-        )
-        for name, claims in users.items()
-        if Role.CLIENT.value in claims.get("roles", ())
-    }
-
-
-def single_issuer(issuer: str, audience: str, jwks_uri: str) -> IssuerConfig:
-    """``EGOV_TOKEN_ISSUER`` + ``EGOV_JWKS_URL`` without a config file: dev claim layout."""
-    check_url(jwks_uri, "EGOV_JWKS_URL")
-    return IssuerConfig(
-        name="default",
-        issuer=issuer,
-        audience=audience,
-        allowed_roles=frozenset(Role),
-        jwks_uri=jwks_uri,
-        claims=DEV_IDP_MAPPING,
-    )
-
-
 __all__ = [
     "DEV_ISSUER_NAME",
     "BrowserClient",
@@ -401,9 +358,6 @@ __all__ = [
     "IssuerConfig",
     "Issuers",
     "OidcConfigError",
-    "dev_clients",
-    "dev_issuer",
     "load_issuers",
     "parse_issuers",
-    "single_issuer",
 ]

@@ -20,8 +20,8 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import FachdatenFormat, FormatRegistry, default_registry
 from egov.intake.model import Applicant
-from egov.intake.parsing import Limits
 from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT, xml_incompatible
+from egov.intake.xml_guard import Limits
 
 PRODUCT = {
     "produkt": "egov",

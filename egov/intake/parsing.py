@@ -25,11 +25,8 @@ import binascii
 import contextlib
 import copy
 import hashlib
-import io
 import os
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -50,25 +47,7 @@ from egov.intake.model import (
     filename_problem,
     media_type_problem,
 )
-
-_READ_CHUNK = 256 * 1024
-_MAX_TAG_CARRY = 8 * 1024
-_DOCTYPE = b"<!DOCTYPE"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds of one message. Attributes count with the element's namespace declarations:
-    lxml's tree builder takes the attributes of one element in quadratic time. A text node
-    (streamed base64 attachment content excepted) holds at most `max_text_chars` characters:
-    libxml2's schema validation fails internally on text nodes of about 10 MB."""
-
-    max_bytes: int = 50 * 1024 * 1024
-    max_depth: int = 64
-    max_elements: int = 100_000
-    max_attributes_per_element: int = 64
-    max_attributes: int = 20_000
-    max_text_chars: int = 1024 * 1024
+from egov.intake.xml_guard import Feeder, Limits, Shape, forbidden, hardened_parser, malformed
 
 
 class _Base64Sink:
@@ -128,60 +107,6 @@ class _Base64Sink:
         self._file.close()
 
 
-class _Shape:
-    """Counts what the limits bound as the parser reports it, before anything is built."""
-
-    def __init__(self, limits: Limits) -> None:
-        self._limits = limits
-        self._open: list[str] = []
-        self._count = 0
-        self._attributes = 0
-        self._text = 0  # characters of the current text node
-
-    def start(self, tag: str, attributes: int, line: int | None) -> None:
-        """`attributes`: the element's attributes and namespace declarations."""
-        self._open.append(tag)
-        self._count += 1
-        self._text = 0
-        if len(self._open) > self._limits.max_depth:
-            raise IntakeError(
-                e.XML_TOO_DEEP,
-                f"Die Nachricht ist zu tief verschachtelt (höchstens {self._limits.max_depth}).",
-                [invalid_param(tag, "Verschachtelungstiefe überschritten", line)],
-            )
-        if self._count > self._limits.max_elements:
-            raise IntakeError(
-                e.XML_TOO_MANY_ELEMENTS,
-                f"Die Nachricht enthält zu viele Elemente (höchstens {self._limits.max_elements}).",
-                [invalid_param(tag, "Anzahl der Elemente überschritten", line)],
-            )
-        self._check_attributes(tag, attributes, line)
-
-    def _check_attributes(self, tag: str, count: int, line: int | None) -> None:
-        """Before the tree builder sees them (it is quadratic in the attributes of one element)."""
-        self._attributes += count
-        if count > self._limits.max_attributes_per_element:
-            reason = f"mehr als {self._limits.max_attributes_per_element} an einem Element"
-            raise too_many_attributes(tag, reason, line)
-        if self._attributes > self._limits.max_attributes:
-            reason = f"mehr als {self._limits.max_attributes} in der Nachricht"
-            raise too_many_attributes(tag, reason, line)
-
-    def text(self, chars: int, line: int | None) -> None:
-        """A piece of character data; the pieces of one text node add up."""
-        self._text += chars
-        if self._text > self._limits.max_text_chars:
-            raise IntakeError(
-                e.XML_TEXT_TOO_LONG,
-                f"Ein Text der Nachricht ist länger als {self._limits.max_text_chars} Zeichen.",
-                [invalid_param(self._open[-1] if self._open else "/", "Text zu lang", line)],
-            )
-
-    def end(self) -> None:
-        self._open.pop()
-        self._text = 0
-
-
 class _SkeletonTarget:
     """lxml parser target: enforces limits, builds the skeleton, streams binaries to disk."""
 
@@ -190,7 +115,7 @@ class _SkeletonTarget:
         self.created: list[Path] = []
         self.binaries: dict[etree._Element, StreamedBinary] = {}
         self.format_key: str | None = None
-        self._shape = _Shape(limits)
+        self._shape = Shape(limits)
         self._registry = registry
         self._workdir = workdir
         self._builder = etree.TreeBuilder()
@@ -199,7 +124,7 @@ class _SkeletonTarget:
         self._sink_element: etree._Element | None = None
 
     def doctype(self, *_args: Any) -> None:
-        raise _forbidden(self.line)
+        raise forbidden(self.line)
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
         self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
@@ -253,189 +178,16 @@ class _SkeletonTarget:
         return None
 
 
-class _ShapeProbe:
-    """lxml parser target that only checks the limits (a message parsed whole afterwards).
-    libxml2 reports a DOCTYPE in whatever encoding it decoded, before its internal subset."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.line = 1  # set by the feeder before each piece
-        self._shape = _Shape(limits)
-
-    def doctype(self, *_args: Any) -> None:
-        raise _forbidden(self.line)
-
-    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:
-        self._shape.start(tag, len(attrib) + len(nsmap or {}), self.line)
-
-    def end(self, _tag: str) -> None:
-        self._shape.end()
-
-    def data(self, text: str) -> None:
-        self._shape.text(len(text), self.line)
-
-    def close(self) -> None:
-        return None
-
-
-def check_shape(raw: bytes, limits: Limits) -> None:
-    """Refuse what `parse_message` refuses before building anything (size, DOCTYPE, depth,
-    elements, attributes, text length), for a message that is then parsed into a whole tree."""
-    probe = _ShapeProbe(limits)
-    try:
-        _Feeder(_hardened_parser(probe), probe, limits).run(io.BytesIO(raw))
-    except etree.XMLSyntaxError as exc:
-        raise _malformed(str(exc), exc.lineno) from None
-
-
-class _RootSeen(Exception):
-    pass
-
-
-class _RootProbe:
-    """lxml parser target that stops at the root element (refusing a DOCTYPE before it)."""
-
-    def __init__(self) -> None:
-        self.tag: str | None = None
-
-    def doctype(self, *_args: Any) -> None:
-        raise _forbidden(None)
-
-    def start(self, tag: str, _attrib: dict[str, str], _nsmap: Any = None) -> None:
-        self.tag = tag
-        raise _RootSeen
-
-    def end(self, _tag: str) -> None:
-        pass
-
-    def data(self, _text: str) -> None:
-        pass
-
-    def close(self) -> None:
-        return None
-
-
-def root_tag(raw: bytes) -> str | None:
-    """The qualified name of the root element, resolving nothing (None: unreadable). A DOCTYPE,
-    in any encoding, is refused (xml-forbidden-construct)."""
-    probe = _RootProbe()
-    parser = _hardened_parser(probe)
-    try:
-        for start in range(0, len(raw), _READ_CHUNK):
-            parser.feed(raw[start : start + _READ_CHUNK])
-        parser.close()
-    except _RootSeen:
-        return probe.tag
-    except etree.XMLSyntaxError:
-        return None
-    return probe.tag
-
-
-def too_many_attributes(tag: str, reason: str, line: int | None) -> IntakeError:
-    return IntakeError(
-        e.XML_TOO_MANY_ATTRIBUTES,
-        "Die Nachricht enthält zu viele Attribute.",
-        [invalid_param(tag, f"Attribute und Namensraumdeklarationen: {reason}", line)],
-    )
-
-
-def _forbidden(line: int | None) -> IntakeError:
-    return IntakeError(
-        e.XML_FORBIDDEN_CONSTRUCT,
-        "DTDs und Entitätsdeklarationen sind nicht erlaubt.",
-        [invalid_param("/", "DOCTYPE-Deklaration", line)],
-    )
-
-
-def _pieces(buffer: bytes) -> Iterator[bytes]:
-    """Split so that every piece but the first starts at '<' (one start tag per piece)."""
-    start = 0
-    while True:
-        nxt = buffer.find(b"<", start + 1)
-        if nxt < 0:
-            yield buffer[start:]
-            return
-        yield buffer[start:nxt]
-        start = nxt
-
-
-class _Feeder:
-    """Reads the source once, enforces the size limit and feeds the parser piece by piece."""
-
-    def __init__(
-        self, parser: etree.XMLParser, target: _SkeletonTarget | _ShapeProbe, limits: Limits
-    ) -> None:
-        self._parser = parser
-        self._target = target
-        self._limits = limits
-        self._line = 1
-        self._total = 0
-        self._tail = b""
-
-    def run(self, source: BinaryIO) -> etree._Element | None:
-        carry = b""
-        while chunk := source.read(_READ_CHUNK):
-            self._check_chunk(chunk)
-            buffer = carry + chunk
-            cut = buffer.rfind(b"<")
-            if cut > 0 and len(buffer) - cut <= _MAX_TAG_CARRY:
-                buffer, carry = buffer[:cut], buffer[cut:]
-            else:
-                carry = b""
-            self._feed(buffer)
-        self._feed(carry)
-        return self._parser.close()
-
-    def _check_chunk(self, chunk: bytes) -> None:
-        self._total += len(chunk)
-        if self._total > self._limits.max_bytes:
-            raise IntakeError(
-                e.MESSAGE_TOO_LARGE,
-                f"Die Nachricht ist größer als {self._limits.max_bytes} Bytes.",
-                [invalid_param("/", "Größenbeschränkung überschritten", None)],
-            )
-        window = self._tail + chunk
-        if _DOCTYPE in window:
-            raise _forbidden(None)
-        self._tail = window[-len(_DOCTYPE) :]
-
-    def _feed(self, buffer: bytes) -> None:
-        for piece in _pieces(buffer):
-            if piece:
-                self._target.line = self._line
-                self._parser.feed(piece)
-                self._line += piece.count(b"\n")
-
-
-def _hardened_parser(target: Any) -> etree.XMLParser:
-    return etree.XMLParser(
-        target=target,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def _stream(
     source: BinaryIO, limits: Limits, registry: FormatRegistry, target: _SkeletonTarget
 ) -> etree._Element:
     try:
-        root = _Feeder(_hardened_parser(target), target, limits).run(source)
+        root = Feeder(hardened_parser(target), target, limits).run(source)
     except etree.XMLSyntaxError as exc:
-        raise _malformed(str(exc), exc.lineno) from None
+        raise malformed(str(exc), exc.lineno) from None
     if root is None:
-        raise _malformed("kein Wurzelelement", None)
+        raise malformed("kein Wurzelelement", None)
     return root
-
-
-def _malformed(reason: str, line: int | None) -> IntakeError:
-    return IntakeError(
-        e.XML_MALFORMED,
-        "Die Nachricht ist kein wohlgeformtes XML.",
-        [invalid_param("/", reason, line)],
-    )
 
 
 def parse_message(

@@ -32,8 +32,8 @@ from egov.intake.formats import (
     default_schema_dir,
 )
 from egov.intake.model import Applicant
-from egov.intake.parsing import Limits, check_shape
 from egov.intake.xfall import parse_datetime
+from egov.intake.xml_guard import Limits, check_shape
 
 NS = "http://www.xleitstelle.de/xbau/kernmodul/1/2/2"
 ANTRAG_ROOT = f"{{{NS}}}universellerAntrag.antrag.1200"

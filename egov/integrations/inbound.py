@@ -36,9 +36,9 @@ from egov.documents.store import storage_key_in_use
 from egov.errors import Conflict, DomainError, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
-from egov.intake.parsing import Limits, root_tag
 from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
+from egov.intake.xml_guard import Limits, root_tag
 from egov.integrations import signing
 from egov.integrations.fachverfahren import Endpoint, secrets_for
 from egov.integrations.store import InboundMessage, InboundStatus

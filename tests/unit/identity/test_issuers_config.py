@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 
+from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.claims import ClaimMapping, RoleSource
 from egov.identity.issuers import (
     DEV_ISSUER_NAME,
     ClientConfig,
     OidcConfigError,
-    dev_clients,
-    dev_issuer,
     load_issuers,
     parse_issuers,
-    single_issuer,
 )
 from egov.identity.model import Role
 from egov.identity.tokens import TokenSettings

@@ -12,7 +12,8 @@ from egov.intake import xfall
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.jsonform import build_xfall_message
 from egov.intake.model import Applicant, CanonicalApplication
-from egov.intake.parsing import Limits, parse_message
+from egov.intake.parsing import parse_message
+from egov.intake.xml_guard import Limits
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "schemas" / "xfall" / "examples"
 ERIKA = Applicant("Erika", "Mustermann", "erika@example.org", "bundid", "substantial")

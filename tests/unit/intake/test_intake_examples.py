@@ -8,7 +8,8 @@ import pytest
 
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry
-from egov.intake.parsing import Limits, parse_message
+from egov.intake.parsing import parse_message
+from egov.intake.xml_guard import Limits
 
 from .conftest import EXAMPLES
 

@@ -18,7 +18,7 @@ from egov.intake import formats, xbau, xfall
 from egov.intake.errors import MAX_REPORTED_PARAMS, IntakeError
 from egov.intake.idempotency import scoped_key
 from egov.intake.model import Applicant, filename_problem, media_type_problem
-from egov.intake.parsing import Limits
+from egov.intake.xml_guard import Limits
 from egov.integrations.inbound import parse_inbound
 
 from .conftest import PROPOSAL, message

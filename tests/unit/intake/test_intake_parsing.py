@@ -43,7 +43,8 @@ def test_a_fachdaten_error_carries_the_line_in_the_whole_message(parse: Parse) -
 def test_a_message_split_into_odd_read_sizes_parses_the_same(
     workdir: Path, registry: FormatRegistry
 ) -> None:
-    from egov.intake.parsing import Limits, parse_message
+    from egov.intake.parsing import parse_message
+    from egov.intake.xml_guard import Limits
 
     class Trickle:
         def __init__(self, raw: bytes) -> None:
@@ -105,7 +106,8 @@ def test_schemas_are_compiled_once_and_shared() -> None:
 def test_parallel_parsing_in_threads_gives_correct_results(
     tmp_path: Path, registry: FormatRegistry
 ) -> None:
-    from egov.intake.parsing import Limits, parse_message
+    from egov.intake.parsing import parse_message
+    from egov.intake.xml_guard import Limits
 
     paths = sorted((EXAMPLES / "valid").glob("*.xml")) * 5
     results: dict[int, str] = {}
@@ -128,7 +130,8 @@ def test_another_container_format_can_be_registered_beside_the_profile(
 ) -> None:
     import io
 
-    from egov.intake.parsing import Limits, parse_message
+    from egov.intake.parsing import parse_message
+    from egov.intake.xml_guard import Limits
 
     registry = default_registry()
     profile = registry.formats()[0]

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from egov.intake.formats import FormatRegistry
-from egov.intake.parsing import Limits, parse_message
+from egov.intake.parsing import parse_message
+from egov.intake.xml_guard import Limits
 
 from .conftest import message
 
@@ -75,7 +76,8 @@ MEASURE = """
 import json, resource, sys
 from pathlib import Path
 from egov.intake.formats import default_registry
-from egov.intake.parsing import Limits, parse_message
+from egov.intake.parsing import parse_message
+from egov.intake.xml_guard import Limits
 registry = default_registry()
 for fmt in registry.formats(): fmt.schema()
 for fd in registry.fachdaten_formats(): fd.schema()

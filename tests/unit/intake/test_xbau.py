@@ -17,7 +17,8 @@ from lxml import etree
 from egov.intake import xbau
 from egov.intake.errors import IntakeError
 from egov.intake.formats import FormatRegistry, default_schema_dir
-from egov.intake.parsing import Limits, parse_message
+from egov.intake.parsing import parse_message
+from egov.intake.xml_guard import Limits
 
 SCHEMAS = default_schema_dir()
 XBAU = SCHEMAS / "xbau"
