@@ -23,6 +23,7 @@ from egov.web import (
     health,
     login,
     openapi,
+    problem_types,
     problems,
     throttle,
 )
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_directory.bp,
         api_inbound.bp,
         openapi.bp,
+        problem_types.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
     app.register_blueprint(health.bp)

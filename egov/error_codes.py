@@ -31,7 +31,12 @@ CODES: dict[str, Code] = {
         domain_error="A request could not be processed (base class; not raised as such).",
         invalid="The input is invalid (base class; subclasses name the field).",
     ),
-    **_codes("generic", 404, not_found="Not found (base class of every *-not-found)."),
+    **_codes(
+        "generic",
+        404,
+        not_found="Not found (base class of every *-not-found).",
+        problem_type_not_found="GET /problems/<code> for a code egov does not list.",
+    ),
     **_codes(
         "generic",
         403,
