@@ -14,6 +14,7 @@ from typing import Any
 from egov.audit import guard
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
+from egov.catalogue.service import Catalogue
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
@@ -66,6 +67,7 @@ class Container:
     inbound: Inbound
     incidents: Incidents
     definitions: ProcessDefinitions
+    catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
     monitor: Monitor
     # identity
@@ -143,6 +145,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=Incidents(db, workflows, outbox, inbound),
         definitions=ProcessDefinitions(db, clock),
+        catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),
         monitor=Monitor(db, clock, settings.stranded_after_seconds),
         token_settings=token_settings,

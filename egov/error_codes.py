@@ -146,6 +146,7 @@ CODES: dict[str, Code] = {
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
     ),
+    **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **_codes(
         "cases",

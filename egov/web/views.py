@@ -11,6 +11,7 @@ from egov.casefile.queries import Page
 from egov.casefile.reading import CaseParts
 from egov.cases.model import status_label
 from egov.cases.store import Case
+from egov.catalogue.service import ProcedureInfo
 from egov.clock import iso
 from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
@@ -199,4 +200,30 @@ def deputy(d: Deputy, now: datetime) -> dict[str, Any]:
         "created_by": d.created_by,
         "ended_at": iso(d.ended_at),
         "ended_by": d.ended_by,
+    }
+
+
+CHANNELS = {"submissions": "/api/v1/submissions", "applications": "/api/v1/applications"}
+
+
+def procedure(p: ProcedureInfo) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "name": p.name,
+        "leika_key": p.leika_key,
+        "description": p.description,
+        "responsible_unit": {"key": p.org_unit_key, "name": p.org_unit_name},
+        "required_vertrauensniveau": p.required_vertrauensniveau,
+        "processing_deadline": {"business_days": p.processing_days},
+        "fachdaten_namespace": p.fachdaten_namespace,
+        "formats": [
+            {
+                "key": f.key,
+                "name": f.name,
+                "media_type": f.media_type,
+                "endpoint": CHANNELS[f.channel],
+            }
+            for f in p.formats
+        ],
+        "form": p.form,
     }

@@ -43,6 +43,11 @@ NOT_CODES = {
     "egov-worker",
     "egov-xfall-profil",
     "xbau-antragsservice",
+    "json-webform",  # the catalogue's name of the JSON form path
+    "x-egov-fachdaten-namespace",  # JSON Schema annotations of egov's forms
+    "x-egov-fraction-digits",
+    "x-egov-total-digits",
+    "x-egov-xml-element",
     "email-not-configured",  # reasons in `escalation.unnotified` audit events
     "no-email-address",
     "no-supervisor",
