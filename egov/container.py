@@ -18,6 +18,7 @@ from egov.catalogue.service import Catalogue
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.identity.assertions import AssertionVerifier, build_assertion_verifier
 from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
@@ -75,6 +76,7 @@ class Container:
     dev_idp: DevIdentityProvider | None
     issuers: Issuers
     verifier: TokenVerifier
+    assertions: AssertionVerifier  # portals' applicant assertions (identity/on_behalf.py)
     login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
 
 
@@ -152,6 +154,11 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         dev_idp=dev_idp,
         issuers=issuers,
         verifier=_verifier(settings, issuers, dev_idp),
+        assertions=build_assertion_verifier(
+            issuers,
+            cooldown=settings.oidc_jwks_cooldown_seconds,
+            max_age=settings.oidc_jwks_max_age_seconds,
+        ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

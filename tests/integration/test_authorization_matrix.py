@@ -130,7 +130,9 @@ EXPECTATIONS = [
         "/api/v1/applications",
         "a web form",
         "/api/v1/applications",
-        expect(erika=OK, max=422, twin_erika=OK),
+        expect(
+            erika=OK, max=422, twin_erika=OK, portal=SCOPE, fachverfahren=SCOPE, twin_portal=SCOPE
+        ),
         {"json": proposal()},
     ),
     Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(admin=OK, **CLERKS)),
