@@ -17,6 +17,7 @@ from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
+from egov.workflow.inbox import TaskDetail
 from egov.workflow.store import LIVE_TASK, ProcessDefinition, Task
 
 
@@ -96,6 +97,16 @@ def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
         body["form"] = t.form_schema
         body["result"] = t.result
     return body
+
+
+def task_detail(detail: TaskDetail) -> dict[str, Any]:
+    """One task with its form, the case it belongs to and the process data the form declares
+    (`x-egov-context`, filtered by the caller's roles)."""
+    return {
+        **task(detail.task, with_form=True),
+        "case": case_summary(detail.case),
+        "context": detail.context,
+    }
 
 
 def audit_trail(events: list[AuditEvent], verdict: ChainVerdict) -> dict[str, Any]:

@@ -48,6 +48,8 @@ NOT_CODES = {
     "x-egov-fraction-digits",
     "x-egov-total-digits",
     "x-egov-xml-element",
+    "x-egov-context",  # a task form's declared process data (egov/workflow/forms.py)
+    "date-time",  # a JSON Schema format
     "email-not-configured",  # reasons in `escalation.unnotified` audit events
     "no-email-address",
     "no-supervisor",
