@@ -38,6 +38,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _KINDS = {"string": "text", "token": "text", "normalizedString": "text"}
 _KINDS |= {"decimal": "decimal", "boolean": "bool"}
 _JSON_TYPES = {"text": "string", "decimal": "number", "bool": "boolean"}
+_ANY_CHAR_XSD, _ANY_CHAR_JSON = r"(.|\s)", r"[\s\S]"
 _UNTRANSLATABLE = re.compile(r"\\[iIcC]|-\[")  # XSD-only regex constructs
 
 
@@ -63,7 +64,9 @@ def _local(qname: str) -> tuple[str | None, str]:
 def _pattern(value: str) -> str:
     if _UNTRANSLATABLE.search(value):
         raise FormSchemaError(f"XSD pattern {value!r} cannot be expressed in JSON Schema")
-    return f"^(?:{value})$"
+    # XSD's `.` is [^\n\r], so `(.|\s)` is any character: one class, not an alternation a
+    # backtracking engine walks per character (seconds on a long text)
+    return "^(?:" + value.replace(_ANY_CHAR_XSD, _ANY_CHAR_JSON) + ")$"
 
 
 def _facets(restriction: etree._Element) -> dict[str, Any]:

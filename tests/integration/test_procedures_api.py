@@ -148,6 +148,9 @@ def test_data_the_form_refuses_is_refused_as_json_and_as_xml(
 
     assert (as_json.status_code, as_json.get_json()["code"]) == (422, "form-data-invalid")
     assert (as_xml.status_code, as_xml.get_json()["code"]) == (400, "fachdaten-invalid")
+    for param in as_json.get_json()["invalid_params"]:  # said to people in German
+        assert param["name"].startswith("data.")
+        assert "Element" not in param["reason"] and "facet" not in param["reason"]
 
 
 def test_a_missing_field_is_refused_by_the_form_and_both_paths(api: Api) -> None:
