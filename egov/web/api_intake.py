@@ -6,8 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from egov.errors import DomainError
 from egov.identity.model import Role
-from egov.identity.on_behalf import ASSERTION_HEADER
-from egov.web.auth import current_principal, requires
+from egov.web.auth import current_applicant, current_principal, requires
 from egov.web.context import container
 from egov.web.edge import message_body
 from egov.web.throttle import throttled
@@ -35,17 +34,12 @@ def submit_message() -> Response:
 @throttled("intake")
 @message_body
 def submit_application() -> Response:
-    """The web-form path: builds the canonical message and runs the same intake. A portal
-    (client) files for a citizen named by its signed `Egov-Applicant-Assertion` header."""
+    """The web-form path: builds the canonical message and runs the same intake."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
-    applicant = current_principal()
-    if applicant.is_client:
-        assertion = request.headers.get(ASSERTION_HEADER)
-        applicant = container().assertions.citizen(applicant, assertion)
     outcome = container().applications.submit(
-        applicant, body, request.headers.get("Idempotency-Key")
+        current_applicant(), body, request.headers.get("Idempotency-Key")
     )
     return _receipt(outcome.receipt, outcome.created)
 
