@@ -22,6 +22,7 @@ sent, so it may refuse surrounding blanks the XML path would have accepted.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from decimal import Decimal
@@ -190,4 +191,4 @@ def form_of(fmt: FachdatenFormat, title: str) -> dict[str, Any] | None:
     """The web form of a Fachdaten format, or None when it has none (e.g. XBau: XML only)."""
     if not isinstance(fmt.form_fields, FieldListFachdaten):
         return None
-    return form_schema(fmt.form_fields, fmt.xsd_path, title)
+    return copy.deepcopy(form_schema(fmt.form_fields, fmt.xsd_path, title))  # cached: a copy

@@ -4,9 +4,11 @@ with German reasons that name the fields."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.builders import proposal
+from egov.workflow.deploy import read_bundle
+from tests.builders import ROOT, proposal
 from tests.conftest import Api
 
 
@@ -128,3 +130,14 @@ def test_a_field_required_only_under_a_condition_is_named(api: Api) -> None:
         "cost_estimate_eur": "muss mindestens 0 sein",
         "feasibility_note": "Pflichtfeld fehlt",
     }
+
+
+def test_a_form_whose_context_is_malformed_is_refused_at_deploy(api: Api) -> None:
+    files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
+    form = json.loads(files["forms/formal_check.schema.json"])
+    form["x-egov-context"] = [{"name": "applicant_name", "roles": ["mayor"]}]
+    files["forms/formal_check.schema.json"] = json.dumps(form)
+
+    response = api.post("/process-definitions", "admin", json={"files": files})
+
+    assert (response.status_code, response.get_json()["code"]) == (422, "bpmn-invalid")
