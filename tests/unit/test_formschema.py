@@ -6,9 +6,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from egov.intake.formschema import FormSchemaError, form_schema
+from egov.intake.formats import default_registry
+from egov.intake.formschema import FormSchemaError, form_of, form_schema
 from egov.intake.xfall import BETEILIGUNG, BUERGERBUDGET, FieldSpec
 
 FACHDATEN = Path(__file__).resolve().parents[2] / "schemas" / "fachdaten"
@@ -41,3 +43,15 @@ def test_an_optional_field_for_a_required_element_is_refused() -> None:
 
     with pytest.raises(FormSchemaError):
         form_schema(dataclasses.replace(BUERGERBUDGET, fields=fields), BUDGET_XSD, "B")
+
+
+def test_every_registered_web_form_generates_from_its_xsd() -> None:
+    registry = default_registry(FACHDATEN.parent)
+
+    forms = {fmt.namespace: form_of(fmt, "Formular") for fmt in registry.fachdaten_formats()}
+
+    assert forms["urn:egov-oss:fachdaten:buergerbudget:1.0"] is not None
+    assert forms["urn:egov-oss:fachdaten:beteiligung:1.0"] is not None
+    assert forms["http://www.xleitstelle.de/xbau/kernmodul/1/2/2"] is None  # XML only
+    for form in filter(None, forms.values()):
+        jsonschema.Draft202012Validator.check_schema(form)
