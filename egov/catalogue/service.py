@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from egov.cases.store import Procedure, get_procedure, list_procedures
@@ -22,7 +23,7 @@ from egov.identity.store import get_org_unit
 from egov.intake import xbau, xfall
 from egov.intake.formats import FormatRegistry
 from egov.intake.formschema import form_of
-from egov.workflow.store import latest_definition
+from egov.workflow.store import ProcessDefinition
 
 PROCEDURE_FILE = "procedure.json"
 # container format key -> (German name, media type, channel)
@@ -30,6 +31,7 @@ CONTAINERS = {
     xfall.FORMAT_KEY: ("XFall-Profil egov 1.0 (XML)", "application/xml", "submissions"),
     xbau.FORMAT_KEY: ("XBau 2.5, Nachricht 1200 Bauantrag (XML)", "application/xml", "submissions"),
 }
+_DESCRIPTIONS: dict[str, str | None] = {}  # definition id -> description (versions are immutable)
 WEB_FORM = ("json-webform", "Webformular (JSON), Schema in `form`", "application/json")
 
 
@@ -98,8 +100,25 @@ class Catalogue:
 
 
 def _description(session: Session, process_id: str) -> str | None:
-    definition = latest_definition(session, process_id)
-    text = None if definition is None else definition.files.get(PROCEDURE_FILE)
+    """From the latest version's procedure.json; versions never change, so it is read once per
+    version and process (the catalogue is public: a request reads one id, not the bundle)."""
+    latest = session.scalars(
+        select(ProcessDefinition.id)
+        .where(ProcessDefinition.process_id == process_id)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    if latest not in _DESCRIPTIONS:
+        files = session.scalar(
+            select(ProcessDefinition.files).where(ProcessDefinition.id == latest)
+        )
+        _DESCRIPTIONS[latest] = _read_description((files or {}).get(PROCEDURE_FILE))
+    return _DESCRIPTIONS[latest]
+
+
+def _read_description(text: str | None) -> str | None:
     if not text:
         return None
     try:

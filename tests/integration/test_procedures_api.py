@@ -4,6 +4,7 @@ is accepted by both, data it refuses is refused by both."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -11,7 +12,8 @@ import jsonschema
 import pytest
 from lxml import etree
 
-from tests.builders import example, proposal
+from egov.workflow.deploy import read_bundle
+from tests.builders import ROOT, example, proposal
 from tests.conftest import Api
 
 XFALL = "urn:egov-oss:xfall-profil:1.0"
@@ -166,3 +168,15 @@ def test_a_missing_field_is_refused_by_the_form_and_both_paths(api: Api) -> None
 
     assert as_json.get_json()["code"] == "form-data-invalid"
     assert as_xml.get_json()["code"] == "fachdaten-invalid"
+
+
+def test_the_description_is_that_of_the_latest_deployed_version(api: Api) -> None:
+    assert catalogue_entry(api, "buergerbudget")["description"].startswith("Vorschläge")
+    files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
+    procedure = json.loads(files["procedure.json"])
+    files["procedure.json"] = json.dumps({**procedure, "description": "Neue Beschreibung."})
+
+    deployed = api.post("/process-definitions", "admin", json={"files": files})
+
+    assert deployed.status_code == 201, deployed.get_json()
+    assert catalogue_entry(api, "buergerbudget")["description"] == "Neue Beschreibung."
