@@ -18,6 +18,7 @@ from egov.web import (
     api_inbound,
     api_intake,
     api_me,
+    api_procedures,
     api_tasks,
     cors,
     edge,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_admin.bp,
         api_directory.bp,
         api_inbound.bp,
+        api_procedures.bp,
         openapi.bp,
         problem_types.bp,
     ):

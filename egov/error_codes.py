@@ -102,6 +102,15 @@ CODES: dict[str, Code] = {
         signature_invalid="The inbound message's HMAC signature does not match.",
         signature_expired="The inbound message's signature timestamp is too old.",
         timestamp_invalid="The inbound message's signature timestamp is unreadable.",
+        assertion_missing="A portal files for a citizen without the Egov-Applicant-Assertion.",
+        assertion_invalid="The portal's applicant assertion is malformed, forged or another's.",
+        assertion_expired="The applicant assertion has expired or lives longer than allowed.",
+        assertion_audience_invalid="The applicant assertion is not meant for egov (audience).",
+    ),
+    **_codes(
+        "authentication",
+        403,
+        on_behalf_not_allowed="The client is not configured to file on behalf of citizens.",
     ),
     **_codes(
         "authentication",
@@ -153,6 +162,7 @@ CODES: dict[str, Code] = {
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
     ),
+    **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **_codes(
         "cases",

@@ -26,8 +26,8 @@ def tasks() -> Response:
 @bp.get("/tasks/<task_id>")
 @requires(Role.CLERK, Role.ADMIN)
 def task(task_id: str) -> Response:
-    """One task with its form (JSON Schema)."""
-    return jsonify(views.task(container().inbox.get(current_principal(), task_id), with_form=True))
+    """One task with its form (JSON Schema), its case and the process data the form declares."""
+    return jsonify(views.task_detail(container().inbox.detail(current_principal(), task_id)))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -39,6 +39,7 @@ PROCEDURE_TEXTS = {
 }
 PROCEDURE_FIELDS = {*PROCEDURE_TEXTS, "required_vertrauensniveau", "processing_days"}
 MAX_PROCESSING_DAYS = 3650
+MAX_DESCRIPTION_CHARS = 2000
 PROCEDURE_DEPTH = 4
 
 
@@ -148,6 +149,11 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         Vertrauensniveau.from_claim(spec.get("required_vertrauensniveau"))
     except ValueError:
         problems.append(("required_vertrauensniveau", "low, substantial oder high"))
+    description = spec.get("description")  # optional: for portals (GET /procedures)
+    if description is not None and (
+        not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
+    ):
+        problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))

@@ -44,6 +44,7 @@ LISTS = {
     "/api/v1/org-units": Listing("admin", "/org-units"),
     "/api/v1/org-units/<key>/members": Listing("admin", f"/org-units/{UNIT}/members"),
     "/api/v1/deputies": Listing("admin", "/deputies"),
+    "/api/v1/procedures": Listing("erika", "/procedures"),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/cases/<case_id>",
@@ -52,6 +53,7 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/documents/<document_id>/content",
     "/api/v1/openapi.json",
     "/api/v1/problems/<code>",
+    "/api/v1/procedures/<key>",
 }
 
 
