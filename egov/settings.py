@@ -247,6 +247,12 @@ class Settings:
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")
     log_level: str = setting("INFO", "Python log level.")
+    log_format: str = setting(
+        "",
+        "Log lines as `json` (one JSON object per line) or `text`. Empty: json when "
+        "EGOV_ENV=production, text otherwise (`make run`, tests). Every line carries the "
+        "correlation id of its request.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

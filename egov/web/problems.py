@@ -4,10 +4,9 @@ status that `egov.error_codes` gives their stable code."""
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
@@ -16,8 +15,10 @@ from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
 from egov.jsoninput import JsonRefused
+from egov.web.correlation import correlation_id
 from egov.workflow.engine import WorkflowError
 
+__all__ = ["correlation_id", "problem", "register", "status_for"]
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
 
@@ -53,12 +54,6 @@ def problem(
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
-
-
-def correlation_id() -> str:
-    if "correlation_id" not in g:
-        g.correlation_id = request.headers.get("X-Correlation-ID", "")[:64] or str(uuid.uuid4())
-    return str(g.correlation_id)
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from werkzeug.serving import WSGIRequestHandler
 
+from egov.runtime.logs import HEADER
 from egov.web.limits import (
     HEADERS_TOO_LARGE,
     MALFORMED,
@@ -24,10 +25,12 @@ class ProblemRequestHandler(WSGIRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         refusal = SERVER_REFUSALS.get(code, MALFORMED)
         self.log_error("refused by the server: %d %s", code, message or "")
-        body = problem_bytes(refusal, new_correlation_id())
+        correlation_id = new_correlation_id()
+        body = problem_bytes(refusal, correlation_id)
         self.send_response(refusal[0])
         for name, value in PROBLEM_HEADERS:
             self.send_header(name, value)
+        self.send_header(HEADER, correlation_id)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
