@@ -22,6 +22,7 @@ from egov.web import (
     edge,
     health,
     login,
+    metrics,
     openapi,
     problems,
     throttle,
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         openapi.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
-    correlation.init_app(app)  # first: every later hook and handler logs with the id
+    metrics.init_app(app)  # first: the latency counts from the first hook
+    correlation.init_app(app)  # then every later hook and handler logs with the id
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")

@@ -21,11 +21,11 @@ from egov.errors import DomainError
 from egov.identity.directory import Directory, parse_moment
 from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES
+from egov.runtime.schema import MIGRATIONS
 from egov.runtime.sweep import embedded_worker, scheduler_tick
 from egov.settings import Settings, configuration_markdown
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _settings() -> Settings:

@@ -54,7 +54,12 @@ CODES: dict[str, Code] = {
         input_invalid="The database refused a value as it is (e.g. too long); nothing was stored.",
     ),
     **_codes("generic", 422, value_too_long="A value is longer than egov can store (field named)."),
-    **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
+    **_codes(
+        "generic",
+        500,
+        internal_error="Unexpected error; quote the correlation id.",
+        schema_outdated="A column or table is missing: the schema is behind (run `egov migrate`).",
+    ),
     **_codes(
         "generic",
         503,

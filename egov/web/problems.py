@@ -9,7 +9,16 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
+from egov.db import (
+    CONCURRENT_UPDATE,
+    INPUT_REFUSED,
+    OUTAGE,
+    PROGRAMMING,
+    SchemaOutdated,
+    error_name,
+    lost_race,
+    schema_outdated,
+)
 from egov.error_codes import status_of
 from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
@@ -66,6 +75,9 @@ def register(app: Flask) -> None:
         app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
+    app.register_error_handler(SchemaOutdated, _schema_outdated)
+    for programming in PROGRAMMING:
+        app.register_error_handler(programming, _programming)
     for refused in INPUT_REFUSED:
         app.register_error_handler(refused, _input_refused)
     app.register_error_handler(AuthenticationError, _authentication)
@@ -120,6 +132,8 @@ def _database(exc: Exception) -> Response:
     message names hosts and SQL: it goes to the log only."""
     if lost_race(exc):
         return _concurrent(exc)
+    if schema_outdated(exc):
+        return _schema_outdated(exc)
     log.warning(
         "database_unavailable correlation_id=%s error=%s detail=%r",
         correlation_id(),
@@ -133,6 +147,32 @@ def _database(exc: Exception) -> Response:
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _schema_outdated(exc: Exception) -> Response:
+    """A column or table the code needs is missing: a release deployed without its
+    migration. Retrying does not help, so this is a 500 with its own code (not a 503), and
+    the log says it loudly; `/readyz` says "schema" too. The driver's text goes to the log."""
+    cause = exc.__cause__ if isinstance(exc, SchemaOutdated) else exc
+    log.error(
+        "schema_outdated correlation_id=%s error=%s detail=%r (run `egov migrate`)",
+        correlation_id(),
+        error_name(cause) if cause is not None else type(exc).__name__,
+        str(getattr(cause, "orig", None) or cause).strip()[:300],
+    )
+    return problem(
+        500,
+        "schema-outdated",
+        "Der Dienst ist falsch eingerichtet (Datenbankschema veraltet). Bitte melden Sie die "
+        "Korrelations-ID.",
+    )
+
+
+def _programming(exc: Exception) -> Response:
+    """A ProgrammingError that is not a missing column or table is a bug: a plain 500."""
+    if schema_outdated(exc):
+        return _schema_outdated(exc)
+    return _unexpected(exc)
 
 
 def _input_refused(exc: Exception) -> Response:
