@@ -27,7 +27,8 @@ from typing import Any
 from egov.runtime.logs import log_format
 from egov.settings import Settings
 
-METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="egov-metrics-")
+_GIVEN_METRICS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+METRICS_DIR = _GIVEN_METRICS_DIR or tempfile.mkdtemp(prefix="egov-metrics-")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
 
 bind = f"{os.environ.get('EGOV_HOST', '127.0.0.1')}:{os.environ.get('EGOV_PORT', '8000')}"
@@ -45,7 +46,8 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("EGOV_LOG_LEVEL", "info").lower()
 # the path without its query string (an OIDC callback's code), and the correlation id
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms correlation_id=%({x-correlation-id}o)s'
+# (egov.runtime.logs.CorrelationFilter takes the id from the response's header)
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 _FORMATTER = "JsonFormatter" if log_format(Settings.from_env()) == "json" else "TextFormatter"
 _GUNICORN_LOGGER = {"handlers": ["console"], "propagate": False}
 logconfig_dict = {
@@ -89,3 +91,9 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    """Remove the folder this configuration created (a given one is the operator's)."""
+    if not _GIVEN_METRICS_DIR:
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

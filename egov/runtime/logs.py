@@ -18,7 +18,7 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
@@ -70,8 +70,22 @@ class CorrelationFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "correlation_id", None):
-            record.correlation_id = _current.get() or "-"
+            record.correlation_id = _current.get() or _of_access_line(record) or "-"
         return True
+
+
+ACCESS_ATOM = "{x-correlation-id}o"  # gunicorn's atom of the response's X-Correlation-ID
+
+
+def _of_access_line(record: logging.LogRecord) -> str | None:
+    """gunicorn writes its access line after the request: the id is the response header's."""
+    if record.name != "gunicorn.access" or not isinstance(record.args, Mapping):
+        return None
+    try:
+        value = record.args[ACCESS_ATOM]  # gunicorn's atoms resolve headers on lookup only
+    except (KeyError, TypeError):
+        return None
+    return value if isinstance(value, str) and SANE_CORRELATION_ID.fullmatch(value) else None
 
 
 class JsonFormatter(logging.Formatter):
