@@ -6,18 +6,23 @@ instead of meeting the missing column again every second."""
 from __future__ import annotations
 
 import logging
+import socket
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import select, text
 
+from egov.app import create_app
 from egov.cli import MIGRATIONS, run_migrations
 from egov.container import Container
 from egov.outbox.store import Incident
 from egov.runtime.sweep import Sweeper
 from tests.builders import proposal
-from tests.conftest import Api
+from tests.conftest import Api, make_settings
+from tests.support.redis import redis_or_skip
 
 
 def migrate_to(url: str, revision: str) -> None:
@@ -101,3 +106,28 @@ def test_the_sweep_waits_for_the_migration_instead_of_retrying_each_second(
 
     run_migrations(behind.settings.effective_database_url)
     assert "schema_outdated" not in Sweeper(behind, None)()
+
+
+def broker_check(database_url: str, data_dir: Path, broker_url: str) -> dict[str, str]:
+    app = create_app(replace(make_settings(data_dir, database_url), broker_url=broker_url))
+    try:
+        checks: dict[str, str] = app.test_client().get("/readyz").get_json()["checks"]
+        return checks
+    finally:
+        app.extensions["egov"].db.dispose()
+
+
+def test_readyz_in_production_mode_is_unavailable_without_the_broker(
+    database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    checks = broker_check(database_url, tmp_path / "var", closed)
+    assert checks == {"database": "ok", "schema": "ok", "broker": "unavailable"}
+
+
+def test_readyz_in_production_mode_pings_the_broker(database_url: str, tmp_path: Path) -> None:
+    with redis_or_skip() as broker_url:
+        checks = broker_check(database_url, tmp_path / "var", broker_url)
+    assert checks == {"database": "ok", "schema": "ok", "broker": "ok"}
