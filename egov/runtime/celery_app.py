@@ -128,6 +128,8 @@ def run_worker(settings: Settings, build: Build, concurrency: int | None, queues
     egov's (`egov.runtime.logs`): connecting `setup_logging` keeps Celery's own set-up away."""
     signals.setup_logging.connect(lambda **_: logs.configure(settings), weak=False)
     app = make_celery(settings, build)
+    # print() stays print(): a redirected stderr would feed egov's handler back into logging
+    app.conf.worker_redirect_stdouts = False
     app.worker_main(
         [
             "worker",
