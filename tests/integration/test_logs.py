@@ -14,6 +14,7 @@ import pytest
 from egov.container import Container
 from egov.runtime import logs
 from egov.settings import Settings
+from tests.builders import proposal
 from tests.conftest import Api
 
 
@@ -110,3 +111,23 @@ def test_the_log_format_is_json_in_production_and_text_elsewhere() -> None:
     assert logs.log_format(Settings(env="production", log_format="text")) == "text"
     with pytest.raises(ValueError, match="EGOV_LOG_FORMAT"):
         logs.log_format(Settings(log_format="xml"))
+
+
+@pytest.mark.usefixtures("json_lines")
+def test_the_work_a_request_runs_in_this_process_logs_with_the_requests_id(
+    api: Api,
+    container: Container,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def broken_step(*_args: object) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(container.workflows, "_step", broken_step)  # embedded: in the request
+    response = api.post(
+        "/applications", "erika", json=proposal(), headers={"X-Correlation-ID": "form-1"}
+    )
+    assert response.status_code == 201  # the receipt stands; the step is an incident
+    failed = [line for line in lines(capsys) if "workflow_step_failed" in str(line["message"])]
+    assert failed and failed[0]["correlation_id"] == "form-1"
+    assert "the engine broke" in str(failed[0]["exception"])
