@@ -79,7 +79,9 @@ limit_request_field_size = 40960
 
 def on_starting(server: Any) -> None:
     """Samples of an earlier run would be added to this one's: start from an empty folder."""
-    for entry in Path(METRICS_DIR).iterdir():
+    folder = Path(METRICS_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
         if entry.is_dir():
             shutil.rmtree(entry)
         else:
