@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from egov.clock import Clock, utcnow
 from egov.container import build
 from egov.identity.devidp import create_blueprint as dev_idp_blueprint
+from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
     api_admin,
@@ -20,10 +19,12 @@ from egov.web import (
     api_me,
     api_procedures,
     api_tasks,
+    correlation,
     cors,
     edge,
     health,
     login,
+    metrics,
     openapi,
     problem_types,
     problems,
@@ -36,9 +37,7 @@ API = "/api/v1"
 
 def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask:
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings)  # JSON or text lines, each with its correlation id
     app = Flask("egov")
     # no global limit: egov.web.edge sets each request's (EGOV_MAX_JSON_BYTES, or
     # EGOV_MAX_MESSAGE_BYTES for the intake views, which also stream with their own limit)
@@ -58,6 +57,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         problem_types.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
+    metrics.init_app(app)  # first: the latency counts from the first hook
+    correlation.init_app(app)  # then every later hook and handler logs with the id
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")

@@ -19,12 +19,13 @@ from alembic.config import Config
 from egov.container import Container, build
 from egov.errors import DomainError
 from egov.identity.directory import Directory, parse_moment
+from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES
+from egov.runtime.schema import MIGRATIONS
 from egov.runtime.sweep import embedded_worker, scheduler_tick
 from egov.settings import Settings, configuration_markdown
 
 log = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _settings() -> Settings:
@@ -197,6 +198,7 @@ def worker(concurrency: int | None, queues: str) -> None:
 def scheduler() -> None:
     """Every EGOV_SWEEP_INTERVAL_SECONDS: sweep due outbox rows, timers and stranded cases."""
     with _container() as container:
+        logs.configure(container.settings)
         tick = scheduler_tick(container)
         click.echo(f"egov scheduler every {container.settings.sweep_interval_seconds} s")
         while True:

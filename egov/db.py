@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import JSON, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,6 +44,46 @@ LOST_RACE = {"40001", "40P01"}  # serialization failure, deadlock detected (Post
 # fails again, so it is the caller's error. Services check what they store; this is the
 # backstop for what they missed.
 INPUT_REFUSED = (DataError,)
+# The code expects a column or table the database does not have: the schema is behind the
+# code (a release deployed without `egov migrate`) or ahead of it. Unlike an outage it does
+# not pass by itself, so it is never retried as one: `Database` raises `SchemaOutdated`.
+PROGRAMMING = (ProgrammingError,)
+UNDEFINED_SQLSTATES = {"42703", "42P01"}  # PostgreSQL: undefined_column, undefined_table
+SQLITE_UNDEFINED = ("no such column", "no such table", "has no column named")
+
+
+class SchemaOutdated(Exception):
+    """The database schema does not match the code (see `schema_outdated`); the driver's
+    error is the `__cause__`. Code `schema-outdated`: answered 500, a step's incident."""
+
+    code = "schema-outdated"
+    message = "Das Datenbankschema passt nicht zu dieser Version (egov migrate fehlt)."
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"{self.code}: {error}")
+        self.error = error  # the driver's error class, for logs
+
+
+def schema_outdated(exc: BaseException) -> bool:
+    """A SQLAlchemy error saying that a column or table is missing (PostgreSQL's
+    UndefinedColumn/UndefinedTable, SQLite's "no such column/table")."""
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return False
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in UNDEFINED_SQLSTATES:
+        return True
+    text = str(orig or exc).lower()
+    return any(phrase in text for phrase in SQLITE_UNDEFINED)
+
+
+@contextmanager
+def _schema_checked() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        if schema_outdated(exc):
+            raise SchemaOutdated(error_name(exc)) from exc
+        raise
 
 
 def lost_race(exc: BaseException) -> bool:
@@ -117,14 +163,15 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any exception."""
-        with self.sessions() as session, session.begin():
+        """One unit of work: commit on success, roll back on any exception. A missing column
+        or table is raised as `SchemaOutdated` (after the rollback)."""
+        with _schema_checked(), self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session (on SQLite it does not take the write lock)."""
-        with self.read_sessions() as session:
+        with _schema_checked(), self.read_sessions() as session:
             yield session
 
     def dispose(self) -> None:

@@ -61,7 +61,12 @@ CODES: dict[str, Code] = {
         bad_limit="The page size `limit` is not a whole number from 1 to 200.",
     ),
     **_codes("generic", 422, value_too_long="A value is longer than egov can store (field named)."),
-    **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),
+    **_codes(
+        "generic",
+        500,
+        internal_error="Unexpected error; quote the correlation id.",
+        schema_outdated="A column or table is missing: the schema is behind (run `egov migrate`).",
+    ),
     **_codes(
         "generic",
         503,

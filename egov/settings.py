@@ -253,6 +253,17 @@ class Settings:
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")
     log_level: str = setting("INFO", "Python log level.")
+    metrics_gauge_seconds: float = setting(
+        15.0,
+        "How long a process serves the domain gauges of /metrics (cases, tasks, incidents, "
+        "outbox rows, instances awaiting an advance) from its cache before counting again.",
+    )
+    log_format: str = setting(
+        "",
+        "Log lines as `json` (one JSON object per line) or `text`. Empty: json when "
+        "EGOV_ENV=production, text otherwise (`make run`, tests). Every line carries the "
+        "correlation id of its request.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

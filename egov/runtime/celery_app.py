@@ -18,6 +18,8 @@ Loss-free configuration (see docs/production.md):
 - A broker that cannot be reached when a task is sent (Redis restarting) is logged, not
   raised: the message was only a nudge, committed work is found by the sweep in the database.
   So an intake whose commit succeeded answers with its receipt, not with a 500.
+- A task sent during a request carries the request's correlation id in its message headers
+  (`egov_correlation_id`); the task logs with it (`egov.runtime.tasks.guarded`).
 - `RedisTransport`: kombu's Redis transport with one fix, so that a worker survives a Redis
   restart while it runs tasks (see `UnackedQoS`).
 """
@@ -30,12 +32,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 from kombu.exceptions import OperationalError as BrokerError
 from kombu.transport import redis as kombu_redis
 from redis import Redis
 from redis.exceptions import RedisError
 
+from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES, ROUTES
 from egov.runtime.worker import Parts
 from egov.settings import Settings
@@ -45,6 +48,8 @@ BROKER_DOWN = (BrokerError, RedisError, OSError)  # what a send meets while Redi
 VISIBILITY_TIMEOUT = 3600  # seconds; longer than TASK_TIME_LIMIT
 TASK_TIME_LIMIT = 600  # a task running longer is killed (and counted as a crash)
 COUNTER_TTL = 24 * 3600  # a delivery counter is forgotten a day after its last use
+CORRELATION_HEADER = "egov_correlation_id"  # message header: the request behind a task
+# (not `correlation_id`: Celery puts the task id in that message property)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -119,8 +124,12 @@ def make_celery(settings: Settings, build: Build) -> Celery:
 
 
 def run_worker(settings: Settings, build: Build, concurrency: int | None, queues: str) -> None:
-    """`egov worker`: a Celery worker (prefork) consuming the egov queues."""
+    """`egov worker`: a Celery worker (prefork) consuming the egov queues. Its log lines are
+    egov's (`egov.runtime.logs`): connecting `setup_logging` keeps Celery's own set-up away."""
+    signals.setup_logging.connect(lambda **_: logs.configure(settings), weak=False)
     app = make_celery(settings, build)
+    # print() stays print(): a redirected stderr would feed egov's handler back into logging
+    app.conf.worker_redirect_stdouts = False
     app.worker_main(
         [
             "worker",
@@ -199,8 +208,12 @@ class CelerySender:
         """Send the task; if the broker is down, log it and go on (the sweep finds the work:
         lost starts and advances after EGOV_STRANDED_AFTER_SECONDS, due outbox rows at once,
         the next sweep one interval later)."""
+        correlation_id = logs.current_correlation_id()  # the task logs with the request's id
+        headers = {CORRELATION_HEADER: correlation_id} if correlation_id else None
         try:
-            self.app.send_task(name, args=[subject_id], queue=ROUTES[name], expires=expires)
+            self.app.send_task(
+                name, args=[subject_id], queue=ROUTES[name], expires=expires, headers=headers
+            )
         except BROKER_DOWN as exc:
             _broker_unavailable(name, subject_id, exc)
 

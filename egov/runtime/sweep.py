@@ -4,7 +4,9 @@ behind, found in the database (the source of truth) and done again.
 One sweep delivers due and crashed outbox rows, fires due timers and escalates overdue cases
 (`run_due`), re-starts cases that have no process instance and no incident, advances
 instances left with engine work, and deletes upload spool files a killed process left
-behind. `egov serve` sweeps from a background thread (embedded mode); in production
+behind. While the database schema is not at the head of the shipped migrations the sweep
+does nothing but log `schema_outdated` (a step would meet the missing column every second).
+`egov serve` sweeps from a background thread (embedded mode); in production
 `egov scheduler` sends `egov.sweep` to the Celery workers every interval.
 """
 
@@ -21,6 +23,7 @@ from egov.cases.store import Case
 from egov.db import Database
 from egov.outbox.store import Incident, IncidentStatus, Resolution
 from egov.runtime.dispatch import ADVANCE_CASE, START_CASE, SWEEP, Sender
+from egov.runtime.schema import schema_state
 from egov.runtime.worker import BackgroundWorker, Parts, run_due
 from egov.workflow.store import InstanceStatus, WorkflowInstance
 
@@ -37,6 +40,16 @@ class Sweeper:
     sender: Sender | None
 
     def __call__(self) -> dict[str, int]:
+        state = schema_state(self.parts.db)
+        if not state.current:  # every step would meet the missing column again: wait
+            log.error(
+                "schema_outdated status=%s revisions=%s heads=%s: sweep paused until "
+                "`egov migrate`",
+                state.status,
+                ",".join(state.revisions) or "-",
+                ",".join(state.heads),
+            )
+            return {"schema_outdated": 1}
         counts = run_due(self.parts)  # timers, escalations, due and crashed deliveries
         counts["restarted"] = self.restart_stranded()
         counts["stalled"] = self.advance_stalled()

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from egov.outbox.service import WorkerCrashed
+from egov.runtime import logs
 from egov.runtime.dispatch import ADVANCE_CASE, DELIVER_OUTBOX, START_CASE, SWEEP
 from egov.runtime.sweep import Sweeper
 from egov.runtime.worker import Parts
@@ -61,7 +62,14 @@ def sweep(task: Any, label: str = "scheduler") -> object:
 
 
 def guarded(task: Any, subject_id: str, work: Work, give_up: GiveUp) -> object:
-    """Run `work` unless this message already took down too many workers."""
+    """Run `work` unless this message already took down too many workers; it logs with the
+    correlation id of the request that sent the task (a sweep's tasks have none)."""
+    given = getattr(task.request, "egov_correlation_id", None)
+    with logs.correlated(logs.sane_correlation_id(given) if given else None):
+        return _guarded(task, subject_id, work, give_up)
+
+
+def _guarded(task: Any, subject_id: str, work: Work, give_up: GiveUp) -> object:
     runtime: WorkerRuntime = task.app.egov_runtime
     task_id = str(task.request.id)
     count = runtime.count_delivery(task_id)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from egov.runtime.logs import HEADER, sane_correlation_id
 from egov.settings import Settings
 from egov.web.problem_types import type_uri
 
@@ -57,8 +57,10 @@ def problem_bytes(refusal: Refusal, correlation_id: str, base_url: str = "") -> 
 
 def raw_response(refusal: Refusal, correlation_id: str | None = None) -> bytes:
     """A whole HTTP/1.1 response, for a server that refuses before any WSGI app runs."""
-    body = problem_bytes(refusal, new_correlation_id(correlation_id))
+    correlation_id = new_correlation_id(correlation_id)
+    body = problem_bytes(refusal, correlation_id)
     headers = [*PROBLEM_HEADERS, ("Content-Length", str(len(body))), ("Connection", "close")]
+    headers.append((HEADER, correlation_id))
     head = f"HTTP/1.1 {status_line(refusal[0])}\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers)
     return (head + "\r\n").encode("latin1") + body
@@ -69,7 +71,7 @@ def status_line(status: int) -> str:
 
 
 def new_correlation_id(given: str | None = None) -> str:
-    return (given or "")[:64] or str(uuid.uuid4())
+    return sane_correlation_id(given)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class RequestLimits:
             correlation_id,
         )
         body = problem_bytes(refusal, correlation_id, self.base_url)
-        headers = [*PROBLEM_HEADERS, ("Content-Length", str(len(body)))]
+        headers = [*PROBLEM_HEADERS, ("Content-Length", str(len(body))), (HEADER, correlation_id)]
         start_response(status_line(refusal[0]), headers)
         return [body]
 

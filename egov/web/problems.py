@@ -6,22 +6,32 @@ helps, `code` and `correlation_id`. Werkzeug's routing errors get German titles 
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from flask import Flask, Response, current_app, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
+from egov.db import (
+    CONCURRENT_UPDATE,
+    INPUT_REFUSED,
+    OUTAGE,
+    PROGRAMMING,
+    SchemaOutdated,
+    error_name,
+    lost_race,
+    schema_outdated,
+)
 from egov.error_codes import status_of
 from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
 from egov.jsoninput import JsonRefused
+from egov.web.correlation import correlation_id
 from egov.web.problem_types import status_title, type_uri
 from egov.workflow.engine import WorkflowError
 
+__all__ = ["correlation_id", "problem", "register", "status_for"]
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
 PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", kept as they are
@@ -62,12 +72,6 @@ def problem(
     return response
 
 
-def correlation_id() -> str:
-    if "correlation_id" not in g:
-        g.correlation_id = request.headers.get("X-Correlation-ID", "")[:64] or str(uuid.uuid4())
-    return str(g.correlation_id)
-
-
 def register(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, _too_many)
     app.register_error_handler(DomainError, _domain)
@@ -78,6 +82,9 @@ def register(app: Flask) -> None:
         app.register_error_handler(concurrent, _concurrent)
     for outage in OUTAGE:
         app.register_error_handler(outage, _database)
+    app.register_error_handler(SchemaOutdated, _schema_outdated)
+    for programming in PROGRAMMING:
+        app.register_error_handler(programming, _programming)
     for refused in INPUT_REFUSED:
         app.register_error_handler(refused, _input_refused)
     app.register_error_handler(AuthenticationError, _authentication)
@@ -132,6 +139,8 @@ def _database(exc: Exception) -> Response:
     message names hosts and SQL: it goes to the log only."""
     if lost_race(exc):
         return _concurrent(exc)
+    if schema_outdated(exc):
+        return _schema_outdated(exc)
     log.warning(
         "database_unavailable correlation_id=%s error=%s detail=%r",
         correlation_id(),
@@ -145,6 +154,32 @@ def _database(exc: Exception) -> Response:
     )
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _schema_outdated(exc: Exception) -> Response:
+    """A column or table the code needs is missing: a release deployed without its
+    migration. Retrying does not help, so this is a 500 with its own code (not a 503), and
+    the log says it loudly; `/readyz` says "schema" too. The driver's text goes to the log."""
+    cause = exc.__cause__ if isinstance(exc, SchemaOutdated) else exc
+    log.error(
+        "schema_outdated correlation_id=%s error=%s detail=%r (run `egov migrate`)",
+        correlation_id(),
+        error_name(cause) if cause is not None else type(exc).__name__,
+        str(getattr(cause, "orig", None) or cause).strip()[:300],
+    )
+    return problem(
+        500,
+        "schema-outdated",
+        "Der Dienst ist falsch eingerichtet (Datenbankschema veraltet). Bitte melden Sie die "
+        "Korrelations-ID.",
+    )
+
+
+def _programming(exc: Exception) -> Response:
+    """A ProgrammingError that is not a missing column or table is a bug: a plain 500."""
+    if schema_outdated(exc):
+        return _schema_outdated(exc)
+    return _unexpected(exc)
 
 
 def _input_refused(exc: Exception) -> Response:

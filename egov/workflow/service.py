@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from egov.cases.service import change_case, record
 from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
-from egov.db import OUTAGE, Database, error_name, lost_race
+from egov.db import OUTAGE, Database, SchemaOutdated, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, DomainError, NotFound
@@ -286,7 +286,7 @@ class Workflows:
         """Record a failed step of the case: one open incident per case, audited."""
         correlation_id = str(uuid.uuid4())
         code, message = "internal-error", "Interner Fehler im Prozess."
-        if isinstance(exc, DomainError | WorkflowError):  # codes and texts meant for people
+        if isinstance(exc, DomainError | WorkflowError | SchemaOutdated):  # meant for people
             code, message = exc.code, exc.message
         log.error(
             "workflow_step_failed case_id=%s correlation_id=%s code=%s",
