@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         openapi.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
+    openapi.init_app(app)  # validation errors of the pydantic models become problems
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
