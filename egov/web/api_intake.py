@@ -15,7 +15,7 @@ from egov.web.throttle import throttled
 
 bp = blueprint("intake", __name__, "Eingang")
 XML_TYPES = {"application/xml", "text/xml"}
-RECEIPTS = answers((201, Receipt), (200, Receipt), 403, 409, 415, 422)
+RECEIPTS = answers((201, Receipt), (200, Receipt), 403, 404, 409, 415, 422)  # 404: follow-up
 
 
 @bp.post("/submissions", responses=RECEIPTS)

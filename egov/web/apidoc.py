@@ -52,9 +52,11 @@ STATUS_TEXT = {
     404: "Nicht gefunden (oder für den Aufrufer nicht sichtbar).",
     409: "Konflikt mit dem aktuellen Zustand.",
     413: "Die Anfrage ist zu groß.",
+    414: "Die Adresse der Anfrage ist zu lang.",
     415: "Nicht unterstützter Medientyp.",
     422: "Inhaltlich nicht verarbeitbar.",
     429: "Zu viele Anfragen (Retry-After).",
+    431: "Die Kopfzeilen der Anfrage sind zu zahlreich oder zu groß.",
     500: "Interner Fehler.",
     503: "Vorübergehend nicht verfügbar (Retry-After).",
 }

@@ -6,19 +6,22 @@ files of the flask-openapi3-swagger package (no CDN) at `/api/v1/docs`."""
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from pathlib import Path
 from typing import Any
 
 import flask_openapi3_swagger
-from flask import Blueprint, Flask, Response, current_app, jsonify, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models import APISpec
 from flask_openapi3.models.components import Components
 from flask_openapi3.models.info import Info
 from flask_openapi3.utils import get_model_schema
 from pydantic import BaseModel
+from werkzeug.security import safe_join
 
+from egov.errors import NotFound
 from egov.web.apidoc import STATUS_TEXT, problem_response, validation_failed
 from egov.web.auth import public
 from egov.web.schemas.common import Problem
@@ -27,7 +30,7 @@ bp = Blueprint("openapi", __name__)
 API = "/api/v1"
 PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 EXTENSION = "egov.openapi"
-EVERY_OPERATION = (400, 429, 500, 503)
+EVERY_OPERATION = (400, 414, 429, 431, 500, 503)  # 414, 431: egov.web.limits
 AUTHENTICATED = (401, 403)
 WITH_BODY = {"post", "put", "patch"}
 RETRY_AFTER = {"Retry-After": {"description": "Sekunden", "schema": {"type": "integer"}}}
@@ -93,11 +96,17 @@ def docs_start() -> Response:
     return Response(SWAGGER_START, mimetype="text/javascript")
 
 
-@bp.get("/docs/<path:filename>")
+@bp.get("/docs/<folder>/<filename>")
 @public
-def docs_file(filename: str) -> Response:
-    """The files of Swagger UI, shipped with the flask-openapi3-swagger package."""
-    return send_from_directory(SWAGGER_FILES, filename)
+def docs_file(folder: str, filename: str) -> Response:
+    """The files of Swagger UI (css/, js/, images/), shipped with flask-openapi3-swagger."""
+    found = safe_join(str(SWAGGER_FILES), folder, filename)
+    if found is None or not Path(found).is_file():
+        raise NotFound("Keine solche Datei.")
+    kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
+    response = Response(Path(found).read_bytes(), mimetype=kind)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 def build_document(app: Flask) -> dict[str, Any]:
@@ -165,6 +174,8 @@ def _complete(operation: dict[str, Any], view: Any, method: str, schemas: dict[s
         operation["security"] = []
     if method in WITH_BODY:
         statuses.append(413)
+    if method in WITH_BODY or method == "delete":
+        statuses.append(409)  # concurrent-update, on every write
     for status in statuses:
         responses.setdefault(str(status), problem_response(status))
     for retried in ("429", "503"):
