@@ -67,10 +67,10 @@ def operation_id(bp_name: str, name: str, path: str, method: str) -> str:
     return f"{bp_name}_{name}"
 
 
-def blueprint(name: str, import_name: str, tag: str) -> APIBlueprint:
-    return APIBlueprint(
-        name, import_name, abp_tags=[Tag(name=tag)], operation_id_callback=operation_id
-    )
+def blueprint(name: str, import_name: str, description: str) -> APIBlueprint:
+    """A blueprint of /api/v1 handlers; its name is the tag of its operations."""
+    tag = Tag(name=name, description=description)
+    return APIBlueprint(name, import_name, abp_tags=[tag], operation_id_callback=operation_id)
 
 
 def problem_response(status: int) -> dict[str, Any]:

@@ -12,18 +12,15 @@ XML_BODY = {"type": "string", "description": "XÖV-Nachricht (UTF-8-XML)"}
 APPLICATION_EXAMPLE = {
     "procedure": "buergerbudget",
     "data": {
-        "title": "Sitzbänke im Paradiespark",
-        "description": "Drei neue Bänke am Saaleufer.",
-        "district": "Jena-Zentrum",
-        "estimated_cost_eur": 3600,
+        "title": "Fahrradbügel am Holzmarkt",
+        "description": "Zehn Fahrradbügel vor der Stadtbibliothek.",
+        "location": "Holzmarkt, Jena-Zentrum",
+        "category": "verkehr",
+        "estimated_cost_eur": 3200.0,
+        "follow_up_cost_eur": 500.0,
+        "public_space": True,
+        "other_funding_available": False,
     },
-    "attachments": [
-        {
-            "filename": "skizze.txt",
-            "media_type": "text/plain",
-            "content_base64": "U2tpenplIGRlcyBTdGFuZG9ydHM=",
-        }
-    ],
 }
 
 

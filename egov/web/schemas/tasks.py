@@ -64,7 +64,7 @@ class TaskList(BaseModel):
 class Completion(BaseModel):
     model_config = ConfigDict(
         openapi_extra={  # type: ignore[typeddict-unknown-key]
-            "example": {"data": {"formally_complete": True, "check_note": "Vollständig."}}
+            "example": {"data": {"formal_decision": "admissible"}}
         }
     )
 
