@@ -10,7 +10,13 @@ from egov.web.apidoc import answers, blueprint, documented_body, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.edge import message_body
-from egov.web.schemas.intake import XML_BODY, ApplicationForm, IntakeHeaders, Receipt
+from egov.web.schemas.intake import (
+    APPLICATION_EXAMPLE,
+    XML_BODY,
+    ApplicationForm,
+    IntakeHeaders,
+    Receipt,
+)
 from egov.web.throttle import throttled
 
 bp = blueprint("intake", __name__, "Eingang")
@@ -36,7 +42,7 @@ def submit_message(header: IntakeHeaders) -> Response:
 @requires(Role.CITIZEN)
 @throttled("intake")
 @message_body
-@documented_body({"application/json": ApplicationForm}, "Das Webformular")
+@documented_body({"application/json": ApplicationForm}, "Das Webformular", APPLICATION_EXAMPLE)
 @validated
 def submit_application(header: IntakeHeaders) -> Response:
     """The web-form path: builds the canonical message and runs the same intake."""

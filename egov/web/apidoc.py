@@ -123,14 +123,16 @@ def validated(view: F) -> F:
 
 
 def documented_body(
-    media_types: dict[str, dict[str, Any] | type[BaseModel]], description: str
+    media_types: dict[str, dict[str, Any] | type[BaseModel]],
+    description: str,
+    example: Any = None,
 ) -> Callable[[F], F]:
     """Describe a request body the handler (or its service) reads itself: streamed with a
     size limit (XML intake), or checked field by field with 422 (the web form). The library
     never reads it; egov.web.openapi puts it into the document."""
 
     def decorate(view: F) -> F:
-        view.documented_body = (media_types, description)  # type: ignore[attr-defined]
+        view.documented_body = (media_types, description, example)  # type: ignore[attr-defined]
         return view
 
     return decorate

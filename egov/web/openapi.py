@@ -185,13 +185,15 @@ def _complete(operation: dict[str, Any], view: Any, method: str, schemas: dict[s
         response.setdefault("headers", {}).update(CORRELATION)
     documented = getattr(view, "documented_body", None)
     if documented is not None:
-        media_types, description = documented
-        content = {}
+        media_types, description, example = documented
+        content: dict[str, Any] = {}
         for media_type, schema in media_types.items():
             if isinstance(schema, type) and issubclass(schema, BaseModel):
                 schemas.update(_schemas(schema))
                 schema = {"$ref": f"#/components/schemas/{schema.__name__}"}
             content[media_type] = {"schema": schema}
+            if example is not None:
+                content[media_type]["example"] = example
         operation["requestBody"] = {
             "required": True,
             "description": description,

@@ -31,6 +31,12 @@ class TaskQuery(ListQuery):
 
 
 class Task(BaseModel):
+    model_config = ConfigDict(
+        openapi_extra={  # type: ignore[typeddict-unknown-key]
+            "example": {**TASK_EXAMPLE, "status": "claimed", "assignee": "dev:anna"}
+        }
+    )
+
     id: str
     case_id: str
     name: str
