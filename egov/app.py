@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         app.register_blueprint(blueprint, url_prefix=API)
     metrics.init_app(app)  # first: the latency counts from the first hook
     correlation.init_app(app)  # then every later hook and handler logs with the id
+    openapi.init_app(app)  # validation errors of the pydantic models become problems
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")

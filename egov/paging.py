@@ -44,7 +44,7 @@ class PageRequest:
 
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise _bad_limit()
+            raise bad_limit()
 
     @classmethod
     def parse(cls, cursor: str | None, limit: str | None) -> PageRequest:
@@ -52,7 +52,7 @@ class PageRequest:
         if limit is None or limit == "":
             return cls(cursor or None)
         if not limit.isascii() or not limit.isdigit():
-            raise _bad_limit()
+            raise bad_limit()
         return cls(cursor or None, int(limit))
 
 
@@ -186,7 +186,7 @@ def _bad_cursor() -> Invalid:
     )
 
 
-def _bad_limit() -> Invalid:
+def bad_limit() -> Invalid:
     return Invalid(
         f"limit muss eine ganze Zahl von 1 bis {MAX_LIMIT} sein.",
         code="bad-limit",

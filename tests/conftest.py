@@ -25,6 +25,7 @@ from egov.identity.directory import ensure_org_units
 from egov.identity.users import demo_org_units
 from egov.settings import Settings
 from egov.workflow.deploy import deploy_bundle, read_bundle
+from tests.support.openapi_check import CheckedClient
 from tests.support.postgres import PostgresServer, PostgresUnavailable
 from tests.support.servers import started_or_skip
 
@@ -34,6 +35,8 @@ BACKENDS = [
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
 _counter = itertools.count()
+# every /api/v1 answer of every test client is checked against the OpenAPI document
+Flask.test_client_class = CheckedClient
 
 
 def make_settings(data_dir: Path, database_url: str) -> Settings:

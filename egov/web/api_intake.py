@@ -2,45 +2,55 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from egov.errors import DomainError
 from egov.identity.model import Role
+from egov.web.apidoc import answers, blueprint, documented_body, validated
 from egov.web.auth import current_applicant, current_principal, requires
 from egov.web.context import container
 from egov.web.edge import message_body
+from egov.web.schemas.intake import (
+    APPLICATION_EXAMPLE,
+    ApplicationHeaders,
+    XML_BODY,
+    ApplicationForm,
+    IntakeHeaders,
+    Receipt,
+)
 from egov.web.throttle import throttled
 
-bp = Blueprint("intake", __name__)
+bp = blueprint("intake", __name__, "Eingang")
 XML_TYPES = {"application/xml", "text/xml"}
+RECEIPTS = answers((201, Receipt), (200, Receipt), 403, 404, 409, 415, 422)  # 404: follow-up
 
 
-@bp.post("/submissions")
+@bp.post("/submissions", responses=RECEIPTS)
 @requires(Role.CITIZEN, Role.CLIENT, scope="submissions:write")
 @throttled("intake")
 @message_body
-def submit_message() -> Response:
+@documented_body({t: XML_BODY for t in sorted(XML_TYPES)}, "XFall-Container (gestreamt)")
+@validated
+def submit_message(header: IntakeHeaders) -> Response:
     """Intake of one XML message (XFall container profile)."""
     if request.mimetype not in XML_TYPES:
         raise DomainError("Erwartet wird application/xml.", code="unsupported-media-type")
-    outcome = container().intake.submit(
-        request.stream, current_principal(), request.headers.get("Idempotency-Key")
-    )
+    outcome = container().intake.submit(request.stream, current_principal(), header.idempotency_key)
     return _receipt(outcome.receipt, outcome.created)
 
 
-@bp.post("/applications")
+@bp.post("/applications", responses=answers((201, Receipt), (200, Receipt), 401, 403, 409, 422))
 @requires(Role.CITIZEN, Role.CLIENT, scope="applications:write")
 @throttled("intake")
 @message_body
-def submit_application() -> Response:
+@documented_body({"application/json": ApplicationForm}, "Das Webformular", APPLICATION_EXAMPLE)
+@validated
+def submit_application(header: ApplicationHeaders) -> Response:
     """The web-form path: builds the canonical message and runs the same intake."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
-    outcome = container().applications.submit(
-        current_applicant(), body, request.headers.get("Idempotency-Key")
-    )
+    outcome = container().applications.submit(current_applicant(), body, header.idempotency_key)
     return _receipt(outcome.receipt, outcome.created)
 
 

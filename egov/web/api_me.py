@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
-from egov.errors import DomainError
 from egov.identity.model import Role
 from egov.web import views
+from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
+from egov.web.schemas.cases import CasePage, CasePath, CaseQuery
+from egov.web.schemas.common import ListQuery
+from egov.web.schemas.me import CitizenCase, MessageList, Reply, ReplyBody
 
-bp = Blueprint("me", __name__)
+bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
 
 
-@bp.get("/me/cases")
+@bp.get("/me/cases", responses=answers((200, CasePage)))
 @requires(Role.CITIZEN)
-def my_cases() -> Response:
+@validated
+def my_cases(query: CaseQuery) -> Response:
     """My own cases."""
     flt = parse_filter(request.args)
     return paged(
@@ -25,31 +29,29 @@ def my_cases() -> Response:
     )
 
 
-@bp.get("/me/cases/<case_id>")
+@bp.get("/me/cases/<case_id>", responses=answers((200, CitizenCase), 404))
 @requires(Role.CITIZEN)
-def my_case(case_id: str) -> Response:
+@validated
+def my_case(path: CasePath) -> Response:
     """One of my cases with its documents and messages."""
-    parts = container().case_file.detail(current_principal(), case_id)
+    parts = container().case_file.detail(current_principal(), path.case_id)
     return jsonify(views.citizen_case(parts.case, parts.documents, parts.messages))
 
 
-@bp.get("/me/messages")
+@bp.get("/me/messages", responses=answers((200, MessageList)))
 @requires(Role.CITIZEN)
-def my_messages() -> Response:
+@validated
+def my_messages(query: ListQuery) -> Response:
     """My Postfach: letters and messages on all my cases."""
     return paged(container().postfach.messages(current_principal(), page_request()), views.message)
 
 
-@bp.post("/me/cases/<case_id>/messages")
+@bp.post("/me/cases/<case_id>/messages", responses=answers((201, Reply), 404, 409))
 @requires(Role.CITIZEN)
-def reply(case_id: str) -> Response:
+@validated
+def reply(path: CasePath, body: ReplyBody) -> Response:
     """Reply on one of my cases."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
-        raise DomainError('Erwartet wird {"subject", "body"}.', code="bad-request")
-    reply = container().postfach.reply(
-        current_principal(), case_id, str(body.get("subject", "")), body["body"]
-    )
-    response = jsonify({**views.message(reply.message), "correlated": reply.correlated})
+    answer = container().postfach.reply(current_principal(), path.case_id, body.subject, body.body)
+    response = jsonify({**views.message(answer.message), "correlated": answer.correlated})
     response.status_code = 201
     return response

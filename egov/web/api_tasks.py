@@ -2,55 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify
 
-from egov.errors import DomainError
 from egov.identity.model import Role
 from egov.web import views
+from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
+from egov.web.schemas.cases import TaskWithContext
+from egov.web.schemas.tasks import (
+    Completion,
+    Task,
+    TaskList,
+    TaskPath,
+    TaskQuery,
+    TaskWithForm,
+)
 
-bp = Blueprint("tasks", __name__)
+bp = blueprint("tasks", __name__, "Aufgaben")
 
 
-@bp.get("/tasks")
+@bp.get("/tasks", responses=answers((200, TaskList)))
 @requires(Role.CLERK, Role.ADMIN)
-def tasks() -> Response:
+@validated
+def tasks(query: TaskQuery) -> Response:
     """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`)."""
-    mine_only = request.args.get("mine") == "true"
-    found = container().inbox.tasks(current_principal(), mine_only=mine_only, page=page_request())
+    found = container().inbox.tasks(current_principal(), mine_only=query.mine, page=page_request())
     return paged(found, views.task)
 
 
-@bp.get("/tasks/<task_id>")
+@bp.get("/tasks/<task_id>", responses=answers((200, TaskWithContext), 404))
 @requires(Role.CLERK, Role.ADMIN)
-def task(task_id: str) -> Response:
+@validated
+def task(path: TaskPath) -> Response:
     """One task with its form (JSON Schema), its case and the process data the form declares."""
-    return jsonify(views.task_detail(container().inbox.detail(current_principal(), task_id)))
+    return jsonify(views.task_detail(container().inbox.detail(current_principal(), path.task_id)))
 
 
-@bp.post("/tasks/<task_id>/claim")
+@bp.post("/tasks/<task_id>/claim", responses=answers((200, Task), 404, 409))
 @requires(Role.CLERK)
-def claim(task_id: str) -> Response:
+@validated
+def claim(path: TaskPath) -> Response:
     """Take a task: 409 if someone else has it or it is no longer open."""
-    return jsonify(views.task(container().inbox.claim(current_principal(), task_id)))
+    return jsonify(views.task(container().inbox.claim(current_principal(), path.task_id)))
 
 
-@bp.post("/tasks/<task_id>/unclaim")
+@bp.post("/tasks/<task_id>/unclaim", responses=answers((200, Task), 404, 409))
 @requires(Role.CLERK)
-def unclaim(task_id: str) -> Response:
+@validated
+def unclaim(path: TaskPath) -> Response:
     """Give a claimed task back to the group."""
-    return jsonify(views.task(container().inbox.unclaim(current_principal(), task_id)))
+    return jsonify(views.task(container().inbox.unclaim(current_principal(), path.task_id)))
 
 
-@bp.post("/tasks/<task_id>/complete")
+@bp.post("/tasks/<task_id>/complete", responses=answers((200, TaskWithForm), 404, 409, 422))
 @requires(Role.CLERK)
-def complete(task_id: str) -> Response:
+@validated
+def complete(path: TaskPath, body: Completion) -> Response:
     """Complete a task with form data (422 if it fails the form)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
-    data = body.get("data", {})
-    done = container().inbox.complete(current_principal(), task_id, data)
+    done = container().inbox.complete(current_principal(), path.task_id, body.data)
     return jsonify(views.task(done, with_form=True))

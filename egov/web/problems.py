@@ -73,6 +73,7 @@ def problem(
 
 
 def register(app: Flask) -> None:
+    app.after_request(_correlation_header)
     app.register_error_handler(TooManyRequests, _too_many)
     app.register_error_handler(DomainError, _domain)
     app.register_error_handler(IntakeError, _domain)
@@ -91,6 +92,12 @@ def register(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)
+
+
+def _correlation_header(response: Response) -> Response:
+    """Every answer names its correlation ID (the one of the log lines and the problem)."""
+    response.headers.setdefault("X-Correlation-ID", correlation_id())
+    return response
 
 
 def _domain(exc: Any) -> Response:

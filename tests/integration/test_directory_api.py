@@ -42,7 +42,8 @@ def test_an_org_unit_key_that_exists_or_is_malformed_is_refused(api: Api) -> Non
 
     assert problem_code(again, 409) == "org-unit-exists"
     assert problem_code(malformed, 422) == "org-unit-invalid"
-    assert problem_code(nameless, 422) == "directory-input-invalid"
+    assert problem_code(nameless, 400) == "bad-request"  # the model: a field is missing
+    assert nameless.get_json()["invalid_params"] == [{"name": "name", "reason": "fehlt"}]
     assert problem_code(not_json, 400) == "bad-request"
 
 
@@ -177,9 +178,8 @@ def test_a_period_with_an_offset_is_stored_in_utc(api: Api) -> None:
         {"valid_from": "2030-01-01T00:00:00Z", "valid_until": "2030-01-01T00:00:00Z"},
         {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2021-01-01T00:00:00Z"},
         {"valid_from": "morgen", "valid_until": "2030-01-01T00:00:00Z"},
-        {"valid_from": "2030-01-01T00:00:00Z"},
     ],
-    ids=["ends before it begins", "empty", "already over", "not a date", "no end"],
+    ids=["ends before it begins", "empty", "already over", "not a date"],
 )
 def test_a_deputy_period_that_makes_no_sense_is_refused(api: Api, period: dict[str, str]) -> None:
     body = {"deputy_subject": "dev:ben", "absent_subject": "dev:anna", **period}
@@ -188,6 +188,15 @@ def test_a_deputy_period_that_makes_no_sense_is_refused(api: Api, period: dict[s
 
     assert problem_code(response, 422) == "deputy-period-invalid"
     assert response.get_json()["invalid_params"]
+
+
+def test_a_deputy_period_without_an_end_is_refused_naming_the_field(api: Api) -> None:
+    body = {"deputy_subject": "dev:ben", "absent_subject": "dev:anna"}
+
+    response = api.post("/deputies", "admin", json={**body, "valid_from": "2030-01-01T00:00:00Z"})
+
+    assert problem_code(response, 400) == "bad-request"
+    assert response.get_json()["invalid_params"] == [{"name": "valid_until", "reason": "fehlt"}]
 
 
 def test_deputy_errors_have_their_codes(api: Api) -> None:

@@ -52,6 +52,9 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/tasks/<task_id>",
     "/api/v1/documents/<document_id>/content",
     "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/start.js",
+    "/api/v1/docs/<folder>/<filename>",
     "/api/v1/problems/<code>",
     "/api/v1/procedures/<key>",
 }

@@ -1,0 +1,43 @@
+"""The citizen's own cases and Postfach (egov.web.views: citizen_case, message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from egov.web.schemas.cases import CaseSummary, Document
+from egov.web.schemas.common import listed
+
+
+class Message(BaseModel):
+    id: str
+    case_id: str
+    direction: str
+    subject: str
+    body: str
+    document_id: str | None
+    created_at: str
+    read_at: str | None
+
+
+class CitizenCase(CaseSummary):
+    data: dict[str, Any] | None
+    documents: list[Document]
+    messages: list[Message]
+
+
+class MessageList(BaseModel):
+    model_config = listed()
+
+    items: list[Message]
+    next_cursor: str | None
+
+
+class ReplyBody(BaseModel):
+    subject: str = ""
+    body: str = Field(description="Text der Antwort")
+
+
+class Reply(Message):
+    correlated: bool

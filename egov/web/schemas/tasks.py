@@ -1,0 +1,79 @@
+"""The clerk's tasks (egov.web.views.task)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from egov.web.schemas.common import ListQuery, listed
+
+TASK_EXAMPLE = {
+    "id": "0193a0c4-7e11-7c3a-9a57-2f4f0b7f3e11",
+    "case_id": "0193a0c4-7d02-7b1c-8f3e-6a2b9c1d4e5f",
+    "name": "formal_check",
+    "title": "Formale Prüfung",
+    "org_unit": "buero-buergerbudget",
+    "status": "open",
+    "assignee": None,
+    "created_at": "2026-11-23T12:00:00Z",
+    "due_at": "2026-11-30T12:00:00Z",
+    "completed_at": None,
+}
+
+
+class TaskPath(BaseModel):
+    task_id: str
+
+
+class TaskQuery(ListQuery):
+    mine: bool = Field(False, description="nur die von mir übernommenen Aufgaben")
+
+
+class Task(BaseModel):
+    model_config = ConfigDict(
+        openapi_extra={  # type: ignore[typeddict-unknown-key]
+            "example": {**TASK_EXAMPLE, "status": "claimed", "assignee": "dev:anna"}
+        }
+    )
+
+    id: str
+    case_id: str
+    name: str
+    title: str
+    org_unit: str | None
+    status: str
+    assignee: str | None
+    created_at: str
+    due_at: str | None
+    completed_at: str | None
+
+
+class TaskWithForm(Task):
+    model_config = ConfigDict(
+        openapi_extra={  # type: ignore[typeddict-unknown-key]
+            "example": {**TASK_EXAMPLE, "form": {"type": "object"}, "result": None}
+        }
+    )
+
+    form: dict[str, Any] | None = Field(None, description="JSON Schema des Formulars")
+    result: dict[str, Any] | None = None
+
+
+class TaskList(BaseModel):
+    model_config = listed({"items": [TASK_EXAMPLE], "next_cursor": None})
+
+    items: list[Task]
+    next_cursor: str | None
+
+
+class Completion(BaseModel):
+    model_config = ConfigDict(
+        openapi_extra={  # type: ignore[typeddict-unknown-key]
+            "example": {"data": {"formal_decision": "admissible"}}
+        }
+    )
+
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Formulardaten nach dem JSON Schema der Aufgabe"
+    )
