@@ -17,11 +17,13 @@ from egov.cases.store import Case
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.http_client import OutboundHttp
 from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
 from egov.identity.directory import Directory
 from egov.identity.issuers import Issuers, load_issuers
+from egov.identity.jwks import JsonFetcher
 from egov.identity.login_store import DatabaseLoginCache
 from egov.identity.tokens import KeyPair, TokenSettings
 from egov.identity.users import demo_users
@@ -91,11 +93,13 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         max_crashes=settings.task_max_deliveries,
     )
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
+    http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
-    outbox.register(fachverfahren.KIND, fachverfahren.FachverfahrenAdapter(db, files, endpoints))
-    dms.register(outbox, db, files, dms.build_target(settings), clock)
+    adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
+    outbox.register(fachverfahren.KIND, adapter)
+    dms.register(outbox, db, files, dms.build_target(settings, http), clock)
     email.register(outbox, settings)  # kind `email` if EGOV_SMTP_URL is set
-    webhooks.install(outbox, db.sessions, settings)  # kind `webhook`, EGOV_WEBHOOKS
+    webhooks.install(outbox, db.sessions, settings, http=http)  # kind `webhook`, EGOV_WEBHOOKS
     workflows = Workflows(
         db=db,
         files=files,
@@ -221,4 +225,5 @@ def _verifier(
         local,
         cooldown=settings.oidc_jwks_cooldown_seconds,
         max_age=settings.oidc_jwks_max_age_seconds,
+        fetcher=JsonFetcher(http=OutboundHttp.from_settings(settings)),
     )

@@ -40,6 +40,7 @@ from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.ports import DocumentStore, DocumentStoreError
 from egov.documents.store import Document
 from egov.documents.webdav import DocumentMetadata, StoredProperties, WebDavStore, key_for
+from egov.http_client import OutboundHttp
 from egov.outbox.service import Delivery, DeliveryError, Outbox
 from egov.settings import Settings
 
@@ -305,7 +306,7 @@ def _document_ids(payload: dict[str, Any]) -> list[str] | None:
     return list(dict.fromkeys(ids))
 
 
-def build_target(settings: Settings) -> ArchiveTarget:
+def build_target(settings: Settings, http: OutboundHttp | None = None) -> ArchiveTarget:
     """The configured DMS: a WebDAV collection for an http(s) URL, else a local folder."""
     url = settings.dms_url.strip()
     if not url:
@@ -318,6 +319,7 @@ def build_target(settings: Settings) -> ArchiveTarget:
         settings.dms_password,
         settings.data_dir / "dms-incoming",
         timeout=settings.dms_timeout_seconds,
+        http=http or OutboundHttp.from_settings(settings),
     )
 
 
