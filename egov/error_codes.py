@@ -281,6 +281,7 @@ CODES: dict[str, Code] = {
         dms_source_missing="A document's content is missing in egov's store.",
         dms_source_integrity="A document's content in egov's store has another hash.",
         dms_integrity="The DMS holds other bytes than were sent.",
+        dms_name_exhausted="Every suffix of a document's file name is taken in its case folder.",
         dms_store_unavailable="The DMS cannot be reached or answered 5xx (retried).",
         dms_store_rejected="The DMS refused the document (auth, size, URL).",
         dms_store_integrity="The DMS store refused content whose hash did not match.",

@@ -195,7 +195,9 @@ class WebDavStore:
 
     def properties(self, key: str) -> StoredProperties | None:
         """The stored properties of a key, or None if the key is not stored."""
-        path = self._path(key)
+        return self._properties_at(self._path(key))
+
+    def _properties_at(self, path: str) -> StoredProperties | None:
         body = propfind_body(["sha256", "size", "case-reference", "document-type"])
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
         status, payload = self._call("PROPFIND", path, ok={207, 404}, body=body, headers=headers)
@@ -250,7 +252,10 @@ class WebDavStore:
             values["case-reference"] = metadata.case_reference
         if metadata.document_type is not None:
             values["document-type"] = metadata.document_type
-        path = self._path(key)
+        self._patch_properties(self._path(key), values)
+
+    def _patch_properties(self, path: str, values: dict[str, str]) -> None:
+        """PROPPATCH our properties on `path`; fail unless the server stored every one."""
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         _, payload = self._call(
             "PROPPATCH", path, ok={207}, body=proppatch_body(values), headers=headers
