@@ -32,8 +32,9 @@ from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xml_guard import Limits
-from egov.integrations import dms, email, fachverfahren, webhooks
+from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox.service import Outbox
 from egov.postfach import letters
 from egov.postfach.service import Postfach
@@ -76,6 +77,7 @@ class Container:
     issuers: Issuers
     verifier: TokenVerifier
     login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
+    dev_fachverfahren: StubFachverfahren | None = None  # /dev-fachverfahren (development only)
 
 
 def build(settings: Settings, clock: Clock = utcnow) -> Container:
@@ -96,6 +98,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
+    dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
     dms.register(outbox, db, files, dms.build_target(settings, http), clock)
     email.register(outbox, settings)  # kind `email` if EGOV_SMTP_URL is set
@@ -154,6 +157,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         issuers=issuers,
         verifier=_verifier(settings, issuers, dev_idp),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
+        dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container

@@ -220,6 +220,13 @@ class Settings:
         '"timeout_seconds"?}] (docs/integrations.md); the HMAC secret comes from the '
         "environment variable named by secret_env. Empty: no webhooks.",
     )
+    dev_fachverfahren: bool = setting(
+        True,
+        "With EGOV_ENV=development: serve a stub Fachverfahren at /dev-fachverfahren/<procedure> "
+        "that verifies the signed call and answers 200, and send every procedure that "
+        "EGOV_FACHVERFAHREN_CONFIG does not name there (so `make run` passes the Bauantrag's "
+        "Fachverfahren step). Ignored in any other environment.",
+    )
     ca_bundle: str = setting(
         "",
         "CA bundle (PEM file or folder) that outbound HTTPS calls (Fachverfahren, webhooks, "

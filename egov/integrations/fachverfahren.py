@@ -87,6 +87,8 @@ class FachverfahrenAdapter:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     now: Callable[[], int] = lambda: int(time.time())
     http: OutboundHttp = field(default_factory=OutboundHttp)
+    # where a procedure without an endpoint goes (development: the stub Fachverfahren)
+    fallback: Callable[[str], Endpoint] | None = None
 
     def __call__(self, delivery: Delivery) -> None:
         endpoint = self._endpoint(delivery.payload)
@@ -102,7 +104,10 @@ class FachverfahrenAdapter:
         deliver(PEER, endpoint.url, endpoint.timeout_seconds, body, headers, self.http)
 
     def _endpoint(self, payload: dict[str, Any]) -> Endpoint:
-        endpoint = self.endpoints.get(str(payload.get("procedure")))
+        procedure = payload.get("procedure")
+        endpoint = self.endpoints.get(str(procedure))
+        if endpoint is None and self.fallback is not None and isinstance(procedure, str):
+            endpoint = self.fallback(procedure) if procedure else None
         if endpoint is None:
             raise permanent(
                 f"Kein Fachverfahren für {payload.get('procedure')!r} eingerichtet.",
