@@ -16,8 +16,9 @@ What every call gets, whoever makes it:
 * **A User-Agent** ``egov/<version>``.
 * **No redirects** unless a caller asks (:meth:`OutboundHttp.get_json` follows them on http(s)
   only); a signed POST is never re-sent anywhere, a 3xx is its answer.
-* **Bounded answers**: :func:`read_capped` reads a streamed body up to a cap and asks for an
-  uncompressed body (``Accept-Encoding: identity``) so the cap counts the bytes that arrive.
+* **Bounded answers**: :func:`read_capped` reads a streamed body up to a cap; it asks for an
+  uncompressed body (``Accept-Encoding: identity``) and never decompresses, so the cap counts
+  the bytes that arrive (no decompression bomb).
 
 Failures are ``requests`` exceptions; :func:`failure_kind` sorts them (timeout, TLS,
 unreachable) for the callers' own error codes.
@@ -178,13 +179,15 @@ class OutboundHttp:
 
 
 def read_capped(response: requests.Response, cap: int) -> bytes:
-    """The streamed body of `response`, refusing (:class:`TooLarge`) more than `cap` bytes."""
+    """The streamed body of `response` as it came over the wire (a server that compresses
+    despite ``Accept-Encoding: identity`` is not expanded), refusing (:class:`TooLarge`) more
+    than `cap` bytes."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > cap:
         raise TooLarge(f"{declared} bytes announced, at most {cap} read")
     parts: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(CHUNK):
+    while chunk := response.raw.read(CHUNK, decode_content=False):  # never decompressed
         size += len(chunk)
         if size > cap:
             raise TooLarge(f"more than {cap} bytes")
