@@ -87,7 +87,7 @@ def test_a_bauantrag_passes_the_fachverfahren_step_of_a_fresh_instance_without_i
     admin = token(served, "admin")
     case_url = f"{base}/api/v1/cases/{receipt['case_id']}"
 
-    delivered: list[str] = []
+    delivered: list[str | None] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "fachverfahren.deliver" not in delivered:
         events = call(f"{case_url}/events", admin)[1]["items"]

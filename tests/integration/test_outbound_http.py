@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from egov.container import Container
+from egov.documents.filestore import Placement
+from egov.documents.webdav import WebDavStore
 from egov.http_client import HttpOptions, OutboundHttp
+from egov.identity.jwks import JsonFetcher, RemoteKeys
+from egov.identity.tokens import KeyPair
 from egov.integrations import fachverfahren
 from egov.integrations.fachverfahren import Endpoint, FachverfahrenAdapter
 from egov.outbox.service import Outbox
@@ -25,9 +29,11 @@ from tests.integration.test_fachverfahren import (
     row,
 )
 from tests.integration.test_timers_support import FakeClock
+from tests.support.idp import LoopbackIdp
 from tests.support.proxy import ProxyLog, running_proxy
 from tests.support.receiver import Behaviour, ReceiverState, running_receiver
 from tests.support.tls import SelfSigned, self_signed
+from tests.support.webdav import serve_or_skip
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
@@ -227,6 +233,38 @@ def test_a_redirect_is_not_followed_with_a_signed_post(
         assert box.deliver(row_id) == "failed"
     assert len(state.calls) == 1
     assert row(container, row_id).last_error == "receiver-refused: DeliveryError"
+
+
+def test_the_jwks_of_an_identity_provider_is_fetched_through_the_proxy(
+    proxy: tuple[str, ProxyLog], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy_url, carried = proxy
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    key = KeyPair.generate()
+    idp = LoopbackIdp("jena", [key]).start()
+    try:
+        keys = RemoteKeys(idp.issuer, JsonFetcher())
+        assert [k["kid"] for k in keys.jwks_for(key.kid)["keys"]] == [key.kid]
+    finally:
+        idp.stop()
+    assert [target for _, target in carried.seen] == [
+        f"{idp.issuer}/.well-known/openid-configuration",
+        idp.base + idp.jwks_path,
+    ]
+
+
+def test_the_webdav_dms_is_reached_through_the_proxy(
+    proxy: tuple[str, ProxyLog], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    proxy_url, carried = proxy
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    with serve_or_skip(tmp_path / "dav", "dms", "dms-secret") as server:
+        store = WebDavStore(server.url, "dms", "dms-secret", tmp_path / "incoming", timeout=10)
+        key, _ = store.put_bytes(b"Bescheid", Placement(store))
+        with store.open(key) as handle:
+            assert handle.read() == b"Bescheid"
+    assert {method for method, _ in carried.seen} >= {"HEAD", "MKCOL", "PUT", "PROPPATCH", "GET"}
+    assert all(target.startswith(server.url) for _, target in carried.seen)
 
 
 def test_sessions_are_shared_per_origin_and_carry_the_user_agent() -> None:

@@ -35,7 +35,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ProxyServer
     protocol_version = "HTTP/1.1"
 
-    def _forward(self) -> None:
+    def _forward(self, head: bool = False) -> None:
         self.server.log.add(self.command, self.path)
         target = urlsplit(self.path)
         if target.scheme != "http" or not target.hostname:
@@ -59,11 +59,18 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in answer.getheaders():
             if name.lower() not in _HOP_BY_HOP | {"content-length", "transfer-encoding"}:
                 self.send_header(name, value)
+        if head:
+            self.send_header("Content-Length", answer.getheader("Content-Length") or "0")
+            self.end_headers()
+            return
         self.send_header("Content-Length", str(len(content)))
         self.end_headers()
         self.wfile.write(content)
 
-    do_GET = do_POST = do_PUT = _forward
+    do_GET = do_POST = do_PUT = do_DELETE = do_MKCOL = do_PROPFIND = do_PROPPATCH = _forward
+
+    def do_HEAD(self) -> None:
+        self._forward(head=True)
 
     def do_CONNECT(self) -> None:
         self.server.log.add("CONNECT", self.path)
