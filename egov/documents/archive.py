@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -134,6 +135,8 @@ class FileSystemArchive:
             os.link(temp_path, target)  # atomic, and never replaces an existing file
         except FileExistsError:
             return False
+        except OSError:  # a share without hard links: copy beside it, then move if still free
+            return _copy_unless_taken(temp_path, target)
         finally:
             temp_path.unlink(missing_ok=True)
         return True
@@ -154,6 +157,16 @@ class FileSystemArchive:
     def remove(self, folder: str, name: str) -> None:
         self._file(folder, name).unlink(missing_ok=True)
         self._file(folder, metadata_name(name)).unlink(missing_ok=True)
+
+
+def _copy_unless_taken(source: Path, target: Path) -> bool:
+    partial = target.with_name(target.name + ".part")
+    shutil.copyfile(source, partial)
+    if target.exists():
+        partial.unlink(missing_ok=True)
+        return False
+    os.replace(partial, target)
+    return True
 
 
 class WebDavArchive(WebDavStore):

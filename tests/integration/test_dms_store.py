@@ -376,3 +376,21 @@ def test_the_dms_setting_chooses_a_folder_or_webdav_and_refuses_other_urls(tmp_p
         {"EGOV_DMS_URL": "https://dms.example.org/", "EGOV_DMS_USERNAME": "u"}, data_dir=tmp_path
     )
     assert (from_env.dms_url, from_env.dms_username) == ("https://dms.example.org/", "u")
+
+
+def test_a_share_without_hard_links_still_gets_each_document_once(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, reference, _ = case_with_documents(api, container)
+
+    def no_links(_source: object, _target: object) -> None:
+        raise PermissionError("hard links are not supported here")
+
+    monkeypatch.setattr("egov.documents.archive.os.link", no_links)
+    assert deliver(container, case_id, {"case_reference": reference})[1] == "delivered"
+    assert deliver(container, case_id, {"case_reference": reference})[1] == "delivered"
+
+    root = container.settings.data_dir / "dms"
+    names = filed_names(root, reference)
+    assert len(names) == 2 * len(documents(container, case_id))
+    assert not any(name.endswith(".part") or "_2." in name for name in names)
