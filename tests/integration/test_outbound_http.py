@@ -19,7 +19,8 @@ from egov.identity.jwks import JsonFetcher, RemoteKeys
 from egov.identity.tokens import KeyPair
 from egov.integrations import fachverfahren
 from egov.integrations.fachverfahren import Endpoint, FachverfahrenAdapter
-from egov.outbox.service import Outbox
+from egov.integrations.webhooks import Subscriber, WebhookSender
+from egov.outbox.service import Delivery, DeliveryError, Outbox
 from tests.conftest import Api
 from tests.integration.test_fachverfahren import (
     SECRET,
@@ -176,6 +177,22 @@ def test_a_receiver_with_a_certificate_nobody_trusts_is_an_incident_not_a_succes
     assert state.calls == [] and state.effects == {}
     incidents = api.get(f"/cases/{case_id}", "anna").get_json()["incidents"]
     assert [(i["kind"], i["code"]) for i in incidents] == [("delivery", "receiver-tls")]
+
+
+def test_a_webhook_subscriber_with_an_untrusted_certificate_fails_permanently(
+    certificate: SelfSigned,
+) -> None:
+    with running_receiver(Behaviour(SECRET.encode()), tls=certificate.server_context()) as (
+        url,
+        state,
+    ):
+        subscriber = Subscriber(url, frozenset({"case.closed"}), SECRET_ENV)
+        sender = WebhookSender([subscriber], {SECRET_ENV: SECRET})
+        payload = {"url": url, "event": "case.closed", "body": {"event": "case.closed"}}
+        with pytest.raises(DeliveryError) as refused:
+            sender(Delivery("o", "c", "webhook", payload, "k", 1))
+    assert (refused.value.code, refused.value.permanent) == ("webhook-tls", True)
+    assert state.calls == []
 
 
 def test_the_ca_bundle_setting_makes_the_citys_own_certificate_trusted(
