@@ -371,6 +371,13 @@ EXPECTATIONS = [
         signed=True,
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
+    Probe(
+        "GET",
+        "/api/v1/problems/<code>",
+        "the page of a problem type",
+        "/api/v1/problems/case-not-found",
+        EVERYONE,
+    ),
     Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
     Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
     Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),
