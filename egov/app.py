@@ -21,6 +21,7 @@ from egov.web import (
     api_tasks,
     correlation,
     cors,
+    dev_fachverfahren,
     edge,
     health,
     login,
@@ -63,6 +64,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     app.register_blueprint(health.bp)
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
+    if container.dev_fachverfahren is not None:  # EGOV_ENV=development only
+        stub = dev_fachverfahren.create_blueprint(
+            container.dev_fachverfahren, settings.max_message_bytes
+        )
+        app.register_blueprint(stub, url_prefix=dev_fachverfahren.PREFIX)
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
     throttle.init_app(app, settings)  # rate limits (login, refused tokens, intake)
     problems.register(app)

@@ -18,12 +18,14 @@ from egov.catalogue.service import Catalogue
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.http_client import OutboundHttp
 from egov.identity.assertions import AssertionVerifier, build_assertion_verifier
 from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
 from egov.identity.directory import Directory
 from egov.identity.issuers import Issuers, load_issuers
+from egov.identity.jwks import JsonFetcher
 from egov.identity.login_store import DatabaseLoginCache
 from egov.identity.tokens import KeyPair, TokenSettings
 from egov.identity.users import demo_users
@@ -32,8 +34,9 @@ from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xml_guard import Limits
-from egov.integrations import dms, email, fachverfahren, webhooks
+from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox.service import Outbox
 from egov.postfach import letters
 from egov.postfach.service import Postfach
@@ -78,6 +81,7 @@ class Container:
     verifier: TokenVerifier
     assertions: AssertionVerifier  # portals' applicant assertions (identity/on_behalf.py)
     login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
+    dev_fachverfahren: StubFachverfahren | None = None  # /dev-fachverfahren (development only)
 
 
 def build(settings: Settings, clock: Clock = utcnow) -> Container:
@@ -95,11 +99,14 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         max_crashes=settings.task_max_deliveries,
     )
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
+    http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
-    outbox.register(fachverfahren.KIND, fachverfahren.FachverfahrenAdapter(db, files, endpoints))
-    dms.register(outbox, db, files, dms.build_target(settings), clock)
+    adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
+    dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
+    outbox.register(fachverfahren.KIND, adapter)
+    dms.register(outbox, db, files, dms.build_target(settings, http), clock)
     email.register(outbox, settings)  # kind `email` if EGOV_SMTP_URL is set
-    webhooks.install(outbox, db.sessions, settings)  # kind `webhook`, EGOV_WEBHOOKS
+    webhooks.install(outbox, db.sessions, settings, http=http)  # kind `webhook`, EGOV_WEBHOOKS
     workflows = Workflows(
         db=db,
         files=files,
@@ -164,8 +171,10 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             issuers,
             cooldown=settings.oidc_jwks_cooldown_seconds,
             max_age=settings.oidc_jwks_max_age_seconds,
+            fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
+        dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
@@ -237,4 +246,5 @@ def _verifier(
         local,
         cooldown=settings.oidc_jwks_cooldown_seconds,
         max_age=settings.oidc_jwks_max_age_seconds,
+        fetcher=JsonFetcher(http=OutboundHttp.from_settings(settings)),
     )

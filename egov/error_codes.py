@@ -276,6 +276,7 @@ CODES: dict[str, Code] = {
         receiver_unreachable="The Fachverfahren could not be reached (retried).",
         receiver_error="The Fachverfahren answered 5xx, 408, 425 or 429 (retried).",
         receiver_refused="The Fachverfahren refused the message (4xx).",
+        receiver_tls="TLS with the Fachverfahren failed, e.g. an untrusted certificate (no retry).",
         fachverfahren_body_missing="The document to forward is missing.",
         fachverfahren_no_secret="The Fachverfahren's signing secret is not set.",
         fachverfahren_not_configured="No Fachverfahren is configured for the procedure.",
@@ -283,6 +284,7 @@ CODES: dict[str, Code] = {
         webhook_unreachable="A webhook subscriber could not be reached (retried).",
         webhook_error="A webhook subscriber answered 5xx, 408, 425 or 429 (retried).",
         webhook_refused="A webhook subscriber refused the event (4xx).",
+        webhook_tls="TLS with a webhook subscriber failed, e.g. an untrusted certificate.",
         webhook_no_secret="A webhook subscriber's secret is not set.",
         webhook_payload_invalid="A webhook row has no event body.",
         webhook_unknown="The webhook subscriber was removed from EGOV_WEBHOOKS.",
@@ -301,6 +303,7 @@ CODES: dict[str, Code] = {
         dms_source_missing="A document's content is missing in egov's store.",
         dms_source_integrity="A document's content in egov's store has another hash.",
         dms_integrity="The DMS holds other bytes than were sent.",
+        dms_name_exhausted="Every suffix of a document's file name is taken in its case folder.",
         dms_store_unavailable="The DMS cannot be reached or answered 5xx (retried).",
         dms_store_rejected="The DMS refused the document (auth, size, URL).",
         dms_store_integrity="The DMS store refused content whose hash did not match.",
@@ -314,7 +317,7 @@ COMPOSED = frozenset(
         *(
             f"{peer}-{outcome}"
             for peer in ("receiver", "webhook")
-            for outcome in ("timeout", "unreachable", "error", "refused")
+            for outcome in ("timeout", "unreachable", "error", "refused", "tls")
         ),
         *(f"dms-{store}" for store in ("store-unavailable", "store-rejected", "store-integrity")),
         "method-not-allowed",

@@ -226,6 +226,26 @@ class Settings:
         '"timeout_seconds"?}] (docs/integrations.md); the HMAC secret comes from the '
         "environment variable named by secret_env. Empty: no webhooks.",
     )
+    dev_fachverfahren: bool = setting(
+        True,
+        "With EGOV_ENV=development: serve a stub Fachverfahren at /dev-fachverfahren/<procedure> "
+        "that verifies the signed call and answers 200, and send every procedure that "
+        "EGOV_FACHVERFAHREN_CONFIG does not name there (so `make run` passes the Bauantrag's "
+        "Fachverfahren step). Ignored in any other environment.",
+    )
+    ca_bundle: str = setting(
+        "",
+        "CA bundle (PEM file or folder) that outbound HTTPS calls (Fachverfahren, webhooks, "
+        "JWKS, WebDAV DMS) verify servers against, e.g. with the city's own CA. Empty: the "
+        "bundle of certifi. Verification cannot be turned off. The proxy of outbound calls "
+        "comes from HTTPS_PROXY, HTTP_PROXY and NO_PROXY (egov/http_client.py).",
+    )
+    http_connect_timeout_seconds: float = setting(
+        5.0, "Connect timeout of every outbound HTTP call (capped by the call's own timeout)."
+    )
+    http_timeout_seconds: float = setting(
+        10.0, "Read timeout of outbound HTTP calls that have none of their own (JWKS, discovery)."
+    )
     rate_limit_storage_url: str = setting(
         "",
         "Where rate-limit counters live: memory:// (one process) or a redis:// URL shared by "

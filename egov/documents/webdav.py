@@ -3,7 +3,10 @@
 Nextcloud and most DMS speak WebDAV. Incoming content is spooled to a local temp file as with
 `FileSystemStore`; `place()` streams it up with PUT (collections created with MKCOL as needed)
 and stores its properties (sha256, size, case reference, document type) with PROPPATCH in the
-namespace `urn:egov:document`. Reads stream with GET.
+namespace `urn:egov:document`. Reads stream with GET. Every request goes through egov's
+outbound client (`egov.http_client`: TLS verified against EGOV_CA_BUNDLE, the proxy of
+HTTPS_PROXY/HTTP_PROXY/NO_PROXY, pooled connections, no redirects); answers other than a
+document's content are read up to 1 MiB.
 
 Errors reach callers as `DocumentStoreError(code)` only; what the server said goes to the log.
 Credentials are sent in the Authorization header and never logged.
@@ -11,15 +14,12 @@ Credentials are sent in the Authorization header and never logged.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.client
 import io
 import ipaddress
 import logging
 import os
 import re
-import ssl
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Iterator
@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, NoReturn
 from urllib.parse import urlsplit
+
+import requests
+import urllib3
 
 from egov.documents.filestore import Placement
 from egov.documents.ports import DocumentStore, DocumentStoreError, StoreErrorCode
@@ -36,6 +39,7 @@ from egov.documents.webdav_wire import (
     propfind_body,
     proppatch_body,
 )
+from egov.http_client import OutboundHttp
 
 if TYPE_CHECKING:
     pass
@@ -49,7 +53,6 @@ _MAX_XML = 1024 * 1024  # PROPFIND/PROPPATCH answers and error bodies are read u
 _LOGGED = 500  # characters of a server answer that go to the log
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _KEY = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})")
-_Connection = http.client.HTTPConnection
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ class WebDavStore:
         incoming_dir: Path,
         timeout: float = 30.0,
         *,
-        ssl_context: ssl.SSLContext | None = None,
+        http: OutboundHttp | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -98,10 +101,11 @@ class WebDavStore:
         self._https = parts.scheme == "https"
         self._host = parts.hostname
         self._port = parts.port or (443 if self._https else 80)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base_path = parts.path.rstrip("/") + "/"
-        self._auth = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self._auth = (username, password)
         self._timeout = timeout
-        self._ssl_context = ssl_context or (ssl.create_default_context() if self._https else None)
+        self._http = http or OutboundHttp()
         self._collections: set[str] = set()
         self.incoming = incoming_dir
         self.incoming.mkdir(parents=True, exist_ok=True)
@@ -155,13 +159,13 @@ class WebDavStore:
     def open(self, key: str) -> BinaryIO:
         """Stream the stored bytes (close the handle to free the connection)."""
         path = self._path(key)
-        connection, response = self._send("GET", path)
-        if response.status == 200:
-            return io.BufferedReader(ResponseStream(connection, response, path), CHUNK)
-        payload = _drain(connection, response)
-        if response.status == 404:
+        response = self._send("GET", path)
+        if response.status_code == 200:
+            return io.BufferedReader(ResponseStream(response, path), CHUNK)
+        payload = _drain(response)
+        if response.status_code == 404:
             raise FileNotFoundError(key)
-        self._fail("GET", path, response.status, payload)
+        self._fail("GET", path, response.status_code, payload)
 
     def iter_chunks(self, key: str) -> Iterator[bytes]:
         with self.open(key) as handle:
@@ -191,7 +195,9 @@ class WebDavStore:
 
     def properties(self, key: str) -> StoredProperties | None:
         """The stored properties of a key, or None if the key is not stored."""
-        path = self._path(key)
+        return self._properties_at(self._path(key))
+
+    def _properties_at(self, path: str) -> StoredProperties | None:
         body = propfind_body(["sha256", "size", "case-reference", "document-type"])
         headers = {"Depth": "0", "Content-Type": "application/xml; charset=utf-8"}
         status, payload = self._call("PROPFIND", path, ok={207, 404}, body=body, headers=headers)
@@ -246,7 +252,10 @@ class WebDavStore:
             values["case-reference"] = metadata.case_reference
         if metadata.document_type is not None:
             values["document-type"] = metadata.document_type
-        path = self._path(key)
+        self._patch_properties(self._path(key), values)
+
+    def _patch_properties(self, path: str, values: dict[str, str]) -> None:
+        """PROPPATCH our properties on `path`; fail unless the server stored every one."""
         headers = {"Content-Type": "application/xml; charset=utf-8"}
         _, payload = self._call(
             "PROPPATCH", path, ok={207}, body=proppatch_body(values), headers=headers
@@ -273,35 +282,25 @@ class WebDavStore:
             raise ValueError("invalid storage key")
         return self._base_path + key
 
-    def _connection(self) -> _Connection:
-        if self._https:
-            return http.client.HTTPSConnection(
-                self._host,
-                self._port,
-                timeout=self._timeout,
-                context=self._ssl_context,
-                blocksize=CHUNK,
-            )
-        return http.client.HTTPConnection(
-            self._host, self._port, timeout=self._timeout, blocksize=CHUNK
-        )
-
     def _send(
         self,
         method: str,
         path: str,
         body: bytes | IO[bytes] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> tuple[_Connection, http.client.HTTPResponse]:
-        connection = self._connection()
+    ) -> requests.Response:
+        """One request through egov's outbound client; redirects are not followed."""
         try:
-            connection.request(
-                method, path, body=body, headers={**(headers or {}), "Authorization": self._auth}
+            return self._http.request(
+                method,
+                self._origin + path,
+                body=body,
+                headers=headers,
+                timeout=self._timeout,
+                auth=self._auth,
             )
-            return connection, connection.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
-            connection.close()
-            log.warning("WebDAV %s %s failed: %s: %s", method, path, type(exc).__name__, exc)
+        except requests.RequestException as exc:
+            log.warning("WebDAV %s %s failed: %s", method, path, type(exc).__name__)
             raise DocumentStoreError("store-unavailable") from None
 
     def _call(
@@ -313,11 +312,11 @@ class WebDavStore:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         """Send a request and read its (small) answer; fail unless the status is in `ok`."""
-        connection, response = self._send(method, path, body, headers)
-        payload = _drain(connection, response)
-        if response.status not in ok:
-            self._fail(method, path, response.status, payload)
-        return response.status, payload
+        response = self._send(method, path, body, headers)
+        payload = _drain(response)
+        if response.status_code not in ok:
+            self._fail(method, path, response.status_code, payload)
+        return response.status_code, payload
 
     def _fail(self, method: str, path: str, status: int, payload: bytes) -> NoReturn:
         answer = payload[:_LOGGED].decode("utf-8", "replace")
@@ -332,14 +331,14 @@ class WebDavStore:
             raise DocumentStoreError("store-unavailable") from None
 
 
-def _drain(connection: _Connection, response: http.client.HTTPResponse) -> bytes:
+def _drain(response: requests.Response) -> bytes:
+    """The answer's body, at most _MAX_XML bytes (the rest is not read)."""
     try:
-        return response.read(_MAX_XML)
-    except (OSError, http.client.HTTPException):
+        return bytes(response.raw.read(_MAX_XML))
+    except (OSError, requests.RequestException, urllib3.exceptions.HTTPError):
         return b""
     finally:
         response.close()
-        connection.close()
 
 
 def _code_for(status: int) -> StoreErrorCode:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-import http.client
 import io
 import logging
 import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
+
+import requests
+import urllib3
 
 from egov.documents.ports import DocumentStoreError
 
@@ -57,13 +59,10 @@ def properties_with_status_200(multistatus: bytes) -> dict[str, str]:
 
 
 class ResponseStream(io.RawIOBase):
-    """A GET response as a raw stream; closing it closes the connection."""
+    """A streamed GET response as a raw stream; closing it releases the connection."""
 
-    def __init__(
-        self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse, path: str
-    ) -> None:
+    def __init__(self, response: requests.Response, path: str) -> None:
         super().__init__()
-        self._connection = connection
         self._response = response
         self._path = path
 
@@ -72,13 +71,15 @@ class ResponseStream(io.RawIOBase):
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         try:
-            return self._response.readinto(buffer)
-        except (OSError, http.client.HTTPException) as exc:
-            log.warning("WebDAV GET %s broke off: %s: %s", self._path, type(exc).__name__, exc)
+            data = self._response.raw.read(len(memoryview(buffer)))
+        except (OSError, requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            log.warning("WebDAV GET %s broke off: %s", self._path, type(exc).__name__)
             raise DocumentStoreError("store-unavailable") from None
+        size = len(data)
+        memoryview(buffer).cast("B")[:size] = data
+        return size
 
     def close(self) -> None:
         if not self.closed:
             self._response.close()
-            self._connection.close()
         super().close()

@@ -8,8 +8,9 @@ kid wait for that one fetch, and after any fetch unknown kids cause no further f
 ``max_age`` is refetched on next use (so removed keys disappear); if that fails the old set is
 kept. ``fetch_count`` counts HTTP fetches (discovery and JWKS) for tests and metrics.
 
-``JsonFetcher`` uses urllib with a timeout, a maximum response size and http(s) only
-(redirects included). ``LocalKeys`` serves keys held in this process (the dev IdP).
+``JsonFetcher`` uses egov's outbound client (``egov.http_client``) with a timeout, a maximum
+response size (streamed, never read past it) and http(s) only (redirects included).
+``LocalKeys`` serves keys held in this process (the dev IdP).
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import json
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import requests
+
+from egov.http_client import OutboundHttp, TooLarge
 from egov.identity.tokens import jwks_kids
 
 FETCH_TIMEOUT_SECONDS = 10.0
@@ -61,41 +63,29 @@ def _http_only(url: str) -> str:
     return url
 
 
-class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        _http_only(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 class JsonFetcher:
-    """GET a JSON object over http(s) with a timeout and a size limit."""
+    """GET a JSON object over http(s) with a timeout and a size limit, through egov's outbound
+    client (TLS verified against EGOV_CA_BUNDLE, HTTPS_PROXY/NO_PROXY honoured); redirects are
+    followed on http(s) only, the answer is streamed and refused beyond ``max_bytes``."""
 
     def __init__(
         self,
         timeout: float = FETCH_TIMEOUT_SECONDS,
         max_bytes: int = MAX_RESPONSE_BYTES,
+        *,
+        http: OutboundHttp | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
-        self._opener = urllib.request.build_opener(_HttpOnlyRedirects)
+        self._http = http or OutboundHttp()
 
     def get(self, url: str) -> dict[str, Any]:
-        request = urllib.request.Request(_http_only(url), headers={"Accept": "application/json"})
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read(self.max_bytes + 1)
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            raise KeysUnavailable(f"fetching {url} failed: {error}") from error
-        if len(body) > self.max_bytes:
-            raise KeysUnavailable(f"{url}: response larger than {self.max_bytes} bytes")
+            body = self._http.get_json_bytes(_http_only(url), self.max_bytes, self.timeout)
+        except TooLarge as error:
+            raise KeysUnavailable(f"{url}: response larger than {self.max_bytes} bytes") from error
+        except (requests.RequestException, OSError, ValueError) as error:
+            raise KeysUnavailable(f"fetching {url} failed: {type(error).__name__}") from error
         return _json_object(body, url)
 
 

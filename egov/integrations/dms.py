@@ -2,44 +2,63 @@
 
 A BPMN service task writes ``outbox.send`` with ``kind = "dms.store"`` and the payload
 ``{case_reference, document_ids}`` (``document_ids`` absent or null: every document of the
-case). After commit the outbox calls :class:`DmsArchiver`, which copies each document from
-egov's document store to the DMS with its metadata (case reference, document type, SHA-256,
-size) and re-hashes what the DMS holds afterwards.
+case). After commit the outbox calls :class:`DmsArchiver`, which files each document in the
+DMS the way an archivist browses it (``egov.documents.archive``): a folder per case reference,
+a human file name, the metadata beside it, and re-hashes what the DMS holds afterwards::
 
-The DMS (setting ``EGOV_DMS_URL``):
+    JENA-2026-000123/2026-12-03_Bauantrag_Antragsformular.pdf
+    JENA-2026-000123/2026-12-03_Bauantrag_Antragsformular.pdf.metadata.json
 
-* empty: a filesystem archive in ``<EGOV_DATA_DIR>/dms`` (:class:`FileSystemArchive`): the
-  content under the same keys as egov's store, the metadata beside it in ``<key>.json``;
-* ``http(s)://``: a WebDAV collection (:class:`egov.documents.webdav.WebDavStore`, metadata as
-  WebDAV properties), with ``EGOV_DMS_USERNAME`` / ``EGOV_DMS_PASSWORD``.
+The name is ``<date>_<procedure>_<title><ext>`` (``egov.documents.naming``): the local date
+(Europe/Berlin) the document came into the case, the procedure's name before any bracket
+(``Bauantrag (XBau)`` → ``Bauantrag``), the title (``Antragsnachricht`` for the original
+message, else the file name's stem without the case reference), the file name's extension
+(else one for the media type); safe characters only; a name another document of the case has
+taken gets ``_2``, ``_3``, .... The sidecar ``<name>.metadata.json`` holds ``document_id``,
+``case_reference``, ``document_type``, ``title``, ``date``, ``sha256``, ``size``,
+``media_type`` and ``original_filename``; on WebDAV the file also carries the properties
+``sha256``, ``size``, ``case-reference``, ``document-type`` (namespace ``urn:egov:document``).
 
-Idempotent: keys are content addresses (``sha256/ab/cd/<sha256>``), so a re-delivery finds
-the content stored and uploads nothing again; it only re-verifies the hash. Content shared by
-two documents is stored once and keeps the metadata of its first placement.
+The DMS (setting ``EGOV_DMS_URL``): empty: the folder ``<EGOV_DATA_DIR>/dms``
+(:class:`FileSystemArchive`); ``http(s)://``: a WebDAV collection (:class:`WebDavArchive`) with
+``EGOV_DMS_USERNAME`` / ``EGOV_DMS_PASSWORD``, called through egov's outbound client.
+
+Idempotent: a re-delivery finds each document under the name its sidecar gives it (by
+``document_id``), uploads nothing again and only re-verifies the hash. A document whose content
+is shared by two cases is filed in the folder of each; egov's own store keeps it once
+(content-addressed).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
-from egov.cases.store import Case, get_case
+from egov.cases.store import Case, Procedure, get_case
 from egov.clock import Clock
 from egov.db import Database
-from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.archive import ArchiveTarget, FileSystemArchive, FilingMetadata, WebDavArchive
+from egov.documents.naming import (
+    candidates,
+    case_folder,
+    extension_of,
+    human_name,
+    procedure_word,
+    title_of,
+)
 from egov.documents.ports import DocumentStore, DocumentStoreError
 from egov.documents.store import Document
-from egov.documents.webdav import DocumentMetadata, StoredProperties, WebDavStore, key_for
+from egov.http_client import OutboundHttp
 from egov.outbox.service import Delivery, DeliveryError, Outbox
 from egov.settings import Settings
 
@@ -49,105 +68,14 @@ __all__ = [
     "ArchivedDocument",
     "DmsArchiver",
     "FileSystemArchive",
+    "WebDavArchive",
     "build_target",
     "register",
 ]
 
 log = logging.getLogger(__name__)
 KIND = "dms.store"
-
-
-class ArchiveTarget(DocumentStore, Protocol):
-    """What the archiver needs from a DMS: a document store that keeps metadata."""
-
-    def place(
-        self,
-        temp_path: Path,
-        sha256: str,
-        placement: Placement,
-        metadata: DocumentMetadata | None = None,
-    ) -> str:
-        """Store a finished temp file under its content key, with `metadata` if it is new."""
-        ...
-
-    def properties(self, key: str) -> StoredProperties | None:
-        """The stored metadata of a key, or None if the key is not stored."""
-        ...
-
-
-class FileSystemArchive:
-    """A folder as DMS: content-addressed files plus a JSON file of metadata per key."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._files = FileSystemStore(root)
-
-    def __repr__(self) -> str:
-        return f"FileSystemArchive({self.root})"
-
-    def temp_file(self) -> tuple[BinaryIO, Path]:
-        return self._files.temp_file()
-
-    def place(
-        self,
-        temp_path: Path,
-        sha256: str,
-        placement: Placement,
-        metadata: DocumentMetadata | None = None,
-    ) -> str:
-        """Move the temp file to its content key; metadata is written with new content only."""
-        key = key_for(sha256)
-        if self._files.exists(key):
-            temp_path.unlink(missing_ok=True)
-            return key
-        size = temp_path.stat().st_size
-        key = self._files.place(temp_path, sha256, placement)
-        meta = metadata or DocumentMetadata()
-        record_ = StoredProperties(sha256, size, meta.case_reference, meta.document_type)
-        sidecar = self._sidecar(key)
-        partial = sidecar.with_suffix(".json.part")
-        partial.write_text(json.dumps(asdict(record_), ensure_ascii=False), "utf-8")
-        os.replace(partial, sidecar)
-        return key
-
-    def put_bytes(
-        self, content: bytes, placement: Placement, metadata: DocumentMetadata | None = None
-    ) -> tuple[str, str]:
-        sha256 = hashlib.sha256(content).hexdigest()
-        handle, path = self.temp_file()
-        with handle:
-            handle.write(content)
-        return self.place(path, sha256, placement, metadata), sha256
-
-    def open(self, key: str) -> BinaryIO:
-        return self._files.open(key)
-
-    def iter_chunks(self, key: str) -> Iterator[bytes]:
-        return self._files.iter_chunks(key)
-
-    def exists(self, key: str) -> bool:
-        return self._files.exists(key)
-
-    def delete(self, key: str) -> None:
-        self._files.delete(key)
-        self._sidecar(key).unlink(missing_ok=True)
-
-    def verify(self, key: str, sha256: str) -> bool:
-        return self._files.verify(key, sha256)
-
-    def properties(self, key: str) -> StoredProperties | None:
-        if not self._files.exists(key):
-            return None
-        try:
-            values = json.loads(self._sidecar(key).read_text("utf-8"))
-        except FileNotFoundError:
-            return StoredProperties(None, None, None, None)
-        return StoredProperties(**values)
-
-    def _sidecar(self, key: str) -> Path:
-        if key_for(key.rsplit("/", 1)[-1]) != key:  # key_for raises for a non-digest
-            raise ValueError("invalid storage key")
-        return self.root / f"{key}.json"
+CITY_TIME = ZoneInfo("Europe/Berlin")
 
 
 @dataclass(frozen=True)
@@ -163,7 +91,11 @@ class _Source:
     id: str
     kind: str
     sha256: str
+    size: int
     storage_key: str
+    filename: str
+    media_type: str
+    created_at: datetime
 
 
 @dataclass
@@ -176,13 +108,13 @@ class DmsArchiver:
     clock: Clock
 
     def __call__(self, delivery: Delivery) -> None:
-        case_id, reference, sources = self._sources(delivery)
-        archived = [self._archive(reference, source) for source in sources]
+        case_id, reference, procedure, sources = self._sources(delivery)
+        archived = [self._archive(reference, procedure, source) for source in sources]
         self._audit(case_id, delivery, archived)
 
     # -- reading the case -------------------------------------------------------------------
 
-    def _sources(self, delivery: Delivery) -> tuple[str, str, list[_Source]]:
+    def _sources(self, delivery: Delivery) -> tuple[str, str, str, list[_Source]]:
         wanted = _document_ids(delivery.payload)
         with self.db.reading() as session:
             case = self._case(session, delivery)
@@ -190,7 +122,21 @@ class DmsArchiver:
             if wanted is not None:
                 query = query.where(Document.id.in_(wanted))
             documents = list(session.scalars(query.order_by(Document.created_at, Document.id)))
-            sources = [_Source(d.id, d.kind, d.sha256, d.storage_key) for d in documents]
+            sources = [
+                _Source(
+                    d.id,
+                    d.kind,
+                    d.sha256,
+                    d.size,
+                    d.storage_key,
+                    d.filename,
+                    d.media_type,
+                    d.created_at,
+                )
+                for d in documents
+            ]
+            found = session.get(Procedure, case.procedure_key)
+            procedure = procedure_word(found.name if found is not None else case.procedure_key)
             case_id, reference = case.id, case.reference
         missing = sorted(set(wanted or ()) - {s.id for s in sources})
         if missing:
@@ -199,7 +145,7 @@ class DmsArchiver:
                 code="dms-document-unknown",
                 permanent=True,
             )
-        return case_id, reference, sources
+        return case_id, reference, procedure, sources
 
     @staticmethod
     def _case(session: Session, delivery: Delivery) -> Case:
@@ -213,31 +159,72 @@ class DmsArchiver:
             )
         return case
 
-    # -- copying ----------------------------------------------------------------------------
+    # -- filing -----------------------------------------------------------------------------
 
-    def _archive(self, reference: str, source: _Source) -> ArchivedDocument:
-        key = key_for(source.sha256)
+    def _archive(self, reference: str, procedure: str, source: _Source) -> ArchivedDocument:
+        folder = case_folder(reference)
+        day = local_date(source.created_at)
+        title = title_of(source.kind, source.filename, reference)
+        meta = FilingMetadata(
+            document_id=source.id,
+            case_reference=reference,
+            document_type=source.kind,
+            title=title,
+            date=day.isoformat(),
+            sha256=source.sha256,
+            size=source.size,
+            media_type=source.media_type,
+            original_filename=source.filename,
+        )
+        base = human_name(day, procedure, title, extension_of(source.filename, source.media_type))
         try:
-            newly = not self.target.exists(key)
-            if newly:
-                key = self._copy(reference, source)
-            if not self.target.verify(key, source.sha256):
-                # a damaged copy would block every later attempt (keys are never overwritten):
-                # remove it, so that the retry uploads the document again
-                log.error("dms copy of document %s does not match its hash", source.id)
-                self.target.delete(key)
-                raise DeliveryError(
-                    "Die Ablage im DMS stimmt nicht mit dem Hashwert überein.",
-                    code="dms-integrity",
-                )
+            for name in candidates(base):
+                newly = self._file_as(folder, name, source, meta)
+                if newly is not None:
+                    return ArchivedDocument(source.id, f"{folder}/{name}", source.sha256, newly)
         except DocumentStoreError as exc:
             raise DeliveryError(
                 f"DMS: {exc.code}", code=f"dms-{exc.code}", permanent=exc.code == "store-rejected"
             ) from exc
-        return ArchivedDocument(source.id, key, source.sha256, newly)
+        raise DeliveryError(
+            f"Kein freier Dateiname für {base} im DMS.", code="dms-name-exhausted", permanent=True
+        )
 
-    def _copy(self, reference: str, source: _Source) -> str:
-        """Stream the document into a temp file of the DMS (hash checked), then place it."""
+    def _file_as(
+        self, folder: str, name: str, source: _Source, meta: FilingMetadata
+    ) -> bool | None:
+        """File `source` as `folder/name`: True if uploaded now, False if it was filed there
+        before, None if the name belongs to something else."""
+        sidecar = self.target.metadata(folder, name)
+        if sidecar is not None and sidecar.get("document_id") != source.id:
+            return None  # another document's name
+        newly = False
+        if self.target.has(folder, name):
+            if not self.target.verify_file(folder, name, source.sha256):
+                if sidecar is None:
+                    return None  # a file nobody filed through egov
+                self._damaged(folder, name, source)
+        else:
+            if not self.target.put(folder, name, self._spooled(source), meta):
+                return None  # taken meanwhile
+            newly = True
+            if not self.target.verify_file(folder, name, source.sha256):
+                self._damaged(folder, name, source)
+        if sidecar != asdict(meta):
+            self.target.put_metadata(folder, name, meta)
+        return newly
+
+    def _damaged(self, folder: str, name: str, source: _Source) -> None:
+        # a damaged copy would block every later attempt (names are never overwritten):
+        # remove it, so that the retry uploads the document again
+        log.error("dms copy of document %s does not match its hash", source.id)
+        self.target.remove(folder, name)
+        raise DeliveryError(
+            "Die Ablage im DMS stimmt nicht mit dem Hashwert überein.", code="dms-integrity"
+        )
+
+    def _spooled(self, source: _Source) -> Path:
+        """The document streamed from egov's store into a temp file of the DMS, hash checked."""
         handle, temp_path = self.target.temp_file()
         try:
             digest = hashlib.sha256()
@@ -252,17 +239,17 @@ class DmsArchiver:
                     code="dms-source-integrity",
                     permanent=True,
                 )
-            placement = Placement(self.target)
-            metadata = DocumentMetadata(case_reference=reference, document_type=source.kind)
-            return self.target.place(temp_path, source.sha256, placement, metadata)
         except FileNotFoundError as exc:
+            temp_path.unlink(missing_ok=True)
             raise DeliveryError(
                 "Das Dokument fehlt im Dokumentenspeicher.",
                 code="dms-source-missing",
                 permanent=True,
             ) from exc
-        finally:
+        except BaseException:
             temp_path.unlink(missing_ok=True)
+            raise
+        return temp_path
 
     def _audit(
         self, case_id: str, delivery: Delivery, archived: Sequence[ArchivedDocument]
@@ -305,19 +292,25 @@ def _document_ids(payload: dict[str, Any]) -> list[str] | None:
     return list(dict.fromkeys(ids))
 
 
-def build_target(settings: Settings) -> ArchiveTarget:
+def local_date(moment: datetime) -> date:
+    """The city's calendar day of a naive-UTC moment."""
+    return moment.replace(tzinfo=UTC).astimezone(CITY_TIME).date()
+
+
+def build_target(settings: Settings, http: OutboundHttp | None = None) -> ArchiveTarget:
     """The configured DMS: a WebDAV collection for an http(s) URL, else a local folder."""
     url = settings.dms_url.strip()
     if not url:
         return FileSystemArchive(settings.data_dir / "dms")
     if not url.startswith(("http://", "https://")):
         raise ValueError("EGOV_DMS_URL must be empty or an http(s) URL")
-    return WebDavStore(
+    return WebDavArchive(
         url,
         settings.dms_username,
         settings.dms_password,
         settings.data_dir / "dms-incoming",
         timeout=settings.dms_timeout_seconds,
+        http=http or OutboundHttp.from_settings(settings),
     )
 
 

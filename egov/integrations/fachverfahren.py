@@ -3,8 +3,11 @@
 It POSTs the canonical XML of a case (a stored document or submission, or inline `xml`) to the
 endpoint configured for the procedure, signed with the FIT-Connect callback scheme
 (`signing.sign`) and carrying the outbox row's `Idempotency-Key`, so the receiver can drop a
-repeated delivery. Timeouts, connection errors, 5xx and 429 are retried by the outbox; any
-other answer outside 2xx is permanent and becomes an incident at once.
+repeated delivery, through egov's outbound client (`egov.http_client`: TLS verified against
+EGOV_CA_BUNDLE, the proxy of HTTPS_PROXY/HTTP_PROXY/NO_PROXY, no redirects). Timeouts,
+connection errors, 5xx and 429 are retried by the outbox; a TLS failure and any other answer
+outside 2xx are permanent and become an incident at once. The contract for implementers of a
+receiver: docs/integrations.md.
 
 Configuration (setting `fachverfahren_config`, a JSON file):
 ``{"<procedure key>": {"url": "https://...", "secret_env": "EGOV_FV_BAU_SECRET",
@@ -29,6 +32,7 @@ from egov.cases.store import Case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
+from egov.http_client import OutboundHttp
 from egov.intake.store import Submission
 from egov.integrations import signing
 from egov.integrations.http_post import Peer, deliver, permanent
@@ -82,6 +86,9 @@ class FachverfahrenAdapter:
     endpoints: Mapping[str, Endpoint]
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     now: Callable[[], int] = lambda: int(time.time())
+    http: OutboundHttp = field(default_factory=OutboundHttp)
+    # where a procedure without an endpoint goes (development: the stub Fachverfahren)
+    fallback: Callable[[str], Endpoint] | None = None
 
     def __call__(self, delivery: Delivery) -> None:
         endpoint = self._endpoint(delivery.payload)
@@ -94,10 +101,13 @@ class FachverfahrenAdapter:
             "Idempotency-Key": delivery.idempotency_key,
             **signing.sign(secrets[0], body, self.now()),
         }
-        deliver(PEER, endpoint.url, endpoint.timeout_seconds, body, headers)
+        deliver(PEER, endpoint.url, endpoint.timeout_seconds, body, headers, self.http)
 
     def _endpoint(self, payload: dict[str, Any]) -> Endpoint:
-        endpoint = self.endpoints.get(str(payload.get("procedure")))
+        procedure = payload.get("procedure")
+        endpoint = self.endpoints.get(str(procedure))
+        if endpoint is None and self.fallback is not None and isinstance(procedure, str):
+            endpoint = self.fallback(procedure) if procedure else None
         if endpoint is None:
             raise permanent(
                 f"Kein Fachverfahren für {payload.get('procedure')!r} eingerichtet.",

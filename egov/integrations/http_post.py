@@ -1,16 +1,21 @@
 """One POST of an outbox delivery to an outside HTTP peer, and what its answer means.
 
-Shared by the Fachverfahren adapter and the webhooks: 2xx is success; no answer (timeout,
-refused or broken connection), 5xx, 408, 425 and 429 are retried by the outbox with backoff;
-any other status is permanent (an incident at once). Redirects are not followed.
+Shared by the Fachverfahren adapter and the webhooks, sent through egov's one outbound client
+(`egov.http_client`: TLS verified, the proxy of HTTPS_PROXY/HTTP_PROXY/NO_PROXY, pooled
+connections). 2xx is success; no answer (timeout, refused or broken connection, proxy down),
+5xx, 408, 425 and 429 are retried by the outbox with backoff; a failed TLS handshake (a
+certificate that EGOV_CA_BUNDLE does not trust) and any other status are permanent (an
+incident at once). Redirects are not followed: a signed message goes to the configured URL
+only, a 3xx is a refusal.
 """
 
 from __future__ import annotations
 
-import http.client
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+import requests
+
+from egov.http_client import OutboundHttp, failure_kind
 from egov.outbox.service import DeliveryError
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -25,31 +30,39 @@ class Peer:
     code_prefix: str  # "receiver", "webhook"
 
 
-def deliver(peer: Peer, url: str, timeout: float, body: bytes, headers: dict[str, str]) -> None:
+def deliver(
+    peer: Peer,
+    url: str,
+    timeout: float,
+    body: bytes,
+    headers: dict[str, str],
+    http: OutboundHttp,
+) -> None:
     """POST `body`; return on 2xx, raise a DeliveryError (retryable or permanent) otherwise."""
-    judge(peer, post(peer, url, timeout, body, headers))
+    judge(peer, post(peer, url, timeout, body, headers, http))
 
 
-def post(peer: Peer, url: str, timeout: float, body: bytes, headers: dict[str, str]) -> int:
-    """One POST; the status code, or a retryable DeliveryError if no answer came."""
-    parts = urlsplit(url)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    assert parts.hostname is not None
-    connection = kind(parts.hostname, parts.port, timeout=timeout)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+def post(
+    peer: Peer,
+    url: str,
+    timeout: float,
+    body: bytes,
+    headers: dict[str, str],
+    http: OutboundHttp,
+) -> int:
+    """One POST; the status code, or a DeliveryError if no answer came."""
     try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(MAX_ANSWER)
-        return response.status
-    except TimeoutError as exc:
-        message = f"Zeitüberschreitung beim {peer.label}."
-        raise DeliveryError(message, code=f"{peer.code_prefix}-timeout") from exc
-    except (OSError, http.client.HTTPException) as exc:
+        return http.post(url, body, headers, timeout, MAX_ANSWER)
+    except requests.RequestException as exc:
+        kind = failure_kind(exc)
+        if kind == "tls":
+            message = f"TLS-Verbindung zum {peer.label} fehlgeschlagen (Zertifikat)."
+            raise permanent(message, f"{peer.code_prefix}-tls") from exc
+        if kind == "timeout":
+            message = f"Zeitüberschreitung beim {peer.label}."
+            raise DeliveryError(message, code=f"{peer.code_prefix}-timeout") from exc
         message = f"{peer.label} nicht erreichbar."
         raise DeliveryError(message, code=f"{peer.code_prefix}-unreachable") from exc
-    finally:
-        connection.close()
 
 
 def judge(peer: Peer, status: int) -> None:

@@ -27,8 +27,9 @@ JSON (UTF-8, keys sorted), headers ``Content-Type: application/json``, ``Idempot
 FIT-Connect callback signature of ``egov.integrations.signing`` (``callback-authentication`` =
 hex HMAC-SHA512 over ``callback-timestamp + "." + body``) with the subscriber's secret (the
 variable may hold several, comma-separated; the first signs). 2xx is success; 5xx, 408, 425,
-429, timeouts and refused connections are retried with backoff; any other status is permanent
-and an incident at once. Redirects are not followed.
+429, timeouts and refused connections are retried with backoff; a failed TLS handshake and any
+other status are permanent and an incident at once. Redirects are not followed. Sent through
+egov's outbound client (`egov.http_client`: EGOV_CA_BUNDLE, HTTPS_PROXY/HTTP_PROXY/NO_PROXY).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from egov.audit.store import AuditEvent
 from egov.cases.store import Case, get_case
+from egov.http_client import OutboundHttp
 from egov.integrations import signing
 from egov.integrations.http_post import Peer, deliver, permanent
 from egov.outbox.service import Delivery, Outbox, enqueue
@@ -197,6 +199,7 @@ class WebhookSender:
     subscribers: Sequence[Subscriber]
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     now: Callable[[], int] = lambda: int(time.time())
+    http: OutboundHttp = field(default_factory=OutboundHttp)
 
     def __call__(self, delivery: Delivery) -> None:
         subscriber = self._subscriber(delivery.payload.get("url"))
@@ -213,7 +216,7 @@ class WebhookSender:
             EVENT_HEADER: str(delivery.payload.get("event", "")),
             **signing.sign(secrets[0], content, self.now()),
         }
-        deliver(PEER, subscriber.url, subscriber.timeout_seconds, content, headers)
+        deliver(PEER, subscriber.url, subscriber.timeout_seconds, content, headers, self.http)
 
     def _subscriber(self, url: object) -> Subscriber:
         found = next((s for s in self.subscribers if s.url == url), None)
@@ -227,6 +230,7 @@ def install(
     sessions: sessionmaker[Session],
     settings: Settings,
     environ: Mapping[str, str] | None = None,
+    http: OutboundHttp | None = None,
 ) -> WebhookSender | None:
     """Register the ``webhook`` kind and the event listener if EGOV_WEBHOOKS names any
     subscriber (a bad setting raises ValueError)."""
@@ -234,7 +238,7 @@ def install(
     subscribers = parse(settings.webhooks, environ)
     if not subscribers:
         return None
-    sender = WebhookSender(subscribers, environ)
+    sender = WebhookSender(subscribers, environ, http=http or OutboundHttp.from_settings(settings))
     outbox.register(KIND, sender)
     event.listen(sessions, "transient_to_pending", Emitter(subscribers))
     return sender

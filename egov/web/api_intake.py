@@ -12,9 +12,9 @@ from egov.web.context import container
 from egov.web.edge import message_body
 from egov.web.schemas.intake import (
     APPLICATION_EXAMPLE,
-    ApplicationHeaders,
     XML_BODY,
     ApplicationForm,
+    ApplicationHeaders,
     IntakeHeaders,
     Receipt,
 )

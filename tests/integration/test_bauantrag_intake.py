@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from egov.container import Container
-from egov.documents.webdav import key_for
-from egov.integrations.dms import FileSystemArchive
+from egov.documents.archive import FileSystemArchive
 from egov.outbox.store import OutboxMessage, list_outbox_by_case
 from egov.workflow.engine import Engine
 from tests.conftest import ROOT, Api
@@ -73,12 +72,15 @@ def test_a_portal_bauantrag_opens_a_case_that_is_archived_and_queued_for_the_fac
     archive = FileSystemArchive(container.settings.data_dir / "dms")
     documents = api.get(f"/cases/{receipt['case_id']}/documents", "admin").get_json()["items"]
     original = next(d for d in documents if d["kind"] == "original-message")
-    properties = archive.properties(key_for(original["sha256"]))
-    assert properties is not None
-    assert properties.case_reference == receipt["case_reference"]
-    assert properties.document_type == "original-message"
-    assert archive.verify(key_for(original["sha256"]), original["sha256"])
-    assert (archive.root / key_for(original["sha256"])).read_bytes() == EXAMPLE.read_bytes()
+    folder = archive.root / receipt["case_reference"]
+    [filed] = [p for p in folder.iterdir() if p.name.endswith("_Bauantrag_Antragsnachricht.xml")]
+    assert filed.read_bytes() == EXAMPLE.read_bytes()
+    metadata = archive.metadata(receipt["case_reference"], filed.name)
+    assert metadata is not None
+    assert metadata["case_reference"] == receipt["case_reference"]
+    assert metadata["document_type"] == "original-message"
+    assert metadata["sha256"] == original["sha256"]
+    assert archive.verify_file(receipt["case_reference"], filed.name, original["sha256"])
 
 
 def test_status_messages_update_the_case_and_a_follow_up_goes_to_dms_and_fachverfahren(

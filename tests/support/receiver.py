@@ -9,6 +9,7 @@ effect: the answer, not the work, is lost), or to answer a fixed status.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -106,15 +107,20 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def running_receiver(behaviour: Behaviour) -> Iterator[tuple[str, ReceiverState]]:
-    """Start a receiver; yields (its URL, its state)."""
+def running_receiver(
+    behaviour: Behaviour, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, ReceiverState]]:
+    """Start a receiver (https with `tls`); yields (its URL, its state)."""
     state = ReceiverState(behaviour)
     server = _Server(state)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, name="test-receiver", daemon=True)
     thread.start()
     try:
         host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}/fachverfahren", state
+        scheme = "http" if tls is None else "https"
+        yield f"{scheme}://{host!s}:{port}/fachverfahren", state
     finally:
         server.shutdown()
         server.server_close()
