@@ -53,10 +53,21 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
-from egov.workflow import serialization
+from egov.workflow import (
+    serialization,
+    spiff_fixes,  # noqa: F401 - installs the fixes
+)
 from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
 from egov.workflow.compaction import compact_workflow
-from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
+from egov.workflow.engine_time import (
+    Clock,
+    cycle_positions,
+    cycles_fired,
+    engine_clock,
+    is_cycle,
+    is_timer,
+    next_timer_due,
+)
 from egov.workflow.script_check import check_bundle
 from egov.workflow.scripting import (
     DEFAULT_LIMITS,
@@ -269,16 +280,19 @@ class Engine:
             state["task"], state["data"] = task, copy.deepcopy(task.data)
 
         def after(task: Task) -> None:
-            if is_timer(task):
+            if is_timer(task) and not is_cycle(task):
                 self.fired_timers.append(str(task.task_spec.bpmn_id or task.task_spec.name))
             if isinstance(task.task_spec, ServiceTask):
                 for holder in [task, *task.children]:
                     for key in [k for k in holder.data if k.startswith("spiff__")]:
                         del holder.data[key]
 
+        cycles = cycle_positions(self._workflow)
         try:
             while True:
                 self._workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+                self.fired_timers += cycles_fired(cycles, self._workflow)
+                cycles = cycle_positions(self._workflow)
                 if not self._engine_ready_tasks():
                     break
         except (SpiffWorkflowException, ScriptError) as exc:
