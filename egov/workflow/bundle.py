@@ -13,6 +13,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.jsoninput import JsonRefused, loads
 from egov.workflow.constructs import Refusal, prepare
+from egov.workflow.feel import python_entry
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
@@ -58,6 +59,7 @@ def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> list[Refusa
     refusals: list[Refusal] = []
     try:
         if name.endswith(".dmn"):
+            _feel_entries(xml)
             parser.add_dmn_xml(xml, filename=name)
         else:
             refusals = prepare(name, xml)
@@ -65,6 +67,14 @@ def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> list[Refusa
     except (ValidationException, SpiffWorkflowException) as exc:
         raise _invalid(f"Datei {name} ist ungültig: {exc}", repr(exc)) from exc
     return refusals
+
+
+def _feel_entries(root: Any) -> None:
+    """FEEL simple unary tests of the input entries become Python (:mod:`egov.workflow.feel`)."""
+    for entry in root.iter("{*}inputEntry"):
+        for text in entry.iter("{*}text"):
+            if text.text:
+                text.text = python_entry(text.text)
 
 
 def unsupported(refusals: list[Refusal]) -> WorkflowError:
