@@ -150,13 +150,13 @@ def test_a_conditional_event_is_refused_at_deploy_naming_file_element_and_line(
     response = api.post(
         "/process-definitions",
         "admin",
-        json={"files": bundle("conditional_event", "99000000000306")},
+        json={"files": bundle("refused_conditional_event", "99000000000306")},
     )
     assert response.status_code == 422
     problem = response.get_json()
     assert problem["code"] == "bpmn-unsupported"
     [param] = problem["invalid_params"]
-    assert param["name"] == "conditional_event.bpmn#until_paid"
+    assert param["name"] == "refused_conditional_event.bpmn#until_paid"
     assert param["line"] == 6
     assert "Bedingte Ereignisse" in param["reason"]
     assert "conditional_event" not in json.dumps(
