@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from egov.cases.service import change_case, record
+from egov.cases.service import record
 from egov.cases.store import Case, get_case, get_procedure
 from egov.clock import Clock
 from egov.db import OUTAGE, Database, error_name, lost_race
@@ -32,8 +32,8 @@ from egov.outbox.service import new_rows
 from egov.outbox.store import IncidentKind
 from egov.workflow.engine import CompiledDefinition, Engine, WorkflowError
 from egov.workflow.operators import OperatorRegistry, StepContext
-from egov.workflow.projection import project_tasks
 from egov.workflow.script_pool import ScriptLimits
+from egov.workflow.steps import Moved, save_step
 from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
@@ -91,7 +91,7 @@ class Workflows:
         """Run the engine until it waits. False (and an incident) if the step failed; a
         database outage is raised, not an incident (the work is to be retried as it is)."""
         try:
-            self._retrying(lambda s: self._step(s, case_id, None, "system:workflow"))
+            self._advance(case_id)
         except OUTAGE:
             raise
         except Exception as exc:
@@ -213,7 +213,8 @@ class Workflows:
             },
         )
 
-    def _step(self, session: Session, case_id: str, action: Action | None, actor: str) -> None:
+    def _step(self, session: Session, case_id: str, action: Action, actor: str) -> None:
+        """A person's input (or a message) applied to the engine, without advancing it."""
         case = _case(session, case_id)
         instance = get_instance_by_case(session, case_id)
         if instance is None:
@@ -221,50 +222,86 @@ class Workflows:
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         engine = Engine.load(compiled(definition), instance.state, self.script_limits, self.clock)
-        placement = Placement(self.files, still_referenced=referenced_in(self.db))
-        now = self.clock()
+        action(engine)
+        save_step(session, case, instance, engine, actor=actor, now=self.clock(), work_left=True)
+
+    def _advance(self, case_id: str) -> None:
+        """Run the engine until it waits, holding the write lock only to save (ADR 0011)."""
+        for attempt in range(RETRIES):
+            try:
+                self._advance_from_store(case_id)
+                return
+            except Moved as exc:
+                log.info("workflow_step_conflict attempt=%s error=%s", attempt, exc)
+        raise Conflict(code="concurrent-update")
+
+    def _advance_from_store(self, case_id: str) -> None:
+        with self.db.reading() as session:
+            instance = get_instance_by_case(session, case_id)
+            if instance is None:
+                raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            version, state = instance.version, instance.state
+        engine = Engine.load(compiled(definition), state, self.script_limits, self.clock)
+        while True:
+            service_waits = engine.compute()  # no transaction open: no lock held
+            version = self._save(case_id, definition, engine, version, service_waits)
+            if not service_waits:
+                return
+
+    def _save(
+        self,
+        case_id: str,
+        definition: ProcessDefinition,
+        engine: Engine,
+        version: int,
+        run_service: bool,
+    ) -> int:
+        """One short write transaction: the instance must still be at `version`; the ready
+        service task runs (its operator writes here); the state is saved. The new version."""
+        state = None if run_service else engine.dump()  # the big serialization, unlocked
         try:
-            if action is not None:
-                action(engine)
-            else:
-                context = StepContext(
-                    session=session,
-                    case=case,
-                    files=self.files,
-                    placement=placement,
-                    bundle_files=definition.files,
-                    now=now,
-                )
-                engine.advance(self.operators.bind(context))
-            instance.state = engine.dump()
-            instance.updated_at = now
-            # input without advancing leaves the engine work to do; advancing does it
-            instance.advance_due_at = None if action is None else instance.advance_due_at or now
-            instance.next_timer_at = None if engine.completed else engine.next_timer_due()
-            for timer in engine.fired_timers:
-                record(
-                    session,
-                    case,
-                    actor="system:timer",
-                    action="workflow.timer_fired",
-                    now=now,
-                    details={"timer": timer},
-                )
-            project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
-            if engine.completed and instance.status != InstanceStatus.COMPLETED:
-                instance.status = InstanceStatus.COMPLETED
-                change_case(
-                    session,
-                    case,
-                    actor="system:workflow",
-                    action="case.closed",
-                    now=now,
-                    closed_at=now,
-                )
-            session.flush()
-        except BaseException:
-            placement.undo()
-            raise
+            with self.db.transaction() as session:
+                case = _case(session, case_id)
+                instance = get_instance_by_case(session, case_id)
+                if instance is None or instance.version != version:
+                    raise Moved(f"version {version} is gone")
+                now = self.clock()
+                placement = Placement(self.files, still_referenced=referenced_in(self.db))
+                try:
+                    if run_service:
+                        context = StepContext(
+                            session=session,
+                            case=case,
+                            files=self.files,
+                            placement=placement,
+                            bundle_files=definition.files,
+                            now=now,
+                        )
+                        engine.run_service(self.operators.bind(context))
+                    save_step(
+                        session,
+                        case,
+                        instance,
+                        engine,
+                        actor="system:workflow",
+                        now=now,
+                        work_left=run_service,
+                        state=state,
+                    )
+                except BaseException:
+                    placement.undo()
+                    raise
+                written = new_rows(session)
+                saved = instance.version
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not lost_race(exc):
+                raise  # an outage
+            raise Moved(error_name(exc)) from exc
+        if written:
+            self.on_outbox(written)  # after commit: side effects may go out now
+        return saved
 
     def _retrying(self, work: Callable[[Session], None]) -> None:
         for attempt in range(RETRIES):

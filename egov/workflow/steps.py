@@ -1,0 +1,71 @@
+"""What every engine step writes, and the advance that computes without the write lock.
+
+ADR 0011 (engine-lock): the engine's own work (scripts in the sandbox, gateways, DMN, a fan-out
+of thousands of tasks, the serialization of the state) runs with **no transaction open**, on
+a snapshot read from the database; only then a short write transaction checks that the
+instance is still at the version read (else the advance starts over from the stored state),
+runs the one ready service task if there is one (its operator writes in that transaction) and
+saves. SQLite's write lock (``BEGIN IMMEDIATE``) and PostgreSQL's row lock are held for the
+save, never while the engine computes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from egov.cases.service import change_case, record
+from egov.cases.store import Case
+from egov.workflow.engine import Engine
+from egov.workflow.projection import project_tasks
+from egov.workflow.store import InstanceStatus, WorkflowInstance
+
+__all__ = ["Moved", "save_step"]
+
+
+class Moved(Exception):
+    """The instance changed between the snapshot and the write: start over from the store."""
+
+
+def save_step(
+    session: Session,
+    case: Case,
+    instance: WorkflowInstance,
+    engine: Engine,
+    *,
+    actor: str,
+    now: datetime,
+    work_left: bool,
+    state: str | None = None,
+) -> None:
+    """Saves the engine's state (`state`: its dump, if made before the transaction), the next
+    timer, the fired timers, the projected user tasks and the closing of a completed case.
+    `work_left`: the engine has work to do that this step did not do (the sweep advances
+    the instance if nobody does)."""
+    instance.state = state if state is not None else engine.dump()
+    instance.updated_at = now
+    instance.advance_due_at = (instance.advance_due_at or now) if work_left else None
+    instance.next_timer_at = None if engine.completed else engine.next_timer_due()
+    for timer in engine.fired_timers:
+        record(
+            session,
+            case,
+            actor="system:timer",
+            action="workflow.timer_fired",
+            now=now,
+            details={"timer": timer},
+        )
+    engine.fired_timers.clear()
+    project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
+    if engine.completed and instance.status != InstanceStatus.COMPLETED:
+        instance.status = InstanceStatus.COMPLETED
+        change_case(
+            session,
+            case,
+            actor="system:workflow",
+            action="case.closed",
+            now=now,
+            closed_at=now,
+        )
+    session.flush()
