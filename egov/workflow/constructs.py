@@ -16,7 +16,7 @@ files stay byte for byte as deployed, only the tree the parser reads changes:
   has completed (SpiffWorkflow evaluated the missing condition and failed).
 * **Refused** (the element named, with file and line): event subprocesses, conditional events,
   compensation, an event-based gateway with more than one timer, a cycle timer that is not a
-  boundary event.
+  boundary event (a start event of a case's process only delays it, `egov.workflow.timers`).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def _gateway_timers(name: str, root: Any, gateway: Any) -> list[Refusal]:
 
 def _cycle_place(name: str, cycle: Any) -> list[Refusal]:
     event = cycle.getparent().getparent() if cycle.getparent() is not None else None
-    if event is None or _local(event) in ("boundaryEvent", "startEvent"):
+    if event is None or _local(event) == "boundaryEvent":
         return []
     reason = "Ein Zyklus-Timer (timeCycle) ist nur als Randereignis möglich."
     return [_refuse(name, event, reason)]

@@ -100,6 +100,35 @@ def test_a_link_inside_a_subprocess_continues_at_the_catch_of_that_subprocess() 
     assert ready(instance) == ["last"]
 
 
+def test_two_link_throws_of_one_name_both_continue_at_its_catch() -> None:
+    body = """
+    <bpmn:startEvent id="start"/>
+    <bpmn:exclusiveGateway id="split" default="f_b"/>
+    <bpmn:userTask id="a"/>
+    <bpmn:userTask id="b"/>
+    <bpmn:intermediateThrowEvent id="go_a"><bpmn:linkEventDefinition name="L"/>
+    </bpmn:intermediateThrowEvent>
+    <bpmn:intermediateThrowEvent id="go_b"><bpmn:linkEventDefinition name="L"/>
+    </bpmn:intermediateThrowEvent>
+    <bpmn:intermediateCatchEvent id="arrive"><bpmn:linkEventDefinition name="L"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="after"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="split"/>
+    <bpmn:sequenceFlow id="f_a" sourceRef="split" targetRef="a">
+      <bpmn:conditionExpression>route == "a"</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_b" sourceRef="split" targetRef="b"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="go_a"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="go_b"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="arrive" targetRef="after"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="after" targetRef="end"/>"""
+    for route in ("a", "b"):
+        instance = Engine.start(compile_bundle(model(body)), {"route": route})
+        instance.advance(no_services)
+        complete(instance, route)
+        assert ready(instance) == ["after"]
+
+
 def test_a_link_throw_without_its_catch_is_refused_naming_the_throw() -> None:
     files = model(
         LINKED.replace(
@@ -315,16 +344,16 @@ def test_an_unbounded_cycle_keeps_firing_and_a_cycle_with_a_start_begins_there()
     assert dues(instance, clock, 5) == [first, first + timedelta(days=1)]
 
 
-def test_a_cycle_on_an_intermediate_event_is_refused() -> None:
-    body = """
-    <bpmn:startEvent id="start"/>
-    <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
-      <bpmn:timeCycle>R3/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition>
+def test_a_cycle_on_an_intermediate_or_start_event_is_refused() -> None:
+    cycle = "<bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT1H</bpmn:timeCycle>"
+    body = f"""
+    <bpmn:startEvent id="start">{cycle}</bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait">{cycle}</bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
     <bpmn:endEvent id="end"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
     <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end"/>"""
-    assert [p["name"] for p in refusal(model(body))] == ["p.bpmn#wait"]
+    assert [p["name"] for p in refusal(model(body))] == ["p.bpmn#start", "p.bpmn#wait"]
 
 
 def test_a_timer_text_that_is_neither_iso_8601_nor_a_safe_expression_is_refused() -> None:
