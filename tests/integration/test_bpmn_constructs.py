@@ -162,3 +162,24 @@ def test_a_conditional_event_is_refused_at_deploy_naming_file_element_and_line(
     assert "conditional_event" not in json.dumps(
         api.get("/process-definitions", "admin").get_json()
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "named"),
+    [
+        ("refused_event_subprocess", {"on_reply"}),
+        ("refused_compensation", {"on_undo", "unbook", "undo"}),
+    ],
+)
+def test_event_subprocesses_and_compensation_are_refused_naming_their_elements(
+    api: Api, model: str, named: set[str]
+) -> None:
+    response = api.post(
+        "/process-definitions", "admin", json={"files": bundle(model, "99000000000307")}
+    )
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["code"] == "bpmn-unsupported"
+    assert {p["name"] for p in problem["invalid_params"]} == {f"{model}.bpmn#{e}" for e in named}
+    assert all(isinstance(p["line"], int) for p in problem["invalid_params"])
+
