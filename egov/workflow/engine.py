@@ -5,7 +5,12 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
 
 * **Parser**: SpiffWorkflow's ``SpiffBpmnParser`` (spiff extensions + DMN). Without an explicit
   ``process_id`` the bundle must contain exactly one executable process that is not the target
-  of a call activity.
+  of a call activity. Before SpiffWorkflow parses a file, :mod:`egov.workflow.constructs`
+  rewrites what egov runs by rewriting (link events, ISO 8601 timers, ad-hoc subprocesses)
+  and refuses what would run wrong (``bpmn-unsupported``, see ``docs/modeling.md``);
+  :mod:`egov.workflow.feel` turns FEEL unary tests of DMN input entries into Python.
+* **Steps without the lock**: :meth:`Engine.compute` runs the engine's own work and stops
+  before a ready service task, :meth:`Engine.run_service` runs that one (ADR 0011).
 * **Forms**: a user task declares its form with
   ``<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename"
   value="forms/x.schema.json"/></spiffworkflow:properties>``; the JSON Schema file is loaded
