@@ -11,17 +11,21 @@ save, never while the engine computes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from egov.cases.service import change_case, record
-from egov.cases.store import Case
-from egov.workflow.engine import Engine
+from egov.cases.store import Case, get_case
+from egov.errors import NotFound
+from egov.workflow.engine import CompiledDefinition, Engine
 from egov.workflow.projection import project_tasks
-from egov.workflow.store import InstanceStatus, WorkflowInstance
+from egov.workflow.store import InstanceStatus, ProcessDefinition, WorkflowInstance
 
-__all__ = ["Moved", "save_step"]
+__all__ = ["Moved", "case_of", "compiled", "save_step", "start_data"]
+LOCAL_TIME = ZoneInfo("Europe/Berlin")  # deadlines of the city are local dates
 
 
 class Moved(Exception):
@@ -69,3 +73,36 @@ def save_step(
             closed_at=now,
         )
     session.flush()
+
+
+_compiled_cache: dict[str, CompiledDefinition] = {}
+
+
+def compiled(definition: ProcessDefinition) -> CompiledDefinition:
+    """Deployed definitions never change, so the compiled form is cached by id."""
+    hit = _compiled_cache.get(definition.id)
+    if hit is None:
+        hit = CompiledDefinition(
+            process_id=definition.process_id,
+            spec_json=definition.spec_json,
+            content_hash=definition.content_hash,
+            forms=definition.forms,
+        )
+        _compiled_cache[definition.id] = hit
+    return hit
+
+
+def case_of(session: Session, case_id: str) -> Case:
+    case = get_case(session, case_id)
+    if case is None:
+        raise NotFound("Vorgang nicht gefunden.", code="case-not-found")
+    return case
+
+
+def start_data(case: Case) -> dict[str, Any]:
+    return {
+        **case.data,
+        "case_reference": case.reference,
+        "applicant_name": case.applicant_name,
+        "submitted_at": case.created_at.replace(tzinfo=UTC).astimezone(LOCAL_TIME).isoformat(),
+    }
