@@ -14,9 +14,11 @@ from typing import Any
 from egov.audit import guard
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
+from egov.catalogue.service import Catalogue
 from egov.clock import Clock, utcnow
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.identity.assertions import AssertionVerifier, build_assertion_verifier
 from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
 from egov.identity.devidp import DevIdentityProvider, ensure_allowed
 from egov.identity.devidp_login import DevWebClient
@@ -66,6 +68,7 @@ class Container:
     inbound: Inbound
     incidents: Incidents
     definitions: ProcessDefinitions
+    catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
     monitor: Monitor
     # identity
@@ -73,6 +76,7 @@ class Container:
     dev_idp: DevIdentityProvider | None
     issuers: Issuers
     verifier: TokenVerifier
+    assertions: AssertionVerifier  # portals' applicant assertions (identity/on_behalf.py)
     login_cache: DatabaseLoginCache  # browser login state and logouts, shared by processes
 
 
@@ -143,12 +147,18 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=Incidents(db, workflows, outbox, inbound),
         definitions=ProcessDefinitions(db, clock),
+        catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),
         monitor=Monitor(db, clock, settings.stranded_after_seconds),
         token_settings=token_settings,
         dev_idp=dev_idp,
         issuers=issuers,
         verifier=_verifier(settings, issuers, dev_idp),
+        assertions=build_assertion_verifier(
+            issuers,
+            cooldown=settings.oidc_jwks_cooldown_seconds,
+            max_age=settings.oidc_jwks_max_age_seconds,
+        ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

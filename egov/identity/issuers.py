@@ -35,7 +35,8 @@ unknown key is an error naming it. Schema (defaults in brackets)::
      "clients": {"portal": {"issuer": "maschinen",            # [the one issuer that may
                                                               #  grant role client]
                             "procedures": ["*"], "scopes": ["submissions:write"],
-                            "postfach_namespace": "bundid"}}}  # [its issuer's]
+                            "postfach_namespace": "bundid",  # [its issuer's]
+                            "on_behalf": {...}}}}    # [null]; egov/identity/on_behalf.py
 
 A token is a technical client's when the issuer's mapped ``client_id`` claim names a client of
 that issuer in ``clients``; such a principal gets role ``client`` and the procedures and the
@@ -61,6 +62,8 @@ from pathlib import Path
 from egov.identity._configread import ConfigObject, OidcConfigError, text_value
 from egov.identity.claims import ClaimMapping, RoleSource
 from egov.identity.model import Role
+from egov.identity.on_behalf import KEYS as ON_BEHALF_KEYS
+from egov.identity.on_behalf import OnBehalfConfig, parse_on_behalf
 from egov.identity.tokens import KEY_TYPES, TokenSettings
 
 DEV_ISSUER_NAME = "dev"
@@ -70,7 +73,7 @@ _ISSUER_KEYS = {
     "name", "issuer", "audience", "algorithms", "allowed_roles", "required_scopes",
     "leeway_seconds", "jwks_uri", "claims", "browser", "postfach_namespace",
 }  # fmt: skip
-_CLIENT_KEYS = {"issuer", "procedures", "scopes", "postfach_namespace"}
+_CLIENT_KEYS = {"issuer", "procedures", "scopes", "postfach_namespace", "on_behalf"}
 _CLAIM_KEYS = {
     "subject", "name", "email", "postfach", "org_units", "vertrauensniveau", "client_id", "roles",
 }  # fmt: skip
@@ -104,6 +107,7 @@ class ClientConfig:
     procedures: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
     postfach_namespace: str | None = None  # None: its issuer's
+    on_behalf: OnBehalfConfig | None = None  # files for citizens it vouches for (on_behalf.py)
 
 
 ClientKey = tuple[str, str]  # (issuer name, client id)
@@ -336,6 +340,7 @@ def _clients(raw: object, issuers: tuple[IssuerConfig, ...]) -> dict[ClientKey, 
             procedures=frozenset(entry.texts("procedures")),
             scopes=frozenset(entry.texts("scopes")),
             postfach_namespace=_namespace(entry, "postfach_namespace"),
+            on_behalf=parse_on_behalf(entry.child("on_behalf", ON_BEHALF_KEYS)),
         )
     return clients
 

@@ -133,6 +133,14 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)  # technical clients' grants
     # technical clients: the namespace of the reply Postfach references in their messages
     postfach_namespace: str | None = None
+    # a citizen whose application a portal files: the portal client's subject
+    # (egov.identity.on_behalf); the portal's registered procedures bind it too
+    via: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who acted, for the audit trail: ``buerger:123 via maschinen:portal`` on behalf."""
+        return f"{self.subject} via {self.via}" if self.via else self.subject
 
     @property
     def issuer(self) -> str:

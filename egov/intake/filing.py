@@ -30,7 +30,7 @@ def resolve_procedure(
         )
     if procedure.fachdaten_namespace != application.fachdaten_namespace:
         raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
-    if principal.is_client and not principal.may_use_procedure(procedure.key):
+    if (principal.is_client or principal.via) and not principal.may_use_procedure(procedure.key):
         raise Forbidden("Dieser Client darf für diese Leistung nicht einreichen.")
     required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
     if not applicant_level(application, principal) >= required:

@@ -182,6 +182,8 @@ class FachdatenFormat:
     procedure_key: str
     reverse_mapper: ReverseMapper | None = None
     field_names: Mapping[str, str] = field(default_factory=dict)
+    container_key: str | None = None  # the Format that carries it (None: its own message)
+    form_fields: object | None = None  # a FieldListFachdaten: the web form (formschema.py)
 
     def schema(self) -> CompiledSchema:
         return compiled_schema(self.xsd_path)

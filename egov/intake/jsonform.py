@@ -22,6 +22,7 @@ from egov.intake.formats import FachdatenFormat, FormatRegistry, default_registr
 from egov.intake.model import Applicant
 from egov.intake.xfall import EIDAS_PREFIX, MESSAGE_TYPE, NS, NS_G2G, ROOT, xml_incompatible
 from egov.intake.xml_guard import Limits
+from egov.intake.xsd_messages import german_reason
 
 PRODUCT = {
     "produkt": "egov",
@@ -154,11 +155,14 @@ def _fachdaten_element(
     if too_long:
         raise IntakeError(e.FACHDATEN_INVALID, "Die Fachdaten sind ungültig.", too_long)
     entries = fmt.schema().errors(element)
-    if entries:
+    if entries:  # the form's fields, with German reasons (people read them)
         raise IntakeError(
             e.FACHDATEN_INVALID,
             "Die Fachdaten sind ungültig.",
-            [invalid_param(_json_name(x, fmt.field_names, "data."), x.message) for x in entries],
+            [
+                invalid_param(_json_name(x, fmt.field_names, "data."), german_reason(x.message))
+                for x in entries
+            ],
         )
     return element
 

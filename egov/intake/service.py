@@ -203,7 +203,7 @@ class Intake:
         else:
             new = new_case(procedure, application, principal)
             refuse_too_long(case_texts(new))
-            case = open_case(session, new, actor=principal.subject, now=now)
+            case = open_case(session, new, actor=principal.actor, now=now)
         original_key = self.files.place(spooled.path, spooled.sha256, placement)
         submission = Submission(
             message_id=application.message_id,
@@ -245,7 +245,7 @@ class Intake:
         record(
             session,
             case,
-            actor=principal.subject,
+            actor=principal.actor,
             action="submission.received",
             now=now,
             details={
@@ -259,7 +259,7 @@ class Intake:
         document_ids = self._store_documents(session, case, application, principal, placement)
         follow_up = None
         if reference:
-            follow_up = FollowUp(case.id, submission.id, document_ids, principal.subject)
+            follow_up = FollowUp(case.id, submission.id, document_ids, principal.actor)
         return IntakeOutcome(receipt=submission.receipt, created=True, follow_up=follow_up)
 
     def _store_documents(
@@ -293,7 +293,7 @@ class Intake:
             record(
                 session,
                 case,
-                actor=principal.subject,
+                actor=principal.actor,
                 action="document.added",
                 now=now,
                 details={

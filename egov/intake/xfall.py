@@ -232,6 +232,8 @@ class FieldListFachdaten:
             procedure_key=procedure_key,
             reverse_mapper=self.to_xml,
             field_names={spec.element: spec.key for spec in self.fields},
+            container_key=FORMAT_KEY,
+            form_fields=self,
         )
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from egov.errors import DomainError
 from egov.identity.model import Role
-from egov.web.auth import current_principal, requires
+from egov.web.auth import current_applicant, current_principal, requires
 from egov.web.context import container
 from egov.web.edge import message_body
 from egov.web.throttle import throttled
@@ -30,7 +30,7 @@ def submit_message() -> Response:
 
 
 @bp.post("/applications")
-@requires(Role.CITIZEN)
+@requires(Role.CITIZEN, Role.CLIENT, scope="applications:write")
 @throttled("intake")
 @message_body
 def submit_application() -> Response:
@@ -39,7 +39,7 @@ def submit_application() -> Response:
     if not isinstance(body, dict):
         raise DomainError("Erwartet wird ein JSON-Objekt.", code="bad-request")
     outcome = container().applications.submit(
-        current_principal(), body, request.headers.get("Idempotency-Key")
+        current_applicant(), body, request.headers.get("Idempotency-Key")
     )
     return _receipt(outcome.receipt, outcome.created)
 

@@ -15,6 +15,7 @@ from flask import g, request, session
 from egov.errors import Forbidden
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal, Role
+from egov.identity.on_behalf import ASSERTION_HEADER
 from egov.identity.sessions import (
     CSRF_HEADER,
     WebSession,
@@ -33,6 +34,15 @@ def current_principal() -> Principal:
         g.principal = _authenticate()
     principal: Principal = g.principal
     return principal
+
+
+def current_applicant() -> Principal:
+    """Whom an application is filed for: the caller, or, when a portal (technical client)
+    files, the citizen its signed `Egov-Applicant-Assertion` names (ADR 0011-on-behalf)."""
+    principal = current_principal()
+    if not principal.is_client:
+        return principal
+    return container().assertions.citizen(principal, request.headers.get(ASSERTION_HEADER))
 
 
 def current_web_session() -> WebSession | None:

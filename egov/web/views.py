@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent
-from egov.casefile.queries import Page
 from egov.casefile.reading import CaseParts
 from egov.cases.model import status_label
 from egov.cases.store import Case
+from egov.catalogue.service import ProcedureInfo
 from egov.clock import iso
 from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
+from egov.workflow.inbox import TaskDetail
 from egov.workflow.store import LIVE_TASK, ProcessDefinition, Task
 
 
@@ -32,10 +32,6 @@ def case_summary(case: Case) -> dict[str, Any]:
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),
     }
-
-
-def case_page(page: Page) -> dict[str, Any]:
-    return {"items": [case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 def case_detail(parts: CaseParts) -> dict[str, Any]:
@@ -97,22 +93,26 @@ def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
     return body
 
 
-def audit_trail(events: list[AuditEvent], verdict: ChainVerdict) -> dict[str, Any]:
+def task_detail(detail: TaskDetail) -> dict[str, Any]:
+    """One task with its form, the case it belongs to and the process data the form declares
+    (`x-egov-context`, filtered by the caller's roles)."""
     return {
-        "verification": verdict.as_dict(),
-        "items": [
-            {
-                "seq": e.seq,
-                "actor": e.actor,
-                "action": e.action,
-                "before": e.before,
-                "after": e.after,
-                "occurred_at": iso(e.occurred_at),
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-            for e in events
-        ],
+        **task(detail.task, with_form=True),
+        "case": case_summary(detail.case),
+        "context": detail.context,
+    }
+
+
+def audit_event(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "actor": e.actor,
+        "action": e.action,
+        "before": e.before,
+        "after": e.after,
+        "occurred_at": iso(e.occurred_at),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
     }
 
 
@@ -199,4 +199,30 @@ def deputy(d: Deputy, now: datetime) -> dict[str, Any]:
         "created_by": d.created_by,
         "ended_at": iso(d.ended_at),
         "ended_by": d.ended_by,
+    }
+
+
+CHANNELS = {"submissions": "/api/v1/submissions", "applications": "/api/v1/applications"}
+
+
+def procedure(p: ProcedureInfo) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "name": p.name,
+        "leika_key": p.leika_key,
+        "description": p.description,
+        "responsible_unit": {"key": p.org_unit_key, "name": p.org_unit_name},
+        "required_vertrauensniveau": p.required_vertrauensniveau,
+        "processing_deadline": {"business_days": p.processing_days},
+        "fachdaten_namespace": p.fachdaten_namespace,
+        "formats": [
+            {
+                "key": f.key,
+                "name": f.name,
+                "media_type": f.media_type,
+                "endpoint": CHANNELS[f.channel],
+            }
+            for f in p.formats
+        ],
+        "form": p.form,
     }

@@ -14,6 +14,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from egov.jsoninput import JsonRefused, loads
 from egov.workflow.constructs import Refusal, prepare
 from egov.workflow.feel import python_entry
+from egov.workflow.forms import context_problems
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
@@ -134,6 +135,9 @@ def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, 
         raise _invalid(f"Formular '{path}' ist kein gültiges JSON: {exc}") from exc
     if not isinstance(schema, dict):
         raise _invalid(f"Formular '{path}' ist kein JSON-Schema-Objekt.")
+    problems = context_problems(schema)
+    if problems:
+        raise _invalid(f"Formular '{path}': {'; '.join(problems)}")
     return schema
 
 

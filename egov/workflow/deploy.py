@@ -22,8 +22,9 @@ from egov.errors import Invalid
 from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
+from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.workflow.engine import WorkflowError, compile_bundle
-from egov.workflow.store import ProcessDefinition, list_definitions
+from egov.workflow.store import ProcessDefinition, page_definitions
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
@@ -38,6 +39,7 @@ PROCEDURE_TEXTS = {
 }
 PROCEDURE_FIELDS = {*PROCEDURE_TEXTS, "required_vertrauensniveau", "processing_days"}
 MAX_PROCESSING_DAYS = 3650
+MAX_DESCRIPTION_CHARS = 2000
 PROCEDURE_DEPTH = 4
 
 
@@ -54,10 +56,10 @@ class ProcessDefinitions:
     db: Database
     clock: Clock
 
-    def versions(self) -> list[ProcessDefinition]:
-        """Every deployed version of every process definition."""
+    def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
+        """Every deployed version of every process definition, one page."""
         with self.db.reading() as session:
-            return list_definitions(session)
+            return page_definitions(session, page)
 
     def deploy(self, files: dict[str, bytes], actor: str) -> Deployment:
         """Deploy a bundle; content equal to a deployed version answers that version."""
@@ -147,6 +149,11 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         Vertrauensniveau.from_claim(spec.get("required_vertrauensniveau"))
     except ValueError:
         problems.append(("required_vertrauensniveau", "low, substantial oder high"))
+    description = spec.get("description")  # optional: for portals (GET /procedures)
+    if description is not None and (
+        not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
+    ):
+        problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))

@@ -332,6 +332,11 @@ class Engine:
         except (SpiffWorkflowException, ScriptError) as exc:
             raise engine_error(exc) from exc
 
+    def task_data(self, task_id: str) -> dict[str, Any] | None:
+        """A copy of the data of the engine task `task_id` (None: gone, e.g. compacted)."""
+        task = self._find_task(task_id)
+        return None if task is None else copy.deepcopy(dict(task.data))
+
     def _find_task(self, task_id: str) -> Task | None:
         try:
             uuid = UUID(task_id)

@@ -6,21 +6,37 @@ A task is visible to admins and to clerks of its org unit (from the BPMN: proper
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import jsonschema
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
-from egov.cases.store import get_case
+from egov.cases.store import Case, get_case
 from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal
-from egov.workflow.service import Workflows
-from egov.workflow.store import LIVE_TASK, Task, TaskStatus
+from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
+from egov.workflow.engine import Engine
+from egov.workflow.forms import form_problems, task_context
+from egov.workflow.service import Workflows, compiled
+from egov.workflow.store import (
+    LIVE_TASK,
+    ProcessDefinition,
+    Task,
+    TaskStatus,
+    WorkflowInstance,
+)
 
-INBOX_LIMIT = 500
+NO_DUE_DATE = datetime(9999, 12, 31)  # tasks without a Frist come last, on every database
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: Task
+    case: Case
+    context: dict[str, Any]  # declared process variables the caller may see
 
 
 @dataclass
@@ -28,17 +44,45 @@ class Inbox:
     db: Database
     workflows: Workflows
 
-    def tasks(self, principal: Principal, *, mine_only: bool = False) -> list[Task]:
-        """Tasks claimed by me and unclaimed tasks of my org units, by due date."""
+    def tasks(
+        self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
+    ) -> Page[Task]:
+        """Tasks claimed by me and unclaimed tasks of my org units, by due date, one page."""
         query = inbox_query(principal, mine_only=mine_only)
+        order = (func.coalesce(Task.due_at, NO_DUE_DATE), Task.created_at, Task.id)
         with self.db.reading() as session:
-            return list(
-                session.scalars(query.order_by(Task.due_at, Task.created_at).limit(INBOX_LIMIT))
+            return fetch_page(
+                session,
+                query,
+                page,
+                scope="tasks:mine" if mine_only else "tasks",
+                order=order,
+                key=lambda t: (t.due_at or NO_DUE_DATE, t.created_at, t.id),
             )
 
     def get(self, principal: Principal, task_id: str) -> Task:
         with self.db.reading() as session:
             return visible_task(session, principal, task_id)
+
+    def detail(self, principal: Principal, task_id: str) -> TaskDetail:
+        """The task with its case and the process data its form declares (`x-egov-context`),
+        as far as the principal's roles may see it."""
+        with self.db.reading() as session:
+            task = visible_task(session, principal, task_id)
+            case = get_case(session, task.case_id)
+            assert case is not None
+            data = self._task_data(session, task)
+        return TaskDetail(task, case, task_context(task.form_schema, data or {}, principal))
+
+    def _task_data(self, session: Session, task: Task) -> dict[str, Any] | None:
+        instance = session.get(WorkflowInstance, task.instance_id)
+        definition = (
+            None if instance is None else session.get(ProcessDefinition, instance.definition_id)
+        )
+        if instance is None or definition is None:
+            return None
+        engine = Engine.load(compiled(definition), instance.state, self.workflows.script_limits)
+        return engine.task_data(task.engine_task_id)
 
     def claim(self, principal: Principal, task_id: str) -> Task:
         with self.db.transaction() as session:
@@ -126,15 +170,12 @@ def may_see(principal: Principal, task: Task) -> bool:
 
 
 def validate_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    """422 `form-invalid` naming each field with a German reason (`egov.workflow.forms`)."""
     if not isinstance(data, dict):
         raise Invalid("Die Formulardaten müssen ein Objekt sein.", code="form-invalid")
     if not schema:
         return
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = [
-        {"name": "/".join(str(p) for p in error.absolute_path) or "(root)", "reason": error.message}
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    ]
+    problems = form_problems(schema, data)
     if problems:
         raise Invalid(
             "Die Formulardaten sind ungültig.", code="form-invalid", invalid_params=problems

@@ -130,8 +130,18 @@ EXPECTATIONS = [
         "/api/v1/applications",
         "a web form",
         "/api/v1/applications",
-        expect(erika=OK, max=422, twin_erika=OK),
+        expect(
+            erika=OK, max=422, twin_erika=OK, portal=SCOPE, fachverfahren=SCOPE, twin_portal=SCOPE
+        ),
         {"json": proposal()},
+    ),
+    Probe("GET", "/api/v1/procedures", "the catalogue", "/api/v1/procedures", EVERYONE),
+    Probe(
+        "GET",
+        "/api/v1/procedures/<key>",
+        "a procedure",
+        "/api/v1/procedures/buergerbudget",
+        EVERYONE,
     ),
     Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(admin=OK, **CLERKS)),
     Probe("GET", "/api/v1/cases/<case_id>", "case A", "/api/v1/cases/{case_a}", CLERK_OF_A),
@@ -371,6 +381,13 @@ EXPECTATIONS = [
         signed=True,
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
+    Probe(
+        "GET",
+        "/api/v1/problems/<code>",
+        "the page of a problem type",
+        "/api/v1/problems/case-not-found",
+        EVERYONE,
+    ),
     Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
     Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
     Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),

@@ -36,6 +36,8 @@ WRONG = [
     ("processing_days", -1),
     ("processing_days", 10.5),
     ("fachdaten_namespace", 1),
+    ("description", 7),
+    ("description", "d" * 2001),
 ]
 
 

@@ -43,6 +43,13 @@ NOT_CODES = {
     "egov-worker",
     "egov-xfall-profil",
     "xbau-antragsservice",
+    "json-webform",  # the catalogue's name of the JSON form path
+    "x-egov-fachdaten-namespace",  # JSON Schema annotations of egov's forms
+    "x-egov-fraction-digits",
+    "x-egov-total-digits",
+    "x-egov-xml-element",
+    "x-egov-context",  # a task form's declared process data (egov/workflow/forms.py)
+    "date-time",  # a JSON Schema format
     "email-not-configured",  # reasons in `escalation.unnotified` audit events
     "no-email-address",
     "no-supervisor",
