@@ -201,6 +201,7 @@ CODES: dict[str, Code] = {
         "processes",
         422,
         bpmn_invalid="The BPMN/DMN bundle cannot be compiled.",
+        bpmn_unsupported="The bundle uses a BPMN construct egov does not run (invalid_params).",
         script_invalid="A script or expression breaks the sandbox's rules (invalid_params: where).",
         procedure_invalid="The bundle's procedure.json misses fields.",
         org_unit_unknown="An org unit named by the bundle or request does not exist.",

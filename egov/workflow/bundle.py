@@ -12,6 +12,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.jsoninput import JsonRefused, loads
+from egov.workflow.constructs import Refusal, prepare
+from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -49,18 +51,41 @@ def _invalid(message: str, details: str = "") -> WorkflowError:
     return WorkflowError("bpmn-invalid", message, details or message)
 
 
-def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> None:
+def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> list[Refusal]:
+    """Adds one file to the parser; the constructs egov refuses in it are returned."""
     try:
         xml = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as exc:
         raise _invalid(f"Datei {name} ist kein gültiges XML: {exc}") from exc
+    refusals: list[Refusal] = []
     try:
         if name.endswith(".dmn"):
+            _feel_entries(xml)
             parser.add_dmn_xml(xml, filename=name)
         else:
+            refusals = prepare(name, xml)
             parser.add_bpmn_xml(xml, filename=name)
     except (ValidationException, SpiffWorkflowException) as exc:
         raise _invalid(f"Datei {name} ist ungültig: {exc}", repr(exc)) from exc
+    return refusals
+
+
+def _feel_entries(root: Any) -> None:
+    """FEEL simple unary tests of the input entries become Python (:mod:`egov.workflow.feel`)."""
+    for entry in root.iter("{*}inputEntry"):
+        for text in entry.iter("{*}text"):
+            if text.text:
+                text.text = python_entry(text.text)
+
+
+def unsupported(refusals: list[Refusal]) -> WorkflowError:
+    """The refusal of a bundle with constructs egov does not run (``bpmn-unsupported``)."""
+    return WorkflowError(
+        "bpmn-unsupported",
+        "Das Prozessmodell enthält BPMN-Elemente, die egov nicht ausführt.",
+        "; ".join(f"{r.file}#{r.element_id}: {r.reason}" for r in refusals),
+        [r.as_param() for r in refusals],
+    )
 
 
 def _called_processes(parser: SpiffBpmnParser) -> set[str]:
@@ -91,8 +116,11 @@ def compile_specs(files: dict[str, bytes], process_id: str | None) -> tuple[Spif
     models = sorted(n for n in files if n.endswith((".bpmn", ".dmn")))
     if not any(n.endswith(".bpmn") for n in models):
         raise _invalid("Das Bundle enthält keine BPMN-Datei.")
+    refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
-        _add_file(parser, name, files[name])
+        refusals += _add_file(parser, name, files[name])
+    if refusals:
+        raise unsupported(refusals)
     return parser, _choose_process(parser, process_id)
 
 

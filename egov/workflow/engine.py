@@ -5,7 +5,12 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
 
 * **Parser**: SpiffWorkflow's ``SpiffBpmnParser`` (spiff extensions + DMN). Without an explicit
   ``process_id`` the bundle must contain exactly one executable process that is not the target
-  of a call activity.
+  of a call activity. Before SpiffWorkflow parses a file, :mod:`egov.workflow.constructs`
+  rewrites what egov runs by rewriting (link events, ISO 8601 timers, ad-hoc subprocesses)
+  and refuses what would run wrong (``bpmn-unsupported``, see ``docs/modeling.md``);
+  :mod:`egov.workflow.feel` turns FEEL unary tests of DMN input entries into Python.
+* **Steps without the lock**: :meth:`Engine.compute` runs the engine's own work and stops
+  before a ready service task, :meth:`Engine.run_service` runs that one (ADR 0011).
 * **Forms**: a user task declares its form with
   ``<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename"
   value="forms/x.schema.json"/></spiffworkflow:properties>``; the JSON Schema file is loaded
@@ -39,7 +44,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -53,11 +58,23 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
-from egov.workflow import serialization
-from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
+from egov.workflow import (
+    serialization,
+    spiff_fixes,  # noqa: F401 - installs the fixes
+)
+from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
-from egov.workflow.engine_time import Clock, engine_clock, is_timer, next_timer_due
-from egov.workflow.script_check import check_bundle
+from egov.workflow.compiling import CompiledDefinition, compile_bundle
+from egov.workflow.engine_errors import engine_error
+from egov.workflow.engine_time import (
+    Clock,
+    cycle_positions,
+    cycles_fired,
+    engine_clock,
+    is_cycle,
+    is_timer,
+    next_timer_due,
+)
 from egov.workflow.scripting import (
     DEFAULT_LIMITS,
     RestrictedScriptEngine,
@@ -78,51 +95,6 @@ MAX_ENGINE_STEPS = 10_000
 
 
 @dataclass(frozen=True)
-class CompiledDefinition:
-    process_id: str
-    spec_json: str
-    content_hash: str
-    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def compile_bundle(
-    files: dict[str, bytes], process_id: str | None = None, *, check_scripts: bool = True
-) -> CompiledDefinition:
-    """Parses a bundle and returns the serialized spec, its content hash and the forms.
-
-    Every script and expression is checked by the sandbox's rules first (``script-invalid``);
-    ``check_scripts=False`` compiles without the check, as definitions deployed before it
-    were (tests of the runtime's own defences only).
-    """
-    parser, chosen = compile_specs(files, process_id)
-    try:
-        spec = parser.get_spec(chosen)
-        subprocess_specs = parser.get_subprocess_specs(chosen)
-    except SpiffWorkflowException as exc:
-        raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
-    if check_scripts:
-        _refuse_scripts(files, parser)
-    forms = load_forms(files, [spec, *subprocess_specs.values()])
-    return CompiledDefinition(
-        process_id=chosen,
-        spec_json=serialization.dump_specs(spec, subprocess_specs),
-        content_hash=content_hash(files),
-        forms=forms,
-    )
-
-
-def _refuse_scripts(files: dict[str, bytes], parser: Any) -> None:
-    findings = check_bundle(files, parser)
-    if findings:
-        raise WorkflowError(
-            "script-invalid",
-            "Das Prozessmodell enthält Skripte oder Ausdrücke, die die Sandbox nicht erlaubt.",
-            "; ".join(f"{f.file}#{f.element_id}: {f.reason}" for f in findings),
-            [f.as_param() for f in findings],
-        )
-
-
-@dataclass(frozen=True)
 class UserTaskView:
     task_id: str
     spec_name: str
@@ -133,31 +105,12 @@ class UserTaskView:
     data: dict[str, Any]
 
 
+class _Paused(Exception):
+    """`compute` reached a ready service task."""
+
+
 class ServiceHandler(Protocol):
     def __call__(self, operator: str, params: dict[str, Any], data: dict[str, Any]) -> Any: ...
-
-
-def _find_script_error(exc: BaseException) -> ScriptError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ScriptError):
-            return current
-        seen.add(id(current))
-        inner = getattr(current, "exception", None)
-        nxt = inner if isinstance(inner, BaseException) else None
-        current = nxt or current.__cause__ or current.__context__
-    return None
-
-
-def _engine_error(exc: SpiffWorkflowException | ScriptError) -> WorkflowError:
-    script_error = _find_script_error(exc)
-    if script_error is not None:
-        where = getattr(exc, "task_spec", None)
-        name = getattr(where, "bpmn_name", None) or getattr(where, "name", None) or "?"
-        message = f"Skript in Schritt '{name}' fehlgeschlagen: {script_error.message}"
-        return WorkflowError(script_error.code, message, str(exc))
-    return WorkflowError("process-error", f"Fehler im Prozessablauf: {exc}", repr(exc))
 
 
 def _properties(task: Task) -> dict[str, str]:
@@ -202,6 +155,8 @@ class Engine:
         self._workflow = workflow
         self._clock = clock  # what timers see as "now" (engine_time); None: the real time
         self.fired_timers: list[str] = []  # timer events completed by advance (BPMN ids)
+        self._steps = 0  # automatic steps of this engine object (MAX_ENGINE_STEPS)
+        self._current: tuple[Task, dict[str, Any]] | None = None  # the task running, its data
         self._engine = RestrictedScriptEngine(limits=limits)
         workflow.script_engine = self._engine
 
@@ -242,10 +197,42 @@ class Engine:
 
     def advance(self, services: ServiceHandler) -> None:
         """Runs all engine tasks until only user tasks / waiting events remain, then compacts."""
+        self._run(services, pause=False)
+
+    def compute(self) -> bool:
+        """Runs the engine's own work (scripts, gateways, DMN, timers) like :meth:`advance`,
+        but stops before a ready service task, which it does not run: nothing here touches a
+        database, so the caller holds no lock. True if a service task waits for
+        :meth:`run_service`."""
+        return self._run(None, pause=True)
+
+    def run_service(self, services: ServiceHandler) -> None:
+        """Runs the ready service task :meth:`compute` stopped before, and nothing after it."""
+        ready = [t for t in self._engine_ready_tasks() if isinstance(t.task_spec, ServiceTask)]
+        if not ready:
+            return
+        task = ready[0]
         self._engine.service_caller = self._service_caller(services)
         try:
             with engine_clock(self._clock):
-                self._run_engine()
+                self._before(task, pause=False)
+                task.run()
+                self._after(task)
+        except (SpiffWorkflowException, ScriptError) as exc:
+            self._rewind()
+            raise engine_error(exc) from exc
+        except BaseException:
+            self._rewind()
+            raise
+        finally:
+            self._engine.service_caller = None
+
+    def _run(self, services: ServiceHandler | None, *, pause: bool) -> bool:
+        if services is not None:
+            self._engine.service_caller = self._service_caller(services)
+        try:
+            with engine_clock(self._clock):
+                return self._run_engine(pause)
         finally:
             self._engine.service_caller = None
             compact_workflow(self._workflow)
@@ -259,44 +246,58 @@ class Engine:
 
         return call
 
-    def _run_engine(self) -> None:
-        state = {"steps": 0, "task": None, "data": None}
+    def _before(self, task: Task, *, pause: bool) -> None:
+        if pause and isinstance(task.task_spec, ServiceTask):
+            raise _Paused
+        self._steps += 1
+        if self._steps > MAX_ENGINE_STEPS:
+            raise WorkflowError("step-limit", "Zu viele automatische Schritte ohne Halt.")
+        self._current = (task, copy.deepcopy(task.data))
+
+    def _after(self, task: Task) -> None:
+        if is_timer(task) and not is_cycle(task):
+            self.fired_timers.append(str(task.task_spec.bpmn_id or task.task_spec.name))
+        if isinstance(task.task_spec, ServiceTask):
+            for holder in [task, *task.children]:
+                for key in [k for k in holder.data if k.startswith("spiff__")]:
+                    del holder.data[key]
+
+    def _run_engine(self, pause: bool) -> bool:
+        cycles = cycle_positions(self._workflow)
 
         def before(task: Task) -> None:
-            state["steps"] = int(state["steps"] or 0) + 1
-            if state["steps"] > MAX_ENGINE_STEPS:  # type: ignore[operator]
-                raise WorkflowError("step-limit", "Zu viele automatische Schritte ohne Halt.")
-            state["task"], state["data"] = task, copy.deepcopy(task.data)
-
-        def after(task: Task) -> None:
-            if is_timer(task):
-                self.fired_timers.append(str(task.task_spec.bpmn_id or task.task_spec.name))
-            if isinstance(task.task_spec, ServiceTask):
-                for holder in [task, *task.children]:
-                    for key in [k for k in holder.data if k.startswith("spiff__")]:
-                        del holder.data[key]
+            self._before(task, pause=pause)
 
         try:
             while True:
-                self._workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+                self._workflow.do_engine_steps(
+                    will_complete_task=before, did_complete_task=self._after
+                )
+                self.fired_timers += cycles_fired(cycles, self._workflow)
+                cycles = cycle_positions(self._workflow)
                 if not self._engine_ready_tasks():
-                    break
+                    return False
+        except _Paused:
+            self.fired_timers += cycles_fired(cycles, self._workflow)
+            return True
         except (SpiffWorkflowException, ScriptError) as exc:
-            self._rewind(state)
-            raise _engine_error(exc) from exc
+            self._rewind()
+            raise engine_error(exc) from exc
         except BaseException:
-            self._rewind(state)
+            self._rewind()
             raise
 
     def _engine_ready_tasks(self) -> list[Task]:
         ready = self._workflow.get_tasks(state=TaskState.READY)
         return [t for t in ready if not t.task_spec.manual]
 
-    @staticmethod
-    def _rewind(state: dict[str, Any]) -> None:
-        task: Task | None = state["task"]
-        if task is not None and task.has_state(TaskState.ERROR):
-            task.data = state["data"]
+    def _rewind(self) -> None:
+        """A failed task goes back to READY with its data as before (a later step retries)."""
+        if self._current is None:
+            return
+        task, data = self._current
+        if task.has_state(TaskState.ERROR):
+            task.data = data
             task._set_state(TaskState.READY)
 
     # -- user tasks -----------------------------------------------------------------------
@@ -329,7 +330,7 @@ class Engine:
             with engine_clock(self._clock):
                 task.run()
         except (SpiffWorkflowException, ScriptError) as exc:
-            raise _engine_error(exc) from exc
+            raise engine_error(exc) from exc
 
     def task_data(self, task_id: str) -> dict[str, Any] | None:
         """A copy of the data of the engine task `task_id` (None: gone, e.g. compacted)."""
@@ -356,7 +357,7 @@ class Engine:
             with engine_clock(self._clock):
                 caught = self._workflow.event_manager.catch(event, internal=False)
         except (SpiffWorkflowException, ScriptError) as exc:
-            raise _engine_error(exc) from exc
+            raise engine_error(exc) from exc
         return bool(caught)
 
     # -- state ----------------------------------------------------------------------------

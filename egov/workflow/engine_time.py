@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -68,31 +69,82 @@ def engine_clock(clock: Clock | None) -> Iterator[None]:
         _clock.reset(token)
 
 
+def timer_definition(task: Task) -> TimerEventDefinition | None:
+    """The timer a task waits for: its own timer event definition, or the timer among the
+    combined definitions of an event-based gateway (or a multiple event)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        for inner in definition.event_definitions:
+            if isinstance(inner, TimerEventDefinition):
+                return inner
+    return None
+
+
+def is_cycle(task: Task) -> bool:
+    """A task of a cycle timer (its occurrences are counted by :func:`cycles_fired`)."""
+    return isinstance(timer_definition(task), CycleTimerEventDefinition)
+
+
 def is_timer(task: Task) -> bool:
-    """A task of a timer event (boundary, intermediate catch or start)."""
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    """A task of a timer event (boundary, intermediate catch or start) or an event-based
+    gateway that was left by its timer."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        seen = task.internal_data.get("seen_events") or []
+        return any(isinstance(e.event_definition, TimerEventDefinition) for e in seen)
+    return isinstance(definition, TimerEventDefinition)
+
+
+def cycle_positions(workflow: BpmnWorkflow) -> dict[str, tuple[str, int]]:
+    """Task id -> (BPMN id, cycles left) of the waiting cycle timers whose cycle started."""
+    positions: dict[str, tuple[str, int]] = {}
+    for task in list(workflow.event_manager.tasks.values()):
+        value = task.internal_data.get("event_value")
+        if isinstance(timer_definition(task), CycleTimerEventDefinition) and isinstance(
+            value, dict
+        ):
+            name = str(task.task_spec.bpmn_id or task.task_spec.name)
+            positions[str(task.id)] = (name, int(value.get("cycles", 0)))
+    return positions
+
+
+def cycles_fired(before: dict[str, tuple[str, int]], workflow: BpmnWorkflow) -> list[str]:
+    """The BPMN ids of the cycle timers that fired since `before`, once per occurrence (a
+    cycle's timer task completes only after its last occurrence, so it is counted here)."""
+    after = cycle_positions(workflow)
+    fired = []
+    for task_id, (name, cycles) in after.items():
+        _, earlier = before.get(task_id, (name, cycles))
+        fired += [name] * max(0, earlier - cycles)
+    return fired
 
 
 def next_timer_due(workflow: BpmnWorkflow, now: datetime) -> datetime | None:
     """The earliest due time (naive UTC) of the waiting timer events, None if there is none.
 
-    A waiting timer whose due time is not known yet, or that has fired but not run, is due `now`.
+    A waiting timer whose due time is not known yet, or that has fired but not run, is due `now`;
+    a cycle whose occurrences have all fired is due never. An event-based gateway is due at the
+    due time of its timer (SpiffWorkflow keeps it in the gateway's combined event definition).
     """
     dues = [_due(task, now) for task in list(workflow.event_manager.tasks.values())]
     return min((due for due in dues if due is not None), default=None)
 
 
 def _due(task: Task, now: datetime) -> datetime | None:
-    definition = getattr(task.task_spec, "event_definition", None)
-    if not isinstance(definition, TimerEventDefinition) or not task.has_state(TaskState.WAITING):
+    definition = timer_definition(task)
+    if definition is None or not task.has_state(TaskState.WAITING):
         return None
-    if task.internal_data.get("event_fired"):
-        return now
     value = task.internal_data.get("event_value")
     if isinstance(definition, CycleTimerEventDefinition):
-        if not isinstance(value, dict) or value.get("cycles") == 0:
+        if not isinstance(value, dict):
             return now
+        if value.get("cycles") == 0:
+            return None  # every occurrence fired; SpiffWorkflow keeps the spent timer waiting
         value = value.get("next")
+    elif task.internal_data.get("event_fired"):
+        return now
     return _naive_utc(value, now)
 
 

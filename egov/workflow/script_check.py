@@ -30,6 +30,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.workflow.bundle import WorkflowError
+from egov.workflow.constructs import TIMER_TEXTS, timer_expression
 from egov.workflow.script_rules import ScriptError, check_source, validate_source
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -50,6 +51,7 @@ TEXT_EXPRESSIONS: dict[tuple[str, str], str] = {
     (BPMN, "loopCondition"): "eval",
     (SPIFF, "messagePayload"): "eval",
 }
+_TIMERS = {(BPMN, kind) for kind in TIMER_TEXTS}
 CORRELATION_EXPRESSIONS = {(BPMN, "formalExpression"), (BPMN, "messagePath")}
 CORRELATION_PARENT = (BPMN, "correlationPropertyRetrievalExpression")
 PROCESS_CORRELATION = (SPIFF, "expression")  # spiffworkflow:processVariableCorrelation
@@ -127,7 +129,10 @@ def _expressions(root: Any) -> Iterator[tuple[Any, str, str, str]]:
     for element in root.iter():
         mode = _mode_of(element)
         if mode is not None and (element.text or "").strip():
-            yield _owner(element), element.text, mode, ""
+            source = element.text
+            if _qname(element) in _TIMERS:  # an ISO 8601 literal is a string, not Python
+                source = timer_expression(etree.QName(element).localname, source)
+            yield _owner(element), source, mode, ""
         elif _qname(element) == (SPIFF, "parameter") and element.get("value") is not None:
             label = f"Parameter '{element.get('id')}': "
             yield _owner(element), element.get("value"), "eval", label

@@ -12,16 +12,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from egov.cases.service import change_case, record
-from egov.cases.store import Case, get_case, get_procedure
+from egov.cases.service import record
+from egov.cases.store import get_procedure
 from egov.clock import Clock
 from egov.db import OUTAGE, Database, SchemaOutdated, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
@@ -30,10 +28,10 @@ from egov.errors import Conflict, DomainError, NotFound
 from egov.outbox.incidents import open_incident
 from egov.outbox.service import new_rows
 from egov.outbox.store import IncidentKind
-from egov.workflow.engine import CompiledDefinition, Engine, WorkflowError
+from egov.workflow.engine import Engine, WorkflowError
 from egov.workflow.operators import OperatorRegistry, StepContext
-from egov.workflow.projection import project_tasks
 from egov.workflow.script_pool import ScriptLimits
+from egov.workflow.steps import Moved, case_of, compiled, save_step, start_data
 from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
@@ -44,25 +42,7 @@ from egov.workflow.store import (
 
 log = logging.getLogger(__name__)
 RETRIES = 5
-LOCAL_TIME = ZoneInfo("Europe/Berlin")  # deadlines of the city are local dates
 Action = Callable[[Engine], None]
-
-
-_compiled_cache: dict[str, CompiledDefinition] = {}
-
-
-def compiled(definition: ProcessDefinition) -> CompiledDefinition:
-    """Deployed definitions never change, so the compiled form is cached by id."""
-    hit = _compiled_cache.get(definition.id)
-    if hit is None:
-        hit = CompiledDefinition(
-            process_id=definition.process_id,
-            spec_json=definition.spec_json,
-            content_hash=definition.content_hash,
-            forms=definition.forms,
-        )
-        _compiled_cache[definition.id] = hit
-    return hit
 
 
 @dataclass
@@ -91,7 +71,7 @@ class Workflows:
         """Run the engine until it waits. False (and an incident) if the step failed; a
         database outage is raised, not an incident (the work is to be retried as it is)."""
         try:
-            self._retrying(lambda s: self._step(s, case_id, None, "system:workflow"))
+            self._advance(case_id)
         except OUTAGE:
             raise
         except Exception as exc:
@@ -118,15 +98,67 @@ class Workflows:
     ) -> None:
         """Apply a person's input to the engine as one step, without advancing.
 
-        `before` runs first in the same transaction (e.g. marking the task completed).
+        The engine applies the input to a snapshot with no transaction open (ADR 0011); then
+        one write transaction runs `before` (e.g. marking the task completed), checks that the
+        instance is still at the snapshot's version (else all over again) and saves. An input
+        the engine refuses is applied the old way, in one transaction, so that `before` says
+        first why (e.g. 409 task-not-open).
         """
+        for attempt in range(RETRIES):
+            try:
+                _, version, engine = self._snapshot(case_id)
+                action(engine)
+            except Exception:
 
-        def work(session: Session) -> None:
-            if before is not None:
-                before(session)
-            self._step(session, case_id, action, actor)
+                def work(session: Session) -> None:
+                    if before is not None:
+                        before(session)
+                    self._step(session, case_id, action, actor)
 
-        self._retrying(work)
+                self._retrying(work)
+                return
+            try:
+                self._save_input(case_id, engine, version, actor, before)
+                return
+            except Moved as exc:
+                log.info("workflow_step_conflict attempt=%s error=%s", attempt, exc)
+        raise Conflict(code="concurrent-update")
+
+    def _save_input(
+        self,
+        case_id: str,
+        engine: Engine,
+        version: int,
+        actor: str,
+        before: Callable[[Session], None] | None,
+    ) -> None:
+        state = engine.dump()  # unlocked
+        try:
+            with self.db.transaction() as session:
+                if before is not None:
+                    before(session)
+                case = case_of(session, case_id)
+                instance = get_instance_by_case(session, case_id)
+                if instance is None or instance.version != version:
+                    raise Moved(f"version {version} is gone")
+                now = self.clock()
+                save_step(
+                    session,
+                    case,
+                    instance,
+                    engine,
+                    actor=actor,
+                    now=now,
+                    work_left=True,
+                    state=state,
+                )
+                written = new_rows(session)
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not lost_race(exc):
+                raise  # an outage
+            raise Moved(error_name(exc)) from exc
+        if written:
+            self.on_outbox(written)
 
     def correlate(
         self,
@@ -168,7 +200,7 @@ class Workflows:
         if result[0]:
             record(
                 session,
-                _case(session, case_id),
+                case_of(session, case_id),
                 actor=actor,
                 action="message.correlated",
                 now=self.clock(),
@@ -177,7 +209,7 @@ class Workflows:
         return result[0]
 
     def _create_instance(self, session: Session, case_id: str) -> None:
-        case = _case(session, case_id)
+        case = case_of(session, case_id)
         if get_instance_by_case(session, case_id) is not None:
             return  # already started (a retried start is a no-op)
         procedure = get_procedure(session, case.procedure_key)
@@ -213,58 +245,100 @@ class Workflows:
             },
         )
 
-    def _step(self, session: Session, case_id: str, action: Action | None, actor: str) -> None:
-        case = _case(session, case_id)
+    def _step(self, session: Session, case_id: str, action: Action, actor: str) -> None:
+        """A person's input (or a message) applied to the engine, without advancing it."""
+        case = case_of(session, case_id)
         instance = get_instance_by_case(session, case_id)
         if instance is None:
             raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
         definition = session.get(ProcessDefinition, instance.definition_id)
         assert definition is not None
         engine = Engine.load(compiled(definition), instance.state, self.script_limits, self.clock)
-        placement = Placement(self.files, still_referenced=referenced_in(self.db))
-        now = self.clock()
+        action(engine)
+        save_step(session, case, instance, engine, actor=actor, now=self.clock(), work_left=True)
+
+    def _advance(self, case_id: str) -> None:
+        """Run the engine until it waits, holding the write lock only to save (ADR 0011)."""
+        for attempt in range(RETRIES):
+            try:
+                self._advance_from_store(case_id)
+                return
+            except Moved as exc:
+                log.info("workflow_step_conflict attempt=%s error=%s", attempt, exc)
+        raise Conflict(code="concurrent-update")
+
+    def _snapshot(self, case_id: str) -> tuple[ProcessDefinition, int, Engine]:
+        """The instance as stored, read without the write lock: definition, version, engine."""
+        with self.db.reading() as session:
+            instance = get_instance_by_case(session, case_id)
+            if instance is None:
+                raise NotFound("Kein Prozess zu diesem Vorgang.", code="instance-not-found")
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            version, state = instance.version, instance.state
+        engine = Engine.load(compiled(definition), state, self.script_limits, self.clock)
+        return definition, version, engine
+
+    def _advance_from_store(self, case_id: str) -> None:
+        definition, version, engine = self._snapshot(case_id)
+        while True:
+            service_waits = engine.compute()  # no transaction open: no lock held
+            version = self._save(case_id, definition, engine, version, service_waits)
+            if not service_waits:
+                return
+
+    def _save(
+        self,
+        case_id: str,
+        definition: ProcessDefinition,
+        engine: Engine,
+        version: int,
+        run_service: bool,
+    ) -> int:
+        """One short write transaction: the instance must still be at `version`; the ready
+        service task runs (its operator writes here); the state is saved. The new version."""
+        state = None if run_service else engine.dump()  # the big serialization, unlocked
         try:
-            if action is not None:
-                action(engine)
-            else:
-                context = StepContext(
-                    session=session,
-                    case=case,
-                    files=self.files,
-                    placement=placement,
-                    bundle_files=definition.files,
-                    now=now,
-                )
-                engine.advance(self.operators.bind(context))
-            instance.state = engine.dump()
-            instance.updated_at = now
-            # input without advancing leaves the engine work to do; advancing does it
-            instance.advance_due_at = None if action is None else instance.advance_due_at or now
-            instance.next_timer_at = None if engine.completed else engine.next_timer_due()
-            for timer in engine.fired_timers:
-                record(
-                    session,
-                    case,
-                    actor="system:timer",
-                    action="workflow.timer_fired",
-                    now=now,
-                    details={"timer": timer},
-                )
-            project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
-            if engine.completed and instance.status != InstanceStatus.COMPLETED:
-                instance.status = InstanceStatus.COMPLETED
-                change_case(
-                    session,
-                    case,
-                    actor="system:workflow",
-                    action="case.closed",
-                    now=now,
-                    closed_at=now,
-                )
-            session.flush()
-        except BaseException:
-            placement.undo()
-            raise
+            with self.db.transaction() as session:
+                case = case_of(session, case_id)
+                instance = get_instance_by_case(session, case_id)
+                if instance is None or instance.version != version:
+                    raise Moved(f"version {version} is gone")
+                now = self.clock()
+                placement = Placement(self.files, still_referenced=referenced_in(self.db))
+                try:
+                    if run_service:
+                        context = StepContext(
+                            session=session,
+                            case=case,
+                            files=self.files,
+                            placement=placement,
+                            bundle_files=definition.files,
+                            now=now,
+                        )
+                        engine.run_service(self.operators.bind(context))
+                    save_step(
+                        session,
+                        case,
+                        instance,
+                        engine,
+                        actor="system:workflow",
+                        now=now,
+                        work_left=run_service,
+                        state=state,
+                    )
+                except BaseException:
+                    placement.undo()
+                    raise
+                written = new_rows(session)
+                saved = instance.version
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not lost_race(exc):
+                raise  # an outage
+            raise Moved(error_name(exc)) from exc
+        if written:
+            self.on_outbox(written)  # after commit: side effects may go out now
+        return saved
 
     def _retrying(self, work: Callable[[Session], None]) -> None:
         for attempt in range(RETRIES):
@@ -297,7 +371,7 @@ class Workflows:
         )
 
         def write(session: Session) -> None:
-            _case(session, case_id)
+            case_of(session, case_id)
             open_incident(
                 session,
                 kind=IncidentKind.WORKFLOW_STEP,
@@ -312,22 +386,6 @@ class Workflows:
 
         # a racing worker's incident collides on the unique index: retry, then update it
         self._retrying(write)
-
-
-def _case(session: Session, case_id: str) -> Case:
-    case = get_case(session, case_id)
-    if case is None:
-        raise NotFound("Vorgang nicht gefunden.", code="case-not-found")
-    return case
-
-
-def start_data(case: Case) -> dict[str, Any]:
-    return {
-        **case.data,
-        "case_reference": case.reference,
-        "applicant_name": case.applicant_name,
-        "submitted_at": case.created_at.replace(tzinfo=UTC).astimezone(LOCAL_TIME).isoformat(),
-    }
 
 
 __all__ = ["WorkflowError", "Workflows", "compiled"]

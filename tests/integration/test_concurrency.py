@@ -87,7 +87,7 @@ def test_two_workers_advancing_one_instance_at_once_one_wins_the_other_retries(
             barrier.wait()
         return project_tasks(*args, **kwargs)
 
-    monkeypatch.setattr("egov.workflow.service.project_tasks", meeting)
+    monkeypatch.setattr("egov.workflow.steps.project_tasks", meeting)
     outcomes: list[bool] = []
     workers = [
         threading.Thread(target=lambda: outcomes.append(container.workflows.advance(case_id)))

@@ -1,0 +1,59 @@
+"""Compiling a bundle: parse, refuse what egov does not run, serialize the spec once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from egov.workflow import serialization
+from egov.workflow.bundle import WorkflowError, compile_specs, content_hash, load_forms
+from egov.workflow.script_check import check_bundle
+
+__all__ = ["CompiledDefinition", "compile_bundle"]
+
+
+@dataclass(frozen=True)
+class CompiledDefinition:
+    process_id: str
+    spec_json: str
+    content_hash: str
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def compile_bundle(
+    files: dict[str, bytes], process_id: str | None = None, *, check_scripts: bool = True
+) -> CompiledDefinition:
+    """Parses a bundle and returns the serialized spec, its content hash and the forms.
+
+    Every script and expression is checked by the sandbox's rules first (``script-invalid``);
+    ``check_scripts=False`` compiles without the check, as definitions deployed before it
+    were (tests of the runtime's own defences only).
+    """
+    parser, chosen = compile_specs(files, process_id)
+    try:
+        spec = parser.get_spec(chosen)
+        subprocess_specs = parser.get_subprocess_specs(chosen)
+    except SpiffWorkflowException as exc:
+        raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
+    if check_scripts:
+        _refuse_scripts(files, parser)
+    forms = load_forms(files, [spec, *subprocess_specs.values()])
+    return CompiledDefinition(
+        process_id=chosen,
+        spec_json=serialization.dump_specs(spec, subprocess_specs),
+        content_hash=content_hash(files),
+        forms=forms,
+    )
+
+
+def _refuse_scripts(files: dict[str, bytes], parser: Any) -> None:
+    findings = check_bundle(files, parser)
+    if findings:
+        raise WorkflowError(
+            "script-invalid",
+            "Das Prozessmodell enthält Skripte oder Ausdrücke, die die Sandbox nicht erlaubt.",
+            "; ".join(f"{f.file}#{f.element_id}: {f.reason}" for f in findings),
+            [f.as_param() for f in findings],
+        )
