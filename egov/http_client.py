@@ -1,4 +1,4 @@
-"""The one outbound HTTP client of egov (ADR 0012-outbound-http): Fachverfahren, webhooks,
+"""The one outbound HTTP client of egov (ADR 0016): Fachverfahren, webhooks,
 JWKS and the WebDAV DMS all call out through :class:`OutboundHttp`.
 
 What every call gets, whoever makes it:

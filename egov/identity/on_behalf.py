@@ -1,4 +1,4 @@
-"""Filing on behalf of a citizen: a portal's signed applicant assertion (ADR 0011-on-behalf).
+"""Filing on behalf of a citizen: a portal's signed applicant assertion (ADR 0013).
 
 A portal that authenticated a citizen itself (BundID, its own login) files their application
 with its client-credentials token, and says who the citizen is in a short-lived JWT it signs

@@ -1,4 +1,4 @@
-"""What the `/api/v1` handlers declare about themselves (ADR 0011): blueprints of
+"""What the `/api/v1` handlers declare about themselves (ADR 0012): blueprints of
 flask-openapi3 whose pydantic models validate the request, `answers(...)` for the statuses an
 operation really gives, `@validated` to validate only after `@requires` has authenticated,
 `@documented_body` for bodies a service reads itself (streamed XML, the web form), and the
@@ -64,7 +64,7 @@ STATUS_TEXT = {
 
 
 def operation_id(bp_name: str, name: str, path: str, method: str) -> str:
-    """`<blueprint>_<function>`, as the document named operations before ADR 0011."""
+    """`<blueprint>_<function>`, as the document named operations before ADR 0012."""
     return f"{bp_name}_{name}"
 
 

@@ -38,7 +38,7 @@ def current_principal() -> Principal:
 
 def current_applicant() -> Principal:
     """Whom an application is filed for: the caller, or, when a portal (technical client)
-    files, the citizen its signed `Egov-Applicant-Assertion` names (ADR 0011-on-behalf)."""
+    files, the citizen its signed `Egov-Applicant-Assertion` names (ADR 0013)."""
     principal = current_principal()
     if not principal.is_client:
         return principal

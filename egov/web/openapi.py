@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document at `/api/v1/openapi.json`, from the pydantic models that validate
-the requests (flask-openapi3 collects them per blueprint, ADR 0011), completed from the route
+the requests (flask-openapi3 collects them per blueprint, ADR 0012), completed from the route
 table: security and `x-roles` from `@requires`, the problem responses every operation can give,
 `X-Correlation-ID` on every response, the bodies the intake reads itself. Swagger UI from the
 files of the flask-openapi3-swagger package (no CDN) at `/api/v1/docs`."""

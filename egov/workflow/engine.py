@@ -10,7 +10,7 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   and refuses what would run wrong (``bpmn-unsupported``, see ``docs/modeling.md``);
   :mod:`egov.workflow.feel` turns FEEL unary tests of DMN input entries into Python.
 * **Steps without the lock**: :meth:`Engine.compute` runs the engine's own work and stops
-  before a ready service task, :meth:`Engine.run_service` runs that one (ADR 0011).
+  before a ready service task, :meth:`Engine.run_service` runs that one (ADR 0018).
 * **Forms**: a user task declares its form with
   ``<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename"
   value="forms/x.schema.json"/></spiffworkflow:properties>``; the JSON Schema file is loaded

@@ -98,7 +98,7 @@ class Workflows:
     ) -> None:
         """Apply a person's input to the engine as one step, without advancing.
 
-        The engine applies the input to a snapshot with no transaction open (ADR 0011); then
+        The engine applies the input to a snapshot with no transaction open (ADR 0018); then
         one write transaction runs `before` (e.g. marking the task completed), checks that the
         instance is still at the snapshot's version (else all over again) and saves. An input
         the engine refuses is applied the old way, in one transaction, so that `before` says
@@ -258,7 +258,7 @@ class Workflows:
         save_step(session, case, instance, engine, actor=actor, now=self.clock(), work_left=True)
 
     def _advance(self, case_id: str) -> None:
-        """Run the engine until it waits, holding the write lock only to save (ADR 0011)."""
+        """Run the engine until it waits, holding the write lock only to save (ADR 0018)."""
         for attempt in range(RETRIES):
             try:
                 self._advance_from_store(case_id)

@@ -1,6 +1,6 @@
 """What every engine step writes, and the advance that computes without the write lock.
 
-ADR 0011 (engine-lock): the engine's own work (scripts in the sandbox, gateways, DMN, a fan-out
+ADR 0018 (engine-lock): the engine's own work (scripts in the sandbox, gateways, DMN, a fan-out
 of thousands of tasks, the serialization of the state) runs with **no transaction open**, on
 a snapshot read from the database; only then a short write transaction checks that the
 instance is still at the version read (else the advance starts over from the stored state),

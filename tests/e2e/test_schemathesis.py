@@ -67,7 +67,7 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def api_operations(app: Any) -> set[tuple[str, str]]:
-    """(METHOD, rule) of every /api/v1 handler (flask-openapi3 blueprints, ADR 0011)."""
+    """(METHOD, rule) of every /api/v1 handler (flask-openapi3 blueprints, ADR 0012)."""
     found = set()
     for rule in app.url_map.iter_rules():
         blueprint = app.blueprints.get(rule.endpoint.partition(".")[0])

@@ -1,4 +1,4 @@
-"""The engine computes without the database's write lock (ADR 0011): while one case's long
+"""The engine computes without the database's write lock (ADR 0018): while one case's long
 script runs, another writer gets the lock at once, and the step still saves afterwards."""
 
 from __future__ import annotations

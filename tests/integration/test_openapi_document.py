@@ -1,4 +1,4 @@
-"""The OpenAPI document (ADR 0011): what it says about every operation, what a failed
+"""The OpenAPI document (ADR 0012): what it says about every operation, what a failed
 validation answers, Swagger UI from our own files, and the suite's response check itself."""
 
 from __future__ import annotations
