@@ -1,0 +1,36 @@
+"""What every command shares: the settings, the container, the migrations folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from egov.container import Container, build
+from egov.settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@contextmanager
+def container() -> Iterator[Container]:
+    """The same wiring as the web app; its database connections are closed afterwards."""
+    built = build(settings())
+    try:
+        yield built
+    finally:
+        built.db.dispose()
+
+
+def run_migrations(url: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")

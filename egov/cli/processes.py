@@ -1,0 +1,92 @@
+"""Long-running processes and generated docs: serve, worker, scheduler, config-docs, error-docs."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import click
+
+from egov.cli import common
+from egov.cli.common import container
+from egov.container import build
+from egov.runtime.dispatch import QUEUES
+from egov.runtime.sweep import embedded_worker, scheduler_tick
+from egov.settings import configuration_markdown
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API (and the development IdP) with the built-in threaded server."""
+    from werkzeug.serving import run_simple
+
+    from egov.app import create_app
+    from egov.web.serving import ProblemRequestHandler
+
+    current = common.settings()
+    if host is not None or port is not None:
+        current = dataclasses.replace(
+            current, host=host or current.host, port=port or current.port
+        )
+    app = create_app(current)
+    sweeper = embedded_worker(app.extensions["egov"])  # embedded mode: outbox, timers
+    if sweeper is not None:
+        sweeper.start()
+    click.echo(f"egov serving on {current.base_url} (env={current.env})")
+    run_simple(
+        current.host,
+        current.port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        request_handler=ProblemRequestHandler,
+    )
+
+
+@click.command()
+@click.option("--concurrency", type=int, default=None, help="Default: EGOV_WORKER_CONCURRENCY.")
+@click.option("--queues", default=",".join(QUEUES), show_default=True)
+def worker(concurrency: int | None, queues: str) -> None:
+    """Run a Celery worker (production mode, needs EGOV_BROKER_URL)."""
+    from egov.runtime.celery_app import run_worker
+
+    current = common.settings()
+    if not current.broker_url:
+        raise click.ClickException("EGOV_BROKER_URL is empty: `egov serve` works embedded")
+    run_worker(current, build, concurrency, queues)
+
+
+@click.command()
+def scheduler() -> None:
+    """Every EGOV_SWEEP_INTERVAL_SECONDS: sweep due outbox rows, timers and stranded cases."""
+    with container() as built:
+        tick = scheduler_tick(built)
+        click.echo(f"egov scheduler every {built.settings.sweep_interval_seconds} s")
+        while True:
+            try:
+                tick()
+            except Exception:
+                log.exception("scheduler_tick_failed")
+            time.sleep(built.settings.sweep_interval_seconds)
+
+
+@click.command("config-docs")
+def config_docs() -> None:
+    """Print docs/configuration.md, generated from the settings declarations."""
+    click.echo(configuration_markdown(), nl=False)
+
+
+@click.command("error-docs")
+def error_docs() -> None:
+    """Print docs/errors.md, generated from the table of error codes."""
+    from egov.error_codes import markdown
+
+    click.echo(markdown(), nl=False)
+
+
+COMMANDS = (serve, worker, scheduler, config_docs, error_docs)
