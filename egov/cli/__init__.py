@@ -1,25 +1,31 @@
 """The `egov` command line (click, as Flask uses it): `main` and its table of commands.
 
 One module per group of commands: `cases` (set-up and cases), `processes` (serve, worker,
-scheduler, generated docs), `directory` (org units, members, deputies); `common` holds what
-they share.
+scheduler, generated docs), `server` (over HTTP against the running server: url, dev-token),
+`directory` (org units, members, deputies); `common` holds what they share, `failures` turns
+every error into one line with its code.
 """
 
 from __future__ import annotations
 
 import click
 
-from egov.cli import cases, directory, processes
+from egov.cli import cases, directory, processes, server
 from egov.cli.common import MIGRATIONS, run_migrations
+from egov.cli.failures import EgovGroup
 from egov.cli.processes import worker
 
 __all__ = ["MIGRATIONS", "main", "run_migrations", "worker"]
 
 
-@click.group()
-def main() -> None:
-    """egov: workflow and case management for municipalities."""
+@click.group(cls=EgovGroup)
+@click.option("--debug", is_flag=True, help="On an error, show the traceback too.")
+def main(debug: bool) -> None:
+    """egov: workflow and case management for municipalities.
+
+    A failed command prints one line `Fehler [code]: …` and exits non-zero.
+    """
 
 
-for _command in (*cases.COMMANDS, *processes.COMMANDS, *directory.COMMANDS):
+for _command in (*cases.COMMANDS, *processes.COMMANDS, *server.COMMANDS, *directory.COMMANDS):
     main.add_command(_command)

@@ -1,4 +1,4 @@
-"""Set-up and case commands: migrate, demo-setup, deploy, submit, dev-token, verify-audit."""
+"""Set-up and case commands: migrate, demo-setup, deploy, submit, verify-audit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 
 from egov.cli import common
 from egov.cli.common import container, run_migrations
+from egov.cli.failures import CliError
 from egov.errors import DomainError
 
 
@@ -48,19 +49,20 @@ def deploy(folders: tuple[Path, ...]) -> None:
             try:
                 result = built.definitions.deploy(read_bundle(folder), actor="cli")
             except DomainError as exc:
-                raise click.ClickException(_refusal(folder.name, exc)) from exc
+                raise CliError(exc.code, _refusal(folder.name, exc)) from exc
             definition = result.definition
             state = "deployed" if result.created else "unchanged"
             click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
 
 
 def _refusal(bundle: str, exc: DomainError) -> str:
-    """A refused deploy as lines: the code and message, then every refused part."""
-    lines = [f"{bundle}: {exc.code}: {exc.message}"]
+    """A refused deploy in one line: the bundle and message, then every refused part."""
+    parts = []
     for param in exc.invalid_params:
         line = f" (Zeile {param['line']})" if param.get("line") else ""
-        lines.append(f"  {param['name']}{line}: {param['reason']}")
-    return "\n".join(lines)
+        parts.append(f"{param['name']}{line}: {param['reason']}")
+    details = f" – {'; '.join(parts)}" if parts else ""
+    return f"{bundle}: {exc.message}{details}"
 
 
 @click.command()
@@ -87,28 +89,14 @@ def submit(file: BinaryIO, postfach_namespace: str) -> None:
     click.echo(json.dumps(outcome.receipt, indent=2))
 
 
-@click.command("dev-token")
-@click.argument("user")
-@click.option("--lifetime", default=3600, help="Seconds until the token expires.")
-def dev_token(user: str, lifetime: int) -> None:
-    """Print an access token of a demo user from the development IdP."""
-    with container() as built:
-        if built.dev_idp is None:
-            raise click.ClickException("the development IdP is switched off (EGOV_DEV_IDP)")
-        click.echo(built.dev_idp.token_for(user, lifetime))
-
-
 @click.command("verify-audit")
 @click.argument("case")
 def verify_audit(case: str) -> None:
     """Verify the audit hash chain of a case (id or reference); exit 1 if broken."""
     with container() as built:
-        try:
-            checked = built.case_file.verify(case)
-        except DomainError:
-            raise click.ClickException(f"no case {case}") from None
+        checked = built.case_file.verify(case)
     click.echo(json.dumps({"case": checked.reference, **checked.verdict.as_dict()}, indent=2))
     sys.exit(0 if checked.verdict.valid else 1)
 
 
-COMMANDS = (migrate, demo_setup, deploy, submit, dev_token, verify_audit)
+COMMANDS = (migrate, demo_setup, deploy, submit, verify_audit)

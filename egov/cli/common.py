@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from egov.cli.failures import CliError
 from egov.container import Container, build
 from egov.settings import Settings
 
@@ -16,7 +17,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except ValueError as exc:  # our own message: which variable, what was expected
+        raise CliError("settings-invalid", f"Einstellung ungültig: {exc}") from None
 
 
 @contextmanager

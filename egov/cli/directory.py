@@ -8,18 +8,14 @@ from contextlib import contextmanager
 import click
 
 from egov.cli.common import container
-from egov.errors import DomainError
 from egov.identity.directory import Directory, parse_moment
 
 
 @contextmanager
 def _directory() -> Iterator[Directory]:
-    """The directory service; a refused change ends the command with its code and message."""
+    """The directory service; a refused change ends the command in its code and message."""
     with container() as built:
-        try:
-            yield built.directory
-        except DomainError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        yield built.directory
 
 
 @click.group("org-unit")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from pathlib import Path
 
 import click
 
 from egov.cli import common
 from egov.cli.common import container
+from egov.cli.failures import CliError
+from egov.cli.server import write_url_file
 from egov.container import build
 from egov.runtime.dispatch import QUEUES
 from egov.runtime.sweep import embedded_worker, scheduler_tick
@@ -21,7 +24,14 @@ log = logging.getLogger(__name__)
 @click.command()
 @click.option("--host", default=None)
 @click.option("--port", default=None, type=int)
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--url-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write EGOV_URL=<this server's URL> to this file for other shells (make run: "
+    "var/egov.env, read by `egov dev-token` and docs/walkthrough.sh).",
+)
+def serve(host: str | None, port: int | None, url_file: Path | None) -> None:
     """Serve the API (and the development IdP) with the built-in threaded server."""
     from werkzeug.serving import run_simple
 
@@ -30,13 +40,13 @@ def serve(host: str | None, port: int | None) -> None:
 
     current = common.settings()
     if host is not None or port is not None:
-        current = dataclasses.replace(
-            current, host=host or current.host, port=port or current.port
-        )
+        current = dataclasses.replace(current, host=host or current.host, port=port or current.port)
     app = create_app(current)
     sweeper = embedded_worker(app.extensions["egov"])  # embedded mode: outbox, timers
     if sweeper is not None:
         sweeper.start()
+    if url_file is not None:
+        write_url_file(url_file, f"http://{current.host}:{current.port}")
     click.echo(f"egov serving on {current.base_url} (env={current.env})")
     run_simple(
         current.host,
@@ -57,7 +67,10 @@ def worker(concurrency: int | None, queues: str) -> None:
 
     current = common.settings()
     if not current.broker_url:
-        raise click.ClickException("EGOV_BROKER_URL is empty: `egov serve` works embedded")
+        raise CliError(
+            "broker-not-configured",
+            "EGOV_BROKER_URL ist leer: ohne Broker arbeitet `egov serve` eingebettet.",
+        )
     run_worker(current, build, concurrency, queues)
 
 
