@@ -24,6 +24,7 @@ from egov.web import (
     login,
     openapi,
     problems,
+    start,
     throttle,
 )
 from egov.web.limits import RequestLimits
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     ):
         app.register_blueprint(blueprint, url_prefix=API)
     app.register_blueprint(health.bp)
+    app.register_blueprint(start.bp)  # `/`: the start page until the portal exists
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
     login.init_app(app, container)  # secret key, session cookie, /auth (browser login)
