@@ -2,15 +2,15 @@
 
 One module per group of commands: `cases` (set-up and cases), `processes` (serve, worker,
 scheduler, generated docs), `server` (over HTTP against the running server: url, dev-token),
-`directory` (org units, members, deputies); `common` holds what they share, `failures` turns
-every error into one line with its code.
+`directory` (org units, members, deputies), `listing` (list commands, incidents); `common`
+holds what they share, `failures` turns every error into one line with its code.
 """
 
 from __future__ import annotations
 
 import click
 
-from egov.cli import cases, directory, processes, server
+from egov.cli import cases, directory, listing, processes, server
 from egov.cli.common import MIGRATIONS, run_migrations
 from egov.cli.failures import EgovGroup
 from egov.cli.processes import worker
@@ -27,5 +27,6 @@ def main(debug: bool) -> None:
     """
 
 
-for _command in (*cases.COMMANDS, *processes.COMMANDS, *server.COMMANDS, *directory.COMMANDS):
+COMMAND_MODULES = (cases, processes, server, directory, listing)
+for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
     main.add_command(_command)
