@@ -12,6 +12,7 @@ import click
 from egov.cli import common
 from egov.cli.common import container, run_migrations
 from egov.cli.failures import CliError
+from egov.container import Container
 from egov.errors import DomainError
 
 
@@ -45,6 +46,7 @@ def deploy(folders: tuple[Path, ...]) -> None:
         sorted(p for p in current.bpmn_dir.iterdir() if p.is_dir() and any(p.glob("*.bpmn")))
     )
     with container() as built:
+        _check_org_units(built, targets)
         for folder in targets:
             try:
                 result = built.definitions.deploy(read_bundle(folder), actor="cli")
@@ -53,6 +55,31 @@ def deploy(folders: tuple[Path, ...]) -> None:
             definition = result.definition
             state = "deployed" if result.created else "unchanged"
             click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
+
+
+def _check_org_units(built: Container, folders: tuple[Path, ...]) -> None:
+    """Before anything is deployed: every org unit the bundles' procedures name exists."""
+    from egov.workflow.deploy import PROCEDURE_FILE, read_procedure
+
+    known = {unit.key for unit in built.directory.org_units()}
+    missing = {}
+    for folder in folders:
+        spec_file = folder / PROCEDURE_FILE
+        if spec_file.is_file():
+            try:
+                unit = read_procedure(spec_file.read_text(encoding="utf-8"))["org_unit"]
+            except DomainError:
+                continue  # the deploy itself names what is wrong with the file
+            if unit not in known:
+                missing[folder.name] = unit
+    if missing:
+        named = ", ".join(f"{bundle} braucht {unit!r}" for bundle, unit in missing.items())
+        first = next(iter(missing.values()))
+        raise CliError(
+            "bundle-org-unit-missing",
+            f"Organisationseinheiten fehlen ({named}); zuerst anlegen, z. B. "
+            f'`egov org-unit add {first} "Name"`, dann erneut `egov deploy`.',
+        )
 
 
 def _refusal(bundle: str, exc: DomainError) -> str:

@@ -11,6 +11,7 @@ from alembic.config import Config
 
 from egov.cli.failures import CliError
 from egov.container import Container, build
+from egov.identity.issuers import OidcConfigError
 from egov.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -26,7 +27,20 @@ def settings() -> Settings:
 @contextmanager
 def container() -> Iterator[Container]:
     """The same wiring as the web app; its database connections are closed afterwards."""
-    built = build(settings())
+    current = settings()
+    if current.is_production and current.dev_idp:
+        raise CliError(
+            "dev-idp-in-production",
+            "EGOV_DEV_IDP=true ist mit EGOV_ENV=production nicht erlaubt (der Entwicklungs-IdP "
+            "gibt Tokens für jeden Demo-Benutzer aus): EGOV_DEV_IDP weglassen und einen "
+            "OIDC-Anbieter in EGOV_OIDC_CONFIG eintragen.",
+        )
+    try:
+        built = build(current)
+    except OidcConfigError as exc:  # our own text: the file and the key that is wrong
+        raise CliError(
+            "oidc-config-invalid", f"EGOV_OIDC_CONFIG {current.oidc_config}: {exc}"
+        ) from None
     try:
         yield built
     finally:

@@ -14,8 +14,10 @@ from click.testing import CliRunner
 
 from egov.cli import common, main
 from egov.container import Container
+from egov.settings import Settings
 
 EGOV = str(Path(sys.executable).parent / "egov")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -118,3 +120,37 @@ def test_the_installed_command_says_when_the_database_is_not_migrated(tmp_path: 
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith("Fehler [database-unavailable]: ") and "egov migrate" in line
+
+
+def test_deploy_names_the_org_units_the_shipped_procedures_need(tmp_path: Path) -> None:
+    bpmn = {"EGOV_BPMN_DIR": str(ROOT / "bpmn"), "EGOV_SCHEMAS_DIR": str(ROOT / "schemas")}
+    assert egov(tmp_path, "migrate").returncode == 0
+    result = egov(tmp_path, "deploy", **bpmn)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Fehler [bundle-org-unit-missing]: ")
+    assert "'buero-buergerbudget'" in line and "'untere-bauaufsicht'" in line
+    assert "egov org-unit add" in line
+    assert egov(tmp_path, "process-definitions", "list", "--json").stdout.strip() == "[]"
+
+
+def test_production_runs_without_dev_idp_unless_asked_and_refuses_it_when_asked(
+    tmp_path: Path,
+) -> None:
+    assert Settings.from_env({"EGOV_ENV": "production"}).dev_idp is False
+    assert Settings.from_env({}).dev_idp is True
+    assert Settings.from_env({"EGOV_ENV": "production", "EGOV_DEV_IDP": "true"}).dev_idp
+    result = egov(tmp_path, "migrate", EGOV_ENV="production", EGOV_DEV_IDP="true")
+    assert result.returncode == 0  # migrate builds no container
+    result = egov(tmp_path, "org-units", "list", EGOV_ENV="production", EGOV_DEV_IDP="true")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Fehler [dev-idp-in-production]: ")
+
+
+def test_a_broken_oidc_config_is_named_with_the_key_that_is_wrong(tmp_path: Path) -> None:
+    config = tmp_path / "oidc.json"
+    config.write_text('{"issuers": [{"name": "verwaltung"}]}')
+    result = egov(tmp_path, "org-units", "list", EGOV_OIDC_CONFIG=str(config))
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Fehler [oidc-config-invalid]: EGOV_OIDC_CONFIG {config}: issuers[0]")
