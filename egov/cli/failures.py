@@ -38,7 +38,8 @@ def describe(exc: BaseException) -> tuple[str, str, int]:
         return exc.code, exc.message, 1
     if isinstance(exc, click.UsageError):
         where = exc.ctx.command_path if exc.ctx is not None else "egov"
-        return "cli-usage", f"{exc.format_message()} (Hilfe: {where} --help)", exc.exit_code
+        message = f"Aufruf ungültig: {exc.format_message()} (Hilfe: {where} --help)"
+        return "cli-usage", message, exc.exit_code
     if isinstance(exc, click.Abort):
         return "cli-aborted", "Abgebrochen.", 1
     if isinstance(exc, click.ClickException):
@@ -74,6 +75,9 @@ class EgovGroup(click.Group):
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             result = exc.exit_code
+        except click.exceptions.NoArgsIsHelpError as exc:  # `egov`, `egov org-unit`: the help
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else "egov --help")
+            result = 0
         except Exception as exc:  # every failure: one line (and the traceback with --debug)
             code, message, status = describe(exc)
             click.echo(line(code, message), err=True)

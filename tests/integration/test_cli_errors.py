@@ -63,6 +63,13 @@ def test_a_wrong_call_is_one_line_with_the_help_to_ask_for_and_exit_2(run: Any) 
         assert line.startswith("Fehler [cli-usage]: ") and "--help" in line, line
 
 
+def test_a_group_without_its_command_shows_its_help_not_an_error(run: Any) -> None:
+    for args in ((), ("org-unit",), ("incidents",)):
+        result = run(*args)
+        assert result.exit_code == 0, args
+        assert result.stdout.startswith("Usage: ") and result.stderr == ""
+
+
 def test_an_unexpected_error_is_one_line_without_its_text_and_with_the_hint_to_debug(
     run: Any, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
