@@ -46,7 +46,9 @@ def serve(host: str | None, port: int | None, url_file: Path | None) -> None:
     if sweeper is not None:
         sweeper.start()
     if url_file is not None:
-        write_url_file(url_file, f"http://{current.host}:{current.port}")
+        # listening on every interface: other shells of this machine reach it on loopback
+        local = "127.0.0.1" if current.host in ("0.0.0.0", "") else current.host
+        write_url_file(url_file, f"http://{local}:{current.port}")
     click.echo(f"egov serving on {current.base_url} (env={current.env})")
     run_simple(
         current.host,
