@@ -19,10 +19,12 @@ from egov.web import (
     api_intake,
     api_me,
     api_tasks,
+    cors,
     edge,
     health,
     login,
     openapi,
+    problem_types,
     problems,
     start,
     throttle,
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_directory.bp,
         api_inbound.bp,
         openapi.bp,
+        problem_types.bp,
     ):
         app.register_blueprint(blueprint, url_prefix=API)
     app.register_blueprint(health.bp)
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     throttle.init_app(app, settings)  # rate limits (login, refused tokens, intake)
     problems.register(app)
     edge.register(app, settings.max_json_depth)  # body limits, JSON limits
+    cors.register(app, cors.parse_origins(settings.cors_origins))  # EGOV_CORS_ORIGINS only
     app.wsgi_app = RequestLimits.of(app.wsgi_app, settings)  # type: ignore[method-assign]
     if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
         hops = settings.proxy_hops

@@ -31,7 +31,12 @@ CODES: dict[str, Code] = {
         domain_error="A request could not be processed (base class; not raised as such).",
         invalid="The input is invalid (base class; subclasses name the field).",
     ),
-    **_codes("generic", 404, not_found="Not found (base class of every *-not-found)."),
+    **_codes(
+        "generic",
+        404,
+        not_found="Not found (base class of every *-not-found).",
+        problem_type_not_found="GET /problems/<code> for a code egov does not list.",
+    ),
     **_codes(
         "generic",
         403,
@@ -52,6 +57,8 @@ CODES: dict[str, Code] = {
         input_nul_byte="A path, query or header parameter or a JSON string holds a NUL character.",
         input_not_unicode="A JSON string holds a lone surrogate, which is no Unicode character.",
         input_invalid="The database refused a value as it is (e.g. too long); nothing was stored.",
+        bad_cursor="The cursor is not a next_cursor of this list (edited, foreign or unreadable).",
+        bad_limit="The page size `limit` is not a whole number from 1 to 200.",
     ),
     **_codes("generic", 422, value_too_long="A value is longer than egov can store (field named)."),
     **_codes("generic", 500, internal_error="Unexpected error; quote the correlation id."),

@@ -31,6 +31,12 @@ class Settings:
     public_url: str = setting(
         "", "Public base URL of this instance. Empty: http://EGOV_HOST:EGOV_PORT."
     )
+    cors_origins: str = setting(
+        "",
+        "Comma-separated exact origins (scheme://host[:port], e.g. https://portal.jena.de) "
+        "whose browser pages may call /api/v1 across origins, with credentials; no wildcard. "
+        "Empty: none (egov/web/cors.py).",
+    )
     proxy_hops: int = setting(
         0,
         "Reverse proxies in front of the web processes whose X-Forwarded-For/-Proto/-Host "

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.audit.chain import GENESIS, ChainVerdict, EventRecord, event_hash, verify_chain
 from egov.db import Base, JsonType
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class AuditEvent(Base):
@@ -91,6 +92,11 @@ def _last_event(session: Session, case_id: str) -> AuditEvent | None:
 def list_events(session: Session, case_id: str) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)
     return list(session.scalars(query))
+
+
+def page_events(session: Session, case_id: str, page: PageRequest) -> Page[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+    return fetch_page(session, query, page, scope=f"events:{case_id}", order=(AuditEvent.seq,))
 
 
 def verify_case_trail(session: Session, case_id: str) -> ChainVerdict:

@@ -1,25 +1,21 @@
-"""Read side of cases: filtered, keyset-paginated lists for the clerk's and citizen's views."""
+"""Read side of cases: filtered, keyset-paged lists for the clerk's and citizen's views
+(the paging scheme of every list: `egov.paging`)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_
+from sqlalchemy import Select, exists, or_
 from sqlalchemy.orm import Session
 
 from egov.access import visible_cases
 from egov.cases.store import Case
 from egov.errors import Invalid
 from egov.identity.model import Principal
-from egov.jsoninput import JsonRefused, loads
+from egov.paging import Page, PageRequest, fetch_page
 from egov.workflow.store import Task, TaskStatus
-
-MAX_LIMIT = 200
-CURSOR_DEPTH = 1  # [created_at, case_id]
 
 
 @dataclass(frozen=True)
@@ -31,32 +27,15 @@ class CaseFilter:
     due_before: datetime | None = None
     text: str | None = None
     overdue: bool = False  # escalated by the deadline sweep and still open
-    limit: int = 50
-    cursor: str | None = None
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Case]
-    next_cursor: str | None
-
-
-def list_cases(session: Session, principal: Principal, flt: CaseFilter) -> Page:
+def list_cases(
+    session: Session, principal: Principal, flt: CaseFilter, page: PageRequest
+) -> Page[Case]:
+    """The visible cases matching `flt`, newest first, one page."""
     query = _filtered(visible_cases(principal), flt)
-    if flt.cursor:
-        created_at, case_id = decode_cursor(flt.cursor)
-        query = query.where(
-            or_(
-                Case.created_at < created_at, and_(Case.created_at == created_at, Case.id < case_id)
-            )
-        )
-    limit = max(1, min(flt.limit, MAX_LIMIT))
-    rows = list(
-        session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    items = rows[:limit]
-    return Page(items, encode_cursor(items[-1]) if more and items else None)
+    order = (Case.created_at, Case.id)
+    return fetch_page(session, query, page, scope="cases", order=order, descending=True)
 
 
 def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
@@ -90,32 +69,8 @@ def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
     return query
 
 
-def encode_cursor(case: Case) -> str:
-    raw = json.dumps([case.created_at.isoformat(), case.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The position of a cursor made by `encode_cursor`; anything else is refused (400)."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, case_id = loads(raw, max_depth=CURSOR_DEPTH, name="cursor")
-        return datetime.fromisoformat(created_at), str(case_id)
-    except JsonRefused as exc:  # the cursor is opaque: name it, not a place inside it
-        reason = exc.invalid_params[0]["reason"]
-        invalid = [{"name": "cursor", "reason": reason}]
-        raise Invalid(exc.message, code=exc.code, invalid_params=invalid) from exc
-    except (ValueError, TypeError) as exc:
-        raise Invalid(
-            "Ungültiger Cursor.",
-            code="bad-request",
-            invalid_params=[{"name": "cursor", "reason": "unreadable"}],
-        ) from exc
-
-
 def parse_filter(args: Any) -> CaseFilter:
     try:
-        limit = int(args.get("limit", 50))
         due = args.get("due_before")
         return CaseFilter(
             status=args.get("status"),
@@ -125,8 +80,6 @@ def parse_filter(args: Any) -> CaseFilter:
             due_before=datetime.fromisoformat(due) if due else None,
             text=args.get("q"),
             overdue=_flag(args.get("overdue")),
-            limit=limit,
-            cursor=args.get("cursor"),
         )
     except ValueError as exc:
         raise Invalid(
@@ -134,8 +87,8 @@ def parse_filter(args: Any) -> CaseFilter:
             code="bad-request",
             invalid_params=[
                 {
-                    "name": "limit|due_before|overdue",
-                    "reason": "limit: ganze Zahl; due_before: ISO-8601; overdue: true|false",
+                    "name": "due_before|overdue",
+                    "reason": "due_before: ISO-8601; overdue: true|false",
                 }
             ],
         ) from exc

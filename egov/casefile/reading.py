@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from egov.access import get_visible_case
 from egov.audit.chain import ChainVerdict
-from egov.audit.store import AuditEvent, list_events, verify_case_trail
+from egov.audit.store import AuditEvent, page_events, verify_case_trail
 from egov.cases.store import Case
 from egov.documents import store as documents
 from egov.documents.store import Document
@@ -21,6 +21,7 @@ from egov.outbox.store import (
     list_incidents_by_case,
     list_outbox_by_case,
 )
+from egov.paging import Page, PageRequest
 from egov.postfach import store as postfach
 from egov.postfach.store import PostfachMessage
 from egov.workflow.store import Task, list_tasks_by_case
@@ -51,13 +52,15 @@ def case_parts(session: Session, principal: Principal, case_id: str) -> CasePart
 
 
 def audit_trail(
-    session: Session, principal: Principal, case_id: str
-) -> tuple[list[AuditEvent], ChainVerdict]:
+    session: Session, principal: Principal, case_id: str, page: PageRequest
+) -> tuple[Page[AuditEvent], ChainVerdict]:
+    """One page of the trail and the verification of the whole chain."""
     case = get_visible_case(session, principal, case_id)
-    return list_events(session, case.id), verify_case_trail(session, case.id)
+    return page_events(session, case.id, page), verify_case_trail(session, case.id)
 
 
-def case_documents(session: Session, principal: Principal, case_id: str) -> list[Document]:
+def case_documents(
+    session: Session, principal: Principal, case_id: str, page: PageRequest
+) -> Page[Document]:
     case = get_visible_case(session, principal, case_id)
-    docs = documents.list_by_case(session, case.id)
-    return [d for d in docs if d.visible_to_applicant] if principal.is_citizen else docs
+    return documents.page_by_case(session, case.id, page, applicant_only=principal.is_citizen)

@@ -13,13 +13,14 @@ from egov.access import readable_document
 from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent, verify_case_trail
 from egov.casefile import reading
-from egov.casefile.queries import CaseFilter, Page, list_cases
+from egov.casefile.queries import CaseFilter, list_cases
 from egov.cases.store import Case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
 from egov.errors import NotFound
 from egov.identity.model import Principal
+from egov.paging import FIRST_PAGE, Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,29 @@ class CaseFile:
     db: Database
     files: FileSystemStore
 
-    def cases(self, principal: Principal, flt: CaseFilter) -> Page:
+    def cases(
+        self, principal: Principal, flt: CaseFilter, page: PageRequest = FIRST_PAGE
+    ) -> Page[Case]:
         """The cases the principal may see, filtered, newest first, one page."""
         with self.db.reading() as session:
-            return list_cases(session, principal, flt)
+            return list_cases(session, principal, flt, page)
 
     def detail(self, principal: Principal, case_id: str) -> reading.CaseParts:
         with self.db.reading() as session:
             return reading.case_parts(session, principal, case_id)
 
-    def events(self, principal: Principal, case_id: str) -> tuple[list[AuditEvent], ChainVerdict]:
-        """The audit trail with the verification of its hash chain."""
+    def events(
+        self, principal: Principal, case_id: str, page: PageRequest = FIRST_PAGE
+    ) -> tuple[Page[AuditEvent], ChainVerdict]:
+        """One page of the audit trail with the verification of its whole hash chain."""
         with self.db.reading() as session:
-            return reading.audit_trail(session, principal, case_id)
+            return reading.audit_trail(session, principal, case_id, page)
 
-    def documents(self, principal: Principal, case_id: str) -> list[Document]:
+    def documents(
+        self, principal: Principal, case_id: str, page: PageRequest = FIRST_PAGE
+    ) -> Page[Document]:
         with self.db.reading() as session:
-            return reading.case_documents(session, principal, case_id)
+            return reading.case_documents(session, principal, case_id, page)
 
     def content(self, principal: Principal, document_id: str) -> tuple[Document, Iterator[bytes]]:
         """A readable document and its bytes, exactly as stored, in chunks."""

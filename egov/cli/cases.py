@@ -10,7 +10,7 @@ from typing import BinaryIO
 import click
 
 from egov.cli import common
-from egov.cli.common import container, run_migrations
+from egov.cli.common import container, every, run_migrations
 from egov.cli.failures import CliError
 from egov.container import Container
 from egov.errors import DomainError
@@ -61,7 +61,7 @@ def _check_org_units(built: Container, folders: tuple[Path, ...]) -> None:
     """Before anything is deployed: every org unit the bundles' procedures name exists."""
     from egov.workflow.deploy import PROCEDURE_FILE, read_procedure
 
-    known = {unit.key for unit in built.directory.org_units()}
+    known = {unit.key for unit in every(built.directory.org_units)}
     missing = {}
     for folder in folders:
         spec_file = folder / PROCEDURE_FILE

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -12,8 +13,10 @@ from alembic.config import Config
 from egov.cli.failures import CliError
 from egov.container import Container, build
 from egov.identity.issuers import OidcConfigError
+from egov.paging import MAX_LIMIT, Page, PageRequest
 from egov.settings import Settings
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -45,6 +48,18 @@ def container() -> Iterator[Container]:
         yield built
     finally:
         built.db.dispose()
+
+
+def every(fetch: Callable[[PageRequest], Page[T]]) -> list[T]:
+    """All items of a paged service list, page after page (a command shows the whole list)."""
+    items: list[T] = []
+    request = PageRequest(limit=MAX_LIMIT)
+    while True:
+        page = fetch(request)
+        items += page.items
+        if page.next_cursor is None:
+            return items
+        request = PageRequest(page.next_cursor, MAX_LIMIT)
 
 
 def run_migrations(url: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from egov.cli.common import container
+from egov.cli.common import container, every
 from egov.container import Container
 from egov.identity.model import Principal, Role
 from egov.outbox.store import Incident, IncidentStatus
@@ -77,7 +77,7 @@ def definition_rows(built: Container) -> list[Row]:
             "deployed_by": d.deployed_by,
             "content_hash": d.content_hash[:12],
         }
-        for d in built.definitions.versions()
+        for d in every(built.definitions.versions)
     ]
 
 
@@ -96,7 +96,7 @@ def procedure_rows(built: Container) -> list[Row]:
             }
             for p in catalogue.procedures()
         ]
-    newest = {d.process_id: d for d in built.definitions.versions()}  # ordered by version
+    newest = {d.process_id: d for d in every(built.definitions.versions)}  # by version
     rows = []
     for definition in newest.values():
         text = definition.files.get(PROCEDURE_FILE)
@@ -116,7 +116,7 @@ def procedure_rows(built: Container) -> list[Row]:
 
 
 def org_unit_rows(built: Container) -> list[Row]:
-    return [{"key": u.key, "name": u.name} for u in built.directory.org_units()]
+    return [{"key": u.key, "name": u.name} for u in every(built.directory.org_units)]
 
 
 definitions_list = listing(
@@ -212,7 +212,8 @@ def incidents() -> None:
 def incidents_list(everything: bool, as_json: bool) -> None:
     """The open incidents, oldest first."""
     with container() as built:
-        found = built.incidents.find(None if everything else IncidentStatus.OPEN)
+        status = None if everything else IncidentStatus.OPEN
+        found = every(lambda page: built.incidents.find(status, page))
     emit([incident_row(i) for i in found], INCIDENT_COLUMNS, as_json)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, Database, new_id
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class Document(Base):
@@ -34,6 +35,17 @@ def get_document(session: Session, document_id: str) -> Document | None:
 def list_by_case(session: Session, case_id: str) -> list[Document]:
     query = select(Document).where(Document.case_id == case_id).order_by(Document.created_at)
     return list(session.scalars(query))
+
+
+def page_by_case(
+    session: Session, case_id: str, page: PageRequest, *, applicant_only: bool = False
+) -> Page[Document]:
+    """The documents of a case, oldest first (`applicant_only`: those meant for the applicant)."""
+    query = select(Document).where(Document.case_id == case_id)
+    if applicant_only:
+        query = query.where(Document.visible_to_applicant.is_(True))
+    order = (Document.created_at, Document.id)
+    return fetch_page(session, query, page, scope=f"documents:{case_id}", order=order)
 
 
 def storage_key_in_use(session: Session, key: str) -> bool:

@@ -30,11 +30,12 @@ from egov.identity.store import (
     OrgUnitMembership,
     active_deputies,
     get_membership,
-    list_deputies,
-    list_members,
-    list_org_units,
     member_units,
+    page_deputies,
+    page_members,
+    page_org_units,
 )
+from egov.paging import FIRST_PAGE, Page, PageRequest
 
 log = logging.getLogger(__name__)
 ORG_UNIT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -72,9 +73,9 @@ class Directory:
 
     # -- org units ----------------------------------------------------------------------------
 
-    def org_units(self) -> list[OrgUnit]:
+    def org_units(self, page: PageRequest = FIRST_PAGE) -> Page[OrgUnit]:
         with self.db.reading() as session:
-            return list_org_units(session)
+            return page_org_units(session, page)
 
     def ensure_org_units(self, units: list[tuple[str, str]]) -> None:
         """Create or rename the given (key, name) units in one transaction (`demo-setup`)."""
@@ -106,11 +107,11 @@ class Directory:
 
     # -- memberships --------------------------------------------------------------------------
 
-    def members(self, key: str) -> list[OrgUnitMembership]:
+    def members(self, key: str, page: PageRequest = FIRST_PAGE) -> Page[OrgUnitMembership]:
         with self.db.reading() as session:
             if session.get(OrgUnit, key) is None:
                 raise NotFound("Organisationseinheit nicht gefunden.", code="org-unit-not-found")
-            return list_members(session, key)
+            return page_members(session, key, page)
 
     def add_member(
         self, actor: str, key: str, subject: str, role: str = "clerk", email: str | None = None
@@ -168,9 +169,9 @@ class Directory:
 
     # -- deputies (Vertretungen) ----------------------------------------------------------------
 
-    def deputies(self) -> list[Deputy]:
+    def deputies(self, page: PageRequest = FIRST_PAGE) -> Page[Deputy]:
         with self.db.reading() as session:
-            return list_deputies(session)
+            return page_deputies(session, page)
 
     def add_deputy(
         self,

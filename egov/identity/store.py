@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, new_id
+from egov.paging import Page, PageRequest, fetch_page
 
 MEMBER_ROLES = ("clerk", "supervisor")
 
@@ -87,14 +88,21 @@ def active_deputies(session: Session, deputy_subject: str, now: datetime) -> lis
     return list(session.scalars(query))
 
 
-def list_deputies(session: Session) -> list[Deputy]:
-    query = select(Deputy).order_by(Deputy.valid_from.desc(), Deputy.id)
-    return list(session.scalars(query))
+def page_deputies(session: Session, page: PageRequest) -> Page[Deputy]:
+    """Every Vertretung, the latest start first."""
+    order = (Deputy.valid_from, Deputy.id)
+    return fetch_page(session, select(Deputy), page, scope="deputies", order=order, descending=True)
+
+
+def page_members(session: Session, org_unit_key: str, page: PageRequest) -> Page[OrgUnitMembership]:
+    query = select(OrgUnitMembership).where(OrgUnitMembership.org_unit_key == org_unit_key)
+    order = (OrgUnitMembership.subject,)
+    return fetch_page(session, query, page, scope=f"members:{org_unit_key}", order=order)
 
 
 def get_org_unit(session: Session, key: str) -> OrgUnit | None:
     return session.get(OrgUnit, key)
 
 
-def list_org_units(session: Session) -> list[OrgUnit]:
-    return list(session.scalars(select(OrgUnit).order_by(OrgUnit.key)))
+def page_org_units(session: Session, page: PageRequest) -> Page[OrgUnit]:
+    return fetch_page(session, select(OrgUnit), page, scope="org_units", order=(OrgUnit.key,))

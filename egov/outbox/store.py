@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType, new_id
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class OutboxStatus(StrEnum):
@@ -72,12 +73,13 @@ def get_incident(session: Session, incident_id: str) -> Incident | None:
     return session.get(Incident, incident_id)
 
 
-def list_incidents(session: Session, status: str | None = IncidentStatus.OPEN) -> list[Incident]:
+def page_incidents(session: Session, status: str | None, page: PageRequest) -> Page[Incident]:
     """Incidents with the given status (None: all), oldest first."""
-    query = select(Incident).order_by(Incident.created_at)
+    query = select(Incident)
     if status is not None:
         query = query.where(Incident.status == status)
-    return list(session.scalars(query))
+    order = (Incident.created_at, Incident.id)
+    return fetch_page(session, query, page, scope=f"incidents:{status or 'all'}", order=order)
 
 
 def list_incidents_by_case(session: Session, case_id: str) -> list[Incident]:

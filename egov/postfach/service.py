@@ -14,6 +14,7 @@ from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal
 from egov.integrations.inbound import deliver_message
+from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.postfach.store import PostfachMessage
 from egov.workflow.service import Workflows
 
@@ -27,18 +28,16 @@ class Reply:
     correlated: bool  # a waiting message event `citizen_reply` took it
 
 
-def list_messages(session: Session, principal: Principal) -> list[PostfachMessage]:
+def page_messages(
+    session: Session, principal: Principal, page: PageRequest
+) -> Page[PostfachMessage]:
     """The messages of the principal's own cases, newest first."""
     mine = [Case.owner_subject == principal.subject]
     if principal.postfach:
         mine.append(Case.owner_postfach == principal.postfach)
-    query = (
-        select(PostfachMessage)
-        .join(Case, Case.id == PostfachMessage.case_id)
-        .where(or_(*mine))
-        .order_by(PostfachMessage.created_at.desc())
-    )
-    return list(session.scalars(query))
+    query = select(PostfachMessage).join(Case, Case.id == PostfachMessage.case_id).where(or_(*mine))
+    order = (PostfachMessage.created_at, PostfachMessage.id)
+    return fetch_page(session, query, page, scope="messages", order=order, descending=True)
 
 
 @dataclass
@@ -46,9 +45,12 @@ class Postfach:
     db: Database
     workflows: Workflows
 
-    def messages(self, principal: Principal) -> list[PostfachMessage]:
+    def messages(
+        self, principal: Principal, page: PageRequest = FIRST_PAGE
+    ) -> Page[PostfachMessage]:
+        """The messages of the principal's own cases, newest first, one page."""
         with self.db.reading() as session:
-            return list_messages(session, principal)
+            return page_messages(session, principal, page)
 
     def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> Reply:
         """Store the reply (a fact), then correlate it to a waiting `citizen_reply` event;

@@ -29,8 +29,9 @@ from egov.outbox.store import (
     OutboxStatus,
     Resolution,
     get_incident,
-    list_incidents,
+    page_incidents,
 )
+from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.workflow.service import Workflows
 from egov.workflow.store import get_instance_by_case
 
@@ -42,10 +43,12 @@ class Incidents:
     outbox: Outbox
     inbound: Inbound
 
-    def find(self, status: IncidentStatus | None = IncidentStatus.OPEN) -> list[Incident]:
-        """Incidents with the given status (None: all), oldest first."""
+    def find(
+        self, status: IncidentStatus | None = IncidentStatus.OPEN, page: PageRequest = FIRST_PAGE
+    ) -> Page[Incident]:
+        """Incidents with the given status (None: all), oldest first, one page."""
         with self.db.reading() as session:
-            return list_incidents(session, status)
+            return page_incidents(session, status, page)
 
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:

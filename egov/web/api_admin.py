@@ -10,6 +10,7 @@ from egov.outbox.store import IncidentStatus
 from egov.web import views
 from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
+from egov.web.paging import page_request, paged
 
 bp = Blueprint("admin", __name__)
 MAX_BUNDLE_FILES = 200
@@ -19,8 +20,7 @@ MAX_BUNDLE_FILES = 200
 @requires(Role.ADMIN)
 def definitions() -> Response:
     """Every deployed version of every process definition."""
-    items = container().definitions.versions()
-    return jsonify({"items": [views.definition(d) for d in items]})
+    return paged(container().definitions.versions(page_request()), views.definition)
 
 
 @bp.post("/process-definitions")
@@ -60,8 +60,8 @@ def incidents() -> Response:
     wanted = request.args.get("status", "open")
     if wanted not in INCIDENT_STATUSES:
         raise DomainError("status ist open, resolved oder all.", code="bad-request")
-    found = container().incidents.find(INCIDENT_STATUSES[wanted])
-    return jsonify({"items": [views.incident(i) for i in found]})
+    found = container().incidents.find(INCIDENT_STATUSES[wanted], page_request())
+    return paged(found, views.incident)
 
 
 @bp.post("/incidents/<incident_id>/retry")

@@ -9,6 +9,7 @@ from egov.identity.model import Role
 from egov.web import downloads, views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.paging import page_request, paged
 
 bp = Blueprint("cases", __name__)
 
@@ -17,8 +18,10 @@ bp = Blueprint("cases", __name__)
 @requires(Role.CLERK, Role.ADMIN)
 def cases() -> Response:
     """Cases visible to me, filtered and paginated."""
-    page = container().case_file.cases(current_principal(), parse_filter(request.args))
-    return jsonify(views.case_page(page))
+    flt = parse_filter(request.args)
+    return paged(
+        container().case_file.cases(current_principal(), flt, page_request()), views.case_summary
+    )
 
 
 @bp.get("/cases/<case_id>")
@@ -33,16 +36,16 @@ def case(case_id: str) -> Response:
 @requires(Role.CLERK, Role.ADMIN)
 def case_events(case_id: str) -> Response:
     """The audit trail with the verification of its hash chain."""
-    events, verdict = container().case_file.events(current_principal(), case_id)
-    return jsonify(views.audit_trail(events, verdict))
+    events, verdict = container().case_file.events(current_principal(), case_id, page_request())
+    return paged(events, views.audit_event, verification=verdict.as_dict())
 
 
 @bp.get("/cases/<case_id>/documents")
 @requires(Role.CLERK, Role.ADMIN, Role.CITIZEN)
 def case_documents(case_id: str) -> Response:
     """Documents of a case (owners see those meant for them)."""
-    docs = container().case_file.documents(current_principal(), case_id)
-    return jsonify({"items": [views.document(d) for d in docs]})
+    docs = container().case_file.documents(current_principal(), case_id, page_request())
+    return paged(docs, views.document)
 
 
 @bp.get("/documents/<document_id>/content")

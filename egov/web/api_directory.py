@@ -13,6 +13,7 @@ from egov.identity.store import OrgUnitMembership
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.paging import page_request, paged
 
 bp = Blueprint("directory", __name__)
 
@@ -38,7 +39,7 @@ def _created(payload: dict[str, Any]) -> Response:
 @requires(Role.ADMIN)
 def org_units() -> Response:
     """Every org unit."""
-    return jsonify({"items": [views.org_unit(u) for u in _directory().org_units()]})
+    return paged(_directory().org_units(page_request()), views.org_unit)
 
 
 @bp.post("/org-units")
@@ -68,7 +69,7 @@ def _membership(m: OrgUnitMembership) -> dict[str, Any]:
 @requires(Role.ADMIN)
 def members(key: str) -> Response:
     """The members of an org unit."""
-    return jsonify({"items": [_membership(m) for m in _directory().members(key)]})
+    return paged(_directory().members(key, page_request()), _membership)
 
 
 @bp.post("/org-units/<key>/members")
@@ -114,7 +115,7 @@ def deputies() -> Response:
     """Every Vertretung, current, past and future."""
     directory = _directory()
     now = directory.clock()
-    return jsonify({"items": [views.deputy(d, now) for d in directory.deputies()]})
+    return paged(directory.deputies(page_request()), lambda d: views.deputy(d, now))
 
 
 @bp.post("/deputies")

@@ -10,6 +10,7 @@ from egov.identity.model import Role
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.paging import page_request, paged
 
 bp = Blueprint("me", __name__)
 
@@ -18,8 +19,10 @@ bp = Blueprint("me", __name__)
 @requires(Role.CITIZEN)
 def my_cases() -> Response:
     """My own cases."""
-    page = container().case_file.cases(current_principal(), parse_filter(request.args))
-    return jsonify(views.case_page(page))
+    flt = parse_filter(request.args)
+    return paged(
+        container().case_file.cases(current_principal(), flt, page_request()), views.case_summary
+    )
 
 
 @bp.get("/me/cases/<case_id>")
@@ -34,8 +37,7 @@ def my_case(case_id: str) -> Response:
 @requires(Role.CITIZEN)
 def my_messages() -> Response:
     """My Postfach: letters and messages on all my cases."""
-    items = container().postfach.messages(current_principal())
-    return jsonify({"items": [views.message(m) for m in items], "next_cursor": None})
+    return paged(container().postfach.messages(current_principal(), page_request()), views.message)
 
 
 @bp.post("/me/cases/<case_id>/messages")

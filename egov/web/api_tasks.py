@@ -9,6 +9,7 @@ from egov.identity.model import Role
 from egov.web import views
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
+from egov.web.paging import page_request, paged
 
 bp = Blueprint("tasks", __name__)
 
@@ -18,8 +19,8 @@ bp = Blueprint("tasks", __name__)
 def tasks() -> Response:
     """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`)."""
     mine_only = request.args.get("mine") == "true"
-    items = container().inbox.tasks(current_principal(), mine_only=mine_only)
-    return jsonify({"items": [views.task(t) for t in items], "next_cursor": None})
+    found = container().inbox.tasks(current_principal(), mine_only=mine_only, page=page_request())
+    return paged(found, views.task)
 
 
 @bp.get("/tasks/<task_id>")

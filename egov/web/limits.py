@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from egov.settings import Settings
+from egov.web.problem_types import type_uri
 
 log = logging.getLogger(__name__)
 Environ = dict[str, Any]
@@ -40,11 +41,12 @@ MALFORMED = (400, "bad-request", "Die Anfrage ist fehlerhaft.")
 Refusal = tuple[int, str, str]
 
 
-def problem_bytes(refusal: Refusal, correlation_id: str) -> bytes:
-    """The RFC 9457 body of a refusal answered outside Flask (same shape as problems.py)."""
+def problem_bytes(refusal: Refusal, correlation_id: str, base_url: str = "") -> bytes:
+    """The RFC 9457 body of a refusal answered outside Flask (same shape as problems.py);
+    without `base_url` (a server's own refusal) the `type` is the path of its page."""
     status, code, title = refusal
     body = {
-        "type": f"https://egov.invalid/problems/{code}",
+        "type": type_uri(code, base_url),
         "title": title,
         "status": status,
         "code": code,
@@ -78,11 +80,16 @@ class RequestLimits:
     max_url_bytes: int
     max_header_bytes: int
     max_header_fields: int
+    base_url: str = ""  # of the problems' `type`
 
     @classmethod
     def of(cls, app: WsgiApp, settings: Settings) -> RequestLimits:
         return cls(
-            app, settings.max_url_bytes, settings.max_header_bytes, settings.max_header_fields
+            app,
+            settings.max_url_bytes,
+            settings.max_header_bytes,
+            settings.max_header_fields,
+            settings.base_url,
         )
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -96,7 +103,7 @@ class RequestLimits:
             refusal[0],
             correlation_id,
         )
-        body = problem_bytes(refusal, correlation_id)
+        body = problem_bytes(refusal, correlation_id, self.base_url)
         headers = [*PROBLEM_HEADERS, ("Content-Length", str(len(body)))]
         start_response(status_line(refusal[0]), headers)
         return [body]

@@ -91,6 +91,7 @@ def _problem_schema() -> dict[str, Any]:
             "status": {"type": "integer"},
             "code": {"type": "string"},
             "detail": {"type": "string"},
+            "instance": {"type": "string"},
             "correlation_id": {"type": "string"},
             "invalid_params": {
                 "type": "array",

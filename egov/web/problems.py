@@ -1,13 +1,16 @@
 """RFC 9457 problem details: domain errors become `application/problem+json` with the HTTP
-status that `egov.error_codes` gives their stable code."""
+status that `egov.error_codes` gives their stable code: `type` the absolute URL of the code's
+page (`problem_types.py`), `title` in German, `instance` the request's path, `detail` where it
+helps, `code` and `correlation_id`. Werkzeug's routing errors get German titles too."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from typing import Any
+from urllib.parse import quote
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from egov.db import CONCURRENT_UPDATE, INPUT_REFUSED, OUTAGE, error_name, lost_race
@@ -16,10 +19,12 @@ from egov.errors import DomainError, TooManyRequests
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
 from egov.jsoninput import JsonRefused
+from egov.web.problem_types import status_title, type_uri
 from egov.workflow.engine import WorkflowError
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
+PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", kept as they are
 
 
 def status_for(code: str, default: int = 400) -> int:
@@ -38,12 +43,14 @@ def problem(
     **extra: Any,
 ) -> Response:
     body: dict[str, Any] = {
-        "type": f"https://egov.invalid/problems/{code}",
+        "type": type_uri(code, current_app.extensions["egov"].settings.base_url),
         "title": title,
         "status": status,
         "code": code,
         "correlation_id": correlation_id(),
     }
+    if has_request_context():  # the path percent-encoded: a NUL or a quote stays inert
+        body["instance"] = quote(request.path, safe=PATH_SAFE)
     if detail:
         body["detail"] = detail
     if invalid_params:
@@ -173,13 +180,29 @@ def _authentication(exc: AuthenticationError) -> Response:
 
 
 def _http(exc: HTTPException) -> Response:
+    """Werkzeug's errors (unknown route, method, ...): German title, never its English text."""
+    status = exc.code or 500
     code = (exc.name or "error").lower().replace(" ", "-")
-    response = problem(exc.code or 500, code, exc.name or "Fehler", detail=exc.description)
-    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+    response = problem(status, code, status_title(status), detail=_http_detail(status, allowed))
+    if allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def _http_detail(status: int, allowed: list[str]) -> str | None:
+    if status == 404:
+        return "Unter dieser Adresse gibt es nichts (die Adressen nennt /api/v1/openapi.json)."
+    if status == 405 and allowed:
+        return f"Diese Adresse nimmt nur diese Methoden an: {', '.join(allowed)}."
+    return None
 
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unexpected_error correlation_id=%s", correlation_id(), exc_info=exc)
-    return problem(500, "internal-error", "Interner Fehler. Bitte nennen Sie die Korrelations-ID.")
+    return problem(
+        500,
+        "internal-error",
+        "Interner Fehler. Bitte nennen Sie die Korrelations-ID.",
+        detail="Bitte wenden Sie sich mit der correlation_id dieser Antwort an den Betrieb.",
+    )

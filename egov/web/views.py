@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from egov.audit.chain import ChainVerdict
 from egov.audit.store import AuditEvent
-from egov.casefile.queries import Page
 from egov.casefile.reading import CaseParts
 from egov.cases.model import status_label
 from egov.cases.store import Case
@@ -32,10 +30,6 @@ def case_summary(case: Case) -> dict[str, Any]:
         "due_at": iso(case.due_at),
         "closed_at": iso(case.closed_at),
     }
-
-
-def case_page(page: Page) -> dict[str, Any]:
-    return {"items": [case_summary(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 def case_detail(parts: CaseParts) -> dict[str, Any]:
@@ -97,22 +91,16 @@ def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
     return body
 
 
-def audit_trail(events: list[AuditEvent], verdict: ChainVerdict) -> dict[str, Any]:
+def audit_event(e: AuditEvent) -> dict[str, Any]:
     return {
-        "verification": verdict.as_dict(),
-        "items": [
-            {
-                "seq": e.seq,
-                "actor": e.actor,
-                "action": e.action,
-                "before": e.before,
-                "after": e.after,
-                "occurred_at": iso(e.occurred_at),
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
-            for e in events
-        ],
+        "seq": e.seq,
+        "actor": e.actor,
+        "action": e.action,
+        "before": e.before,
+        "after": e.after,
+        "occurred_at": iso(e.occurred_at),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
     }
 
 

@@ -22,8 +22,9 @@ from egov.errors import Invalid
 from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
+from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.workflow.engine import WorkflowError, compile_bundle
-from egov.workflow.store import ProcessDefinition, list_definitions
+from egov.workflow.store import ProcessDefinition, page_definitions
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
@@ -54,10 +55,10 @@ class ProcessDefinitions:
     db: Database
     clock: Clock
 
-    def versions(self) -> list[ProcessDefinition]:
-        """Every deployed version of every process definition."""
+    def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
+        """Every deployed version of every process definition, one page."""
         with self.db.reading() as session:
-            return list_definitions(session)
+            return page_definitions(session, page)
 
     def deploy(self, files: dict[str, bytes], actor: str) -> Deployment:
         """Deploy a bundle; content equal to a deployed version answers that version."""

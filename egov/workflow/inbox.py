@@ -6,10 +6,11 @@ A task is visible to admins and to clerks of its org unit (from the BPMN: proper
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import jsonschema
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
@@ -17,10 +18,11 @@ from egov.cases.store import get_case
 from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal
+from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.workflow.service import Workflows
 from egov.workflow.store import LIVE_TASK, Task, TaskStatus
 
-INBOX_LIMIT = 500
+NO_DUE_DATE = datetime(9999, 12, 31)  # tasks without a Frist come last, on every database
 
 
 @dataclass
@@ -28,12 +30,20 @@ class Inbox:
     db: Database
     workflows: Workflows
 
-    def tasks(self, principal: Principal, *, mine_only: bool = False) -> list[Task]:
-        """Tasks claimed by me and unclaimed tasks of my org units, by due date."""
+    def tasks(
+        self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
+    ) -> Page[Task]:
+        """Tasks claimed by me and unclaimed tasks of my org units, by due date, one page."""
         query = inbox_query(principal, mine_only=mine_only)
+        order = (func.coalesce(Task.due_at, NO_DUE_DATE), Task.created_at, Task.id)
         with self.db.reading() as session:
-            return list(
-                session.scalars(query.order_by(Task.due_at, Task.created_at).limit(INBOX_LIMIT))
+            return fetch_page(
+                session,
+                query,
+                page,
+                scope="tasks:mine" if mine_only else "tasks",
+                order=order,
+                key=lambda t: (t.due_at or NO_DUE_DATE, t.created_at, t.id),
             )
 
     def get(self, principal: Principal, task_id: str) -> Task:

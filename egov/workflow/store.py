@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType, new_id
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class InstanceStatus(StrEnum):
@@ -102,11 +103,9 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition | 
     return session.scalars(query).first()
 
 
-def list_definitions(session: Session) -> list[ProcessDefinition]:
-    query = select(ProcessDefinition).order_by(
-        ProcessDefinition.process_id, ProcessDefinition.version
-    )
-    return list(session.scalars(query))
+def page_definitions(session: Session, page: PageRequest) -> Page[ProcessDefinition]:
+    order = (ProcessDefinition.process_id, ProcessDefinition.version)
+    return fetch_page(session, select(ProcessDefinition), page, scope="definitions", order=order)
 
 
 def get_instance_by_case(session: Session, case_id: str) -> WorkflowInstance | None:

@@ -372,6 +372,13 @@ EXPECTATIONS = [
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
     Probe("GET", "/", "the start page", "/", EVERYONE),
+    Probe(
+        "GET",
+        "/api/v1/problems/<code>",
+        "the page of a problem type",
+        "/api/v1/problems/case-not-found",
+        EVERYONE,
+    ),
     Probe("GET", "/healthz", "liveness", "/healthz", EVERYONE),
     Probe("GET", "/readyz", "readiness", "/readyz", EVERYONE),
     Probe("GET", "/metrics", "metrics", "/metrics", EVERYONE),

@@ -114,3 +114,11 @@ def test_retrying_an_unknown_incident_is_one_line_with_its_code(
     result = CliRunner().invoke(main, ["incidents", "retry", "gibt-es-nicht"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Fehler [incident-not-found]: ")
+
+
+def test_a_list_shows_every_page_of_the_service(run: Any, container: Container) -> None:
+    before = len(json.loads(run("org-units", "list", "--json")))
+    container.directory.ensure_org_units([(f"amt-{n:03d}", f"Amt {n}") for n in range(205)])
+    rows = json.loads(run("org-units", "list", "--json"))
+    assert len(rows) == before + 205
+    assert len({r["key"] for r in rows}) == len(rows)

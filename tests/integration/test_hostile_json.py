@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from egov import paging
 from egov.app import create_app
 from egov.identity.model import Role
 from tests.builders import example, proposal
@@ -119,10 +120,16 @@ def test_json_nested_within_the_limit_is_parsed_as_before(api: Api) -> None:
 
 
 def test_a_deeply_nested_cursor_is_refused_with_400_naming_the_cursor(api: Api) -> None:
-    cursor = base64.urlsafe_b64encode(DEEP_CURSOR.encode()).decode().rstrip("=")
-    for path, user in (("/cases", "anna"), ("/me/cases", "erika")):
+    cursor = paging.seal(DEEP_CURSOR.encode())  # its checksum right: the parse is reached
+    for path, user in (("/cases", "anna"), ("/me/cases", "erika"), ("/tasks", "anna")):
         problem = assert_problem(api.get(f"{path}?cursor={cursor}", user), 400, "json-too-deep")
         assert [p["name"] for p in problem["invalid_params"]] == ["cursor"]
+
+
+def test_a_deeply_nested_cursor_without_its_checksum_is_a_bad_cursor(api: Api) -> None:
+    cursor = base64.urlsafe_b64encode(DEEP_CURSOR.encode()).decode().rstrip("=")
+    problem = assert_problem(api.get(f"/cases?cursor={cursor}", "anna"), 400, "bad-cursor")
+    assert [p["name"] for p in problem["invalid_params"]] == ["cursor"]
 
 
 def test_a_cursor_of_the_api_still_pages(api: Api) -> None:

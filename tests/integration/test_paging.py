@@ -1,0 +1,191 @@
+"""One paging scheme on every list: walked page by page past its page size, following `Link`.
+
+LISTS names every list endpoint of the route table with who reads it and how; NOT_LISTS every
+other GET endpoint. A new GET endpoint in neither fails `test_every_get_route_is_classified`,
+and a handler of NOT_LISTS that answers `items` fails it too: a new list cannot escape paging.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+
+from egov.outbox.incidents import open_incident
+from egov.outbox.store import IncidentKind
+from egov.paging import DEFAULT_LIMIT, MAX_LIMIT
+from tests.builders import example, proposal
+from tests.conftest import Api
+
+API = "/api/v1"
+UNIT = "fachdienst-stadtgruen"
+PERIOD = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
+
+
+@dataclass(frozen=True)
+class Listing:
+    user: str
+    path: str  # str.format-ed with the scenario's ids; may carry query parameters
+
+
+LISTS = {
+    "/api/v1/cases": Listing("anna", "/cases?procedure=buergerbudget"),
+    "/api/v1/me/cases": Listing("erika", "/me/cases"),
+    "/api/v1/cases/<case_id>/events": Listing("admin", "/cases/{case_id}/events"),
+    "/api/v1/cases/<case_id>/documents": Listing("admin", "/cases/{submitted}/documents"),
+    "/api/v1/tasks": Listing("anna", "/tasks"),
+    "/api/v1/me/messages": Listing("erika", "/me/messages"),
+    "/api/v1/incidents": Listing("admin", "/incidents?status=all"),
+    "/api/v1/process-definitions": Listing("admin", "/process-definitions"),
+    "/api/v1/org-units": Listing("admin", "/org-units"),
+    "/api/v1/org-units/<key>/members": Listing("admin", f"/org-units/{UNIT}/members"),
+    "/api/v1/deputies": Listing("admin", "/deputies"),
+}
+NOT_LISTS = {  # one object, a download or a document that is not a list of rows
+    "/api/v1/cases/<case_id>",
+    "/api/v1/me/cases/<case_id>",
+    "/api/v1/tasks/<task_id>",
+    "/api/v1/documents/<document_id>/content",
+    "/api/v1/openapi.json",
+    "/api/v1/problems/<code>",
+}
+
+
+def get_rules(app: Flask) -> dict[str, Any]:
+    return {
+        rule.rule: app.view_functions[rule.endpoint]
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.rule.startswith(API)
+    }
+
+
+def test_every_get_route_is_classified(app: Flask) -> None:
+    rules = get_rules(app)
+    unclassified = set(rules) - set(LISTS) - NOT_LISTS
+    assert unclassified == set(), "add the route to LISTS (and page it) or to NOT_LISTS"
+    answering_items = {
+        r for r in NOT_LISTS & set(rules) if '"items"' in inspect.getsource(rules[r])
+    }
+    assert answering_items == set()
+    assert set(LISTS) <= set(rules)
+
+
+@pytest.fixture
+def scenario(api: Api) -> dict[str, str]:
+    """At least two rows in every list."""
+    cases = [api.post("/applications", "erika", json=proposal()) for _ in range(3)]
+    assert all(r.status_code == 201 for r in cases)
+    case_id = cases[0].get_json()["case_id"]
+    submitted = api.post(
+        "/submissions",
+        "portal",
+        data=example("buergerbudget-zwei-anhaenge.xml"),
+        content_type="application/xml",
+    )
+    assert submitted.status_code == 201, submitted.get_data(as_text=True)
+    for text in ("Erste Frage", "Zweite Frage"):
+        body = {"subject": "Frage", "body": text}
+        assert api.post(f"/me/cases/{case_id}/messages", "erika", json=body).status_code == 201
+    for subject in ("dev:carla", "dev:dora", "dev:emil"):
+        member = {"subject": subject}
+        assert api.post(f"/org-units/{UNIT}/members", "admin", json=member).status_code == 201
+    for deputy, absent in (("dev:carla", "dev:dora"), ("dev:emil", "dev:carla")):
+        body = {**PERIOD, "deputy_subject": deputy, "absent_subject": absent}
+        assert api.post("/deputies", "admin", json=body).status_code == 201
+    container = api.container
+    with container.db.transaction() as session:
+        for n in range(3):
+            open_incident(
+                session,
+                kind=IncidentKind.CORRELATION,
+                code="message-uncorrelated",
+                message=f"Nachricht {n} ohne Vorgang",
+                now=container.clock(),
+                actor="tests",
+            )
+    return {"case_id": case_id, "submitted": submitted.get_json()["case_id"]}
+
+
+def walk(api: Api, listing: Listing, ids: dict[str, str], limit: int) -> list[Any]:
+    """Every item, page by page, following the `Link` header; checks each page's shape."""
+    path = listing.path.format(**ids)
+    joiner = "&" if "?" in path else "?"
+    url, items, pages = f"{path}{joiner}limit={limit}", [], 0
+    while url:
+        response = api.get(url, listing.user)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
+        body = response.get_json()
+        assert len(body["items"]) <= limit
+        items += body["items"]
+        pages += 1
+        link = response.headers.get("Link")
+        if body["next_cursor"] is None:
+            assert link is None
+            url = ""
+            continue
+        url = _next(link, body["next_cursor"], path, limit)
+        assert pages < 1000
+    return items
+
+
+def _next(link: str, cursor: str, path: str, limit: int) -> str:
+    """The path (under /api/v1) of a `Link: <absolute URL>; rel="next"`, checked."""
+    target, rel = link.split(";")
+    assert rel.strip() == 'rel="next"'
+    parts = urlsplit(target.strip().strip("<>"))
+    assert parts.scheme == "http" and parts.netloc  # absolute
+    query = parse_qs(parts.query)
+    assert query["cursor"] == [cursor] and query["limit"] == [str(limit)]
+    for name, values in parse_qs(urlsplit(path).query).items():
+        assert query[name] == values  # the other query parameters are kept
+    assert parts.path.startswith(API)
+    return f"{parts.path.removeprefix(API)}?{parts.query}"
+
+
+def test_every_list_is_walked_past_its_page_size_without_loss_or_repeat(
+    api: Api, scenario: dict[str, str]
+) -> None:
+    for rule, listing in LISTS.items():
+        everything = walk(api, listing, scenario, MAX_LIMIT)
+        assert len(everything) >= 2, rule
+        one_by_one = walk(api, listing, scenario, 1)
+        assert one_by_one == everything, rule
+        assert len(walk(api, listing, scenario, 2)) == len(everything), rule
+
+
+def test_a_page_holds_fifty_rows_unless_the_limit_says_otherwise(api: Api) -> None:
+    before = len(walk(api, LISTS["/api/v1/org-units"], {}, MAX_LIMIT))
+    for n in range(DEFAULT_LIMIT + 1 - before):
+        unit = {"key": f"einheit-{n:03}", "name": f"Einheit {n}"}
+        assert api.post("/org-units", "admin", json=unit).status_code == 201
+    first = api.get("/org-units", "admin")
+    rest = api.get(f"/org-units?cursor={first.get_json()['next_cursor']}", "admin").get_json()
+    assert len(first.get_json()["items"]) == DEFAULT_LIMIT and len(rest["items"]) == 1
+    assert "limit=50" in first.headers["Link"] and rest["next_cursor"] is None
+
+
+@pytest.mark.parametrize("limit", ["0", "201", "-1", "zehn", "1.5"])
+def test_a_limit_outside_1_to_200_is_a_400(api: Api, limit: str) -> None:
+    response = api.get(f"/tasks?limit={limit}", "anna")
+    assert response.status_code == 400 and response.get_json()["code"] == "bad-limit"
+
+
+def test_an_edited_or_foreign_cursor_is_a_400_bad_cursor(
+    api: Api, scenario: dict[str, str]
+) -> None:
+    cursor = api.get("/tasks?limit=1", "anna").get_json()["next_cursor"]
+    edited = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
+    for path, user in (
+        (f"/tasks?cursor={edited}", "anna"),
+        (f"/incidents?cursor={cursor}", "admin"),
+        ("/tasks?cursor=x", "anna"),
+        (f"/tasks?cursor={cursor[1:]}", "anna"),
+    ):
+        response = api.get(path, user)
+        assert response.status_code == 400, path
+        assert response.get_json()["code"] == "bad-cursor"
+        assert [p["name"] for p in response.get_json()["invalid_params"]] == ["cursor"]
