@@ -12,9 +12,16 @@ import click
 
 from egov.db import OUTAGE
 from egov.errors import DomainError
+from egov.identity.errors import AuthenticationError
+from egov.intake.errors import IntakeError
+from egov.workflow.bundle import WorkflowError
 
 log = logging.getLogger(__name__)
 
+# WorkflowError codes whose message embeds the engine's exception text (never shown)
+ENGINE_TEXT = frozenset(
+    {"process-error", "script-failed", "script-time-limit", "script-memory-limit"}
+)
 DEBUG_HINT = "mit `egov --debug …` erneut aufrufen, um die Ursache zu sehen"
 
 
@@ -34,8 +41,10 @@ def describe(exc: BaseException) -> tuple[str, str, int]:
     """The code, German message and exit status of a failed command."""
     if isinstance(exc, CliError):
         return exc.code, exc.message, exc.exit_code
-    if isinstance(exc, DomainError):
-        return exc.code, exc.message, 1
+    if isinstance(exc, WorkflowError) and exc.code in ENGINE_TEXT:
+        return exc.code, f"Fehler im Prozess; {DEBUG_HINT}.", 1
+    if isinstance(exc, DomainError | IntakeError | AuthenticationError | WorkflowError):
+        return exc.code, exc.message + _params(getattr(exc, "invalid_params", [])), 1
     if isinstance(exc, click.UsageError):
         where = exc.ctx.command_path if exc.ctx is not None else "egov"
         message = f"Aufruf ungültig: {exc.format_message()} (Hilfe: {where} --help)"
@@ -56,6 +65,16 @@ def describe(exc: BaseException) -> tuple[str, str, int]:
         f"Unerwarteter Fehler ({type(exc).__name__}); {DEBUG_HINT}.",
         1,
     )
+
+
+def _params(params: list[dict[str, Any]]) -> str:
+    """The refused parts a domain error names, joined into the line (at most five)."""
+    parts = []
+    for param in params[:5]:
+        line = f" (Zeile {param['line']})" if param.get("line") else ""
+        parts.append(f"{param.get('name')}{line}: {param.get('reason')}")
+    more = f"; und {len(params) - 5} weitere" if len(params) > 5 else ""
+    return f" – {'; '.join(parts)}{more}" if parts else ""
 
 
 class EgovGroup(click.Group):

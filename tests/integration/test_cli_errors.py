@@ -55,6 +55,15 @@ def test_a_refused_command_prints_its_code_in_one_line_and_exits_1(
     assert only_line(result).startswith(f"Fehler [{code}]: ")
 
 
+def test_a_refused_submission_is_one_line_with_the_intake_code(run: Any, tmp_path: Path) -> None:
+    message = tmp_path / "kaputt.xml"
+    message.write_bytes(b"<nachricht><ohne-ende>")
+    result = run("submit", str(message))
+    assert result.exit_code == 1
+    line = only_line(result)
+    assert line.startswith("Fehler [") and not line.startswith("Fehler [internal-error]"), line
+
+
 def test_a_wrong_call_is_one_line_with_the_help_to_ask_for_and_exit_2(run: Any) -> None:
     for args in (("gibt-es-nicht",), ("org-unit", "add"), ("--gibt-es-nicht", "migrate")):
         result = run(*args)
