@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from egov.app import create_app
 from egov.cli import main
+from egov.cli.server import URL_FILE, read_url_file, write_url_file
 
 
 @pytest.fixture
@@ -127,3 +128,18 @@ def test_a_server_without_dev_idp_is_named_as_such(app: Flask, tmp_path: Path) -
             assert result.stderr.startswith("Fehler [dev-idp-off]: ")
     finally:
         other.extensions["egov"].db.dispose()
+
+
+def test_make_run_has_the_server_write_the_file_the_commands_read() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert f"$(EGOV) serve --url-file {URL_FILE}" in run_recipe
+
+
+def test_the_url_file_holds_one_assignment_a_shell_can_source(tmp_path: Path) -> None:
+    target = tmp_path / "var" / "egov.env"
+    write_url_file(target, "http://127.0.0.1:8123")
+    assert read_url_file(target) == "http://127.0.0.1:8123"
+    lines = [line for line in target.read_text().splitlines() if not line.startswith("#")]
+    assert lines == ["EGOV_URL=http://127.0.0.1:8123"]
+    assert read_url_file(tmp_path / "nothing.env") is None
