@@ -78,6 +78,7 @@ CODES: dict[str, Code] = {
         server_unreachable="No egov server answers at the URL the command uses.",
         dev_idp_off="The server runs without the development IdP: no dev tokens there.",
         broker_not_configured="`egov worker` needs EGOV_BROKER_URL.",
+        port_in_use="`egov serve`: the host and port are taken (another egov running?).",
         dev_idp_in_production="EGOV_DEV_IDP=true with EGOV_ENV=production: refused.",
         oidc_config_invalid="The EGOV_OIDC_CONFIG file is missing or does not fit its schema.",
         bundle_org_unit_missing="A bundle's procedure.json names an org unit not yet created.",

@@ -17,6 +17,7 @@ from egov.paging import MAX_LIMIT, Page, PageRequest
 from egov.settings import Settings
 
 T = TypeVar("T")
+B = TypeVar("B")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -27,10 +28,9 @@ def settings() -> Settings:
         raise CliError("settings-invalid", f"Einstellung ungültig: {exc}") from None
 
 
-@contextmanager
-def container() -> Iterator[Container]:
-    """The same wiring as the web app; its database connections are closed afterwards."""
-    current = settings()
+def built(current: Settings, make: Callable[[Settings], B]) -> B:
+    """`make(current)` (the container, the app), refused in one line where the settings are
+    what refuses: the dev IdP asked for in production, a broken EGOV_OIDC_CONFIG."""
     if current.is_production and current.dev_idp:
         raise CliError(
             "dev-idp-in-production",
@@ -39,15 +39,21 @@ def container() -> Iterator[Container]:
             "OIDC-Anbieter in EGOV_OIDC_CONFIG eintragen.",
         )
     try:
-        built = build(current)
+        return make(current)
     except OidcConfigError as exc:  # our own text: the file and the key that is wrong
         raise CliError(
             "oidc-config-invalid", f"EGOV_OIDC_CONFIG {current.oidc_config}: {exc}"
         ) from None
+
+
+@contextmanager
+def container() -> Iterator[Container]:
+    """The same wiring as the web app; its database connections are closed afterwards."""
+    wired = built(settings(), build)
     try:
-        yield built
+        yield wired
     finally:
-        built.db.dispose()
+        wired.db.dispose()
 
 
 def every(fetch: Callable[[PageRequest], Page[T]]) -> list[T]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 )
 def serve(host: str | None, port: int | None, url_file: Path | None) -> None:
     """Serve the API (and the development IdP) with the built-in threaded server."""
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from egov.app import create_app
     from egov.web.serving import ProblemRequestHandler
@@ -41,23 +42,39 @@ def serve(host: str | None, port: int | None, url_file: Path | None) -> None:
     current = common.settings()
     if host is not None or port is not None:
         current = dataclasses.replace(current, host=host or current.host, port=port or current.port)
-    app = create_app(current)
+    app = common.built(current, create_app)
+    taken = _taken(current.host, current.port)
+    if taken is not None:
+        app.extensions["egov"].db.dispose()
+        raise CliError(
+            "port-in-use",
+            f"{current.host}:{current.port} ist nicht frei ({taken}); läuft egov schon? "
+            "Sonst mit --port oder EGOV_PORT einen anderen Port wählen.",
+        )
+    server = make_server(
+        current.host, current.port, app, threaded=True, request_handler=ProblemRequestHandler
+    )
     sweeper = embedded_worker(app.extensions["egov"])  # embedded mode: outbox, timers
     if sweeper is not None:
         sweeper.start()
-    if url_file is not None:
+    if url_file is not None:  # only once the port is ours
         # listening on every interface: other shells of this machine reach it on loopback
         local = "127.0.0.1" if current.host in ("0.0.0.0", "") else current.host
         write_url_file(url_file, f"http://{local}:{current.port}")
     click.echo(f"egov serving on {current.base_url} (env={current.env})")
-    run_simple(
-        current.host,
-        current.port,
-        app,
-        threaded=True,
-        use_reloader=False,
-        request_handler=ProblemRequestHandler,
-    )
+    server.serve_forever()
+
+
+def _taken(host: str, port: int) -> str | None:
+    """Why the server could not listen there (werkzeug would print two lines and exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+    return None
 
 
 @click.command()

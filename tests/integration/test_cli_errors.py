@@ -4,6 +4,7 @@ non-zero exit status; the traceback only with `egov --debug`."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,15 @@ def test_a_broken_oidc_config_is_named_with_the_key_that_is_wrong(tmp_path: Path
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
     assert line.startswith(f"Fehler [oidc-config-invalid]: EGOV_OIDC_CONFIG {config}: issuers[0]")
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line_and_writes_no_url_file(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = egov(tmp_path, "serve", "--port", port, "--url-file", "var/egov.env")
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Fehler [port-in-use]: 127.0.0.1:") and "--port" in line
+    assert not (tmp_path / "var" / "egov.env").exists()
