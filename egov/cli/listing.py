@@ -86,6 +86,7 @@ def procedure_rows(built: Container) -> list[Row]:
     (the newest version of each process that ships a procedure.json)."""
     catalogue = getattr(built, "catalogue", None)
     if catalogue is not None:
+        found = catalogue.procedures()
         return [
             {
                 "key": p.key,
@@ -94,7 +95,7 @@ def procedure_rows(built: Container) -> list[Row]:
                 "vertrauensniveau": p.required_vertrauensniveau,
                 "processing_days": p.processing_days,
             }
-            for p in catalogue.procedures()
+            for p in getattr(found, "items", found)  # a list, or a Page once it is paged
         ]
     newest = {d.process_id: d for d in every(built.definitions.versions)}  # by version
     rows = []
