@@ -29,11 +29,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve on 127.0.0.1:8000
+# serve writes var/egov.env (EGOV_URL=<its URL>): `egov dev-token` and docs/walkthrough.sh in
+# any other shell find this server there (EGOV_PORT=8001 make run moves it; the file follows).
+run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve (URL in var/egov.env)
 	$(EGOV) migrate
 	$(EGOV) demo-setup
 	$(EGOV) deploy
-	$(EGOV) serve
+	$(EGOV) serve --url-file var/egov.env
 
 test: $(STAMP) lint  ## the whole suite: lint, types, layering, audit, tests on SQLite and PostgreSQL
 	$(BIN)/python .ci/audit.py --if-unreachable warn

@@ -2,12 +2,16 @@
 # The core walkthrough against a running egov (`make run` in another terminal):
 # erika files a Bürgerbudget proposal, anna and ben work their tasks, erika reads the Bescheid,
 # the audit chain verifies; a second proposal over the cost limit is rejected with the rule named.
-# Needs curl and python3. EGOV_URL (default http://127.0.0.1:8000), EGOV (default .venv/bin/egov).
+# Runs in any shell from the repository's folder. Needs curl and python3. Reads only:
+#   EGOV      the egov command (default .venv/bin/egov)
+#   EGOV_URL  the server (default: what `make run` wrote to var/egov.env)
+# Tokens come from the server's development IdP (`egov dev-token`), case numbers from its answers.
 set -euo pipefail
-URL="${EGOV_URL:-http://127.0.0.1:8000}/api/v1"
 EGOV="${EGOV:-.venv/bin/egov}"
+BASE=$("$EGOV" url)  # one line `Fehler [server-unreachable]: …` if no server answers
+URL="$BASE/api/v1"
 
-token() { "$EGOV" dev-token "$1"; }
+token() { "$EGOV" dev-token "$1" --url "$BASE"; }
 ERIKA=$(token erika); ANNA=$(token anna); BEN=$(token ben)
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {'d': d}))" "$1"; }
 api() {  # api METHOD PATH TOKEN [JSON]
@@ -21,16 +25,17 @@ work_task() {  # work_task TOKEN CASE_ID DATA_JSON
   api POST "/tasks/$task/claim" "$1" >/dev/null
   api POST "/tasks/$task/complete" "$1" "{\"data\": $3}" >/dev/null
 }
-propose() {  # propose COST FOLLOW_UP
+propose() {  # propose COST FOLLOW_UP: prints the receipt
   api POST /applications "$ERIKA" "{\"procedure\": \"buergerbudget\", \"data\": {
     \"title\": \"Fahrradbügel am Holzmarkt\", \"description\": \"Zehn Fahrradbügel.\",
     \"location\": \"Holzmarkt\", \"category\": \"verkehr\", \"estimated_cost_eur\": $1,
     \"follow_up_cost_eur\": $2, \"public_space\": true, \"other_funding_available\": false}}"
 }
 
-echo "1. erika files a proposal"
-CASE=$(propose 3200 500 | json "d['case_id']")
-echo "   case $CASE"
+echo "1. erika files a proposal at $BASE"
+RECEIPT=$(propose 3200 500)
+CASE=$(echo "$RECEIPT" | json "d['case_id']")
+echo "   case $(echo "$RECEIPT" | json "d['case_reference']")"
 echo "2. anna (Büro Bürgerbudget) confirms the formal check"
 work_task "$ANNA" "$CASE" '{"formal_decision": "admissible"}'
 echo "3. ben (Fachdienst Stadtplanung) confirms feasibility"

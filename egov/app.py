@@ -29,6 +29,7 @@ from egov.web import (
     openapi,
     problem_types,
     problems,
+    start,
     throttle,
 )
 from egov.web.limits import RequestLimits
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     correlation.init_app(app)  # then every later hook and handler logs with the id
     openapi.init_app(app)  # validation errors of the pydantic models become problems
     app.register_blueprint(health.bp)
+    app.register_blueprint(start.bp)  # `/`: the start page until the portal exists
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
     if container.dev_fachverfahren is not None:  # EGOV_ENV=development only

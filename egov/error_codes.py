@@ -72,6 +72,22 @@ CODES: dict[str, Code] = {
         503,
         database_unavailable="The database is restarting or away; send again (Retry-After).",
     ),
+    # -- command line (`egov`; one line `Fehler [code]: …`, never HTTP) ------------------------
+    **_codes(
+        "command line",
+        None,
+        cli_usage="The command was called wrongly (unknown command, option or argument).",
+        cli_aborted="The command was interrupted (Ctrl-C).",
+        cli_failed="The command refused (a click error without a code of its own).",
+        settings_invalid="An EGOV_* variable holds a value of the wrong kind.",
+        server_unreachable="No egov server answers at the URL the command uses.",
+        dev_idp_off="The server runs without the development IdP: no dev tokens there.",
+        broker_not_configured="`egov worker` needs EGOV_BROKER_URL.",
+        port_in_use="`egov serve`: the host and port are taken (another egov running?).",
+        dev_idp_in_production="EGOV_DEV_IDP=true with EGOV_ENV=production: refused.",
+        oidc_config_invalid="The EGOV_OIDC_CONFIG file is missing or does not fit its schema.",
+        bundle_org_unit_missing="A bundle's procedure.json names an org unit not yet created.",
+    ),
     # -- routing (werkzeug) --------------------------------------------------------------------
     **_codes("routing", 405, method_not_allowed="The route does not take this HTTP method."),
     **_codes(

@@ -98,7 +98,9 @@ class Settings:
     )
     jwks_url: str = setting("", "JWKS of the token issuer. Empty: the built-in development IdP.")
     dev_idp: bool = setting(
-        True, "Run the built-in development IdP (refused when EGOV_ENV=production)."
+        True,
+        "Run the built-in development IdP. Unset with EGOV_ENV=production: off; set to true "
+        "there, egov refuses to start.",
     )
     oidc_config: str = setting(
         "",
@@ -294,6 +296,8 @@ class Settings:
             if raw is not None:
                 values[f.name] = _convert(f, raw)
         values.update(overrides)
+        if values.get("env") == "production" and "dev_idp" not in values:
+            values["dev_idp"] = False  # production never runs it; only an explicit true asks
         return cls(**values)
 
     @property

@@ -22,6 +22,7 @@ from egov.identity.tokens import ALGORITHM, KeyPair, TokenSettings, issue_token
 
 PRODUCTION = "production"
 DEFAULT_LIFETIME = 3600
+MAX_LIFETIME = 86400
 _ACR_VALUES = [
     "http://eidas.europa.eu/LoA/low",
     "http://eidas.europa.eu/LoA/substantial",
@@ -188,9 +189,17 @@ def _client_credentials() -> tuple[str, str] | None:
 
 
 def _token_success(idp: DevIdentityProvider, username: str) -> Response:
-    access_token = idp.token_for(username, lifetime=DEFAULT_LIFETIME)
-    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": DEFAULT_LIFETIME}
+    lifetime = _lifetime(request.form.get("lifetime"))
+    access_token = idp.token_for(username, lifetime=lifetime)
+    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime}
     return _no_store(jsonify(body))
+
+
+def _lifetime(raw: str | None) -> int:
+    """The token lifetime a caller asks for (`egov dev-token --lifetime`), 1 minute to 1 day."""
+    if raw is None or not raw.isdigit():
+        return DEFAULT_LIFETIME
+    return min(max(int(raw), 60), MAX_LIFETIME)
 
 
 def _oauth_error(error: str, description: str, status: int) -> tuple[Response, int]:

@@ -1,79 +1,54 @@
-"""`make run` in miniature: migrate, demo-setup, deploy and serve as separate commands, then
-run docs/walkthrough.sh against the real server over HTTP on loopback."""
+"""docs/walkthrough.sh runs in a fresh shell (only the variables it documents) against a real
+server over HTTP on loopback, started like `make run` does; it names no year, case number
+or port of its own."""
 
 from __future__ import annotations
 
-import os
-import socket
+import re
 import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from tests.e2e.served_app import EGOV, ROOT, Served, served
 
-ROOT = Path(__file__).resolve().parents[2]
-EGOV = str(Path(sys.executable).parent / "egov")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["served"]
+WALKTHROUGH = ROOT / "docs" / "walkthrough.sh"
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[dict[str, str]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "EGOV_DATA_DIR": str(tmp_path / "var"),
-        "EGOV_PORT": str(port),
-        "EGOV_LOG_LEVEL": "WARNING",
-        "EGOV": EGOV,
-        "EGOV_URL": f"http://127.0.0.1:{port}",
-    }
-    env.pop("EGOV_DATABASE_URL", None)
-    for step in ("migrate", "demo-setup", "deploy"):
-        subprocess.run([EGOV, step], cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [EGOV, "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        wait_ready(env["EGOV_URL"] + "/readyz", server)
-        yield env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stderr:
-            server.stderr.close()
-
-
-def wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail("egov serve exited early")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail("egov serve did not become ready")
-
-
-def test_the_documented_walkthrough_runs_against_a_served_instance(served: dict[str, str]) -> None:
-    result = subprocess.run(
-        ["bash", "docs/walkthrough.sh"],
-        cwd=ROOT,
-        env=served,
+def walk(served: Served, cwd: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(WALKTHROUGH)],
+        cwd=cwd,
+        env=served.fresh_shell(**variables),
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_walkthrough_finds_the_server_make_run_started(served: Served) -> None:
+    result = walk(served, str(served.folder), EGOV=EGOV)  # var/egov.env from `serve --url-file`
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"erika files a proposal at {served.url}" in result.stdout
     assert "walkthrough ok" in result.stdout
     assert "rejection names the cost rule" in result.stdout
+    assert re.search(r"case JENA-\d{4}-\d{6}", result.stdout)
+
+
+def test_the_walkthrough_takes_the_server_from_egov_url(served: Served) -> None:
+    result = walk(served, str(ROOT), EGOV=EGOV, EGOV_URL=served.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "walkthrough ok" in result.stdout
+
+
+def test_without_a_server_the_walkthrough_stops_with_one_line_saying_so(tmp_path: Path) -> None:
+    nobody = Served("http://127.0.0.1:9", tmp_path)
+    result = walk(nobody, str(ROOT), EGOV=EGOV, EGOV_URL=nobody.url)
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0].startswith("Fehler [server-unreachable]: ")
+
+
+def test_the_walkthrough_names_no_year_case_number_or_port() -> None:
+    text = WALKTHROUGH.read_text()
+    assert not re.search(r"\b20\d\d\b|JENA-\d|:\d{2,5}\b", text)
+    documented = set(re.findall(r"^#\s+(EGOV\w*)\s", text, re.M))
+    assert set(re.findall(r"\$\{?(EGOV\w*)", text)) <= documented == {"EGOV", "EGOV_URL"}

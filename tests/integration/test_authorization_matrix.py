@@ -381,6 +381,7 @@ EXPECTATIONS = [
         signed=True,
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
+    Probe("GET", "/", "the start page", "/", EVERYONE),
     Probe(
         "GET",
         "/api/v1/problems/<code>",

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from egov import cli
+from egov.cli import common
 from egov.container import Container
 from egov.errors import NotFound
 from egov.identity.directory import Directory
@@ -187,7 +188,7 @@ def test_after_the_period_the_deputy_no_longer_reaches_the_task(
 @pytest.fixture
 def run(container: Container, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run an `egov` command against the test's database."""
-    monkeypatch.setattr(cli, "_settings", lambda: container.settings)
+    monkeypatch.setattr(common, "settings", lambda: container.settings)
 
     def invoke(*args: str) -> Any:
         return CliRunner().invoke(cli.main, list(args))

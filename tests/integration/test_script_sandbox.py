@@ -113,7 +113,8 @@ def test_egov_deploy_names_every_refused_script_and_exits_1(
     result = CliRunner().invoke(main, ["deploy", str(folder)])
 
     assert result.exit_code == 1
-    assert "boese: script-invalid:" in result.output
+    assert result.stderr.startswith("Fehler [script-invalid]: boese: ")
+    assert len(result.stderr.splitlines()) == 1
     assert "boese.bpmn#script (Zeile " in result.output
     assert "Nicht erlaubte Anweisung: import" in result.output
     assert "Traceback" not in result.output

@@ -33,6 +33,8 @@ NOT_CODES = {
     "demo-setup",
     "dev-token",
     "org-unit",
+    "org-units",
+    "process-definitions",
     "verify-audit",
     "error-docs",
     "dms-incoming",  # DMS spool folder

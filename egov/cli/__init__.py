@@ -1,0 +1,33 @@
+"""The `egov` command line (click, as Flask uses it): `main` and its table of commands.
+
+One module per group of commands: `cases` (set-up and cases), `processes` (serve, worker,
+scheduler, generated docs), `server` (over HTTP against the running server: url, dev-token),
+`directory` (org units, members, deputies), `listing` (list commands, incidents); `common`
+holds what they share, `failures` turns every error into one line with its code.
+"""
+
+from __future__ import annotations
+
+import click
+
+from egov.cli import cases, directory, listing, processes, server
+from egov.cli.common import run_migrations
+from egov.cli.failures import EgovGroup
+from egov.cli.processes import worker
+from egov.runtime.schema import MIGRATIONS
+
+__all__ = ["MIGRATIONS", "main", "run_migrations", "worker"]
+
+
+@click.group(cls=EgovGroup)
+@click.option("--debug", is_flag=True, help="On an error, show the traceback too.")
+def main(debug: bool) -> None:
+    """egov: workflow and case management for municipalities.
+
+    A failed command prints one line `Fehler [code]: …` and exits non-zero.
+    """
+
+
+COMMAND_MODULES = (cases, processes, server, directory, listing)
+for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
+    main.add_command(_command)

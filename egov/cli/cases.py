@@ -1,0 +1,129 @@
+"""Set-up and case commands: migrate, demo-setup, deploy, submit, verify-audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from egov.cli import common
+from egov.cli.common import container, every, run_migrations
+from egov.cli.failures import CliError
+from egov.container import Container
+from egov.errors import DomainError
+
+
+@click.command()
+def migrate() -> None:
+    """Bring the database schema to the newest version (Alembic)."""
+    current = common.settings()
+    current.data_dir.mkdir(parents=True, exist_ok=True)
+    run_migrations(current.effective_database_url)
+    click.echo("database migrated")
+
+
+@click.command("demo-setup")
+def demo_setup() -> None:
+    """Create the demo org units (the demo users live in the development IdP)."""
+    from egov.identity.users import demo_org_units
+
+    with container() as built:
+        built.directory.ensure_org_units(list(demo_org_units()))
+    click.echo("demo org units ready")
+
+
+@click.command()
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def deploy(folders: tuple[Path, ...]) -> None:
+    """Deploy process bundles (default: every folder under EGOV_BPMN_DIR)."""
+    from egov.workflow.deploy import read_bundle
+
+    current = common.settings()
+    targets = folders or tuple(
+        sorted(p for p in current.bpmn_dir.iterdir() if p.is_dir() and any(p.glob("*.bpmn")))
+    )
+    with container() as built:
+        _check_org_units(built, targets)
+        for folder in targets:
+            try:
+                result = built.definitions.deploy(read_bundle(folder), actor="cli")
+            except DomainError as exc:
+                raise CliError(exc.code, _refusal(folder.name, exc)) from exc
+            definition = result.definition
+            state = "deployed" if result.created else "unchanged"
+            click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
+
+
+def _check_org_units(built: Container, folders: tuple[Path, ...]) -> None:
+    """Before anything is deployed: every org unit the bundles' procedures name exists."""
+    from egov.workflow.deploy import PROCEDURE_FILE, read_procedure
+
+    known = {unit.key for unit in every(built.directory.org_units)}
+    missing = {}
+    for folder in folders:
+        spec_file = folder / PROCEDURE_FILE
+        if spec_file.is_file():
+            try:
+                unit = read_procedure(spec_file.read_text(encoding="utf-8"))["org_unit"]
+            except DomainError:
+                continue  # the deploy itself names what is wrong with the file
+            if unit not in known:
+                missing[folder.name] = unit
+    if missing:
+        named = ", ".join(f"{bundle} braucht {unit!r}" for bundle, unit in missing.items())
+        first = next(iter(missing.values()))
+        raise CliError(
+            "bundle-org-unit-missing",
+            f"Organisationseinheiten fehlen ({named}); zuerst anlegen, z. B. "
+            f'`egov org-unit add {first} "Name"`, dann erneut `egov deploy`.',
+        )
+
+
+def _refusal(bundle: str, exc: DomainError) -> str:
+    """A refused deploy in one line: the bundle and message, then every refused part."""
+    parts = []
+    for param in exc.invalid_params:
+        line = f" (Zeile {param['line']})" if param.get("line") else ""
+        parts.append(f"{param['name']}{line}: {param['reason']}")
+    details = f" – {'; '.join(parts)}" if parts else ""
+    return f"{bundle}: {exc.message}{details}"
+
+
+@click.command()
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--postfach-namespace",
+    default="dev",
+    show_default=True,
+    help="Whose Postfach the message's reply reference names (an issuer's Postfach namespace).",
+)
+def submit(file: BinaryIO, postfach_namespace: str) -> None:
+    """File one XML message as the local operator (like a portal client)."""
+    from egov.identity.model import Principal, Role
+
+    operator = Principal(
+        subject="cli",
+        roles=frozenset({Role.CLIENT}),
+        name="CLI",
+        procedures=frozenset({"*"}),
+        postfach_namespace=postfach_namespace,
+    )
+    with container() as built:
+        outcome = built.intake.submit(file, operator)
+    click.echo(json.dumps(outcome.receipt, indent=2))
+
+
+@click.command("verify-audit")
+@click.argument("case")
+def verify_audit(case: str) -> None:
+    """Verify the audit hash chain of a case (id or reference); exit 1 if broken."""
+    with container() as built:
+        checked = built.case_file.verify(case)
+    click.echo(json.dumps({"case": checked.reference, **checked.verdict.as_dict()}, indent=2))
+    sys.exit(0 if checked.verdict.valid else 1)
+
+
+COMMANDS = (migrate, demo_setup, deploy, submit, verify_audit)

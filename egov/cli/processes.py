@@ -1,0 +1,126 @@
+"""Long-running processes and generated docs: serve, worker, scheduler, config-docs, error-docs."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import socket
+import time
+from pathlib import Path
+
+import click
+
+from egov.cli import common
+from egov.cli.common import container
+from egov.cli.failures import CliError
+from egov.cli.server import write_url_file
+from egov.container import build
+from egov.runtime import logs
+from egov.runtime.dispatch import QUEUES
+from egov.runtime.sweep import embedded_worker, scheduler_tick
+from egov.settings import configuration_markdown
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--host", default=None)
+@click.option("--port", default=None, type=int)
+@click.option(
+    "--url-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write EGOV_URL=<this server's URL> to this file for other shells (make run: "
+    "var/egov.env, read by `egov dev-token` and docs/walkthrough.sh).",
+)
+def serve(host: str | None, port: int | None, url_file: Path | None) -> None:
+    """Serve the API (and the development IdP) with the built-in threaded server."""
+    from werkzeug.serving import make_server
+
+    from egov.app import create_app
+    from egov.web.serving import ProblemRequestHandler
+
+    current = common.settings()
+    if host is not None or port is not None:
+        current = dataclasses.replace(current, host=host or current.host, port=port or current.port)
+    app = common.built(current, create_app)
+    taken = _taken(current.host, current.port)
+    if taken is not None:
+        app.extensions["egov"].db.dispose()
+        raise CliError(
+            "port-in-use",
+            f"{current.host}:{current.port} ist nicht frei ({taken}); läuft egov schon? "
+            "Sonst mit --port oder EGOV_PORT einen anderen Port wählen.",
+        )
+    server = make_server(
+        current.host, current.port, app, threaded=True, request_handler=ProblemRequestHandler
+    )
+    sweeper = embedded_worker(app.extensions["egov"])  # embedded mode: outbox, timers
+    if sweeper is not None:
+        sweeper.start()
+    if url_file is not None:  # only once the port is ours
+        # listening on every interface: other shells of this machine reach it on loopback
+        local = "127.0.0.1" if current.host in ("0.0.0.0", "") else current.host
+        write_url_file(url_file, f"http://{local}:{current.port}")
+    click.echo(f"egov serving on {current.base_url} (env={current.env})")
+    server.serve_forever()
+
+
+def _taken(host: str, port: int) -> str | None:
+    """Why the server could not listen there (werkzeug would print two lines and exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+    return None
+
+
+@click.command()
+@click.option("--concurrency", type=int, default=None, help="Default: EGOV_WORKER_CONCURRENCY.")
+@click.option("--queues", default=",".join(QUEUES), show_default=True)
+def worker(concurrency: int | None, queues: str) -> None:
+    """Run a Celery worker (production mode, needs EGOV_BROKER_URL)."""
+    from egov.runtime.celery_app import run_worker
+
+    current = common.settings()
+    if not current.broker_url:
+        raise CliError(
+            "broker-not-configured",
+            "EGOV_BROKER_URL ist leer: ohne Broker arbeitet `egov serve` eingebettet.",
+        )
+    run_worker(current, build, concurrency, queues)
+
+
+@click.command()
+def scheduler() -> None:
+    """Every EGOV_SWEEP_INTERVAL_SECONDS: sweep due outbox rows, timers and stranded cases."""
+    with container() as built:
+        logs.configure(built.settings)
+        tick = scheduler_tick(built)
+        click.echo(f"egov scheduler every {built.settings.sweep_interval_seconds} s")
+        while True:
+            try:
+                tick()
+            except Exception:
+                log.exception("scheduler_tick_failed")
+            time.sleep(built.settings.sweep_interval_seconds)
+
+
+@click.command("config-docs")
+def config_docs() -> None:
+    """Print docs/configuration.md, generated from the settings declarations."""
+    click.echo(configuration_markdown(), nl=False)
+
+
+@click.command("error-docs")
+def error_docs() -> None:
+    """Print docs/errors.md, generated from the table of error codes."""
+    from egov.error_codes import markdown
+
+    click.echo(markdown(), nl=False)
+
+
+COMMANDS = (serve, worker, scheduler, config_docs, error_docs)
