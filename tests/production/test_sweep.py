@@ -153,7 +153,7 @@ def test_a_database_outage_in_the_first_step_is_left_to_the_sweep_not_made_an_in
     """The outage passes by itself, so no person is asked to retry: the applicant still gets
     the receipt of the stored application, and the sweep runs the engine on later."""
     with monkeypatch.context() as patch:
-        patch.setattr(container.workflows, "_step", database_outage)
+        patch.setattr(container.workflows, "_advance_from_store", database_outage)
         answer = api.post("/applications", "erika", json=proposal())
     assert answer.status_code == 201
     case_id = answer.get_json()["case_id"]
@@ -173,7 +173,7 @@ def test_a_database_outage_during_a_sweep_advance_is_raised_for_the_next_sweep(
         case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
     container.clock = lambda: later(61)
     with monkeypatch.context() as patch:
-        patch.setattr(container.workflows, "_step", database_outage)
+        patch.setattr(container.workflows, "_advance_from_store", database_outage)
         with pytest.raises(OperationalError):
             Sweeper(container, None)()
     with container.db.reading() as session:
@@ -189,7 +189,7 @@ def test_an_unexpected_error_in_a_step_opens_an_incident_without_the_error_text(
         raise RuntimeError("connection to db.internal:5432 refused (code e3q8)")
 
     with monkeypatch.context() as patch:
-        patch.setattr(container.workflows, "_step", broken)
+        patch.setattr(container.workflows, "_advance_from_store", broken)
         case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
 
     (incident,) = api.get("/incidents", "admin").get_json()["items"]
