@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from egov.integrations import signing
-from tests.e2e.test_served_walkthrough import EGOV, ROOT, free_port, wait_ready
+from tests.e2e.served_app import EGOV, ROOT, free_port, wait_ready
 
 EXAMPLE = ROOT / "schemas" / "xbau" / "examples" / "valid" / "bauantrag-einfamilienhaus.xml"
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_served_walkthrough import EGOV, ROOT, free_port, wait_ready
+from tests.e2e.served_app import EGOV, ROOT, free_port, wait_ready
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
