@@ -123,7 +123,8 @@ def test_the_work_a_request_runs_in_this_process_logs_with_the_requests_id(
     def broken_step(*_args: object) -> None:
         raise RuntimeError("the engine broke")
 
-    monkeypatch.setattr(container.workflows, "_advance_from_store", broken_step)  # embedded: in the request
+    # embedded: the advance runs in the request
+    monkeypatch.setattr(container.workflows, "_advance_from_store", broken_step)
     response = api.post(
         "/applications", "erika", json=proposal(), headers={"X-Correlation-ID": "form-1"}
     )
