@@ -198,7 +198,7 @@ class Instances:
                 session,
                 instance_query(found),
                 page,
-                scope="process-instances",
+                scope="instances",
                 order=order,
                 key=lambda i: (i.created_at, i.id),
             )
