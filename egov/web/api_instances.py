@@ -90,15 +90,23 @@ def resume(path: InstancePath, body: Reason) -> Response:
     return _answer(path.instance_id)
 
 
-@bp.post("/process-instances/<instance_id>/cancel", responses=COMMAND_ANSWERS)
+@bp.post(
+    "/process-instances/<instance_id>/cancel",
+    responses=answers((200, Instance), (202, Instance), 404, 409),
+)
 @requires(Role.ADMIN)
 @requires_recent_login()
 @validated
 def cancel(path: InstancePath, body: CancelReason) -> Response:
     """End the instance: its tasks are cancelled, the case is `cancelled` (eingestellt), the
-    citizen gets the bundle's letter `eingestellt` if there is one."""
-    container().instance_commands.cancel(current_principal().subject, path.instance_id, body.reason)
-    return _answer(path.instance_id)
+    citizen gets the bundle's letter `eingestellt` if there is one. Where the procedure
+    demands four eyes, the first admin's cancel is only a request (202); another admin's
+    cancel within 24 hours carries it out (200)."""
+    commands = container().instance_commands
+    done = commands.cancel(current_principal().subject, path.instance_id, body.reason)
+    response = _answer(path.instance_id)
+    response.status_code = 200 if done else 202
+    return response
 
 
 @bp.post("/process-instances/<instance_id>/restart", responses=COMMAND_ANSWERS)

@@ -12,7 +12,9 @@ store, where `save_step` finds the instance halted and saves nothing (`Halted`).
 - cancel: `running` or `suspended` → `cancelled`; its live tasks are cancelled, its open
   failed step (incident) is resolved by hand with the reason, the case's status becomes
   `cancelled` (Eingestellt) and it is closed. If the bundle has the letter template
-  `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`).
+  `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`). Where
+  `procedure.json` lists `"cancel"` in `four_eyes`, a second admin confirms
+  (`egov.workflow.four_eyes`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from egov.documents.store import referenced_in
 from egov.errors import Conflict, Invalid, NotFound
 from egov.outbox.service import new_rows
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus, Resolution
+from egov.workflow import four_eyes
 from egov.workflow.operators import StepContext
 from egov.workflow.service import Workflows
 from egov.workflow.steps import case_of
@@ -90,14 +93,26 @@ class InstanceCommands:
         self._command(instance_id, work)
         self.workflows.advance_soon(case_id[0])  # a failure becomes an incident
 
-    def cancel(self, actor: str, instance_id: str, reason: object) -> None:
+    def cancel(self, actor: str, instance_id: str, reason: object) -> bool:
+        """True if cancelled; False if only requested (four eyes: another admin confirms)."""
         why = checked_reason(reason, required=True)
+        done = [True]
 
         def work(
             session: Session, instance: WorkflowInstance, case: Case, placement: Placement
         ) -> None:
             _expect(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
             now = self.workflows.clock()
+            definition = session.get(ProcessDefinition, instance.definition_id)
+            assert definition is not None
+            confirms = None
+            if four_eyes.demanded(definition, "cancel"):
+                request = four_eyes.pending_request(session, case.id, instance.id, now)
+                if request is None or request.actor == actor:
+                    self._audit(session, case, actor, four_eyes.REQUESTED, instance, why)
+                    done[0] = False
+                    return
+                confirms = request.actor
             instance.status = InstanceStatus.CANCELLED
             instance.next_timer_at, instance.advance_due_at = None, None
             instance.updated_at = now
@@ -108,7 +123,7 @@ class InstanceCommands:
                     session, case, actor=actor, action="task.cancelled", now=now, details=details
                 )
             self._settle_incidents(session, case, actor, why or "")
-            self._audit(session, case, actor, "workflow.cancelled", instance, why)
+            self._audit(session, case, actor, "workflow.cancelled", instance, why, confirms)
             change_case(
                 session,
                 case,
@@ -118,9 +133,10 @@ class InstanceCommands:
                 status=CANCELLED_CASE_STATUS,
                 closed_at=now,
             )
-            self._letter(session, case, instance, placement, actor, why or "")
+            self._letter(session, definition, case, placement, actor, why or "")
 
         self._command(instance_id, work)
+        return done[0]
 
     def _command(self, instance_id: str, work: Command) -> None:
         placement = Placement(
@@ -148,8 +164,11 @@ class InstanceCommands:
         action: str,
         instance: WorkflowInstance,
         reason: str | None,
+        requested_by: str | None = None,
     ) -> None:
         details = {"instance_id": instance.id, "reason": reason}
+        if requested_by is not None:  # four eyes: the admin who asked first
+            details["requested_by"] = requested_by
         record(
             session, case, actor=actor, action=action, now=self.workflows.clock(), details=details
         )
@@ -171,14 +190,12 @@ class InstanceCommands:
     def _letter(
         self,
         session: Session,
+        definition: ProcessDefinition,
         case: Case,
-        instance: WorkflowInstance,
         placement: Placement,
         actor: str,
         reason: str,
     ) -> None:
-        definition = session.get(ProcessDefinition, instance.definition_id)
-        assert definition is not None
         if f"letters/{CANCEL_LETTER}.txt" not in definition.files:
             return
         context = StepContext(
