@@ -1,8 +1,9 @@
 """Process instances as operators see them (like Camunda Cockpit): a filtered, paged list and
 one instance with its position, its history, its variables and its open incidents.
 
-State: the instance's stored status (`running`, `suspended`, `completed`, `cancelled`), or
-`failed` while a failed step of its case waits as an open workflow-step incident.
+State: the instance's stored status (`running`, `suspended`, `completed`, `cancelled`); a
+running instance is `failed` while a failed step of its case waits as an open workflow-step
+incident.
 
 Variables are personal data unless the bundle's `procedure.json` names them in
 `non_personal_variables`: clerks of the case's org unit see every value, admins see every
@@ -101,10 +102,13 @@ def instance_query(found: InstanceFilter) -> Select[WorkflowInstance]:
         if found.definition_version is not None:
             match &= ProcessDefinition.version == found.definition_version
         query = query.where(exists().where(match))
+    running = WorkflowInstance.status == InstanceStatus.RUNNING
     if found.state == FAILED:
-        query = query.where(open_step_incident())
+        query = query.where(running, open_step_incident())
+    elif found.state == InstanceStatus.RUNNING:
+        query = query.where(running, ~open_step_incident())
     elif found.state is not None:
-        query = query.where(WorkflowInstance.status == found.state, ~open_step_incident())
+        query = query.where(WorkflowInstance.status == found.state)
     if found.element is not None:
         query = query.where(
             exists().where(
@@ -127,6 +131,8 @@ def state_of(session: Session, instance: WorkflowInstance) -> str:
         Incident.status == IncidentStatus.OPEN,
         Incident.kind == IncidentKind.WORKFLOW_STEP,
     )
+    if instance.status != InstanceStatus.RUNNING:
+        return instance.status
     return FAILED if session.scalars(query).first() is not None else instance.status
 
 

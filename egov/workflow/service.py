@@ -73,7 +73,7 @@ class Workflows:
         try:
             self._advance(case_id)
         except Halted:
-            return True  # suspended or cancelled meanwhile: nothing to advance
+            return False  # suspended or cancelled: nothing ran (and no incident)
         except OUTAGE:
             raise
         except Exception as exc:

@@ -34,7 +34,7 @@ class Moved(Exception):
 
 class Halted(Conflict):
     """An admin suspended or cancelled the instance (egov.workflow.commands): nothing is
-    saved; a person's input is refused with 409, an advance simply stops."""
+    saved; a person's input is refused with 409, an advance stops (False, no incident)."""
 
     def __init__(self, status: str) -> None:
         if status == InstanceStatus.SUSPENDED:

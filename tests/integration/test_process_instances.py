@@ -228,3 +228,32 @@ def test_where_the_procedure_demands_four_eyes_a_second_admin_confirms_the_cance
     ]
     (done,) = [e for e in events if e["action"] == "workflow.cancelled"]
     assert done["actor"] == "dev:admin2" and done["after"]["requested_by"] == "dev:admin"
+
+
+def test_retrying_the_incident_of_a_suspended_instance_runs_nothing_and_keeps_it_open(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id, instance_id = new_case(api)
+    operators = container.workflows.operators.operators
+    working = operators["case.set_status"]
+
+    def broken(*_args: Any) -> Any:
+        raise OperatorError("Statusdienst nicht erreichbar.", code="operator-failed")
+
+    monkeypatch.setitem(operators, "case.set_status", broken)
+    task_id = task_of(api, case_id)
+    assert api.post(f"/tasks/{task_id}/claim", "anna").status_code == 200
+    assert api.post(f"/tasks/{task_id}/complete", "anna", json=ADMISSIBLE).status_code == 200
+    monkeypatch.setitem(operators, "case.set_status", working)
+    assert (
+        api.post(f"/process-instances/{instance_id}/suspend", "admin", json={}).status_code == 200
+    )
+    detail = api.get(f"/process-instances/{instance_id}", "admin").get_json()
+    assert detail["state"] == "suspended" and listed(api, "?state=suspended") == [instance_id]
+    (incident,) = detail["incidents"]
+
+    retried = api.post(f"/incidents/{incident['id']}/retry", "admin")
+    assert retried.status_code == 200 and retried.get_json()["status"] == "open"
+    refused = api.post(f"/process-instances/{instance_id}/restart", "admin")
+    assert refused.status_code == 409 and refused.get_json()["code"] == "instance-not-failed"
+    assert api.get(f"/cases/{case_id}", "admin").get_json()["status"] != "in_feasibility_check"
