@@ -95,8 +95,8 @@ def test_the_detail_shows_position_history_and_variables_redacted_for_admins(api
     assert for_clerk["variables"]["title"] == "Fahrradbügel am Holzmarkt"
     assert for_clerk["variables"]["applicant_name"] not in (REDACTED, None)
 
-    for other in ("ben", "erika"):  # another unit's clerk; the citizen has no such view
-        assert api.get(f"/process-instances/{instance_id}", other).status_code in (403, 404)
+    assert api.get(f"/process-instances/{instance_id}", "ben").status_code == 404  # other unit
+    assert api.get(f"/process-instances/{instance_id}", "erika").status_code == 403  # citizen
     assert api.get("/process-instances/no-such-instance", "admin").status_code == 404
 
 
@@ -160,6 +160,10 @@ def test_cancel_ends_the_case_cancels_its_tasks_and_writes_the_citizen(api: Api)
     assert api.get("/tasks", "anna").get_json()["items"] == []
     messages = api.get("/me/messages", "erika").get_json()["items"]
     assert len(messages) == letters_before + 1
+    (letter,) = [m for m in messages if m["subject"] == "Einstellung Ihres Verfahrens"]
+    assert letter["case_id"] == case_id and letter["document_id"]
+    content = api.get(f"/documents/{letter['document_id']}/content", "erika")
+    assert "Der Vorschlag wurde zurückgezogen." in content.get_data(as_text=True)
     assert {"task.cancelled", "workflow.cancelled", "case.status_changed"} <= set(
         actions(api, case_id)
     )
