@@ -15,6 +15,7 @@ from egov.web import (
     api_cases,
     api_directory,
     api_inbound,
+    api_instances,
     api_intake,
     api_me,
     api_procedures,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_directory.bp,
         api_inbound.bp,
         api_procedures.bp,
+        api_instances.bp,
         openapi.bp,
         problem_types.bp,
     ):

@@ -44,8 +44,10 @@ from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
+from egov.workflow.commands import InstanceCommands
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
+from egov.workflow.instances import Instances
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.service import Workflows
@@ -70,6 +72,8 @@ class Container:
     outbox: Outbox
     inbound: Inbound
     incidents: Incidents
+    instances: Instances
+    instance_commands: InstanceCommands
     definitions: ProcessDefinitions
     catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
@@ -153,6 +157,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         outbox=outbox,
         inbound=inbound,
         incidents=Incidents(db, workflows, outbox, inbound),
+        instances=Instances(db, workflows.script_limits),
+        instance_commands=InstanceCommands(workflows),
         definitions=ProcessDefinitions(db, clock),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),

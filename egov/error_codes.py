@@ -191,7 +191,7 @@ CODES: dict[str, Code] = {
         case_not_found="No such case, or not visible to the caller.",
         document_not_found="No such document, or not readable by the caller.",
         task_not_found="No such task, or not visible to the caller.",
-        instance_not_found="The case has no process instance.",
+        instance_not_found="The case has no process instance (or no such instance is visible).",
     ),
     **_codes(
         "cases",
@@ -258,6 +258,16 @@ CODES: dict[str, Code] = {
         incident_not_retryable="The incident concerns nothing that can run again.",
     ),
     **_codes("incidents", 400, resolution_note_missing="Resolving by hand needs a note."),
+    # -- process instances (operators' commands, docs/operations.md) -------------------------
+    **_codes(
+        "process instances",
+        409,
+        instance_suspended="The process instance is suspended: its tasks wait until resumed.",
+        instance_cancelled="The process instance was cancelled.",
+        instance_state_conflict="The command does not fit the instance's state.",
+        instance_not_failed="The instance has no failed step to restart.",
+    ),
+    **_codes("process instances", 400, instance_reason_missing="The command needs a reason."),
     # -- directory ---------------------------------------------------------------------------
     **_codes(
         "directory",

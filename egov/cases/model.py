@@ -24,6 +24,7 @@ STATUS_LABELS = {
     "admitted_to_vote": "Zur Abstimmung zugelassen",
     "rejected": "Abgelehnt",
     "closed": "Abgeschlossen",
+    "cancelled": "Eingestellt",  # its process instance was cancelled by an admin
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
@@ -23,6 +23,7 @@ from egov.workflow.forms import form_problems, task_context
 from egov.workflow.service import Workflows, compiled
 from egov.workflow.store import (
     LIVE_TASK,
+    InstanceStatus,
     ProcessDefinition,
     Task,
     TaskStatus,
@@ -147,13 +148,18 @@ class Inbox:
 
 
 def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task]:
-    """Open tasks of the principal: claimed by me, or unclaimed in one of my org units."""
+    """Open tasks of the principal: claimed by me, or unclaimed in one of my org units; not
+    those of suspended instances (they come back on resume)."""
     units = sorted(principal.org_units)
     mine = (Task.status == TaskStatus.CLAIMED) & (Task.assignee == principal.subject)
+    suspended = exists().where(
+        WorkflowInstance.id == Task.instance_id,
+        WorkflowInstance.status == InstanceStatus.SUSPENDED,
+    )
     if mine_only:
-        return select(Task).where(mine)
+        return select(Task).where(mine, ~suspended)
     unclaimed = (Task.status == TaskStatus.OPEN) & Task.org_unit_key.in_(units)
-    return select(Task).where(or_(mine, unclaimed))
+    return select(Task).where(or_(mine, unclaimed), ~suspended)
 
 
 def visible_task(session: Session, principal: Principal, task_id: str) -> Task:

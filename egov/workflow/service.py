@@ -31,7 +31,7 @@ from egov.outbox.store import IncidentKind
 from egov.workflow.engine import Engine, WorkflowError
 from egov.workflow.operators import OperatorRegistry, StepContext
 from egov.workflow.script_pool import ScriptLimits
-from egov.workflow.steps import Moved, case_of, compiled, save_step, start_data
+from egov.workflow.steps import Halted, Moved, case_of, compiled, save_step, start_data
 from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
@@ -72,6 +72,8 @@ class Workflows:
         database outage is raised, not an incident (the work is to be retried as it is)."""
         try:
             self._advance(case_id)
+        except Halted:
+            return False  # suspended or cancelled: nothing ran (and no incident)
         except OUTAGE:
             raise
         except Exception as exc:
@@ -189,7 +191,7 @@ class Workflows:
         self, session: Session, case_id: str, name: str, payload: dict[str, Any], actor: str
     ) -> bool:
         instance = get_instance_by_case(session, case_id)
-        if instance is None or instance.status == InstanceStatus.COMPLETED:
+        if instance is None or instance.status != InstanceStatus.RUNNING:
             return False
         result = [False]
 

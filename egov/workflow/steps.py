@@ -19,17 +19,28 @@ from sqlalchemy.orm import Session
 
 from egov.cases.service import change_case, record
 from egov.cases.store import Case, get_case
-from egov.errors import NotFound
+from egov.errors import Conflict, NotFound
 from egov.workflow.engine import CompiledDefinition, Engine
 from egov.workflow.projection import project_tasks
 from egov.workflow.store import InstanceStatus, ProcessDefinition, WorkflowInstance
 
-__all__ = ["Moved", "case_of", "compiled", "save_step", "start_data"]
+__all__ = ["Halted", "Moved", "case_of", "compiled", "save_step", "start_data"]
 LOCAL_TIME = ZoneInfo("Europe/Berlin")  # deadlines of the city are local dates
 
 
 class Moved(Exception):
     """The instance changed between the snapshot and the write: start over from the store."""
+
+
+class Halted(Conflict):
+    """An admin suspended or cancelled the instance (egov.workflow.commands): nothing is
+    saved; a person's input is refused with 409, an advance stops (False, no incident)."""
+
+    def __init__(self, status: str) -> None:
+        if status == InstanceStatus.SUSPENDED:
+            super().__init__("Der Prozess ist angehalten.", code="instance-suspended")
+        else:
+            super().__init__("Der Prozess ist eingestellt.", code="instance-cancelled")
 
 
 def save_step(
@@ -47,6 +58,8 @@ def save_step(
     timer, the fired timers, the projected user tasks and the closing of a completed case.
     `work_left`: the engine has work to do that this step did not do (the sweep advances
     the instance if nobody does)."""
+    if instance.status in (InstanceStatus.SUSPENDED, InstanceStatus.CANCELLED):
+        raise Halted(instance.status)
     instance.state = state if state is not None else engine.dump()
     instance.updated_at = now
     instance.advance_due_at = (instance.advance_due_at or now) if work_left else None

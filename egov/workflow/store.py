@@ -15,7 +15,9 @@ from egov.paging import Page, PageRequest, fetch_page
 
 class InstanceStatus(StrEnum):
     RUNNING = "running"
+    SUSPENDED = "suspended"  # an admin stopped it for now: no timer, no advance, no task
     COMPLETED = "completed"
+    CANCELLED = "cancelled"  # an admin ended it (the case is `cancelled`, eingestellt)
 
 
 class TaskStatus(StrEnum):

@@ -3,8 +3,9 @@
 EXPECTATIONS names, for every (method, rule) the app serves, how to call it and what each
 principal gets: "ok" (2xx), "redirect" (302/303 to this site or the dev IdP), 400 (a login
 callback without valid state), 401, 403 (wrong role), "scope" (403: a technical client lacks
-the operation's scope), 404 (the object is hidden from them) or 422 (authorized, but the login
-is too weak for the procedure).
+the operation's scope), 404 (the object is hidden from them), 409 (authorized, but the process
+instance's state refuses the command) or 422 (authorized, but the login is too weak for the
+procedure).
 
 Two issuers: the dev IdP and `twin`, a real issuer on a loopback port whose people have the
 same `sub` as the dev IdP's (`erika`, `anna`) and whose client has the same id (`portal`),
@@ -51,7 +52,7 @@ from egov.outbox.store import Incident
 from egov.postfach.store import PostfachMessage
 from egov.settings import Settings
 from egov.workflow.deploy import read_bundle
-from egov.workflow.store import ProcessDefinition, Task
+from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance, get_instance_by_case
 from tests.builders import ROOT, example, proposal
 from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
 from tests.support.idp import LoopbackIdp
@@ -308,6 +309,51 @@ EXPECTATIONS = [
         expect(admin=OK),
         {"json": {"note": "Antrag telefonisch geklärt und von Hand angelegt."}},
     ),
+    Probe(
+        "GET",
+        "/api/v1/process-instances",
+        "all instances",
+        "/api/v1/process-instances",
+        expect(admin=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/process-instances/<instance_id>",
+        "the instance of case A (anna's unit)",
+        "/api/v1/process-instances/{instance_a}",
+        expect(anna=OK, ben=404, admin=OK, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-instances/<instance_id>/suspend",
+        "the instance of case A",
+        "/api/v1/process-instances/{instance_a}/suspend",
+        expect(admin=OK),
+        {"json": {"reason": "Rückfrage an die Antragstellerin"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-instances/<instance_id>/resume",
+        "the running instance of case A",
+        "/api/v1/process-instances/{instance_a}/resume",
+        expect(admin=409),
+        {"json": {}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-instances/<instance_id>/cancel",
+        "the instance of case B",
+        "/api/v1/process-instances/{instance_b}/cancel",
+        expect(admin=OK),
+        {"json": {"reason": "Vorschlag zurückgezogen"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-instances/<instance_id>/restart",
+        "the instance of case A, without a failed step",
+        "/api/v1/process-instances/{instance_a}/restart",
+        expect(admin=409),
+    ),
     Probe("GET", "/api/v1/org-units", "all org units", "/api/v1/org-units", expect(admin=OK)),
     Probe(
         "POST",
@@ -547,7 +593,16 @@ def build_scenario(api: Api) -> dict[str, str]:
         "original_a": docs_a["original-message"],
         "attachment_b": docs_b["attachment"],
         "deputy": directory_entries(api),
+        "instance_a": instance_of(api, case_a),
+        "instance_b": instance_of(api, case_b),
     }
+
+
+def instance_of(api: Api, case_id: str) -> str:
+    with api.container.db.reading() as session:
+        instance = get_instance_by_case(session, case_id)
+        assert instance is not None
+        return instance.id
 
 
 def directory_entries(api: Api) -> str:
@@ -582,7 +637,8 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
     if principal == "erika":
         return {ids["original_a"]}
     if principal == "ben":
-        return {ids[k] for k in ("case_b", "case_c", "task_b", "attachment_b", "incident_c")}
+        hidden = ("case_b", "case_c", "task_b", "attachment_b", "incident_c", "instance_b")
+        return {ids[k] for k in hidden}
     return set(ids.values())  # max, the clients and every twin: nothing of the scenario
 
 
@@ -602,6 +658,9 @@ def state(container: Container) -> dict[str, Any]:
 
         return {
             "tasks": sorted(session.execute(select(Task.id, Task.status, Task.assignee)).all()),
+            "instances": sorted(
+                session.execute(select(WorkflowInstance.id, WorkflowInstance.status)).all()
+            ),
             "incidents": sorted(
                 session.execute(select(Incident.id, Incident.status, Incident.attempts)).all()
             ),
@@ -772,6 +831,8 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
+    elif outcome == 409:  # authorized, but the instance's state refuses the command
+        assert problem["code"].startswith("instance-")
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

@@ -45,6 +45,7 @@ LISTS = {
     "/api/v1/org-units/<key>/members": Listing("admin", f"/org-units/{UNIT}/members"),
     "/api/v1/deputies": Listing("admin", "/deputies"),
     "/api/v1/procedures": Listing("erika", "/procedures"),
+    "/api/v1/process-instances": Listing("admin", "/process-instances"),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/cases/<case_id>",
@@ -57,6 +58,7 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/docs/<folder>/<filename>",
     "/api/v1/problems/<code>",
     "/api/v1/procedures/<key>",
+    "/api/v1/process-instances/<instance_id>",
 }
 
 

@@ -1,0 +1,143 @@
+"""Process instances as operators see and stop them (like Camunda Cockpit, issue 12).
+
+Admins list instances; admins and clerks of the case's org unit read one (variables redacted
+per role, `egov.workflow.instances`). The commands are admin only, need a recent login (like
+deploy) and are audited in the case's trail (`egov.workflow.commands`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from egov.clock import iso
+from egov.identity.model import Role
+from egov.web import views
+from egov.web.apidoc import answers, blueprint, validated
+from egov.web.auth import current_principal, requires, requires_recent_login
+from egov.web.context import container
+from egov.web.paging import page_request, paged
+from egov.web.schemas.instances import (
+    CancelReason,
+    Instance,
+    InstanceDetail,
+    InstanceList,
+    InstancePath,
+    InstanceQuery,
+    Reason,
+)
+from egov.workflow import instances
+
+bp = blueprint("instances", __name__, "Prozessinstanzen")
+
+
+@bp.get("/process-instances", responses=answers((200, InstanceList)))
+@requires(Role.ADMIN)
+@validated
+def find(query: InstanceQuery) -> Response:
+    """Instances, oldest first, filtered by procedure, process and version, state, the
+    element a task waits at, open incident."""
+    found = instances.InstanceFilter(
+        procedure=query.procedure,
+        process_id=query.process_id,
+        definition_version=query.definition_version,
+        state=query.state,
+        element=query.element,
+        has_incident=query.has_incident,
+    )
+    return paged(container().instances.find(current_principal(), found, page_request()), row)
+
+
+@bp.get("/process-instances/<instance_id>", responses=answers((200, InstanceDetail), 404))
+@requires(Role.ADMIN, Role.CLERK)
+@validated
+def detail(path: InstancePath) -> Response:
+    """One instance: position, completed elements, variables (redacted per role), incidents."""
+    found = container().instances.detail(current_principal(), path.instance_id)
+    return jsonify(
+        {
+            **row(found.row),
+            "position": [element(e) for e in found.position],
+            "completed": [element(e) for e in found.completed],
+            "variables": found.variables,
+            "incidents": [views.incident(i) for i in found.incidents],
+        }
+    )
+
+
+COMMAND_ANSWERS = answers((200, Instance), 404, 409)
+
+
+@bp.post("/process-instances/<instance_id>/suspend", responses=COMMAND_ANSWERS)
+@requires(Role.ADMIN)
+@requires_recent_login()
+@validated
+def suspend(path: InstancePath, body: Reason) -> Response:
+    """Stop the instance for now: no timer, no advance, its tasks leave the inboxes."""
+    container().instance_commands.suspend(
+        current_principal().subject, path.instance_id, body.reason
+    )
+    return _answer(path.instance_id)
+
+
+@bp.post("/process-instances/<instance_id>/resume", responses=COMMAND_ANSWERS)
+@requires(Role.ADMIN)
+@requires_recent_login()
+@validated
+def resume(path: InstancePath, body: Reason) -> Response:
+    """Let a suspended instance run again (it is advanced at once)."""
+    container().instance_commands.resume(current_principal().subject, path.instance_id, body.reason)
+    return _answer(path.instance_id)
+
+
+@bp.post(
+    "/process-instances/<instance_id>/cancel",
+    responses=answers((200, Instance), (202, Instance), 404, 409),
+)
+@requires(Role.ADMIN)
+@requires_recent_login()
+@validated
+def cancel(path: InstancePath, body: CancelReason) -> Response:
+    """End the instance: its tasks are cancelled, the case is `cancelled` (eingestellt), the
+    citizen gets the bundle's letter `eingestellt` if there is one. Where the procedure
+    demands four eyes, the first admin's cancel is only a request (202); another admin's
+    cancel within 24 hours carries it out (200)."""
+    commands = container().instance_commands
+    done = commands.cancel(current_principal().subject, path.instance_id, body.reason)
+    response = _answer(path.instance_id)
+    response.status_code = 200 if done else 202
+    return response
+
+
+@bp.post("/process-instances/<instance_id>/restart", responses=COMMAND_ANSWERS)
+@requires(Role.ADMIN)
+@requires_recent_login()
+@validated
+def restart(path: InstancePath) -> Response:
+    """Run the failed step again after a fix (the retry of its open incident)."""
+    incident_id = container().instances.failed_step(current_principal(), path.instance_id)
+    container().incidents.retry(current_principal(), incident_id)
+    return _answer(path.instance_id)
+
+
+def _answer(instance_id: str) -> Response:
+    return jsonify(row(container().instances.detail(current_principal(), instance_id).row))
+
+
+def row(r: instances.InstanceRow) -> dict[str, Any]:
+    return {
+        "id": r.instance.id,
+        "case_id": r.case.id,
+        "case_reference": r.case.reference,
+        "procedure": r.case.procedure_key,
+        "process_id": r.definition.process_id,
+        "definition_version": r.definition.version,
+        "state": r.state,
+        "created_at": iso(r.instance.created_at),
+        "updated_at": iso(r.instance.updated_at),
+        "next_timer_at": iso(r.instance.next_timer_at),
+    }
+
+
+def element(e: instances.Element) -> dict[str, Any]:
+    return {"id": e.id, "name": e.name, "at": iso(e.at)}
