@@ -46,6 +46,7 @@ from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
+from egov.workflow.migration_service import Migrations
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.service import Workflows
@@ -64,6 +65,7 @@ class Container:
     intake: Intake
     applications: Applications
     workflows: Workflows
+    migrations: Migrations  # instances moved to another version (issue 12)
     inbox: Inbox
     case_file: CaseFile
     postfach: Postfach
@@ -138,6 +140,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     dev_idp = _dev_idp(settings, token_settings)
     issuers = _issuers(settings, token_settings, dev_idp)
+    migrations = Migrations(db, clock, script_limits(settings))
+    migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
         settings=settings,
         clock=clock,
@@ -147,6 +151,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         intake=intake,
         applications=Applications(db, clock, intake),
         workflows=workflows,
+        migrations=migrations,
         inbox=Inbox(db=db, workflows=workflows),
         case_file=CaseFile(db, files),
         postfach=Postfach(db, workflows),
