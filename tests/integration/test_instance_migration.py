@@ -90,21 +90,162 @@ def actions(container: Container, case_id: str) -> list[str]:
         return list(session.scalars(query.order_by(AuditEvent.seq)))
 
 
-def migrate_by_service(container: Container, source: str, target: str) -> Any:
-    from egov.workflow.migration_service import PlanRequest
-
-    planned = container.migrations.plan(PlanRequest(source, target))
-    batch_id = container.migrations.create(planned, None, actor="dev:admin")
-    return container.migrations.get(batch_id)
+def plan_body(source: str, target: str, **extra: Any) -> dict[str, Any]:
+    return {"source_definition_id": source, "target_definition_id": target, **extra}
 
 
-def test_service_smoke(api: Api, container: Container) -> None:
+def migrate(api: Api, source: str, target: str, ids: list[str], **plan: Any) -> dict[str, Any]:
+    selection = {"plan": plan_body(source, target, **plan), "instance_ids": ids}
+    created = api.post("/migrations", "admin", json=selection)
+    assert created.status_code == 202, created.get_json()
+    progress = api.get(f"/migrations/{created.get_json()['id']}", "admin")
+    assert progress.status_code == 200
+    return dict(progress.get_json())
+
+
+def at_formal_check(api: Api, container: Container) -> tuple[str, str]:
     case_id = file_case(api)
-    source = instance_of(container, case_id).definition_id
-    target = deploy(api, changed_buergerbudget())["id"]
-    view = migrate_by_service(container, source, target)
-    assert [i.status for i in view.items] == ["migrated"], [i.reasons for i in view.items]
-    assert instance_of(container, case_id).definition_id == target
-    assert open_task(api, case_id)["title"] == "Formale Prüfung (neu)"
+    return case_id, instance_of(container, case_id).id
+
+
+def at_feasibility(api: Api, container: Container) -> tuple[str, str]:
+    case_id, instance_id = at_formal_check(api, container)
     complete(api, case_id, "anna", {"formal_decision": "admissible"})
-    assert "workflow.migrated" in actions(container, case_id)
+    return case_id, instance_id
+
+
+FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
+
+
+def test_buergerbudget_instances_at_each_wait_state_migrate_and_finish_on_the_new_version(
+    api: Api, container: Container
+) -> None:
+    formal_case, formal_instance = at_formal_check(api, container)
+    feasibility_case, feasibility_instance = at_feasibility(api, container)
+    source = instance_of(container, formal_case).definition_id
+    target = deploy(api, changed_buergerbudget())
+
+    progress = migrate(api, source, target["id"], [formal_instance, feasibility_instance])
+
+    assert (progress["status"], progress["total"], progress["done"]) == ("done", 2, 2)
+    assert progress["failures"] == []
+    for case_id in (formal_case, feasibility_case):
+        assert instance_of(container, case_id).definition_id == target["id"]
+        assert "workflow.migrated" in actions(container, case_id)
+    assert open_task(api, formal_case)["title"] == "Formale Prüfung (neu)"
+    complete(api, formal_case, "anna", {"formal_decision": "admissible"})  # then the new step
+    complete(api, formal_case, "ben", FEASIBLE)
+    complete(api, feasibility_case, "ben", FEASIBLE)
+    for case_id in (formal_case, feasibility_case):
+        assert api.get(f"/cases/{case_id}", "anna").get_json()["closed_at"] is not None
+    events = api.get(f"/cases/{formal_case}/events", "admin").get_json()["items"]
+    migrated = next(e for e in events if e["action"] == "workflow.migrated")
+    assert migrated["actor"] == "dev:admin"
+    assert migrated["after"]["from_version"] == 1
+    assert migrated["after"]["to_version"] == target["version"]
+    assert migrated["after"]["mapping"] == {"review_formal_check": "review_formal_check"}
+
+
+def test_the_added_step_runs_after_the_current_one(api: Api, container: Container) -> None:
+    case_id, instance_id = at_formal_check(api, container)
+    source = instance_of(container, case_id).definition_id
+    target = deploy(api, changed_buergerbudget())
+    migrate(api, source, target["id"], [instance_id])
+
+    complete(api, case_id, "anna", {"formal_decision": "admissible"})
+
+    task = open_task(api, case_id, "ben")
+    detail = api.get(f"/tasks/{task['id']}", "admin").get_json()
+    assert detail["name"] == "assess_feasibility"
+    with container.db.reading() as session:
+        state = session.get(WorkflowInstance, instance_id)
+        assert state is not None and "nach der Migration" in state.state
+
+
+def test_an_instance_whose_element_has_no_target_is_reported_and_left_untouched(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = at_feasibility(api, container)
+    before = instance_of(container, case_id)
+    target = deploy(api, changed_buergerbudget(rename="assess_feasibility_2021"))
+    body = {"plan": plan_body(before.definition_id, target["id"]), "instance_ids": [instance_id]}
+
+    dry = api.post("/migrations/dry-run", "admin", json=body)
+    progress = migrate(api, before.definition_id, target["id"], [instance_id])
+
+    assert dry.status_code == 200, dry.get_json()
+    [verdict] = dry.get_json()["instances"]
+    assert verdict["migratable"] is False
+    assert [(r["code"], r["element"]) for r in verdict["reasons"]] == [
+        ("element-unmapped", "assess_feasibility")
+    ]
+    assert (progress["done"], progress["failed"]) == (0, 1)
+    assert progress["failures"][0]["reasons"][0]["code"] == "element-unmapped"
+    after = instance_of(container, case_id)
+    assert (after.definition_id, after.version, after.state) == (
+        before.definition_id,
+        before.version,
+        before.state,
+    )
+    assert "workflow.migrated" not in actions(container, case_id)
+
+
+def test_an_explicit_instruction_maps_a_renamed_element(api: Api, container: Container) -> None:
+    case_id, instance_id = at_feasibility(api, container)
+    source = instance_of(container, case_id).definition_id
+    target = deploy(api, changed_buergerbudget(rename="assess_feasibility_2021"))
+    pair = [{"source": "assess_feasibility", "target": "assess_feasibility_2021"}]
+
+    plan = api.post(
+        "/migrations/plans", "admin", json=plan_body(source, target["id"], instructions=pair)
+    )
+    progress = migrate(api, source, target["id"], [instance_id], instructions=pair)
+
+    assert plan.status_code == 200, plan.get_json()
+    mapped = {i["source"]: i["target"] for i in plan.get_json()["instructions"]}
+    assert mapped["assess_feasibility"] == "assess_feasibility_2021"
+    assert mapped["review_formal_check"] == "review_formal_check"
+    assert progress["done"] == 1, progress
+    complete(api, case_id, "ben", FEASIBLE)
+    assert api.get(f"/cases/{case_id}", "anna").get_json()["closed_at"] is not None
+
+
+def test_reverse_restores_the_old_version(api: Api, container: Container) -> None:
+    case_id, instance_id = at_formal_check(api, container)
+    before = instance_of(container, case_id)
+    target = deploy(api, changed_buergerbudget())
+    progress = migrate(api, before.definition_id, target["id"], [instance_id])
+
+    reversed_ = api.post(f"/migrations/{progress['id']}/reverse", "admin")
+
+    assert reversed_.status_code == 200, reversed_.get_json()
+    assert (reversed_.get_json()["status"], reversed_.get_json()["reversed"]) == ("reversed", 1)
+    after = instance_of(container, case_id)
+    assert (after.definition_id, after.state) == (before.definition_id, before.state)
+    assert open_task(api, case_id)["title"] == "Formale Prüfung"
+    assert "workflow.migration_reversed" in actions(container, case_id)
+    complete(api, case_id, "anna", {"formal_decision": "admissible"})
+    complete(api, case_id, "ben", FEASIBLE)
+    assert api.get(f"/cases/{case_id}", "anna").get_json()["closed_at"] is not None
+
+
+def test_a_finished_instance_and_another_process_are_refused_in_the_dry_run(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = at_feasibility(api, container)
+    complete(api, case_id, "ben", FEASIBLE)
+    source = instance_of(container, case_id).definition_id
+    body = {"plan": plan_body(source, source), "instance_ids": [instance_id]}
+    [verdict] = api.post("/migrations/dry-run", "admin", json=body).get_json()["instances"]
+    assert [r["code"] for r in verdict["reasons"]] == ["instance-finished"]
+
+    other = next(
+        d["id"]
+        for d in api.get("/process-definitions", "admin").get_json()["items"]
+        if d["process_id"] == "bauantrag"
+    )
+    mismatch = api.post("/migrations/plans", "admin", json=plan_body(source, other))
+    assert (mismatch.status_code, mismatch.get_json()["code"]) == (
+        422,
+        "migration-process-mismatch",
+    )

@@ -47,6 +47,7 @@ LISTS = {
     "/api/v1/procedures": Listing("erika", "/procedures"),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
+    "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",
     "/api/v1/tasks/<task_id>",
