@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.util.diff import migrate_workflow
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task
@@ -123,16 +124,25 @@ def check(engine: Engine, plan: Plan, target: CompiledDefinition) -> list[Reason
     reasons: list[Reason] = []
     for workflow, _ in _workflows(engine):
         for task in workflow.get_tasks(state=ACTIVE, skip_subprocesses=True):
-            name = task.task_spec.name
-            if plan.mapping.get(name) is None:
-                reasons.append(
-                    Reason(
-                        "element-unmapped",
-                        f"Das aktive Element „{name}“ hat in der Zielversion kein Gegenstück.",
-                        name,
+            for name in _waiting_at(task):
+                if plan.mapping.get(name) is None:
+                    reasons.append(
+                        Reason(
+                            "element-unmapped",
+                            f"Das aktive Element „{name}“ hat in der Zielversion kein Gegenstück.",
+                            name,
+                        )
                     )
-                )
     return reasons
+
+
+def _waiting_at(task: Task) -> list[str]:
+    """The elements an active task stands at: itself, and for an event-based gateway the
+    events it waits for (they are its outputs, predicted, not waiting themselves)."""
+    names = [task.task_spec.name]
+    if isinstance(task.task_spec, EventBasedGateway):
+        names.extend(output.name for output in task.task_spec.outputs)
+    return names
 
 
 def _mismatch(found: str, expected: str) -> Reason:

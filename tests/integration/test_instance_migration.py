@@ -5,6 +5,7 @@ old version. On SQLite and PostgreSQL (the `database_url` fixture)."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -249,3 +250,100 @@ def test_a_finished_instance_and_another_process_are_refused_in_the_dry_run(
         422,
         "migration-process-mismatch",
     )
+
+
+# ------------------------------------------------------------------------------ Bauantrag
+
+XBAU_EXAMPLE = (
+    BPMN.parent / "schemas" / "xbau" / "examples" / "valid" / "bauantrag-einfamilienhaus.xml"
+)
+RECEIVED = {"status_code": "14", "text": "Eingang bestätigt.", "deadline": None}
+MISSING = {"status_code": "17", "text": "Es fehlt die Statik.", "deadline": "2026-04-15"}
+DECIDED = {"status_code": "10", "text": "Die Baugenehmigung ist erteilt.", "deadline": None}
+
+
+def changed_bauantrag(*, rename: str | None = None) -> dict[str, str]:
+    """Version 2: the status event's label is renamed and a step is added right after it;
+    `rename` also gives the follow-up event another id (no default target)."""
+    files = bundle("bauantrag")
+    text = files["bauantrag.bpmn"]
+    text = text.replace(
+        'id="catch_status" name="Statusmeldung empfangen"',
+        'id="catch_status" name="Statusmeldung eingegangen"',
+    )
+    text = text.replace(
+        'sourceRef="catch_status" targetRef="take_status"',
+        'sourceRef="catch_status" targetRef="note_migrated"',
+    )
+    step = NEW_STEP.format(after="take_status")
+    text = text.replace("  </bpmn:process>", step + "  </bpmn:process>", 1)
+    if rename:
+        text = text.replace('"catch_follow_up"', f'"{rename}"')
+    files["bauantrag.bpmn"] = text
+    return files
+
+
+def file_bauantrag(api: Api, container: Container) -> tuple[str, str]:
+    message = XBAU_EXAMPLE.read_bytes().replace(  # a new message each time, not a re-send
+        b"3b0e5a52-7c2d-4f4e-9a51-0c6f1d2e8a10", str(uuid.uuid4()).encode()
+    )
+    response = api.post(
+        "/submissions",
+        "portal",
+        data=message,
+        headers={"Content-Type": "application/xml"},
+    )
+    assert response.status_code == 201, response.get_json()
+    case_id = str(response.get_json()["case_id"])
+    return case_id, instance_of(container, case_id).id
+
+
+def hand_over(container: Container, case_id: str, name: str, payload: dict[str, Any]) -> None:
+    assert container.workflows.correlate(case_id, name, payload, "client:fachverfahren")
+
+
+def status(api: Api, case_id: str) -> str:
+    return str(api.get(f"/cases/{case_id}", "admin").get_json()["status"])
+
+
+def test_bauantrag_instances_at_each_wait_state_migrate_and_finish_on_the_new_version(
+    api: Api, container: Container
+) -> None:
+    waiting, waiting_instance = file_bauantrag(api, container)  # waits for a status
+    missing, missing_instance = file_bauantrag(api, container)
+    hand_over(container, missing, "bauantrag_status", MISSING)  # waits: follow-up or status
+    assert status(api, missing) == "documents_missing"
+    source = instance_of(container, waiting).definition_id
+    target = deploy(api, changed_bauantrag())
+
+    progress = migrate(api, source, target["id"], [waiting_instance, missing_instance])
+
+    assert (progress["done"], progress["failures"]) == (2, [])
+    hand_over(container, waiting, "bauantrag_status", RECEIVED)
+    assert status(api, waiting) == "received_by_authority"
+    hand_over(container, missing, "nachreichung", {"submission_id": "f-1", "document_ids": []})
+    assert status(api, missing) == "documents_resubmitted"
+    for case_id in (waiting, missing):
+        hand_over(container, case_id, "bauantrag_status", DECIDED)
+        case = api.get(f"/cases/{case_id}", "admin").get_json()
+        assert (case["status"], case["closed_at"] is not None) == ("decided", True)
+        assert "nach der Migration" in instance_of(container, case_id).state
+        assert instance_of(container, case_id).definition_id == target["id"]
+
+
+def test_a_bauantrag_waiting_for_a_renamed_event_is_refused_and_untouched(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = file_bauantrag(api, container)
+    hand_over(container, case_id, "bauantrag_status", MISSING)
+    before = instance_of(container, case_id)
+    target = deploy(api, changed_bauantrag(rename="catch_follow_up_2026"))
+
+    progress = migrate(api, before.definition_id, target["id"], [instance_id])
+
+    assert (progress["done"], progress["failed"]) == (0, 1)
+    reasons = progress["failures"][0]["reasons"]
+    assert ("element-unmapped", "catch_follow_up") in [(r["code"], r["element"]) for r in reasons]
+    assert instance_of(container, case_id).state == before.state
+    hand_over(container, case_id, "nachreichung", {"submission_id": "f-1", "document_ids": []})
+    assert status(api, case_id) == "documents_resubmitted"
