@@ -252,6 +252,26 @@ def test_a_finished_instance_and_another_process_are_refused_in_the_dry_run(
     )
 
 
+def test_a_variable_the_target_form_needs_and_the_instance_lacks_is_reported(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = at_formal_check(api, container)
+    source = instance_of(container, case_id).definition_id
+    files = changed_buergerbudget()
+    form = "forms/formal_check.schema.json"
+    files[form] = files[form].replace('"x-egov-context": [', '"x-egov-context": ["ortsteil", ', 1)
+    target = deploy(api, files)
+    body = {"plan": plan_body(source, target["id"]), "instance_ids": [instance_id]}
+
+    [verdict] = api.post("/migrations/dry-run", "admin", json=body).get_json()["instances"]
+
+    assert verdict["migratable"] is False
+    assert [(r["code"], r["element"]) for r in verdict["reasons"]] == [
+        ("variable-missing", "ortsteil")
+    ]
+    assert instance_of(container, case_id).definition_id == source
+
+
 # ------------------------------------------------------------------------------ Bauantrag
 
 XBAU_EXAMPLE = (
