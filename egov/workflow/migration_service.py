@@ -25,6 +25,7 @@ from egov.db import OUTAGE, Database, lost_race
 from egov.errors import Conflict, Invalid, NotFound
 from egov.workflow.engine import Engine
 from egov.workflow.migration import Plan, Reason, Refused, generate_plan, migrate
+from egov.workflow.migration_reversal import Reversal, definition_of, retitle
 from egov.workflow.migration_store import (
     BatchStatus,
     ItemStatus,
@@ -35,19 +36,14 @@ from egov.workflow.migration_store import (
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.steps import case_of, compiled, save_step
 from egov.workflow.store import (
-    LIVE_TASK,
     InstanceStatus,
     ProcessDefinition,
-    Task,
     WorkflowInstance,
 )
 
 log = logging.getLogger(__name__)
 MAX_INSTANCES = 1000  # one batch, one dry run
 FAILED = Reason("migration-failed", "Die Migration dieser Instanz ist fehlgeschlagen.")
-MOVED = Reason(
-    "instance-moved", "Die Instanz hat sich seit der Migration verändert; sie bleibt migriert."
-)
 
 
 @dataclass(frozen=True)
@@ -81,13 +77,6 @@ class BatchView:
     items: list[MigrationItem]
 
 
-def _definition(session: Session, definition_id: str) -> ProcessDefinition:
-    definition = session.get(ProcessDefinition, definition_id)
-    if definition is None:
-        raise NotFound("Prozessversion nicht gefunden.", code="definition-not-found")
-    return definition
-
-
 @dataclass
 class Migrations:
     db: Database
@@ -99,8 +88,8 @@ class Migrations:
 
     def plan(self, request: PlanRequest) -> PlannedMigration:
         with self.db.reading() as session:
-            source = _definition(session, request.source_definition_id)
-            target = _definition(session, request.target_definition_id)
+            source = definition_of(session, request.source_definition_id)
+            target = definition_of(session, request.target_definition_id)
             session.expunge_all()
         if source.process_id != target.process_id:
             raise Invalid(
@@ -142,7 +131,7 @@ class Migrations:
             instance = session.get(WorkflowInstance, instance_id)
             if instance is None:
                 return None, None
-            definition = _definition(session, instance.definition_id)
+            definition = definition_of(session, instance.definition_id)
             session.expunge_all()
         engine = Engine.load(compiled(definition), instance.state, self.script_limits)
         return instance, engine
@@ -220,8 +209,8 @@ class Migrations:
 
     def _planned(self, batch: MigrationBatch) -> PlannedMigration:
         with self.db.reading() as session:
-            source = _definition(session, batch.source_definition_id)
-            target = _definition(session, batch.target_definition_id)
+            source = definition_of(session, batch.source_definition_id)
+            target = definition_of(session, batch.target_definition_id)
             session.expunge_all()
         plan = Plan(source.process_id, target.process_id, batch.mapping)
         return PlannedMigration(source, target, plan)
@@ -278,8 +267,9 @@ class Migrations:
         item.old_definition_id = instance.definition_id
         item.old_state = instance.state
         instance.definition_id = planned.target.id
-        save_step(session, case, instance, migrated, actor=actor, now=now, work_left=False)
-        _retitle(session, instance.id, migrated)
+        work_left = instance.advance_due_at is not None  # input not yet advanced stays due
+        save_step(session, case, instance, migrated, actor=actor, now=now, work_left=work_left)
+        retitle(session, instance.id, migrated)
         active = sorted({view.spec_name for view in migrated.ready_user_tasks()})
         record(
             session,
@@ -317,63 +307,17 @@ class Migrations:
         view = self.get(batch_id)
         if view.batch.status == BatchStatus.PENDING:
             raise Conflict("Die Migration läuft noch.", code="migration-running")
+        reversal = Reversal(self.db, self.clock, self.script_limits)
         for item in view.items:
             if item.status == ItemStatus.MIGRATED:
-                self._reverse_item(view.batch, item.id, actor)
+                reversal.item(batch_id, item.id, actor)
         with self.db.transaction() as session:
             batch = session.get(MigrationBatch, batch_id)
             assert batch is not None
-            batch.status = BatchStatus.REVERSED
-            batch.reversed_at = self.clock()
+            if batch.status != BatchStatus.REVERSED:
+                batch.status = BatchStatus.REVERSED
+                batch.reversed_at = self.clock()
         return self.get(batch_id)
-
-    def _reverse_item(self, batch: MigrationBatch, item_id: str, actor: str) -> None:
-        with self.db.transaction() as session:
-            item = session.get(MigrationItem, item_id)
-            assert item is not None and item.old_state and item.old_definition_id
-            instance = session.get(WorkflowInstance, item.instance_id)
-            assert instance is not None
-            if instance.version != item.migrated_version:
-                item.reasons = [MOVED.as_dict()]
-                return
-            old = _definition(session, item.old_definition_id)
-            engine = Engine.load(compiled(old), item.old_state, self.script_limits)
-            case = case_of(session, instance.case_id)
-            now = self.clock()
-            instance.definition_id = old.id
-            save_step(
-                session, case, instance, engine, actor=actor, now=now, work_left=False,
-                state=item.old_state,
-            )  # fmt: skip
-            _retitle(session, instance.id, engine)
-            record(
-                session,
-                case,
-                actor=actor,
-                action="workflow.migration_reversed",
-                now=now,
-                details={
-                    "migration_id": batch.id,
-                    "instance_id": instance.id,
-                    "to_version": old.version,
-                },
-            )
-            item.status = ItemStatus.REVERSED
-            item.updated_at = now
-
-
-def _retitle(session: Session, instance_id: str, engine: Engine) -> None:
-    """Live inbox entries take the name and form of their element in the new version."""
-    views = {view.task_id: view for view in engine.ready_user_tasks()}
-    query = select(Task).where(Task.instance_id == instance_id, Task.status.in_(LIVE_TASK))
-    for task in session.scalars(query):
-        view = views.get(task.engine_task_id)
-        if view is not None:
-            task.spec_name, task.title, task.form_schema = (
-                view.spec_name,
-                view.title,
-                view.form_schema,
-            )
 
 
 __all__ = ["BatchView", "Migrations", "PlanRequest", "PlannedMigration", "Verdict"]
