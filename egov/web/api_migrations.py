@@ -101,7 +101,9 @@ def plan(body: PlanBody) -> Response:
 @validated
 def dry_run(body: Selection) -> Response:
     """Per instance: can it be migrated by the plan, and if not, why. Nothing changes."""
-    verdicts = container().migrations.dry_run(_planned(body.plan), body.instance_ids)
+    verdicts = container().migrations.dry_run(
+        _planned(body.plan), body.instance_ids, body.filter.activity_ids
+    )
     return jsonify({"instances": [_verdict(one) for one in verdicts]})
 
 
@@ -113,7 +115,9 @@ def create(body: Selection) -> Response:
     """A migration batch; the worker migrates each instance in its own transaction."""
     migrations = container().migrations
     actor = current_principal().subject
-    batch_id = migrations.create(_planned(body.plan), body.instance_ids, actor=actor)
+    batch_id = migrations.create(
+        _planned(body.plan), body.instance_ids, actor, body.filter.activity_ids
+    )
     response = jsonify(_migration(migrations.get(batch_id)))
     response.status_code = 202
     return response

@@ -136,6 +136,15 @@ def check(engine: Engine, plan: Plan, target: CompiledDefinition) -> list[Reason
     return reasons
 
 
+def active_elements(engine: Engine) -> set[str]:
+    """The elements the instance stands at (what a filter `activity_ids` selects by)."""
+    found: set[str] = set()
+    for workflow, _ in _workflows(engine):
+        for task in workflow.get_tasks(state=ACTIVE, skip_subprocesses=True):
+            found.update(_waiting_at(task))
+    return found
+
+
 def _waiting_at(task: Task) -> list[str]:
     """The elements an active task stands at: itself, and for an event-based gateway the
     events it waits for (they are its outputs, predicted, not waiting themselves)."""

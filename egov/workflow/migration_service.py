@@ -10,7 +10,7 @@ the instance has not moved on since.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,14 @@ from egov.clock import Clock
 from egov.db import OUTAGE, Database, lost_race
 from egov.errors import Conflict, Invalid, NotFound
 from egov.workflow.engine import Engine
-from egov.workflow.migration import Plan, Reason, Refused, generate_plan, migrate
+from egov.workflow.migration import (
+    Plan,
+    Reason,
+    Refused,
+    active_elements,
+    generate_plan,
+    migrate,
+)
 from egov.workflow.migration_reversal import Reversal, definition_of, retitle
 from egov.workflow.migration_store import (
     BatchStatus,
@@ -107,8 +114,11 @@ class Migrations:
             ) from exc
         return PlannedMigration(source, target, plan)
 
-    def _instances(self, planned: PlannedMigration, ids: Iterable[str] | None) -> list[str]:
-        """The named instances, or (no ids) the running instances of the source version."""
+    def _instances(
+        self, planned: PlannedMigration, ids: Iterable[str] | None, waiting_at: Sequence[str]
+    ) -> list[str]:
+        """The named instances, or (no ids) the running instances of the source version;
+        with `waiting_at`, only those that stand at one of these elements."""
         with self.db.reading() as session:
             if ids is not None:
                 wanted = list(dict.fromkeys(ids))
@@ -118,6 +128,8 @@ class Migrations:
                     WorkflowInstance.status == InstanceStatus.RUNNING,
                 )
                 wanted = list(session.scalars(query.order_by(WorkflowInstance.id)))
+        if waiting_at:
+            wanted = [one for one in wanted if self._waits_at(one, set(waiting_at))]
         if len(wanted) > MAX_INSTANCES:
             raise Invalid(
                 f"Höchstens {MAX_INSTANCES} Instanzen je Lauf.",
@@ -125,6 +137,10 @@ class Migrations:
                 invalid_params=[{"name": "instance_ids", "reason": f"höchstens {MAX_INSTANCES}"}],
             )
         return wanted
+
+    def _waits_at(self, instance_id: str, elements: set[str]) -> bool:
+        _, engine = self._snapshot(instance_id)
+        return engine is not None and bool(active_elements(engine) & elements)
 
     def _snapshot(self, instance_id: str) -> tuple[WorkflowInstance | None, Engine | None]:
         with self.db.reading() as session:
@@ -159,15 +175,24 @@ class Migrations:
             return Verdict(instance_id, instance.case_id, [FAILED]), None
         return Verdict(instance_id, instance.case_id, []), (instance, engine, migrated)
 
-    def dry_run(self, planned: PlannedMigration, ids: list[str] | None) -> list[Verdict]:
+    def dry_run(
+        self, planned: PlannedMigration, ids: list[str] | None, waiting_at: Sequence[str] = ()
+    ) -> list[Verdict]:
         """Per instance: can it be migrated by the plan, and if not, why (nothing changes)."""
-        return [self._verdict(planned, one)[0] for one in self._instances(planned, ids)]
+        chosen = self._instances(planned, ids, waiting_at)
+        return [self._verdict(planned, one)[0] for one in chosen]
 
     # -- batches ----------------------------------------------------------------------------
 
-    def create(self, planned: PlannedMigration, ids: list[str] | None, actor: str) -> str:
+    def create(
+        self,
+        planned: PlannedMigration,
+        ids: list[str] | None,
+        actor: str,
+        waiting_at: Sequence[str] = (),
+    ) -> str:
         """A batch of the instances (pending); the worker migrates them after the commit."""
-        wanted = self._instances(planned, ids)
+        wanted = self._instances(planned, ids, waiting_at)
         now = self.clock()
         with self.db.transaction() as session:
             batch = MigrationBatch(

@@ -272,6 +272,26 @@ def test_a_variable_the_target_form_needs_and_the_instance_lacks_is_reported(
     assert instance_of(container, case_id).definition_id == source
 
 
+def test_a_filter_selects_the_running_instances_waiting_at_an_element(
+    api: Api, container: Container
+) -> None:
+    formal_case, _ = at_formal_check(api, container)
+    _, feasibility_instance = at_feasibility(api, container)
+    source = instance_of(container, formal_case).definition_id
+    target = deploy(api, changed_buergerbudget())
+    body = {
+        "plan": plan_body(source, target["id"]),
+        "filter": {"activity_ids": ["assess_feasibility"]},
+    }
+
+    dry = api.post("/migrations/dry-run", "admin", json=body)
+    everything = api.post("/migrations/dry-run", "admin", json={"plan": body["plan"]})
+
+    assert dry.status_code == 200, dry.get_json()
+    assert [v["instance_id"] for v in dry.get_json()["instances"]] == [feasibility_instance]
+    assert len(everything.get_json()["instances"]) == 2
+
+
 # ------------------------------------------------------------------------------ Bauantrag
 
 XBAU_EXAMPLE = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 ID = Field(min_length=1, max_length=36)
@@ -34,12 +36,27 @@ class Plan(BaseModel):
     unmapped: list[str] = Field(description="Elemente der Quellversion ohne Ziel")
 
 
+InstanceId = Annotated[str, Field(min_length=1, max_length=36)]
+ElementId = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class InstanceFilter(BaseModel):
+    activity_ids: list[ElementId] = Field(
+        default_factory=list,
+        max_length=100,
+        description="nur Instanzen, die an einem dieser Elemente stehen (leer: alle)",
+    )
+
+
 class Selection(BaseModel):
     plan: PlanBody
-    instance_ids: list[str] | None = Field(
+    instance_ids: list[InstanceId] | None = Field(
         default=None,
         max_length=1000,
         description="die Instanzen; fehlt es: alle laufenden Instanzen der Quellversion",
+    )
+    filter: InstanceFilter = Field(
+        default_factory=InstanceFilter, description="grenzt die gewählten Instanzen ein"
     )
 
 
