@@ -41,7 +41,7 @@ from egov.workflow.migration_store import (
     items_of,
 )
 from egov.workflow.script_pool import ScriptLimits
-from egov.workflow.steps import case_of, compiled, save_step
+from egov.workflow.steps import Moved, case_of, compiled, save_step
 from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
@@ -50,6 +50,7 @@ from egov.workflow.store import (
 
 log = logging.getLogger(__name__)
 MAX_INSTANCES = 1000  # one batch, one dry run
+RETRIES = 5  # an instance that moves while it is migrated is tried again
 FAILED = Reason("migration-failed", "Die Migration dieser Instanz ist fehlgeschlagen.")
 
 
@@ -164,6 +165,7 @@ class Migrations:
                 instance.definition_id,
             )
             return Verdict(instance_id, instance.case_id, [wrong]), None
+        active = sorted(active_elements(engine))  # before: migrate changes the engine
         try:
             migrated = migrate(engine, planned.plan, compiled(planned.target), self.script_limits)
         except Refused as refused:
@@ -173,7 +175,7 @@ class Migrations:
         except Exception:
             log.exception("migration_check_failed instance_id=%s", instance_id)
             return Verdict(instance_id, instance.case_id, [FAILED]), None
-        return Verdict(instance_id, instance.case_id, []), (instance, engine, migrated)
+        return Verdict(instance_id, instance.case_id, []), (instance, active, migrated)
 
     def dry_run(
         self, planned: PlannedMigration, ids: list[str] | None, waiting_at: Sequence[str] = ()
@@ -258,25 +260,35 @@ class Migrations:
     def _run_item(
         self, planned: PlannedMigration, item_id: str, instance_id: str, actor: str
     ) -> None:
-        verdict, ready = self._verdict(planned, instance_id)
-        if ready is None:
-            self._fail(item_id, verdict.reasons)
+        """Snapshot, migrate unlocked, save if the instance is still at the snapshot's
+        version (else again, up to RETRIES times); a refusal or failure marks the item."""
+        for _ in range(RETRIES):
+            verdict, ready = self._verdict(planned, instance_id)
+            if ready is None:
+                self._fail(item_id, verdict.reasons)
+                return
+            before, active, migrated = ready
+            try:
+                with self.db.transaction() as session:
+                    instance = session.get(WorkflowInstance, instance_id)
+                    if instance is None or instance.version != before.version:
+                        raise Moved(instance_id)
+                    item = session.get(MigrationItem, item_id)
+                    assert item is not None
+                    self._apply(session, planned, instance, item, migrated, active, actor)
+            except (Moved, StaleDataError, IntegrityError):
+                continue
+            except OperationalError as exc:
+                if not lost_race(exc):
+                    raise  # an outage: the batch stays pending
+                continue
+            except Exception:
+                log.exception("migration_failed instance_id=%s", instance_id)
+                self._fail(item_id, [FAILED])
+                return
+            log.info("migration_item_migrated instance_id=%s", instance_id)
             return
-        before, _, migrated = ready
-        try:
-            with self.db.transaction() as session:
-                instance = session.get(WorkflowInstance, instance_id)
-                if instance is None or instance.version != before.version:
-                    raise Conflict(code="concurrent-update")
-                item = session.get(MigrationItem, item_id)
-                assert item is not None
-                self._apply(session, planned, instance, item, migrated, actor)
-        except (StaleDataError, IntegrityError, Conflict):
-            self._fail(item_id, [Reason("concurrent-update", "Die Instanz änderte sich gerade.")])
-        except OperationalError as exc:
-            if not lost_race(exc):
-                raise
-            self._fail(item_id, [Reason("concurrent-update", "Die Instanz änderte sich gerade.")])
+        self._fail(item_id, [Reason("concurrent-update", "Die Instanz änderte sich gerade.")])
 
     def _apply(
         self,
@@ -285,6 +297,7 @@ class Migrations:
         instance: WorkflowInstance,
         item: MigrationItem,
         migrated: Engine,
+        active: list[str],
         actor: str,
     ) -> None:
         now = self.clock()
@@ -295,7 +308,6 @@ class Migrations:
         work_left = instance.advance_due_at is not None  # input not yet advanced stays due
         save_step(session, case, instance, migrated, actor=actor, now=now, work_left=work_left)
         retitle(session, instance.id, migrated)
-        active = sorted({view.spec_name for view in migrated.ready_user_tasks()})
         record(
             session,
             case,

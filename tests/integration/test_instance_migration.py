@@ -230,6 +230,25 @@ def test_reverse_restores_the_old_version(api: Api, container: Container) -> Non
     assert api.get(f"/cases/{case_id}", "anna").get_json()["closed_at"] is not None
 
 
+def test_an_instance_that_moved_on_after_its_migration_is_not_reversed(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = at_formal_check(api, container)
+    source = instance_of(container, case_id).definition_id
+    target = deploy(api, changed_buergerbudget())
+    progress = migrate(api, source, target["id"], [instance_id])
+    complete(api, case_id, "anna", {"formal_decision": "admissible"})  # moves on
+    moved = instance_of(container, case_id)
+
+    reversed_ = api.post(f"/migrations/{progress['id']}/reverse", "admin").get_json()
+
+    assert (reversed_["reversed"], reversed_["done"]) == (0, 1)
+    assert reversed_["failures"][0]["reasons"][0]["code"] == "instance-moved"
+    after = instance_of(container, case_id)
+    assert (after.definition_id, after.state) == (target["id"], moved.state)
+    assert "workflow.migration_reversed" not in actions(container, case_id)
+
+
 def test_a_finished_instance_and_another_process_are_refused_in_the_dry_run(
     api: Api, container: Container
 ) -> None:
