@@ -163,6 +163,23 @@ def test_the_added_step_runs_after_the_current_one(api: Api, container: Containe
         assert state is not None and "nach der Migration" in state.state
 
 
+def test_a_claimed_task_stays_with_its_clerk_and_takes_the_new_title(
+    api: Api, container: Container
+) -> None:
+    case_id, instance_id = at_formal_check(api, container)
+    task = open_task(api, case_id)
+    assert api.post(f"/tasks/{task['id']}/claim", "anna").status_code == 200
+    source = instance_of(container, case_id).definition_id
+    target = deploy(api, changed_buergerbudget())
+
+    migrate(api, source, target["id"], [instance_id])
+
+    after = api.get(f"/tasks/{task['id']}", "anna").get_json()
+    assert (after["status"], after["assignee"]) == ("claimed", "dev:anna")
+    assert after["title"] == "Formale Prüfung (neu)"
+    complete(api, case_id, "anna", {"formal_decision": "admissible"})
+
+
 def test_an_instance_whose_element_has_no_target_is_reported_and_left_untouched(
     api: Api, container: Container
 ) -> None:
