@@ -48,6 +48,7 @@ from egov.workflow.commands import InstanceCommands
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
 from egov.workflow.instances import Instances
+from egov.workflow.migration_service import Migrations
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.service import Workflows
@@ -66,6 +67,7 @@ class Container:
     intake: Intake
     applications: Applications
     workflows: Workflows
+    migrations: Migrations  # instances moved to another version (issue 12)
     inbox: Inbox
     case_file: CaseFile
     postfach: Postfach
@@ -142,6 +144,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     dev_idp = _dev_idp(settings, token_settings)
     issuers = _issuers(settings, token_settings, dev_idp)
+    migrations = Migrations(db, clock, script_limits(settings))
+    migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
         settings=settings,
         clock=clock,
@@ -151,6 +155,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         intake=intake,
         applications=Applications(db, clock, intake),
         workflows=workflows,
+        migrations=migrations,
         inbox=Inbox(db=db, workflows=workflows),
         case_file=CaseFile(db, files),
         postfach=Postfach(db, workflows),

@@ -243,6 +243,32 @@ CODES: dict[str, Code] = {
         letter_template_invalid="A letter template name is not allowed.",
         letter_template_missing="The bundle has no such letter template.",
     ),
+    # -- migration of running instances (issue 12) ----------------------------------------------
+    **_codes(
+        "migration",
+        404,
+        definition_not_found="No such process definition (version).",
+        migration_not_found="No such migration (batch).",
+    ),
+    **_codes(
+        "migration",
+        422,
+        migration_process_mismatch="Source and target version belong to different processes.",
+        migration_instruction_invalid="An instruction names an element that the version lacks.",
+        migration_too_many="More instances than one migration or dry run takes.",
+    ),
+    **_codes("migration", 409, migration_running="The migration has not finished yet."),
+    **_codes(
+        "migration",
+        None,
+        element_unmapped="An element of the instance has no target in the plan (instance refused).",
+        variable_missing="A form of the target needs a variable the instance lacks (refused).",
+        process_mismatch="The instance runs another process than the plan's (refused).",
+        instance_finished="The instance has already ended (refused).",
+        definition_mismatch="The instance does not run on the plan's source version (refused).",
+        migration_failed="Migrating the instance failed unexpectedly (instance untouched).",
+        instance_moved="The instance changed after its migration; it is not reversed.",
+    ),
     # -- incidents -----------------------------------------------------------------------------
     **_codes("incidents", 404, incident_not_found="No such incident."),
     **_codes(

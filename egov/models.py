@@ -9,6 +9,7 @@ from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
 from egov.postfach.store import PostfachMessage
+from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Document",
     "InboundMessage",
     "Incident",
+    "MigrationBatch",
+    "MigrationItem",
     "OrgUnit",
     "OrgUnitMembership",
     "OutboxMessage",

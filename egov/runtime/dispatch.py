@@ -23,6 +23,7 @@ from egov.workflow.service import Workflows
 START_CASE = "egov.start-case"
 ADVANCE_CASE = "egov.advance-case"
 DELIVER_OUTBOX = "egov.deliver-outbox"
+RUN_MIGRATION = "egov.run-migration"  # a batch of instance migrations (issue 12)
 SWEEP = "egov.sweep"
 WORKFLOW_QUEUE = "egov.workflow"
 OUTBOX_QUEUE = "egov.outbox"
@@ -30,6 +31,7 @@ SWEEP_QUEUE = "egov.sweep"
 ROUTES = {
     START_CASE: WORKFLOW_QUEUE,
     ADVANCE_CASE: WORKFLOW_QUEUE,
+    RUN_MIGRATION: WORKFLOW_QUEUE,
     DELIVER_OUTBOX: OUTBOX_QUEUE,
     SWEEP: SWEEP_QUEUE,
 }
@@ -72,3 +74,10 @@ def on_outbox(sender: Sender | None, outbox: Outbox) -> Callable[[list[str]], No
                 sender.send(DELIVER_OUTBOX, outbox_id)
 
     return send
+
+
+def on_migration(sender: Sender | None, run: Callable[[str], None]) -> Callable[[str], None]:
+    """`Migrations.after_commit`: run the batch here, or send `egov.run-migration`."""
+    if sender is None:
+        return run
+    return lambda batch_id: sender.send(RUN_MIGRATION, batch_id)

@@ -3,6 +3,7 @@ container; the message carries no state that the database does not already hold.
 
 - `egov.start-case` (case id): `Workflows.start`.
 - `egov.advance-case` (case id): `Workflows.advance`.
+- `egov.run-migration` (batch id): `Migrations.run`.
 - `egov.deliver-outbox` (outbox id): `Outbox.deliver` (which counts a crashed earlier attempt).
 - `egov.sweep` (a label): `Sweeper`: due and crashed deliveries, timers, stranded cases.
 
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from egov.outbox.service import WorkerCrashed
 from egov.runtime import logs
-from egov.runtime.dispatch import ADVANCE_CASE, DELIVER_OUTBOX, START_CASE, SWEEP
+from egov.runtime.dispatch import ADVANCE_CASE, DELIVER_OUTBOX, RUN_MIGRATION, START_CASE, SWEEP
 from egov.runtime.sweep import Sweeper
 from egov.runtime.worker import Parts
 
@@ -40,6 +41,7 @@ def register(app: Celery, runtime: WorkerRuntime) -> None:
         (START_CASE, start_case),
         (ADVANCE_CASE, advance_case),
         (DELIVER_OUTBOX, deliver_outbox),
+        (RUN_MIGRATION, run_migration),
         (SWEEP, sweep),
     ):
         app.task(name=name, bind=True)(function)
@@ -55,6 +57,10 @@ def advance_case(task: Any, case_id: str) -> object:
 
 def deliver_outbox(task: Any, outbox_id: str) -> object:
     return guarded(task, outbox_id, _deliver, _delivery_crashed)
+
+
+def run_migration(task: Any, batch_id: str) -> object:
+    return guarded(task, batch_id, _migrate, _migration_crashed)
 
 
 def sweep(task: Any, label: str = "scheduler") -> object:
@@ -97,6 +103,11 @@ def _deliver(runtime: WorkerRuntime, outbox_id: str) -> object:
     return runtime.container().outbox.deliver(outbox_id)
 
 
+def _migrate(runtime: WorkerRuntime, batch_id: str) -> object:
+    runtime.container().migrations.run(batch_id)
+    return "migrated"
+
+
 def _sweep(runtime: WorkerRuntime, _label: str) -> object:
     return Sweeper(runtime.container(), runtime.sender())()
 
@@ -112,3 +123,7 @@ def _delivery_crashed(container: Parts, outbox_id: str, count: int) -> None:
 
 def _sweep_crashed(_container: Parts, label: str, count: int) -> None:
     log.error("sweep_dropped label=%s deliveries=%s", label, count)
+
+
+def _migration_crashed(_container: Parts, batch_id: str, count: int) -> None:
+    log.error("migration_dropped batch_id=%s deliveries=%s", batch_id, count)

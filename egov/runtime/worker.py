@@ -22,6 +22,7 @@ from egov.documents.filestore import FileSystemStore
 from egov.outbox.service import Outbox
 from egov.runtime.escalation import Notification, escalate_overdue
 from egov.settings import Settings
+from egov.workflow.migration_service import Migrations
 from egov.workflow.service import Workflows
 from egov.workflow.timers import fire_due_timers
 
@@ -40,6 +41,8 @@ class Parts(Protocol):
     def workflows(self) -> Workflows: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def migrations(self) -> Migrations: ...
     @property
     def settings(self) -> Settings: ...
     @property

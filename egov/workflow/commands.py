@@ -1,4 +1,4 @@
-"""An admin's commands on a process instance: suspend, resume, cancel (ADR 0021-instance-commands).
+"""An admin's commands on a process instance: suspend, resume, cancel (ADR 0021).
 
 Each command is one short write transaction on the stored instance (no engine run, ADR 0018)
 and is audited in the case's trail with the admin and the reason. Changing the row bumps the

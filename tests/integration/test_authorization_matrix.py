@@ -108,6 +108,7 @@ class Probe:
 
 
 INBOUND_SECRET = b"matrix-inbound-secret-0123456789"
+MIGRATION_PLAN = {"source_definition_id": "{definition}", "target_definition_id": "{definition}"}
 STATUS_FOR_UNKNOWN_CASE = build_status_1170(
     message_id="6f1c2a4e-0c1d-4f6b-9a57-2f4f0b7f3e11",
     case_reference="JENA-2099-999999",
@@ -292,6 +293,44 @@ EXPECTATIONS = [
         "/api/v1/process-definitions",
         expect(admin=OK),
         modified_bundle(),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/migrations/plans",
+        "a plan from the Bürgerbudget version to itself",
+        "/api/v1/migrations/plans",
+        expect(admin=OK),
+        {"json": MIGRATION_PLAN},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/migrations/dry-run",
+        "a dry run of case B",
+        "/api/v1/migrations/dry-run",
+        expect(admin=OK),
+        {"json": {"plan": MIGRATION_PLAN, "instance_ids": ["{instance_b}"]}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/migrations",
+        "a migration of case B",
+        "/api/v1/migrations",
+        expect(admin=OK),
+        {"json": {"plan": MIGRATION_PLAN, "instance_ids": ["{instance_b}"]}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/migrations/<migration_id>",
+        "an empty migration",
+        "/api/v1/migrations/{migration}",
+        expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/migrations/<migration_id>/reverse",
+        "an empty migration",
+        "/api/v1/migrations/{migration}/reverse",
+        expect(admin=OK),
     ),
     Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
     Probe(
@@ -582,6 +621,7 @@ def build_scenario(api: Api) -> dict[str, str]:
     task_a = open_task(api, case_a)
     assert api.get(f"/tasks/{task_a}", "admin").get_json()["org_unit"] == "fachdienst-stadtplanung"
     docs_a, docs_b = documents(api, case_a), documents(api, case_b)
+    definition, instance_b, migration = migration_ids(api, case_b)
     return {
         "case_a": case_a,
         "case_b": case_b,
@@ -594,7 +634,9 @@ def build_scenario(api: Api) -> dict[str, str]:
         "attachment_b": docs_b["attachment"],
         "deputy": directory_entries(api),
         "instance_a": instance_of(api, case_a),
-        "instance_b": instance_of(api, case_b),
+        "instance_b": instance_b,
+        "definition": definition,
+        "migration": migration,
     }
 
 
@@ -603,6 +645,30 @@ def instance_of(api: Api, case_id: str) -> str:
         instance = get_instance_by_case(session, case_id)
         assert instance is not None
         return instance.id
+
+
+def migration_ids(api: Api, case_b: str) -> tuple[str, str, str]:
+    """The Bürgerbudget version, case B's instance and a migration of no instance."""
+    with api.container.db.reading() as session:
+        instance = session.scalars(
+            select(WorkflowInstance).where(WorkflowInstance.case_id == case_b)
+        ).one()
+        definition, instance_id = instance.definition_id, instance.id
+    plan = {"source_definition_id": definition, "target_definition_id": definition}
+    created = api.post("/migrations", "admin", json={"plan": plan, "instance_ids": []})
+    assert created.status_code == 202, created.get_json()
+    return definition, instance_id, str(created.get_json()["id"])
+
+
+def formatted(value: Any, ids: dict[str, str]) -> Any:
+    """A JSON body with the scenario's ids put in (strings like "{instance_b}")."""
+    if isinstance(value, str):
+        return value.format(**ids) if value.startswith("{") and value.endswith("}") else value
+    if isinstance(value, list):
+        return [formatted(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: formatted(v, ids) for k, v in value.items()}
+    return value
 
 
 def directory_entries(api: Api) -> str:
@@ -679,9 +745,12 @@ def call(api: Api, probe: Probe, principal: str, ids: dict[str, str]) -> Any:
         api.container.inbound.endpoints = {"buergerbudget": Endpoint("http://unused", "S")}
         api.container.inbound.environ = {"S": INBOUND_SECRET.decode()}
         headers.update(signing.sign(INBOUND_SECRET, probe.body["data"], int(time.time())))
-    return api.client.open(
-        probe.path.format(**ids), method=probe.method, headers=headers, **probe.body
+    body = (
+        {**probe.body, "json": formatted(probe.body["json"], ids)}
+        if "json" in probe.body
+        else probe.body
     )
+    return api.client.open(probe.path.format(**ids), method=probe.method, headers=headers, **body)
 
 
 @dataclass(frozen=True)
