@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from egov.db import OUTAGE
+from egov.db import OUTAGE, SchemaOutdated
 from egov.errors import DomainError
 from egov.identity.errors import AuthenticationError
 from egov.intake.errors import IntakeError
@@ -53,6 +53,12 @@ def describe(exc: BaseException) -> tuple[str, str, int]:
         return "cli-aborted", "Abgebrochen.", 1
     if isinstance(exc, click.ClickException):
         return "cli-failed", exc.format_message(), exc.exit_code
+    if isinstance(exc, SchemaOutdated):  # e.g. a new data folder: no tables yet
+        return (
+            exc.code,
+            "Das Datenbankschema passt nicht zu dieser Version: `egov migrate` ausführen.",
+            1,
+        )
     if isinstance(exc, OUTAGE):
         return (
             "database-unavailable",

@@ -136,7 +136,7 @@ def test_the_installed_command_says_when_the_database_is_not_migrated(tmp_path: 
     result = egov(tmp_path, "org-unit", "add", "amt", "Amt")
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith("Fehler [database-unavailable]: ") and "egov migrate" in line
+    assert line.startswith("Fehler [schema-outdated]: ") and "egov migrate" in line
 
 
 def test_deploy_names_the_org_units_the_shipped_procedures_need(tmp_path: Path) -> None:
