@@ -222,6 +222,14 @@ CODES: dict[str, Code] = {
         procedure_invalid="The bundle's procedure.json misses fields.",
         org_unit_unknown="An org unit named by the bundle or request does not exist.",
         bundle_not_text="A file of the bundle is not UTF-8 text.",
+        bundle_archive_invalid="A ZIP/multipart bundle is unreadable, too big or escapes it.",
+        activation_reason_missing="Activating a version needs a reason (at most 2000 chars).",
+    ),
+    **_codes(
+        "processes",
+        404,
+        definition_not_found="No process definition version with this id.",
+        definition_file_not_found="The version has no file of this name.",
     ),
     **_codes(
         "processes",
