@@ -235,6 +235,7 @@ CODES: dict[str, Code] = {
         "processes",
         409,
         script_failed="A script task or condition failed (incident, or 409 on completion).",
+        definition_changed_concurrently="A deploy or activation raced another; try again.",
         script_time_limit="A script ran past its wall-clock or CPU limit (sandbox process ended).",
         script_memory_limit="A script exceeded the sandbox's memory cap or sent too big a result.",
         process_error="The engine failed to run the process (incident, or 409 on completion).",

@@ -104,7 +104,7 @@ def definition_file(path: DefinitionFilePath) -> Response:
 
 @bp.post(
     "/process-definitions/<definition_id>/activate",
-    responses=answers((200, Definition), 404, 422),
+    responses=answers((200, Definition), 404, 409, 422),
 )
 @requires(Role.ADMIN)
 @requires_recent_login()

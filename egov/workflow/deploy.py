@@ -7,18 +7,20 @@ A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from egov.cases.store import Procedure
 from egov.clock import Clock
 from egov.db import Database, max_length, too_long
-from egov.errors import Invalid
+from egov.errors import Conflict, Invalid
 from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
@@ -48,6 +50,8 @@ PROCEDURE_FIELDS = {*PROCEDURE_TEXTS, "required_vertrauensniveau", "processing_d
 MAX_PROCESSING_DAYS = 3650
 MAX_DESCRIPTION_CHARS = 2000
 PROCEDURE_DEPTH = 4
+RACE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,11 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        with self.db.transaction() as session:
-            return deploy_bundle(session, files, actor=actor, now=self.clock(), activate=activate)
+        return self._retried(
+            lambda session: deploy_bundle(
+                session, files, actor=actor, now=self.clock(), activate=activate
+            )
+        )
 
     def version(self, definition_id: str) -> ProcessDefinition:
         with self.db.reading() as session:
@@ -89,13 +96,31 @@ class ProcessDefinitions:
     def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
         """Make a version active again (rollback) with who and why in the trail."""
         why = versions.check_reason(reason)
-        with self.db.transaction() as session:
+
+        def change(session: Session) -> ProcessDefinition:
             definition = versions.get_definition(session, definition_id)
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
                 upsert_procedure(session, spec, definition.process_id)
             return definition
+
+        return self._retried(change)
+
+    def _retried(self, change: Callable[[Session], T]) -> T:
+        """Two deploys or activations of one process racing collide on a unique constraint
+        (version number, the one active version): the loser runs again on the new state."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                with self.db.transaction() as session:
+                    return change(session)
+            except IntegrityError as exc:
+                if attempt == RACE_ATTEMPTS:
+                    raise Conflict(
+                        "Die Prozessdefinition wurde gleichzeitig geändert; bitte noch einmal.",
+                        code="definition-changed-concurrently",
+                    ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def trail(self, definition_id: str) -> list[DefinitionActivation]:
         with self.db.reading() as session:

@@ -147,3 +147,16 @@ def test_a_file_the_version_does_not_have_is_not_found(api: Api) -> None:
     response = download(api, created["id"], "letters/none.txt")
 
     assert refused(response)[:2] == (404, "definition-file-not-found")
+
+
+def test_the_api_description_names_the_three_bundle_media_types(api: Api) -> None:
+    document = api.get("/openapi.json").get_json()
+
+    deploy = document["paths"]["/api/v1/process-definitions"]["post"]
+    assert set(deploy["requestBody"]["content"]) == {
+        "application/json",
+        "multipart/form-data",
+        "application/zip",
+    }
+    download = document["paths"]["/api/v1/process-definitions/{definition_id}/files/{name}"]
+    assert "Content-Disposition" in download["get"]["responses"]["200"]["headers"]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from egov.container import Container
 from egov.workflow.deploy import read_bundle
-from egov.workflow.store import WorkflowInstance
+from egov.workflow.store import ProcessDefinition, WorkflowInstance
 from tests.builders import ROOT, proposal
 from tests.conftest import Api
 
@@ -145,3 +147,15 @@ def test_a_version_shows_its_files_and_who_deployed_it_when(api: Api) -> None:
     assert "buergerbudget.bpmn" in body["files"] and "letters/rejection.txt" in body["files"]
     assert (body["deployed_by"], body["active"]) == ("dev:admin", True)
     assert body["deployed_at"]
+
+
+def test_the_database_refuses_a_second_active_version_of_a_process(
+    api: Api, container: Container
+) -> None:
+    deploy(api, changed(), "?activate=false")
+
+    with pytest.raises(IntegrityError), container.db.transaction() as session:
+        for definition in session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.process_id == "buergerbudget")
+        ):
+            definition.active = True
