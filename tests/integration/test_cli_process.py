@@ -5,6 +5,7 @@ group name `process-definitions` still lists."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,19 @@ def test_process_download_writes_every_file_byte_for_byte(run: Any, tmp_path: Pa
 
     assert "Dateien in" in out
     assert read_bundle(tmp_path / "b") == read_bundle(ROOT / "bpmn" / "buergerbudget")
+
+
+def test_egov_deploy_of_a_reverted_edit_makes_the_earlier_version_live_again(
+    run: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "buergerbudget"
+    shutil.copytree(ROOT / "bpmn" / "buergerbudget", folder)
+    original = (folder / "buergerbudget.bpmn").read_bytes()
+    (folder / "buergerbudget.bpmn").write_bytes(original + b"\n<!-- edit -->\n")
+    assert "v2 deployed, activated" in run("deploy", str(folder))
+
+    (folder / "buergerbudget.bpmn").write_bytes(original)
+    out = run("deploy", str(folder))
+
+    assert "buergerbudget v1 unchanged, activated" in out
+    assert [r["active"] for r in versions(run)] == [True, False]
