@@ -132,7 +132,7 @@ def _bundle() -> tuple[dict[str, bytes], bool | None]:
         return {k: v.encode() for k, v in bundle.files.items()}, bundle.activate
     if request.mimetype == "multipart/form-data":
         parts = [
-            (storage.filename or field, storage.read())
+            (archive.part_name(field, storage.filename), storage.read())
             for field, storage in request.files.items(multi=True)
         ]
         return archive.from_parts(parts), _flag(request.form.get("activate"))

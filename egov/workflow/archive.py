@@ -39,6 +39,15 @@ def bundle_name(name: str) -> str:
     return "/".join(parts)
 
 
+def part_name(field: str, filename: str | None) -> str:
+    """The name in the bundle of a multipart file part: the part's name if it is a file name
+    (it may carry the folder, `letters/x.txt`, which clients drop from the file name), else the
+    file name (Camunda clients name parts freely)."""
+    if PurePosixPath(field).suffix in SUFFIXES or not filename:
+        return field
+    return filename
+
+
 def from_parts(parts: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     """The files of a multipart upload, each under its own file name."""
     files: dict[str, bytes] = {}

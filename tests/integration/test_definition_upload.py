@@ -38,8 +38,8 @@ def modeler_deploy(api: Api, files: dict[str, bytes], **fields: str) -> Any:
         "deploy-changed-only": "true",
         **fields,
     }
-    for name, content in files.items():
-        data[name] = (io.BytesIO(content), name)
+    for name, content in files.items():  # as curl -F letters/x.txt=@letters/x.txt sends it
+        data[name] = (io.BytesIO(content), name.rsplit("/", 1)[-1])
     return api.post("/process-definitions", "admin", data=data, content_type="multipart/form-data")
 
 
@@ -160,3 +160,18 @@ def test_the_api_description_names_the_three_bundle_media_types(api: Api) -> Non
     }
     download = document["paths"]["/api/v1/process-definitions/{definition_id}/files/{name}"]
     assert "Content-Disposition" in download["get"]["responses"]["200"]["headers"]
+
+
+def test_a_part_with_a_free_name_is_stored_under_its_file_name(api: Api) -> None:
+    files = bundle("free")
+    data: dict[str, Any] = {
+        "data": (io.BytesIO(files.pop(BPMN)), BPMN),  # Camunda's examples name a part `data`
+        **{name: (io.BytesIO(content), name) for name, content in files.items()},
+    }
+
+    response = api.post(
+        "/process-definitions", "admin", data=data, content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 201, response.get_json()
+    assert BPMN in response.get_json()["files"]
