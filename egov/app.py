@@ -13,6 +13,7 @@ from egov.settings import Settings
 from egov.web import (
     api_admin,
     api_cases,
+    api_definitions,
     api_directory,
     api_inbound,
     api_instances,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_tasks.bp,
         api_me.bp,
         api_admin.bp,
+        api_definitions.bp,
         api_migrations.bp,
         api_directory.bp,
         api_inbound.bp,

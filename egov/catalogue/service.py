@@ -1,7 +1,7 @@
 """The procedure catalogue portals read: what the city offers and how to apply for it.
 
 For each registered procedure (`procedures` table, from the bundles' `procedure.json`): name,
-LeiKa key, description (from the `procedure.json` of the latest deployed version of its
+LeiKa key, description (from the `procedure.json` of the active version of its
 process), the responsible org unit, the required Vertrauensniveau, the processing deadline in
 business days, the accepted formats and the application form as JSON Schema generated from
 the Fachdaten XSD (`egov.intake.formschema`). Read-only; no personal data.
@@ -105,13 +105,12 @@ class Catalogue:
 
 
 def _description(session: Session, process_id: str) -> str | None:
-    """From the latest version's procedure.json; versions never change, so it is read once per
+    """From the active version's procedure.json; versions never change, so it is read once per
     version and process (the catalogue is public: a request reads one id, not the bundle)."""
     latest = session.scalars(
-        select(ProcessDefinition.id)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
+        select(ProcessDefinition.id).where(
+            ProcessDefinition.process_id == process_id, ProcessDefinition.active.is_(True)
+        )
     ).first()
     if latest is None:
         return None

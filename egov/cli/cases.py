@@ -38,7 +38,8 @@ def demo_setup() -> None:
 @click.command()
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def deploy(folders: tuple[Path, ...]) -> None:
-    """Deploy process bundles (default: every folder under EGOV_BPMN_DIR)."""
+    """Deploy process bundles (default: every folder under EGOV_BPMN_DIR) and make each the
+    active version: reverting a local edit makes the earlier version live again."""
     from egov.workflow.deploy import read_bundle
 
     current = common.settings()
@@ -49,11 +50,12 @@ def deploy(folders: tuple[Path, ...]) -> None:
         _check_org_units(built, targets)
         for folder in targets:
             try:
-                result = built.definitions.deploy(read_bundle(folder), actor="cli")
+                result = built.definitions.deploy(read_bundle(folder), actor="cli", activate=True)
             except DomainError as exc:
                 raise CliError(exc.code, _refusal(folder.name, exc)) from exc
             definition = result.definition
             state = "deployed" if result.created else "unchanged"
+            state += ", activated" if result.activated else ""
             click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
 
 

@@ -1,4 +1,4 @@
-"""List commands for operators: process definitions, procedures, org units, incidents (with
+"""List commands for operators: procedures, org units, incidents (with
 retry and resolve). Readable tables, or `--json` for scripts; all through the services."""
 
 from __future__ import annotations
@@ -68,19 +68,6 @@ def listing(
 # -- process definitions, procedures, org units ------------------------------------------------
 
 
-def definition_rows(built: Container) -> list[Row]:
-    return [
-        {
-            "process_id": d.process_id,
-            "version": d.version,
-            "deployed_at": d.deployed_at,
-            "deployed_by": d.deployed_by,
-            "content_hash": d.content_hash[:12],
-        }
-        for d in every(built.definitions.versions)
-    ]
-
-
 def procedure_rows(built: Container) -> list[Row]:
     """The procedure catalogue if this build has one, else from the deployed definitions
     (the newest version of each process that ships a procedure.json)."""
@@ -120,18 +107,6 @@ def org_unit_rows(built: Container) -> list[Row]:
     return [{"key": u.key, "name": u.name} for u in every(built.directory.org_units)]
 
 
-definitions_list = listing(
-    "list",
-    "Every deployed version of every process definition.",
-    definition_rows,
-    [
-        ("process_id", "Prozess"),
-        ("version", "Version"),
-        ("deployed_at", "bereitgestellt (UTC)"),
-        ("deployed_by", "von"),
-        ("content_hash", "Inhalt"),
-    ],
-)
 procedures_list = listing(
     "list",
     "The procedures (Verfahren) citizens and portals can file.",
@@ -152,11 +127,6 @@ org_units_list = listing(
 )
 
 
-@click.group("process-definitions")
-def process_definitions() -> None:
-    """Deployed process definitions."""
-
-
 @click.group("procedures")
 def procedures() -> None:
     """Procedures (Verfahren)."""
@@ -167,7 +137,6 @@ def org_units() -> None:
     """Org units (Organisationseinheiten); to change them: egov org-unit add|rename."""
 
 
-process_definitions.add_command(definitions_list)
 procedures.add_command(procedures_list)
 org_units.add_command(org_units_list)
 
@@ -248,4 +217,4 @@ def _settled(incident: Incident, as_json: bool) -> None:
         click.echo(f"Störung {incident.id} bleibt offen (Versuch {incident.attempts})")
 
 
-COMMANDS = (process_definitions, procedures, org_units, incidents)
+COMMANDS = (procedures, org_units, incidents)

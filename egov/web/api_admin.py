@@ -1,4 +1,4 @@
-"""Admin endpoints: process definitions and incidents."""
+"""Admin endpoints: incidents (process definitions: egov.web.api_definitions)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,16 @@ from egov.identity.model import Role
 from egov.outbox.store import IncidentStatus
 from egov.web import views
 from egov.web.apidoc import answers, blueprint, documented_body, validated
-from egov.web.auth import current_principal, requires, requires_recent_login
+from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
 from egov.web.schemas.admin import (
-    Bundle,
-    Definition,
-    DefinitionList,
     IncidentList,
     IncidentPath,
     IncidentQuery,
     Resolution,
 )
 from egov.web.schemas.cases import Incident
-from egov.web.schemas.common import ListQuery
 
 bp = blueprint("admin", __name__, "Administration")
 INCIDENT_STATUSES = {
@@ -29,28 +25,6 @@ INCIDENT_STATUSES = {
     "resolved": IncidentStatus.RESOLVED,
     "all": None,
 }
-
-
-@bp.get("/process-definitions", responses=answers((200, DefinitionList)))
-@requires(Role.ADMIN)
-@validated
-def definitions(query: ListQuery) -> Response:
-    """Every deployed version of every process definition."""
-    return paged(container().definitions.versions(page_request()), views.definition)
-
-
-@bp.post("/process-definitions", responses=answers((201, Definition), (200, Definition), 409, 422))
-@requires(Role.ADMIN)
-@requires_recent_login()
-@validated
-def deploy(body: Bundle) -> Response:
-    """Deploy a bundle `{"files": {"x.bpmn": "<xml>", ...}}`; same content = same version."""
-    deployment = container().definitions.deploy(
-        {k: v.encode() for k, v in body.files.items()}, actor=current_principal().subject
-    )
-    response = jsonify(views.definition(deployment.definition))
-    response.status_code = 201 if deployment.created else 200
-    return response
 
 
 @bp.get("/incidents", responses=answers((200, IncidentList)))

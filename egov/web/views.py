@@ -16,7 +16,7 @@ from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
 from egov.workflow.inbox import TaskDetail
-from egov.workflow.store import LIVE_TASK, ProcessDefinition, Task
+from egov.workflow.store import LIVE_TASK, DefinitionActivation, ProcessDefinition, Task
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -169,6 +169,23 @@ def definition(d: ProcessDefinition) -> dict[str, Any]:
         "files": sorted(d.files),
         "deployed_at": iso(d.deployed_at),
         "deployed_by": d.deployed_by,
+        "active": d.active,
+    }
+
+
+def definition_detail(d: ProcessDefinition, trail: list[DefinitionActivation]) -> dict[str, Any]:
+    return {
+        **definition(d),
+        "activations": [
+            {
+                "definition_id": a.definition_id,
+                "previous_id": a.previous_id,
+                "activated_at": iso(a.activated_at),
+                "activated_by": a.activated_by,
+                "reason": a.reason,
+            }
+            for a in trail
+        ],
     }
 
 

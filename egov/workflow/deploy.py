@@ -7,24 +7,33 @@ A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from egov.cases.store import Procedure
 from egov.clock import Clock
 from egov.db import Database, max_length, too_long
-from egov.errors import Invalid
+from egov.errors import Conflict, Invalid
 from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
+from egov.workflow import versions
 from egov.workflow.engine import WorkflowError, compile_bundle
-from egov.workflow.store import ProcessDefinition, page_definitions
+from egov.workflow.store import (
+    DefinitionActivation,
+    ProcessDefinition,
+    active_definition,
+    page_definitions,
+)
+from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
@@ -41,12 +50,15 @@ PROCEDURE_FIELDS = {*PROCEDURE_TEXTS, "required_vertrauensniveau", "processing_d
 MAX_PROCESSING_DAYS = 3650
 MAX_DESCRIPTION_CHARS = 2000
 PROCEDURE_DEPTH = 4
+RACE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Deployment:
     definition: ProcessDefinition
     created: bool
+    activated: bool = False  # made the active version by this deploy
 
 
 @dataclass
@@ -61,10 +73,59 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             return page_definitions(session, page)
 
-    def deploy(self, files: dict[str, bytes], actor: str) -> Deployment:
-        """Deploy a bundle; content equal to a deployed version answers that version."""
-        with self.db.transaction() as session:
-            return deploy_bundle(session, files, actor=actor, now=self.clock())
+    def deploy(
+        self, files: dict[str, bytes], actor: str, *, activate: bool | None = None
+    ) -> Deployment:
+        """Deploy a bundle; content equal to a deployed version answers that version.
+        `activate`: None activates new content only, True also an equal earlier version
+        (`egov deploy`), False activates nothing (unless the process has no active version)."""
+        return self._retried(
+            lambda session: deploy_bundle(
+                session, files, actor=actor, now=self.clock(), activate=activate
+            )
+        )
+
+    def version(self, definition_id: str) -> ProcessDefinition:
+        with self.db.reading() as session:
+            return versions.get_definition(session, definition_id)
+
+    def file(self, definition_id: str, name: str) -> DefinitionFile:
+        with self.db.reading() as session:
+            return versions.definition_file(versions.get_definition(session, definition_id), name)
+
+    def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
+        """Make a version active again (rollback) with who and why in the trail."""
+        why = versions.check_reason(reason)
+
+        def change(session: Session) -> ProcessDefinition:
+            definition = versions.get_definition(session, definition_id)
+            versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
+            if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
+                spec = read_procedure(definition.files[PROCEDURE_FILE])
+                upsert_procedure(session, spec, definition.process_id)
+            return definition
+
+        return self._retried(change)
+
+    def _retried(self, change: Callable[[Session], T]) -> T:
+        """Two deploys or activations of one process racing collide on a unique constraint
+        (version number, the one active version): the loser runs again on the new state."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                with self.db.transaction() as session:
+                    return change(session)
+            except IntegrityError as exc:
+                if attempt == RACE_ATTEMPTS:
+                    raise Conflict(
+                        "Die Prozessdefinition wurde gleichzeitig geändert; bitte noch einmal.",
+                        code="definition-changed-concurrently",
+                    ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def trail(self, definition_id: str) -> list[DefinitionActivation]:
+        with self.db.reading() as session:
+            definition = versions.get_definition(session, definition_id)
+            return versions.activations(session, definition.process_id)
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -76,7 +137,12 @@ def read_bundle(folder: Path) -> dict[str, bytes]:
 
 
 def deploy_bundle(
-    session: Session, files: dict[str, bytes], *, actor: str, now: datetime
+    session: Session,
+    files: dict[str, bytes],
+    *,
+    actor: str,
+    now: datetime,
+    activate: bool | None = None,
 ) -> Deployment:
     texts = _as_text(files)
     procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
@@ -106,9 +172,15 @@ def deploy_bundle(
         created = True
     else:
         created = False
-    if procedure is not None:
+    wanted = created if activate is None else activate
+    if not wanted and active_definition(session, existing.process_id) is None:
+        wanted = True  # a process always has an active version once deployed
+    activated = wanted and versions.activate(
+        session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
+    )
+    if procedure is not None and existing.active:  # the active version registers it
         upsert_procedure(session, procedure, compiled.process_id)
-    return Deployment(existing, created)
+    return Deployment(existing, created, activated)
 
 
 def read_procedure(text: str) -> dict[str, Any]:

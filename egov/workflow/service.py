@@ -36,8 +36,8 @@ from egov.workflow.store import (
     InstanceStatus,
     ProcessDefinition,
     WorkflowInstance,
+    active_definition,
     get_instance_by_case,
-    latest_definition,
 )
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ class Workflows:
         if get_instance_by_case(session, case_id) is not None:
             return  # already started (a retried start is a no-op)
         procedure = get_procedure(session, case.procedure_key)
-        definition = latest_definition(session, procedure.process_id) if procedure else None
+        definition = active_definition(session, procedure.process_id) if procedure else None
         if definition is None:
             raise DomainError("Kein Prozessmodell bereitgestellt.", code="definition-missing")
         engine = Engine.start(

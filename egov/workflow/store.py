@@ -6,7 +6,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType, new_id
@@ -31,7 +42,8 @@ LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 
 
 class ProcessDefinition(Base):
-    """One deployed version of a BPMN/DMN bundle; every version is kept."""
+    """One deployed version of a BPMN/DMN bundle; every version is kept and never changes.
+    Exactly one version of a process is `active`: new cases start on it (ADR versions)."""
 
     __tablename__ = "process_definitions"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -43,11 +55,34 @@ class ProcessDefinition(Base):
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         UniqueConstraint("process_id", "version"),
         UniqueConstraint("process_id", "content_hash"),
+        # at most one active version per process; two racing activations: one fails
+        Index(
+            "uq_process_definitions_active",
+            "process_id",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
     )
+
+
+class DefinitionActivation(Base):
+    """The audit trail of a process definition: who made which version active, when and why.
+    Append-only; a definition is not a case, so this is not the case audit chain."""
+
+    __tablename__ = "definition_activations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definitions.id"))
+    previous_id: Mapped[str | None] = mapped_column(ForeignKey("process_definitions.id"))
+    activated_at: Mapped[datetime]
+    activated_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(2000))
 
 
 class WorkflowInstance(Base):
@@ -93,6 +128,14 @@ class Task(Base):
         Index("ix_tasks_inbox", "status", "org_unit_key", "assignee"),
         UniqueConstraint("instance_id", "engine_task_id"),
     )
+
+
+def active_definition(session: Session, process_id: str) -> ProcessDefinition | None:
+    """The version new cases of the process start on."""
+    query = select(ProcessDefinition).where(
+        ProcessDefinition.process_id == process_id, ProcessDefinition.active.is_(True)
+    )
+    return session.scalars(query).first()
 
 
 def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:

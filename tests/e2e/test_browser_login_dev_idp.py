@@ -77,6 +77,27 @@ def test_deploying_a_process_needs_a_recent_login(world: LoginWorld) -> None:
     assert deploy(world, browser)[0] in (200, 201)
 
 
+def test_activating_a_version_needs_a_recent_login_like_deploying(world: LoginWorld) -> None:
+    browser = Browser()
+    world.clock.shift(-1000)  # the login happened 1000 s ago ...
+    dev_login(world, browser, "admin")
+    world.clock.shift(0)
+    csrf = {"X-CSRF-Token": session_info(world, browser)["csrf_token"]}
+    versions = send(browser, "GET", f"{world.url}/api/v1/process-definitions", headers=csrf)
+    active = next(d for d in body_json(versions)["items"] if d["active"])
+
+    response = send(
+        browser,
+        "POST",
+        f"{world.url}/api/v1/process-definitions/{active['id']}/activate",
+        json_body={"reason": "Rücknahme"},
+        headers=csrf,
+    )
+
+    assert response.status == 401
+    assert body_json(response)["code"] == "reauthentication-required"
+
+
 def test_logout_at_the_dev_idp_returns_to_the_site_without_a_session(world: LoginWorld) -> None:
     browser = Browser()
     dev_login(world, browser, "anna")

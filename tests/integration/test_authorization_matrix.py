@@ -52,7 +52,13 @@ from egov.outbox.store import Incident
 from egov.postfach.store import PostfachMessage
 from egov.settings import Settings
 from egov.workflow.deploy import read_bundle
-from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance, get_instance_by_case
+from egov.workflow.store import (
+    DefinitionActivation,
+    ProcessDefinition,
+    Task,
+    WorkflowInstance,
+    get_instance_by_case,
+)
 from tests.builders import ROOT, example, proposal
 from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
 from tests.support.idp import LoopbackIdp
@@ -326,11 +332,33 @@ EXPECTATIONS = [
         expect(admin=OK),
     ),
     Probe(
+        "GET",
+        "/api/v1/process-definitions/<definition_id>",
+        "the active Bürgerbudget version",
+        "/api/v1/process-definitions/{definition}",
+        expect(admin=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/process-definitions/<definition_id>/files/<path:name>",
+        "its BPMN file",
+        "/api/v1/process-definitions/{definition}/files/buergerbudget.bpmn",
+        expect(admin=OK),
+    ),
+    Probe(
         "POST",
         "/api/v1/migrations/<migration_id>/reverse",
         "an empty migration",
         "/api/v1/migrations/{migration}/reverse",
         expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/process-definitions/<definition_id>/activate",
+        "the active Bürgerbudget version",
+        "/api/v1/process-definitions/{definition}/activate",
+        expect(admin=OK),
+        {"json": {"reason": "Rücknahme nach Fehler in Version 2"}},
     ),
     Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
     Probe(
@@ -614,7 +642,7 @@ def build_scenario(api: Api) -> dict[str, str]:
     )
     assert done.status_code == 200, done.get_json()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("egov.workflow.service.latest_definition", lambda *_: None)
+        patch.setattr("egov.workflow.service.active_definition", lambda *_: None)
         case_c = file_proposal(api)
     incidents = api.get("/incidents", "admin").get_json()["items"]
     assert [i["case_id"] for i in incidents] == [case_c]
@@ -730,7 +758,19 @@ def state(container: Container) -> dict[str, Any]:
             "incidents": sorted(
                 session.execute(select(Incident.id, Incident.status, Incident.attempts)).all()
             ),
-            "counts": [count(m) for m in (Case, AuditEvent, PostfachMessage, ProcessDefinition)],
+            "counts": [
+                count(m)
+                for m in (
+                    Case,
+                    AuditEvent,
+                    PostfachMessage,
+                    ProcessDefinition,
+                    DefinitionActivation,
+                )
+            ],
+            "active": sorted(
+                session.execute(select(ProcessDefinition.id, ProcessDefinition.active)).all()
+            ),
             "directory": [
                 sorted(session.execute(select(*columns)).all()) for columns in DIRECTORY_STATE
             ],

@@ -60,7 +60,7 @@ def test_org_units_list_shows_what_org_unit_add_added(run: Any) -> None:
 def failed_start(api: Api, monkeypatch: pytest.MonkeyPatch) -> str:
     """A case whose process could not start: one open incident."""
     with monkeypatch.context() as patch:
-        patch.setattr("egov.workflow.service.latest_definition", lambda *_: None)
+        patch.setattr("egov.workflow.service.active_definition", lambda *_: None)
         response = api.post("/applications", "erika", json=proposal())
     assert response.status_code == 201
     return str(response.get_json()["case_id"])

@@ -297,7 +297,7 @@ def test_an_admin_retry_correlates_a_kept_status_once_the_process_waits_for_it(
 ) -> None:
     container.inbound.endpoints = {"bautest": Endpoint("http://127.0.0.1:9/", SECRET_ENV)}
     container.inbound.environ = {SECRET_ENV: SECRET.decode()}
-    monkeypatch.setattr("egov.workflow.service.latest_definition", lambda *_a: None)
+    monkeypatch.setattr("egov.workflow.service.active_definition", lambda *_a: None)
     receipt = deploy_and_file(api, "bautest", "bauantrag_status")  # its start fails
     case_id = receipt["case_id"]
     assert send(api, status_1170(receipt["case_reference"])).get_json()["correlated"] is False

@@ -132,7 +132,7 @@ def test_a_failed_start_resolved_by_hand_is_left_to_the_clerk_by_the_sweep(
     api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr("egov.workflow.service.latest_definition", lambda *_: None)
+        patch.setattr("egov.workflow.service.active_definition", lambda *_: None)
         case_id = api.post("/applications", "erika", json=proposal()).get_json()["case_id"]
     (incident,) = api.get("/incidents", "admin").get_json()["items"]
     assert incident["kind"] == "workflow-step"

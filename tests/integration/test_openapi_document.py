@@ -4,6 +4,7 @@ validation answers, Swagger UI from our own files, and the suite's response chec
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +46,7 @@ def test_every_api_handler_is_an_operation_and_nothing_else_is(
     bare_app: Flask, document: dict[str, Any]
 ) -> None:
     served = {
-        (method, rule.rule.replace("<", "{").replace(">", "}"))
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))  # <path:name>: {name}
         for rule in bare_app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/")
         and not rule.endpoint.startswith(("openapi.", "problem_types."))  # documentation

@@ -60,6 +60,8 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/problems/<code>",
     "/api/v1/procedures/<key>",
     "/api/v1/process-instances/<instance_id>",
+    "/api/v1/process-definitions/<definition_id>",
+    "/api/v1/process-definitions/<definition_id>/files/<path:name>",
 }
 
 

@@ -11,10 +11,11 @@ from egov.container import Container
 from egov.workflow.deploy import upsert_procedure
 from egov.workflow.engine import compile_bundle
 from egov.workflow.store import ProcessDefinition
+from egov.workflow.versions import activate
 
 
 def store_unchecked(container: Container, bundle: dict[str, str]) -> ProcessDefinition:
-    """The bundle as the newest version of its process, skipping only the script check."""
+    """The bundle as the newest, active version of its process, skipping only the script check."""
     compiled = compile_bundle({n: t.encode() for n, t in bundle.items()}, check_scripts=False)
     with container.db.transaction() as session:
         last = session.scalar(
@@ -33,6 +34,10 @@ def store_unchecked(container: Container, bundle: dict[str, str]) -> ProcessDefi
             deployed_by="tests:unchecked",
         )
         session.add(definition)
+        session.flush()
+        activate(
+            session, definition, actor="tests:unchecked", reason="tests", now=container.clock()
+        )
         if "procedure.json" in bundle:
             upsert_procedure(session, json.loads(bundle["procedure.json"]), compiled.process_id)
     return definition

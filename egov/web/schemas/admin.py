@@ -18,6 +18,42 @@ class Definition(BaseModel):
     files: list[str]
     deployed_at: str
     deployed_by: str
+    active: bool = Field(description="neue Fälle starten auf dieser Version")
+
+
+class Activation(BaseModel):
+    definition_id: str
+    previous_id: str | None
+    activated_at: str
+    activated_by: str
+    reason: str
+
+
+class DefinitionDetail(Definition):
+    activations: list[Activation] = Field(
+        description="wer wann welche Version dieses Prozesses aktiv gemacht hat, und warum"
+    )
+
+
+class DefinitionPath(BaseModel):
+    definition_id: str
+
+
+class DefinitionFilePath(BaseModel):
+    definition_id: str
+    name: str
+
+
+class DeployQuery(BaseModel):
+    activate: bool | None = Field(
+        None,
+        description="true: auch eine gleiche frühere Version aktiv machen; false: nichts "
+        "aktivieren; ohne: neue Inhalte werden aktiv, gleiche nicht",
+    )
+
+
+class ActivationRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="warum (Audit)")
 
 
 class DefinitionList(BaseModel):
@@ -31,6 +67,21 @@ class Bundle(BaseModel):
     files: dict[str, str] = Field(
         min_length=1, max_length=200, description="Dateiname → Inhalt (BPMN, DMN, Formulare)"
     )
+    activate: bool | None = Field(None, description="wie der Parameter ?activate")
+
+
+MULTIPART_BUNDLE = {
+    "type": "object",
+    "description": "Wie Camunda Modelers „Deploy“: je Datei ein Teil (Dateiname), dazu "
+    "Felder wie deployment-name (wird ignoriert) und activate",
+    "additionalProperties": {"type": "string", "format": "binary"},
+}
+ZIP_BUNDLE = {"type": "string", "format": "binary", "description": "ZIP-Archiv des Bündels"}
+FILE_CONTENT = {
+    "description": "Die Datei Byte für Byte, wie bereitgestellt",
+    "content": {"*/*": {"schema": {"description": "beliebige Bytes (OpenAPI 3.1: kein type)"}}},
+    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+}
 
 
 class IncidentPath(BaseModel):
