@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import validator_for
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.jsoninput import JsonRefused, loads
+from egov.workflow.bundle_errors import WorkflowError as WorkflowError  # re-exported
+from egov.workflow.camunda import translate
 from egov.workflow.constructs import Refusal, prepare
+from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
+from egov.workflow.validation import decision_ids, model_problems, no_executable, spiff_refusal
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
-
-
-class WorkflowError(Exception):
-    """Engine-level error with a kebab-case ``code``, German ``message`` and log ``details``;
-    ``invalid_params`` name the refused parts of a bundle (RFC 9457 style)."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        details: str = "",
-        invalid_params: list[dict[str, Any]] | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.details = details
-        self.invalid_params = invalid_params or []
 
 
 def content_hash(files: dict[str, bytes]) -> str:
@@ -51,23 +40,30 @@ def _invalid(message: str, details: str = "") -> WorkflowError:
     return WorkflowError("bpmn-invalid", message, details or message)
 
 
-def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> list[Refusal]:
-    """Adds one file to the parser; the constructs egov refuses in it are returned."""
-    try:
-        xml = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
-    except etree.XMLSyntaxError as exc:
-        raise _invalid(f"Datei {name} ist kein gültiges XML: {exc}") from exc
-    refusals: list[Refusal] = []
+def _add_file(parser: SpiffBpmnParser, name: str, xml: Any, context: _Context) -> list[Refusal]:
+    """Adds one parsed file to the parser; the problems egov finds in it are returned."""
     try:
         if name.endswith(".dmn"):
             _feel_entries(xml)
             parser.add_dmn_xml(xml, filename=name)
-        else:
-            refusals = prepare(name, xml)
+            return []
+        refusals = translate(name, xml, context.operators or ())
+        refusals += model_problems(name, xml, context.decisions, context.operators)
+        refusals += prepare(name, xml)
+        if not refusals:
             parser.add_bpmn_xml(xml, filename=name)
-    except (ValidationException, SpiffWorkflowException) as exc:
-        raise _invalid(f"Datei {name} ist ungültig: {exc}", repr(exc)) from exc
-    return refusals
+        return refusals
+    except ValidationException as exc:
+        return [spiff_refusal(exc, context.trees, name)]
+    except SpiffWorkflowException as exc:
+        raise _invalid(f"Datei {name} ist ungültig.", repr(exc)) from exc
+
+
+@dataclass(frozen=True)
+class _Context:
+    trees: dict[str, Any]
+    decisions: set[str]
+    operators: Collection[str] | None
 
 
 def _feel_entries(root: Any) -> None:
@@ -79,10 +75,12 @@ def _feel_entries(root: Any) -> None:
 
 
 def unsupported(refusals: list[Refusal]) -> WorkflowError:
-    """The refusal of a bundle with constructs egov does not run (``bpmn-unsupported``)."""
+    """The refusal of a bundle with elements egov does not run as modelled
+    (``bpmn-unsupported``), every problem in ``invalid_params``."""
     return WorkflowError(
         "bpmn-unsupported",
-        "Das Prozessmodell enthält BPMN-Elemente, die egov nicht ausführt.",
+        "Das Prozessmodell enthält Elemente, die egov so nicht ausführt "
+        f"({len(refusals)} Fundstellen, siehe invalid_params).",
         "; ".join(f"{r.file}#{r.element_id}: {r.reason}" for r in refusals),
         [r.as_param() for r in refusals],
     )
@@ -95,13 +93,23 @@ def _called_processes(parser: SpiffBpmnParser) -> set[str]:
     return called
 
 
-def _choose_process(parser: SpiffBpmnParser, process_id: str | None) -> str:
+def _choose_process(parser: SpiffBpmnParser, process_id: str | None, trees: dict[str, Any]) -> str:
     executable = parser.get_process_ids()
     if process_id is not None:
         if process_id not in parser.process_parsers:
             raise _invalid(f"Prozess '{process_id}' ist im Bundle nicht enthalten.")
         return process_id
     candidates = [p for p in executable if p not in _called_processes(parser)]
+    if not executable:
+        refusals = no_executable({n: t for n, t in trees.items() if n.endswith(".bpmn")})
+        names = ", ".join(r.element_id for r in refusals) or "keiner"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Kein Prozess des Bündels ist ausführbar (Prozesse: {names}); "
+            'isExecutable="true" fehlt.',
+            names,
+            [r.as_param() for r in refusals] or [{"name": "bundle", "reason": "kein Prozess"}],
+        )
     if len(candidates) != 1:
         raise _invalid(
             "Das Bundle muss genau einen ausführbaren Hauptprozess enthalten "
@@ -110,18 +118,24 @@ def _choose_process(parser: SpiffBpmnParser, process_id: str | None) -> str:
     return str(candidates[0])
 
 
-def compile_specs(files: dict[str, bytes], process_id: str | None) -> tuple[SpiffBpmnParser, str]:
-    """Feeds all ``*.bpmn`` and ``*.dmn`` files to a parser and picks the main process."""
+def compile_specs(
+    files: dict[str, bytes], process_id: str | None, operators: Collection[str] | None = None
+) -> tuple[SpiffBpmnParser, str, dict[str, Any]]:
+    """Feeds all ``*.bpmn`` and ``*.dmn`` files to a parser and picks the main process;
+    also answers the parsed (rewritten) trees by file name."""
     parser = SpiffBpmnParser()
     models = sorted(n for n in files if n.endswith((".bpmn", ".dmn")))
     if not any(n.endswith(".bpmn") for n in models):
         raise _invalid("Das Bundle enthält keine BPMN-Datei.")
+    trees = {name: parse_model(name, files[name]) for name in models}
+    decisions = decision_ids([t for n, t in trees.items() if n.endswith(".dmn")])
+    context = _Context(trees, decisions, operators)
     refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
-        refusals += _add_file(parser, name, files[name])
+        refusals += _add_file(parser, name, trees[name], context)
     if refusals:
         raise unsupported(refusals)
-    return parser, _choose_process(parser, process_id)
+    return parser, _choose_process(parser, process_id, trees), trees
 
 
 def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, Any]:
@@ -135,6 +149,16 @@ def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, 
         raise _invalid(f"Formular '{path}' ist kein gültiges JSON: {exc}") from exc
     if not isinstance(schema, dict):
         raise _invalid(f"Formular '{path}' ist kein JSON-Schema-Objekt.")
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        where = exc.json_path
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Formular '{path}' der Aufgabe '{task_name}' ist kein gültiges JSON Schema.",
+            where,
+            [{"name": path, "reason": f"kein gültiges JSON Schema (an der Stelle {where})"}],
+        ) from exc
     problems = context_problems(schema)
     if problems:
         raise _invalid(f"Formular '{path}': {'; '.join(problems)}")

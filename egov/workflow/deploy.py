@@ -7,6 +7,7 @@ A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,10 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
+from egov.workflow.compiling import CompiledDefinition
+from egov.workflow.encoding import MODEL_SUFFIXES, model_text
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import ProcessDefinition, page_definitions
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,7 @@ class ProcessDefinitions:
 
     db: Database
     clock: Clock
+    operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -64,7 +69,8 @@ class ProcessDefinitions:
     def deploy(self, files: dict[str, bytes], actor: str) -> Deployment:
         """Deploy a bundle; content equal to a deployed version answers that version."""
         with self.db.transaction() as session:
-            return deploy_bundle(session, files, actor=actor, now=self.clock())
+            known = set(self.operators.operators) if self.operators is not None else None
+            return deploy_bundle(session, files, actor=actor, now=self.clock(), operators=known)
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -76,13 +82,22 @@ def read_bundle(folder: Path) -> dict[str, bytes]:
 
 
 def deploy_bundle(
-    session: Session, files: dict[str, bytes], *, actor: str, now: datetime
+    session: Session,
+    files: dict[str, bytes],
+    *,
+    actor: str,
+    now: datetime,
+    operators: Collection[str] | None = None,
 ) -> Deployment:
-    texts = _as_text(files)
-    procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
+    """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
+    and line of every problem; the org units the models name must be in the directory."""
+    procedure = None
     try:
-        compiled = compile_bundle(files)
-    except WorkflowError as exc:  # bpmn-invalid, or script-invalid naming every refusal
+        texts = _as_text(files)
+        procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
+        compiled = compile_bundle(files, operators=operators)
+        _check_org_units(session, compiled)
+    except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
             code=exc.code,
@@ -216,9 +231,26 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     return procedure
 
 
+def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
+    unknown = [r for r in compiled.org_units if get_org_unit(session, r.key) is None]
+    if unknown:
+        raise WorkflowError(
+            "org-unit-unknown",
+            "Das Prozessmodell nennt Organisationseinheiten, die das Verzeichnis nicht kennt: "
+            + ", ".join(sorted({r.key for r in unknown})),
+            invalid_params=[r.as_param() for r in unknown],
+        )
+
+
 def _as_text(files: dict[str, bytes]) -> dict[str, str]:
+    """The files as stored: models in their declared encoding (egov.workflow.encoding)."""
     try:
-        return {name: content.decode("utf-8") for name, content in files.items()}
+        return {
+            name: model_text(name, content)
+            if name.endswith(MODEL_SUFFIXES)
+            else content.decode("utf-8")
+            for name, content in files.items()
+        }
     except UnicodeDecodeError as exc:
         raise Invalid(
             "Alle Dateien eines Bündels müssen UTF-8-Text sein.", code="bundle-not-text"
