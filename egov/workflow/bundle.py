@@ -21,7 +21,13 @@ from egov.workflow.constructs import Refusal, prepare
 from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
-from egov.workflow.validation import decision_ids, model_problems, no_executable, spiff_refusal
+from egov.workflow.validation import (
+    decision_ids,
+    letter_problems,
+    model_problems,
+    no_executable,
+    spiff_refusal,
+)
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
@@ -49,6 +55,7 @@ def _add_file(parser: SpiffBpmnParser, name: str, xml: Any, context: _Context) -
             return []
         refusals = translate(name, xml, context.operators or ())
         refusals += model_problems(name, xml, context.decisions, context.operators)
+        refusals += letter_problems(name, xml, context.files, context.text)
         refusals += prepare(name, xml)
         if not refusals:
             parser.add_bpmn_xml(xml, filename=name)
@@ -64,6 +71,10 @@ class _Context:
     trees: dict[str, Any]
     decisions: set[str]
     operators: Collection[str] | None
+    files: dict[str, bytes]
+
+    def text(self, path: str) -> str:
+        return self.files[path].decode("utf-8", errors="replace")
 
 
 def _feel_entries(root: Any) -> None:
@@ -129,7 +140,7 @@ def compile_specs(
         raise _invalid("Das Bundle enthält keine BPMN-Datei.")
     trees = {name: parse_model(name, files[name]) for name in models}
     decisions = decision_ids([t for n, t in trees.items() if n.endswith(".dmn")])
-    context = _Context(trees, decisions, operators)
+    context = _Context(trees, decisions, operators, files)
     refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
         refusals += _add_file(parser, name, trees[name], context)

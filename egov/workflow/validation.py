@@ -18,8 +18,11 @@ file, element id and an English message) into a German refusal with the element'
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from string import Template
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -40,6 +43,8 @@ SPIFF_REASONS = {
     "No start event found": "Der Prozess hat kein Startereignis.",
 }
 JAVA_DELEGATES = ("class", "delegateExpression", "expression")  # refused by egov.workflow.camunda
+LETTER_OPERATOR = "letters.create"  # registered by egov.postfach.letters
+TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")  # as egov.postfach.letters checks it
 GENERIC_REASON = "Dieses Element ist so nicht ausführbar (Prüfung des Prozessparsers)."
 
 
@@ -119,6 +124,35 @@ def _decision(name: str, task: Any, decisions: Collection[str]) -> list[Refusal]
         reason = f"Die Entscheidung {ref!r} ist in keiner DMN-Datei des Bündels."
         return [_refuse(name, task, reason)]
     return []
+
+
+def letter_problems(name: str, root: Any, files: Collection[str], texts: Any) -> list[Refusal]:
+    """Service tasks calling `letters.create` with a literal template: the template is in
+    the bundle (`letters/<name>.txt`) and its placeholders are well formed. Which variables
+    it names is not checked: the Fachdaten of an application are known only when it is filed.
+    `texts(path)` answers a file's text."""
+    problems: list[Refusal] = []
+    for operator in root.iter(_q("serviceTaskOperator", SPIFF)):
+        if operator.get("id") != LETTER_OPERATOR:
+            continue
+        task = operator.getparent().getparent()
+        for parameter in operator.iter(_q("parameter", SPIFF)):
+            if parameter.get("id") != "template":
+                continue
+            try:
+                template = ast.literal_eval(parameter.get("value") or "")
+            except (ValueError, SyntaxError):
+                continue  # an expression: known only when the task runs
+            path = f"letters/{template}.txt"
+            if not isinstance(template, str) or not TEMPLATE_NAME.match(template):
+                reason = f"Ungültiger Name der Briefvorlage {template!r} (a-z, 0-9, _)."
+                problems.append(_refuse(name, task, reason))
+            elif path not in files:
+                problems.append(_refuse(name, task, f"Die Briefvorlage {path} fehlt im Bündel."))
+            elif not Template(texts(path)).is_valid():
+                reason = f"Die Briefvorlage {path} hat einen ungültigen Platzhalter ($ ohne Namen)."
+                problems.append(_refuse(name, task, reason))
+    return problems
 
 
 def decision_ids(dmn_roots: list[Any]) -> set[str]:

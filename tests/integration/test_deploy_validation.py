@@ -4,10 +4,12 @@ name no org unit, forms that are no JSON Schema; each a 422 naming file, element
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from egov.workflow.deploy import read_bundle
 from egov.workflow.engine import WorkflowError, compile_bundle
 from egov.workflow.store import ProcessDefinition
 from tests.builders import linear_bundle
@@ -85,3 +87,15 @@ def test_a_lane_naming_an_unknown_org_unit_is_refused(api: Api) -> None:
     problem = response.get_json()
     assert problem["code"] == "org-unit-unknown"
     assert all("bauamt-unbekannt" in p["reason"] for p in problem["invalid_params"])
+
+
+def test_a_letter_template_missing_from_the_bundle_is_refused_naming_the_task(api: Api) -> None:
+    folder = Path(__file__).parents[2] / "bpmn" / "buergerbudget"
+    files = {name: content.decode("utf-8") for name, content in read_bundle(folder).items()}
+    del files["letters/rejection.txt"]
+    files["letters/bescheid_admission.txt"] += "\nGebühr: $ 5\n"
+    response = deploy(api, files)
+    assert response.status_code == 422, response.get_json()
+    reasons = [p["reason"] for p in response.get_json()["invalid_params"]]
+    assert any("letters/rejection.txt fehlt" in r for r in reasons), reasons
+    assert any("ungültigen Platzhalter" in r for r in reasons), reasons
