@@ -122,11 +122,28 @@ def _choose_process(parser: SpiffBpmnParser, process_id: str | None, trees: dict
             [r.as_param() for r in refusals] or [{"name": "bundle", "reason": "kein Prozess"}],
         )
     if len(candidates) != 1:
-        raise _invalid(
-            "Das Bundle muss genau einen ausführbaren Hauptprozess enthalten "
-            f"(gefunden: {', '.join(sorted(candidates)) or 'keinen'})."
+        found = ", ".join(sorted(candidates)) or "keinen"
+        reason = "einer von mehreren Hauptprozessen: nur einer darf ausführbar sein"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Das Bundle muss genau einen ausführbaren Hauptprozess enthalten (gefunden: {found}).",
+            found,
+            [_process_param(trees, p, reason) for p in sorted(candidates)]
+            or [{"name": "bundle", "reason": "kein Hauptprozess (jeder wird aufgerufen)"}],
         )
     return str(candidates[0])
+
+
+def _process_param(trees: dict[str, Any], process_id: str, reason: str) -> dict[str, Any]:
+    for name, root in sorted(trees.items()):
+        for process in root.iter("{*}process"):
+            if process.get("id") == process_id:
+                return {
+                    "name": f"{name}#{process_id}",
+                    "reason": reason,
+                    "line": process.sourceline,
+                }
+    return {"name": process_id, "reason": reason}
 
 
 def compile_specs(

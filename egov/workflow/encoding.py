@@ -23,10 +23,11 @@ DOCTYPE = "<!DOCTYPE"
 _DECLARED = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
-def _refused(name: str, reason: str, message: str) -> WorkflowError:
-    return WorkflowError(
-        "bpmn-invalid", message, f"{name}: {reason}", [{"name": name, "reason": reason}]
-    )
+def _refused(name: str, reason: str, message: str, line: int | None = None) -> WorkflowError:
+    param: dict[str, Any] = {"name": name, "reason": reason}
+    if line is not None:
+        param["line"] = line
+    return WorkflowError("bpmn-invalid", message, f"{name}: {reason}", [param])
 
 
 def model_text(name: str, content: bytes) -> str:
@@ -53,7 +54,9 @@ def _declared(name: str, content: bytes) -> str:
         return content.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
         reason = f"nicht lesbar in der deklarierten Kodierung {encoding}"
-        raise _refused(name, reason, f"Datei {name} ist {reason}.") from exc
+        start = exc.start if isinstance(exc, UnicodeDecodeError) else None
+        line = content[:start].count(b"\n") + 1 if start is not None else None
+        raise _refused(name, reason, f"Datei {name} ist {reason}.", line) from exc
 
 
 def parse_model(name: str, content: bytes) -> Any:

@@ -41,6 +41,12 @@ SPIFF_REASONS = {
     "verweist auf kein Datenobjekt.",
     "Data Store with name": "Datenspeicher werden nicht ausgeführt.",
     "No start event found": "Der Prozess hat kein Startereignis.",
+    "Non-default exclusive outgoing sequence flow without condition": "Ein ausgehender Fluss "
+    "des exklusiven Gateways hat keine Bedingung und ist nicht der Standardfluss (default).",
+    "Multiple outgoing flows are not supported": "Mehrere ausgehende Flüsse an diesem Element "
+    "werden nicht unterstützt: ein Gateway verwenden.",
+    "Time Specification Error": "Die Zeitangabe des Timers ist weder ISO 8601 noch ein Ausdruck.",
+    'No "calledElement" attribute': "Die Aufrufaktivität nennt keinen Prozess (calledElement).",
 }
 JAVA_DELEGATES = ("class", "delegateExpression", "expression")  # refused by egov.workflow.camunda
 LETTER_OPERATOR = "letters.create"  # registered by egov.postfach.letters
@@ -86,7 +92,7 @@ def model_problems(
         problems += _decision(name, task, decisions)
     messages = {m.get("id") for m in root.iter(_q("message"))}
     for definition in root.iter(_q("messageEventDefinition")):
-        ref = definition.get("messageRef")
+        ref = (definition.get("messageRef") or "").rpartition(":")[2]  # QName: prefix dropped
         if ref and ref not in messages:
             holder = definition.getparent()
             reason = f"Die Nachricht {ref!r} ist in der Datei nicht definiert (bpmn:message)."
