@@ -1,0 +1,94 @@
+"""Camunda 7 attributes rewritten into SpiffWorkflow's extensions (egov.workflow.camunda)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from egov.workflow.camunda import SPIFF, juel_to_python, translate
+
+HEAD = (
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="x">'
+    '<bpmn:process id="p" isExecutable="true">'
+)
+TAIL = "</bpmn:process></bpmn:definitions>"
+
+
+def tree(body: str) -> Any:
+    return etree.fromstring((HEAD + body + TAIL).encode())
+
+
+def properties(root: Any) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in root.iter(f"{{{SPIFF}}}property")}
+
+
+@pytest.mark.parametrize(
+    ("juel", "python"),
+    [
+        ("${amount > 100}", "amount > 100"),
+        ("${a && !b}", "a and not b"),
+        ('${x eq "ja" || y == null}', 'x == "ja" or y == None'),
+        ("${(a ge 1) and ok == true}", "( a >= 1 ) and ok == True"),
+    ],
+)
+def test_a_simple_juel_condition_becomes_python(juel: str, python: str) -> None:
+    assert juel_to_python(juel) == python
+
+
+@pytest.mark.parametrize(
+    "juel",
+    ['${execution.getVariable("a")}', "${empty list}", "#{a}", "${a ? b : c}", "${a.b > 1}"],
+)
+def test_juel_beyond_comparisons_is_not_translated(juel: str) -> None:
+    assert juel_to_python(juel) is None
+
+
+def test_candidate_group_form_key_and_due_date_become_task_properties() -> None:
+    root = tree(
+        '<bpmn:userTask id="t" camunda:candidateGroups="bauamt" camunda:assignee="anna" '
+        'camunda:formKey="camunda-forms:deployment:forms/a.json" camunda:dueDate="P3D"/>'
+    )
+    assert translate("p.bpmn", root) == []
+    assert properties(root) == {
+        "orgUnit": "bauamt",
+        "formJsonSchemaFilename": "forms/a.json",
+        "assignee": "anna",
+        "dueDate": "P3D",
+    }
+
+
+def test_several_candidate_groups_and_an_unreadable_due_date_are_refused() -> None:
+    root = tree(
+        '<bpmn:userTask id="t" camunda:candidateGroups="a, b"/>'
+        '<bpmn:userTask id="u" camunda:dueDate="next monday"/>'
+    )
+    assert [(r.element_id, r.line) for r in translate("p.bpmn", root)] == [("t", 1), ("u", 1)]
+
+
+def test_an_external_task_calls_the_operator_its_topic_names_else_the_outbox() -> None:
+    root = tree(
+        '<bpmn:serviceTask id="s" camunda:type="external" camunda:topic="case.set_status"/>'
+        '<bpmn:serviceTask id="o" camunda:type="external" camunda:topic="aktenablage"/>'
+    )
+    assert translate("p.bpmn", root, operators={"case.set_status"}) == []
+    operators = {
+        task.get("id"): task.find(f".//{{{SPIFF}}}serviceTaskOperator").get("id")
+        for task in root.iter("{*}serviceTask")
+    }
+    assert operators == {"s": "case.set_status", "o": "outbox.send"}
+    [kind] = root.iter(f"{{{SPIFF}}}parameter")
+    assert (kind.get("id"), kind.get("value")) == ("kind", "'aktenablage'")
+
+
+def test_a_spiffworkflow_property_of_the_model_wins_over_the_camunda_attribute() -> None:
+    root = tree(
+        '<bpmn:userTask id="t" camunda:candidateGroups="bauamt"><bpmn:extensionElements>'
+        f'<spiffworkflow:properties xmlns:spiffworkflow="{SPIFF}">'
+        '<spiffworkflow:property name="orgUnit" value="kaemmerei"/>'
+        "</spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>"
+    )
+    translate("p.bpmn", root)
+    assert properties(root) == {"orgUnit": "kaemmerei"}
