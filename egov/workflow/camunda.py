@@ -13,6 +13,11 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   ``outbox.send``. Java delegates (``camunda:class``, ``delegateExpression``, ``expression``)
   are refused.
 * Script tasks run Python only; another ``scriptFormat`` (javascript, groovy, juel) is refused.
+* Business rule tasks: ``camunda:decisionRef`` names the DMN decision
+  (``spiffworkflow:calledDecisionId``); ``camunda:resultVariable`` is refused (SpiffWorkflow
+  writes a decision's outputs as process variables).
+* ``camunda:properties`` become SpiffWorkflow properties; listeners, ``camunda:inputOutput``,
+  connectors and ``camunda:formData`` are refused, since egov would skip them.
 * Conditions in JUEL (``${amount > 100}``, ``&&``, ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``
   /``le``/``ge``, ``true``/``false``/``null``) become Python expressions; member access, method
   calls, ``empty`` and ``#{...}`` are refused.
@@ -33,6 +38,14 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_PREFIXES = ("camunda-forms:deployment:", "embedded:deployment:", "deployment:")
 PYTHON_FORMATS = {"", "python", "python3", "text/x-python"}
 DELEGATES = ("class", "delegateExpression", "expression")
+SKIPPED_EXTENSIONS = {
+    "executionListener": "Camunda-Listener (camunda:executionListener) werden nicht ausgeführt.",
+    "taskListener": "Camunda-Listener (camunda:taskListener) werden nicht ausgeführt.",
+    "inputOutput": "Ein-/Ausgabe-Zuordnungen (camunda:inputOutput) werden nicht ausgeführt.",
+    "connector": "Camunda-Connectoren (camunda:connector) werden nicht ausgeführt.",
+    "formData": "camunda:formData wird nicht übernommen: das Formular als JSON Schema im "
+    "Bündel ablegen und mit camunda:formKey nennen.",
+}
 _JUEL = re.compile(r"^\s*\$\{(.*)\}\s*$", re.DOTALL)
 _WORDS = {
     "&&": " and ",
@@ -78,7 +91,49 @@ def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Ref
             refusals.append(_refuse(name, task, reason))
     for condition in root.iter(f"{{{BPMN}}}conditionExpression"):
         refusals += _condition(name, condition)
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        refusals += _business_rule_task(name, task)
+    refusals += _extensions(name, root)
     return refusals
+
+
+def _owner_of(element: Any) -> Any:
+    """The BPMN element whose extensionElements hold `element`."""
+    extensions = element.getparent()
+    owner = extensions.getparent() if extensions is not None else None
+    return owner if owner is not None else element
+
+
+def _extensions(name: str, root: Any) -> list[Refusal]:
+    """camunda:properties become SpiffWorkflow properties; Camunda extensions with behaviour
+    egov would silently skip (listeners, input/output mappings, connectors, generated
+    forms) are refused."""
+    refusals = []
+    for local, reason in SKIPPED_EXTENSIONS.items():
+        for element in root.iter(f"{{{CAMUNDA}}}{local}"):
+            refusals.append(_refuse(name, _owner_of(element), reason))
+    for properties in root.iter(f"{{{CAMUNDA}}}properties"):
+        owner = _owner_of(properties)
+        for prop in properties.iter(f"{{{CAMUNDA}}}property"):
+            if prop.get("name"):
+                _set_property(owner, str(prop.get("name")), str(prop.get("value") or ""))
+    return refusals
+
+
+def _business_rule_task(name: str, task: Any) -> list[Refusal]:
+    ref = (_camunda(task, "decisionRef") or "").strip()
+    if not ref:
+        return []
+    if _camunda(task, "resultVariable") or _camunda(task, "mapDecisionResult"):
+        reason = (
+            "camunda:resultVariable/mapDecisionResult werden nicht übernommen: egov schreibt "
+            "die Ausgaben der Entscheidung als Prozessvariablen; das Attribut entfernen."
+        )
+        return [_refuse(name, task, reason)]
+    extensions = _properties(task).getparent()
+    if extensions.find(f"{{{SPIFF}}}calledDecisionId") is None:
+        etree.SubElement(extensions, f"{{{SPIFF}}}calledDecisionId").text = ref
+    return []
 
 
 def _properties(task: Any) -> Any:

@@ -92,3 +92,27 @@ def test_a_spiffworkflow_property_of_the_model_wins_over_the_camunda_attribute()
     )
     translate("p.bpmn", root)
     assert properties(root) == {"orgUnit": "kaemmerei"}
+
+
+def test_a_decision_ref_names_the_dmn_decision_and_a_result_variable_is_refused() -> None:
+    root = tree(
+        '<bpmn:businessRuleTask id="b" camunda:decisionRef="gebuehr"/>'
+        '<bpmn:businessRuleTask id="r" camunda:decisionRef="g" camunda:resultVariable="x"/>'
+    )
+    assert [r.element_id for r in translate("p.bpmn", root)] == ["r"]
+    [called] = root.iter(f"{{{SPIFF}}}calledDecisionId")
+    assert called.text == "gebuehr"
+
+
+def test_listeners_and_io_mappings_are_refused_and_properties_kept() -> None:
+    root = tree(
+        '<bpmn:userTask id="t"><bpmn:extensionElements><camunda:taskListener event="create" '
+        'class="x.Y"/><camunda:properties><camunda:property name="orgUnit" value="bauamt"/>'
+        "</camunda:properties></bpmn:extensionElements></bpmn:userTask>"
+        '<bpmn:task id="io"><bpmn:extensionElements><camunda:inputOutput/>'
+        "</bpmn:extensionElements></bpmn:task>"
+    )
+    reasons = {r.element_id: r.reason for r in translate("p.bpmn", root)}
+    assert set(reasons) == {"t", "io"}
+    assert "taskListener" in reasons["t"]
+    assert properties(root) == {"orgUnit": "bauamt"}
