@@ -166,40 +166,60 @@ def compile_specs(
     return parser, _choose_process(parser, process_id, trees), trees
 
 
-def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, Any]:
+def _load_form(files: dict[str, bytes], path: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON Schema of a form, or the German reason why it is none."""
     if path not in files:
-        raise _invalid(f"Formular '{path}' der Aufgabe '{task_name}' fehlt im Bundle.")
+        return None, f"Das Formular {path} fehlt im Bündel."
     try:
         schema = loads(files[path], max_depth=FORM_DEPTH, name=path)
     except JsonRefused as exc:
-        raise _invalid(f"Formular '{path}': {exc.message}") from exc
+        return None, f"Formular {path}: {exc.message}"
     except ValueError as exc:
-        raise _invalid(f"Formular '{path}' ist kein gültiges JSON: {exc}") from exc
+        line = getattr(exc, "lineno", None)
+        return None, f"Das Formular {path} ist kein gültiges JSON (Zeile {line or '?'})."
     if not isinstance(schema, dict):
-        raise _invalid(f"Formular '{path}' ist kein JSON-Schema-Objekt.")
+        return None, f"Das Formular {path} ist kein JSON-Schema-Objekt."
     try:
         validator_for(schema).check_schema(schema)
     except SchemaError as exc:
-        where = exc.json_path
-        raise WorkflowError(
-            "bpmn-invalid",
-            f"Formular '{path}' der Aufgabe '{task_name}' ist kein gültiges JSON Schema.",
-            where,
-            [{"name": path, "reason": f"kein gültiges JSON Schema (an der Stelle {where})"}],
-        ) from exc
+        return None, f"Das Formular {path} ist kein gültiges JSON Schema (an {exc.json_path})."
     problems = context_problems(schema)
     if problems:
-        raise _invalid(f"Formular '{path}': {'; '.join(problems)}")
-    return schema
+        return None, f"Formular {path}: {'; '.join(problems)}"
+    return schema, None
 
 
-def load_forms(files: dict[str, bytes], specs: list[BpmnProcessSpec]) -> dict[str, dict[str, Any]]:
-    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``."""
+def load_forms(
+    files: dict[str, bytes], specs: list[BpmnProcessSpec], trees: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``; every
+    form that is missing or no valid JSON Schema is named at once (``bpmn-invalid``)."""
     forms: dict[str, dict[str, Any]] = {}
+    problems: list[dict[str, Any]] = []
     for spec in specs:
         for name, task_spec in spec.task_specs.items():
             extensions = getattr(task_spec, "extensions", None) or {}
             path = (extensions.get("properties") or {}).get(FORM_PROPERTY)
-            if path:
-                forms[name] = _load_form(files, path, name)
+            if not path:
+                continue
+            schema, reason = _load_form(files, path)
+            if schema is not None:
+                forms[name] = schema
+            else:
+                problems.append(_task_param(trees or {}, str(spec.file or ""), name, reason))
+    if problems:
+        raise WorkflowError(
+            "bpmn-invalid",
+            "Formulare des Prozessmodells fehlen oder sind kein gültiges JSON Schema: "
+            + ", ".join(p["name"] for p in problems),
+            "; ".join(str(p["reason"]) for p in problems),
+            problems,
+        )
     return forms
+
+
+def _task_param(trees: dict[str, Any], file: str, task: str, reason: Any) -> dict[str, Any]:
+    root = trees.get(file)
+    found = root.xpath("//*[@id=$id]", id=task) if root is not None else []
+    line = found[0].sourceline if found else None
+    return {"name": f"{file}#{task}", "reason": str(reason), "line": line}

@@ -56,7 +56,7 @@ def compile_bundle(
         raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
     if check_scripts:
         _refuse_scripts(files, parser, trees)
-    forms = load_forms(files, [spec, *subprocess_specs.values()])
+    forms = load_forms(files, [spec, *subprocess_specs.values()], trees)
     return CompiledDefinition(
         process_id=chosen,
         spec_json=serialization.dump_specs(spec, subprocess_specs),

@@ -129,4 +129,16 @@ def test_a_form_key_without_its_file_is_refused(api: Api) -> None:
     del files["forms/pruefung.schema.json"]
     response = deploy(api, files)
     assert response.status_code == 422
-    assert "forms/pruefung.schema.json" in response.get_json()["title"]
+    [param] = response.get_json()["invalid_params"]
+    assert param["name"] == "foerderantrag.bpmn#Task_Pruefen"
+    assert param["line"] == 7
+    assert "forms/pruefung.schema.json fehlt" in param["reason"]
+
+
+def test_a_form_that_is_no_json_schema_is_refused_naming_its_task(api: Api) -> None:
+    files = {**bundle(), "forms/pruefung.schema.json": '{"type": "objekt"}'}
+    response = deploy(api, files)
+    assert response.status_code == 422
+    [param] = response.get_json()["invalid_params"]
+    assert param["name"] == "foerderantrag.bpmn#Task_Pruefen"
+    assert "kein gültiges JSON Schema" in param["reason"]
