@@ -116,3 +116,41 @@ def test_listeners_and_io_mappings_are_refused_and_properties_kept() -> None:
     assert set(reasons) == {"t", "io"}
     assert "taskListener" in reasons["t"]
     assert properties(root) == {"orgUnit": "bauamt"}
+
+
+CAMUNDA_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="dmn" name="Gebühr"
+  namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="gebuehr" name="Gebühr">
+    <decisionTable id="table" hitPolicy="FIRST">
+      <input id="in" label="Betrag"><inputExpression id="ie" typeRef="number">
+        <text>betrag</text></inputExpression></input>
+      <output id="out" name="gebuehr" typeRef="number" />
+      <rule id="r1"><inputEntry id="e1"><text>&gt; 100</text></inputEntry>
+        <outputEntry id="o1"><text>20</text></outputEntry></rule>
+      <rule id="r2"><inputEntry id="e2"><text>-</text></inputEntry>
+        <outputEntry id="o2"><text>5</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+@pytest.mark.parametrize(("betrag", "gebuehr"), [(250, 20), (50, 5)])
+def test_a_camunda_decision_ref_runs_a_camunda_modeler_dmn(betrag: int, gebuehr: int) -> None:
+    from egov.workflow.engine import Engine, compile_bundle
+
+    bpmn = (
+        HEAD + '<bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+        '<bpmn:businessRuleTask id="b" camunda:decisionRef="gebuehr">'
+        "<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>"
+        "</bpmn:businessRuleTask>"
+        '<bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="b"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="e"/>' + TAIL
+    )
+    compiled = compile_bundle({"p.bpmn": bpmn.encode(), "gebuehr.dmn": CAMUNDA_DMN.encode()})
+    instance = Engine.start(compiled, {"betrag": betrag})
+    instance.advance(lambda operator, params, data: None)
+    assert instance.completed
+    assert instance.data["gebuehr"] == gebuehr
