@@ -20,7 +20,9 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   connectors and ``camunda:formData`` are refused, since egov would skip them.
 * Conditions in JUEL (``${amount > 100}``, ``&&``, ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``
   /``le``/``ge``, ``true``/``false``/``null``) become Python expressions; member access, method
-  calls, ``empty`` and ``#{...}`` are refused.
+  calls, ``empty`` and ``#{...}`` are refused. A timer's ``${...}`` (a variable holding an
+  ISO 8601 text) is translated the same way; a condition in another ``language`` (javascript,
+  groovy) is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 from lxml import etree
 
-from egov.workflow.constructs import BPMN, ISO_TIMER, Refusal
+from egov.workflow.constructs import BPMN, ISO_TIMER, TIMER_TEXTS, Refusal
 
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -89,8 +91,9 @@ def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Ref
                 f"Skriptsprache {task.get('scriptFormat')!r} wird nicht ausgeführt (nur Python)."
             )
             refusals.append(_refuse(name, task, reason))
-    for condition in root.iter(f"{{{BPMN}}}conditionExpression"):
-        refusals += _condition(name, condition)
+    for kind in ("conditionExpression", *TIMER_TEXTS):
+        for condition in root.iter(f"{{{BPMN}}}{kind}"):
+            refusals += _condition(name, condition)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         refusals += _business_rule_task(name, task)
     refusals += _extensions(name, root)
@@ -222,11 +225,17 @@ def juel_to_python(text: str) -> str | None:
 
 def _condition(name: str, condition: Any) -> list[Refusal]:
     text = condition.text or ""
+    owner = condition.getparent()
+    if owner is not None and etree.QName(owner).localname.endswith("EventDefinition"):
+        owner = owner.getparent()  # a timer: the event is named
+    language = (condition.get("language") or "").strip().lower()
+    if language and language not in PYTHON_FORMATS and language != "juel":
+        reason = f"Ausdruckssprache {condition.get('language')!r} wird nicht ausgeführt."
+        return [_refuse(name, owner if owner is not None else condition, reason)]
     if not text.strip().startswith(("${", "#{")):
         return []
     python = juel_to_python(text)
     if python is None:
-        owner = condition.getparent()
         reason = f"Die JUEL-Bedingung {text.strip()!r} ist nicht in einen Ausdruck übersetzbar."
         return [_refuse(name, owner if owner is not None else condition, reason)]
     condition.text = python

@@ -154,3 +154,23 @@ def test_a_camunda_decision_ref_runs_a_camunda_modeler_dmn(betrag: int, gebuehr:
     instance.advance(lambda operator, params, data: None)
     assert instance.completed
     assert instance.data["gebuehr"] == gebuehr
+
+
+def test_a_timer_naming_a_variable_in_juel_reads_the_variable() -> None:
+    root = tree(
+        '<bpmn:intermediateCatchEvent id="warten"><bpmn:timerEventDefinition id="td">'
+        "<bpmn:timeDuration>${frist}</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+    )
+    assert translate("p.bpmn", root) == []
+    [duration] = root.iter("{*}timeDuration")
+    assert duration.text == "frist"
+
+
+def test_a_condition_in_another_language_is_refused_naming_its_flow() -> None:
+    root = tree(
+        '<bpmn:sequenceFlow id="f" sourceRef="a" targetRef="b"><bpmn:conditionExpression '
+        'language="javascript">amount &gt; 1</bpmn:conditionExpression></bpmn:sequenceFlow>'
+    )
+    [refusal] = translate("p.bpmn", root)
+    assert refusal.element_id == "f" and "javascript" in refusal.reason
