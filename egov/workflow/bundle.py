@@ -63,7 +63,13 @@ def _add_file(parser: SpiffBpmnParser, name: str, xml: Any, context: _Context) -
     except ValidationException as exc:
         return [spiff_refusal(exc, context.trees, name)]
     except SpiffWorkflowException as exc:
-        raise _invalid(f"Datei {name} ist ungültig.", repr(exc)) from exc
+        reason = "vom Prozessparser nicht lesbar (kein BPMN 2.0 / DMN, wie egov es ausführt)"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Datei {name}: {reason}.",
+            repr(exc),
+            [{"name": name, "reason": reason}],
+        ) from exc
 
 
 @dataclass(frozen=True)

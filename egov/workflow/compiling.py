@@ -53,7 +53,13 @@ def compile_bundle(
     except ValidationException as exc:
         raise unsupported([spiff_refusal(exc, trees, chosen)]) from exc
     except SpiffWorkflowException as exc:
-        raise WorkflowError("bpmn-invalid", "Das Prozessmodell ist ungültig.", str(exc)) from exc
+        reason = "der Prozess lässt sich nicht in einen ausführbaren Ablauf übersetzen"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Prozess {chosen}: {reason}.",
+            repr(exc),
+            [{"name": chosen, "reason": reason}],
+        ) from exc
     if check_scripts:
         _refuse_scripts(files, parser, trees)
     forms = load_forms(files, [spec, *subprocess_specs.values()], trees)
