@@ -91,7 +91,6 @@ def deploy_bundle(
 ) -> Deployment:
     """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
     and line of every problem; the org units the models name must be in the directory."""
-    procedure = None
     try:
         texts = _as_text(files)
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
