@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from egov.workflow.constructs import Refusal, prepare
 from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
+from egov.workflow.script_check import Finding, bpmn_findings
 from egov.workflow.validation import (
     decision_ids,
     letter_problems,
@@ -91,7 +92,7 @@ def _feel_entries(root: Any) -> None:
                 text.text = python_entry(text.text)
 
 
-def unsupported(refusals: list[Refusal]) -> WorkflowError:
+def unsupported(refusals: Sequence[Refusal | Finding]) -> WorkflowError:
     """The refusal of a bundle with elements egov does not run as modelled
     (``bpmn-unsupported``), every problem in ``invalid_params``."""
     return WorkflowError(
@@ -167,8 +168,10 @@ def compile_specs(
     refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
         refusals += _add_file(parser, name, trees[name], context)
-    if refusals:
-        raise unsupported(refusals)
+    if refusals:  # the scripts of the other elements refused too, all in one answer
+        named = {(r.file, r.element_id) for r in refusals}
+        findings = [f for f in bpmn_findings(trees) if (f.file, f.element_id) not in named]
+        raise unsupported([*refusals, *findings])
     return parser, _choose_process(parser, process_id, trees), trees
 
 

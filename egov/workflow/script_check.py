@@ -29,7 +29,7 @@ from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from egov.workflow.bundle import WorkflowError
+from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.constructs import TIMER_TEXTS, timer_expression
 from egov.workflow.encoding import parse_model
 from egov.workflow.script_rules import ScriptError, check_source, validate_source
@@ -139,6 +139,17 @@ def _expressions(root: Any) -> Iterator[tuple[Any, str, str, str]]:
         elif _qname(element) == (SPIFF, "parameter") and element.get("value") is not None:
             label = f"Parameter '{element.get('id')}': "
             yield _owner(element), element.get("value"), "eval", label
+
+
+def bpmn_findings(trees: dict[str, Any]) -> list[Finding]:
+    """The findings of the BPMN trees alone (no DMN: that needs the parser), reported with
+    the other problems of a bundle that does not parse (egov.workflow.bundle)."""
+    return [
+        f
+        for name in sorted(trees)
+        if name.endswith(".bpmn")
+        for f in _check_bpmn(name, trees[name])
+    ]
 
 
 def _check_bpmn(name: str, root: Any) -> list[Finding]:

@@ -93,3 +93,13 @@ def test_the_org_unit_of_a_user_task_is_its_property_else_its_lane() -> None:
         ("bauamt", "l", 4),
         ("kaemmerei", "t2", 8),
     ]
+
+
+def test_a_refused_script_is_reported_with_the_other_problems_of_the_model() -> None:
+    error = refusal(
+        """    <bpmn:serviceTask id="s1"/>
+    <bpmn:scriptTask id="skript"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+"""
+    )
+    assert [p["name"] for p in error.invalid_params] == ["p.bpmn#s1", "p.bpmn#skript"]
