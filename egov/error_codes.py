@@ -1,8 +1,9 @@
 """Every stable error code egov answers or records, with its HTTP status and its meaning.
 
 The one table of codes: `egov.web.problems` takes the HTTP status of a refusal from here,
-`docs/errors.md` is generated from it (`egov error-docs`), and a test scans the source so that
-a code used in the code but missing here (or listed here but used nowhere) fails the build.
+`docs/errors.md` is generated from it (`egov error-docs`, egov/cli/processes.py), and a test
+scans the source so that a code used in the code but missing here (or listed here but used
+nowhere) fails the build.
 `status` None: the code never reaches an HTTP client; it names an incident or a log line.
 """
 
@@ -392,23 +393,3 @@ def status_of(code: str) -> int | None:
     entry = CODES.get(code)
     return None if entry is None else entry.status
 
-
-def markdown() -> str:
-    """docs/errors.md: every code with its HTTP status and meaning, by family."""
-    lines = [
-        "# Error codes",
-        "",
-        "Generated from `egov/error_codes.py` by `egov error-docs` (`make docs`); do not edit.",
-        "",
-        "Every refusal of the API is an RFC 9457 problem (`application/problem+json`) whose",
-        "`code` is one of these; tests and clients match the code, never the German `title`.",
-        "Codes without an HTTP status never reach a client: they name incidents (see",
-        "`GET /api/v1/incidents`) or log lines.",
-    ]
-    for family in dict.fromkeys(code.family for code in CODES.values()):
-        lines += ["", f"## {family.capitalize()}", "", "| code | HTTP | meaning |", "|---|---|---|"]
-        for name, code in sorted(CODES.items()):
-            if code.family == family:
-                status = "–" if code.status is None else str(code.status)
-                lines.append(f"| `{name}` | {status} | {code.meaning} |")
-    return "\n".join(lines) + "\n"

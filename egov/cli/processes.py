@@ -15,6 +15,7 @@ from egov.cli.common import container
 from egov.cli.failures import CliError
 from egov.cli.server import write_url_file
 from egov.container import build
+from egov.error_codes import CODES
 from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES
 from egov.runtime.sweep import embedded_worker, scheduler_tick
@@ -118,9 +119,28 @@ def config_docs() -> None:
 @click.command("error-docs")
 def error_docs() -> None:
     """Print docs/errors.md, generated from the table of error codes."""
-    from egov.error_codes import markdown
+    click.echo(error_markdown(), nl=False)
 
-    click.echo(markdown(), nl=False)
+
+def error_markdown() -> str:
+    """docs/errors.md: every code with its HTTP status and meaning, by family."""
+    lines = [
+        "# Error codes",
+        "",
+        "Generated from `egov/error_codes.py` by `egov error-docs` (`make docs`); do not edit.",
+        "",
+        "Every refusal of the API is an RFC 9457 problem (`application/problem+json`) whose",
+        "`code` is one of these; tests and clients match the code, never the German `title`.",
+        "Codes without an HTTP status never reach a client: they name incidents (see",
+        "`GET /api/v1/incidents`) or log lines.",
+    ]
+    for family in dict.fromkeys(code.family for code in CODES.values()):
+        lines += ["", f"## {family.capitalize()}", "", "| code | HTTP | meaning |", "|---|---|---|"]
+        for name, code in sorted(CODES.items()):
+            if code.family == family:
+                status = "–" if code.status is None else str(code.status)
+                lines.append(f"| `{name}` | {status} | {code.meaning} |")
+    return "\n".join(lines) + "\n"
 
 
 COMMANDS = (serve, worker, scheduler, config_docs, error_docs)

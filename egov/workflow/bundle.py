@@ -3,39 +3,35 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
+from jsonschema.exceptions import SchemaError
+from jsonschema.validators import validator_for
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.jsoninput import JsonRefused, loads
+from egov.workflow.bundle_errors import WorkflowError as WorkflowError  # re-exported
+from egov.workflow.camunda import translate
 from egov.workflow.constructs import Refusal, prepare
+from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
+from egov.workflow.script_check import Finding, bpmn_findings
+from egov.workflow.validation import (
+    decision_ids,
+    letter_problems,
+    model_problems,
+    no_executable,
+    spiff_refusal,
+)
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
-
-
-class WorkflowError(Exception):
-    """Engine-level error with a kebab-case ``code``, German ``message`` and log ``details``;
-    ``invalid_params`` name the refused parts of a bundle (RFC 9457 style)."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        details: str = "",
-        invalid_params: list[dict[str, Any]] | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.details = details
-        self.invalid_params = invalid_params or []
 
 
 def content_hash(files: dict[str, bytes]) -> str:
@@ -51,23 +47,41 @@ def _invalid(message: str, details: str = "") -> WorkflowError:
     return WorkflowError("bpmn-invalid", message, details or message)
 
 
-def _add_file(parser: SpiffBpmnParser, name: str, content: bytes) -> list[Refusal]:
-    """Adds one file to the parser; the constructs egov refuses in it are returned."""
-    try:
-        xml = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
-    except etree.XMLSyntaxError as exc:
-        raise _invalid(f"Datei {name} ist kein gültiges XML: {exc}") from exc
-    refusals: list[Refusal] = []
+def _add_file(parser: SpiffBpmnParser, name: str, xml: Any, context: _Context) -> list[Refusal]:
+    """Adds one parsed file to the parser; the problems egov finds in it are returned."""
     try:
         if name.endswith(".dmn"):
             _feel_entries(xml)
             parser.add_dmn_xml(xml, filename=name)
-        else:
-            refusals = prepare(name, xml)
+            return []
+        refusals = translate(name, xml, context.operators or ())
+        refusals += model_problems(name, xml, context.decisions, context.operators)
+        refusals += letter_problems(name, xml, context.files, context.text)
+        refusals += prepare(name, xml)
+        if not refusals:
             parser.add_bpmn_xml(xml, filename=name)
-    except (ValidationException, SpiffWorkflowException) as exc:
-        raise _invalid(f"Datei {name} ist ungültig: {exc}", repr(exc)) from exc
-    return refusals
+        return refusals
+    except ValidationException as exc:
+        return [spiff_refusal(exc, context.trees, name)]
+    except SpiffWorkflowException as exc:
+        reason = "vom Prozessparser nicht lesbar (kein BPMN 2.0 / DMN, wie egov es ausführt)"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Datei {name}: {reason}.",
+            repr(exc),
+            [{"name": name, "reason": reason}],
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _Context:
+    trees: dict[str, Any]
+    decisions: set[str]
+    operators: Collection[str] | None
+    files: dict[str, bytes]
+
+    def text(self, path: str) -> str:
+        return self.files[path].decode("utf-8", errors="replace")
 
 
 def _feel_entries(root: Any) -> None:
@@ -78,11 +92,13 @@ def _feel_entries(root: Any) -> None:
                 text.text = python_entry(text.text)
 
 
-def unsupported(refusals: list[Refusal]) -> WorkflowError:
-    """The refusal of a bundle with constructs egov does not run (``bpmn-unsupported``)."""
+def unsupported(refusals: Sequence[Refusal | Finding]) -> WorkflowError:
+    """The refusal of a bundle with elements egov does not run as modelled
+    (``bpmn-unsupported``), every problem in ``invalid_params``."""
     return WorkflowError(
         "bpmn-unsupported",
-        "Das Prozessmodell enthält BPMN-Elemente, die egov nicht ausführt.",
+        "Das Prozessmodell enthält Elemente, die egov so nicht ausführt "
+        f"({len(refusals)} Fundstellen, siehe invalid_params).",
         "; ".join(f"{r.file}#{r.element_id}: {r.reason}" for r in refusals),
         [r.as_param() for r in refusals],
     )
@@ -95,59 +111,124 @@ def _called_processes(parser: SpiffBpmnParser) -> set[str]:
     return called
 
 
-def _choose_process(parser: SpiffBpmnParser, process_id: str | None) -> str:
+def _choose_process(parser: SpiffBpmnParser, process_id: str | None, trees: dict[str, Any]) -> str:
     executable = parser.get_process_ids()
     if process_id is not None:
         if process_id not in parser.process_parsers:
             raise _invalid(f"Prozess '{process_id}' ist im Bundle nicht enthalten.")
         return process_id
     candidates = [p for p in executable if p not in _called_processes(parser)]
+    if not executable:
+        refusals = no_executable({n: t for n, t in trees.items() if n.endswith(".bpmn")})
+        names = ", ".join(r.element_id for r in refusals) or "keiner"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Kein Prozess des Bündels ist ausführbar (Prozesse: {names}); "
+            'isExecutable="true" fehlt.',
+            names,
+            [r.as_param() for r in refusals] or [{"name": "bundle", "reason": "kein Prozess"}],
+        )
     if len(candidates) != 1:
-        raise _invalid(
-            "Das Bundle muss genau einen ausführbaren Hauptprozess enthalten "
-            f"(gefunden: {', '.join(sorted(candidates)) or 'keinen'})."
+        found = ", ".join(sorted(candidates)) or "keinen"
+        reason = "einer von mehreren Hauptprozessen: nur einer darf ausführbar sein"
+        raise WorkflowError(
+            "bpmn-invalid",
+            f"Das Bundle muss genau einen ausführbaren Hauptprozess enthalten (gefunden: {found}).",
+            found,
+            [_process_param(trees, p, reason) for p in sorted(candidates)]
+            or [{"name": "bundle", "reason": "kein Hauptprozess (jeder wird aufgerufen)"}],
         )
     return str(candidates[0])
 
 
-def compile_specs(files: dict[str, bytes], process_id: str | None) -> tuple[SpiffBpmnParser, str]:
-    """Feeds all ``*.bpmn`` and ``*.dmn`` files to a parser and picks the main process."""
+def _process_param(trees: dict[str, Any], process_id: str, reason: str) -> dict[str, Any]:
+    for name, root in sorted(trees.items()):
+        for process in root.iter("{*}process"):
+            if process.get("id") == process_id:
+                return {
+                    "name": f"{name}#{process_id}",
+                    "reason": reason,
+                    "line": process.sourceline,
+                }
+    return {"name": process_id, "reason": reason}
+
+
+def compile_specs(
+    files: dict[str, bytes], process_id: str | None, operators: Collection[str] | None = None
+) -> tuple[SpiffBpmnParser, str, dict[str, Any]]:
+    """Feeds all ``*.bpmn`` and ``*.dmn`` files to a parser and picks the main process;
+    also answers the parsed (rewritten) trees by file name."""
     parser = SpiffBpmnParser()
     models = sorted(n for n in files if n.endswith((".bpmn", ".dmn")))
     if not any(n.endswith(".bpmn") for n in models):
         raise _invalid("Das Bundle enthält keine BPMN-Datei.")
+    trees = {name: parse_model(name, files[name]) for name in models}
+    decisions = decision_ids([t for n, t in trees.items() if n.endswith(".dmn")])
+    context = _Context(trees, decisions, operators, files)
     refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
-        refusals += _add_file(parser, name, files[name])
-    if refusals:
-        raise unsupported(refusals)
-    return parser, _choose_process(parser, process_id)
+        refusals += _add_file(parser, name, trees[name], context)
+    if refusals:  # the scripts of the other elements refused too, all in one answer
+        named = {(r.file, r.element_id) for r in refusals}
+        findings = [f for f in bpmn_findings(trees) if (f.file, f.element_id) not in named]
+        raise unsupported([*refusals, *findings])
+    return parser, _choose_process(parser, process_id, trees), trees
 
 
-def _load_form(files: dict[str, bytes], path: str, task_name: str) -> dict[str, Any]:
+def _load_form(files: dict[str, bytes], path: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON Schema of a form, or the German reason why it is none."""
     if path not in files:
-        raise _invalid(f"Formular '{path}' der Aufgabe '{task_name}' fehlt im Bundle.")
+        return None, f"Das Formular {path} fehlt im Bündel."
     try:
         schema = loads(files[path], max_depth=FORM_DEPTH, name=path)
     except JsonRefused as exc:
-        raise _invalid(f"Formular '{path}': {exc.message}") from exc
+        return None, f"Formular {path}: {exc.message}"
     except ValueError as exc:
-        raise _invalid(f"Formular '{path}' ist kein gültiges JSON: {exc}") from exc
+        line = getattr(exc, "lineno", None)
+        return None, f"Das Formular {path} ist kein gültiges JSON (Zeile {line or '?'})."
     if not isinstance(schema, dict):
-        raise _invalid(f"Formular '{path}' ist kein JSON-Schema-Objekt.")
+        return None, f"Das Formular {path} ist kein JSON-Schema-Objekt."
+    try:
+        validator_for(schema).check_schema(schema)
+    except SchemaError as exc:
+        return None, f"Das Formular {path} ist kein gültiges JSON Schema (an {exc.json_path})."
     problems = context_problems(schema)
     if problems:
-        raise _invalid(f"Formular '{path}': {'; '.join(problems)}")
-    return schema
+        return None, f"Formular {path}: {'; '.join(problems)}"
+    return schema, None
 
 
-def load_forms(files: dict[str, bytes], specs: list[BpmnProcessSpec]) -> dict[str, dict[str, Any]]:
-    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``."""
+def load_forms(
+    files: dict[str, bytes], specs: list[BpmnProcessSpec], trees: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``; every
+    form that is missing or no valid JSON Schema is named at once (``bpmn-invalid``)."""
     forms: dict[str, dict[str, Any]] = {}
+    problems: list[dict[str, Any]] = []
     for spec in specs:
         for name, task_spec in spec.task_specs.items():
             extensions = getattr(task_spec, "extensions", None) or {}
             path = (extensions.get("properties") or {}).get(FORM_PROPERTY)
-            if path:
-                forms[name] = _load_form(files, path, name)
+            if not path:
+                continue
+            schema, reason = _load_form(files, path)
+            if schema is not None:
+                forms[name] = schema
+            else:
+                problems.append(_task_param(trees or {}, str(spec.file or ""), name, reason))
+    if problems:
+        raise WorkflowError(
+            "bpmn-invalid",
+            "Formulare des Prozessmodells fehlen oder sind kein gültiges JSON Schema: "
+            + ", ".join(p["name"] for p in problems),
+            "; ".join(str(p["reason"]) for p in problems),
+            problems,
+        )
     return forms
+
+
+def _task_param(trees: dict[str, Any], file: str, task: str, reason: Any) -> dict[str, Any]:
+    root = trees.get(file)
+    found = root.xpath("//*[@id=$id]", id=task) if root is not None else []
+    line = found[0].sourceline if found else None
+    return {"name": f"{file}#{task}", "reason": str(reason), "line": line}

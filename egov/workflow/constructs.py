@@ -14,6 +14,8 @@ files stay byte for byte as deployed, only the tree the parser reads changes:
   an expression of the script engine, as before.
 * **Ad-hoc subprocesses** without a completion condition complete when every activity in them
   has completed (SpiffWorkflow evaluated the missing condition and failed).
+* **Activities with several outgoing flows** get the explicit parallel or inclusive gateway
+  BPMN implies (:mod:`egov.workflow.splits`).
 * **Refused** (the element named, with file and line): event subprocesses, conditional events,
   compensation, an event-based gateway with more than one timer, a cycle timer that is not a
   boundary event (a start event of a case's process only delays it, `egov.workflow.timers`).
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+
+from egov.workflow.splits import split_activities
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 LINK_FLOW_PREFIX = "egov_link_"
@@ -79,6 +83,8 @@ def prepare(name: str, root: Any) -> list[Refusal]:
     _complete_ad_hoc(root)
     for scope in _scopes(root):
         refusals += _link(name, scope)
+    for scope in _scopes(root):
+        split_activities(scope)
     return refusals
 
 

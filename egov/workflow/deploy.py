@@ -7,7 +7,7 @@ A bundle is a folder of text files (BPMN, DMN, forms, letter templates) plus an 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +26,10 @@ from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.workflow import versions
+from egov.workflow.compiling import CompiledDefinition
+from egov.workflow.encoding import MODEL_SUFFIXES, model_text
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
     DefinitionActivation,
     ProcessDefinition,
@@ -67,6 +70,7 @@ class ProcessDefinitions:
 
     db: Database
     clock: Clock
+    operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -79,9 +83,10 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
+        known = set(self.operators.operators) if self.operators is not None else None
         return self._retried(
             lambda session: deploy_bundle(
-                session, files, actor=actor, now=self.clock(), activate=activate
+                session, files, actor=actor, now=self.clock(), activate=activate, operators=known
             )
         )
 
@@ -143,12 +148,16 @@ def deploy_bundle(
     actor: str,
     now: datetime,
     activate: bool | None = None,
+    operators: Collection[str] | None = None,
 ) -> Deployment:
-    texts = _as_text(files)
-    procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
+    """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
+    and line of every problem; the org units the models name must be in the directory."""
     try:
-        compiled = compile_bundle(files)
-    except WorkflowError as exc:  # bpmn-invalid, or script-invalid naming every refusal
+        texts = _as_text(files)
+        procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
+        compiled = compile_bundle(files, operators=operators)
+        _check_org_units(session, compiled)
+    except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
             code=exc.code,
@@ -288,9 +297,26 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     return procedure
 
 
+def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
+    unknown = [r for r in compiled.org_units if get_org_unit(session, r.key) is None]
+    if unknown:
+        raise WorkflowError(
+            "org-unit-unknown",
+            "Das Prozessmodell nennt Organisationseinheiten, die das Verzeichnis nicht kennt: "
+            + ", ".join(sorted({r.key for r in unknown})),
+            invalid_params=[r.as_param() for r in unknown],
+        )
+
+
 def _as_text(files: dict[str, bytes]) -> dict[str, str]:
+    """The files as stored: models in their declared encoding (egov.workflow.encoding)."""
     try:
-        return {name: content.decode("utf-8") for name, content in files.items()}
+        return {
+            name: model_text(name, content)
+            if name.endswith(MODEL_SUFFIXES)
+            else content.decode("utf-8")
+            for name, content in files.items()
+        }
     except UnicodeDecodeError as exc:
         raise Invalid(
             "Alle Dateien eines Bündels müssen UTF-8-Text sein.", code="bundle-not-text"

@@ -29,8 +29,9 @@ from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from egov.workflow.bundle import WorkflowError
+from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.constructs import TIMER_TEXTS, timer_expression
+from egov.workflow.encoding import parse_model
 from egov.workflow.script_rules import ScriptError, check_source, validate_source
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -75,20 +76,22 @@ class Finding:
         return {"name": f"{self.file}#{self.element_id}", "reason": self.reason, "line": self.line}
 
 
-def check_bundle(files: dict[str, bytes], parser: SpiffBpmnParser) -> list[Finding]:
-    """Every finding of the bundle's BPMN files and of the DMN decisions the parser holds."""
+def check_bundle(
+    files: dict[str, bytes], parser: SpiffBpmnParser, trees: dict[str, Any] | None = None
+) -> list[Finding]:
+    """Every finding of the bundle's BPMN files and of the DMN decisions the parser holds.
+
+    `trees`: the BPMN trees as SpiffWorkflow parsed them (Camunda's JUEL conditions already
+    translated, :mod:`egov.workflow.camunda`); without them the files are parsed here."""
     findings: list[Finding] = []
     for name in sorted(n for n in files if n.endswith(".bpmn")):
-        findings += _check_bpmn(name, _xml(files[name]))
+        tree = trees.get(name) if trees is not None else None
+        findings += _check_bpmn(name, tree if tree is not None else parse_model(name, files[name]))
     for decision_id in sorted(parser.dmn_parsers):
         dmn_parser = parser.dmn_parsers[decision_id]
         name = str(dmn_parser.filename)
-        findings += _check_dmn(name, _xml(files[name]), dmn_parser)
+        findings += _check_dmn(name, parse_model(name, files[name]), dmn_parser)
     return findings
-
-
-def _xml(content: bytes) -> Any:
-    return etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
 
 
 def _qname(element: Any) -> tuple[str, str] | None:
@@ -136,6 +139,17 @@ def _expressions(root: Any) -> Iterator[tuple[Any, str, str, str]]:
         elif _qname(element) == (SPIFF, "parameter") and element.get("value") is not None:
             label = f"Parameter '{element.get('id')}': "
             yield _owner(element), element.get("value"), "eval", label
+
+
+def bpmn_findings(trees: dict[str, Any]) -> list[Finding]:
+    """The findings of the BPMN trees alone (no DMN: that needs the parser), reported with
+    the other problems of a bundle that does not parse (egov.workflow.bundle)."""
+    return [
+        f
+        for name in sorted(trees)
+        if name.endswith(".bpmn")
+        for f in _check_bpmn(name, trees[name])
+    ]
 
 
 def _check_bpmn(name: str, root: Any) -> list[Finding]:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from egov.error_codes import markdown as error_markdown
+from egov.cli.processes import error_markdown
 from egov.settings import configuration_markdown
 
 ROOT = Path(__file__).resolve().parents[2]

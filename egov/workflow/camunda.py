@@ -1,0 +1,242 @@
+"""Models from Camunda Modeler (Camunda 7 extension attributes) rewritten to what egov runs.
+
+Like :mod:`egov.workflow.constructs` this works on the parsed tree of one BPMN file before
+SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed.
+
+* User tasks: ``camunda:candidateGroups`` (one group) is the task's org unit (property
+  ``orgUnit``), ``camunda:formKey`` names the JSON Schema file of its form in the bundle
+  (property ``formJsonSchemaFilename``; ``deployment:`` / ``camunda-forms:deployment:`` /
+  ``embedded:deployment:`` prefixes are dropped), ``camunda:assignee`` and ``camunda:dueDate``
+  (ISO 8601 date or duration, or a ``${...}`` expression) are kept as properties.
+* Service and send tasks with ``camunda:type="external"``: ``camunda:topic`` names an operator
+  (``egov.workflow.operators``) if one of that name exists, else the outbox kind of an
+  ``outbox.send``. Java delegates (``camunda:class``, ``delegateExpression``, ``expression``)
+  are refused.
+* Script tasks run Python only; another ``scriptFormat`` (javascript, groovy, juel) is refused.
+* Business rule tasks: ``camunda:decisionRef`` names the DMN decision
+  (``spiffworkflow:calledDecisionId``); ``camunda:resultVariable`` is refused (SpiffWorkflow
+  writes a decision's outputs as process variables).
+* ``camunda:properties`` become SpiffWorkflow properties; listeners, ``camunda:inputOutput``,
+  connectors and ``camunda:formData`` are refused, since egov would skip them.
+* Conditions in JUEL (``${amount > 100}``, ``&&``, ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``
+  /``le``/``ge``, ``true``/``false``/``null``) become Python expressions; member access, method
+  calls, ``empty`` and ``#{...}`` are refused. A timer's ``${...}`` (a variable holding an
+  ISO 8601 text) is translated the same way; a condition in another ``language`` (javascript,
+  groovy) is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Any
+
+from lxml import etree
+
+from egov.workflow.constructs import BPMN, ISO_TIMER, TIMER_TEXTS, Refusal
+
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+FORM_PREFIXES = ("camunda-forms:deployment:", "embedded:deployment:", "deployment:")
+PYTHON_FORMATS = {"", "python", "python3", "text/x-python"}
+DELEGATES = ("class", "delegateExpression", "expression")
+SKIPPED_EXTENSIONS = {
+    "executionListener": "Camunda-Listener (camunda:executionListener) werden nicht ausgeführt.",
+    "taskListener": "Camunda-Listener (camunda:taskListener) werden nicht ausgeführt.",
+    "inputOutput": "Ein-/Ausgabe-Zuordnungen (camunda:inputOutput) werden nicht ausgeführt.",
+    "connector": "Camunda-Connectoren (camunda:connector) werden nicht ausgeführt.",
+    "formData": "camunda:formData wird nicht übernommen: das Formular als JSON Schema im "
+    "Bündel ablegen und mit camunda:formKey nennen.",
+}
+_JUEL = re.compile(r"^\s*\$\{(.*)\}\s*$", re.DOTALL)
+_WORDS = {
+    "&&": " and ",
+    "||": " or ",
+    "eq": "==",
+    "ne": "!=",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "ge": ">=",
+    "true": "True",
+    "false": "False",
+    "null": "None",
+}
+_TOKEN = re.compile(
+    r"""("[^"]*"|'[^']*'|\d+(?:\.\d+)?|&&|\|\||==|!=|<=|>=|[<>!+\-*/%()]|[A-Za-z_]\w*|\S)"""
+)
+
+
+def _camunda(element: Any, name: str) -> str | None:
+    value = element.get(f"{{{CAMUNDA}}}{name}")
+    return None if value is None else str(value)
+
+
+def _refuse(name: str, element: Any, reason: str) -> Refusal:
+    return Refusal(name, element.get("id") or "?", element.sourceline, reason)
+
+
+def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Refusal]:
+    """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals."""
+    refusals: list[Refusal] = []
+    for task in root.iter(f"{{{BPMN}}}userTask"):
+        refusals += _user_task(name, task)
+    for kind in ("serviceTask", "sendTask"):
+        for task in root.iter(f"{{{BPMN}}}{kind}"):
+            refusals += _service_task(name, task, operators)
+    for task in root.iter(f"{{{BPMN}}}scriptTask"):
+        script_format = (task.get("scriptFormat") or "").strip().lower()
+        if script_format not in PYTHON_FORMATS:
+            reason = (
+                f"Skriptsprache {task.get('scriptFormat')!r} wird nicht ausgeführt (nur Python)."
+            )
+            refusals.append(_refuse(name, task, reason))
+    for kind in ("conditionExpression", *TIMER_TEXTS):
+        for condition in root.iter(f"{{{BPMN}}}{kind}"):
+            refusals += _condition(name, condition)
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        refusals += _business_rule_task(name, task)
+    refusals += _extensions(name, root)
+    return refusals
+
+
+def _owner_of(element: Any) -> Any:
+    """The BPMN element whose extensionElements hold `element`."""
+    extensions = element.getparent()
+    owner = extensions.getparent() if extensions is not None else None
+    return owner if owner is not None else element
+
+
+def _extensions(name: str, root: Any) -> list[Refusal]:
+    """camunda:properties become SpiffWorkflow properties; Camunda extensions with behaviour
+    egov would silently skip (listeners, input/output mappings, connectors, generated
+    forms) are refused."""
+    refusals = []
+    for local, reason in SKIPPED_EXTENSIONS.items():
+        for element in root.iter(f"{{{CAMUNDA}}}{local}"):
+            refusals.append(_refuse(name, _owner_of(element), reason))
+    for properties in root.iter(f"{{{CAMUNDA}}}properties"):
+        owner = _owner_of(properties)
+        for prop in properties.iter(f"{{{CAMUNDA}}}property"):
+            if prop.get("name"):
+                _set_property(owner, str(prop.get("name")), str(prop.get("value") or ""))
+    return refusals
+
+
+def _business_rule_task(name: str, task: Any) -> list[Refusal]:
+    ref = (_camunda(task, "decisionRef") or "").strip()
+    if not ref:
+        return []
+    if _camunda(task, "resultVariable") or _camunda(task, "mapDecisionResult"):
+        reason = (
+            "camunda:resultVariable/mapDecisionResult werden nicht übernommen: egov schreibt "
+            "die Ausgaben der Entscheidung als Prozessvariablen; das Attribut entfernen."
+        )
+        return [_refuse(name, task, reason)]
+    extensions = _properties(task).getparent()
+    if extensions.find(f"{{{SPIFF}}}calledDecisionId") is None:
+        etree.SubElement(extensions, f"{{{SPIFF}}}calledDecisionId").text = ref
+    return []
+
+
+def _properties(task: Any) -> Any:
+    extensions = task.find(f"{{{BPMN}}}extensionElements")
+    if extensions is None:
+        extensions = etree.Element(f"{{{BPMN}}}extensionElements")
+        task.insert(0, extensions)
+    properties = extensions.find(f"{{{SPIFF}}}properties")
+    if properties is None:
+        properties = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
+    return properties
+
+
+def _set_property(task: Any, key: str, value: str) -> None:
+    properties = _properties(task)
+    if any(p.get("name") == key for p in properties.iter(f"{{{SPIFF}}}property")):
+        return  # a SpiffWorkflow property of the model wins
+    etree.SubElement(properties, f"{{{SPIFF}}}property", name=key, value=value)
+
+
+def _user_task(name: str, task: Any) -> list[Refusal]:
+    refusals = []
+    groups = [g.strip() for g in (_camunda(task, "candidateGroups") or "").split(",") if g.strip()]
+    if len(groups) > 1:
+        reason = "Eine Aufgabe gehört genau einer Organisationseinheit (eine candidateGroup)."
+        refusals.append(_refuse(name, task, reason))
+    elif groups:
+        _set_property(task, "orgUnit", groups[0])
+    form_key = _camunda(task, "formKey")
+    if form_key:
+        for prefix in FORM_PREFIXES:
+            form_key = form_key.removeprefix(prefix)
+        _set_property(task, "formJsonSchemaFilename", form_key)
+    assignee = _camunda(task, "assignee")
+    if assignee:
+        _set_property(task, "assignee", assignee)
+    due = _camunda(task, "dueDate")
+    if due:
+        stripped = due.strip()
+        if _JUEL.match(stripped) or any(p.match(stripped.upper()) for p in ISO_TIMER.values()):
+            _set_property(task, "dueDate", stripped)
+        else:
+            reason = "camunda:dueDate ist weder ein ISO-8601-Datum/-Dauer noch ein ${...}-Ausdruck."
+            refusals.append(_refuse(name, task, reason))
+    return refusals
+
+
+def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refusal]:
+    delegates = [d for d in DELEGATES if _camunda(task, d)]
+    if delegates:
+        reason = f"Java-Delegates (camunda:{delegates[0]}) werden nicht ausgeführt."
+        return [_refuse(name, task, reason)]
+    if _camunda(task, "type") != "external":
+        return []
+    topic = (_camunda(task, "topic") or "").strip()
+    if not topic:
+        return [_refuse(name, task, 'camunda:type="external" braucht ein camunda:topic.')]
+    extensions = _properties(task).getparent()
+    if extensions.find(f"{{{SPIFF}}}serviceTaskOperator") is not None:
+        return []
+    if topic in operators:
+        etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id=topic)
+        return []
+    operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id="outbox.send")
+    parameters = etree.SubElement(operator, f"{{{SPIFF}}}parameters")
+    etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id="kind", type="str", value=repr(topic))
+    return []
+
+
+def juel_to_python(text: str) -> str | None:
+    """The Python expression of a simple JUEL condition ``${...}``; None if it is none."""
+    found = _JUEL.match(text)
+    if found is None or "${" in found.group(1) or "#{" in text:
+        return None
+    tokens = _TOKEN.findall(found.group(1))
+    parts: list[str] = []
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if token in ("empty", ".", "?", ":", "[", "]", "{", "}", ";", "="):
+            return None
+        if token[0].isalpha() and following == "(":
+            return None  # a method or function call
+        parts.append("not" if token == "!" else _WORDS.get(token, token).strip())
+    return " ".join(parts)
+
+
+def _condition(name: str, condition: Any) -> list[Refusal]:
+    text = condition.text or ""
+    owner = condition.getparent()
+    if owner is not None and etree.QName(owner).localname.endswith("EventDefinition"):
+        owner = owner.getparent()  # a timer: the event is named
+    language = (condition.get("language") or "").strip().lower()
+    if language and language not in PYTHON_FORMATS and language != "juel":
+        reason = f"Ausdruckssprache {condition.get('language')!r} wird nicht ausgeführt."
+        return [_refuse(name, owner if owner is not None else condition, reason)]
+    if not text.strip().startswith(("${", "#{")):
+        return []
+    python = juel_to_python(text)
+    if python is None:
+        reason = f"Die JUEL-Bedingung {text.strip()!r} ist nicht in einen Ausdruck übersetzbar."
+        return [_refuse(name, owner if owner is not None else condition, reason)]
+    condition.text = python
+    return []
