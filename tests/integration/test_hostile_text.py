@@ -75,7 +75,7 @@ def test_a_nul_byte_in_any_path_parameter_is_refused_naming_it(app: Flask, api: 
             path = rule
             for argument in arguments:
                 value = "a%00b" if argument == poisoned else f"no-such-{argument}"
-                path = path.replace(f"<{argument}>", value)
+                path = re.sub(rf"<(?:\w+:)?{argument}>", value, path)  # also <path:name>
             response = api.client.open(path, method=method, headers=headers, json={})
             problem = response.get_json(silent=True) or {}
             answer = (response.status_code, problem.get("code"), names(problem))
