@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import shutil
 import threading
 import urllib.request
@@ -33,12 +34,18 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def serve(app: Flask) -> Iterator[str]:
+    # the server runs in this process: its access lines would land in the command's captured
+    # stderr (egov's log handler writes to whatever sys.stderr is), which is the command's own
+    access = logging.getLogger("werkzeug")
+    level = access.level
+    access.setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        access.setLevel(level)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
