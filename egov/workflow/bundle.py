@@ -21,7 +21,7 @@ from egov.workflow.constructs import Refusal, prepare
 from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
 from egov.workflow.forms import context_problems
-from egov.workflow.script_check import Finding, bpmn_findings
+from egov.workflow.script_check import bpmn_findings
 from egov.workflow.validation import (
     decision_ids,
     letter_problems,
@@ -92,7 +92,7 @@ def _feel_entries(root: Any) -> None:
                 text.text = python_entry(text.text)
 
 
-def unsupported(refusals: Sequence[Refusal | Finding]) -> WorkflowError:
+def unsupported(refusals: Sequence[Refusal]) -> WorkflowError:
     """The refusal of a bundle with elements egov does not run as modelled
     (``bpmn-unsupported``), every problem in ``invalid_params``."""
     return WorkflowError(

@@ -33,7 +33,7 @@ from typing import Any
 
 from lxml import etree
 
-from egov.workflow.constructs import BPMN, ISO_TIMER, TIMER_TEXTS, Refusal
+from egov.workflow.constructs import BPMN, ISO_TIMER, TIMER_TEXTS, Refusal, refuse
 
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -72,10 +72,6 @@ def _camunda(element: Any, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _refuse(name: str, element: Any, reason: str) -> Refusal:
-    return Refusal(name, element.get("id") or "?", element.sourceline, reason)
-
-
 def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Refusal]:
     """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals."""
     refusals: list[Refusal] = []
@@ -90,7 +86,7 @@ def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Ref
             reason = (
                 f"Skriptsprache {task.get('scriptFormat')!r} wird nicht ausgeführt (nur Python)."
             )
-            refusals.append(_refuse(name, task, reason))
+            refusals.append(refuse(name, task, reason))
     for kind in ("conditionExpression", *TIMER_TEXTS):
         for condition in root.iter(f"{{{BPMN}}}{kind}"):
             refusals += _condition(name, condition)
@@ -114,7 +110,7 @@ def _extensions(name: str, root: Any) -> list[Refusal]:
     refusals = []
     for local, reason in SKIPPED_EXTENSIONS.items():
         for element in root.iter(f"{{{CAMUNDA}}}{local}"):
-            refusals.append(_refuse(name, _owner_of(element), reason))
+            refusals.append(refuse(name, _owner_of(element), reason))
     for properties in root.iter(f"{{{CAMUNDA}}}properties"):
         owner = _owner_of(properties)
         for prop in properties.iter(f"{{{CAMUNDA}}}property"):
@@ -132,7 +128,7 @@ def _business_rule_task(name: str, task: Any) -> list[Refusal]:
             "camunda:resultVariable/mapDecisionResult werden nicht übernommen: egov schreibt "
             "die Ausgaben der Entscheidung als Prozessvariablen; das Attribut entfernen."
         )
-        return [_refuse(name, task, reason)]
+        return [refuse(name, task, reason)]
     extensions = _properties(task).getparent()
     if extensions.find(f"{{{SPIFF}}}calledDecisionId") is None:
         etree.SubElement(extensions, f"{{{SPIFF}}}calledDecisionId").text = ref
@@ -162,7 +158,7 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
     groups = [g.strip() for g in (_camunda(task, "candidateGroups") or "").split(",") if g.strip()]
     if len(groups) > 1:
         reason = "Eine Aufgabe gehört genau einer Organisationseinheit (eine candidateGroup)."
-        refusals.append(_refuse(name, task, reason))
+        refusals.append(refuse(name, task, reason))
     elif groups:
         _set_property(task, "orgUnit", groups[0])
     form_key = _camunda(task, "formKey")
@@ -180,7 +176,7 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
             _set_property(task, "dueDate", stripped)
         else:
             reason = "camunda:dueDate ist weder ein ISO-8601-Datum/-Dauer noch ein ${...}-Ausdruck."
-            refusals.append(_refuse(name, task, reason))
+            refusals.append(refuse(name, task, reason))
     return refusals
 
 
@@ -188,12 +184,12 @@ def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refu
     delegates = [d for d in DELEGATES if _camunda(task, d)]
     if delegates:
         reason = f"Java-Delegates (camunda:{delegates[0]}) werden nicht ausgeführt."
-        return [_refuse(name, task, reason)]
+        return [refuse(name, task, reason)]
     if _camunda(task, "type") != "external":
         return []
     topic = (_camunda(task, "topic") or "").strip()
     if not topic:
-        return [_refuse(name, task, 'camunda:type="external" braucht ein camunda:topic.')]
+        return [refuse(name, task, 'camunda:type="external" braucht ein camunda:topic.')]
     extensions = _properties(task).getparent()
     if extensions.find(f"{{{SPIFF}}}serviceTaskOperator") is not None:
         return []
@@ -231,12 +227,12 @@ def _condition(name: str, condition: Any) -> list[Refusal]:
     language = (condition.get("language") or "").strip().lower()
     if language and language not in PYTHON_FORMATS and language != "juel":
         reason = f"Ausdruckssprache {condition.get('language')!r} wird nicht ausgeführt."
-        return [_refuse(name, owner if owner is not None else condition, reason)]
+        return [refuse(name, owner if owner is not None else condition, reason)]
     if not text.strip().startswith(("${", "#{")):
         return []
     python = juel_to_python(text)
     if python is None:
         reason = f"Die JUEL-Bedingung {text.strip()!r} ist nicht in einen Ausdruck übersetzbar."
-        return [_refuse(name, owner if owner is not None else condition, reason)]
+        return [refuse(name, owner if owner is not None else condition, reason)]
     condition.text = python
     return []

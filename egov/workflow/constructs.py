@@ -94,7 +94,8 @@ def _scopes(root: Any) -> list[Any]:
     return [e for e in root.iter() if isinstance(e.tag, str) and e.tag in kinds]
 
 
-def _refuse(name: str, element: Any, reason: str) -> Refusal:
+def refuse(name: str, element: Any, reason: str) -> Refusal:
+    """The refusal of `element` of file `name`, at its id and line."""
     return Refusal(name, element.get("id") or "?", element.sourceline, reason)
 
 
@@ -109,13 +110,13 @@ def _refusals(name: str, root: Any) -> list[Refusal]:
         local = _local(element)
         if local == "subProcess" and element.get("triggeredByEvent") == "true":
             reason = "Ereignis-Teilprozesse werden nicht unterstützt."
-            refusals.append(_refuse(name, element, reason))
+            refusals.append(refuse(name, element, reason))
         elif local == "conditionalEventDefinition":
             reason = "Bedingte Ereignisse (conditional events) werden nicht unterstützt."
-            refusals.append(_refuse(name, _event_of(element), reason))
+            refusals.append(refuse(name, _event_of(element), reason))
         elif local == "compensateEventDefinition" or element.get("isForCompensation") == "true":
             holder = _event_of(element) if local == "compensateEventDefinition" else element
-            refusals.append(_refuse(name, holder, "Kompensation wird nicht unterstützt."))
+            refusals.append(refuse(name, holder, "Kompensation wird nicht unterstützt."))
         elif local == "eventBasedGateway":
             refusals += _gateway_timers(name, root, element)
         elif local == "timeCycle":
@@ -137,7 +138,7 @@ def _gateway_timers(name: str, root: Any, gateway: Any) -> list[Refusal]:
     if len(timers) <= 1:
         return []
     reason = "Ein ereignisbasiertes Gateway darf höchstens auf einen Timer warten."
-    return [_refuse(name, gateway, reason)]
+    return [refuse(name, gateway, reason)]
 
 
 def _cycle_place(name: str, cycle: Any) -> list[Refusal]:
@@ -145,7 +146,7 @@ def _cycle_place(name: str, cycle: Any) -> list[Refusal]:
     if event is None or _local(event) == "boundaryEvent":
         return []
     reason = "Ein Zyklus-Timer (timeCycle) ist nur als Randereignis möglich."
-    return [_refuse(name, event, reason)]
+    return [refuse(name, event, reason)]
 
 
 def _quote_timers(root: Any) -> None:
@@ -187,23 +188,23 @@ def _link(name: str, scope: Any) -> list[Refusal]:
     for link, found in by_name.items():
         if len(found) > 1:
             reason = f"Der Link-Name '{link}' wird auf dieser Ebene mehrfach gefangen."
-            refusals += [_refuse(name, catch, reason) for catch in found]
+            refusals += [refuse(name, catch, reason) for catch in found]
     thrown = {_link_name(t) or "" for t in throws}
     for link, found in by_name.items():
         if link not in thrown:
             reason = f"Zum fangenden Link-Ereignis '{link}' gibt es auf dieser Ebene keinen Wurf."
-            refusals += [_refuse(name, catch, reason) for catch in found]
+            refusals += [refuse(name, catch, reason) for catch in found]
     outgoing = {f.get("sourceRef") for f in scope.findall(_tag("sequenceFlow"))}
     for throw in throws:
         link = _link_name(throw) or ""
         targets = by_name.get(link, [])
         if throw.get("id") in outgoing:
             reason = "Ein werfendes Link-Ereignis darf keinen ausgehenden Sequenzfluss haben."
-            refusals.append(_refuse(name, throw, reason))
+            refusals.append(refuse(name, throw, reason))
         elif len(targets) != 1:
             if not targets:
                 reason = f"Zum Link-Ereignis '{link}' fehlt auf dieser Ebene das fangende Ereignis."
-                refusals.append(_refuse(name, throw, reason))
+                refusals.append(refuse(name, throw, reason))
         else:
             _connect(scope, throw, targets[0])
     for event in [*throws, *catches]:
@@ -220,4 +221,4 @@ def _connect(scope: Any, source: Any, target: Any) -> None:
     flow.set("targetRef", str(target.get("id")))
 
 
-__all__ = ["Refusal", "prepare", "timer_expression"]
+__all__ = ["Refusal", "prepare", "refuse", "timer_expression"]

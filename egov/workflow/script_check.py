@@ -15,13 +15,12 @@ it will run in:
   ``input > 100`` or ``(input) == ("a", "b")``, and only that is checked. The rewrite is
   SpiffWorkflow's code, run with a recording stand-in for the script engine.
 
-The result is a list of :class:`Finding`; an empty list means the bundle passes.
+The result is a list of :class:`Refusal`; an empty list means the bundle passes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,7 +29,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.workflow.bundle_errors import WorkflowError
-from egov.workflow.constructs import TIMER_TEXTS, timer_expression
+from egov.workflow.constructs import TIMER_TEXTS, Refusal, timer_expression
 from egov.workflow.encoding import parse_model
 from egov.workflow.script_rules import ScriptError, check_source, validate_source
 
@@ -63,27 +62,14 @@ NOT_OWNERS = ("EventDefinition", "LoopCharacteristics", "Expression", "Condition
 MAX_DMN_ENTRY_CHARS = 2_000
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One refused script or expression: where it is and why (German)."""
-
-    file: str
-    element_id: str
-    line: int | None
-    reason: str
-
-    def as_param(self) -> dict[str, Any]:
-        return {"name": f"{self.file}#{self.element_id}", "reason": self.reason, "line": self.line}
-
-
 def check_bundle(
     files: dict[str, bytes], parser: SpiffBpmnParser, trees: dict[str, Any] | None = None
-) -> list[Finding]:
+) -> list[Refusal]:
     """Every finding of the bundle's BPMN files and of the DMN decisions the parser holds.
 
     `trees`: the BPMN trees as SpiffWorkflow parsed them (Camunda's JUEL conditions already
     translated, :mod:`egov.workflow.camunda`); without them the files are parsed here."""
-    findings: list[Finding] = []
+    findings: list[Refusal] = []
     for name in sorted(n for n in files if n.endswith(".bpmn")):
         tree = trees.get(name) if trees is not None else None
         findings += _check_bpmn(name, tree if tree is not None else parse_model(name, files[name]))
@@ -141,7 +127,7 @@ def _expressions(root: Any) -> Iterator[tuple[Any, str, str, str]]:
             yield _owner(element), element.get("value"), "eval", label
 
 
-def bpmn_findings(trees: dict[str, Any]) -> list[Finding]:
+def bpmn_findings(trees: dict[str, Any]) -> list[Refusal]:
     """The findings of the BPMN trees alone (no DMN: that needs the parser), reported with
     the other problems of a bundle that does not parse (egov.workflow.bundle)."""
     return [
@@ -152,14 +138,14 @@ def bpmn_findings(trees: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def _check_bpmn(name: str, root: Any) -> list[Finding]:
+def _check_bpmn(name: str, root: Any) -> list[Refusal]:
     findings = []
     for owner, source, mode, label in _expressions(root):
         reason = _reason(source.strip() if mode == "eval" else source, mode)
         if reason is not None:
             line = _line(owner, source, reason if mode == "exec" else None)
             element_id = owner.get("id") or "?"
-            findings.append(Finding(name, element_id, line, label + reason.message))
+            findings.append(Refusal(name, element_id, line, label + reason.message))
     return findings
 
 
@@ -261,7 +247,7 @@ def _parse_decision(name: str, dmn_parser: Any) -> None:
         raise WorkflowError("bpmn-invalid", message, repr(exc)) from exc
 
 
-def _check_dmn(name: str, root: Any, dmn_parser: Any) -> list[Finding]:
+def _check_dmn(name: str, root: Any, dmn_parser: Any) -> list[Refusal]:
     _parse_decision(name, dmn_parser)
     by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     findings = []
@@ -271,5 +257,5 @@ def _check_dmn(name: str, root: Any, dmn_parser: Any) -> list[Finding]:
             text = element.find(".//{*}text") if element is not None else None
             holder = text if text is not None else element
             line = holder.sourceline if holder is not None else None
-            findings.append(Finding(name, element_id, line, error.message))
+            findings.append(Refusal(name, element_id, line, error.message))
     return findings
