@@ -99,7 +99,3 @@ def get_procedure(session: Session, key: str) -> Procedure | None:
 
 def get_procedure_by_leika(session: Session, leika_key: str) -> Procedure | None:
     return session.scalars(select(Procedure).where(Procedure.leika_key == leika_key)).first()
-
-
-def list_procedures(session: Session) -> list[Procedure]:
-    return list(session.scalars(select(Procedure).order_by(Procedure.key)))

@@ -138,16 +138,6 @@ def active_definition(session: Session, process_id: str) -> ProcessDefinition | 
     return session.scalars(query).first()
 
 
-def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:
-    query = (
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_id == process_id)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
-
-
 def page_definitions(session: Session, page: PageRequest) -> Page[ProcessDefinition]:
     order = (ProcessDefinition.process_id, ProcessDefinition.version)
     return fetch_page(session, select(ProcessDefinition), page, scope="definitions", order=order)
