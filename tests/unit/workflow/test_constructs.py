@@ -365,6 +365,7 @@ def test_a_timer_text_that_is_neither_iso_8601_nor_a_safe_expression_is_refused(
 
 # -- refused constructs ---------------------------------------------------------------------
 
+
 def test_compensation_is_refused_naming_the_events_and_the_handler() -> None:
     body = """
     <bpmn:startEvent id="start"/>
