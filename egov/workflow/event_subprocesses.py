@@ -22,7 +22,8 @@ event subprocess the scope's current data; a non-interrupting one waits again af
 condition becomes true after any step. Refused, with the element named: an event subprocess
 without exactly one start event with one trigger of these kinds, a non-interrupting error
 start, an interrupting cycle timer, a scope with other than one start event or with a
-terminate end event (it would end only the content, not the scope).
+terminate end event (it would end only the content, not the scope), an event subprocess in an
+ad-hoc subprocess.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def rewrite_event_subprocesses(root: Any) -> list[Problem]:
             problems += found
         else:
             _wrap(scope, handlers)
+    for handler in root.iter(tag("subProcess")):
+        if is_event_subprocess(handler) and handler.getparent().tag not in kinds:
+            reason = "Ein Ereignis-Teilprozess ist nur in einem Prozess oder Teilprozess möglich."
+            problems.append((handler, reason))
     return problems
 
 

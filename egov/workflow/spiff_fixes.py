@@ -10,7 +10,8 @@
   fires once; a cycle repeats on its own).
 * **Boundary events of an event subprocess's scope** (:mod:`egov.workflow.event_subprocesses`)
   give the event subprocess the scope's current data (SpiffWorkflow copied the data the scope
-  was entered with).
+  was entered with); an interrupting one also cancels the non-interrupting event subprocesses
+  of the scope that are running.
 * **Conditional events** evaluated their condition only when reached. :func:`refresh_conditions`
   evaluates the waiting ones again (the engine calls it after every step), on the current data
   of their scope; an event fires when its condition becomes true (on arrival: when it is true).
@@ -79,8 +80,18 @@ def _on_ready_hook(self: CatchingEvent, my_task: Any) -> None:
     activity = _attached(my_task)
     if activity is not None and str(activity.task_spec.name).startswith(SCOPE_PREFIX):
         my_task.data = copy.deepcopy(_scope_data(my_task))
+        if self.cancel_activity:
+            _cancel_handlers(my_task)
     if not self.cancel_activity and not isinstance(self.event_definition, TimerEventDefinition):
         _wait_again(my_task)
+
+
+def _cancel_handlers(fired: Any) -> None:
+    """An interrupting event subprocess also ends the non-interrupting ones that run."""
+    for sibling in fired.parent.children:
+        fired_before = sibling.has_state(TaskState.COMPLETED) and sibling is not fired
+        if fired_before and isinstance(sibling.task_spec, BoundaryEvent):
+            sibling.cancel()
 
 
 def _wait_again(fired: Any) -> None:

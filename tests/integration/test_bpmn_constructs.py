@@ -206,6 +206,11 @@ def trigger(api: Api, clock: FakeClock, kind: str, case_id: str) -> None:
         complete(api, case_id, "work", {"other_funding_available": True})
 
 
+def inbox(api: Api) -> list[str]:
+    """The names of the tasks in the inbox of Anna's unit."""
+    return sorted(t["name"] for t in api.get("/tasks", "anna").get_json()["items"])
+
+
 def position(api: Api, case_id: str) -> list[str]:
     with api.container.db.reading() as session:
         instance = get_instance_by_case(session, case_id)
@@ -227,6 +232,7 @@ def test_an_interrupting_event_subprocess_cancels_the_open_task_and_closes_the_c
     assert open_task_names(api, case_id) == ["work"]
     trigger(api, clock, kind, case_id)
     assert open_task_names(api, case_id) == ["handle"]
+    assert inbox(api) == ["handle"]
     assert "handle" in position(api, case_id)
     assert {"work", "after"}.isdisjoint(position(api, case_id))
     if kind in EXTERNAL:
@@ -262,3 +268,22 @@ def test_a_second_reply_starts_the_non_interrupting_event_subprocess_again(
     trigger(api, clock, "message", case_id)
     assert sorted(open_task_names(api, case_id)) == ["handle", "handle", "work"]
     assert actions(api, case_id).count("message.correlated") == 2
+
+
+@pytest.mark.parametrize("interrupting", [True, False])
+def test_conditional_events_fire_when_a_completed_task_makes_their_condition_true(
+    api: Api, interrupting: bool
+) -> None:
+    files = bundle("conditional_events", "99000000000312")
+    if not interrupting:
+        files["conditional_events.bpmn"] = files["conditional_events.bpmn"].replace(
+            'cancelActivity="true"', 'cancelActivity="false"'
+        )
+    deploy(api, files)
+    case_id = file_case(api, "conditional_events")
+    assert inbox(api) == ["decide", "review"]
+    complete(api, case_id, "decide", {"other_funding_available": True})
+    expected = ["fund", "remind"] if interrupting else ["fund", "remind", "review"]
+    assert inbox(api) == expected
+    assert ("review" in position(api, case_id)) is not interrupting
+    assert "incident.opened" not in actions(api, case_id)

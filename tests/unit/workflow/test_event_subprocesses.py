@@ -55,7 +55,8 @@ SCOPE = """
     <bpmn:sequenceFlow id="a1{n}" sourceRef="start{n}" targetRef="work"/>
     <bpmn:sequenceFlow id="a2{n}" sourceRef="work" targetRef="throw"/>
     <bpmn:sequenceFlow id="a3{n}" sourceRef="throw" targetRef="after"/>
-    <bpmn:sequenceFlow id="a4{n}" sourceRef="after" targetRef="end{n}"/>
+    <bpmn:sequenceFlow id="a4{n}" sourceRef="after" targetRef="end{n}"/>{handler}"""
+HANDLER = """
     <bpmn:subProcess id="on_event" triggeredByEvent="true">
       <bpmn:startEvent id="event_start" isInterrupting="{interrupting}">{definition}
       </bpmn:startEvent>
@@ -85,20 +86,29 @@ def model(body: str) -> dict[str, bytes]:
     return {"p.bpmn": xml.encode()}
 
 
+def handler(definition: str, interrupting: bool) -> str:
+    return HANDLER.format(interrupting=str(interrupting).lower(), definition=definition)
+
+
 def event_model(kind: str, interrupting: bool, nested: bool) -> dict[str, bytes]:
     definition, throw = TRIGGERS[kind]
     n = "_in" if nested else ""
-    scope = SCOPE.format(
-        n=n,
-        throw=throw,
-        interrupting=str(interrupting).lower(),
-        definition=definition,
-    )
+    scope = SCOPE.format(n=n, throw=throw, handler=handler(definition, interrupting))
     if kind == "error":  # an end event: nothing follows it
         scope = scope.replace(
             f'<bpmn:sequenceFlow id="a3{n}" sourceRef="throw" targetRef="after"/>', ""
         )
     return model(NESTED.format(scope=scope) if nested else scope)
+
+
+def variant(kind: str, interrupting: bool, old: str, new: str) -> dict[str, bytes]:
+    """The process-level model of `kind` with `old` replaced by `new`."""
+    files = event_model(kind, interrupting=interrupting, nested=False)
+    return {"p.bpmn": files["p.bpmn"].replace(old.encode(), new.encode())}
+
+
+CYCLE = "<bpmn:timeCycle>R2/PT1H</bpmn:timeCycle>"
+DURATION = "<bpmn:timeDuration>PT1H</bpmn:timeDuration>"
 
 
 class Running:
@@ -196,11 +206,7 @@ def test_the_scope_ending_ends_the_wait_for_its_event_subprocess() -> None:
 
 
 def test_a_cycle_timer_starts_a_non_interrupting_event_subprocess_each_time() -> None:
-    files = event_model("timer", interrupting=False, nested=False)
-    files["p.bpmn"] = files["p.bpmn"].replace(
-        b"<bpmn:timeDuration>PT1H</bpmn:timeDuration>", b"<bpmn:timeCycle>R2/PT1H</bpmn:timeCycle>"
-    )
-    instance = Running(files)
+    instance = Running(variant("timer", False, DURATION, CYCLE))
     for _ in range(3):
         instance.trigger("timer")
     assert instance.ready() == ["handle", "handle", "work"]
@@ -221,22 +227,44 @@ REFUSED = {
         "unterbricht immer",
     ),
     "an interrupting cycle": (
-        {
-            "p.bpmn": event_model("timer", interrupting=True, nested=False)["p.bpmn"].replace(
-                b"timeDuration>PT1H</bpmn:timeDuration", b"timeCycle>R2/PT1H</bpmn:timeCycle"
-            )
-        },
+        variant("timer", True, DURATION, CYCLE),
         "p.bpmn#event_start",
         "nicht unterbrechenden",
     ),
     "a start without trigger": (
-        {
-            "p.bpmn": event_model("message", interrupting=True, nested=False)["p.bpmn"].replace(
-                b'<bpmn:messageEventDefinition messageRef="m"/>', b""
-            )
-        },
+        variant("message", True, TRIGGERS["message"][0], ""),
         "p.bpmn#on_event",
         "genau ein Startereignis mit einem Ausl",
+    ),
+    "a second start event of the scope": (
+        variant("message", True, '<bpmn:userTask id="work"/>', '<bpmn:startEvent id="s2"/>'),
+        "p.bpmn#p",
+        "genau ein Startereignis ohne",
+    ),
+    "a terminate end event beside it": (
+        variant(
+            "message",
+            True,
+            '<bpmn:endEvent id="end"/>',
+            '<bpmn:endEvent id="end"><bpmn:terminateEventDefinition/></bpmn:endEvent>',
+        ),
+        "p.bpmn#end",
+        "Terminierungs-Endereignis",
+    ),
+    "one in an ad-hoc subprocess": (
+        model(
+            """
+    <bpmn:startEvent id="start"/>
+    <bpmn:adHocSubProcess id="loose"><bpmn:userTask id="work"/>"""
+            + handler(TRIGGERS["message"][0], interrupting=True)
+            + """
+    </bpmn:adHocSubProcess>
+    <bpmn:endEvent id="end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="loose"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="loose" targetRef="end"/>"""
+        ),
+        "p.bpmn#on_event",
+        "nur in einem Prozess oder Teilprozess",
     ),
 }
 
@@ -248,3 +276,21 @@ def test_an_event_subprocess_egov_cannot_run_is_refused_naming_it(case: str) -> 
     assert param["name"] == name
     assert reason in param["reason"]
     assert isinstance(param["line"], int)
+
+
+def test_an_interrupting_event_subprocess_also_ends_a_non_interrupting_one_running() -> None:
+    files = event_model("message", interrupting=True, nested=False)
+    second = handler(TRIGGERS["timer"][0], interrupting=False)
+    for old, new in (("on_event", "on_time"), ("event_", "time_"), ('"handle"', '"remind"')):
+        second = second.replace(old, new)
+    second = second.replace('id="e1"', 'id="t1"').replace('id="e2"', 'id="t2"')
+    files["p.bpmn"] = files["p.bpmn"].replace(
+        b"</bpmn:process>", f"{second}</bpmn:process>".encode()
+    )
+    instance = Running(files)
+    instance.trigger("timer")
+    assert instance.ready() == ["remind", "work"]
+    instance.trigger("message")
+    assert instance.ready() == ["handle"]
+    instance.complete("handle")
+    assert instance.completed
