@@ -119,3 +119,30 @@ def test_a_juel_condition_that_cannot_be_translated_is_refused_naming_the_event(
     [param] = refusal(model(CATCH.replace("late == True", "${order.isLate()}")))
     assert param["name"] == "p.bpmn#until_late"
     assert "JUEL" in param["reason"]
+
+
+def test_a_conditional_boundary_event_of_a_subprocess_sees_the_data_inside_it() -> None:
+    body = f"""
+    <bpmn:startEvent id="start"/>
+    <bpmn:subProcess id="inner">
+      <bpmn:startEvent id="inner_start"/>
+      <bpmn:userTask id="check"/>
+      <bpmn:userTask id="decide"/>
+      <bpmn:endEvent id="inner_end"/>
+      <bpmn:sequenceFlow id="i1" sourceRef="inner_start" targetRef="check"/>
+      <bpmn:sequenceFlow id="i2" sourceRef="check" targetRef="decide"/>
+      <bpmn:sequenceFlow id="i3" sourceRef="decide" targetRef="inner_end"/>
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="when_late" attachedToRef="inner" cancelActivity="false">
+      {condition("late == True")}
+    </bpmn:boundaryEvent>
+    <bpmn:userTask id="remind"/>
+    <bpmn:endEvent id="end"/>
+    <bpmn:endEvent id="reminded"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="inner"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="inner" targetRef="end"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="when_late" targetRef="remind"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="remind" targetRef="reminded"/>"""
+    instance = Running(model(body))
+    instance.complete("check", {"late": True})
+    assert instance.ready() == ["decide", "remind"]
