@@ -14,7 +14,11 @@ the event subprocess's activities and an end event. So, before the parser reads 
   ``egov_scope_<scope id>``, which starts with a new none start event;
 * each event subprocess's start event becomes a boundary event of that subprocess, with the
   start event's id, trigger and ``isInterrupting`` (as ``cancelActivity``); the event
-  subprocess itself becomes an embedded subprocess (its start a none start event) after it.
+  subprocess itself becomes an embedded subprocess (its start a none start event) after it;
+* with interrupting and non-interrupting event subprocesses in one scope, the content and the
+  non-interrupting ones (with their boundary events) are wrapped once more
+  (``egov_scope_<scope id>_all``) and the interrupting ones attached to that: they end the
+  running non-interrupting ones too, and are caught while those still run.
 
 What follows (:mod:`egov.workflow.spiff_fixes`): a boundary event of the scope gives its
 event subprocess the scope's current data; a non-interrupting one waits again after it fired
@@ -144,10 +148,36 @@ def _flow(scope: Any, flow_id: str, source: str, target: str) -> None:
     _element(scope, "sequenceFlow", id=flow_id, sourceRef=source, targetRef=target)
 
 
+def _interrupts(handler: Any) -> bool:
+    start = handler.find(tag("startEvent"))
+    return start is None or start.get("isInterrupting") != "false"
+
+
 def _wrap(scope: Any, handlers: list[Any]) -> None:
-    scope_id = str(scope.get("id"))
-    content_id = f"{SCOPE_PREFIX}{scope_id}"
+    """Content, boundary events and handlers; with both kinds of handlers the content and
+    the non-interrupting ones are wrapped once more, so that an interrupting one ends both."""
     [start] = scope.findall(tag("startEvent"))
+    content = _content(scope, start, handlers)
+    alongside = [h for h in handlers if not _interrupts(h)]
+    interrupting = [h for h in handlers if _interrupts(h)]
+    outer = content
+    if alongside and interrupting:
+        outer = etree.Element(tag("subProcess"), id=f"{content.get('id')}_all")
+        outer_start = _element(outer, "startEvent", id=f"{outer.get('id')}_start")
+        _chain(outer, str(outer_start.get("id")), content)
+        for handler in alongside:
+            outer.append(handler)
+            _attach(outer, str(content.get("id")), handler)
+        handlers = interrupting
+    _chain(scope, str(start.get("id")), outer)
+    for handler in handlers:
+        _attach(scope, str(outer.get("id")), handler)
+
+
+def _content(scope: Any, start: Any, handlers: list[Any]) -> Any:
+    """The subprocess holding what the scope holds but its start, lanes, data objects and
+    handlers (not yet placed); it starts with a none start event."""
+    content_id = f"{SCOPE_PREFIX}{scope.get('id')}"
     content = etree.Element(tag("subProcess"), id=content_id)
     inner_start = _element(content, "startEvent", id=f"{content_id}_start")
     for child in list(scope):
@@ -161,13 +191,17 @@ def _wrap(scope: Any, handlers: list[Any]) -> None:
             flow.set("sourceRef", str(inner_start.get("id")))
     for old in start.findall(tag("outgoing")):
         start.remove(old)
-    scope.append(content)
-    end_id = f"{content_id}_end"
-    _element(scope, "endEvent", id=end_id)
-    _flow(scope, f"{content_id}_in", str(start.get("id")), content_id)
-    _flow(scope, f"{content_id}_out", content_id, end_id)
-    for handler in handlers:
-        _attach(scope, content_id, handler)
+    return content
+
+
+def _chain(parent: Any, source_id: str, activity: Any) -> None:
+    """`activity` placed in `parent` after `source_id`, followed by a new end event."""
+    activity_id = str(activity.get("id"))
+    parent.append(activity)
+    end_id = f"{activity_id}_end"
+    _element(parent, "endEvent", id=end_id)
+    _flow(parent, f"{activity_id}_in", source_id, activity_id)
+    _flow(parent, f"{activity_id}_out", activity_id, end_id)
 
 
 def _attach(scope: Any, content_id: str, handler: Any) -> None:

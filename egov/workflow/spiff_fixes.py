@@ -10,8 +10,7 @@
   fires once; a cycle repeats on its own).
 * **Boundary events of an event subprocess's scope** (:mod:`egov.workflow.event_subprocesses`)
   give the event subprocess the scope's current data (SpiffWorkflow copied the data the scope
-  was entered with); an interrupting one also cancels the non-interrupting event subprocesses
-  of the scope that are running.
+  was entered with).
 * **Conditional events** evaluated their condition only when reached. :func:`refresh_conditions`
   evaluates the waiting ones again (the engine calls it after every step), on the current data
   of their scope; an event fires when its condition becomes true (on arrival: when it is true).
@@ -58,14 +57,16 @@ def _attached(task: Any) -> Any:
 
 
 def _scope_data(task: Any) -> dict[str, Any]:
-    """The current data where the event waits: of the subprocess a boundary event is
-    attached to, else of the event's process level, over the task's own."""
+    """The current data where the event waits: of the task completed last (at any depth) in
+    the subprocess a boundary event is attached to, else of the event's process level, over
+    the task's own."""
     data = dict(task.data)
     source = None
     if isinstance(task.task_spec, BoundaryEvent):
         activity = _attached(task)
         sub = task.workflow.top_workflow.subprocesses.get(activity.id) if activity else None
-        source = sub.last_task if sub is not None else None
+        done = sub.get_tasks(state=TaskState.COMPLETED) if sub is not None else []
+        source = max(done, key=lambda t: t.last_state_change, default=None)
     if source is None:
         source = task.workflow.last_task
     if source is not None and source is not task:
@@ -80,18 +81,8 @@ def _on_ready_hook(self: CatchingEvent, my_task: Any) -> None:
     activity = _attached(my_task)
     if activity is not None and str(activity.task_spec.name).startswith(SCOPE_PREFIX):
         my_task.data = copy.deepcopy(_scope_data(my_task))
-        if self.cancel_activity:
-            _cancel_handlers(my_task)
     if not self.cancel_activity and not isinstance(self.event_definition, TimerEventDefinition):
         _wait_again(my_task)
-
-
-def _cancel_handlers(fired: Any) -> None:
-    """An interrupting event subprocess also ends the non-interrupting ones that run."""
-    for sibling in fired.parent.children:
-        fired_before = sibling.has_state(TaskState.COMPLETED) and sibling is not fired
-        if fired_before and isinstance(sibling.task_spec, BoundaryEvent):
-            sibling.cancel()
 
 
 def _wait_again(fired: Any) -> None:

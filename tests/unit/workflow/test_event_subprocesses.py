@@ -278,19 +278,31 @@ def test_an_event_subprocess_egov_cannot_run_is_refused_naming_it(case: str) -> 
     assert isinstance(param["line"], int)
 
 
-def test_an_interrupting_event_subprocess_also_ends_a_non_interrupting_one_running() -> None:
-    files = event_model("message", interrupting=True, nested=False)
+def two_handlers() -> Running:
+    """An interrupting message and a non-interrupting timer event subprocess in one scope."""
     second = handler(TRIGGERS["timer"][0], interrupting=False)
     for old, new in (("on_event", "on_time"), ("event_", "time_"), ('"handle"', '"remind"')):
         second = second.replace(old, new)
     second = second.replace('id="e1"', 'id="t1"').replace('id="e2"', 'id="t2"')
-    files["p.bpmn"] = files["p.bpmn"].replace(
-        b"</bpmn:process>", f"{second}</bpmn:process>".encode()
-    )
-    instance = Running(files)
+    return Running(variant("message", True, "</bpmn:process>", f"{second}</bpmn:process>"))
+
+
+def test_an_interrupting_event_subprocess_also_ends_a_non_interrupting_one_running() -> None:
+    instance = two_handlers()
     instance.trigger("timer")
     assert instance.ready() == ["remind", "work"]
     instance.trigger("message")
     assert instance.ready() == ["handle"]
     instance.complete("handle")
     assert instance.completed
+
+
+def test_the_scope_still_interrupts_while_only_a_non_interrupting_one_runs() -> None:
+    instance = two_handlers()
+    instance.trigger("timer")
+    instance.complete("work", {"checked": "ja"})
+    instance.complete("after")
+    assert instance.ready() == ["remind"]
+    instance.trigger("message")
+    [handle] = instance.step(lambda e: e.ready_user_tasks())
+    assert (handle.spec_name, handle.data["checked"]) == ("handle", "ja")
