@@ -20,10 +20,10 @@ files stay byte for byte as deployed, only the tree the parser reads changes:
   subprocess (:mod:`egov.workflow.event_subprocesses`, ADR 0025); conditional events run as
   they are, re-evaluated after every step (:mod:`egov.workflow.spiff_fixes`).
 * **Refused** (the element named, with file and line): compensation, an event-based gateway
-  with more than one timer, a cycle timer that is not a boundary event or the start of a
-  non-interrupting event subprocess (a start event of a case's process only delays it,
-  `egov.workflow.timers`), event subprocesses egov cannot rewrite
-  (:mod:`egov.workflow.event_subprocesses`).
+  with more than one timer, a conditional event after an event-based gateway, a cycle timer
+  that is not a boundary event or the start of a non-interrupting event subprocess (a start
+  event of a case's process only delays it, `egov.workflow.timers`), event subprocesses egov
+  cannot rewrite (:mod:`egov.workflow.event_subprocesses`).
 """
 
 from __future__ import annotations
@@ -131,15 +131,17 @@ def _gateway_timers(name: str, root: Any, gateway: Any) -> list[Refusal]:
         for flow in root.iter(_tag("sequenceFlow"))
         if flow.get("sourceRef") == gateway.get("id")
     }
-    timers = [
-        event
-        for event in root.iter(_tag("intermediateCatchEvent"))
-        if event.get("id") in targets and event.find(_tag("timerEventDefinition")) is not None
-    ]
-    if len(timers) <= 1:
-        return []
-    reason = "Ein ereignisbasiertes Gateway darf höchstens auf einen Timer warten."
-    return [refuse(name, gateway, reason)]
+    events = [e for e in root.iter(_tag("intermediateCatchEvent")) if e.get("id") in targets]
+    refusals = []
+    if len([e for e in events if e.find(_tag("timerEventDefinition")) is not None]) > 1:
+        reason = "Ein ereignisbasiertes Gateway darf höchstens auf einen Timer warten."
+        refusals.append(refuse(name, gateway, reason))
+    for event in events:
+        if event.find(_tag("conditionalEventDefinition")) is not None:
+            reason = "Ein bedingtes Ereignis hinter einem ereignisbasierten Gateway wird nicht "
+            reason += "unterstützt."
+            refusals.append(refuse(name, event, reason))
+    return refusals
 
 
 def _cycle_place(name: str, cycle: Any) -> list[Refusal]:

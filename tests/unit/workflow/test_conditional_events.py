@@ -146,3 +146,23 @@ def test_a_conditional_boundary_event_of_a_subprocess_sees_the_data_inside_it() 
     instance = Running(model(body))
     instance.complete("check", {"late": True})
     assert instance.ready() == ["decide", "remind"]
+
+
+def test_a_conditional_event_after_an_event_based_gateway_is_refused_naming_it() -> None:
+    body = f"""
+    <bpmn:startEvent id="start"/>
+    <bpmn:eventBasedGateway id="gateway"/>
+    <bpmn:intermediateCatchEvent id="until_late">{condition("late == True")}
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="reply"><bpmn:messageEventDefinition messageRef="m"/>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:endEvent id="late_end"/>
+    <bpmn:endEvent id="reply_end"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gateway"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="gateway" targetRef="until_late"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="gateway" targetRef="reply"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="until_late" targetRef="late_end"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="reply" targetRef="reply_end"/>"""
+    [param] = refusal(model(body, '<bpmn:message id="m" name="antwort"/>'))
+    assert param["name"] == "p.bpmn#until_late"
+    assert "ereignisbasierten Gateway" in param["reason"]
