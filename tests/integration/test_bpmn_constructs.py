@@ -290,3 +290,19 @@ def test_conditional_events_fire_when_a_completed_task_makes_their_condition_tru
     assert inbox(api) == expected
     assert ("review" in position(api, case_id)) is not interrupting
     assert "incident.opened" not in actions(api, case_id)
+
+
+def test_an_event_subprocess_of_an_embedded_subprocess_ends_it_and_the_process_goes_on(
+    api: Api, clock: FakeClock
+) -> None:
+    deploy(api, bundle("event_subprocess_nested", "99000000000313"))
+    case_id = file_case(api, "event_subprocess_nested")
+    assert inbox(api) == ["work"]
+    trigger(api, clock, "message", case_id)
+    assert inbox(api) == ["handle"]
+    assert position(api, case_id) == ["handle", "inner", "on_reply"]
+    complete(api, case_id, "handle")
+    assert inbox(api) == ["outside"]
+    assert "case.closed" not in actions(api, case_id)
+    complete(api, case_id, "outside")
+    assert "case.closed" in actions(api, case_id)
