@@ -13,7 +13,8 @@ every response carries.
   no-referrer`, `Cache-Control: no-store` (API answers carry personal data), a
   `Content-Security-Policy` that loads nothing and forbids framing, with `X-Frame-Options:
   DENY` for older browsers (a page that loads its own files, like Swagger UI, sets its own
-  policy; a view's own value of any of these headers is kept), and `Strict-Transport-Security` when the request came over HTTPS, directly or
+  policy; a view's own value of any of these headers is kept), and
+  `Strict-Transport-Security` when the request came over HTTPS, directly or
   through the trusted proxies of EGOV_PROXY_HOPS (EGOV_HSTS_MAX_AGE_SECONDS).
 """
 
