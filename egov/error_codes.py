@@ -392,4 +392,3 @@ def status_of(code: str) -> int | None:
     """The HTTP status of a code (None: unknown code, or one that never reaches HTTP)."""
     entry = CODES.get(code)
     return None if entry is None else entry.status
-

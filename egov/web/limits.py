@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from egov.runtime.logs import HEADER, sane_correlation_id
+from egov.correlation import HEADER, sane_correlation_id
 from egov.settings import Settings
 from egov.web.edge import SECURITY_HEADERS
 from egov.web.problem_types import type_uri

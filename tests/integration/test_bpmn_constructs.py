@@ -182,4 +182,3 @@ def test_event_subprocesses_and_compensation_are_refused_naming_their_elements(
     assert problem["code"] == "bpmn-unsupported"
     assert {p["name"] for p in problem["invalid_params"]} == {f"{model}.bpmn#{e}" for e in named}
     assert all(isinstance(p["line"], int) for p in problem["invalid_params"])
-
