@@ -25,7 +25,7 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import versions
+from egov.workflow import triage_config, versions
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text
 from egov.workflow.engine import WorkflowError, compile_bundle
@@ -209,7 +209,7 @@ def read_procedure(text: str) -> dict[str, Any]:
     problems += [
         (f"{PROCEDURE_FILE}/{name}", reason)
         for name, reason in _procedure_problems(spec)
-        if name in spec
+        if name.split("/")[0] in spec
     ]
     if problems:
         raise _procedure_invalid(problems)
@@ -235,6 +235,8 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "triage" in spec:  # optional: who routes the case (docs/triage.md)
+        problems += triage_config.problems(spec["triage"])
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))
