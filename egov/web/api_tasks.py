@@ -10,7 +10,6 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.schemas.cases import TaskWithContext
 from egov.web.schemas.tasks import (
     Completion,
     Task,
@@ -19,6 +18,7 @@ from egov.web.schemas.tasks import (
     TaskQuery,
     TaskWithForm,
 )
+from egov.web.schemas.triage import TaskWithTriage
 
 bp = blueprint("tasks", __name__, "Aufgaben")
 
@@ -32,12 +32,14 @@ def tasks(query: TaskQuery) -> Response:
     return paged(found, views.task)
 
 
-@bp.get("/tasks/<task_id>", responses=answers((200, TaskWithContext), 404))
+@bp.get("/tasks/<task_id>", responses=answers((200, TaskWithTriage), 404))
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def task(path: TaskPath) -> Response:
-    """One task with its form (JSON Schema), its case and the process data the form declares."""
-    return jsonify(views.task_detail(container().inbox.detail(current_principal(), path.task_id)))
+    """One task with its form (JSON Schema), its case, the process data the form declares
+    and, on a review task, the suggestion of the triage to confirm or override."""
+    shown = container().triage.detail(current_principal(), path.task_id)
+    return jsonify(views.task_triage(shown.detail, shown.suggestion))
 
 
 @bp.post("/tasks/<task_id>/claim", responses=answers((200, Task), 404, 409))
