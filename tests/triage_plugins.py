@@ -10,6 +10,7 @@ from egov.settings import Settings
 from egov.triage.model import Suggestion, TriageInput
 
 RELEASE = threading.Event()  # lets the slow plugin's thread end after a test
+SEEN: list[TriageInput] = []  # what the plugin was given, newest last
 
 
 class Keywords:
@@ -19,6 +20,7 @@ class Keywords:
     name, version = "test-keywords", "kw-1"
 
     def suggest(self, item: TriageInput) -> list[Suggestion]:
+        SEEN.append(item)
         text = item.text
         if "kaputt" in text:
             raise RuntimeError("plugin broken")

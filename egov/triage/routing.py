@@ -114,6 +114,7 @@ def details(row: TriageSuggestion) -> dict[str, Any]:
     """The audit record of a suggestion: which plugin and model version said what."""
     return {
         "suggestion_id": row.id,
+        "mode": row.mode,
         "org_unit": row.org_unit_key,
         "abstained": row.abstained,
         "threshold": row.threshold,
