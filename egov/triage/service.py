@@ -25,9 +25,7 @@ from egov.triage.store import decision_of as stored_decision
 from egov.workflow.inbox import Inbox, TaskDetail, visible_task
 from egov.workflow.operators import OperatorError, StepContext
 from egov.workflow.store import Task
-from egov.workflow.triage_config import of_files
-
-OPERATOR = "triage.suggest"
+from egov.workflow.triage_config import OPERATOR, of_files
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ MODES = ("intake", "service_task")
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_REVIEW_TASK = "route_request"
 KEYS = {"on", "threshold", "review_task"}
+OPERATOR = "triage.suggest"  # registered by egov.triage.service
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ def problems(value: Any) -> list[tuple[str, str]]:
     return found
 
 
+def model_problems(config: TriageConfig, trees: list[Any]) -> list[tuple[str, str]]:
+    """What the models (parsed BPMN trees) lack for the configured triage."""
+    user_tasks = {el.get("id") for tree in trees for el in tree.iter("{*}userTask")}
+    operators = {el.get("id") for tree in trees for el in tree.iter("{*}serviceTaskOperator")}
+    found = []
+    if config.review_task not in user_tasks:
+        found.append(("triage/review_task", "keine Benutzeraufgabe mit dieser ID im Modell"))
+    if config.on == "service_task" and OPERATOR not in operators:
+        found.append(("triage/on", f"service_task, aber kein Service-Task ruft {OPERATOR} auf"))
+    if config.on == "intake" and OPERATOR in operators:
+        found.append(("triage/on", f"intake, aber ein Service-Task ruft auch {OPERATOR} auf"))
+    return found
+
+
 def parse(spec: dict[str, Any]) -> TriageConfig | None:
     """The triage of a checked `procedure.json`, None when the procedure has none."""
     value = spec.get("triage")
@@ -67,4 +82,4 @@ def of_files(files: dict[str, str]) -> TriageConfig | None:
     return parse(spec) if isinstance(spec, dict) else None
 
 
-__all__ = ["MODES", "TriageConfig", "of_files", "parse", "problems"]
+__all__ = ["MODES", "OPERATOR", "TriageConfig", "model_problems", "of_files", "parse", "problems"]

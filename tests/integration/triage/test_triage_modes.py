@@ -112,6 +112,8 @@ def test_as_a_service_task_triage_suggests_where_the_model_asks_for_it(api: Api)
         ({"on": "intake", "threshold": True}, "procedure.json/triage/threshold"),
         ({"on": "intake", "model": "x"}, "procedure.json/triage/model"),
         ("intake", "procedure.json/triage"),
+        ({"on": "intake", "review_task": "route"}, "procedure.json/triage/review_task"),
+        ({"on": "service_task"}, "procedure.json/triage/on"),  # the model has no triage.suggest
     ],
 )
 def test_a_triage_configuration_that_is_not_one_is_refused_at_deploy(
