@@ -22,6 +22,7 @@ from egov.identity.store import get_org_unit
 from egov.triage.routing import config_of_instance
 from egov.triage.store import TriageDecision, TriageSuggestion, decision_of, latest_suggestion
 from egov.workflow.store import Task
+from egov.workflow.triage_config import TriageConfig
 
 MAX_REASON = 2000
 Decision = Literal["confirm", "override"]
@@ -42,6 +43,23 @@ def review_suggestion(session: Session, task: Task) -> TriageSuggestion | None:
     if config is None or task.spec_name != config.review_task:
         return None
     return latest_suggestion(session, task.case_id, before=task.created_at)
+
+
+def inbox_marks(session: Session, tasks: list[Task]) -> dict[str, str]:
+    """Review tasks of a page of the inbox, by task id: `suggested` (a suggestion to confirm)
+    or `abstained` (Allgemein routes it); other tasks are not named."""
+    configs: dict[str, TriageConfig | None] = {}
+    marks = {}
+    for task in tasks:
+        if task.instance_id not in configs:
+            configs[task.instance_id] = config_of_instance(session, task.instance_id)
+        config = configs[task.instance_id]
+        if config is None or task.spec_name != config.review_task:
+            continue
+        suggestion = latest_suggestion(session, task.case_id, before=task.created_at)
+        if suggestion is not None and decision_of(session, suggestion.id) is None:
+            marks[task.id] = "abstained" if suggestion.abstained else "suggested"
+    return marks
 
 
 def guard(session: Session, task: Task) -> None:
@@ -146,4 +164,4 @@ def _invalid(name: str, reason: str) -> Invalid:
     )
 
 
-__all__ = ["Routing", "check", "guard", "pending", "review_suggestion", "write"]
+__all__ = ["Routing", "check", "guard", "inbox_marks", "pending", "review_suggestion", "write"]

@@ -18,6 +18,7 @@ from egov.cases.store import get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.identity.model import Principal
+from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.triage import decisions, metrics, routing
 from egov.triage.model import Triage
 from egov.triage.store import TriageSuggestion, decided_rows, latest_suggestion, list_decisions
@@ -76,6 +77,14 @@ class TriageDesk:
             context.session, context.case, result, mode="service_task", now=context.now
         )
         return row.org_unit_key
+
+    def tasks(
+        self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
+    ) -> tuple[Page[Task], dict[str, str]]:
+        """`GET /tasks`: the inbox, and which of its tasks are review tasks (`inbox_marks`)."""
+        found = self.inbox.tasks(principal, mine_only=mine_only, page=page)
+        with self.db.reading() as session:
+            return found, decisions.inbox_marks(session, list(found.items))
 
     def detail(self, principal: Principal, task_id: str) -> TaskTriage:
         """`GET /tasks/{id}`: the task, and on a review task the suggestion it shows."""

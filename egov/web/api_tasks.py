@@ -27,9 +27,12 @@ bp = blueprint("tasks", __name__, "Aufgaben")
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def tasks(query: TaskQuery) -> Response:
-    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`)."""
-    found = container().inbox.tasks(current_principal(), mine_only=query.mine, page=page_request())
-    return paged(found, views.task)
+    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`); a
+    review task says whether triage suggests its unit (`triage`: suggested | abstained)."""
+    found, marks = container().triage.tasks(
+        current_principal(), mine_only=query.mine, page=page_request()
+    )
+    return paged(found, lambda t: {**views.task(t), "triage": marks.get(t.id)})
 
 
 @bp.get("/tasks/<task_id>", responses=answers((200, TaskWithTriage), 404))

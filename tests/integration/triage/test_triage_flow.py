@@ -26,6 +26,7 @@ def test_a_confident_suggestion_puts_the_review_task_into_the_suggested_units_in
     case_id = file_request(api, POTHOLE, location="Löbdergraben 1")
     task = task_of(api, "otto", case_id)
     assert (task["name"], task["org_unit"]) == ("route_request", "strassen-verkehr")
+    assert task["triage"] == "suggested"  # marked in the inbox as a suggestion to confirm
     assert [t for t in open_tasks(api, "clara") if t["case_id"] == case_id] == []
     [suggested] = events(api, case_id, "triage.suggested")
     after = suggested["after"]
@@ -58,7 +59,7 @@ def test_below_the_threshold_triage_abstains_and_the_review_task_goes_to_allgeme
 ) -> None:
     case_id = file_request(api, PARKING)
     task = task_of(api, "clara", case_id)
-    assert task["org_unit"] == "allgemein"
+    assert (task["org_unit"], task["triage"]) == ("allgemein", "abstained")
     triage = api.get(f"/tasks/{task['id']}", "clara").get_json()["triage"]
     assert triage["abstained"] is True
     assert triage["suggested"]["value"] == "Ordnungsamt"  # shown, not followed
@@ -73,6 +74,7 @@ def test_confirming_routes_the_case_on_and_records_who_and_how_long(api: Api) ->
     assert done.get_json()["status"] == "completed"
     next_task = task_of(api, "otto", case_id)
     assert (next_task["name"], next_task["org_unit"]) == ("handle_request", "strassen-verkehr")
+    assert next_task["triage"] is None
     [confirmed] = events(api, case_id, "triage.confirmed")
     assert confirmed["actor"] == "dev:otto"
     assert confirmed["after"]["org_unit"] == "strassen-verkehr"
