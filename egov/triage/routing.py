@@ -10,11 +10,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
 from egov.cases.store import Case, get_procedure
 from egov.documents.store import list_by_case
+from egov.intake.store import Submission
 from egov.triage.model import (
     GENERAL_UNIT,
     AttachmentInfo,
@@ -23,7 +25,7 @@ from egov.triage.model import (
     TriageInput,
     TriageResult,
 )
-from egov.triage.store import TriageSuggestion, applicant_key, unit_key
+from egov.triage.store import TriageSuggestion, applicant_key, case_texts, unit_key
 from egov.workflow import triage_config
 from egov.workflow.store import ProcessDefinition, WorkflowInstance, active_definition
 
@@ -47,13 +49,16 @@ def config_of_instance(session: Session, instance_id: str) -> triage_config.Tria
     return None if definition is None else triage_config.of_files(definition.files)
 
 
-def triage_input(session: Session, case: Case, channel: str = "web") -> TriageInput:
-    """The case as triage sees it: free texts, place, attachments' metadata, a pseudonym."""
-    texts = {
-        k: v
-        for k, v in case.data.items()
-        if isinstance(v, str) and v.strip() and k not in ("location", "coordinates")
-    }
+def triage_input(session: Session, case: Case) -> TriageInput:
+    """The case as triage sees it: free texts, place, attachments' metadata, a pseudonym;
+    the channel is the container format it came in (the web form writes the XFall profile)."""
+    channel = session.scalars(
+        select(Submission.format_key)
+        .where(Submission.case_id == case.id)
+        .order_by(Submission.received_at)
+        .limit(1)
+    ).first()
+    texts = case_texts(case)
     attachments = tuple(
         AttachmentInfo(d.filename, d.media_type, d.size)
         for d in list_by_case(session, case.id)
@@ -62,7 +67,7 @@ def triage_input(session: Session, case: Case, channel: str = "web") -> TriageIn
     location = case.data.get("location")
     return TriageInput(
         procedure_key=case.procedure_key,
-        channel=channel,
+        channel=channel or "unknown",
         texts=texts,
         data={k: v for k, v in case.data.items() if k not in texts},
         attachments=attachments,

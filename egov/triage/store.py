@@ -95,13 +95,20 @@ def applicant_key(case: Case) -> str | None:
     return None if who is None else hashlib.sha256(f"egov-triage:{who}".encode()).hexdigest()[:32]
 
 
-def case_text(case: Case) -> str:
-    """The free text triage reads of a case: its string fields but the place."""
-    texts = [v for k, v in case.data.items() if isinstance(v, str) and k not in PLACE_FIELDS]
-    return "\n".join(t for t in texts if t.strip())
-
-
 PLACE_FIELDS = ("location", "coordinates")
+
+
+def case_texts(case: Case) -> dict[str, str]:
+    """The free texts triage reads of a case, by field: its string fields but the place."""
+    return {
+        k: v
+        for k, v in case.data.items()
+        if isinstance(v, str) and v.strip() and k not in PLACE_FIELDS
+    }
+
+
+def case_text(case: Case) -> str:
+    return "\n".join(case_texts(case).values())
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ __all__ = [
     "TriageSuggestion",
     "applicant_key",
     "case_text",
+    "case_texts",
     "decided_rows",
     "decision_of",
     "latest_suggestion",

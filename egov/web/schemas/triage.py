@@ -23,6 +23,10 @@ SUGGESTION_EXAMPLE = {
 class SuggestionView(BaseModel):
     """One plugin's suggestion, as `egov.triage.model.Suggestion.as_json` writes it."""
 
+    model_config = ConfigDict(
+        openapi_extra={"example": SUGGESTION_EXAMPLE}  # type: ignore[typeddict-unknown-key]
+    )
+
     kind: Literal["org_unit", "procedure", "priority", "flag"]
     value: str
     confidence: float = Field(ge=0, le=1)

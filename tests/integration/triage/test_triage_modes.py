@@ -81,6 +81,7 @@ def test_an_anliegen_filed_as_xfall_message_is_triaged_like_a_web_form(api: Api)
     assert task_of(api, "otto", case_id)["org_unit"] == "strassen-verkehr"
     assert SEEN[-1].location == "Löbdergraben"
     assert SEEN[-1].texts == {"text": POTHOLE}
+    assert SEEN[-1].channel == "egov-xfall-profil-1.0"
 
 
 def test_triage_reads_the_photos_metadata_never_its_content(api: Api) -> None:
