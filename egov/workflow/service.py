@@ -53,8 +53,7 @@ class Workflows:
     clock: Clock
     script_limits: ScriptLimits = ScriptLimits()  # noqa: RUF009 - frozen, shared safely
     on_outbox: Callable[[list[str]], None] = lambda _ids: None
-    # variables the process starts with beside the case's data (triage's suggested unit)
-    prepare_start: Callable[[str], dict[str, Any]] = lambda _case_id: {}
+    prepare_start: Callable[[str], dict[str, Any]] = lambda _id: {}  # start variables: triage
 
     def start(self, case_id: str) -> None:
         """Create the case's process instance (own step), then advance it. In a database
