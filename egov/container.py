@@ -163,7 +163,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=Incidents(db, workflows, outbox, inbound),
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(workflows),
+        instance_commands=InstanceCommands(workflows, on_resume=inbound.release),
         definitions=ProcessDefinitions(db, clock, operators),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),

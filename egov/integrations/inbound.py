@@ -9,7 +9,9 @@ proves who sent it, not that it is new; other content: 409 `inbound-conflict`), 
 bytes and an `inbound_messages` row (commit: the message is now a fact) and then correlates it by
 case reference, else by the portal reference (the message UUID of the submission). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
-`correlation`; it is never dropped.
+`correlation`; it is never dropped. A message for a suspended instance is `held` (audit
+`message.held`), no incident: `Inbound.release` correlates the held ones of a case in arrival
+order when its instance is resumed.
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ from egov.outbox.incidents import open_incident
 from egov.outbox.store import Incident, IncidentKind
 from egov.workflow.engine import WorkflowError
 from egov.workflow.service import Workflows
+from egov.workflow.store import InstanceStatus, get_instance_by_case
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
 STATUS_MESSAGE = "bauantrag_status"
-Mark = Callable[[Session, bool, str | None], None]
+Mark = Callable[[Session, InboundStatus, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -122,18 +125,30 @@ def deliver_message(
     mark: Mark | None = None,
     incident_if_nothing_waits: bool = True,
 ) -> bool:
-    """Correlate `name` to the case; if nothing waits (or the engine fails) keep an incident."""
+    """Correlate `name` to the case; if nothing waits (or the engine fails) keep an incident.
+    A kept message (`mark`) for a suspended instance is held instead."""
 
     def then(session: Session, caught: bool) -> None:
         incident_id = None
-        if not caught and incident_if_nothing_waits:
-            text = f"Keine wartende Nachricht {name!r} im Vorgang."
+        if caught:
+            status = InboundStatus.CORRELATED
+        elif mark is not None and _suspended(session, case_id):
+            status = InboundStatus.HELD
+            details = {"message_name": name, "reason": "instance-suspended"}
             now = workflows.clock()
-            incident_id = open_correlation_incident(
-                session, case_id, "correlation-nothing-waiting", text, now
-            ).id
+            case = get_case(session, case_id)
+            assert case is not None
+            record(session, case, actor=actor, action="message.held", now=now, details=details)
+        else:
+            status = InboundStatus.UNCORRELATED
+            if incident_if_nothing_waits:
+                text = f"Keine wartende Nachricht {name!r} im Vorgang."
+                now = workflows.clock()
+                incident_id = open_correlation_incident(
+                    session, case_id, "correlation-nothing-waiting", text, now
+                ).id
         if mark is not None:
-            mark(session, caught, incident_id)
+            mark(session, status, incident_id)
 
     try:
         return workflows.correlate(case_id, name, payload, actor, then=then)
@@ -144,8 +159,13 @@ def deliver_message(
             text = f"Nachricht {name!r} konnte nicht zugeordnet werden ({code})."
             incident = open_correlation_incident(session, case_id, code, text, workflows.clock())
             if mark is not None:
-                mark(session, False, incident.id)
+                mark(session, InboundStatus.UNCORRELATED, incident.id)
         return False
+
+
+def _suspended(session: Session, case_id: str) -> bool:
+    instance = get_instance_by_case(session, case_id)
+    return instance is not None and instance.status == InstanceStatus.SUSPENDED
 
 
 def follow_up_correlator(workflows: Workflows) -> Callable[[str, str, list[str], str], None]:
@@ -298,11 +318,11 @@ class Inbound:
         if case_id is None:
             return False
 
-        def mark(session: Session, caught: bool, _incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, _incident_id: str | None) -> None:
             stored = session.get(InboundMessage, inbound_id)
             assert stored is not None
             stored.case_id = case_id
-            stored.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            stored.status = status
 
         return deliver_message(
             self.workflows,
@@ -314,6 +334,25 @@ class Inbound:
             incident_if_nothing_waits=False,
         )
 
+    def release(self, case_id: str) -> int:
+        """Correlate the messages held while the case's instance was suspended, in arrival
+        order (after its resume); one that finds nothing waiting becomes an incident."""
+        with self.db.reading() as session:
+            query = (
+                select(InboundMessage.id, InboundMessage.storage_key, InboundMessage.source)
+                .where(
+                    InboundMessage.case_id == case_id,
+                    InboundMessage.status == InboundStatus.HELD,
+                )
+                .order_by(InboundMessage.received_at, InboundMessage.id)
+            )
+            held = [tuple(row) for row in session.execute(query)]
+        for inbound_id, key, source in held:
+            with self.files.open(key) as handle:
+                parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
+            self._correlate(inbound_id, case_id, parsed, source)
+        return len(held)
+
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
             query = select(InboundMessage.id).where(InboundMessage.storage_key == storage_key)
@@ -323,10 +362,10 @@ class Inbound:
     def _correlate(
         self, inbound_id: str, case_id: str | None, parsed: Parsed, actor: str
     ) -> InboundOutcome:
-        def mark(session: Session, caught: bool, incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, incident_id: str | None) -> None:
             row = session.get(InboundMessage, inbound_id)
             assert row is not None
-            row.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            row.status = status
             row.incident_id = incident_id
 
         if case_id is None:
@@ -336,7 +375,7 @@ class Inbound:
                 incident = open_correlation_incident(
                     session, None, "correlation-case-unknown", text, now
                 )
-                mark(session, False, incident.id)
+                mark(session, InboundStatus.UNCORRELATED, incident.id)
             return InboundOutcome(inbound_id, False, None, True)
         payload, name = parsed.payload, parsed.message_name
         caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)

@@ -25,10 +25,11 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import versions
+from egov.workflow import four_eyes, versions
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.four_eyes import Pending
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
     DefinitionActivation,
@@ -98,17 +99,23 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             return versions.definition_file(versions.get_definition(session, definition_id), name)
 
-    def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
-        """Make a version active again (rollback) with who and why in the trail."""
+    def activate(
+        self, definition_id: str, *, actor: str, reason: object
+    ) -> tuple[ProcessDefinition, Pending | None]:
+        """Make a version active again (rollback) with who and why in the trail; where four
+        eyes are demanded, the first admin's activation is only the pending request."""
         why = versions.check_reason(reason)
 
-        def change(session: Session) -> ProcessDefinition:
+        def change(session: Session) -> tuple[ProcessDefinition, Pending | None]:
             definition = versions.get_definition(session, definition_id)
+            gate = _activation_gate(session, definition, actor=actor, reason=why, now=self.clock())
+            if not gate.go:
+                return definition, gate.pending
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
                 upsert_procedure(session, spec, definition.process_id)
-            return definition
+            return definition, None
 
         return self._retried(change)
 
@@ -131,6 +138,19 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             definition = versions.get_definition(session, definition_id)
             return versions.activations(session, definition.process_id)
+
+
+def _activation_gate(
+    session: Session, definition: ProcessDefinition, *, actor: str, reason: str, now: datetime
+) -> four_eyes.Gate:
+    """Four eyes where the version to activate or the active one demands `activate`."""
+    if definition.active:
+        return four_eyes.OPEN
+    active = active_definition(session, definition.process_id)
+    concerned = [definition] if active is None else [definition, active]
+    return four_eyes.gate_activation(
+        session, concerned, definition, actor=actor, reason=reason, now=now
+    )
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -184,6 +204,9 @@ def deploy_bundle(
     wanted = created if activate is None else activate
     if not wanted and active_definition(session, existing.process_id) is None:
         wanted = True  # a process always has an active version once deployed
+    elif wanted and not created:  # an earlier version made active again: a rollback
+        reason = versions.DEPLOY_REASON
+        wanted = _activation_gate(session, existing, actor=actor, reason=reason, now=now).go
     activated = wanted and versions.activate(
         session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
     )
@@ -235,6 +258,8 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "four_eyes" in spec and (refused := four_eyes.problem(spec["four_eyes"])) is not None:
+        problems.append(("four_eyes", refused))
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))

@@ -347,6 +347,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
+        "/api/v1/migrations/<migration_id>/confirm",
+        "an empty migration (nothing held)",
+        "/api/v1/migrations/{migration}/confirm",
+        expect(admin=409),
+    ),
+    Probe(
+        "POST",
         "/api/v1/migrations/<migration_id>/reverse",
         "an empty migration",
         "/api/v1/migrations/{migration}/reverse",
