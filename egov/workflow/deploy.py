@@ -197,7 +197,7 @@ def deploy_bundle(
         )
     ).first()
     if existing is None:
-        existing = _add_version(session, compiled, texts, actor=actor, now=now)
+        existing = _add_version(session, compiled, files, texts, actor=actor, now=now)
         created = True
     else:
         created = False
@@ -275,7 +275,13 @@ def _procedure_invalid(problems: list[tuple[str, str]]) -> Invalid:
 
 
 def _add_version(
-    session: Session, compiled: Any, texts: dict[str, str], *, actor: str, now: datetime
+    session: Session,
+    compiled: Any,
+    files: dict[str, bytes],
+    texts: dict[str, str],
+    *,
+    actor: str,
+    now: datetime,
 ) -> ProcessDefinition:
     last = session.scalar(
         select(func.max(ProcessDefinition.version)).where(
@@ -287,6 +293,7 @@ def _add_version(
         version=(last or 0) + 1,
         content_hash=compiled.content_hash,
         files=texts,
+        originals=versions.originals(files, texts),
         spec_json=compiled.spec_json,
         forms=compiled.forms,
         deployed_at=now,
