@@ -35,7 +35,8 @@ from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.correlation import follow_up_correlator
+from egov.integrations.inbound import Inbound
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox.service import Outbox
 from egov.postfach import letters

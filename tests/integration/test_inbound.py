@@ -322,7 +322,7 @@ def test_a_correlation_incident_without_a_kept_message_is_not_retried_blindly(
 ) -> None:
     assert send(api, status_1170(filed["case_reference"])).status_code == 201
     with container.db.transaction() as session:
-        from egov.integrations.inbound import open_correlation_incident
+        from egov.integrations.correlation import open_correlation_incident
 
         incident = open_correlation_incident(
             session,
