@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,12 +61,16 @@ class Writer:
     db: Database
     waits: list[float] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    timeouts: int = 0  # writes given up after the busy timeout (their wait is counted)
 
     def __call__(self) -> None:
         while not self.stop.is_set():
             began = time.perf_counter()
-            with self.db.transaction() as session:
-                session.execute(WRITE)
+            try:
+                with self.db.transaction() as session:
+                    session.execute(WRITE)
+            except OperationalError:  # the lock was not free within the busy timeout
+                self.timeouts += 1
             self.waits.append(time.perf_counter() - began)
             time.sleep(0.005)
 
@@ -109,7 +114,8 @@ def main(n: int, postgres: str | None) -> None:
     print(f"step (filing request with the engine inline): {step:.2f} s")
     print(
         f"concurrent writer: {len(during)} writes, longest wait {max(during) * 1000:.0f} ms, "
-        f"{sum(1 for w in during if w > 0.1)} waited > 100 ms"
+        f"{sum(1 for w in during if w > 0.1)} waited > 100 ms, "
+        f"{writer.timeouts} gave up after the busy timeout"
     )
     print(f"peak memory of the process: {rss_mib():.0f} MiB (before the step {before:.0f} MiB)")
     container.db.dispose()
