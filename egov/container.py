@@ -140,6 +140,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         on_follow_up=follow_up_correlator(workflows),
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
+    incidents = Incidents(db, workflows, outbox, inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -162,9 +163,11 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         postfach=Postfach(db, workflows),
         outbox=outbox,
         inbound=inbound,
-        incidents=Incidents(db, workflows, outbox, inbound),
+        incidents=incidents,
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(workflows, on_resume=inbound.release),
+        instance_commands=InstanceCommands(
+            workflows, on_resume=inbound.release, retry=incidents.retry
+        ),
         definitions=ProcessDefinitions(db, clock, operators),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),

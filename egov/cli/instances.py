@@ -18,6 +18,7 @@ from egov.container import Container
 from egov.workflow.four_eyes import Pending
 from egov.workflow.instances import STATES, InstanceFilter, InstanceRow
 from egov.workflow.migration_service import BatchView, PlannedMigration, PlanRequest, Verdict
+from egov.workflow.migration_store import item_counts
 
 _JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 ACTOR = OPERATOR.subject
@@ -158,10 +159,7 @@ def cancel(instance_id: str, reason: str, as_json: bool) -> None:
 def restart(instance_id: str, as_json: bool) -> None:
     """Run the failed step again (the retry of its open incident)."""
     with container() as built:
-        incident_id = built.instances.failed_step(OPERATOR, instance_id)
-        pending = built.instance_commands.restart(ACTOR, instance_id)
-        if pending is None:
-            built.incidents.retry(OPERATOR, incident_id)
+        pending = built.instance_commands.restart(OPERATOR, instance_id)
     _done(instance_id, pending, as_json)
 
 
@@ -240,9 +238,7 @@ def check(
 
 
 def _batch(view: BatchView) -> Row:
-    counts = {s: 0 for s in ("pending", "held", "migrated", "failed", "reversed")}
-    for item in view.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
+    counts = item_counts(view.items)
     return {
         "id": view.batch.id,
         "status": view.batch.status,

@@ -113,10 +113,7 @@ def cancel(path: InstancePath, body: CancelReason) -> Response:
 def restart(path: InstancePath) -> Response:
     """Run the failed step again after a fix (the retry of its open incident). Four eyes:
     see suspend."""
-    incident_id = container().instances.failed_step(current_principal(), path.instance_id)
-    pending = container().instance_commands.restart(_actor(), path.instance_id)
-    if pending is None:
-        container().incidents.retry(current_principal(), incident_id)
+    pending = container().instance_commands.restart(current_principal(), path.instance_id)
     return _answer(path.instance_id, pending)
 
 

@@ -26,6 +26,7 @@ from egov.web.schemas.migrations import (
     Selection,
 )
 from egov.workflow.migration_service import BatchView, PlannedMigration, PlanRequest, Verdict
+from egov.workflow.migration_store import item_counts
 
 bp = blueprint("migrations", __name__, "Migration laufender Instanzen")
 
@@ -63,9 +64,7 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
 
 def _migration(view: BatchView) -> dict[str, Any]:
     batch = view.batch
-    counts = {status: 0 for status in ("pending", "held", "migrated", "failed", "reversed")}
-    for item in view.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
+    counts = item_counts(view.items)
     return {
         "id": batch.id,
         "status": batch.status,

@@ -14,7 +14,8 @@ store, where `save_step` finds the instance halted and saves nothing (`Halted`).
   failed step (incident) is resolved by hand with the reason, the case's status becomes
   `cancelled` (Eingestellt) and it is closed. If the bundle has the letter template
   `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`).
-- restart: the retry of the open incident (`egov.runtime.incidents`); here only its four eyes.
+- restart: a running instance with a failed step (an open workflow-step incident) runs it
+  again: the incident's retry (`egov.runtime.incidents`, wired as `retry`).
 
 Where `procedure.json` lists a command in `four_eyes`, a second admin confirms it
 (`egov.workflow.four_eyes`): the first one's command answers the pending request.
@@ -33,6 +34,7 @@ from egov.cases.store import Case
 from egov.documents.filestore import Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, Invalid, NotFound
+from egov.identity.model import Principal
 from egov.outbox.service import new_rows
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus, Resolution
 from egov.workflow import four_eyes
@@ -70,6 +72,8 @@ class InstanceCommands:
     workflows: Workflows
     # after a resume: correlate the messages held while suspended (egov.integrations.inbound)
     on_resume: Callable[[str], object] = lambda _case_id: None
+    # a restart: the retry of the failed step's incident (egov.runtime.incidents)
+    retry: Callable[[Principal, str], object] = lambda _principal, _incident_id: None
 
     def suspend(self, actor: str, instance_id: str, reason: object = None) -> Pending | None:
         """None if suspended; the pending request if a second admin has to confirm."""
@@ -105,18 +109,25 @@ class InstanceCommands:
             self.workflows.advance_soon(case_id[0])  # a failure becomes an incident
         return pending
 
-    def restart(self, actor: str, instance_id: str) -> Pending | None:
-        """Four eyes for a restart: None if the retry may run now (confirmed, or not
-        demanded), else the pending request. The retry itself is the incident's."""
+    def restart(self, principal: Principal, instance_id: str) -> Pending | None:
+        """Run the failed step again: the retry of its open incident (`retry`, the incident
+        desk's), after four eyes where the procedure demands them."""
+        failed: list[str] = []
 
         def work(session: Session, instance: WorkflowInstance, case: Case, _: Placement) -> Gate:
-            gate = self._gate(session, case, instance, "restart", actor, None)
+            incident_id = _failed_step(session, instance)
+            gate = self._gate(session, case, instance, "restart", principal.subject, None)
+            if gate.go:
+                failed.append(incident_id)
             if gate.go and gate.requested_by is not None:
                 action = "workflow.restart_confirmed"
-                self._audit(session, case, actor, action, instance, None, gate)
+                self._audit(session, case, principal.subject, action, instance, None, gate)
             return gate
 
-        return self._command(instance_id, work)
+        pending = self._command(instance_id, work)
+        if failed:
+            self.retry(principal, failed[0])
+        return pending
 
     def cancel(self, actor: str, instance_id: str, reason: object) -> Pending | None:
         """None if cancelled; the pending request if a second admin has to confirm."""
@@ -256,6 +267,21 @@ class InstanceCommands:
         params = {"template": CANCEL_LETTER, "title": "Einstellung Ihres Verfahrens"}
         data = {"reason": reason, "applicant_name": case.applicant_name}
         self.workflows.operators.bind(context)("letters.create", params, data)
+
+
+def _failed_step(session: Session, instance: WorkflowInstance) -> str:
+    """The open incident of the running instance's failed step (409 if there is none)."""
+    query = select(Incident.id).where(
+        Incident.case_id == instance.case_id,
+        Incident.status == IncidentStatus.OPEN,
+        Incident.kind == IncidentKind.WORKFLOW_STEP,
+    )
+    incident_id = session.scalars(query).first()
+    if incident_id is None or instance.status != InstanceStatus.RUNNING:
+        raise Conflict(
+            "Die Prozessinstanz hat keinen fehlgeschlagenen Schritt.", code="instance-not-failed"
+        )
+    return incident_id
 
 
 def _definition(session: Session, instance: WorkflowInstance) -> ProcessDefinition:

@@ -72,16 +72,15 @@ def requested(command: str) -> str:
 
 
 def listed(files: Mapping[str, str]) -> frozenset[str]:
+    """The commands the bundle's procedure.json lists in `four_eyes`."""
     try:
         spec = json.loads(files.get(PROCEDURE_FILE, "{}"))
     except ValueError:
         return frozenset()
     names = spec.get("four_eyes") if isinstance(spec, dict) else None
-    return (
-        frozenset(n for n in names if isinstance(n, str))
-        if isinstance(names, list)
-        else (frozenset())
-    )
+    if not isinstance(names, list):
+        return frozenset()
+    return frozenset(name for name in names if isinstance(name, str))
 
 
 def demanded(definition: ProcessDefinition, command: str) -> bool:

@@ -58,6 +58,14 @@ class MigrationItem(Base):
     __table_args__ = (UniqueConstraint("batch_id", "instance_id"),)
 
 
+def item_counts(items: list[MigrationItem]) -> dict[str, int]:
+    """How many items of a batch are in each status (every status named, 0 if none)."""
+    counts = {status.value: 0 for status in ItemStatus}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return counts
+
+
 def items_of(session: Session, batch_id: str) -> list[MigrationItem]:
     query = select(MigrationItem).where(MigrationItem.batch_id == batch_id)
     return list(session.scalars(query.order_by(MigrationItem.id)))
