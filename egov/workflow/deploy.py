@@ -25,10 +25,11 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import triage_config, versions
+from egov.workflow import four_eyes, triage_config, versions
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.four_eyes import Pending
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
     DefinitionActivation,
@@ -98,17 +99,23 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             return versions.definition_file(versions.get_definition(session, definition_id), name)
 
-    def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
-        """Make a version active again (rollback) with who and why in the trail."""
+    def activate(
+        self, definition_id: str, *, actor: str, reason: object
+    ) -> tuple[ProcessDefinition, Pending | None]:
+        """Make a version active again (rollback) with who and why in the trail; where four
+        eyes are demanded, the first admin's activation is only the pending request."""
         why = versions.check_reason(reason)
 
-        def change(session: Session) -> ProcessDefinition:
+        def change(session: Session) -> tuple[ProcessDefinition, Pending | None]:
             definition = versions.get_definition(session, definition_id)
+            gate = _activation_gate(session, definition, actor=actor, reason=why, now=self.clock())
+            if not gate.go:
+                return definition, gate.pending
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
                 upsert_procedure(session, spec, definition.process_id)
-            return definition
+            return definition, None
 
         return self._retried(change)
 
@@ -131,6 +138,19 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             definition = versions.get_definition(session, definition_id)
             return versions.activations(session, definition.process_id)
+
+
+def _activation_gate(
+    session: Session, definition: ProcessDefinition, *, actor: str, reason: str, now: datetime
+) -> four_eyes.Gate:
+    """Four eyes where the version to activate or the active one demands `activate`."""
+    if definition.active:
+        return four_eyes.OPEN
+    active = active_definition(session, definition.process_id)
+    concerned = [definition] if active is None else [definition, active]
+    return four_eyes.gate_activation(
+        session, concerned, definition, actor=actor, reason=reason, now=now
+    )
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -178,13 +198,16 @@ def deploy_bundle(
         )
     ).first()
     if existing is None:
-        existing = _add_version(session, compiled, texts, actor=actor, now=now)
+        existing = _add_version(session, compiled, files, texts, actor=actor, now=now)
         created = True
     else:
         created = False
     wanted = created if activate is None else activate
     if not wanted and active_definition(session, existing.process_id) is None:
         wanted = True  # a process always has an active version once deployed
+    elif wanted and not created:  # an earlier version made active again: a rollback
+        reason = versions.DEPLOY_REASON
+        wanted = _activation_gate(session, existing, actor=actor, reason=reason, now=now).go
     activated = wanted and versions.activate(
         session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
     )
@@ -236,6 +259,8 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "four_eyes" in spec and (refused := four_eyes.problem(spec["four_eyes"])) is not None:
+        problems.append(("four_eyes", refused))
     if "triage" in spec:  # optional: who routes the case (docs/triage.md)
         problems += triage_config.problems(spec["triage"])
     days = spec.get("processing_days")
@@ -253,7 +278,13 @@ def _procedure_invalid(problems: list[tuple[str, str]]) -> Invalid:
 
 
 def _add_version(
-    session: Session, compiled: Any, texts: dict[str, str], *, actor: str, now: datetime
+    session: Session,
+    compiled: Any,
+    files: dict[str, bytes],
+    texts: dict[str, str],
+    *,
+    actor: str,
+    now: datetime,
 ) -> ProcessDefinition:
     last = session.scalar(
         select(func.max(ProcessDefinition.version)).where(
@@ -265,6 +296,7 @@ def _add_version(
         version=(last or 0) + 1,
         content_hash=compiled.content_hash,
         files=texts,
+        originals=versions.originals(files, texts),
         spec_json=compiled.spec_json,
         forms=compiled.forms,
         deployed_at=now,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from egov.cases.service import record
 from egov.cases.store import Case
+from egov.db import new_id
 from egov.workflow.engine import UserTaskView
 from egov.workflow.store import LIVE_TASK, Task, TaskStatus, WorkflowInstance, list_live_tasks
 
@@ -38,6 +39,7 @@ def project_tasks(
         if view.task_id in live:
             continue
         task = Task(
+            id=new_id(),  # known before the flush: no flush per task of a large fan-out
             instance_id=instance.id,
             case_id=case.id,
             engine_task_id=view.task_id,
@@ -55,7 +57,6 @@ def project_tasks(
             result=None,
         )
         session.add(task)
-        session.flush()
         record(
             session,
             case,
