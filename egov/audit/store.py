@@ -75,8 +75,9 @@ def append_event(
         prev_hash=prev,
     )
     row.hash = event_hash(row.record())
-    session.add(row)
+    # remembered before `add`: a listener of the add (webhooks) may append the next event
     session.info.setdefault(LAST_EVENTS, {})[case_id] = row
+    session.add(row)
     return row
 
 
