@@ -225,6 +225,7 @@ CODES: dict[str, Code] = {
         bundle_not_text="A file of the bundle is not UTF-8 text.",
         bundle_archive_invalid="A ZIP/multipart bundle is unreadable, too big or escapes it.",
         activation_reason_missing="Activating a version needs a reason (at most 2000 chars).",
+        modeler_procedure_missing="A new process from Camunda Modeler lacks its procedure.json.",
     ),
     **_codes(
         "processes",
@@ -392,4 +393,3 @@ def status_of(code: str) -> int | None:
     """The HTTP status of a code (None: unknown code, or one that never reaches HTTP)."""
     entry = CODES.get(code)
     return None if entry is None else entry.status
-

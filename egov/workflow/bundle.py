@@ -31,6 +31,7 @@ from egov.workflow.validation import (
 )
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+PROCEDURE_FILE = "procedure.json"  # the procedure a bundle registers (egov.workflow.deploy)
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
 
 

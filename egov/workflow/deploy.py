@@ -25,7 +25,8 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import versions
+from egov.workflow import modeler, versions
+from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text
 from egov.workflow.engine import WorkflowError, compile_bundle
@@ -40,7 +41,6 @@ from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
-PROCEDURE_FILE = "procedure.json"
 # the text fields of procedure.json and the columns they are stored in
 PROCEDURE_TEXTS = {
     "key": Procedure.key,
@@ -87,6 +87,20 @@ class ProcessDefinitions:
         return self._retried(
             lambda session: deploy_bundle(
                 session, files, actor=actor, now=self.clock(), activate=activate, operators=known
+            )
+        )
+
+    def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
+        """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
+        send come from the process's active version; new content becomes active."""
+        known = set(self.operators.operators) if self.operators is not None else None
+        return self._retried(
+            lambda session: deploy_bundle(
+                session,
+                modeler.bundle_files(sent, modeler.active_version(session, sent)),
+                actor=actor,
+                now=self.clock(),
+                operators=known,
             )
         )
 
