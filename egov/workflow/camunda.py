@@ -10,8 +10,9 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   (ISO 8601 date or duration, or a ``${...}`` expression) are kept as properties.
 * Service and send tasks with ``camunda:type="external"``: ``camunda:topic`` names an operator
   (``egov.workflow.operators``) if one of that name exists, else the outbox kind of an
-  ``outbox.send``. Java delegates (``camunda:class``, ``delegateExpression``, ``expression``)
-  are refused.
+  ``outbox.send``; a topic that is neither an operator nor a registered delivery kind is
+  refused ("Unbekanntes Thema"). Java delegates (``camunda:class``, ``delegateExpression``,
+  ``expression``) are refused.
 * Script tasks run Python only; another ``scriptFormat`` (javascript, groovy, juel) is refused.
 * Business rule tasks: ``camunda:decisionRef`` names the DMN decision
   (``spiffworkflow:calledDecisionId``); ``camunda:resultVariable`` is refused (SpiffWorkflow
@@ -72,14 +73,17 @@ def _camunda(element: Any, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Refusal]:
-    """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals."""
+def translate(
+    name: str, root: Any, operators: Collection[str] = (), kinds: Collection[str] | None = None
+) -> list[Refusal]:
+    """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals.
+    `kinds`: the outbox's delivery kinds an external task's topic may name (None: any)."""
     refusals: list[Refusal] = []
     for task in root.iter(f"{{{BPMN}}}userTask"):
         refusals += _user_task(name, task)
     for kind in ("serviceTask", "sendTask"):
         for task in root.iter(f"{{{BPMN}}}{kind}"):
-            refusals += _service_task(name, task, operators)
+            refusals += _service_task(name, task, operators, kinds)
     for task in root.iter(f"{{{BPMN}}}scriptTask"):
         script_format = (task.get("scriptFormat") or "").strip().lower()
         if script_format not in PYTHON_FORMATS:
@@ -180,7 +184,9 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
     return refusals
 
 
-def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refusal]:
+def _service_task(
+    name: str, task: Any, operators: Collection[str], kinds: Collection[str] | None
+) -> list[Refusal]:
     delegates = [d for d in DELEGATES if _camunda(task, d)]
     if delegates:
         reason = f"Java-Delegates (camunda:{delegates[0]}) werden nicht ausgeführt."
@@ -196,6 +202,13 @@ def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refu
     if topic in operators:
         etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id=topic)
         return []
+    if kinds is not None and topic not in kinds:
+        known = ", ".join(sorted({*operators, *kinds})) or "keine"
+        reason = (
+            f"Unbekanntes Thema {topic!r}: camunda:topic nennt weder einen Operator noch eine "
+            f"registrierte Zustellart (bekannt: {known})."
+        )
+        return [refuse(name, task, reason)]
     operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id="outbox.send")
     parameters = etree.SubElement(operator, f"{{{SPIFF}}}parameters")
     etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id="kind", type="str", value=repr(topic))

@@ -38,15 +38,16 @@ def compile_bundle(
     *,
     check_scripts: bool = True,
     operators: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> CompiledDefinition:
     """Parses a bundle and returns the serialized spec, its content hash and the forms.
 
     Every script and expression is checked by the sandbox's rules first (``script-invalid``);
     ``check_scripts=False`` compiles without the check, as definitions deployed before it
-    were (tests of the runtime's own defences only). `operators`: the service-task operators
-    egov knows (None: not checked).
+    were (tests of the runtime's own defences only). `operators`, `kinds`: the service-task
+    operators and outbox delivery kinds egov knows (None: not checked).
     """
-    parser, chosen, trees = compile_specs(files, process_id, operators)
+    parser, chosen, trees = compile_specs(files, process_id, operators, kinds)
     try:
         spec = parser.get_spec(chosen)
         subprocess_specs = parser.get_subprocess_specs(chosen)

@@ -71,6 +71,8 @@ class ProcessDefinitions:
     db: Database
     clock: Clock
     operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
+    # the outbox's delivery kinds when a bundle is deployed (plugins register theirs late)
+    delivery_kinds: Callable[[], Collection[str]] | None = None
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -83,25 +85,39 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        known = set(self.operators.operators) if self.operators is not None else None
+        operators, kinds = self._known()
         return self._retried(
             lambda session: deploy_bundle(
-                session, files, actor=actor, now=self.clock(), activate=activate, operators=known
+                session,
+                files,
+                actor=actor,
+                now=self.clock(),
+                activate=activate,
+                operators=operators,
+                kinds=kinds,
             )
         )
 
     def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
         """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
         send come from the process's active version; new content becomes active."""
-        known = set(self.operators.operators) if self.operators is not None else None
+        operators, kinds = self._known()
         return self._retried(
             lambda session: deploy_bundle(
                 session,
                 modeler.bundle_files(sent, modeler.active_version(session, sent)),
                 actor=actor,
                 now=self.clock(),
-                operators=known,
+                operators=operators,
+                kinds=kinds,
             )
+        )
+
+    def _known(self) -> tuple[set[str] | None, set[str] | None]:
+        """The operators and delivery kinds a deployed bundle may name (None: not checked)."""
+        return (
+            set(self.operators.operators) if self.operators is not None else None,
+            set(self.delivery_kinds()) if self.delivery_kinds is not None else None,
         )
 
     def version(self, definition_id: str) -> ProcessDefinition:
@@ -163,13 +179,15 @@ def deploy_bundle(
     now: datetime,
     activate: bool | None = None,
     operators: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> Deployment:
     """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
-    and line of every problem; the org units the models name must be in the directory."""
+    and line of every problem; the org units the models name must be in the directory.
+    `operators`, `kinds`: the service-task operators and outbox delivery kinds egov knows."""
     try:
         texts = _as_text(files)
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
-        compiled = compile_bundle(files, operators=operators)
+        compiled = compile_bundle(files, operators=operators, kinds=kinds)
         _check_org_units(session, compiled)
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(

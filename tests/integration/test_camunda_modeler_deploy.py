@@ -10,7 +10,13 @@ import io
 from typing import Any
 
 from tests.conftest import Api
-from tests.integration.test_camunda_models import CAMUNDA, PROCESS, bundle, outbox_kinds
+from tests.integration.test_camunda_models import (  # noqa: F401 (its fixture)
+    CAMUNDA,
+    PROCESS,
+    aktenablage,
+    bundle,
+    outbox_kinds,
+)
 from tests.integration.test_timers_support import file_case
 
 ENGINE = "/camunda/engine-rest"
@@ -40,7 +46,6 @@ def test_the_modeler_connection_check_and_version_answer_with_a_bearer_token(api
 
 
 def test_a_first_deploy_with_attached_files_answers_as_camunda_and_runs(api: Api) -> None:
-    api.container.outbox.register("aktenablage", lambda delivery: None)
 
     response = modeler_deploy(api, bundle())
 
@@ -66,7 +71,6 @@ def test_a_first_deploy_with_attached_files_answers_as_camunda_and_runs(api: Api
 def test_a_new_version_from_the_modeler_takes_the_other_files_from_the_active_one(
     api: Api,
 ) -> None:
-    api.container.outbox.register("aktenablage", lambda delivery: None)
     first = modeler_deploy(api, bundle()).get_json()
     changed = bundle()["foerderantrag.bpmn"].replace('name="Erledigt"', 'name="Fertig"')
 
