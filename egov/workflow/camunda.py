@@ -7,7 +7,9 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   ``orgUnit``), ``camunda:formKey`` names the JSON Schema file of its form in the bundle
   (property ``formJsonSchemaFilename``; ``deployment:`` / ``camunda-forms:deployment:`` /
   ``embedded:deployment:`` prefixes are dropped), ``camunda:assignee`` and ``camunda:dueDate``
-  (ISO 8601 date or duration, or a ``${...}`` expression) are kept as properties.
+  (ISO 8601 date or duration, or a ``${...}`` expression) become the properties ``assignee``
+  and ``dueDate`` (used when the task becomes ready, :mod:`egov.workflow.assignment`);
+  ``camunda:candidateUsers`` is refused (a task belongs to one org unit).
 * Service and send tasks with ``camunda:type="external"``: ``camunda:topic`` names an operator
   (``egov.workflow.operators``) if one of that name exists, else the outbox kind of an
   ``outbox.send``; a topic that is neither an operator nor a registered delivery kind is
@@ -165,6 +167,13 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
         refusals.append(refuse(name, task, reason))
     elif groups:
         _set_property(task, "orgUnit", groups[0])
+    if _camunda(task, "candidateUsers"):
+        reason = (
+            "camunda:candidateUsers wird nicht übernommen: eine Aufgabe gehört einer "
+            "Organisationseinheit (camunda:candidateGroups); eine Person mit camunda:assignee "
+            "benennen."
+        )
+        refusals.append(refuse(name, task, reason))
     form_key = _camunda(task, "formKey")
     if form_key:
         for prefix in FORM_PREFIXES:

@@ -103,6 +103,8 @@ class UserTaskView:
     org_unit: str | None
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
+    assignee: str | None = None  # property `assignee` (camunda:assignee), unresolved
+    due_date: str | None = None  # property `dueDate` (camunda:dueDate), unresolved
 
 
 class _Paused(Exception):
@@ -308,6 +310,7 @@ class Engine:
 
     def _view(self, task: Task) -> UserTaskView:
         spec = task.task_spec
+        props = _properties(task)
         return UserTaskView(
             task_id=str(task.id),
             spec_name=spec.name,
@@ -316,6 +319,8 @@ class Engine:
             org_unit=_org_unit(task),
             form_schema=self.definition.forms.get(spec.name),
             data=copy.deepcopy(task.data),
+            assignee=props.get("assignee"),
+            due_date=props.get("dueDate"),
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

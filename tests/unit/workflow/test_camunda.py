@@ -185,3 +185,12 @@ def test_a_condition_in_another_language_is_refused_naming_its_flow() -> None:
     )
     [refusal] = translate("p.bpmn", root)
     assert refusal.element_id == "f" and "javascript" in refusal.reason
+
+
+def test_candidate_users_are_refused_naming_the_task() -> None:
+    root = tree('<bpmn:userTask id="t" camunda:candidateUsers="dev:anna,dev:ben"/>')
+
+    [refusal] = translate("p.bpmn", root)
+
+    assert refusal.element_id == "t"
+    assert "camunda:candidateUsers" in refusal.reason and "camunda:assignee" in refusal.reason
