@@ -81,7 +81,12 @@ def antrag_format(
 def fachdaten_format(schema_dir: Path) -> FachdatenFormat:
     """The message is its own Fachdaten (a copy, see :func:`map_antrag`)."""
     return FachdatenFormat(
-        NS, schema_dir / ANTRAG_XSD, summarize, PROCEDURE_KEY, container_key=FORMAT_KEY
+        NS,
+        schema_dir / ANTRAG_XSD,
+        summarize,
+        PROCEDURE_KEY,
+        container_key=FORMAT_KEY,
+        variables=SUMMARY_KEYS,
     )
 
 
@@ -207,6 +212,20 @@ def _anlage(el: etree._Element) -> dict[str, Any]:
         "sha256": attrs["hashValue"].strip().lower() if "hashValue" in attrs else None,
         "uri": _opt(el, "anhangOderVerlinkung/uriVerlinkung"),
     }
+
+
+SUMMARY_KEYS = frozenset(
+    {
+        "nachricht",
+        "title",
+        "art_des_antrags",
+        "referenz_antragsservice",
+        "bezug",
+        "bauherr",
+        "grundstuecke",
+        "anlagen",
+    }
+)  # the keys of `summarize`: process variables of a Bauantrag
 
 
 def summarize(message: etree._Element) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from egov.workflow.bundle import (
 )
 from egov.workflow.script_check import check_bundle
 from egov.workflow.validation import OrgUnitRef, org_unit_refs, spiff_refusal
+from egov.workflow.variables import model_variables
 
 __all__ = ["CompiledDefinition", "compile_bundle"]
 
@@ -30,6 +31,7 @@ class CompiledDefinition:
     content_hash: str
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
     org_units: list[OrgUnitRef] = field(default_factory=list)  # named by the models
+    variables: frozenset[str] = frozenset()  # what the models and forms can set
 
 
 def compile_bundle(
@@ -70,6 +72,7 @@ def compile_bundle(
         content_hash=content_hash(files),
         forms=forms,
         org_units=org_unit_refs(trees),
+        variables=model_variables(trees, forms.values()),
     )
 
 

@@ -37,6 +37,7 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
+from egov.workflow.variables import CASE_VARIABLES, check_letters
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,16 @@ class Deployment:
     activated: bool = False  # made the active version by this deploy
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What this egov knows when a bundle is deployed (None: not checked): the service-task
+    operators, the outbox's delivery kinds, the Fachdaten names of a namespace."""
+
+    operators: Collection[str] | None = None
+    kinds: Collection[str] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None
+
+
 @dataclass
 class ProcessDefinitions:
     """Deploying and listing process definitions; each call is its own transaction."""
@@ -73,6 +84,7 @@ class ProcessDefinitions:
     operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
     # the outbox's delivery kinds when a bundle is deployed (plugins register theirs late)
     delivery_kinds: Callable[[], Collection[str]] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None  # names by namespace
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -85,39 +97,32 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        operators, kinds = self._known()
+        known = self._known()
         return self._retried(
             lambda session: deploy_bundle(
-                session,
-                files,
-                actor=actor,
-                now=self.clock(),
-                activate=activate,
-                operators=operators,
-                kinds=kinds,
+                session, files, actor=actor, now=self.clock(), activate=activate, known=known
             )
         )
 
     def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
         """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
         send come from the process's active version; new content becomes active."""
-        operators, kinds = self._known()
+        known = self._known()
         return self._retried(
             lambda session: deploy_bundle(
                 session,
                 modeler.bundle_files(sent, modeler.active_version(session, sent)),
                 actor=actor,
                 now=self.clock(),
-                operators=operators,
-                kinds=kinds,
+                known=known,
             )
         )
 
-    def _known(self) -> tuple[set[str] | None, set[str] | None]:
-        """The operators and delivery kinds a deployed bundle may name (None: not checked)."""
-        return (
+    def _known(self) -> Registered:
+        return Registered(
             set(self.operators.operators) if self.operators is not None else None,
             set(self.delivery_kinds()) if self.delivery_kinds is not None else None,
+            self.fachdaten,
         )
 
     def version(self, definition_id: str) -> ProcessDefinition:
@@ -178,17 +183,21 @@ def deploy_bundle(
     actor: str,
     now: datetime,
     activate: bool | None = None,
-    operators: Collection[str] | None = None,
-    kinds: Collection[str] | None = None,
+    known: Registered | None = None,
 ) -> Deployment:
     """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
-    and line of every problem; the org units the models name must be in the directory.
-    `operators`, `kinds`: the service-task operators and outbox delivery kinds egov knows."""
+    and line of every problem; the org units the models name must be in the directory; with
+    `known.fachdaten` every letter's placeholders are variables of the process
+    (egov.workflow.variables)."""
+    known = known or Registered()
     try:
         texts = _as_text(files)
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
-        compiled = compile_bundle(files, operators=operators, kinds=kinds)
+        compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
+        if known.fachdaten is not None:
+            fachdaten = known.fachdaten(procedure["fachdaten_namespace"]) if procedure else ()
+            check_letters(texts, {*CASE_VARIABLES, *compiled.variables, *fachdaten})
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
