@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from sqlalchemy.orm import Session
 
 from egov.errors import Invalid
+from egov.workflow import archive
 from egov.workflow.bundle import PROCEDURE_FILE
 from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.encoding import MODEL_SUFFIXES, parse_model
@@ -77,7 +78,10 @@ def _place(name: str, base: Mapping[str, bytes], models: bytes) -> str:
         return name
     named = re.search(_PATH_CHARS.encode() + re.escape(name.encode()), models)
     if path.suffix == ".json" and named is not None:
-        return named.group(0).decode().lstrip("./") or name
+        try:
+            return archive.bundle_name(named.group(0).decode().removeprefix("./"))
+        except Invalid:
+            pass  # a path out of the bundle: the form's usual folder
     folder = FOLDERS.get(path.suffix)
     return f"{folder}/{name}" if folder else name
 

@@ -72,3 +72,13 @@ def test_a_new_process_without_procedure_json_is_refused_naming_it() -> None:
 
     assert refused.value.code == "modeler-procedure-missing"
     assert "antrag" in refused.value.message
+
+
+def test_a_form_path_out_of_the_bundle_in_the_model_puts_the_form_in_forms() -> None:
+    bpmn = BPMN.replace(b"forms/pruefung.json", b"../../pruefung.json")
+
+    files = bundle_files(
+        {"antrag.bpmn": bpmn, "pruefung.json": b"{}", "procedure.json": b"{}"}, None
+    )
+
+    assert "forms/pruefung.json" in files
