@@ -111,12 +111,5 @@ def _skipped(
     actor: str,
     now: datetime,
 ) -> None:
-    details = {"task_id": task.id, "name": task.spec_name, "attribute": attribute}
-    record(
-        session,
-        case,
-        actor=actor,
-        action="task.assignment_skipped",
-        now=now,
-        details={**details, "reason": reason},
-    )
+    details = {"task_id": task.id, "name": task.spec_name, "attribute": attribute, "reason": reason}
+    record(session, case, actor=actor, action="task.assignment_skipped", now=now, details=details)

@@ -113,7 +113,8 @@ def _operator(
 ) -> list[Refusal]:
     operator = task.find(f"{_q('extensionElements')}/{_q('serviceTaskOperator', SPIFF)}")
     if operator is None:
-        if not required or any(task.get(_q(d, CAMUNDA)) for d in (*JAVA_DELEGATES, "type")):
+        external = task.get(_q("type", CAMUNDA)) == "external"
+        if not required or external or any(task.get(_q(d, CAMUNDA)) for d in JAVA_DELEGATES):
             return []  # refused by egov.workflow.camunda: a delegate, a topic it cannot run
         reason = (
             "Service-Task ohne Operator: spiffworkflow:serviceTaskOperator oder "
