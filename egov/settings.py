@@ -67,6 +67,14 @@ class Settings:
         "Largest accepted size of all request header fields together (names and values) in "
         "bytes; larger: 431.",
     )
+    triage_plugins: str = setting(
+        "",
+        "Triage plugins in the order they are asked, comma-separated (docs/triage.md); "
+        "empty: no triage.",
+    )
+    triage_timeout_seconds: float = setting(
+        2.0, "Time limit of one triage plugin call; a slower plugin is skipped, never waited for."
+    )
     max_header_fields: int = setting(
         64,
         "Most request header fields accepted (431 above); below the fixed 100 of the "

@@ -21,8 +21,9 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   writes a decision's outputs as process variables).
 * ``camunda:properties`` become SpiffWorkflow properties; listeners, ``camunda:inputOutput``,
   connectors and ``camunda:formData`` are refused, since egov would skip them.
-* Conditions in JUEL (``${amount > 100}``, ``&&``, ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``
-  /``le``/``ge``, ``true``/``false``/``null``) become Python expressions; member access, method
+* Conditions in JUEL of sequence flows and conditional events (``${amount > 100}``, ``&&``,
+  ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``/``le``/``ge``, ``true``/``false``/``null``)
+  become Python expressions; member access, method
   calls, ``empty`` and ``#{...}`` are refused. A timer's ``${...}`` (a variable holding an
   ISO 8601 text) is translated the same way; a condition in another ``language`` (javascript,
   groovy) is refused.
@@ -93,7 +94,7 @@ def translate(
                 f"Skriptsprache {task.get('scriptFormat')!r} wird nicht ausgeführt (nur Python)."
             )
             refusals.append(refuse(name, task, reason))
-    for kind in ("conditionExpression", *TIMER_TEXTS):
+    for kind in ("conditionExpression", "condition", *TIMER_TEXTS):  # condition: of an event
         for condition in root.iter(f"{{{BPMN}}}{kind}"):
             refusals += _condition(name, condition)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):

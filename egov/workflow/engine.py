@@ -32,6 +32,7 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   ``script-memory-limit``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
 * **Messages**: :meth:`Engine.send_message` correlates by message name only.
+* **Conditional events** are evaluated again after every step (:mod:`egov.workflow.spiff_fixes`).
 * **Timers** run on the clock given to :meth:`Engine.start` / :meth:`load`
   (:mod:`egov.workflow.engine_time`); :meth:`Engine.next_timer_due` is the earliest
   due time of the waiting timers, :attr:`Engine.fired_timers` those ``advance`` fired.
@@ -58,10 +59,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
-from egov.workflow import (
-    serialization,
-    spiff_fixes,  # noqa: F401 - installs the fixes
-)
+from egov.workflow import serialization
 from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.compiling import CompiledDefinition, compile_bundle
@@ -81,6 +79,7 @@ from egov.workflow.scripting import (
     ScriptError,
     ScriptLimits,
 )
+from egov.workflow.spiff_fixes import refresh_conditions  # importing installs the fixes
 
 __all__ = [
     "CompiledDefinition",
@@ -275,6 +274,7 @@ class Engine:
                 self._workflow.do_engine_steps(
                     will_complete_task=before, did_complete_task=self._after
                 )
+                refresh_conditions(self._workflow)  # the data may have changed
                 self.fired_timers += cycles_fired(cycles, self._workflow)
                 cycles = cycle_positions(self._workflow)
                 if not self._engine_ready_tasks():

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from egov.cases.service import record
 from egov.cases.store import get_procedure
 from egov.clock import Clock
+from egov.correlation import current_correlation_id
 from egov.db import OUTAGE, Database, SchemaOutdated, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
@@ -360,7 +361,7 @@ class Workflows:
 
     def open_incident(self, case_id: str, exc: Exception) -> None:
         """Record a failed step of the case: one open incident per case, audited."""
-        correlation_id = str(uuid.uuid4())
+        correlation_id = current_correlation_id() or str(uuid.uuid4())
         code, message = "internal-error", "Interner Fehler im Prozess."
         if isinstance(exc, DomainError | WorkflowError | SchemaOutdated):  # meant for people
             code, message = exc.code, exc.message

@@ -218,6 +218,15 @@ def test_a_status_for_an_unknown_case_is_kept_with_a_correlation_incident(
     assert inbound_rows(container) == [("uncorrelated", None)]
 
 
+def test_the_incident_keeps_the_correlation_id_of_the_request_that_opened_it(
+    api: Api, filed: dict[str, Any]
+) -> None:
+    send(api, status_1170("JENA-2099-999999"), key="lost-2", **{"X-Correlation-ID": "fv-4711"})
+
+    (incident,) = api.get("/incidents", "admin").get_json()["items"]
+    assert incident["correlation_id"] == "fv-4711"
+
+
 def test_a_kept_status_resolved_by_hand_is_marked_resolved_and_stays_stored(
     api: Api, container: Container, filed: dict[str, Any]
 ) -> None:
