@@ -25,6 +25,7 @@ from string import Template
 from typing import Any
 
 from egov.workflow.bundle_errors import WorkflowError
+from egov.workflow.script_rules import ScriptError, parse_script
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -75,9 +76,9 @@ def _named(element: Any) -> set[str]:
 def _assigned(source: str) -> set[str]:
     """The names a script assigns (assignment, for, with, import, walrus ...)."""
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()  # script_check refuses it
+        tree = parse_script(source)
+    except ScriptError:
+        return set()  # script_check refuses it (or, without the check, the sandbox)
     return {
         node.id
         for node in ast.walk(tree)
