@@ -86,7 +86,7 @@ def fachdaten_format(schema_dir: Path) -> FachdatenFormat:
         summarize,
         PROCEDURE_KEY,
         container_key=FORMAT_KEY,
-        variables=SUMMARY_KEYS,
+        variables=frozenset(summarize(etree.Element(f"{{{NS}}}antrag"))),  # its keys
     )
 
 
@@ -212,20 +212,6 @@ def _anlage(el: etree._Element) -> dict[str, Any]:
         "sha256": attrs["hashValue"].strip().lower() if "hashValue" in attrs else None,
         "uri": _opt(el, "anhangOderVerlinkung/uriVerlinkung"),
     }
-
-
-SUMMARY_KEYS = frozenset(
-    {
-        "nachricht",
-        "title",
-        "art_des_antrags",
-        "referenz_antragsservice",
-        "bezug",
-        "bauherr",
-        "grundstuecke",
-        "anlagen",
-    }
-)  # the keys of `summarize`: process variables of a Bauantrag
 
 
 def summarize(message: etree._Element) -> dict[str, Any]:
