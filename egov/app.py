@@ -23,6 +23,7 @@ from egov.web import (
     api_migrations,
     api_procedures,
     api_tasks,
+    api_triage,
     correlation,
     cors,
     dev_fachverfahren,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_inbound.bp,
         api_procedures.bp,
         api_instances.bp,
+        api_triage.bp,
         openapi.bp,
         problem_types.bp,
     ):

@@ -45,6 +45,11 @@ from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
+from egov.triage import decisions as triage_decisions
+from egov.triage.plugins import FACTORIES as TRIAGE_PLUGINS
+from egov.triage.runner import build_triage
+from egov.triage.service import OPERATOR as TRIAGE_OPERATOR
+from egov.triage.service import TriageDesk
 from egov.workflow.commands import InstanceCommands
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
@@ -81,6 +86,7 @@ class Container:
     catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
     monitor: Monitor
+    triage: TriageDesk  # suggestions, the clerk's decision, override metrics (issue 13)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -145,6 +151,10 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     dev_idp = _dev_idp(settings, token_settings)
     issuers = _issuers(settings, token_settings, dev_idp)
+    inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
+    triage = TriageDesk(db, clock, build_triage(settings, TRIAGE_PLUGINS), inbox)
+    operators.register(TRIAGE_OPERATOR, triage.operator)
+    workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
     migrations = Migrations(db, clock, script_limits(settings))
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
@@ -157,7 +167,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         applications=Applications(db, clock, intake),
         workflows=workflows,
         migrations=migrations,
-        inbox=Inbox(db=db, workflows=workflows),
+        inbox=inbox,
         case_file=CaseFile(db, files),
         postfach=Postfach(db, workflows),
         outbox=outbox,
@@ -177,6 +187,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             broker_url=settings.broker_url,
             gauge_seconds=settings.metrics_gauge_seconds,
         ),
+        triage=triage,
         token_settings=token_settings,
         dev_idp=dev_idp,
         issuers=issuers,

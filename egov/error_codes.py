@@ -202,6 +202,18 @@ CODES: dict[str, Code] = {
         task_not_ready="The engine no longer offers the task.",
     ),
     **_codes(
+        "triage",
+        409,
+        triage_decision_required="A triage review task is completed by POST /tasks/{id}/triage.",
+        triage_not_review_task="The task is no triage review task (nothing to confirm).",
+        triage_decided="The suggestion of this review task has been decided already.",
+    ),
+    **_codes(
+        "triage",
+        422,
+        triage_decision_invalid="A triage decision names no valid decision, unit or reason.",
+    ),
+    **_codes(
         "cases",
         422,
         form_invalid="A task's form data fail its JSON Schema.",

@@ -9,6 +9,7 @@ from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
 from egov.postfach.store import PostfachMessage
+from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
@@ -31,5 +32,7 @@ __all__ = [
     "ReferenceCounter",
     "Submission",
     "Task",
+    "TriageDecision",
+    "TriageSuggestion",
     "WorkflowInstance",
 ]

@@ -103,6 +103,14 @@ def task_detail(detail: TaskDetail) -> dict[str, Any]:
     }
 
 
+def task_triage(detail: TaskDetail, suggestion: dict[str, Any] | None) -> dict[str, Any]:
+    """`task_detail` with the suggestion of the triage (None: no review task)."""
+    shown = (
+        None if suggestion is None else {**suggestion, "created_at": iso(suggestion["created_at"])}
+    )
+    return {**task_detail(detail), "triage": shown}
+
+
 def audit_event(e: AuditEvent) -> dict[str, Any]:
     return {
         "seq": e.seq,

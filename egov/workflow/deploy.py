@@ -25,10 +25,10 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import modeler, versions
+from egov.workflow import modeler, triage_config, versions
 from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.compiling import CompiledDefinition
-from egov.workflow.encoding import MODEL_SUFFIXES, model_text
+from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
@@ -37,7 +37,7 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
-from egov.workflow.variables import CASE_VARIABLES, check_letters
+from egov.workflow.variables import CASE_VARIABLES, TRIAGE_VARIABLES, check_letters
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
@@ -195,9 +195,9 @@ def deploy_bundle(
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
         compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
+        _check_triage(procedure, files)
         if known.fachdaten is not None:
-            fachdaten = known.fachdaten(procedure["fachdaten_namespace"]) if procedure else ()
-            check_letters(texts, {*CASE_VARIABLES, *compiled.variables, *fachdaten})
+            check_letters(texts, _variables(procedure, compiled, known.fachdaten))
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
@@ -250,7 +250,7 @@ def read_procedure(text: str) -> dict[str, Any]:
     problems += [
         (f"{PROCEDURE_FILE}/{name}", reason)
         for name, reason in _procedure_problems(spec)
-        if name in spec
+        if name.split("/")[0] in spec
     ]
     if problems:
         raise _procedure_invalid(problems)
@@ -276,6 +276,8 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "triage" in spec:  # optional: who routes the case (docs/triage.md)
+        problems += triage_config.problems(spec["triage"])
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))
@@ -347,6 +349,31 @@ def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
             + ", ".join(sorted({r.key for r in unknown})),
             invalid_params=[r.as_param() for r in unknown],
         )
+
+
+def _variables(
+    procedure: dict[str, Any] | None,
+    compiled: CompiledDefinition,
+    fachdaten: Callable[[str], Collection[str]],
+) -> set[str]:
+    """The variables the process can have (egov.workflow.variables); no procedure, no
+    Fachdaten."""
+    known = {*CASE_VARIABLES, *compiled.variables}
+    if procedure is None:
+        return known
+    triage = TRIAGE_VARIABLES if triage_config.parse(procedure) is not None else frozenset()
+    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage}
+
+
+def _check_triage(procedure: dict[str, Any] | None, files: dict[str, bytes]) -> None:
+    """A procedure's triage must find its review task (and its operator) in the models."""
+    config = None if procedure is None else triage_config.parse(procedure)
+    if config is None:
+        return
+    trees = [parse_model(name, data) for name, data in files.items() if name.endswith(".bpmn")]
+    problems = triage_config.model_problems(config, trees)
+    if problems:
+        raise _procedure_invalid([(f"{PROCEDURE_FILE}/{name}", why) for name, why in problems])
 
 
 def _as_text(files: dict[str, bytes]) -> dict[str, str]:

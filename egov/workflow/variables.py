@@ -4,8 +4,9 @@ A letter (`letters/<name>.txt`, rendered by :mod:`egov.postfach.letters` with
 :class:`string.Template`: ``$name`` or ``${name}``, ``$$`` for a dollar sign) may name only
 variables the process can have:
 
-* what egov sets when an instance starts (:data:`CASE_VARIABLES`, ``egov.workflow.steps``) and
-  the Fachdaten of the procedure's applications (their names come from the format registry);
+* what egov sets when an instance starts (:data:`CASE_VARIABLES`, ``egov.workflow.steps``),
+  the Fachdaten of the procedure's applications (their names come from the format registry)
+  and, for a procedure with triage, what triage sets (:data:`TRIAGE_VARIABLES`);
 * the fields of the bundle's forms (JSON Schema ``properties``, nested ones too);
 * the names scripts assign (script tasks, pre- and post-scripts: the targets in their AST);
 * the outputs of the bundle's DMN decisions;
@@ -30,6 +31,8 @@ from egov.workflow.script_rules import ScriptError, parse_script
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CASE_VARIABLES = frozenset({"case_reference", "applicant_name", "submitted_at"})
+# set by egov.triage when the procedure has a triage: at the start, and by the review task
+TRIAGE_VARIABLES = frozenset({"triage_org_unit", "routed_org_unit", "triage_decision"})
 LETTER_FOLDER = "letters/"
 CANCEL_LETTER = "eingestellt"  # letters/eingestellt.txt: the citizen is told of a cancellation
 CANCEL_VARIABLES = frozenset({"reason", "applicant_name", "case_reference"})

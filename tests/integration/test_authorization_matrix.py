@@ -257,6 +257,21 @@ EXPECTATIONS = [
         expect(anna=OK, ben=404, twin_anna=404),
         {"json": {"data": {"formal_decision": "admissible"}}},
     ),
+    Probe(  # a feasibility task is no triage review task: its clerk gets 409, no one else sees it
+        "POST",
+        "/api/v1/tasks/<task_id>/triage",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/triage",
+        expect(anna=404, ben=409, twin_anna=404),
+        {"json": {"decision": "confirm"}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/triage/metrics",
+        "the override metrics",
+        "/api/v1/triage/metrics",
+        expect(admin=OK),
+    ),
     Probe(
         "GET",
         "/api/v1/me/cases",
@@ -969,8 +984,8 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the instance's state refuses the command
-        assert problem["code"].startswith("instance-")
+    elif outcome == 409:  # authorized, but the instance's (or task's) state refuses it
+        assert problem["code"].startswith(("instance-", "triage-not-review-task"))
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

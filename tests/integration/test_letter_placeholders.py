@@ -17,7 +17,7 @@ def shipped(process: str) -> dict[str, str]:
     return files
 
 
-@pytest.mark.parametrize("process", ["buergerbudget", "bauantrag"])
+@pytest.mark.parametrize("process", ["buergerbudget", "bauantrag", "anliegen"])
 def test_every_letter_of_a_shipped_bundle_names_variables_of_its_process(
     api: Api, process: str
 ) -> None:

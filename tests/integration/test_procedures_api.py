@@ -53,7 +53,7 @@ def test_the_catalogue_lists_every_procedure_for_anyone(api: Api) -> None:
 
     assert response.status_code == 200
     keys = [item["key"] for item in response.get_json()["items"]]
-    assert keys == ["bauantrag", "buergerbudget"]
+    assert keys == ["anliegen", "bauantrag", "buergerbudget"]
 
 
 def test_a_procedure_says_who_decides_how_fast_and_how_to_apply(api: Api) -> None:

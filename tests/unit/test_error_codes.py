@@ -28,6 +28,8 @@ NOT_CODES = {
     "fachdienst-stadtgruen",
     "fachdienst-stadtplanung",
     "untere-bauaufsicht",
+    "strassen-verkehr",
+    "local-model",  # a triage plugin's name (the example of egov/web/schemas/triage.py)
     "by-hand",  # incident resolutions and kinds
     "workflow-step",
     "callback-authentication",  # FIT-Connect callback headers
