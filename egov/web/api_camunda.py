@@ -28,6 +28,30 @@ from egov.workflow import archive
 
 bp = blueprint("camunda", __name__, "Camunda Modeler: Deploy to Camunda 7 (Camunda-7-REST)")
 ENGINE = "/camunda/engine-rest"
+# the Modeler's window is a page of file:// (Electron); its fetch asks CORS before it sends
+# the token. Allowed without credentials: only the Bearer token counts, never a cookie.
+MODELER_ORIGINS = frozenset({"file://", "null"})
+
+
+@bp.before_request
+def modeler_preflight() -> Response | None:
+    """Answer the Modeler's CORS preflight (egov.web.cors answers the configured origins)."""
+    if request.method != "OPTIONS" or request.headers.get("Origin") not in MODELER_ORIGINS:
+        return None
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.after_request
+def modeler_origin(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    if origin in MODELER_ORIGINS:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    return response
 
 
 @bp.post(f"{ENGINE}/deployment/create", responses=answers((200, CamundaDeploymentCreated), 415))

@@ -22,7 +22,9 @@ from tests.integration.test_timers_support import file_case
 ENGINE = "/camunda/engine-rest"
 
 
-def modeler_deploy(api: Api, files: dict[str, str], user: str = "admin") -> Any:
+def modeler_deploy(
+    api: Api, files: dict[str, str], user: str = "admin", origin: str | None = None
+) -> Any:
     """As the Modeler posts it: attachments carry their bare file names, no folders."""
     data: dict[str, Any] = {
         "deployment-name": "foerderantrag",
@@ -32,8 +34,13 @@ def modeler_deploy(api: Api, files: dict[str, str], user: str = "admin") -> Any:
     for name, content in files.items():
         base = name.rsplit("/", 1)[-1]
         data[base] = (io.BytesIO(content.encode()), base)
+    headers = {"Origin": origin} if origin else {}
     return api.post(
-        f"{ENGINE}/deployment/create", user, data=data, content_type="multipart/form-data"
+        f"{ENGINE}/deployment/create",
+        user,
+        data=data,
+        content_type="multipart/form-data",
+        headers=headers,
     )
 
 
@@ -132,3 +139,26 @@ def test_only_an_admin_deploys_from_the_modeler(api: Api) -> None:
 
     assert modeler_deploy(api, bundle(), user="anna").status_code == 403
     assert api.get("/process-definitions", "admin").get_json()["items"] == before
+
+
+def test_the_modeler_window_may_ask_and_read_without_cookies_other_origins_not(api: Api) -> None:
+    asked = api.client.options(
+        f"/api/v1{ENGINE}/deployment/create",
+        headers={
+            "Origin": "file://",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert asked.status_code == 204
+    assert asked.headers["Access-Control-Allow-Origin"] == "file://"
+    assert "Authorization" in asked.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in asked.headers
+
+    refused = modeler_deploy(api, {"foerderantrag.bpmn": "<kaputt"}, origin="file://")
+    assert refused.status_code == 400
+    assert refused.headers["Access-Control-Allow-Origin"] == "file://"
+
+    other = api.get(f"{ENGINE}/version", "admin", headers={"Origin": "https://evil.example"})
+    assert other.status_code == 200
+    assert "Access-Control-Allow-Origin" not in other.headers
