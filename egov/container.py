@@ -36,7 +36,8 @@ from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.correlation import follow_up_correlator
+from egov.integrations.inbound import Inbound
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox.service import Outbox
 from egov.postfach import letters
@@ -146,6 +147,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         on_follow_up=follow_up_correlator(workflows),
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
+    incidents = Incidents(db, workflows, outbox, inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -172,9 +174,11 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         postfach=Postfach(db, workflows),
         outbox=outbox,
         inbound=inbound,
-        incidents=Incidents(db, workflows, outbox, inbound),
+        incidents=incidents,
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(workflows),
+        instance_commands=InstanceCommands(
+            workflows, on_resume=inbound.release, retry=incidents.retry
+        ),
         definitions=ProcessDefinitions(
             db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
         ),

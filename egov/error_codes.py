@@ -281,7 +281,12 @@ CODES: dict[str, Code] = {
         migration_instruction_invalid="An instruction names an element that the version lacks.",
         migration_too_many="More instances than one migration or dry run takes.",
     ),
-    **_codes("migration", 409, migration_running="The migration has not finished yet."),
+    **_codes(
+        "migration",
+        409,
+        migration_running="The migration has not finished yet.",
+        migration_not_held="The migration has no instances waiting for a second admin.",
+    ),
     **_codes(
         "migration",
         None,
@@ -316,6 +321,7 @@ CODES: dict[str, Code] = {
         instance_cancelled="The process instance was cancelled.",
         instance_state_conflict="The command does not fit the instance's state.",
         instance_not_failed="The instance has no failed step to restart.",
+        four_eyes_own_request="Four eyes: the admin who requested the command cannot confirm it.",
     ),
     **_codes("process instances", 400, instance_reason_missing="The command needs a reason."),
     # -- directory ---------------------------------------------------------------------------

@@ -191,6 +191,12 @@ class Settings:
         "an input, is started or advanced by the sweep once it is this old (its worker died "
         "or its broker message was lost).",
     )
+    migration_stall_seconds: float = setting(
+        300.0,
+        "A migration batch that is pending and has migrated no instance for this long is run "
+        "again by the sweep (its worker died or its broker message was lost); instances "
+        "already done are not done again. Longer than the slowest single instance takes.",
+    )
     plugins: str = setting(
         "",
         "Comma-separated modules whose `register(container)` runs when a process is built "

@@ -9,7 +9,9 @@ proves who sent it, not that it is new; other content: 409 `inbound-conflict`), 
 bytes and an `inbound_messages` row (commit: the message is now a fact) and then correlates it by
 case reference, else by the portal reference (the message UUID of the submission). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
-`correlation`; it is never dropped.
+`correlation`; it is never dropped. A message for a suspended instance is `held` (audit
+`message.held`), no incident: `Inbound.release` correlates the held ones of a case in arrival
+order when its instance is resumed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,24 +34,24 @@ from egov.cases.store import Case, get_case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import storage_key_in_use
-from egov.errors import Conflict, DomainError, Forbidden, Invalid
+from egov.errors import Conflict, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
 from egov.intake.store import get_by_message_id
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
 from egov.intake.xml_guard import Limits, root_tag
 from egov.integrations import signing
+from egov.integrations.correlation import (
+    deliver_message,
+    open_correlation_incident,
+)
 from egov.integrations.fachverfahren import Endpoint, secrets_for
 from egov.integrations.store import InboundMessage, InboundStatus
-from egov.outbox.incidents import open_incident
-from egov.outbox.store import Incident, IncidentKind
-from egov.workflow.engine import WorkflowError
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
 STATUS_MESSAGE = "bauantrag_status"
-Mark = Callable[[Session, bool, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -93,69 +94,6 @@ def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -
     to the 1170 parser, which refuses them."""
     parser = PARSERS.get(root_tag(body) or "", _status)
     return parser(body, limits, schema_dir)
-
-
-def open_correlation_incident(
-    session: Session, case_id: str | None, code: str, message: str, now: datetime
-) -> Incident:
-    """Keep an inbound message that found no case or nothing waiting: an incident."""
-    incident = open_incident(
-        session,
-        kind=IncidentKind.CORRELATION,
-        code=code,
-        message=message,
-        now=now,
-        actor="system:inbound",
-        case_id=case_id,
-    )
-    log.warning("correlation_incident id=%s case_id=%s code=%s", incident.id, case_id, code)
-    return incident
-
-
-def deliver_message(
-    workflows: Workflows,
-    case_id: str,
-    name: str,
-    payload: dict[str, Any],
-    actor: str,
-    *,
-    mark: Mark | None = None,
-    incident_if_nothing_waits: bool = True,
-) -> bool:
-    """Correlate `name` to the case; if nothing waits (or the engine fails) keep an incident."""
-
-    def then(session: Session, caught: bool) -> None:
-        incident_id = None
-        if not caught and incident_if_nothing_waits:
-            text = f"Keine wartende Nachricht {name!r} im Vorgang."
-            now = workflows.clock()
-            incident_id = open_correlation_incident(
-                session, case_id, "correlation-nothing-waiting", text, now
-            ).id
-        if mark is not None:
-            mark(session, caught, incident_id)
-
-    try:
-        return workflows.correlate(case_id, name, payload, actor, then=then)
-    except Exception as exc:  # the message stays; a person looks at the incident
-        log.exception("correlation_failed case_id=%s message=%s", case_id, name)
-        code = exc.code if isinstance(exc, DomainError | WorkflowError) else "internal-error"
-        with workflows.db.transaction() as session:
-            text = f"Nachricht {name!r} konnte nicht zugeordnet werden ({code})."
-            incident = open_correlation_incident(session, case_id, code, text, workflows.clock())
-            if mark is not None:
-                mark(session, False, incident.id)
-        return False
-
-
-def follow_up_correlator(workflows: Workflows) -> Callable[[str, str, list[str], str], None]:
-    """Intake hook for follow-up submissions: message `nachreichung` to the referenced case."""
-
-    def correlate(case_id: str, submission_id: str, document_ids: list[str], actor: str) -> None:
-        payload = {"submission_id": submission_id, "document_ids": document_ids}
-        deliver_message(workflows, case_id, "nachreichung", payload, actor)
-
-    return correlate
 
 
 @dataclass
@@ -298,11 +236,11 @@ class Inbound:
         if case_id is None:
             return False
 
-        def mark(session: Session, caught: bool, _incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, _incident_id: str | None) -> None:
             stored = session.get(InboundMessage, inbound_id)
             assert stored is not None
             stored.case_id = case_id
-            stored.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            stored.status = status
 
         return deliver_message(
             self.workflows,
@@ -314,6 +252,25 @@ class Inbound:
             incident_if_nothing_waits=False,
         )
 
+    def release(self, case_id: str) -> int:
+        """Correlate the messages held while the case's instance was suspended, in arrival
+        order (after its resume); one that finds nothing waiting becomes an incident."""
+        with self.db.reading() as session:
+            query = (
+                select(InboundMessage.id, InboundMessage.storage_key, InboundMessage.source)
+                .where(
+                    InboundMessage.case_id == case_id,
+                    InboundMessage.status == InboundStatus.HELD,
+                )
+                .order_by(InboundMessage.received_at, InboundMessage.id)
+            )
+            held = [tuple(row) for row in session.execute(query)]
+        for inbound_id, key, source in held:
+            with self.files.open(key) as handle:
+                parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
+            self._correlate(inbound_id, case_id, parsed, source)
+        return len(held)
+
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
             query = select(InboundMessage.id).where(InboundMessage.storage_key == storage_key)
@@ -323,10 +280,10 @@ class Inbound:
     def _correlate(
         self, inbound_id: str, case_id: str | None, parsed: Parsed, actor: str
     ) -> InboundOutcome:
-        def mark(session: Session, caught: bool, incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, incident_id: str | None) -> None:
             row = session.get(InboundMessage, inbound_id)
             assert row is not None
-            row.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            row.status = status
             row.incident_id = incident_id
 
         if case_id is None:
@@ -336,7 +293,7 @@ class Inbound:
                 incident = open_correlation_incident(
                     session, None, "correlation-case-unknown", text, now
                 )
-                mark(session, False, incident.id)
+                mark(session, InboundStatus.UNCORRELATED, incident.id)
             return InboundOutcome(inbound_id, False, None, True)
         payload, name = parsed.payload, parsed.message_name
         caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)

@@ -15,6 +15,7 @@ from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
+from egov.workflow.four_eyes import Pending
 from egov.workflow.inbox import TaskDetail
 from egov.workflow.store import LIVE_TASK, DefinitionActivation, ProcessDefinition, Task
 
@@ -168,6 +169,16 @@ def waiting_on(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
+def pending(p: Pending) -> dict[str, Any]:
+    """A command waiting for a second admin (four eyes)."""
+    return {
+        "command": p.command,
+        "requested_by": p.requested_by,
+        "requested_at": iso(p.requested_at),
+        "until": iso(p.until),
+    }
+
+
 def definition(d: ProcessDefinition) -> dict[str, Any]:
     return {
         "id": d.id,
@@ -191,6 +202,7 @@ def definition_detail(d: ProcessDefinition, trail: list[DefinitionActivation]) -
                 "activated_at": iso(a.activated_at),
                 "activated_by": a.activated_by,
                 "reason": a.reason,
+                "kind": a.kind,
             }
             for a in trail
         ],

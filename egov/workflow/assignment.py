@@ -26,6 +26,11 @@ class AssignmentError(ValueError):
     """A value that names no assignee or due date; the German reason is the message."""
 
 
+def variables_named(*texts: str | None) -> set[str]:
+    """The variables `${variable}` values name (what `resolve` reads of the data)."""
+    return {found.group(1) for t in texts if t and (found := _VARIABLE.match(t))}
+
+
 def resolve(text: str | None, data: dict[str, Any]) -> str | None:
     """The literal, or the value of the one `${variable}` (None if it is unset or empty)."""
     if text is None or not text.strip():

@@ -25,11 +25,12 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import modeler, triage_config, versions
+from egov.workflow import four_eyes, modeler, triage_config, versions
 from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.four_eyes import Pending
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
     DefinitionActivation,
@@ -37,7 +38,8 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
-from egov.workflow.variables import CASE_VARIABLES, TRIAGE_VARIABLES, check_letters
+from egov.workflow.validation import Registered
+from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
@@ -65,16 +67,6 @@ class Deployment:
     activated: bool = False  # made the active version by this deploy
 
 
-@dataclass(frozen=True)
-class Registered:
-    """What this egov knows when a bundle is deployed (None: not checked): the service-task
-    operators, the outbox's delivery kinds, the Fachdaten names of a namespace."""
-
-    operators: Collection[str] | None = None
-    kinds: Collection[str] | None = None
-    fachdaten: Callable[[str], Collection[str]] | None = None
-
-
 @dataclass
 class ProcessDefinitions:
     """Deploying and listing process definitions; each call is its own transaction."""
@@ -97,32 +89,30 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        known = self._known()
-        return self._retried(
-            lambda session: deploy_bundle(
-                session, files, actor=actor, now=self.clock(), activate=activate, known=known
-            )
-        )
+        return self._deploy(lambda _session: files, actor, activate)
 
     def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
         """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
         send come from the process's active version; new content becomes active."""
-        known = self._known()
-        return self._retried(
-            lambda session: deploy_bundle(
-                session,
-                modeler.bundle_files(sent, modeler.active_version(session, sent)),
-                actor=actor,
-                now=self.clock(),
-                known=known,
-            )
-        )
+        return self._deploy(lambda session: modeler.bundle_for(session, sent), actor, None)
 
-    def _known(self) -> Registered:
-        return Registered(
+    def _deploy(
+        self, files_of: Callable[[Session], dict[str, bytes]], actor: str, activate: bool | None
+    ) -> Deployment:
+        known = Registered(
             set(self.operators.operators) if self.operators is not None else None,
             set(self.delivery_kinds()) if self.delivery_kinds is not None else None,
             self.fachdaten,
+        )
+        return self._retried(
+            lambda session: deploy_bundle(
+                session,
+                files_of(session),
+                actor=actor,
+                now=self.clock(),
+                activate=activate,
+                known=known,
+            )
         )
 
     def version(self, definition_id: str) -> ProcessDefinition:
@@ -133,17 +123,23 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             return versions.definition_file(versions.get_definition(session, definition_id), name)
 
-    def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
-        """Make a version active again (rollback) with who and why in the trail."""
+    def activate(
+        self, definition_id: str, *, actor: str, reason: object
+    ) -> tuple[ProcessDefinition, Pending | None]:
+        """Make a version active again (rollback) with who and why in the trail; where four
+        eyes are demanded, the first admin's activation is only the pending request."""
         why = versions.check_reason(reason)
 
-        def change(session: Session) -> ProcessDefinition:
+        def change(session: Session) -> tuple[ProcessDefinition, Pending | None]:
             definition = versions.get_definition(session, definition_id)
+            gate = _activation_gate(session, definition, actor=actor, reason=why, now=self.clock())
+            if not gate.go:
+                return definition, gate.pending
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
                 upsert_procedure(session, spec, definition.process_id)
-            return definition
+            return definition, None
 
         return self._retried(change)
 
@@ -166,6 +162,19 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             definition = versions.get_definition(session, definition_id)
             return versions.activations(session, definition.process_id)
+
+
+def _activation_gate(
+    session: Session, definition: ProcessDefinition, *, actor: str, reason: str, now: datetime
+) -> four_eyes.Gate:
+    """Four eyes where the version to activate or the active one demands `activate`."""
+    if definition.active:
+        return four_eyes.OPEN
+    active = active_definition(session, definition.process_id)
+    concerned = [definition] if active is None else [definition, active]
+    return four_eyes.gate_activation(
+        session, concerned, definition, actor=actor, reason=reason, now=now
+    )
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -197,7 +206,7 @@ def deploy_bundle(
         _check_org_units(session, compiled)
         _check_triage(procedure, files)
         if known.fachdaten is not None:
-            check_letters(texts, _variables(procedure, compiled, known.fachdaten))
+            check_letters(texts, known_variables(procedure, compiled.variables, known.fachdaten))
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
@@ -218,13 +227,16 @@ def deploy_bundle(
         )
     ).first()
     if existing is None:
-        existing = _add_version(session, compiled, texts, actor=actor, now=now)
+        existing = _add_version(session, compiled, files, texts, actor=actor, now=now)
         created = True
     else:
         created = False
     wanted = created if activate is None else activate
     if not wanted and active_definition(session, existing.process_id) is None:
         wanted = True  # a process always has an active version once deployed
+    elif wanted and not created:  # an earlier version made active again: a rollback
+        reason = versions.DEPLOY_REASON
+        wanted = _activation_gate(session, existing, actor=actor, reason=reason, now=now).go
     activated = wanted and versions.activate(
         session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
     )
@@ -276,6 +288,8 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "four_eyes" in spec and (refused := four_eyes.problem(spec["four_eyes"])) is not None:
+        problems.append(("four_eyes", refused))
     if "triage" in spec:  # optional: who routes the case (docs/triage.md)
         problems += triage_config.problems(spec["triage"])
     days = spec.get("processing_days")
@@ -293,7 +307,13 @@ def _procedure_invalid(problems: list[tuple[str, str]]) -> Invalid:
 
 
 def _add_version(
-    session: Session, compiled: Any, texts: dict[str, str], *, actor: str, now: datetime
+    session: Session,
+    compiled: Any,
+    files: dict[str, bytes],
+    texts: dict[str, str],
+    *,
+    actor: str,
+    now: datetime,
 ) -> ProcessDefinition:
     last = session.scalar(
         select(func.max(ProcessDefinition.version)).where(
@@ -305,6 +325,7 @@ def _add_version(
         version=(last or 0) + 1,
         content_hash=compiled.content_hash,
         files=texts,
+        originals=versions.originals(files, texts),
         spec_json=compiled.spec_json,
         forms=compiled.forms,
         deployed_at=now,
@@ -349,20 +370,6 @@ def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
             + ", ".join(sorted({r.key for r in unknown})),
             invalid_params=[r.as_param() for r in unknown],
         )
-
-
-def _variables(
-    procedure: dict[str, Any] | None,
-    compiled: CompiledDefinition,
-    fachdaten: Callable[[str], Collection[str]],
-) -> set[str]:
-    """The variables the process can have (egov.workflow.variables); no procedure, no
-    Fachdaten."""
-    known = {*CASE_VARIABLES, *compiled.variables}
-    if procedure is None:
-        return known
-    triage = TRIAGE_VARIABLES if triage_config.parse(procedure) is not None else frozenset()
-    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage}
 
 
 def _check_triage(procedure: dict[str, Any] | None, files: dict[str, bytes]) -> None:

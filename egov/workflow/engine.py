@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -60,6 +60,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
 from egov.workflow import serialization
+from egov.workflow.assignment import variables_named
 from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.compiling import CompiledDefinition, compile_bundle
@@ -104,6 +105,7 @@ class UserTaskView:
     data: dict[str, Any]
     assignee: str | None = None  # property `assignee` (camunda:assignee), unresolved
     due_date: str | None = None  # property `dueDate` (camunda:dueDate), unresolved
+    model_data: dict[str, Any] = field(default_factory=dict)  # the variables those two name
 
 
 class _Paused(Exception):
@@ -304,11 +306,13 @@ class Engine:
 
     # -- user tasks -----------------------------------------------------------------------
 
-    def ready_user_tasks(self) -> list[UserTaskView]:
+    def ready_user_tasks(self, *, with_data: bool = True) -> list[UserTaskView]:
+        """`with_data=False`: without a copy of each task's data (the projection needs none;
+        copying the data of 10,000 fan-out tasks, each holding the list, costs seconds)."""
         tasks = self._workflow.get_tasks(state=TaskState.READY, manual=True)
-        return [self._view(t) for t in tasks]
+        return [self._view(t, with_data) for t in tasks]
 
-    def _view(self, task: Task) -> UserTaskView:
+    def _view(self, task: Task, with_data: bool = True) -> UserTaskView:
         spec = task.task_spec
         props = _properties(task)
         return UserTaskView(
@@ -318,9 +322,14 @@ class Engine:
             lane=getattr(spec, "lane", None),
             org_unit=_org_unit(task),
             form_schema=self.definition.forms.get(spec.name),
-            data=copy.deepcopy(task.data),
+            data=copy.deepcopy(task.data) if with_data else {},
             assignee=props.get("assignee"),
             due_date=props.get("dueDate"),
+            model_data={
+                name: copy.deepcopy(task.data[name])
+                for name in variables_named(props.get("assignee"), props.get("dueDate"))
+                if name in task.data
+            },
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

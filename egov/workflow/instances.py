@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from egov.cases.store import Case, get_case
 from egov.db import Database
-from egov.errors import Conflict, NotFound
+from egov.errors import NotFound
 from egov.identity.model import Principal
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
@@ -224,23 +224,6 @@ class Instances:
         position, completed = elements(engine)
         variables = redacted(principal, row, engine.data)
         return InstanceDetail(row, position, completed, variables, incidents)
-
-    def failed_step(self, principal: Principal, instance_id: str) -> str:
-        """The id of the open incident of the instance's failed step (409 if none)."""
-        with self.db.reading() as session:
-            row = visible_instance(session, principal, instance_id)
-            query = select(Incident.id).where(
-                Incident.case_id == row.case.id,
-                Incident.status == IncidentStatus.OPEN,
-                Incident.kind == IncidentKind.WORKFLOW_STEP,
-            )
-            incident_id = session.scalars(query).first()
-        if incident_id is None or row.instance.status != InstanceStatus.RUNNING:
-            raise Conflict(
-                "Die Prozessinstanz hat keinen fehlgeschlagenen Schritt.",
-                code="instance-not-failed",
-            )
-        return incident_id
 
 
 __all__ = ["STATES", "InstanceDetail", "InstanceFilter", "InstanceRow", "Instances"]

@@ -4,8 +4,8 @@ The Modeler posts the open diagram and the files attached to the deployment ("In
 additional files"), each under its bare file name: it knows no folders of a bundle and no
 `procedure.json`. The files are placed in the bundle as egov lays it out, and a new version
 of a process that already has an active version takes every file it does not send from that
-version (procedure, forms, letters, decisions). A new process needs its `procedure.json`
-attached once; without it the deploy is refused, saying what to attach.
+version, byte for byte as deployed (procedure, forms, letters, decisions). A new process needs
+its `procedure.json` attached once; without it the deploy is refused, saying what to attach.
 
 Placement of a sent file: where the active version has a file of that name; a form where the
 models name it (`camunda:formKey`, `formJsonSchemaFilename`); else a letter template (`.txt`)
@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from sqlalchemy.orm import Session
 
 from egov.errors import Invalid
-from egov.workflow import archive
+from egov.workflow import archive, versions
 from egov.workflow.bundle import PROCEDURE_FILE
 from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.encoding import MODEL_SUFFIXES, parse_model
@@ -55,9 +55,16 @@ def active_version(session: Session, files: Mapping[str, bytes]) -> ProcessDefin
     return None
 
 
+def bundle_for(session: Session, sent: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The bundle of what the Modeler sent, over the active version of its process."""
+    return bundle_files(sent, active_version(session, sent))
+
+
 def bundle_files(sent: Mapping[str, bytes], active: ProcessDefinition | None) -> dict[str, bytes]:
     """The bundle to deploy: the active version's files, the sent ones placed over them."""
-    base = {name: text.encode("utf-8") for name, text in (active.files if active else {}).items()}
+    base = {}
+    if active is not None:
+        base = {name: versions.definition_file(active, name).content for name in active.files}
     models = b"\n".join(content for name, content in sent.items() if name.endswith(".bpmn"))
     files = dict(base)
     for name, content in sent.items():

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from egov.cases.service import record
 from egov.cases.store import Case
+from egov.db import new_id
 from egov.identity.store import get_membership
 from egov.workflow.assignment import AssignmentError, due_at, resolve
 from egov.workflow.engine import UserTaskView
@@ -45,6 +46,7 @@ def project_tasks(
         if view.task_id in live:
             continue
         task = Task(
+            id=new_id(),  # known before the flush: no flush per task of a large fan-out
             instance_id=instance.id,
             case_id=case.id,
             engine_task_id=view.task_id,
@@ -62,7 +64,6 @@ def project_tasks(
             result=None,
         )
         session.add(task)
-        session.flush()
         record(
             session,
             case,
@@ -79,11 +80,11 @@ def _apply_model(
 ) -> None:
     """The model's due date and assignee of a new task; what cannot be used is noted."""
     try:
-        task.due_at = due_at(view.due_date, view.data, now) or task.due_at
+        task.due_at = due_at(view.due_date, view.model_data, now) or task.due_at
     except AssignmentError as refusal:
         _skipped(session, case, task, "dueDate", str(refusal), actor=actor, now=now)
     try:
-        assignee = resolve(view.assignee, view.data)
+        assignee = resolve(view.assignee, view.model_data)
     except AssignmentError as refusal:
         _skipped(session, case, task, "assignee", str(refusal), actor=actor, now=now)
         return

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from string import Template
 from typing import Any
@@ -68,6 +68,16 @@ class OrgUnitRef:
     def as_param(self) -> dict[str, Any]:
         reason = f"Organisationseinheit {self.key!r} ist im Verzeichnis unbekannt."
         return {"name": f"{self.file}#{self.element_id}", "reason": reason, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What this egov knows when a bundle is deployed (None: not checked): the service-task
+    operators, the outbox's delivery kinds, the Fachdaten names of a namespace."""
+
+    operators: Collection[str] | None = None
+    kinds: Collection[str] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None
 
 
 def _refuse(name: str, element: Any, reason: str) -> Refusal:

@@ -21,10 +21,11 @@ with the letter file, the placeholder and its line.
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from string import Template
 from typing import Any
 
+from egov.workflow import triage_config
 from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.script_rules import ScriptError, parse_script
 
@@ -100,6 +101,20 @@ def _form_fields(schema: Any) -> Iterator[str]:
     elif isinstance(schema, list):
         for item in schema:
             yield from _form_fields(item)
+
+
+def known_variables(
+    procedure: dict[str, Any] | None,
+    models: Collection[str],
+    fachdaten: Callable[[str], Collection[str]],
+) -> set[str]:
+    """What a process can have: the case variables, what its `models` set (see
+    :func:`model_variables`) and, with a procedure, its Fachdaten and triage's variables."""
+    known = {*CASE_VARIABLES, *models}
+    if procedure is None:
+        return known
+    triage = TRIAGE_VARIABLES if triage_config.parse(procedure) is not None else frozenset()
+    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage}
 
 
 def placeholders(text: str) -> Iterator[tuple[str, int]]:

@@ -1,7 +1,7 @@
 """triage: what triage suggested for a case and what a clerk decided (issue 13)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ EXPECTATIONS names, for every (method, rule) the app serves, how to call it and 
 principal gets: "ok" (2xx), "redirect" (302/303 to this site or the dev IdP), 400 (a login
 callback without valid state), 401, 403 (wrong role), "scope" (403: a technical client lacks
 the operation's scope), 404 (the object is hidden from them), 409 (authorized, but the process
-instance's state refuses the command) or 422 (authorized, but the login is too weak for the
-procedure).
+instance's or migration batch's state refuses the command) or 422 (authorized, but the login is
+too weak for the procedure).
 
 Two issuers: the dev IdP and `twin`, a real issuer on a loopback port whose people have the
 same `sub` as the dev IdP's (`erika`, `anna`) and whose client has the same id (`portal`),
@@ -360,6 +360,13 @@ EXPECTATIONS = [
         "its BPMN file",
         "/api/v1/process-definitions/{definition}/files/buergerbudget.bpmn",
         expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/migrations/<migration_id>/confirm",
+        "an empty migration (nothing held)",
+        "/api/v1/migrations/{migration}/confirm",
+        expect(admin=409),
     ),
     Probe(
         "POST",
@@ -984,8 +991,8 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the instance's (or task's) state refuses it
-        assert problem["code"].startswith(("instance-", "triage-not-review-task"))
+    elif outcome == 409:  # authorized, but the state of the instance, task or batch refuses it
+        assert problem["code"].startswith(("instance-", "migration-", "triage-not-review-task"))
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

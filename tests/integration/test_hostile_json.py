@@ -34,6 +34,7 @@ NO_JSON_BODY = {
     "admin.retry",
     "instances.restart",
     "migrations.reverse",
+    "migrations.confirm",
     "tasks.claim",
     "tasks.unclaim",
     "directory.remove_member",

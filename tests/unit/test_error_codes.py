@@ -71,7 +71,9 @@ NOT_CODES = {
     "store-integrity",  # document store codes; they reach people as dms-store-*
     "store-rejected",
     "store-unavailable",
-    "utf-8",
+    "utf-8",  # encodings (egov/workflow/encoding.py)
+    "utf-8-sig",
+    "utf-16",
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
 }
