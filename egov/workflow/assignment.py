@@ -11,7 +11,9 @@ time (without offset: the city's time).
 
 from __future__ import annotations
 
+import copy
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +28,20 @@ class AssignmentError(ValueError):
     """A value that names no assignee or due date; the German reason is the message."""
 
 
-def variables_named(*texts: str | None) -> set[str]:
-    """The variables `${variable}` values name (what `resolve` reads of the data)."""
-    return {found.group(1) for t in texts if t and (found := _VARIABLE.match(t))}
+@dataclass(frozen=True)
+class TaskModel:
+    """A user task's properties `assignee` and `dueDate`, with the variables they name."""
+
+    assignee: str | None = None
+    due_date: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def of_task(properties: dict[str, str], data: dict[str, Any]) -> TaskModel:
+    """What the projection needs of a ready task: no copy of its whole data."""
+    assignee, due = properties.get("assignee"), properties.get("dueDate")
+    named = {found.group(1) for t in (assignee, due) if t and (found := _VARIABLE.match(t))}
+    return TaskModel(assignee, due, {n: copy.deepcopy(data[n]) for n in named if n in data})
 
 
 def resolve(text: str | None, data: dict[str, Any]) -> str | None:

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -60,7 +60,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
 from egov.workflow import serialization
-from egov.workflow.assignment import variables_named
+from egov.workflow.assignment import TaskModel, of_task
 from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.compiling import CompiledDefinition, compile_bundle
@@ -103,9 +103,7 @@ class UserTaskView:
     org_unit: str | None
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
-    assignee: str | None = None  # property `assignee` (camunda:assignee), unresolved
-    due_date: str | None = None  # property `dueDate` (camunda:dueDate), unresolved
-    model_data: dict[str, Any] = field(default_factory=dict)  # the variables those two name
+    model: TaskModel | None = None  # assignee and due date as modelled (camunda:assignee ...)
 
 
 class _Paused(Exception):
@@ -314,7 +312,6 @@ class Engine:
 
     def _view(self, task: Task, with_data: bool = True) -> UserTaskView:
         spec = task.task_spec
-        props = _properties(task)
         return UserTaskView(
             task_id=str(task.id),
             spec_name=spec.name,
@@ -323,13 +320,7 @@ class Engine:
             org_unit=_org_unit(task),
             form_schema=self.definition.forms.get(spec.name),
             data=copy.deepcopy(task.data) if with_data else {},
-            assignee=props.get("assignee"),
-            due_date=props.get("dueDate"),
-            model_data={
-                name: copy.deepcopy(task.data[name])
-                for name in variables_named(props.get("assignee"), props.get("dueDate"))
-                if name in task.data
-            },
+            model=of_task(_properties(task), task.data),
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from egov.cases.service import record
 from egov.cases.store import Case
 from egov.db import new_id
 from egov.identity.store import get_membership
-from egov.workflow.assignment import AssignmentError, due_at, resolve
+from egov.workflow.assignment import AssignmentError, TaskModel, due_at, resolve
 from egov.workflow.engine import UserTaskView
 from egov.workflow.store import LIVE_TASK, Task, TaskStatus, WorkflowInstance, list_live_tasks
 
@@ -79,18 +79,19 @@ def _apply_model(
     session: Session, case: Case, task: Task, view: UserTaskView, *, actor: str, now: datetime
 ) -> None:
     """The model's due date and assignee of a new task; what cannot be used is noted."""
+    model = view.model or TaskModel()
     try:
-        task.due_at = due_at(view.due_date, view.model_data, now) or task.due_at
+        task.due_at = due_at(model.due_date, model.values, now) or task.due_at
     except AssignmentError as refusal:
         _skipped(session, case, task, "dueDate", str(refusal), actor=actor, now=now)
     try:
-        assignee = resolve(view.assignee, view.model_data)
+        assignee = resolve(model.assignee, model.values)
     except AssignmentError as refusal:
         _skipped(session, case, task, "assignee", str(refusal), actor=actor, now=now)
         return
     if assignee is None:
-        if view.assignee:
-            reason = f"{view.assignee!r} ergibt keinen Wert."
+        if model.assignee:
+            reason = f"{model.assignee!r} ergibt keinen Wert."
             _skipped(session, case, task, "assignee", reason, actor=actor, now=now)
         return
     if task.org_unit_key is None or get_membership(session, assignee, task.org_unit_key) is None:

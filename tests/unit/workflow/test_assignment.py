@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from egov.workflow.assignment import AssignmentError, due_at, resolve
+from egov.workflow.assignment import AssignmentError, TaskModel, due_at, of_task, resolve
 
 NOW = datetime(2026, 3, 30, 10, 0)  # naive UTC, as egov's clock
 
@@ -40,3 +40,11 @@ def test_a_date_is_the_end_of_that_day_and_a_local_time_is_jena_time() -> None:
 def test_a_value_that_is_no_date_or_duration_is_refused(text: str) -> None:
     with pytest.raises(AssignmentError):
         due_at(text, {}, NOW)
+
+
+def test_a_ready_task_keeps_only_the_variables_its_assignee_and_due_date_name() -> None:
+    data = {"reviewer": "dev:ben", "frist": "P2D", "list": list(range(10_000))}
+
+    model = of_task({"assignee": "${reviewer}", "dueDate": "${frist}"}, data)
+
+    assert model == TaskModel("${reviewer}", "${frist}", {"reviewer": "dev:ben", "frist": "P2D"})
