@@ -24,10 +24,10 @@ from egov.errors import Invalid
 from egov.workflow import archive, versions
 from egov.workflow.bundle import PROCEDURE_FILE
 from egov.workflow.bundle_errors import WorkflowError
+from egov.workflow.constructs import BPMN
 from egov.workflow.encoding import MODEL_SUFFIXES, parse_model
 from egov.workflow.store import ProcessDefinition, active_definition
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FOLDERS = {".txt": "letters", ".json": "forms"}
 _PATH_CHARS = r"[A-Za-z0-9_./-]*"
 

@@ -27,10 +27,10 @@ from typing import Any
 
 from egov.workflow import triage_config
 from egov.workflow.bundle_errors import WorkflowError
+from egov.workflow.camunda import SPIFF
+from egov.workflow.constructs import BPMN
 from egov.workflow.script_rules import ScriptError, parse_script
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CASE_VARIABLES = frozenset({"case_reference", "applicant_name", "submitted_at"})
 # set by egov.triage when the procedure has a triage: at the start, and by the review task
 TRIAGE_VARIABLES = frozenset({"triage_org_unit", "routed_org_unit", "triage_decision"})
