@@ -12,6 +12,7 @@ from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
     api_admin,
+    api_camunda,
     api_cases,
     api_definitions,
     api_directory,
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_me.bp,
         api_admin.bp,
         api_definitions.bp,
+        api_camunda.bp,
         api_migrations.bp,
         api_directory.bp,
         api_inbound.bp,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,7 +179,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         instance_commands=InstanceCommands(
             workflows, on_resume=inbound.release, retry=incidents.retry
         ),
-        definitions=ProcessDefinitions(db, clock, operators),
+        definitions=ProcessDefinitions(
+            db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
+        ),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),
         monitor=Monitor(
@@ -204,6 +207,17 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:
+    """The process variables the applications of a Fachdaten namespace bring (none if
+    unknown: intake refuses such applications)."""
+
+    def names(namespace: str) -> frozenset[str]:
+        found = registry.fachdaten_for(namespace)
+        return found.data_names() if found is not None else frozenset()
+
+    return names
 
 
 def script_limits(settings: Settings) -> ScriptLimits:

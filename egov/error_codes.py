@@ -237,6 +237,8 @@ CODES: dict[str, Code] = {
         bundle_not_text="A file of the bundle is not UTF-8 text.",
         bundle_archive_invalid="A ZIP/multipart bundle is unreadable, too big or escapes it.",
         activation_reason_missing="Activating a version needs a reason (at most 2000 chars).",
+        modeler_procedure_missing="A new process from Camunda Modeler lacks its procedure.json.",
+        letter_placeholder_unknown="A letter template names a variable the process cannot have.",
     ),
     **_codes(
         "processes",

@@ -184,9 +184,14 @@ class FachdatenFormat:
     field_names: Mapping[str, str] = field(default_factory=dict)
     container_key: str | None = None  # the Format that carries it (None: its own message)
     form_fields: object | None = None  # a FieldListFachdaten: the web form (formschema.py)
+    variables: frozenset[str] = frozenset()  # the mapper's keys beyond `field_names`
 
     def schema(self) -> CompiledSchema:
         return compiled_schema(self.xsd_path)
+
+    def data_names(self) -> frozenset[str]:
+        """The keys of the mapper's dict: the process variables an application brings."""
+        return frozenset(self.field_names.values()) | self.variables
 
 
 class FormatRegistry:

@@ -81,7 +81,12 @@ def antrag_format(
 def fachdaten_format(schema_dir: Path) -> FachdatenFormat:
     """The message is its own Fachdaten (a copy, see :func:`map_antrag`)."""
     return FachdatenFormat(
-        NS, schema_dir / ANTRAG_XSD, summarize, PROCEDURE_KEY, container_key=FORMAT_KEY
+        NS,
+        schema_dir / ANTRAG_XSD,
+        summarize,
+        PROCEDURE_KEY,
+        container_key=FORMAT_KEY,
+        variables=frozenset(summarize(etree.Element(f"{{{NS}}}antrag"))),  # its keys
     )
 
 

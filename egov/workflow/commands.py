@@ -49,9 +49,9 @@ from egov.workflow.store import (
     WorkflowInstance,
     list_live_tasks,
 )
+from egov.workflow.variables import CANCEL_LETTER  # its data: variables.CANCEL_VARIABLES
 
 CANCELLED_CASE_STATUS = "cancelled"
-CANCEL_LETTER = "eingestellt"  # letters/eingestellt.txt in the bundle: the citizen is told
 MAX_REASON = 2000
 Command = Callable[[Session, WorkflowInstance, Case, Placement], Gate]
 

@@ -25,7 +25,8 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import four_eyes, triage_config, versions
+from egov.workflow import four_eyes, modeler, triage_config, versions
+from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
@@ -37,11 +38,12 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
+from egov.workflow.validation import Registered
+from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
-PROCEDURE_FILE = "procedure.json"
 # the text fields of procedure.json and the columns they are stored in
 PROCEDURE_TEXTS = {
     "key": Procedure.key,
@@ -72,6 +74,9 @@ class ProcessDefinitions:
     db: Database
     clock: Clock
     operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
+    # the outbox's delivery kinds when a bundle is deployed (plugins register theirs late)
+    delivery_kinds: Callable[[], Collection[str]] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None  # names by namespace
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -84,10 +89,29 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        known = set(self.operators.operators) if self.operators is not None else None
+        return self._deploy(lambda _session: files, actor, activate)
+
+    def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
+        """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
+        send come from the process's active version; new content becomes active."""
+        return self._deploy(lambda session: modeler.bundle_for(session, sent), actor, None)
+
+    def _deploy(
+        self, files_of: Callable[[Session], dict[str, bytes]], actor: str, activate: bool | None
+    ) -> Deployment:
+        known = Registered(
+            set(self.operators.operators) if self.operators is not None else None,
+            set(self.delivery_kinds()) if self.delivery_kinds is not None else None,
+            self.fachdaten,
+        )
         return self._retried(
             lambda session: deploy_bundle(
-                session, files, actor=actor, now=self.clock(), activate=activate, operators=known
+                session,
+                files_of(session),
+                actor=actor,
+                now=self.clock(),
+                activate=activate,
+                known=known,
             )
         )
 
@@ -168,16 +192,21 @@ def deploy_bundle(
     actor: str,
     now: datetime,
     activate: bool | None = None,
-    operators: Collection[str] | None = None,
+    known: Registered | None = None,
 ) -> Deployment:
     """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
-    and line of every problem; the org units the models name must be in the directory."""
+    and line of every problem; the org units the models name must be in the directory; with
+    `known.fachdaten` every letter's placeholders are variables of the process
+    (egov.workflow.variables)."""
+    known = known or Registered()
     try:
         texts = _as_text(files)
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
-        compiled = compile_bundle(files, operators=operators)
+        compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
         _check_triage(procedure, files)
+        if known.fachdaten is not None:
+            check_letters(texts, known_variables(procedure, compiled.variables, known.fachdaten))
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,

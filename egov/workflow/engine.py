@@ -60,6 +60,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
 from egov.workflow import serialization
+from egov.workflow.assignment import TaskModel, of_task
 from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.compiling import CompiledDefinition, compile_bundle
@@ -102,6 +103,7 @@ class UserTaskView:
     org_unit: str | None
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
+    model: TaskModel | None = None  # assignee and due date as modelled (camunda:assignee ...)
 
 
 class _Paused(Exception):
@@ -318,6 +320,7 @@ class Engine:
             org_unit=_org_unit(task),
             form_schema=self.definition.forms.get(spec.name),
             data=copy.deepcopy(task.data) if with_data else {},
+            model=of_task(_properties(task), task.data),
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

@@ -113,6 +113,7 @@ class Probe:
     signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
 
 
+MODELER_DIAGRAM = ROOT / "bpmn" / "buergerbudget" / "buergerbudget.bpmn"  # a path: read per call
 INBOUND_SECRET = b"matrix-inbound-secret-0123456789"
 MIGRATION_PLAN = {"source_definition_id": "{definition}", "target_definition_id": "{definition}"}
 STATUS_FOR_UNKNOWN_CASE = build_status_1170(
@@ -381,6 +382,34 @@ EXPECTATIONS = [
         "/api/v1/process-definitions/{definition}/activate",
         expect(admin=OK),
         {"json": {"reason": "Rücknahme nach Fehler in Version 2"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/camunda/engine-rest/deployment/create",
+        "the shipped Bürgerbudget diagram as Camunda Modeler sends it",
+        "/api/v1/camunda/engine-rest/deployment/create",
+        expect(admin=OK),
+        {
+            "data": {
+                "deployment-name": "buergerbudget",
+                "buergerbudget.bpmn": (str(MODELER_DIAGRAM), "buergerbudget.bpmn"),
+            },
+            "content_type": "multipart/form-data",
+        },
+    ),
+    Probe(
+        "GET",
+        "/api/v1/camunda/engine-rest/deployment",
+        "the Modeler's connection check",
+        "/api/v1/camunda/engine-rest/deployment?maxResults=0",
+        expect(admin=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/camunda/engine-rest/version",
+        "the Camunda version",
+        "/api/v1/camunda/engine-rest/version",
+        expect(admin=OK),
     ),
     Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
     Probe(

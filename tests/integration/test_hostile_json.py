@@ -30,6 +30,7 @@ SPEAKER = {Role.ADMIN: "admin", Role.CLERK: "anna", Role.CITIZEN: "erika", Role.
 NO_JSON_BODY = {
     "intake.submit_message",
     "inbound.receive",
+    "camunda.create_deployment",  # Camunda Modeler's multipart form only
     "admin.retry",
     "instances.restart",
     "migrations.reverse",

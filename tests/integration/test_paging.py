@@ -63,6 +63,9 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/process-instances/<instance_id>",
     "/api/v1/process-definitions/<definition_id>",
     "/api/v1/process-definitions/<definition_id>/files/<path:name>",
+    # Camunda Modeler's connection check: Camunda 7's bare array of at most maxResults (<= 200)
+    "/api/v1/camunda/engine-rest/deployment",
+    "/api/v1/camunda/engine-rest/version",
 }
 
 

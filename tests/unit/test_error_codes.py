@@ -17,6 +17,11 @@ BASE_CODES = {"conflict", "forbidden", "invalid"}  # one word: class attributes 
 # kebab-case strings in the source that are not error codes
 NOT_CODES = {
     "auto-generated",  # Auto-Submitted mail header
+    "deployment-name",  # form fields of Camunda 7's POST /deployment/create
+    "deployment-source",
+    "deploy-changed-only",
+    "enable-duplicate-filtering",
+    "tenant-id",
     "bn-beh",  # XÖV address prefixes
     "bn-g2g",
     "buero-buergerbudget",  # org unit keys of the demo city
