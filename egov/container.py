@@ -33,11 +33,13 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.inbound import Inbound, follow_up_correlator, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox.service import Outbox
+from egov.participation import operators as participation_operators
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.runtime import dispatch
@@ -98,6 +100,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     registry = default_registry(settings.schemas_dir.resolve())
     operators = OperatorRegistry.with_builtins()
     letters.register(operators, letters.LetterNotice.from_settings(settings))
+    participation_operators.register(operators)
     outbox = Outbox(
         db=db,
         clock=clock,
@@ -139,6 +142,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         on_follow_up=follow_up_correlator(workflows),
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
+    intake.updates[AKTUALISIEREN_ROOT] = planning_update(inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )

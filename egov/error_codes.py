@@ -173,6 +173,7 @@ CODES: dict[str, Code] = {
         409,
         submission_conflict="The message UUID or Idempotency-Key was used with other content.",
         inbound_conflict="The Idempotency-Key of an inbound message was used with other content.",
+        case_key_taken="An XBeteiligung 0401 names a plan id and Vorgangs-ID already filed.",
     ),
     **_codes(
         "intake",
@@ -183,6 +184,7 @@ CODES: dict[str, Code] = {
         unknown_procedure="No such procedure (form path), or no Fachverfahren set up for it.",
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
+        identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
     ),
     **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
     # -- cases, tasks, Postfach ----------------------------------------------------------------

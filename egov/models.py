@@ -1,6 +1,7 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
 from egov.documents.store import Document
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseKey",
     "Deputy",
     "Document",
     "InboundMessage",

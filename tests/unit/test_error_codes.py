@@ -45,6 +45,7 @@ NOT_CODES = {
     "egov-worker",
     "egov-xfall-profil",
     "xbau-antragsservice",
+    "xbeteiligung-planungssystem",
     "json-webform",  # the catalogue's name of the JSON form path
     "x-egov-fachdaten-namespace",  # JSON Schema annotations of egov's forms
     "x-egov-fraction-digits",
