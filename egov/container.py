@@ -38,8 +38,10 @@ from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
+from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
+from egov.participation.statements import StatementLimits, Statements
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.runtime import dispatch
@@ -82,6 +84,7 @@ class Container:
     catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
     monitor: Monitor
+    statements: Statements  # statements on participations (issue 14)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -189,10 +192,24 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
+        statements=_statements(settings, db, files, clock),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def _statements(
+    settings: Settings, db: Database, files: FileSystemStore, clock: Clock
+) -> Statements:
+    return Statements(
+        db,
+        files,
+        clock,
+        confirm_url=f"{settings.base_url}/api/v1/statement-confirmations/{{token}}",
+        anonymous=settings.participation_anonymous and mail.configured(settings),
+        limits=StatementLimits(max_attachment_bytes=settings.statement_max_attachment_bytes),
+    )
 
 
 def script_limits(settings: Settings) -> ScriptLimits:

@@ -187,6 +187,21 @@ CODES: dict[str, Code] = {
         identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
     ),
     **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
+    # -- participation -------------------------------------------------------------------------
+    **_codes(
+        "participation",
+        404,
+        participation_not_found="No such participation (a case of the procedure beteiligung).",
+        statement_confirmation_not_found="The confirmation link of a statement is unknown.",
+    ),
+    **_codes(
+        "participation",
+        422,
+        participation_closed="The participation's period has ended: no more statements.",
+        participation_not_open="The participation's period has not begun.",
+        statement_invalid="A statement's text, variant, location or attachments are refused.",
+        statement_location_outside="A statement's location lies outside the plan's area.",
+    ),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **_codes(
         "cases",

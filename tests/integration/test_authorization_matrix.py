@@ -61,6 +61,7 @@ from egov.workflow.store import (
 )
 from tests.builders import ROOT, example, proposal
 from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
+from tests.integration.test_beteiligung_intake import INITIIEREN, around_today
 from tests.support.idp import LoopbackIdp
 
 TWINS = ("twin_erika", "twin_anna", "twin_portal")  # issuer `twin`, colliding subjects
@@ -144,6 +145,21 @@ EXPECTATIONS = [
         {"json": proposal()},
     ),
     Probe("GET", "/api/v1/procedures", "the catalogue", "/api/v1/procedures", EVERYONE),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/statements",
+        "participation P (anonymous statements not allowed)",
+        "/api/v1/participations/{participation}/statements",
+        expect(erika=OK, max=OK, twin_erika=OK),
+        {"json": {"text": "Bitte mehr Bäume."}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/statement-confirmations/<token>",
+        "an unknown confirmation link",
+        "/api/v1/statement-confirmations/unknown-token",
+        {p: 404 for p in PRINCIPALS},
+    ),
     Probe(
         "GET",
         "/api/v1/procedures/<key>",
@@ -665,7 +681,19 @@ def build_scenario(api: Api) -> dict[str, str]:
         "instance_b": instance_b,
         "definition": definition,
         "migration": migration,
+        "participation": open_participation(api),
     }
+
+
+def open_participation(api: Api) -> str:
+    """A participation of the Fachdienst Stadtplanung whose period runs (XBeteiligung 0401)."""
+    body = around_today(INITIIEREN)
+    response = api.post(
+        "/submissions", "portal", data=body, headers={"Content-Type": "application/xml"}
+    )
+    assert response.status_code == 201, response.get_json()
+    participation: str = response.get_json()["case_id"]
+    return participation
 
 
 def instance_of(api: Api, case_id: str) -> str:
@@ -733,7 +761,8 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
     if principal == "ben":
         hidden = ("case_b", "case_c", "task_b", "attachment_b", "incident_c", "instance_b")
         return {ids[k] for k in hidden}
-    return set(ids.values())  # max, the clients and every twin: nothing of the scenario
+    # max, the clients and every twin: nothing of the scenario but the (public) participation
+    return {value for key, value in ids.items() if key != "participation"}
 
 
 DIRECTORY_STATE = (

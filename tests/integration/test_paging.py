@@ -48,6 +48,7 @@ LISTS = {
     "/api/v1/process-instances": Listing("admin", "/process-instances"),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
+    "/api/v1/statement-confirmations/<token>",  # one statement's receipt
     "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",
