@@ -41,6 +41,9 @@ from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
+from egov.participation.moderation import Moderation
+from egov.participation.public import PublicParticipations
+from egov.participation.report import Reports
 from egov.participation.statements import StatementLimits, Statements
 from egov.postfach import letters
 from egov.postfach.service import Postfach
@@ -85,6 +88,9 @@ class Container:
     directory: Directory
     monitor: Monitor
     statements: Statements  # statements on participations (issue 14)
+    moderation: Moderation  # hiding and weighing them
+    reports: Reports  # the weighing report, published, authors told
+    public_participations: PublicParticipations  # the public read side, no personal data
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -193,6 +199,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
         statements=_statements(settings, db, files, clock),
+        moderation=Moderation(db, clock),
+        reports=Reports(db, files, clock, mail=mail.configured(settings)),
+        public_participations=PublicParticipations(db),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

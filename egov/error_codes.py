@@ -193,6 +193,12 @@ CODES: dict[str, Code] = {
         404,
         participation_not_found="No such participation (a case of the procedure beteiligung).",
         statement_confirmation_not_found="The confirmation link of a statement is unknown.",
+        statement_not_found="No such statement in this participation.",
+    ),
+    **_codes(
+        "participation",
+        409,
+        weighing_incomplete="The report needs the period closed and every statement weighed.",
     ),
     **_codes(
         "participation",

@@ -105,6 +105,7 @@ def test_the_period_opens_and_closes_by_its_timers_then_the_statements_are_weigh
     assert run.planning.statuses[-1] == "participation_closed"
     assert run.tasks == ["Stellungnahmen abwägen"]
     [task] = run.instance.ready_user_tasks()
+    assert task.org_unit == "fachdienst-stadtplanung"
     run.instance.complete_user_task(task.task_id, {"weighing_note": "Abgewogen."})
     run.instance.advance(run.planning)
     assert run.instance.completed

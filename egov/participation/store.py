@@ -14,11 +14,19 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType, new_id
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class StatementStatus(StrEnum):
     UNCONFIRMED = "unconfirmed"  # anonymous: counts once the e-mail link is followed
     RECEIVED = "received"
+
+
+class Decision(StrEnum):
+    ACCEPTED = "accepted"  # berücksichtigt
+    PARTLY = "partly"  # teilweise berücksichtigt
+    REJECTED = "rejected"  # nicht berücksichtigt
+    NOTED = "noted"  # zur Kenntnis genommen
 
 
 class Statement(Base):
@@ -40,6 +48,17 @@ class Statement(Base):
     confirmation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    # moderation: hidden from the public with a reason, never deleted
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    hidden_by: Mapped[str | None] = mapped_column(String(200))
+    hidden_at: Mapped[datetime | None]
+    # weighing (Abwägung): one reasoning may answer every statement of a topic
+    topic: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(String(20))  # Decision
+    reasoning: Mapped[str | None] = mapped_column(Text)
+    weighed_by: Mapped[str | None] = mapped_column(String(200))
+    weighed_at: Mapped[datetime | None]
+    notified_at: Mapped[datetime | None]  # the author was told the outcome (once)
 
 
 def next_number(session: Session, case_id: str) -> int:
@@ -53,5 +72,15 @@ def get_by_confirmation(session: Session, digest: str) -> Statement | None:
 
 
 def list_by_case(session: Session, case_id: str) -> list[Statement]:
-    query = select(Statement).where(Statement.case_id == case_id).order_by(Statement.number)
-    return list(session.scalars(query))
+    """The statements that count (confirmed), in their order."""
+    query = select(Statement).where(
+        Statement.case_id == case_id, Statement.status == StatementStatus.RECEIVED
+    )
+    return list(session.scalars(query.order_by(Statement.number)))
+
+
+def page_by_case(session: Session, case_id: str, page: PageRequest) -> Page[Statement]:
+    query = select(Statement).where(Statement.case_id == case_id)
+    return fetch_page(
+        session, query, page, scope=f"statements:{case_id}", order=(Statement.number,)
+    )

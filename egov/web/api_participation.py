@@ -5,21 +5,34 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
+from typing import Any
 
 from flask import Response, jsonify, request
 
 from egov.errors import Invalid
+from egov.identity.model import Role
+from egov.participation.moderation import Weighing
 from egov.participation.statements import Attachment, NewStatement
+from egov.participation.store import Statement
 from egov.web.apidoc import answers, blueprint, validated
-from egov.web.auth import optional_principal, public
+from egov.web.auth import current_principal, optional_principal, public, requires
 from egov.web.context import container
+from egov.web.paging import page_request, paged
+from egov.web.schemas.common import ListQuery
 from egov.web.schemas.participation import (
     ConfirmationPath,
+    HideBody,
     ParticipationPath,
     StatementAttachmentBody,
     StatementBody,
+    StatementList,
+    StatementPath,
     StatementReceipt,
+    Weighed,
+    WeighingBody,
+    WeighingReport,
 )
+from egov.web.schemas.participation import Statement as StatementView
 from egov.web.throttle import throttle
 
 bp = blueprint("participation", __name__, "Beteiligung")
@@ -61,6 +74,85 @@ def file_statement(path: ParticipationPath, body: StatementBody) -> Response:
 def confirm_statement(path: ConfirmationPath) -> Response:
     """The link of the confirmation e-mail: an anonymous statement counts (idempotent)."""
     return jsonify(container().statements.confirm(path.token))
+
+
+CLERKS = (Role.CLERK, Role.ADMIN)
+
+
+@bp.get(
+    "/participations/<participation_id>/statements",
+    responses=answers((200, StatementList), 404),
+)
+@requires(*CLERKS)
+@validated
+def list_statements(path: ParticipationPath, query: ListQuery) -> Response:
+    """Every statement with its author, hidden or not (clerks of the participation's unit)."""
+    page = container().moderation.statements(
+        current_principal(), path.participation_id, page_request()
+    )
+    return paged(page, statement_view)
+
+
+@bp.post(
+    "/participations/<participation_id>/statements/<statement_id>/hide",
+    responses=answers((200, StatementView), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def hide_statement(path: StatementPath, body: HideBody) -> Response:
+    """Moderation: hidden from the public with a reason; the original stays in the file."""
+    statement = container().moderation.hide(
+        current_principal(), path.participation_id, path.statement_id, body.reason
+    )
+    return jsonify(statement_view(statement))
+
+
+@bp.post(
+    "/participations/<participation_id>/weighing",
+    responses=answers((200, Weighed), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def weigh(path: ParticipationPath, body: WeighingBody) -> Response:
+    """Weighing (Abwägung): one decision and reasoning for one or many statements (a topic)."""
+    weighing = Weighing(tuple(body.statement_ids), body.decision, body.reasoning, body.topic)
+    count = container().moderation.weigh(current_principal(), path.participation_id, weighing)
+    return jsonify({"weighed": count})
+
+
+@bp.post(
+    "/participations/<participation_id>/weighing-report",
+    responses=answers((201, WeighingReport), 404, 409),
+)
+@requires(*CLERKS)
+@validated
+def publish_report(path: ParticipationPath) -> Response:
+    """The weighing report as CSV and JSON in the case file, published; each author with an
+    e-mail address is told the outcome once (409 `weighing-incomplete` before)."""
+    report = container().reports.publish(current_principal(), path.participation_id)
+    response = jsonify(report)
+    response.status_code = 201
+    return response
+
+
+def statement_view(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "number": statement.number,
+        "status": statement.status,
+        "variant_id": statement.variant_id,
+        "text": statement.text,
+        "location": statement.location,
+        "attachment_ids": statement.attachment_ids,
+        "author_name": statement.author_name,
+        "author_email": statement.author_email,
+        "named": statement.named,
+        "created_at": statement.created_at.isoformat() + "Z",
+        "hidden_reason": statement.hidden_reason,
+        "topic": statement.topic,
+        "decision": statement.decision,
+        "reasoning": statement.reasoning,
+    }
 
 
 def _attachment(index: int, body: StatementAttachmentBody) -> Attachment:

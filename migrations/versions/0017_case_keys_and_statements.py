@@ -56,6 +56,15 @@ def upgrade() -> None:
         sa.Column("confirmation_hash", sa.String(64), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(), nullable=True),
+        sa.Column("hidden_reason", sa.Text(), nullable=True),
+        sa.Column("hidden_by", sa.String(200), nullable=True),
+        sa.Column("hidden_at", sa.DateTime(), nullable=True),
+        sa.Column("topic", sa.String(200), nullable=True),
+        sa.Column("decision", sa.String(20), nullable=True),
+        sa.Column("reasoning", sa.Text(), nullable=True),
+        sa.Column("weighed_by", sa.String(200), nullable=True),
+        sa.Column("weighed_at", sa.DateTime(), nullable=True),
+        sa.Column("notified_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_participation_statements")),
         sa.UniqueConstraint(
             "case_id", "number", name="uq_participation_statements_case_id_number"

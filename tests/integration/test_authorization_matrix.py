@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,6 +153,50 @@ EXPECTATIONS = [
         "/api/v1/participations/{participation}/statements",
         expect(erika=OK, max=OK, twin_erika=OK),
         {"json": {"text": "Bitte mehr Bäume."}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/participations/<participation_id>/statements",
+        "participation P of Fachdienst Stadtplanung",
+        "/api/v1/participations/{participation}/statements",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/statements/<statement_id>/hide",
+        "statement S of participation P",
+        "/api/v1/participations/{participation}/statements/{statement}/hide",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"reason": "Beleidigung"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/weighing",
+        "statement S of participation P",
+        "/api/v1/participations/{participation}/weighing",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"statement_ids": ["{statement}"], "decision": "noted", "reasoning": "Gelesen."}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/weighing-report",
+        "participation P, still open (409 for those who may publish)",
+        "/api/v1/participations/{participation}/weighing-report",
+        expect(ben=409, admin=409, anna=404, twin_anna=404),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/public/participations",
+        "the public list",
+        "/api/v1/public/participations",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/public/participations/<participation_id>",
+        "participation P, in public",
+        "/api/v1/public/participations/{participation}",
+        EVERYONE,
     ),
     Probe(
         "GET",
@@ -681,13 +726,24 @@ def build_scenario(api: Api) -> dict[str, str]:
         "instance_b": instance_b,
         "definition": definition,
         "migration": migration,
-        "participation": open_participation(api),
+        **participation_ids(api),
     }
 
 
-def open_participation(api: Api) -> str:
+def participation_ids(api: Api) -> dict[str, str]:
+    """Participation P (running) with erika's statement S."""
+    participation = open_participation(api)
+    path = f"/participations/{participation}/statements"
+    filed = api.post(path, "erika", json={"text": "Mehr Bäume."})
+    assert filed.status_code == 201, filed.get_json()
+    return {"participation": participation, "statement": filed.get_json()["statement_id"]}
+
+
+def open_participation(api: Api, vorgang: str = "VG-2026-0815") -> str:
     """A participation of the Fachdienst Stadtplanung whose period runs (XBeteiligung 0401)."""
-    body = around_today(INITIIEREN)
+    body = around_today(INITIIEREN).replace(b"VG-2026-0815", vorgang.encode())
+    if vorgang != "VG-2026-0815":  # another message
+        body = body.replace(b"3f6c2a8e-1b4d-4e5f-9a7b-2c3d4e5f6a70", str(uuid.uuid4()).encode())
     response = api.post(
         "/submissions", "portal", data=body, headers={"Content-Type": "application/xml"}
     )
@@ -762,7 +818,7 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
         hidden = ("case_b", "case_c", "task_b", "attachment_b", "incident_c", "instance_b")
         return {ids[k] for k in hidden}
     # max, the clients and every twin: nothing of the scenario but the (public) participation
-    return {value for key, value in ids.items() if key != "participation"}
+    return {value for key, value in ids.items() if key not in ("participation", "statement")}
 
 
 DIRECTORY_STATE = (
@@ -969,8 +1025,8 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the instance's state refuses the command
-        assert problem["code"].startswith("instance-")
+    elif outcome == 409:  # authorized, but the instance's (or participation's) state refuses
+        assert problem["code"].startswith("instance-") or problem["code"] == "weighing-incomplete"
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

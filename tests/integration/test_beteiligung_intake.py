@@ -27,13 +27,16 @@ INVALID = sorted((EXAMPLES / "invalid").glob("*.xml"))
 EXPECTED = re.compile(r"<!-- erwarteter Fehlercode: ([a-z0-9-]+) -->")
 
 
+def with_period(text: str, start: int, end: int) -> str:
+    """The message with its period from `start` to `end` days from today."""
+    first, last = date.today() + timedelta(days=start), date.today() + timedelta(days=end)
+    text = re.sub(r"<xbeteiligung:beginn>[^<]*<", f"<xbeteiligung:beginn>{first}<", text)
+    return re.sub(r"<xbeteiligung:ende>[^<]*<", f"<xbeteiligung:ende>{last}<", text)
+
+
 def around_today(path: Path, end_in_days: int = 30) -> bytes:
     """The sample with its period from a week ago until `end_in_days` from today."""
-    text = path.read_text(encoding="utf-8")
-    start, end = date.today() - timedelta(days=7), date.today() + timedelta(days=end_in_days)
-    text = re.sub(r"<xbeteiligung:beginn>[^<]*<", f"<xbeteiligung:beginn>{start}<", text)
-    text = re.sub(r"<xbeteiligung:ende>[^<]*<", f"<xbeteiligung:ende>{end}<", text)
-    return text.encode("utf-8")
+    return with_period(path.read_text(encoding="utf-8"), -7, end_in_days).encode("utf-8")
 
 
 def submit(api: Api, body: bytes) -> Any:

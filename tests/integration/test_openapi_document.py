@@ -38,6 +38,7 @@ PUBLIC = (  # the catalogue portals read; statements (anonymous where a particip
     "/api/v1/procedures",
     "/api/v1/participations/{participation_id}/statements",
     "/api/v1/statement-confirmations/",
+    "/api/v1/public/participations",
 )
 
 

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from flask import Flask
 from egov.app import create_app
 from egov.outbox.store import OutboxMessage, list_outbox_by_case
 from tests.conftest import Api, make_settings
-from tests.integration.test_beteiligung_intake import INITIIEREN, case, submit
+from tests.integration.test_beteiligung_intake import INITIIEREN, case, submit, with_period
 
 INSIDE = {"type": "Point", "coordinates": [11.611, 50.885]}
 OUTSIDE = {"type": "Point", "coordinates": [11.59, 50.93]}  # Jena-Zwätzen, not the plan
@@ -32,10 +31,7 @@ PDF = b"%PDF-1.4\n% Stellungnahme Anlage\n%%EOF\n"
 
 def participation(api: Api, start: int = -7, end: int = 30) -> str:
     """A participation whose period runs from `start` to `end` days from today."""
-    text = INITIIEREN.read_text(encoding="utf-8")
-    first, last = date.today() + timedelta(days=start), date.today() + timedelta(days=end)
-    text = re.sub(r"<xbeteiligung:beginn>[^<]*<", f"<xbeteiligung:beginn>{first}<", text)
-    text = re.sub(r"<xbeteiligung:ende>[^<]*<", f"<xbeteiligung:ende>{last}<", text)
+    text = with_period(INITIIEREN.read_text(encoding="utf-8"), start, end)
     uuid = f"3f6c2a8e-1b4d-4e5f-9a7b-{abs(start):06d}{abs(end):06d}"
     text = text.replace("3f6c2a8e-1b4d-4e5f-9a7b-2c3d4e5f6a70", uuid)
     text = text.replace("VG-2026-0815", f"VG-{start}-{end}")

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from egov.web.schemas.common import listed
+
 
 class ParticipationPath(BaseModel):
     participation_id: str
@@ -41,8 +43,129 @@ class StatementReceipt(BaseModel):
     confirmation_required: bool
 
 
+class StatementPath(BaseModel):
+    participation_id: str
+    statement_id: str
+
+
+class HideBody(BaseModel):
+    reason: str = Field(description="Grund, öffentlich sichtbar")
+
+
+class WeighingBody(BaseModel):
+    statement_ids: list[str] = Field(min_length=1, max_length=1000)
+    decision: str = Field(description="accepted, partly, rejected oder noted")
+    reasoning: str = Field(description="Begründung der Abwägung")
+    topic: str | None = Field(None, max_length=200, description="Thema, das sie bündelt")
+
+
+class Weighed(BaseModel):
+    weighed: int
+
+
+class Statement(BaseModel):
+    id: str
+    number: int
+    status: str
+    variant_id: str | None
+    text: str
+    location: dict[str, Any] | None
+    attachment_ids: list[str]
+    author_name: str | None
+    author_email: str | None
+    named: bool
+    created_at: str
+    hidden_reason: str | None
+    topic: str | None
+    decision: str | None
+    reasoning: str | None
+
+
+class StatementList(BaseModel):
+    model_config = listed()
+
+    items: list[Statement]
+    next_cursor: str | None
+
+
+class WeighingReport(BaseModel):
+    published_at: str
+    document_ids: list[str]
+    statements: int
+    notified: int = Field(description="Verfasserinnen und Verfasser, denen jetzt geschrieben wird")
+
+
 STATEMENT_EXAMPLE = {
     "text": "Bitte erhalten Sie die Streuobstwiese am Hang.",
     "variant_id": "plan",
     "location": {"type": "Point", "coordinates": [11.611, 50.885]},
 }
+
+
+class PublicPeriod(BaseModel):
+    start: str | None
+    end: str | None
+    opens_at: str | None
+    closes_at: str | None
+
+
+class PublicVariant(BaseModel):
+    id: str | None
+    title: str | None
+    description: str | None
+    geometry: dict[str, Any] | None = Field(description="GeoJSON in `crs`")
+
+
+class PublicDocument(BaseModel):
+    bezeichnung: str | None
+    datum: str | None
+    anlageart: str | None
+    mime_type: str | None
+    dateiname: str | None
+    groesse: int | None
+    link: str | None
+
+
+class PublicParticipation(BaseModel):
+    id: str
+    reference: str
+    title: str
+    description: str | None
+    status: str
+    plan_id: str | None
+    planart: str | None
+    raeumliche_beschreibung: str | None
+    period: PublicPeriod
+    crs: str
+    geltungsbereich: dict[str, Any] | None
+    variants: list[PublicVariant]
+    documents: list[PublicDocument]
+
+
+class PublicParticipationList(BaseModel):
+    model_config = listed()
+
+    items: list[PublicParticipation]
+    next_cursor: str | None
+
+
+class PublicStatement(BaseModel):
+    number: int
+    variant_id: str | None
+    text: str
+    hidden: bool
+    location: dict[str, Any] | None
+    author: str | None = Field(description="Nur wenn die Person genannt werden wollte")
+    topic: str | None
+    decision: str | None
+    reasoning: str | None
+
+
+class PublicReport(BaseModel):
+    published_at: str
+    rows: list[dict[str, Any]]
+
+
+class PublicParticipationDetail(PublicParticipation):
+    statements: list[PublicStatement]
+    weighing_report: PublicReport | None
