@@ -19,13 +19,13 @@ from egov.web.schemas.participation import (
 )
 
 bp = blueprint("public", __name__, "Öffentlich")
-MAX_AGE_SECONDS = 60
 
 
 def cacheable(response: Response) -> Response:
-    """An ETag of the body; `If-None-Match` with it: 304 without a body."""
+    """An ETag of the body; `If-None-Match` with it: 304 without a body. Caches keep the answer
+    but ask again each time (`no-cache`), so a statement hidden by moderation is gone at once."""
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
+    response.headers["Cache-Control"] = "public, no-cache"
     response.make_conditional(request)  # 304 and no body when If-None-Match matches
     return response
 

@@ -105,7 +105,7 @@ def test_public_answers_carry_an_etag_and_cors_for_the_configured_origin(public_
     assert first.status_code == 200
     assert first.headers["Access-Control-Allow-Origin"] == PORTAL
     assert "ETag" in first.headers["Access-Control-Expose-Headers"]
-    assert first.headers["Cache-Control"] == "public, max-age=60"
+    assert first.headers["Cache-Control"] == "public, no-cache"
     summary = first.get_json()
     assert summary["crs"] == "EPSG:4326"
     assert summary["variants"][0]["geometry"]["type"] == "Polygon"
