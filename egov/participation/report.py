@@ -1,6 +1,7 @@
-"""The weighing report (Abwägungstabelle): one row per statement that counts, as CSV and JSON
-documents in the case file, published in the case's data; each author who left an e-mail
-address is told the outcome once (`notified_at`, an outbox mail with an idempotency key).
+"""The weighing report (Abwägungstabelle): one row per statement that counts, as CSV, JSON and
+PDF (`report_pdf.py`) documents in the case file, published in the case's data; each author who
+left an e-mail address is told the outcome once (`notified_at`, an outbox mail with an
+idempotency key).
 
 No personal data in the report: an author's name only when they chose to be named. A hidden
 statement is listed as hidden, with the moderation's reason, not with its text.
@@ -27,6 +28,7 @@ from egov.errors import Conflict
 from egov.identity.model import Principal
 from egov.outbox.mail import enqueue_mail, is_address
 from egov.participation.moderation import planning_case
+from egov.participation.report_pdf import as_pdf
 from egov.participation.store import Statement, list_by_case
 
 LABELS = {
@@ -115,6 +117,11 @@ class Reports:
             for name, media_type, content in (
                 ("abwaegungstabelle.csv", "text/csv", as_csv(rows)),
                 ("abwaegungstabelle.json", "application/json", as_json(case, rows, now)),
+                (
+                    "abwaegungstabelle.pdf",
+                    "application/pdf",
+                    as_pdf(case.reference, case.title, rows, now),
+                ),
             )
         ]
         published = {"published_at": now.isoformat() + "Z", "document_ids": documents}

@@ -7,9 +7,12 @@ weighing task). Mail is set up, so the authors' outcome mails are in the outbox.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import re
+import zlib
 from typing import Any
 
 from tests.conftest import Api
@@ -45,6 +48,17 @@ def file_three(api: Api, pid: str) -> list[str]:
         assert response.status_code == 201, response.get_json()
         ids.append(response.get_json()["statement_id"])
     return ids
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the PDF's pages (fpdf2 writes it in Latin-1, Flate-compressed)."""
+    assert pdf.startswith(b"%PDF-")
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    drawn = []
+    for stream in streams:
+        with contextlib.suppress(zlib.error):
+            drawn += re.findall(rb"\((.*?)\) Tj", zlib.decompress(stream), re.S)
+    return "".join(d.decode("latin-1").replace("\\(", "(").replace("\\)", ")") for d in drawn)
 
 
 def content(api: Api, document_id: str) -> bytes:
@@ -104,7 +118,10 @@ def test_the_weighing_report_lists_every_statement_and_tells_each_author_once(
 
     assert report.status_code == 201, report.get_json()
     assert (report.get_json()["statements"], report.get_json()["notified"]) == (3, 2)
-    csv_id, json_id = report.get_json()["document_ids"]
+    csv_id, json_id, pdf_id = report.get_json()["document_ids"]
+    pdf = pdf_text(content(api, pdf_id))
+    assert "Nr. 1 (gesamter Plan), Thema: Grün und Bäume, Erika Mustermann" in pdf
+    assert "Ausgeblendet durch die Moderation: Beleidigung" in pdf and HIDDEN_TEXT not in pdf
     rows = list(csv.reader(io.StringIO(content(api, csv_id).decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["nummer", "variante", "thema", "stellungnahme", "verfasser", "ergebnis",
                        "begruendung"]  # fmt: skip
@@ -117,7 +134,7 @@ def test_the_weighing_report_lists_every_statement_and_tells_each_author_once(
     document: dict[str, Any] = json.loads(content(api, json_id))
     assert [s["nummer"] for s in document["stellungnahmen"]] == [1, 2, 3]
     assert HIDDEN_TEXT not in json.dumps(document, ensure_ascii=False)
-    assert case(api, pid)["data"]["weighing_report"]["document_ids"] == [csv_id, json_id]
+    assert case(api, pid)["data"]["weighing_report"]["document_ids"] == [csv_id, json_id, pdf_id]
 
     again = api.post(f"/participations/{pid}/weighing-report", "ben")
     assert (again.status_code, again.get_json()["notified"]) == (201, 0)
