@@ -33,7 +33,7 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
-from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.inbound import Inbound, follow_up_correlator, planning_update
@@ -109,7 +109,6 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     registry = default_registry(settings.schemas_dir.resolve())
     operators = OperatorRegistry.with_builtins()
     letters.register(operators, letters.LetterNotice.from_settings(settings))
-    participation_operators.register(operators)
     outbox = Outbox(
         db=db,
         clock=clock,
@@ -119,6 +118,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
+    participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)

@@ -43,11 +43,15 @@ class Planning:
     now: datetime
     statuses: list[str] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
 
     def __call__(self, operator: str, params: dict[str, Any], _data: dict[str, Any]) -> Any:
         if operator == "case.set_status":
             self.statuses.append(params["status"])
             return params["status"]
+        if operator == "beteiligung.antwort":
+            self.answers.append(params["nachricht"])
+            return f"outbox-{len(self.answers)}"
         if operator == "beteiligung.aktualisieren":
             changed = changes(self.data, params["aktualisierung"])
             self.data.update({key: value["after"] for key, value in changed.items()})
@@ -93,6 +97,7 @@ class Run:
 def test_the_period_opens_and_closes_by_its_timers_then_the_statements_are_weighed() -> None:
     run = Run(summary(), now=datetime(2026, 2, 20, 9, 0))
     assert run.planning.statuses == ["announced"]
+    assert run.planning.answers == ["0411"]
     assert run.instance.next_timer_due() == datetime(2026, 3, 1, 23, 0)  # 00:00 in Jena
 
     run.at(datetime(2026, 3, 1, 22, 59))
@@ -131,6 +136,7 @@ def test_an_update_moves_the_closing_timer_and_is_applied_to_the_procedure() -> 
         }
     ]
     assert run.instance.next_timer_due() == datetime(2026, 4, 30, 22, 0)
+    assert run.planning.answers == ["0411", "0412"]
     run.at(datetime(2026, 4, 1))
     assert run.planning.statuses == ["participation_open", "participation_open"]
     assert run.tasks == []

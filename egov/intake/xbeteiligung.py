@@ -205,8 +205,10 @@ def summarize(message: etree._Element) -> dict[str, Any]:
     title = _text(plan, "x:planname")
     description = _text(plan, "x:beschreibungPlanungsanlass")
     geometry = _geometry(_text(plan, "x:geltungsbereich"))
+    author = message.find("g:nachrichtenkopf.g2g/g:autor", _Q)
     return {
         "nachricht": etree.QName(message).localname,
+        "absender": {"kennung": _text(author, "b:kennung"), "name": _text(author, "b:name")},
         "vorgangs_id": _text(content, "x:vorgangsID"),
         "plan_id": _text(plan, "x:planID"),
         "title": title,
@@ -249,3 +251,62 @@ def parse_aktualisieren(
     message_id, _, _ = _header(root)
     data = summarize(root)
     return message_id, procedure_key(*identifiers(data)), data
+
+
+# --- the answers back: kommunal.Initiieren.OK.0411, kommunal.Aktualisieren.OK.0412 ----------
+OK_ROOTS = {"0411": "kommunal.Initiieren.OK.0411", "0412": "kommunal.Aktualisieren.OK.0412"}
+JENA_STADTPLANUNG = ("ars:160530000000", "Stadt Jena, Fachdienst Stadtplanung")
+_PRODUCT = {"produkt": "egov", "produkthersteller": "egov-oss", "standard": "XBeteiligung"}
+_DIRECTORY = {"listURI": "urn:xoev-de:kosit:codeliste:verzeichnisdienst", "listVersionID": "3"}
+_TYPES = {"listURI": "urn:xoev-de:xleitstelle:codeliste:xbeteiligung-nachrichten"}
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> Any:
+    child = etree.SubElement(parent, tag, attrib)
+    child.text = text
+    return child
+
+
+def _authority(head: etree._Element, tag: str, kennung: str, name: str) -> None:
+    element = _sub(head, f"{{{G2G}}}{tag}")
+    _sub(_sub(element, f"{{{BEH}}}verzeichnisdienst", **_DIRECTORY), "code", "DVDV")
+    _sub(element, f"{{{BEH}}}kennung", kennung)
+    _sub(element, f"{{{BEH}}}name", name)
+
+
+def build_ok(
+    code: str,
+    *,
+    message_id: str,
+    created_at: datetime,
+    ids: tuple[str, str, str],
+    reader: tuple[str, str],
+    author: tuple[str, str] = JENA_STADTPLANUNG,
+    schema_dir: Path | None = None,
+) -> bytes:
+    """A 0411 or 0412 (`code`) for the participation `ids` (Vorgangs-ID, plan id,
+    Beteiligungs-ID) to `reader` (kennung, name); ValueError if it fails the XSD."""
+    if created_at.tzinfo is None:
+        raise ValueError("created_at braucht eine Zeitzone")
+    name = OK_ROOTS[code]
+    root = etree.Element(
+        f"{{{NS}}}{name}",
+        {**_PRODUCT, "version": "1.2"},
+        nsmap={"xbeteiligung": NS, "bn-g2g": G2G, "bn-beh": BEH},
+    )
+    head = _sub(root, f"{{{G2G}}}nachrichtenkopf.g2g")
+    ident = _sub(head, f"{{{G2G}}}identifikation.nachricht")
+    _sub(ident, f"{{{G2G}}}nachrichtenUUID", message_id)
+    kind = _sub(ident, f"{{{G2G}}}nachrichtentyp", **_TYPES, listVersionID="1.2")
+    _sub(kind, "code", code)
+    _sub(kind, "name", name)
+    _sub(ident, f"{{{G2G}}}erstellungszeitpunkt", created_at.isoformat())
+    _authority(head, "leser", *reader)
+    _authority(head, "autor", *author)
+    content = _sub(root, f"{{{NS}}}nachrichteninhalt")
+    for tag, value in zip(("vorgangsID", "planID", "beteiligungsID"), ids, strict=True):
+        _sub(content, f"{{{NS}}}{tag}", value)
+    problems = compiled_schema((schema_dir or default_schema_dir()) / XSD).problems(root)
+    if problems:
+        raise ValueError(f"{code} ungültig: {problems}")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

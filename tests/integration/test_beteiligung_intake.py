@@ -10,14 +10,22 @@ The shipped samples' period is moved around today so that it is running whenever
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from lxml import etree
 
-from tests.conftest import ROOT, Api
+from egov.app import create_app
+from egov.intake.formats import compiled_schema
+from egov.outbox.store import list_outbox_by_case
+from tests.conftest import ROOT, Api, make_settings
 
 EXAMPLES = ROOT / "schemas" / "xbeteiligung" / "examples"
 UPSTREAM = ROOT / "schemas" / "xbeteiligung" / "upstream-samples"
@@ -73,6 +81,13 @@ def test_a_0401_opens_a_participation_of_the_fachdienst_stadtplanung_with_its_pe
     ]
     [variant] = data["variants"]
     assert variant["geometry"]["type"] == "Polygon"
+
+
+@pytest.mark.parametrize("path", sorted((EXAMPLES / "valid").glob("*.xml")), ids=lambda p: p.name)
+def test_every_valid_sample_is_accepted_as_shipped(api: Api, path: Path) -> None:
+    response = submit(api, path.read_bytes())
+    expected = 202 if path.name.startswith("aktualisieren") else 201
+    assert response.status_code == expected, response.get_json()
 
 
 def test_a_0401_without_a_period_waits_announced_and_a_second_0401_of_the_plan_is_refused(
@@ -180,3 +195,56 @@ def test_every_invalid_sample_is_refused_with_its_code(api: Api, path: Path) -> 
     if problem["code"] == "schema-invalid":
         assert all(p["line"] for p in problem["invalid_params"])
         assert problem["invalid_params"][0]["name"].startswith("/xbeteiligung:kommunal.")
+
+
+@pytest.fixture
+def answering_api(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Api]:
+    """The planning system's endpoint is configured (it does not answer: nothing listens)."""
+    config = tmp_path / "fachverfahren.json"
+    endpoint = {"url": "http://127.0.0.1:9/xbeteiligung", "secret_env": "EGOV_TEST_PLANUNG"}
+    config.write_text(json.dumps({"beteiligung": endpoint}), encoding="utf-8")
+    monkeypatch.setenv("EGOV_TEST_PLANUNG", "planung-secret-0123456789abcdef")
+    settings = dataclasses.replace(
+        make_settings(tmp_path / "var", database_url), fachverfahren_config=str(config)
+    )
+    app: Flask = create_app(settings)
+    yield Api(app.test_client(), app.extensions["egov"])
+    app.extensions["egov"].db.dispose()
+
+
+def answers(api: Api, case_id: str) -> list[etree._Element]:
+    with api.container.db.reading() as session:
+        rows = list_outbox_by_case(session, case_id)
+        xml = [r.payload["xml"] for r in rows if r.payload.get("procedure") == "beteiligung"]
+    schema = compiled_schema(ROOT / "schemas" / "xbeteiligung" / "xsd" / "xbeteiligung.xsd")
+    trees = [etree.fromstring(text.encode("utf-8")) for text in xml]
+    assert all(schema.problems(tree) == [] for tree in trees)
+    return trees
+
+
+def test_the_planning_system_is_answered_once_per_message_with_0411_and_0412(
+    answering_api: Api,
+) -> None:
+    api = answering_api
+    case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
+    update = around_today(AKTUALISIEREN, end_in_days=60)
+    assert submit(api, update).get_json()["correlated"] is True
+    assert submit(api, update).status_code == 202  # the re-send is answered, not applied again
+
+    sent = answers(api, case_id)
+
+    names = [etree.QName(tree).localname for tree in sent]
+    assert names == ["kommunal.Initiieren.OK.0411", "kommunal.Aktualisieren.OK.0412"]
+    ns = {"x": "https://www.xleitstelle.de/xbeteiligung/12"}
+    for tree in sent:
+        assert tree.findtext("x:nachrichteninhalt/x:vorgangsID", namespaces=ns) == "VG-2026-0815"
+        assert tree.findtext("x:nachrichteninhalt/x:beteiligungsID", namespaces=ns) == "OEFF-47-1"
+        reader = tree.findtext(".//{http://xoev.de/schemata/basisnachricht/behoerde/1_1}kennung")
+        assert reader == "planung:jena-demo"
+
+
+def test_without_an_endpoint_for_beteiligung_nothing_is_sent_back(api: Api) -> None:
+    case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
+    assert answers(api, case_id) == []
