@@ -45,6 +45,7 @@ from egov.participation.moderation import Moderation
 from egov.participation.public import PublicParticipations
 from egov.participation.report import Reports
 from egov.participation.statements import StatementLimits, Statements
+from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.runtime import dispatch
@@ -91,6 +92,7 @@ class Container:
     moderation: Moderation  # hiding and weighing them
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
+    invitations: Invitations  # the round of public bodies (TöB)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -202,6 +204,12 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         moderation=Moderation(db, clock),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
         public_participations=PublicParticipations(db),
+        invitations=Invitations(
+            db,
+            clock,
+            answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
+            mail=mail.configured(settings),
+        ),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -194,6 +194,7 @@ CODES: dict[str, Code] = {
         participation_not_found="No such participation (a case of the procedure beteiligung).",
         statement_confirmation_not_found="The confirmation link of a statement is unknown.",
         statement_not_found="No such statement in this participation.",
+        invitation_not_found="The answer link of a public body's invitation is unknown.",
     ),
     **_codes(
         "participation",

@@ -9,7 +9,7 @@ from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
-from egov.participation.store import Statement
+from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
@@ -23,6 +23,7 @@ __all__ = [
     "Document",
     "InboundMessage",
     "Incident",
+    "Invitation",
     "MigrationBatch",
     "MigrationItem",
     "OrgUnit",

@@ -63,6 +63,7 @@ def summary(case: Case) -> dict[str, Any]:
 def statement(item: Statement, published: bool) -> dict[str, Any]:
     return {
         "number": item.number,
+        "round": item.round,
         "variant_id": item.variant_id,
         "text": shown_text(item),
         "hidden": item.hidden_reason is not None,

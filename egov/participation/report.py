@@ -37,7 +37,16 @@ LABELS = {
     "rejected": "nicht berücksichtigt",
     "noted": "zur Kenntnis genommen",
 }
-COLUMNS = ("nummer", "variante", "thema", "stellungnahme", "verfasser", "ergebnis", "begruendung")
+COLUMNS = (
+    "nummer",
+    "runde",
+    "variante",
+    "thema",
+    "stellungnahme",
+    "verfasser",
+    "ergebnis",
+    "begruendung",
+)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,6 +59,7 @@ def shown_text(statement: Statement) -> str:
 def row(statement: Statement) -> dict[str, Any]:
     return {
         "nummer": statement.number,
+        "runde": "Träger öffentlicher Belange" if statement.round == "toeb" else "Öffentlichkeit",
         "variante": statement.variant_id or "gesamter Plan",
         "thema": statement.topic,
         "stellungnahme": shown_text(statement),

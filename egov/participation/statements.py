@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -31,15 +32,19 @@ from egov.identity.model import Principal
 from egov.intake.model import filename_problem
 from egov.intake.xbeteiligung import PROCEDURE_KEY
 from egov.outbox.mail import enqueue_mail, is_address
+from egov.participation import period
 from egov.participation.geometry import inside, point_of
+from egov.participation.period import Period
 from egov.participation.store import (
     Statement,
     StatementStatus,
     get_by_confirmation,
+    get_invitation,
     next_number,
 )
 
 OPEN, CLOSED = "participation_open", "participation_closed"
+OPEN_PHASE, CLOSED_PHASE = period.OPEN, period.CLOSED
 MAX_TEXT = 20_000
 MEDIA_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
@@ -62,6 +67,21 @@ class NewStatement:
 
 
 @dataclass(frozen=True)
+class Author:
+    """Who files: a citizen, an anonymous person (`confirm`: counts after the e-mail link) or
+    a public body of the TöB round (named: a public body is no private person)."""
+
+    actor: str
+    subject: str | None = None
+    name: str | None = None
+    email: str | None = None
+    postfach: str | None = None
+    named: bool = False
+    round: str = "public"
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
 class StatementLimits:
     max_attachments: int = 5
     max_attachment_bytes: int = 5 * 1024 * 1024
@@ -78,20 +98,39 @@ def receipt(case: Case, statement: Statement) -> dict[str, Any]:
     }
 
 
-def open_participation(session: Session, participation_id: str) -> Case:
-    """The participation's case, refused unless its period runs."""
+def open_round(session: Session, participation_id: str, round_: str, now: datetime) -> Case:
+    """The participation's case, refused unless the round's period runs: the TöB round by the
+    period of its own block (`toeb`), the public one by the case's status (its timers)."""
     case = get_case(session, participation_id)
     if case is None or case.procedure_key != PROCEDURE_KEY:
         raise NotFound("Beteiligungsverfahren nicht gefunden.", code="participation-not-found")
-    if case.status == CLOSED:
+    toeb = case.data.get("toeb") or {}
+    if round_ != "toeb" or not toeb.get("period_end"):
+        return open_participation(session, case)
+    phase = Period.of(toeb.get("period_start"), toeb.get("period_end")).phase(now)
+    if phase != OPEN_PHASE:
+        return _refuse_period(phase == CLOSED_PHASE)
+    return case
+
+
+def _refuse_period(closed: bool) -> NoReturn:
+    if closed:
         raise Invalid(
             "Der Beteiligungszeitraum ist beendet; Stellungnahmen sind nicht mehr möglich.",
             code="participation-closed",
         )
+    raise Invalid(
+        "Der Beteiligungszeitraum hat noch nicht begonnen.", code="participation-not-open"
+    )
+
+
+def open_participation(session: Session, participation: str | Case) -> Case:
+    """The participation's case, refused unless its period runs."""
+    case = get_case(session, participation) if isinstance(participation, str) else participation
+    if case is None or case.procedure_key != PROCEDURE_KEY:
+        raise NotFound("Beteiligungsverfahren nicht gefunden.", code="participation-not-found")
     if case.status != OPEN:
-        raise Invalid(
-            "Der Beteiligungszeitraum hat noch nicht begonnen.", code="participation-not-open"
-        )
+        return _refuse_period(case.status == CLOSED)
     return case
 
 
@@ -148,12 +187,47 @@ class Statements:
             raise Forbidden("Nur Bürgerinnen und Bürger geben Stellungnahmen ab.")
         if principal is None and not is_address(new.email):
             raise _refuse("statement-invalid", "email", "für die Bestätigung nötig")
+        if principal is None:
+            author = Author("anonymous", email=new.email, confirm=True)
+        else:
+            author = Author(
+                principal.actor,
+                principal.subject,
+                principal.name,
+                principal.email,
+                principal.postfach,
+                named=new.named,
+            )
+        return self._filed(lambda s: (open_participation(s, participation_id), author), new)
+
+    def answer(self, token: str, new: NewStatement) -> dict[str, Any]:
+        """A public body's statement through the link of its invitation (the TöB round)."""
+
+        def case_of(session: Session) -> tuple[Case, Author]:
+            invitation = get_invitation(session, _digest(token))
+            if invitation is None:
+                raise NotFound("Einladungslink unbekannt.", code="invitation-not-found")
+            case = open_round(session, invitation.case_id, "toeb", self.clock())
+            body = Author(
+                f"toeb:{invitation.id}",
+                name=invitation.body_name,
+                email=invitation.email,
+                named=True,
+                round="toeb",
+            )
+            return case, body
+
+        return self._filed(case_of, new)
+
+    def _filed(
+        self, case_of: Callable[[Session], tuple[Case, Author]], new: NewStatement
+    ) -> dict[str, Any]:
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         try:
             with self.db.transaction() as session:
-                case = open_participation(session, participation_id)
+                case, author = case_of(session)
                 check(case, new, self.limits)
-                return self._store(session, case, principal, new, placement)
+                return self._store(session, case, author, new, placement)
         except BaseException:
             placement.undo()
             raise
@@ -162,26 +236,26 @@ class Statements:
         self,
         session: Session,
         case: Case,
-        principal: Principal | None,
+        author: Author,
         new: NewStatement,
         placement: Placement,
     ) -> dict[str, Any]:
         now = self.clock()
-        actor = "anonymous" if principal is None else principal.actor
-        token = None if principal is not None else secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(32) if author.confirm else None
         statement = Statement(
             case_id=case.id,
             number=next_number(session, case.id),
             status=StatementStatus.RECEIVED if token is None else StatementStatus.UNCONFIRMED,
+            round=author.round,
             variant_id=new.variant_id,
             text=new.text,
             location=new.location,
-            attachment_ids=self._attachments(session, case, new, actor, now, placement),
-            author_subject=None if principal is None else principal.subject,
-            author_name=None if principal is None else principal.name,
-            author_email=new.email if principal is None else principal.email,
-            author_postfach=None if principal is None else principal.postfach,
-            named=new.named and principal is not None,
+            attachment_ids=self._attachments(session, case, new, author.actor, now, placement),
+            author_subject=author.subject,
+            author_name=author.name,
+            author_email=author.email,
+            author_postfach=author.postfach,
+            named=author.named and author.name is not None,
             confirmation_hash=None if token is None else _digest(token),
             created_at=now,
             confirmed_at=None,
@@ -189,10 +263,13 @@ class Statements:
         session.add(statement)
         session.flush()
         details = {"statement_id": statement.id, "number": statement.number}
-        details |= {"variant_id": new.variant_id, "anonymous": principal is None}
-        record(session, case, actor=actor, action="statement.received", now=now, details=details)
-        if token is not None and new.email is not None:
-            self._confirmation_mail(session, case, statement, new.email, token, now)
+        details |= {"variant_id": new.variant_id, "anonymous": author.confirm}
+        details["round"] = author.round
+        record(
+            session, case, actor=author.actor, action="statement.received", now=now, details=details
+        )
+        if token is not None and author.email is not None:
+            self._confirmation_mail(session, case, statement, author.email, token, now)
         return receipt(case, statement)
 
     def _attachments(

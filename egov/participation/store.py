@@ -36,6 +36,7 @@ class Statement(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))  # StatementStatus
+    round: Mapped[str] = mapped_column(String(10), default="public")  # public | toeb
     variant_id: Mapped[str | None] = mapped_column(String(100))  # None: the whole plan
     text: Mapped[str] = mapped_column(Text)
     location: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # GeoJSON point
@@ -59,6 +60,25 @@ class Statement(Base):
     weighed_by: Mapped[str | None] = mapped_column(String(200))
     weighed_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]  # the author was told the outcome (once)
+
+
+class Invitation(Base):
+    """A public body (Träger öffentlicher Belange) invited to the participation's TöB round; it
+    answers through the link of its invitation e-mail (only the token's SHA-256 is kept)."""
+
+    __tablename__ = "participation_invitations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    body_name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_at: Mapped[datetime]
+    invited_by: Mapped[str] = mapped_column(String(200))
+
+
+def get_invitation(session: Session, digest: str) -> Invitation | None:
+    query = select(Invitation).where(Invitation.token_hash == digest)
+    return session.scalars(query).first()
 
 
 def next_number(session: Session, case_id: str) -> int:

@@ -22,6 +22,9 @@ from egov.web.schemas.common import ListQuery
 from egov.web.schemas.participation import (
     ConfirmationPath,
     HideBody,
+    InvitationAnswer,
+    InvitationBody,
+    InvitationPath,
     ParticipationPath,
     StatementAttachmentBody,
     StatementBody,
@@ -51,15 +54,7 @@ def file_statement(path: ParticipationPath, body: StatementBody) -> Response:
     principal = optional_principal()
     key = principal.subject if principal is not None else f"address:{request.remote_addr}"
     throttle().hit("statements", key)
-    new = NewStatement(
-        text=body.text,
-        variant_id=body.variant_id,
-        location=body.location,
-        attachments=tuple(_attachment(i, a) for i, a in enumerate(body.attachments)),
-        named=body.named,
-        email=body.email,
-    )
-    receipt = container().statements.file(principal, path.participation_id, new)
+    receipt = container().statements.file(principal, path.participation_id, _new_statement(body))
     response = jsonify(receipt)
     response.status_code = 201
     return response
@@ -77,6 +72,34 @@ def confirm_statement(path: ConfirmationPath) -> Response:
 
 
 CLERKS = (Role.CLERK, Role.ADMIN)
+
+
+@bp.post(
+    "/participations/<participation_id>/toeb-invitations",
+    responses=answers((201, InvitationAnswer), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def invite_body(path: ParticipationPath, body: InvitationBody) -> Response:
+    """Invite a public body (TöB) to its own round: its answer link, by e-mail if set up."""
+    invitation = container().invitations.invite(
+        current_principal(), path.participation_id, body.body_name, body.email
+    )
+    response = jsonify(invitation)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/toeb-answers/<token>", responses=answers((201, StatementReceipt), 404, 422))
+@public
+@validated
+def answer_invitation(path: InvitationPath, body: StatementBody) -> Response:
+    """A public body's statement through its invitation link (within the TöB period; the
+    link is the body's secret, so no rate limit beyond the API's own)."""
+    receipt = container().statements.answer(path.token, _new_statement(body))
+    response = jsonify(receipt)
+    response.status_code = 201
+    return response
 
 
 @bp.get(
@@ -153,6 +176,17 @@ def statement_view(statement: Statement) -> dict[str, Any]:
         "decision": statement.decision,
         "reasoning": statement.reasoning,
     }
+
+
+def _new_statement(body: StatementBody) -> NewStatement:
+    return NewStatement(
+        text=body.text,
+        variant_id=body.variant_id,
+        location=body.location,
+        attachments=tuple(_attachment(i, a) for i, a in enumerate(body.attachments)),
+        named=body.named,
+        email=body.email,
+    )
 
 
 def _attachment(index: int, body: StatementAttachmentBody) -> Attachment:

@@ -44,6 +44,7 @@ def upgrade() -> None:
         ),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("round", sa.String(10), nullable=False),
         sa.Column("variant_id", sa.String(100), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("location", JSON, nullable=True),
@@ -76,9 +77,31 @@ def upgrade() -> None:
     op.create_index(
         "ix_participation_statements_case_id", "participation_statements", ["case_id"]
     )
+    op.create_table(
+        "participation_invitations",
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column(
+            "case_id",
+            sa.String(36),
+            sa.ForeignKey("cases.id", name="fk_participation_invitations_case_id_cases"),
+            nullable=False,
+        ),
+        sa.Column("body_name", sa.String(300), nullable=False),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("invited_at", sa.DateTime(), nullable=False),
+        sa.Column("invited_by", sa.String(200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_participation_invitations")),
+        sa.UniqueConstraint("token_hash", name="uq_participation_invitations_token_hash"),
+    )
+    op.create_index(
+        "ix_participation_invitations_case_id", "participation_invitations", ["case_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_participation_invitations_case_id", "participation_invitations")
+    op.drop_table("participation_invitations")
     op.drop_index("ix_participation_statements_case_id", "participation_statements")
     op.drop_table("participation_statements")
     op.drop_index("ix_case_keys_case_id", "case_keys")

@@ -185,6 +185,22 @@ EXPECTATIONS = [
         expect(ben=409, admin=409, anna=404, twin_anna=404),
     ),
     Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/toeb-invitations",
+        "participation P",
+        "/api/v1/participations/{participation}/toeb-invitations",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"body_name": "Untere Naturschutzbehörde", "email": "unb@jena.example"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/toeb-answers/<token>",
+        "an unknown invitation link",
+        "/api/v1/toeb-answers/unknown-token",
+        {p: 404 for p in PRINCIPALS},
+        {"json": {"text": "Keine Bedenken."}},
+    ),
+    Probe(
         "GET",
         "/api/v1/public/participations",
         "the public list",

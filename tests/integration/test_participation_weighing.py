@@ -123,14 +123,14 @@ def test_the_weighing_report_lists_every_statement_and_tells_each_author_once(
     assert "Nr. 1 (gesamter Plan), Thema: Grün und Bäume, Erika Mustermann" in pdf
     assert "Ausgeblendet durch die Moderation: Beleidigung" in pdf and HIDDEN_TEXT not in pdf
     rows = list(csv.reader(io.StringIO(content(api, csv_id).decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["nummer", "variante", "thema", "stellungnahme", "verfasser", "ergebnis",
-                       "begruendung"]  # fmt: skip
-    assert rows[1] == ["1", "gesamter Plan", "Grün und Bäume",
+    assert rows[0] == ["nummer", "runde", "variante", "thema", "stellungnahme", "verfasser",
+                       "ergebnis", "begruendung"]  # fmt: skip
+    assert rows[1] == ["1", "Öffentlichkeit", "gesamter Plan", "Grün und Bäume",
                        "Bitte erhalten Sie die Streuobstwiese.", "Erika Mustermann",
                        "teilweise berücksichtigt",
                        "Die Streuobstwiese bleibt zur Hälfte erhalten."]  # fmt: skip
-    assert rows[2][3] == "Ausgeblendet durch die Moderation: Beleidigung"
-    assert rows[3][1:3] == ["plan", "Grün und Bäume"] and rows[3][4] == ""
+    assert rows[2][4] == "Ausgeblendet durch die Moderation: Beleidigung"
+    assert rows[3][2:4] == ["plan", "Grün und Bäume"] and rows[3][5] == ""
     document: dict[str, Any] = json.loads(content(api, json_id))
     assert [s["nummer"] for s in document["stellungnahmen"]] == [1, 2, 3]
     assert HIDDEN_TEXT not in json.dumps(document, ensure_ascii=False)

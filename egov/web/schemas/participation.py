@@ -102,6 +102,23 @@ STATEMENT_EXAMPLE = {
 }
 
 
+class InvitationBody(BaseModel):
+    body_name: str = Field(
+        description="Träger öffentlicher Belange, z. B. Untere Naturschutzbehörde"
+    )
+    email: str
+
+
+class InvitationPath(BaseModel):
+    token: str = Field(max_length=100)
+
+
+class InvitationAnswer(BaseModel):
+    invitation_id: str
+    body_name: str
+    answer_url: str = Field(description="POST der Stellungnahme (JSON wie bei Bürgern)")
+
+
 class PublicPeriod(BaseModel):
     start: str | None
     end: str | None
@@ -151,6 +168,7 @@ class PublicParticipationList(BaseModel):
 
 class PublicStatement(BaseModel):
     number: int
+    round: str = Field(description="public oder toeb (Träger öffentlicher Belange)")
     variant_id: str | None
     text: str
     hidden: bool
