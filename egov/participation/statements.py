@@ -1,4 +1,5 @@
-"""Filing a statement (Stellungnahme) on a participation, and confirming an anonymous one.
+"""Filing a statement (Stellungnahme) on a participation, confirming an anonymous one, and a
+public body's answer through its invitation link (`answer`, the TöB round, `toeb.py`).
 
 `Statements.file` checks that the participation is open (its process set the status
 `participation_open`), the variant, the location (a GeoJSON point inside the plan's area) and
