@@ -34,12 +34,20 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.correlation import follow_up_correlator
-from egov.integrations.inbound import Inbound
+from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
+from egov.outbox import mail
 from egov.outbox.service import Outbox
+from egov.participation import operators as participation_operators
+from egov.participation.moderation import Moderation
+from egov.participation.public import PublicParticipations
+from egov.participation.report import Reports
+from egov.participation.statements import StatementLimits, Statements
+from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.runtime import dispatch
@@ -88,6 +96,11 @@ class Container:
     directory: Directory
     monitor: Monitor
     triage: TriageDesk  # suggestions, the clerk's decision, override metrics (issue 13)
+    statements: Statements  # statements on participations (issue 14)
+    moderation: Moderation  # hiding and weighing them
+    reports: Reports  # the weighing report, published, authors told
+    public_participations: PublicParticipations  # the public read side, no personal data
+    invitations: Invitations  # the round of public bodies (TöB)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -115,6 +128,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
+    participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -148,6 +162,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     incidents = Incidents(db, workflows, outbox, inbound)
+    intake.updates[AKTUALISIEREN_ROOT] = planning_update(inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -203,6 +218,16 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
+        statements=_statements(settings, db, files, clock),
+        moderation=Moderation(db, clock),
+        reports=Reports(db, files, clock, mail=mail.configured(settings)),
+        public_participations=PublicParticipations(db),
+        invitations=Invitations(
+            db,
+            clock,
+            answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
+            mail=mail.configured(settings),
+        ),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
@@ -218,6 +243,19 @@ def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]
         return found.data_names() if found is not None else frozenset()
 
     return names
+
+
+def _statements(
+    settings: Settings, db: Database, files: FileSystemStore, clock: Clock
+) -> Statements:
+    return Statements(
+        db,
+        files,
+        clock,
+        confirm_url=f"{settings.base_url}/api/v1/statement-confirmations/{{token}}",
+        anonymous=settings.participation_anonymous and mail.configured(settings),
+        limits=StatementLimits(max_attachment_bytes=settings.statement_max_attachment_bytes),
+    )
 
 
 def script_limits(settings: Settings) -> ScriptLimits:

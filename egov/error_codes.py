@@ -173,6 +173,7 @@ CODES: dict[str, Code] = {
         409,
         submission_conflict="The message UUID or Idempotency-Key was used with other content.",
         inbound_conflict="The Idempotency-Key of an inbound message was used with other content.",
+        case_key_taken="An XBeteiligung 0401 names a plan id and Vorgangs-ID already filed.",
     ),
     **_codes(
         "intake",
@@ -183,8 +184,31 @@ CODES: dict[str, Code] = {
         unknown_procedure="No such procedure (form path), or no Fachverfahren set up for it.",
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
+        identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
     ),
     **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
+    # -- participation -------------------------------------------------------------------------
+    **_codes(
+        "participation",
+        404,
+        participation_not_found="No such participation (a case of the procedure beteiligung).",
+        statement_confirmation_not_found="The confirmation link of a statement is unknown.",
+        statement_not_found="No such statement in this participation.",
+        invitation_not_found="The answer link of a public body's invitation is unknown.",
+    ),
+    **_codes(
+        "participation",
+        409,
+        weighing_incomplete="The report needs the period closed and every statement weighed.",
+    ),
+    **_codes(
+        "participation",
+        422,
+        participation_closed="The participation's period has ended: no more statements.",
+        participation_not_open="The participation's period has not begun.",
+        statement_invalid="A statement's text, variant, location or attachments are refused.",
+        statement_location_outside="A statement's location lies outside the plan's area.",
+    ),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **_codes(
         "cases",

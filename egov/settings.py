@@ -281,6 +281,19 @@ class Settings:
         "Submissions and web-form applications per citizen or client (POST /submissions, "
         "POST /applications).",
     )
+    rate_limit_statements: str = setting(
+        "10/hour",
+        "Statements on a participation per citizen, and per client address for anonymous ones "
+        "(POST /participations/{id}/statements).",
+    )
+    participation_anonymous: bool = setting(
+        False,
+        "Whether participations take anonymous statements (each with an e-mail address, "
+        "counted once its confirmation link is followed); needs EGOV_SMTP_URL.",
+    )
+    statement_max_attachment_bytes: int = setting(
+        5 * 1024 * 1024, "Largest attachment of a statement (PDF, PNG, JPEG; at most 5 of them)."
+    )
     login_entries_per_address: int = setting(
         50,
         "Pending browser logins kept per client address; a further one evicts the oldest, so "

@@ -3,11 +3,13 @@
 `Inbound.receive` checks that the client may use the procedure and that the FIT-Connect callback
 signature matches the procedure's secret (401 `signature-*`, logged on `egov.security`), answers a
 re-send with the same `Idempotency-Key` as the first time, parses the message (dispatch by root
-element; today the XBau status `statusFuerAntragsportal.1170`), answers a re-send of the same
+element, `inbound_parsing.py`: the XBau status 1170 and the XBeteiligung update 0402,
+which the intake hands to `Inbound.keep`), answers a re-send of the same
 message UUID by the same client as the first time (whatever the signature window: a signature
 proves who sent it, not that it is new; other content: 409 `inbound-conflict`), stores the raw
 bytes and an `inbound_messages` row (commit: the message is now a fact) and then correlates it by
-case reference, else by the portal reference (the message UUID of the submission). A message that
+case reference, else by the portal reference (the message UUID of the submission), else by a
+case key (`egov.cases.keys`: the plan id and Vorgangs-ID of a 0402). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
 `correlation`; it is never dropped. A message for a suspended instance is `held` (audit
 `message.held`), no incident: `Inbound.release` correlates the held ones of a case in arrival
@@ -29,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from egov.cases.keys import get_case_by_key
 from egov.cases.service import record
 from egov.cases.store import Case, get_case
 from egov.db import Database
@@ -37,30 +40,22 @@ from egov.documents.store import storage_key_in_use
 from egov.errors import Conflict, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
+from egov.intake.service import IntakeOutcome, UpdateHandler
 from egov.intake.store import get_by_message_id
-from egov.intake.xbau import STATUS_ROOT, parse_status_1170
-from egov.intake.xml_guard import Limits, root_tag
+from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xml_guard import Limits
 from egov.integrations import signing
 from egov.integrations.correlation import (
     deliver_message,
     open_correlation_incident,
 )
 from egov.integrations.fachverfahren import Endpoint, secrets_for
+from egov.integrations.inbound_parsing import Parsed, parse_inbound
 from egov.integrations.store import InboundMessage, InboundStatus
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
-STATUS_MESSAGE = "bauantrag_status"
-
-
-@dataclass(frozen=True)
-class Parsed:
-    message_name: str
-    message_id: str  # the message UUID of the XÖV header (lower case)
-    case_reference: str | None
-    portal_reference: str | None
-    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -74,26 +69,15 @@ class InboundOutcome:
         return {"inbound_id": self.inbound_id, "correlated": self.correlated}
 
 
-def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
-    status = parse_status_1170(body, limits=limits, schema_dir=schema_dir)
-    deadline = None if status.deadline is None else status.deadline.isoformat()
-    return Parsed(
-        STATUS_MESSAGE,
-        status.message_id,
-        status.case_reference,
-        status.portal_reference,
-        {"status_code": status.status_code, "text": status.text, "deadline": deadline},
-    )
+def planning_update(inbound: Inbound) -> UpdateHandler:
+    """Intake hook for an XBeteiligung 0402 at `POST /submissions`: kept and correlated to the
+    participation it names (`Inbound.keep`), answered 202 with the inbound answer."""
 
+    def keep(principal: Principal, body: bytes, idempotency_key: str | None) -> IntakeOutcome:
+        outcome = inbound.keep(principal, PROCEDURE_KEY, body, idempotency_key)
+        return IntakeOutcome(receipt=outcome.answer(), created=outcome.created, update=True)
 
-PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {STATUS_ROOT: _status}
-
-
-def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
-    """Dispatch by root element (a DOCTYPE refused first, in any encoding); unknown roots go
-    to the 1170 parser, which refuses them."""
-    parser = PARSERS.get(root_tag(body) or "", _status)
-    return parser(body, limits, schema_dir)
+    return keep
 
 
 @dataclass
@@ -116,6 +100,15 @@ class Inbound:
         idempotency_key: str | None = None,
     ) -> InboundOutcome:
         self._verify(principal, procedure, body, headers)
+        return self.keep(principal, procedure, body, idempotency_key)
+
+    def keep(
+        self, principal: Principal, procedure: str, body: bytes, idempotency_key: str | None
+    ) -> InboundOutcome:
+        """Keep and correlate a message whose sender is already verified (`receive`, or the
+        intake for an XBeteiligung 0402 of a client of `procedure`)."""
+        if not principal.is_client or not principal.may_use_procedure(procedure):
+            raise Forbidden("Dieser Client darf für dieses Verfahren nichts senden.")
         sha256 = hashlib.sha256(body).hexdigest()
         key = scoped_key(principal.subject, idempotency_key)
         replay = self._replay(sha256, key=key)
@@ -288,7 +281,8 @@ class Inbound:
 
         if case_id is None:
             with self.db.transaction() as session:
-                text = f"Kein Vorgang zu {parsed.case_reference or parsed.portal_reference!r}."
+                named = parsed.case_reference or parsed.portal_reference or parsed.case_key
+                text = f"Kein Vorgang zu {named!r}."
                 now = self.workflows.clock()
                 incident = open_correlation_incident(
                     session, None, "correlation-case-unknown", text, now
@@ -327,6 +321,8 @@ def find_case(session: Session, parsed: Parsed, procedure: str | None) -> Case |
     if case is None and parsed.portal_reference:
         submission = get_by_message_id(session, parsed.portal_reference.lower())
         case = None if submission is None else get_case(session, submission.case_id)
+    if case is None and parsed.case_key is not None:
+        case = get_case_by_key(session, *parsed.case_key)
     if case is None or (procedure is not None and case.procedure_key != procedure):
         return None
     return case

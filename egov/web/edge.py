@@ -10,7 +10,8 @@ every response carries.
 - **No NUL character** in a path parameter, a query parameter or a header (400
   `input-nul-byte` naming it): PostgreSQL can neither compare nor store one.
 - **Headers of every response**: `X-Content-Type-Options: nosniff`, `Referrer-Policy:
-  no-referrer`, `Cache-Control: no-store` (API answers carry personal data), a
+  no-referrer`, `Cache-Control: no-store` (API answers carry personal data; a view may set its
+  own, as the public participations do), a
   `Content-Security-Policy` that loads nothing and forbids framing, with `X-Frame-Options:
   DENY` for older browsers (a page that loads its own files, like Swagger UI, sets its own
   policy; a view's own value of any of these headers is kept), and

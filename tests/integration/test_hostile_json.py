@@ -40,6 +40,7 @@ NO_JSON_BODY = {
     "directory.remove_member",
     "directory.end_deputy",
     "login.logout",
+    "participation.publish_report",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -52,6 +52,11 @@ NOT_CODES = {
     "egov-worker",
     "egov-xfall-profil",
     "xbau-antragsservice",
+    "xbeteiligung-planungssystem",
+    "public-participations",  # a paging scope
+    "statement-attachment",  # document kinds
+    "weighing-report",
+    "latin-1",  # an encoding
     "json-webform",  # the catalogue's name of the JSON form path
     "x-egov-fachdaten-namespace",  # JSON Schema annotations of egov's forms
     "x-egov-fraction-digits",

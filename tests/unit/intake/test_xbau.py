@@ -321,7 +321,7 @@ def test_an_xbau_application_is_also_accepted_as_fachdaten_inside_the_xfall_prof
     workdir: Path, registry: FormatRegistry
 ) -> None:
     container = (
-        SCHEMAS / "xfall" / "examples" / "valid" / "beteiligung-stellungnahme.xml"
+        SCHEMAS / "xfall" / "examples" / "valid" / "beteiligung-initiierung.xml"
     ).read_text(encoding="utf-8")
     antrag = ANTRAEGE[0].read_text(encoding="utf-8")
     antrag = antrag[antrag.index("<xbauk:") :]
