@@ -372,13 +372,8 @@ class Workflows:
         code, message = "internal-error", "Interner Fehler im Prozess."
         if isinstance(exc, DomainError | WorkflowError | SchemaOutdated):  # meant for people
             code, message = exc.code, exc.message
-        log.error(
-            "workflow_step_failed case_id=%s correlation_id=%s code=%s",
-            case_id,
-            correlation_id,
-            code,
-            exc_info=exc,
-        )
+        failed = "workflow_step_failed case_id=%s correlation_id=%s code=%s"
+        log.error(failed, case_id, correlation_id, code, exc_info=exc)
 
         def write(session: Session) -> None:
             case_of(session, case_id)
