@@ -67,6 +67,8 @@ NOT_CODES = {
     "utf-8",
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
+    "utf-8-sig",  # an encoding (egov/triage/dataset.py)
+    "local-model",  # triage plugins (egov/triage/plugins/)
 }
 
 

@@ -1,0 +1,103 @@
+"""The routing classifier: TF-IDF over character and word n-grams, a linear model, calibrated.
+
+Features: `char_wb` n-grams of 2-5 characters (robust to spelling mistakes, dialect and
+compounds: "Straßenlaterne", "strassenlampe") united with word uni- and bigrams, both
+sublinear TF-IDF. Model: a linear SVM (class weights balanced, C=1) whose scores are turned
+into probabilities by temperature scaling (one temperature for all units, fitted by 5-fold
+cross-validation: `CalibratedClassifierCV(method="temperature", ensemble=False)`), so the
+confidence is a calibrated probability. Everything is seeded: the same rows give the same
+model. The explanation names the words of the request whose n-grams weighed most for the
+predicted unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+SEED = 0
+CALIBRATION_FOLDS = 5
+WORD = re.compile(r"\w{3,}")
+EXPLAINED_WORDS = 3
+# words that say nothing to a clerk, left out of the explanation (not out of the features)
+_FILLERS = (
+    "aber alle auch bei bin bis das dass dem den der des die ein eine einen einer es für "
+    "hat ich ihr ist mit nicht noch oder sie sind und uns von vor war wie wir zu zum zur "
+    "bitte hallo guten tag danke sehr mfg freundlichen grüßen the and"
+)
+UNEXPLAINED = frozenset(_FILLERS.split())
+
+
+@dataclass(frozen=True)
+class Ranked:
+    unit: str
+    confidence: float
+    words: tuple[str, ...]  # what weighed most for the unit, most first
+
+
+def build(folds: int = CALIBRATION_FOLDS) -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("zeichen", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+            ("woerter", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True)),
+        ]
+    )
+    linear = LinearSVC(C=1.0, class_weight="balanced", random_state=SEED)
+    calibrated = CalibratedClassifierCV(linear, method="temperature", cv=folds, ensemble=False)
+    return Pipeline([("merkmale", features), ("modell", calibrated)])
+
+
+def fit(texts: Sequence[str], units: Sequence[str], folds: int = CALIBRATION_FOLDS) -> Pipeline:
+    pipeline = build(folds)
+    pipeline.fit(list(texts), list(units))
+    return pipeline
+
+
+def probabilities(pipeline: Pipeline, texts: Sequence[str]) -> tuple[list[str], Any]:
+    """The units (column order) and a rows x units matrix of probabilities."""
+    return [str(u) for u in pipeline.classes_], pipeline.predict_proba(list(texts))
+
+
+def rank(pipeline: Pipeline, text: str) -> Ranked:
+    units, matrix = probabilities(pipeline, [text])
+    best = int(np.argmax(matrix[0]))
+    return Ranked(units[best], float(matrix[0][best]), explain(pipeline, text, best))
+
+
+def explain(pipeline: Pipeline, text: str, column: int) -> tuple[str, ...]:
+    """The request's words whose character and word n-grams pushed most towards the unit."""
+    features: FeatureUnion = pipeline.named_steps["merkmale"]
+    chars: TfidfVectorizer = features.transformer_list[0][1]
+    words: TfidfVectorizer = features.transformer_list[1][1]
+    weights = _weights(pipeline)[column]
+    char_row = chars.transform([text]).toarray()[0]
+    word_row = words.transform([text]).toarray()[0]
+    offset = len(chars.vocabulary_)
+    analyze = chars.build_analyzer()
+    scores: dict[str, float] = {}
+    for word in set(WORD.findall(text.lower())) - UNEXPLAINED:
+        grams = {chars.vocabulary_[g] for g in analyze(word) if g in chars.vocabulary_}
+        score = sum(char_row[i] * weights[i] for i in grams)
+        if word in words.vocabulary_:
+            index = words.vocabulary_[word]
+            score += word_row[index] * weights[offset + index]
+        if score > 0:
+            scores[word] = float(score)
+    return tuple(sorted(scores, key=lambda w: (-scores[w], w))[:EXPLAINED_WORDS])
+
+
+def _weights(pipeline: Pipeline) -> Any:
+    calibrated: CalibratedClassifierCV = pipeline.named_steps["modell"]
+    coef = calibrated.calibrated_classifiers_[0].estimator.coef_
+    return np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef  # two units: one row
+
+
+__all__ = ["Ranked", "build", "explain", "fit", "probabilities", "rank"]
