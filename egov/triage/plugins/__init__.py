@@ -12,12 +12,18 @@ from egov.triage.model import TriagePlugin
 from egov.triage.runner import Factory
 
 
+def _rules(settings: Settings) -> TriagePlugin:
+    from egov.triage.plugins import rules
+
+    return rules.factory(settings)
+
+
 def _local_model(settings: Settings) -> TriagePlugin:
     from egov.triage.plugins import local_model
 
     return local_model.factory(settings)
 
 
-FACTORIES: dict[str, Factory] = {"local-model": _local_model}
+FACTORIES: dict[str, Factory] = {"rules": _rules, "local-model": _local_model}
 
 __all__ = ["FACTORIES"]
