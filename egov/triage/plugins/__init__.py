@@ -24,6 +24,12 @@ def _local_model(settings: Settings) -> TriagePlugin:
     return local_model.factory(settings)
 
 
-FACTORIES: dict[str, Factory] = {"rules": _rules, "local-model": _local_model}
+def _llm(settings: Settings) -> TriagePlugin:
+    from egov.triage.plugins import llm
+
+    return llm.factory(settings)
+
+
+FACTORIES: dict[str, Factory] = {"rules": _rules, "local-model": _local_model, "llm": _llm}
 
 __all__ = ["FACTORIES"]
