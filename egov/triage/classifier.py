@@ -67,30 +67,35 @@ def probabilities(pipeline: Pipeline, texts: Sequence[str]) -> tuple[list[str], 
 
 
 def rank(pipeline: Pipeline, text: str) -> Ranked:
-    units, matrix = probabilities(pipeline, [text])
+    features: FeatureUnion = pipeline.named_steps["merkmale"]
+    row = features.transform([text])  # once: for the probabilities and the explanation
+    units = [str(u) for u in pipeline.classes_]
+    matrix = pipeline.named_steps["modell"].predict_proba(row)
     best = int(np.argmax(matrix[0]))
-    return Ranked(units[best], float(matrix[0][best]), explain(pipeline, text, best))
+    return Ranked(units[best], float(matrix[0][best]), explain(pipeline, text, row, best))
 
 
-def explain(pipeline: Pipeline, text: str, column: int) -> tuple[str, ...]:
-    """The request's words whose character and word n-grams pushed most towards the unit."""
+def explain(pipeline: Pipeline, text: str, row: Any, column: int) -> tuple[str, ...]:
+    """The request's words whose character and word n-grams pushed most towards the unit
+    (`row`: the text's feature vector, `column`: the unit)."""
     features: FeatureUnion = pipeline.named_steps["merkmale"]
     chars: TfidfVectorizer = features.transformer_list[0][1]
     words: TfidfVectorizer = features.transformer_list[1][1]
     weights = _weights(pipeline)[column]
-    char_row = chars.transform([text]).toarray()[0]
-    word_row = words.transform([text]).toarray()[0]
+    sparse = row.tocoo()
+    contribution = {
+        int(i): float(v * weights[i]) for i, v in zip(sparse.col, sparse.data, strict=True)
+    }
     offset = len(chars.vocabulary_)
     analyze = chars.build_analyzer()
     scores: dict[str, float] = {}
     for word in set(WORD.findall(text.lower())) - UNEXPLAINED:
         grams = {chars.vocabulary_[g] for g in analyze(word) if g in chars.vocabulary_}
-        score = sum(char_row[i] * weights[i] for i in grams)
         if word in words.vocabulary_:
-            index = words.vocabulary_[word]
-            score += word_row[index] * weights[offset + index]
+            grams.add(offset + words.vocabulary_[word])
+        score = sum(contribution.get(i, 0.0) for i in grams)
         if score > 0:
-            scores[word] = float(score)
+            scores[word] = score
     return tuple(sorted(scores, key=lambda w: (-scores[w], w))[:EXPLAINED_WORDS])
 
 
