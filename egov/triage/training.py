@@ -14,6 +14,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -61,22 +62,22 @@ def cross_validated(texts: Sequence[str], units: Sequence[str], folds: int) -> l
     matrix = cross_val_predict(
         classifier.build(inner), list(texts), list(units), cv=splitter, method="predict_proba"
     )
-    labels = sorted(set(units))  # cross_val_predict orders columns like the estimator: sorted
-    best = np.argmax(matrix, axis=1)
-    return [
-        Prediction(truth, labels[int(b)], float(row[int(b)]))
-        for truth, row, b in zip(units, matrix, best, strict=True)
-    ]
+    return top(sorted(set(units)), matrix, units)  # columns like the estimator's: sorted
 
 
 def predict(pipeline: Pipeline, rows: Iterable[tuple[str, str]]) -> list[Prediction]:
     """The model's top unit and confidence for each (text, true unit) row."""
     pairs = list(rows)
     labels, matrix = classifier.probabilities(pipeline, [text for text, _ in pairs])
+    return top(labels, matrix, [truth for _, truth in pairs])
+
+
+def top(labels: Sequence[str], matrix: Any, truths: Sequence[str]) -> list[Prediction]:
+    """Each row's most probable unit and its probability, beside the true unit."""
     best = np.argmax(matrix, axis=1)
     return [
         Prediction(truth, labels[int(b)], float(row[int(b)]))
-        for (_, truth), row, b in zip(pairs, matrix, best, strict=True)
+        for truth, row, b in zip(truths, matrix, best, strict=True)
     ]
 
 
