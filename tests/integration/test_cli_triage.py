@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from egov.cli import common, main
 from egov.settings import Settings
 from egov.triage import artifact
+from egov.triage.plugins import FACTORIES
 from tests.support.triage_data import rows, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,8 @@ def test_train_writes_a_new_version_and_evaluate_measures_it(tmp_path: Path) -> 
     figures = json.loads(measured.output)
     assert figures["n"] == 32 and figures["model_version"] == version.name
     assert figures["threshold"] == artifact.read_meta(version).threshold
+    plugin = FACTORIES["local-model"](Settings(triage_model_dir=str(version)))
+    assert plugin.version == version.name  # EGOV_TRIAGE_MODEL_DIR picks the new version
 
 
 def test_the_shipped_model_reaches_the_targets_on_the_held_out_set() -> None:
