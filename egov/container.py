@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,17 +34,29 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.inbound import Inbound, follow_up_correlator
+from egov.integrations.correlation import follow_up_correlator
+from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
+from egov.outbox import mail
 from egov.outbox.service import Outbox
+from egov.participation import operators as participation_operators
+from egov.participation.moderation import Moderation
+from egov.participation.public import PublicParticipations
+from egov.participation.report import Reports
+from egov.participation.statements import StatementLimits, Statements
+from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
+from egov.triage import decisions as triage_decisions
+from egov.triage.service import OPERATOR as TRIAGE_OPERATOR
+from egov.triage.service import TriageDesk, chain_of
 from egov.workflow.commands import InstanceCommands
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
@@ -80,6 +93,12 @@ class Container:
     catalogue: Catalogue  # the procedures portals read (GET /procedures)
     directory: Directory
     monitor: Monitor
+    triage: TriageDesk  # suggestions, the clerk's decision, override metrics (issue 13)
+    statements: Statements  # statements on participations (issue 14)
+    moderation: Moderation  # hiding and weighing them
+    reports: Reports  # the weighing report, published, authors told
+    public_participations: PublicParticipations  # the public read side, no personal data
+    invitations: Invitations  # the round of public bodies (TöB)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -107,6 +126,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
+    participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -139,11 +159,17 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         on_follow_up=follow_up_correlator(workflows),
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
+    incidents = Incidents(db, workflows, outbox, inbound)
+    intake.updates[AKTUALISIEREN_ROOT] = planning_update(inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
     dev_idp = _dev_idp(settings, token_settings)
     issuers = _issuers(settings, token_settings, dev_idp)
+    inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
+    triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
+    operators.register(TRIAGE_OPERATOR, triage.operator)
+    workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
     migrations = Migrations(db, clock, script_limits(settings))
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
@@ -156,15 +182,19 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         applications=Applications(db, clock, intake),
         workflows=workflows,
         migrations=migrations,
-        inbox=Inbox(db=db, workflows=workflows),
+        inbox=inbox,
         case_file=CaseFile(db, files),
         postfach=Postfach(db, workflows),
         outbox=outbox,
         inbound=inbound,
-        incidents=Incidents(db, workflows, outbox, inbound),
+        incidents=incidents,
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(workflows),
-        definitions=ProcessDefinitions(db, clock, operators),
+        instance_commands=InstanceCommands(
+            workflows, on_resume=inbound.release, retry=incidents.retry
+        ),
+        definitions=ProcessDefinitions(
+            db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
+        ),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),
         monitor=Monitor(
@@ -174,6 +204,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             broker_url=settings.broker_url,
             gauge_seconds=settings.metrics_gauge_seconds,
         ),
+        triage=triage,
         token_settings=token_settings,
         dev_idp=dev_idp,
         issuers=issuers,
@@ -185,10 +216,44 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
+        statements=_statements(settings, db, files, clock),
+        moderation=Moderation(db, clock),
+        reports=Reports(db, files, clock, mail=mail.configured(settings)),
+        public_participations=PublicParticipations(db),
+        invitations=Invitations(
+            db,
+            clock,
+            answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
+            mail=mail.configured(settings),
+        ),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:
+    """The process variables the applications of a Fachdaten namespace bring (none if
+    unknown: intake refuses such applications)."""
+
+    def names(namespace: str) -> frozenset[str]:
+        found = registry.fachdaten_for(namespace)
+        return found.data_names() if found is not None else frozenset()
+
+    return names
+
+
+def _statements(
+    settings: Settings, db: Database, files: FileSystemStore, clock: Clock
+) -> Statements:
+    return Statements(
+        db,
+        files,
+        clock,
+        confirm_url=f"{settings.base_url}/api/v1/statement-confirmations/{{token}}",
+        anonymous=settings.participation_anonymous and mail.configured(settings),
+        limits=StatementLimits(max_attachment_bytes=settings.statement_max_attachment_bytes),
+    )
 
 
 def script_limits(settings: Settings) -> ScriptLimits:

@@ -173,6 +173,7 @@ CODES: dict[str, Code] = {
         409,
         submission_conflict="The message UUID or Idempotency-Key was used with other content.",
         inbound_conflict="The Idempotency-Key of an inbound message was used with other content.",
+        case_key_taken="An XBeteiligung 0401 names a plan id and Vorgangs-ID already filed.",
     ),
     **_codes(
         "intake",
@@ -183,8 +184,31 @@ CODES: dict[str, Code] = {
         unknown_procedure="No such procedure (form path), or no Fachverfahren set up for it.",
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
+        identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
     ),
     **_codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
+    # -- participation -------------------------------------------------------------------------
+    **_codes(
+        "participation",
+        404,
+        participation_not_found="No such participation (a case of the procedure beteiligung).",
+        statement_confirmation_not_found="The confirmation link of a statement is unknown.",
+        statement_not_found="No such statement in this participation.",
+        invitation_not_found="The answer link of a public body's invitation is unknown.",
+    ),
+    **_codes(
+        "participation",
+        409,
+        weighing_incomplete="The report needs the period closed and every statement weighed.",
+    ),
+    **_codes(
+        "participation",
+        422,
+        participation_closed="The participation's period has ended: no more statements.",
+        participation_not_open="The participation's period has not begun.",
+        statement_invalid="A statement's text, variant, location or attachments are refused.",
+        statement_location_outside="A statement's location lies outside the plan's area.",
+    ),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **_codes(
         "cases",
@@ -200,6 +224,18 @@ CODES: dict[str, Code] = {
         task_not_open="The task is no longer open.",
         task_claimed_by_other="Someone else has claimed the task.",
         task_not_ready="The engine no longer offers the task.",
+    ),
+    **_codes(
+        "triage",
+        409,
+        triage_decision_required="A triage review task is completed by POST /tasks/{id}/triage.",
+        triage_not_review_task="The task is no triage review task (nothing to confirm).",
+        triage_decided="The suggestion of this review task has been decided already.",
+    ),
+    **_codes(
+        "triage",
+        422,
+        triage_decision_invalid="A triage decision names no valid decision, unit or reason.",
     ),
     **_codes(
         "cases",
@@ -225,6 +261,8 @@ CODES: dict[str, Code] = {
         bundle_not_text="A file of the bundle is not UTF-8 text.",
         bundle_archive_invalid="A ZIP/multipart bundle is unreadable, too big or escapes it.",
         activation_reason_missing="Activating a version needs a reason (at most 2000 chars).",
+        modeler_procedure_missing="A new process from Camunda Modeler lacks its procedure.json.",
+        letter_placeholder_unknown="A letter template names a variable the process cannot have.",
     ),
     **_codes(
         "processes",
@@ -274,7 +312,12 @@ CODES: dict[str, Code] = {
         migration_instruction_invalid="An instruction names an element that the version lacks.",
         migration_too_many="More instances than one migration or dry run takes.",
     ),
-    **_codes("migration", 409, migration_running="The migration has not finished yet."),
+    **_codes(
+        "migration",
+        409,
+        migration_running="The migration has not finished yet.",
+        migration_not_held="The migration has no instances waiting for a second admin.",
+    ),
     **_codes(
         "migration",
         None,
@@ -309,6 +352,7 @@ CODES: dict[str, Code] = {
         instance_cancelled="The process instance was cancelled.",
         instance_state_conflict="The command does not fit the instance's state.",
         instance_not_failed="The instance has no failed step to restart.",
+        four_eyes_own_request="Four eyes: the admin who requested the command cannot confirm it.",
     ),
     **_codes("process instances", 400, instance_reason_missing="The command needs a reason."),
     # -- directory ---------------------------------------------------------------------------
@@ -399,4 +443,3 @@ def status_of(code: str) -> int | None:
     """The HTTP status of a code (None: unknown code, or one that never reaches HTTP)."""
     entry = CODES.get(code)
     return None if entry is None else entry.status
-

@@ -1,6 +1,7 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
 from egov.documents.store import Document
@@ -8,7 +9,9 @@ from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
+from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
+from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
@@ -16,10 +19,12 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseKey",
     "Deputy",
     "Document",
     "InboundMessage",
     "Incident",
+    "Invitation",
     "MigrationBatch",
     "MigrationItem",
     "OrgUnit",
@@ -29,7 +34,10 @@ __all__ = [
     "Procedure",
     "ProcessDefinition",
     "ReferenceCounter",
+    "Statement",
     "Submission",
     "Task",
+    "TriageDecision",
+    "TriageSuggestion",
     "WorkflowInstance",
 ]

@@ -68,9 +68,9 @@ class Settings:
         "bytes; larger: 431.",
     )
     triage_plugins: str = setting(
-        "",
-        "Triage plugins in the order they are asked, comma-separated (docs/triage.md); "
-        "empty: no triage.",
+        "rules,local-model",
+        "Triage plugins in the order they are asked, comma-separated: rules, local-model, llm "
+        "(docs/triage.md); empty: no triage (every triaged case goes to Allgemein).",
     )
     triage_timeout_seconds: float = setting(
         2.0, "Time limit of one triage plugin call; a slower plugin is skipped, never waited for."
@@ -216,6 +216,12 @@ class Settings:
         "an input, is started or advanced by the sweep once it is this old (its worker died "
         "or its broker message was lost).",
     )
+    migration_stall_seconds: float = setting(
+        300.0,
+        "A migration batch that is pending and has migrated no instance for this long is run "
+        "again by the sweep (its worker died or its broker message was lost); instances "
+        "already done are not done again. Longer than the slowest single instance takes.",
+    )
     plugins: str = setting(
         "",
         "Comma-separated modules whose `register(container)` runs when a process is built "
@@ -299,6 +305,19 @@ class Settings:
         "120/minute",
         "Submissions and web-form applications per citizen or client (POST /submissions, "
         "POST /applications).",
+    )
+    rate_limit_statements: str = setting(
+        "10/hour",
+        "Statements on a participation per citizen, and per client address for anonymous ones "
+        "(POST /participations/{id}/statements).",
+    )
+    participation_anonymous: bool = setting(
+        False,
+        "Whether participations take anonymous statements (each with an e-mail address, "
+        "counted once its confirmation link is followed); needs EGOV_SMTP_URL.",
+    )
+    statement_max_attachment_bytes: int = setting(
+        5 * 1024 * 1024, "Largest attachment of a statement (PDF, PNG, JPEG; at most 5 of them)."
     )
     login_entries_per_address: int = setting(
         50,

@@ -42,6 +42,9 @@ class AuditEvent(Base):
         )
 
 
+LAST_EVENTS = "audit_last_events"  # session.info: case id -> the event appended last
+
+
 def append_event(
     session: Session,
     case_id: str,
@@ -72,11 +75,18 @@ def append_event(
         prev_hash=prev,
     )
     row.hash = event_hash(row.record())
+    # remembered before `add`: a listener of the add (webhooks) may append the next event
+    session.info.setdefault(LAST_EVENTS, {})[case_id] = row
     session.add(row)
     return row
 
 
 def _last_event(session: Session, case_id: str) -> AuditEvent | None:
+    """The case's newest event: the one this transaction appended last (a fan-out appends
+    thousands), else the newest stored one."""
+    cached: AuditEvent | None = session.info.get(LAST_EVENTS, {}).get(case_id)
+    if cached is not None and cached in session:  # not rolled back with a savepoint
+        return cached
     for obj in reversed(list(session.new)):
         if isinstance(obj, AuditEvent) and obj.case_id == case_id:
             return obj

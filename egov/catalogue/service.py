@@ -20,7 +20,7 @@ from egov.cases.store import Procedure, get_procedure
 from egov.db import Database
 from egov.errors import NotFound
 from egov.identity.store import get_org_unit
-from egov.intake import xbau, xfall
+from egov.intake import xbau, xbeteiligung, xfall
 from egov.intake.formats import FormatRegistry
 from egov.intake.formschema import form_of
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
@@ -31,6 +31,11 @@ PROCEDURE_FILE = "procedure.json"
 CONTAINERS = {
     xfall.FORMAT_KEY: ("XFall-Profil egov 1.0 (XML)", "application/xml", "submissions"),
     xbau.FORMAT_KEY: ("XBau 2.5, Nachricht 1200 Bauantrag (XML)", "application/xml", "submissions"),
+    xbeteiligung.FORMAT_KEY: (
+        "XBeteiligung 1.2, Nachrichten 0401 und 0402 (XML)",
+        "application/xml",
+        "submissions",
+    ),
 }
 _DESCRIPTIONS: dict[str, str | None] = {}  # definition id -> description (versions are immutable)
 WEB_FORM = ("json-webform", "Webformular (JSON), Schema in `form`", "application/json")

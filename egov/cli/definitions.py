@@ -72,6 +72,7 @@ def show(definition_id: str, as_json: bool) -> None:
             "activated_at": a.activated_at,
             "activated_by": a.activated_by,
             "reason": a.reason,
+            "kind": a.kind,
         }
         for a in trail
     ]
@@ -127,7 +128,13 @@ def download(definition_id: str, out: Path | None) -> None:
 def activate(definition_id: str, reason: str) -> None:
     """Make a version the active one of its process (rollback); new cases start on it."""
     with container() as built:
-        found = built.definitions.activate(definition_id, actor=ACTOR, reason=reason)
+        found, pending = built.definitions.activate(definition_id, actor=ACTOR, reason=reason)
+    if pending is not None:
+        click.echo(
+            f"{found.process_id} v{found.version}: Aktivierung beantragt (Vier-Augen-Prinzip); "
+            f"eine zweite Administratorin bestätigt bis {pending.until:%Y-%m-%d %H:%M} UTC"
+        )
+        return
     click.echo(f"{found.process_id} v{found.version} ist aktiv")
 
 

@@ -1,6 +1,7 @@
-"""`egov triage train --csv FILE [--out DIR]` and `egov triage evaluate FILE [--json]
-[--threshold X] [--model DIR]`: a new model version from labelled requests, and the figures of
-a model on labelled requests it never saw (docs/triage.md)."""
+"""`egov triage train [--csv FILE] [--from-decisions] [--out DIR]` and `egov triage evaluate
+FILE [--json] [--threshold X] [--model DIR]`: a new model version from labelled requests (and
+from the cases clerks routed), and the figures of a model on labelled requests it never saw
+(docs/triage.md)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,28 @@ def triage() -> None:
 
 
 @triage.command("train")
-@click.option("--csv", "csv_file", type=_FILE, required=True, help="CSV id,text,org_unit.")
+@click.option("--csv", "csv_file", type=_FILE, help="CSV id,text,org_unit.")
+@click.option(
+    "--from-decisions",
+    is_flag=True,
+    help="Also the cases clerks routed: the unit they confirmed or chose is the label.",
+)
 @click.option("--out", type=_DIR, help="Parent folder of the versions (EGOV_DATA_DIR/triage).")
-def train(csv_file: Path, out: Path | None) -> None:
-    """Train a new model version from CSV FILE; prints where it is and its CV figures."""
+def train(csv_file: Path | None, from_decisions: bool, out: Path | None) -> None:
+    """Train a new model version from a CSV FILE and/or the clerks' decisions; prints where
+    it is and its CV figures."""
     from egov.triage import artifact, training  # scikit-learn: loaded only when needed
 
-    rows = dataset.read_csv(csv_file)
-    trained = training.train(
-        [(r.text, r.org_unit) for r in rows], utcnow(), dataset.sha256_of(csv_file)
-    )
+    if csv_file is None and not from_decisions:
+        raise click.UsageError("--csv FILE oder --from-decisions angeben (oder beides).")
+    rows = [(r.text, r.org_unit) for r in dataset.read_csv(csv_file)] if csv_file else []
+    if from_decisions:
+        with common.container() as wired:
+            decided = list(wired.triage.training_rows())
+        click.echo(f"{len(decided)} entschiedene Vorgänge als Trainingszeilen")
+        rows += decided
+    digest = dataset.sha256_of(csv_file) if csv_file and not from_decisions else None
+    trained = training.train(rows, utcnow(), digest)  # else: the hash of the rows themselves
     parent = out or common.settings().data_dir / "triage"
     written = artifact.save(trained, parent)
     click.echo(f"Modell {trained.meta.version} in {written}")

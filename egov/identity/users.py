@@ -41,6 +41,20 @@ DEMO_USERS: dict[str, dict[str, Any]] = {
         "roles": ["clerk"],
         "org_units": ["fachdienst-stadtplanung"],
     },
+    "clara": {
+        "sub": "clara",
+        "name": "Clara Probe",
+        "email": "clara.probe@example.org",
+        "roles": ["clerk"],
+        "org_units": ["allgemein"],
+    },
+    "otto": {
+        "sub": "otto",
+        "name": "Otto Testmann",
+        "email": "otto.testmann@example.org",
+        "roles": ["clerk"],
+        "org_units": ["ordnungsamt", "strassen-verkehr"],
+    },
     "admin": {
         "sub": "admin",
         "name": "Demo-Administration",
@@ -66,9 +80,15 @@ DEMO_USERS: dict[str, dict[str, Any]] = {
 _ORG_UNITS: tuple[tuple[str, str], ...] = (
     ("buero-buergerbudget", "Büro Bürgerbudget"),
     ("fachdienst-stadtplanung", "Fachdienst Stadtplanung"),
-    ("fachdienst-stadtgruen", "Fachdienst Stadtgrün und Umwelt"),
-    ("untere-bauaufsicht", "Untere Bauaufsichtsbehörde"),
+    ("untere-bauaufsicht", "Bauaufsicht"),
+    ("buergeramt", "Bürgeramt"),
+    ("ordnungsamt", "Ordnungsamt"),
+    ("strassen-verkehr", "Straßen und Verkehr"),
+    ("fachdienst-stadtgruen", "Umwelt und Grünflächen"),
+    ("allgemein", "Allgemein"),
 )
+"""The demo city's units; their names are triage's categories (`egov.triage.model.ORG_UNITS`),
+`allgemein` is the general inbox where a case goes when triage abstains."""
 
 
 def demo_users() -> dict[str, dict[str, Any]]:

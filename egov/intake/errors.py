@@ -26,6 +26,7 @@ ATTACHMENT_HASH_MISMATCH = "attachment-hash-mismatch"
 ATTACHMENT_SIZE_MISMATCH = "attachment-size-mismatch"
 ATTACHMENT_INVALID_BASE64 = "attachment-invalid-base64"
 ATTACHMENT_METADATA_INVALID = "attachment-metadata-invalid"
+IDENTIFIERS_MISSING = "identifiers-missing"
 
 MAX_REPORTED_PARAMS = 25
 MAX_REASON_CHARS = 300  # libxml2 echoes the offending value; a refusal stays small

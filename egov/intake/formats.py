@@ -68,6 +68,7 @@ class ContainerData:
 ContainerMapper = Callable[[etree._Element], ContainerData]
 FachdatenMapper = Callable[[etree._Element], dict[str, Any]]
 ReverseMapper = Callable[[Mapping[str, Any]], etree._Element]
+CaseKeys = tuple[tuple[str, str], ...]  # (scheme, value): what else names a case
 
 
 class CompiledSchema:
@@ -184,9 +185,15 @@ class FachdatenFormat:
     field_names: Mapping[str, str] = field(default_factory=dict)
     container_key: str | None = None  # the Format that carries it (None: its own message)
     form_fields: object | None = None  # a FieldListFachdaten: the web form (formschema.py)
+    variables: frozenset[str] = frozenset()  # the mapper's keys beyond `field_names`
+    case_keys: Callable[[dict[str, Any]], CaseKeys] | None = None  # from the mapped data
 
     def schema(self) -> CompiledSchema:
         return compiled_schema(self.xsd_path)
+
+    def data_names(self) -> frozenset[str]:
+        """The keys of the mapper's dict: the process variables an application brings."""
+        return frozenset(self.field_names.values()) | self.variables
 
 
 class FormatRegistry:
@@ -224,8 +231,9 @@ def default_schema_dir() -> Path:
 
 
 def default_registry(schema_dir: Path | None = None) -> FormatRegistry:
-    """Our XFall profile with the Bürgerbudget and Beteiligung Fachdaten, and XBau 2.5 (1200)."""
-    from egov.intake import xbau, xfall  # local import: both build on the types above
+    """Our XFall profile with the Bürgerbudget and Beteiligung Fachdaten, XBau 2.5 (1200) and
+    XBeteiligung 1.2 (0401)."""
+    from egov.intake import xbau, xbeteiligung, xfall  # local import: they build on the above
 
     base = schema_dir or default_schema_dir()
     registry = FormatRegistry()
@@ -234,4 +242,6 @@ def default_registry(schema_dir: Path | None = None) -> FormatRegistry:
         registry.register_fachdaten(fachdaten)
     registry.register(xbau.antrag_format(base))
     registry.register_fachdaten(xbau.fachdaten_format(base))
+    registry.register(xbeteiligung.initiieren_format(base))
+    registry.register_fachdaten(xbeteiligung.fachdaten_format(base))
     return registry

@@ -51,6 +51,7 @@ class CanonicalApplication:
     data: dict[str, Any]
     attachments: tuple[ReceivedAttachment, ...]
     follow_up_case_reference: str | None
+    case_keys: tuple[tuple[str, str], ...] = ()  # (scheme, value), e.g. an XBeteiligung plan
 
 
 # --- attachment metadata (both paths, any format) ---------------------------------------------

@@ -35,6 +35,7 @@ from lxml import etree
 from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
+    CaseKeys,
     ContainerData,
     DeclaredAttachment,
     FormatRegistry,
@@ -216,7 +217,7 @@ def _process(root: etree._Element, target: _SkeletonTarget) -> CanonicalApplicat
     if problems:
         raise IntakeError(e.SCHEMA_INVALID, "Die Nachricht entspricht nicht dem Schema.", problems)
     container = fmt.mapper(root)
-    data, namespace = _fachdaten(container, registry)
+    data, namespace, case_keys = _fachdaten(container, registry)
     return CanonicalApplication(
         format_key=fmt.key,
         message_id=container.message_id,
@@ -230,10 +231,13 @@ def _process(root: etree._Element, target: _SkeletonTarget) -> CanonicalApplicat
         data=data,
         attachments=_verified_attachments(container, target.binaries),
         follow_up_case_reference=container.follow_up_case_reference,
+        case_keys=case_keys,
     )
 
 
-def _fachdaten(container: ContainerData, registry: FormatRegistry) -> tuple[dict[str, Any], str]:
+def _fachdaten(
+    container: ContainerData, registry: FormatRegistry
+) -> tuple[dict[str, Any], str, CaseKeys]:
     element = container.fachdaten
     namespace = etree.QName(element).namespace or ""
     fmt = registry.fachdaten_for(namespace)
@@ -247,7 +251,8 @@ def _fachdaten(container: ContainerData, registry: FormatRegistry) -> tuple[dict
     problems = fmt.schema().problems(copy.deepcopy(element), path_prefix=prefix)
     if problems:
         raise IntakeError(e.FACHDATEN_INVALID, "Die Fachdaten sind ungültig.", problems)
-    return fmt.mapper(element), namespace
+    data = fmt.mapper(element)
+    return data, namespace, () if fmt.case_keys is None else fmt.case_keys(data)
 
 
 def _check_metadata(declared: DeclaredAttachment, name: str, line: int) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from egov.cases.keys import add_keys
 from egov.cases.service import open_case, record
 from egov.cases.store import Case
 from egov.clock import Clock
@@ -37,7 +38,7 @@ from egov.intake.idempotency import scoped_key
 from egov.intake.model import CanonicalApplication
 from egov.intake.parsing import parse_message
 from egov.intake.store import Submission, get_by_idempotency_key, get_by_message_id
-from egov.intake.xml_guard import Limits
+from egov.intake.xml_guard import Limits, root_tag
 
 log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
@@ -58,6 +59,12 @@ class IntakeOutcome:
     receipt: dict[str, Any]
     created: bool  # False: a re-send answered with the first receipt
     follow_up: FollowUp | None = None
+    update: bool = False  # an update of a case kept as an inbound message (`Intake.updates`)
+
+
+# a message that updates a case instead of opening one: (sender, bytes, Idempotency-Key)
+UpdateHandler = Callable[[Principal, bytes, str | None], IntakeOutcome]
+ROOT_PROBE_BYTES = 64 * 1024  # the root element of a message is within its first bytes
 
 
 @dataclass
@@ -81,6 +88,8 @@ class Intake:
     after_commit: Callable[[str], None]
     # follow-ups: (case_id, submission_id, document_ids, actor), after commit
     on_follow_up: Callable[[str, str, list[str], str], None] = lambda *_: None
+    # by root element: messages that update a case (the XBeteiligung 0402), wired by the container
+    updates: dict[str, UpdateHandler] = field(default_factory=dict)
 
     def submit(
         self,
@@ -93,11 +102,14 @@ class Intake:
         the message itself (the JSON form path); a re-send must match it."""
         if not (principal.is_citizen or principal.is_client):
             raise Forbidden("Nur Antragstellende und Portale reichen Anträge ein.")
-        idempotency_key = scoped_key(principal.subject, idempotency_key)
         spooled = spool(body, self.files, self.limits.max_bytes)
         if fingerprint is not None:
             spooled.fingerprint = fingerprint
         try:
+            update = self._update_handler(spooled)
+            if update is not None:
+                return update(principal, spooled.path.read_bytes(), idempotency_key)
+            idempotency_key = scoped_key(principal.subject, idempotency_key)
             outcome = self._replay(principal, idempotency_key=idempotency_key, spooled=spooled)
             if outcome is None:
                 outcome = self._parse_and_store(spooled, principal, idempotency_key)
@@ -109,6 +121,13 @@ class Intake:
         elif outcome.created:
             self.after_commit(outcome.receipt["case_id"])
         return outcome
+
+    def _update_handler(self, spooled: Spooled) -> UpdateHandler | None:
+        if not self.updates:
+            return None
+        with open(spooled.path, "rb") as source:
+            tag = root_tag(source.read(ROOT_PROBE_BYTES))
+        return self.updates.get(tag or "")
 
     def _parse_and_store(
         self, spooled: Spooled, principal: Principal, idempotency_key: str | None
@@ -204,6 +223,7 @@ class Intake:
             new = new_case(procedure, application, principal)
             refuse_too_long(case_texts(new))
             case = open_case(session, new, actor=principal.actor, now=now)
+            add_keys(session, case, application.case_keys)
         original_key = self.files.place(spooled.path, spooled.sha256, placement)
         submission = Submission(
             message_id=application.message_id,

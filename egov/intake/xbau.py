@@ -81,7 +81,12 @@ def antrag_format(
 def fachdaten_format(schema_dir: Path) -> FachdatenFormat:
     """The message is its own Fachdaten (a copy, see :func:`map_antrag`)."""
     return FachdatenFormat(
-        NS, schema_dir / ANTRAG_XSD, summarize, PROCEDURE_KEY, container_key=FORMAT_KEY
+        NS,
+        schema_dir / ANTRAG_XSD,
+        summarize,
+        PROCEDURE_KEY,
+        container_key=FORMAT_KEY,
+        variables=frozenset(summarize(etree.Element(f"{{{NS}}}antrag"))),  # its keys
     )
 
 
@@ -280,7 +285,8 @@ def _begruendung(root: etree._Element) -> str | None:
         raise _refuse(e.SCHEMA_INVALID, "/begruendung/text", "kein base64-UTF-8-HTML") from None
 
 
-def _read_hardened(source: bytes | BinaryIO, limits: Limits) -> etree._Element:
+def read_hardened(source: bytes | BinaryIO, limits: Limits) -> etree._Element:
+    """A whole message of at most `limits.max_bytes`, shape-checked before a tree is built."""
     raw = source if isinstance(source, bytes) else source.read(limits.max_bytes + 1)
     if len(raw) > limits.max_bytes:
         raise _refuse(e.MESSAGE_TOO_LARGE, "/", f"größer als {limits.max_bytes} Bytes")
@@ -305,7 +311,7 @@ def parse_status_1170(
     source: bytes | BinaryIO, *, limits: Limits | None = None, schema_dir: Path | None = None
 ) -> PortalStatus:
     """Hardened parse, XSD and code-list check of one 1170 message."""
-    root = _read_hardened(source, limits or Limits())
+    root = read_hardened(source, limits or Limits())
     if root.tag != STATUS_ROOT:
         raise _refuse(e.UNKNOWN_FORMAT, "/", f"unbekanntes Wurzelelement {root.tag}", 1)
     problems = compiled_schema(_status_xsd(schema_dir)).problems(root)

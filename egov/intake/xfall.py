@@ -31,6 +31,7 @@ NS = "urn:egov-oss:xfall-profil:1.0"
 NS_G2G = "http://xoev.de/schemata/basisnachricht/g2g/1_1"
 NS_BUERGERBUDGET = "urn:egov-oss:fachdaten:buergerbudget:1.0"
 NS_BETEILIGUNG = "urn:egov-oss:fachdaten:beteiligung:1.0"
+NS_ANLIEGEN = "urn:egov-oss:fachdaten:anliegen:1.0"
 ROOT = f"{{{NS}}}antrag.einreichen"
 FORMAT_KEY = "egov-xfall-profil-1.0"
 MESSAGE_TYPE = "antrag.einreichen"
@@ -263,6 +264,16 @@ BETEILIGUNG = FieldListFachdaten(
     ),
 )
 
+ANLIEGEN = FieldListFachdaten(  # the general request: triage proposes the office (issue 13)
+    NS_ANLIEGEN,
+    "anliegen",
+    (
+        FieldSpec("text", "text"),
+        FieldSpec("ort", "location", required=False),
+        FieldSpec("koordinaten", "coordinates", required=False),
+    ),
+)
+
 
 def fachdaten_formats(schema_dir: Path) -> tuple[FachdatenFormat, ...]:
     fd = schema_dir / "fachdaten"
@@ -271,4 +282,5 @@ def fachdaten_formats(schema_dir: Path) -> tuple[FachdatenFormat, ...]:
             fd / "buergerbudget" / "buergerbudget-1.0.xsd", "buergerbudget"
         ),
         BETEILIGUNG.fachdaten_format(fd / "beteiligung" / "beteiligung-1.0.xsd", "beteiligung"),
+        ANLIEGEN.fachdaten_format(fd / "anliegen" / "anliegen-1.0.xsd", "anliegen"),
     )

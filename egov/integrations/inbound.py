@@ -3,13 +3,17 @@
 `Inbound.receive` checks that the client may use the procedure and that the FIT-Connect callback
 signature matches the procedure's secret (401 `signature-*`, logged on `egov.security`), answers a
 re-send with the same `Idempotency-Key` as the first time, parses the message (dispatch by root
-element; today the XBau status `statusFuerAntragsportal.1170`), answers a re-send of the same
+element, `inbound_parsing.py`: the XBau status 1170 and the XBeteiligung update 0402,
+which the intake hands to `Inbound.keep`), answers a re-send of the same
 message UUID by the same client as the first time (whatever the signature window: a signature
 proves who sent it, not that it is new; other content: 409 `inbound-conflict`), stores the raw
 bytes and an `inbound_messages` row (commit: the message is now a fact) and then correlates it by
-case reference, else by the portal reference (the message UUID of the submission). A message that
+case reference, else by the portal reference (the message UUID of the submission), else by a
+case key (`egov.cases.keys`: the plan id and Vorgangs-ID of a 0402). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
-`correlation`; it is never dropped.
+`correlation`; it is never dropped. A message for a suspended instance is `held` (audit
+`message.held`), no incident: `Inbound.release` correlates the held ones of a case in arrival
+order when its instance is resumed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,38 +31,31 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from egov.cases.keys import get_case_by_key
 from egov.cases.service import record
 from egov.cases.store import Case, get_case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import storage_key_in_use
-from egov.errors import Conflict, DomainError, Forbidden, Invalid
+from egov.errors import Conflict, Forbidden, Invalid
 from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
+from egov.intake.service import IntakeOutcome, UpdateHandler
 from egov.intake.store import get_by_message_id
-from egov.intake.xbau import STATUS_ROOT, parse_status_1170
-from egov.intake.xml_guard import Limits, root_tag
+from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xml_guard import Limits
 from egov.integrations import signing
+from egov.integrations.correlation import (
+    deliver_message,
+    open_correlation_incident,
+)
 from egov.integrations.fachverfahren import Endpoint, secrets_for
+from egov.integrations.inbound_parsing import Parsed, parse_inbound
 from egov.integrations.store import InboundMessage, InboundStatus
-from egov.outbox.incidents import open_incident
-from egov.outbox.store import Incident, IncidentKind
-from egov.workflow.engine import WorkflowError
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
 security_log = logging.getLogger("egov.security")
-STATUS_MESSAGE = "bauantrag_status"
-Mark = Callable[[Session, bool, str | None], None]
-
-
-@dataclass(frozen=True)
-class Parsed:
-    message_name: str
-    message_id: str  # the message UUID of the XÖV header (lower case)
-    case_reference: str | None
-    portal_reference: str | None
-    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -73,89 +69,15 @@ class InboundOutcome:
         return {"inbound_id": self.inbound_id, "correlated": self.correlated}
 
 
-def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
-    status = parse_status_1170(body, limits=limits, schema_dir=schema_dir)
-    deadline = None if status.deadline is None else status.deadline.isoformat()
-    return Parsed(
-        STATUS_MESSAGE,
-        status.message_id,
-        status.case_reference,
-        status.portal_reference,
-        {"status_code": status.status_code, "text": status.text, "deadline": deadline},
-    )
+def planning_update(inbound: Inbound) -> UpdateHandler:
+    """Intake hook for an XBeteiligung 0402 at `POST /submissions`: kept and correlated to the
+    participation it names (`Inbound.keep`), answered 202 with the inbound answer."""
 
+    def keep(principal: Principal, body: bytes, idempotency_key: str | None) -> IntakeOutcome:
+        outcome = inbound.keep(principal, PROCEDURE_KEY, body, idempotency_key)
+        return IntakeOutcome(receipt=outcome.answer(), created=outcome.created, update=True)
 
-PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {STATUS_ROOT: _status}
-
-
-def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
-    """Dispatch by root element (a DOCTYPE refused first, in any encoding); unknown roots go
-    to the 1170 parser, which refuses them."""
-    parser = PARSERS.get(root_tag(body) or "", _status)
-    return parser(body, limits, schema_dir)
-
-
-def open_correlation_incident(
-    session: Session, case_id: str | None, code: str, message: str, now: datetime
-) -> Incident:
-    """Keep an inbound message that found no case or nothing waiting: an incident."""
-    incident = open_incident(
-        session,
-        kind=IncidentKind.CORRELATION,
-        code=code,
-        message=message,
-        now=now,
-        actor="system:inbound",
-        case_id=case_id,
-    )
-    log.warning("correlation_incident id=%s case_id=%s code=%s", incident.id, case_id, code)
-    return incident
-
-
-def deliver_message(
-    workflows: Workflows,
-    case_id: str,
-    name: str,
-    payload: dict[str, Any],
-    actor: str,
-    *,
-    mark: Mark | None = None,
-    incident_if_nothing_waits: bool = True,
-) -> bool:
-    """Correlate `name` to the case; if nothing waits (or the engine fails) keep an incident."""
-
-    def then(session: Session, caught: bool) -> None:
-        incident_id = None
-        if not caught and incident_if_nothing_waits:
-            text = f"Keine wartende Nachricht {name!r} im Vorgang."
-            now = workflows.clock()
-            incident_id = open_correlation_incident(
-                session, case_id, "correlation-nothing-waiting", text, now
-            ).id
-        if mark is not None:
-            mark(session, caught, incident_id)
-
-    try:
-        return workflows.correlate(case_id, name, payload, actor, then=then)
-    except Exception as exc:  # the message stays; a person looks at the incident
-        log.exception("correlation_failed case_id=%s message=%s", case_id, name)
-        code = exc.code if isinstance(exc, DomainError | WorkflowError) else "internal-error"
-        with workflows.db.transaction() as session:
-            text = f"Nachricht {name!r} konnte nicht zugeordnet werden ({code})."
-            incident = open_correlation_incident(session, case_id, code, text, workflows.clock())
-            if mark is not None:
-                mark(session, False, incident.id)
-        return False
-
-
-def follow_up_correlator(workflows: Workflows) -> Callable[[str, str, list[str], str], None]:
-    """Intake hook for follow-up submissions: message `nachreichung` to the referenced case."""
-
-    def correlate(case_id: str, submission_id: str, document_ids: list[str], actor: str) -> None:
-        payload = {"submission_id": submission_id, "document_ids": document_ids}
-        deliver_message(workflows, case_id, "nachreichung", payload, actor)
-
-    return correlate
+    return keep
 
 
 @dataclass
@@ -178,6 +100,15 @@ class Inbound:
         idempotency_key: str | None = None,
     ) -> InboundOutcome:
         self._verify(principal, procedure, body, headers)
+        return self.keep(principal, procedure, body, idempotency_key)
+
+    def keep(
+        self, principal: Principal, procedure: str, body: bytes, idempotency_key: str | None
+    ) -> InboundOutcome:
+        """Keep and correlate a message whose sender is already verified (`receive`, or the
+        intake for an XBeteiligung 0402 of a client of `procedure`)."""
+        if not principal.is_client or not principal.may_use_procedure(procedure):
+            raise Forbidden("Dieser Client darf für dieses Verfahren nichts senden.")
         sha256 = hashlib.sha256(body).hexdigest()
         key = scoped_key(principal.subject, idempotency_key)
         replay = self._replay(sha256, key=key)
@@ -298,11 +229,11 @@ class Inbound:
         if case_id is None:
             return False
 
-        def mark(session: Session, caught: bool, _incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, _incident_id: str | None) -> None:
             stored = session.get(InboundMessage, inbound_id)
             assert stored is not None
             stored.case_id = case_id
-            stored.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            stored.status = status
 
         return deliver_message(
             self.workflows,
@@ -314,6 +245,25 @@ class Inbound:
             incident_if_nothing_waits=False,
         )
 
+    def release(self, case_id: str) -> int:
+        """Correlate the messages held while the case's instance was suspended, in arrival
+        order (after its resume); one that finds nothing waiting becomes an incident."""
+        with self.db.reading() as session:
+            query = (
+                select(InboundMessage.id, InboundMessage.storage_key, InboundMessage.source)
+                .where(
+                    InboundMessage.case_id == case_id,
+                    InboundMessage.status == InboundStatus.HELD,
+                )
+                .order_by(InboundMessage.received_at, InboundMessage.id)
+            )
+            held = [tuple(row) for row in session.execute(query)]
+        for inbound_id, key, source in held:
+            with self.files.open(key) as handle:
+                parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
+            self._correlate(inbound_id, case_id, parsed, source)
+        return len(held)
+
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
             query = select(InboundMessage.id).where(InboundMessage.storage_key == storage_key)
@@ -323,20 +273,21 @@ class Inbound:
     def _correlate(
         self, inbound_id: str, case_id: str | None, parsed: Parsed, actor: str
     ) -> InboundOutcome:
-        def mark(session: Session, caught: bool, incident_id: str | None) -> None:
+        def mark(session: Session, status: InboundStatus, incident_id: str | None) -> None:
             row = session.get(InboundMessage, inbound_id)
             assert row is not None
-            row.status = InboundStatus.CORRELATED if caught else InboundStatus.UNCORRELATED
+            row.status = status
             row.incident_id = incident_id
 
         if case_id is None:
             with self.db.transaction() as session:
-                text = f"Kein Vorgang zu {parsed.case_reference or parsed.portal_reference!r}."
+                named = parsed.case_reference or parsed.portal_reference or parsed.case_key
+                text = f"Kein Vorgang zu {named!r}."
                 now = self.workflows.clock()
                 incident = open_correlation_incident(
                     session, None, "correlation-case-unknown", text, now
                 )
-                mark(session, False, incident.id)
+                mark(session, InboundStatus.UNCORRELATED, incident.id)
             return InboundOutcome(inbound_id, False, None, True)
         payload, name = parsed.payload, parsed.message_name
         caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)
@@ -370,6 +321,8 @@ def find_case(session: Session, parsed: Parsed, procedure: str | None) -> Case |
     if case is None and parsed.portal_reference:
         submission = get_by_message_id(session, parsed.portal_reference.lower())
         case = None if submission is None else get_case(session, submission.case_id)
+    if case is None and parsed.case_key is not None:
+        case = get_case_by_key(session, *parsed.case_key)
     if case is None or (procedure is not None and case.procedure_key != procedure):
         return None
     return case

@@ -14,6 +14,7 @@ from egov.db import Base, new_id
 class InboundStatus(StrEnum):
     RECEIVED = "received"  # stored, correlation not yet tried
     CORRELATED = "correlated"  # a waiting message event took it
+    HELD = "held"  # its instance is suspended: correlated on the resume, in arrival order
     UNCORRELATED = "uncorrelated"  # kept with a correlation incident
     RESOLVED = "resolved"  # a person resolved that incident by hand
 

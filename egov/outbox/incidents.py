@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from egov.audit.store import append_event
+from egov.correlation import current_correlation_id
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus
 
 MAX_MESSAGE = 2000
@@ -52,7 +53,9 @@ def open_incident(
         session.add(incident)
     incident.attempts += attempts
     incident.code, incident.message = code, message[:MAX_MESSAGE]
-    incident.correlation_id = correlation_id or str(uuid.uuid4())
+    incident.correlation_id = (
+        correlation_id or current_correlation_id() or str(uuid.uuid4())
+    )  # the request's or task's id, so the operator finds its log lines
     session.flush()
     if case_id is not None:
         after = {**(details or {}), "incident_id": incident.id, "code": code}

@@ -13,7 +13,7 @@ from egov.cases.store import Case
 from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal
-from egov.integrations.inbound import deliver_message
+from egov.integrations.correlation import deliver_message
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.postfach.store import PostfachMessage
 from egov.workflow.service import Workflows

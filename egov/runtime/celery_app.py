@@ -38,6 +38,7 @@ from kombu.transport import redis as kombu_redis
 from redis import Redis
 from redis.exceptions import RedisError
 
+from egov import correlation
 from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES, ROUTES
 from egov.runtime.worker import Parts
@@ -208,7 +209,7 @@ class CelerySender:
         """Send the task; if the broker is down, log it and go on (the sweep finds the work:
         lost starts and advances after EGOV_STRANDED_AFTER_SECONDS, due outbox rows at once,
         the next sweep one interval later)."""
-        correlation_id = logs.current_correlation_id()  # the task logs with the request's id
+        correlation_id = correlation.current_correlation_id()  # the task logs with the request's id
         headers = {CORRELATION_HEADER: correlation_id} if correlation_id else None
         try:
             self.app.send_task(

@@ -15,54 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from egov.correlation import SANE_CORRELATION_ID, current_correlation_id
 from egov.settings import Settings
 
 FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
-# A correlation id from a client is taken only if it is short and plain: no spaces, quotes or
-# control characters that would forge or break log lines or header values.
-SANE_CORRELATION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-HEADER = "X-Correlation-ID"
-
-_current: ContextVar[str | None] = ContextVar("egov_correlation_id", default=None)
-
-
-def sane_correlation_id(given: str | None) -> str:
-    """`given` if it is a sane id (1..64 of letters, digits and `._:-`), else a new UUID."""
-    if given and SANE_CORRELATION_ID.fullmatch(given):
-        return given
-    return str(uuid.uuid4())
-
-
-def current_correlation_id() -> str | None:
-    return _current.get()
-
-
-def bind(correlation_id: str | None) -> Token[str | None]:
-    return _current.set(correlation_id)
-
-
-def unbind(token: Token[str | None]) -> None:
-    _current.reset(token)
-
-
-@contextmanager
-def correlated(correlation_id: str | None) -> Iterator[None]:
-    """Log with `correlation_id` inside the block (None: without one)."""
-    token = bind(correlation_id)
-    try:
-        yield
-    finally:
-        unbind(token)
 
 
 class CorrelationFilter(logging.Filter):
@@ -70,7 +32,7 @@ class CorrelationFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "correlation_id", None):
-            record.correlation_id = _current.get() or _of_access_line(record) or "-"
+            record.correlation_id = current_correlation_id() or _of_access_line(record) or "-"
         return True
 
 
@@ -98,7 +60,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "correlation_id": getattr(record, "correlation_id", None) or _current.get() or "-",
+            "correlation_id": getattr(record, "correlation_id", None)
+            or current_correlation_id()
+            or "-",
             "process": record.process,
         }
         if record.exc_info:

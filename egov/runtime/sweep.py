@@ -3,7 +3,8 @@ behind, found in the database (the source of truth) and done again.
 
 One sweep delivers due and crashed outbox rows, fires due timers and escalates overdue cases
 (`run_due`), re-starts cases that have no process instance and no incident, advances
-instances left with engine work, and deletes upload spool files a killed process left
+instances left with engine work, runs again migration batches that stopped making progress,
+and deletes upload spool files a killed process left
 behind. While the database schema is not at the head of the shipped migrations the sweep
 does nothing but log `schema_outdated` (a step would meet the missing column every second).
 `egov serve` sweeps from a background thread (embedded mode); in production
@@ -22,9 +23,10 @@ from sqlalchemy import exists, select
 from egov.cases.store import Case
 from egov.db import Database
 from egov.outbox.store import Incident, IncidentStatus, Resolution
-from egov.runtime.dispatch import ADVANCE_CASE, START_CASE, SWEEP, Sender
+from egov.runtime.dispatch import ADVANCE_CASE, RUN_MIGRATION, START_CASE, SWEEP, Sender
 from egov.runtime.schema import schema_state
 from egov.runtime.worker import BackgroundWorker, Parts, run_due
+from egov.workflow.migration_store import stalled_batches
 from egov.workflow.store import InstanceStatus, WorkflowInstance
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class Sweeper:
         counts = run_due(self.parts)  # timers, escalations, due and crashed deliveries
         counts["restarted"] = self.restart_stranded()
         counts["stalled"] = self.advance_stalled()
+        counts["migrations_resumed"] = self.resume_lost_migrations()
         counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
         return {key: value for key, value in counts.items() if value}
 
@@ -83,6 +86,20 @@ class Sweeper:
                 self.parts.workflows.advance(case_id)
             else:
                 self.sender.send_once(ADVANCE_CASE, case_id, self.stranded_after)
+        return len(found)
+
+    def resume_lost_migrations(self) -> int:
+        """Run again the migration batches whose runner stopped (killed, message lost); each
+        item is its own transaction, so the items already done are skipped."""
+        stall = self.parts.settings.migration_stall_seconds
+        with self.parts.db.reading() as session:
+            found = stalled_batches(session, self.parts.clock() - timedelta(seconds=stall))
+        for batch_id in found:
+            log.warning("migration_stalled batch_id=%s (pending, no progress)", batch_id)
+            if self.sender is None:
+                self.parts.migrations.run(batch_id)
+            else:
+                self.sender.send_once(RUN_MIGRATION, batch_id, stall)
         return len(found)
 
 

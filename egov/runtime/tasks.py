@@ -18,8 +18,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from egov import correlation
 from egov.outbox.service import WorkerCrashed
-from egov.runtime import logs
 from egov.runtime.dispatch import ADVANCE_CASE, DELIVER_OUTBOX, RUN_MIGRATION, START_CASE, SWEEP
 from egov.runtime.sweep import Sweeper
 from egov.runtime.worker import Parts
@@ -71,7 +71,7 @@ def guarded(task: Any, subject_id: str, work: Work, give_up: GiveUp) -> object:
     """Run `work` unless this message already took down too many workers; it logs with the
     correlation id of the request that sent the task (a sweep's tasks have none)."""
     given = getattr(task.request, "egov_correlation_id", None)
-    with logs.correlated(logs.sane_correlation_id(given) if given else None):
+    with correlation.correlated(correlation.sane_correlation_id(given) if given else None):
         return _guarded(task, subject_id, work, give_up)
 
 

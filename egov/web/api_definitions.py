@@ -27,6 +27,7 @@ from egov.web.schemas.admin import (
     DefinitionFilePath,
     DefinitionList,
     DefinitionPath,
+    DefinitionPending,
     DeployQuery,
 )
 from egov.web.schemas.common import ListQuery
@@ -104,7 +105,7 @@ def definition_file(path: DefinitionFilePath) -> Response:
 
 @bp.post(
     "/process-definitions/<definition_id>/activate",
-    responses=answers((200, Definition), 404, 409, 422),
+    responses=answers((200, Definition), (202, DefinitionPending), 404, 409, 422),
 )
 @requires(Role.ADMIN)
 @requires_recent_login()
@@ -113,13 +114,20 @@ def definition_file(path: DefinitionFilePath) -> Response:
 def activate(path: DefinitionPath) -> Response:
     """Make this version the active one of its process (e.g. roll back to an earlier one),
     `{"reason": "..."}`: new cases start on it, running cases stay on theirs. Audited with
-    who and why; the service checks the reason (422 `activation-reason-missing`)."""
+    who and why; the service checks the reason (422 `activation-reason-missing`). Where the
+    procedure of this or the active version lists `activate` in `four_eyes`, the first
+    admin's activation is a request (202, `pending`), another admin's within 24 hours carries
+    it out (200), the same admin again is 409 `four-eyes-own-request`."""
     body = request.get_json(silent=True)
     reason = body.get("reason") if isinstance(body, dict) else None
-    found = container().definitions.activate(
+    found, pending = container().definitions.activate(
         path.definition_id, actor=current_principal().subject, reason=reason
     )
-    return jsonify(views.definition(found))
+    if pending is None:
+        return jsonify(views.definition(found))
+    response = jsonify({**views.definition(found), "pending": views.pending(pending)})
+    response.status_code = 202
+    return response
 
 
 def _bundle() -> tuple[dict[str, bytes], bool | None]:

@@ -23,10 +23,12 @@ from egov.web.schemas.instances import (
     InstanceDetail,
     InstanceList,
     InstancePath,
+    InstancePending,
     InstanceQuery,
     Reason,
 )
 from egov.workflow import instances
+from egov.workflow.four_eyes import Pending
 
 bp = blueprint("instances", __name__, "Prozessinstanzen")
 
@@ -65,7 +67,7 @@ def detail(path: InstancePath) -> Response:
     )
 
 
-COMMAND_ANSWERS = answers((200, Instance), 404, 409)
+COMMAND_ANSWERS = answers((200, Instance), (202, InstancePending), 404, 409)
 
 
 @bp.post("/process-instances/<instance_id>/suspend", responses=COMMAND_ANSWERS)
@@ -73,11 +75,12 @@ COMMAND_ANSWERS = answers((200, Instance), 404, 409)
 @requires_recent_login()
 @validated
 def suspend(path: InstancePath, body: Reason) -> Response:
-    """Stop the instance for now: no timer, no advance, its tasks leave the inboxes."""
-    container().instance_commands.suspend(
-        current_principal().subject, path.instance_id, body.reason
-    )
-    return _answer(path.instance_id)
+    """Stop the instance for now: no timer, no advance, its tasks leave the inboxes, its
+    messages are held. Four eyes (every command, where the procedure demands it): the first
+    admin's command is a request (202, `pending`), another admin's within 24 hours carries
+    it out (200), the same admin again is 409 `four-eyes-own-request`."""
+    commands = container().instance_commands
+    return _answer(path.instance_id, commands.suspend(_actor(), path.instance_id, body.reason))
 
 
 @bp.post("/process-instances/<instance_id>/resume", responses=COMMAND_ANSWERS)
@@ -85,28 +88,22 @@ def suspend(path: InstancePath, body: Reason) -> Response:
 @requires_recent_login()
 @validated
 def resume(path: InstancePath, body: Reason) -> Response:
-    """Let a suspended instance run again (it is advanced at once)."""
-    container().instance_commands.resume(current_principal().subject, path.instance_id, body.reason)
-    return _answer(path.instance_id)
+    """Let a suspended instance run again: its held messages are correlated in arrival
+    order, then it is advanced. Four eyes: see suspend."""
+    commands = container().instance_commands
+    return _answer(path.instance_id, commands.resume(_actor(), path.instance_id, body.reason))
 
 
-@bp.post(
-    "/process-instances/<instance_id>/cancel",
-    responses=answers((200, Instance), (202, Instance), 404, 409),
-)
+@bp.post("/process-instances/<instance_id>/cancel", responses=COMMAND_ANSWERS)
 @requires(Role.ADMIN)
 @requires_recent_login()
 @validated
 def cancel(path: InstancePath, body: CancelReason) -> Response:
     """End the instance: its tasks are cancelled, the case is `cancelled` (eingestellt), the
-    citizen gets the bundle's letter `eingestellt` if there is one. Where the procedure
-    demands four eyes, the first admin's cancel is only a request (202); another admin's
-    cancel within 24 hours carries it out (200)."""
+    citizen gets the bundle's letter `eingestellt` if there is one. Four eyes: see
+    suspend."""
     commands = container().instance_commands
-    done = commands.cancel(current_principal().subject, path.instance_id, body.reason)
-    response = _answer(path.instance_id)
-    response.status_code = 200 if done else 202
-    return response
+    return _answer(path.instance_id, commands.cancel(_actor(), path.instance_id, body.reason))
 
 
 @bp.post("/process-instances/<instance_id>/restart", responses=COMMAND_ANSWERS)
@@ -114,14 +111,23 @@ def cancel(path: InstancePath, body: CancelReason) -> Response:
 @requires_recent_login()
 @validated
 def restart(path: InstancePath) -> Response:
-    """Run the failed step again after a fix (the retry of its open incident)."""
-    incident_id = container().instances.failed_step(current_principal(), path.instance_id)
-    container().incidents.retry(current_principal(), incident_id)
-    return _answer(path.instance_id)
+    """Run the failed step again after a fix (the retry of its open incident). Four eyes:
+    see suspend."""
+    pending = container().instance_commands.restart(current_principal(), path.instance_id)
+    return _answer(path.instance_id, pending)
 
 
-def _answer(instance_id: str) -> Response:
-    return jsonify(row(container().instances.detail(current_principal(), instance_id).row))
+def _actor() -> str:
+    return current_principal().subject
+
+
+def _answer(instance_id: str, pending: Pending | None) -> Response:
+    found = row(container().instances.detail(current_principal(), instance_id).row)
+    if pending is None:
+        return jsonify(found)
+    response = jsonify({**found, "pending": views.pending(pending)})
+    response.status_code = 202
+    return response
 
 
 def row(r: instances.InstanceRow) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from egov.web.schemas.intake import (
     XML_BODY,
     ApplicationForm,
     ApplicationHeaders,
+    InboundAnswer,
     IntakeHeaders,
     Receipt,
 )
@@ -22,7 +23,8 @@ from egov.web.throttle import throttled
 
 bp = blueprint("intake", __name__, "Eingang")
 XML_TYPES = {"application/xml", "text/xml"}
-RECEIPTS = answers((201, Receipt), (200, Receipt), 403, 404, 409, 415, 422)  # 404: follow-up
+# 404: follow-up; 202: an XBeteiligung 0402, kept and correlated to its participation
+RECEIPTS = answers((201, Receipt), (200, Receipt), (202, InboundAnswer), 403, 404, 409, 415, 422)
 
 
 @bp.post("/submissions", responses=RECEIPTS)
@@ -32,10 +34,15 @@ RECEIPTS = answers((201, Receipt), (200, Receipt), 403, 404, 409, 415, 422)  # 4
 @documented_body({t: XML_BODY for t in sorted(XML_TYPES)}, "XFall-Container (gestreamt)")
 @validated
 def submit_message(header: IntakeHeaders) -> Response:
-    """Intake of one XML message (XFall container profile)."""
+    """Intake of one XML message (XFall container profile, XBau 1200, XBeteiligung 0401); an
+    XBeteiligung 0402 updates its participation: 202 with `{inbound_id, correlated}`."""
     if request.mimetype not in XML_TYPES:
         raise DomainError("Erwartet wird application/xml.", code="unsupported-media-type")
     outcome = container().intake.submit(request.stream, current_principal(), header.idempotency_key)
+    if outcome.update:
+        response = jsonify(outcome.receipt)
+        response.status_code = 202
+        return response
     return _receipt(outcome.receipt, outcome.created)
 
 

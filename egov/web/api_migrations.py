@@ -26,6 +26,7 @@ from egov.web.schemas.migrations import (
     Selection,
 )
 from egov.workflow.migration_service import BatchView, PlannedMigration, PlanRequest, Verdict
+from egov.workflow.migration_store import item_counts
 
 bp = blueprint("migrations", __name__, "Migration laufender Instanzen")
 
@@ -63,20 +64,20 @@ def _verdict(verdict: Verdict) -> dict[str, Any]:
 
 def _migration(view: BatchView) -> dict[str, Any]:
     batch = view.batch
-    counts = {status: 0 for status in ("pending", "migrated", "failed", "reversed")}
-    for item in view.items:
-        counts[item.status] = counts.get(item.status, 0) + 1
+    counts = item_counts(view.items)
     return {
         "id": batch.id,
         "status": batch.status,
         "source_definition_id": batch.source_definition_id,
         "target_definition_id": batch.target_definition_id,
         "created_by": batch.created_by,
+        "confirmed_by": batch.confirmed_by,
         "created_at": iso(batch.created_at),
         "finished_at": iso(batch.finished_at) if batch.finished_at else None,
         "reversed_at": iso(batch.reversed_at) if batch.reversed_at else None,
         "total": len(view.items),
         "pending": counts["pending"],
+        "held": counts["held"],
         "done": counts["migrated"],
         "failed": counts["failed"],
         "reversed": counts["reversed"],
@@ -129,6 +130,21 @@ def create(body: Selection) -> Response:
 def progress(path: MigrationPath) -> Response:
     """Progress of a batch: total, done, failed (with reasons), reversed."""
     return jsonify(_migration(container().migrations.get(path.migration_id)))
+
+
+@bp.post("/migrations/<migration_id>/confirm", responses=answers((202, Migration), 404, 409))
+@requires(Role.ADMIN)
+@requires_recent_login()
+@validated
+def confirm(path: MigrationPath) -> Response:
+    """Four eyes: a second admin (not the one who created the batch) releases its held
+    instances, those whose procedure lists `migrate` in `four_eyes`; the worker migrates
+    them. The same admin again: 409 `four-eyes-own-request`; nothing held: 409
+    `migration-not-held`."""
+    view = container().migrations.confirm(path.migration_id, current_principal().subject)
+    response = jsonify(_migration(view))
+    response.status_code = 202
+    return response
 
 
 @bp.post("/migrations/<migration_id>/reverse", responses=answers((200, Migration), 404, 409))

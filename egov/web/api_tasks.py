@@ -10,7 +10,6 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.schemas.cases import TaskWithContext
 from egov.web.schemas.tasks import (
     Completion,
     Task,
@@ -19,6 +18,7 @@ from egov.web.schemas.tasks import (
     TaskQuery,
     TaskWithForm,
 )
+from egov.web.schemas.triage import TaskWithTriage
 
 bp = blueprint("tasks", __name__, "Aufgaben")
 
@@ -27,17 +27,22 @@ bp = blueprint("tasks", __name__, "Aufgaben")
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def tasks(query: TaskQuery) -> Response:
-    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`)."""
-    found = container().inbox.tasks(current_principal(), mine_only=query.mine, page=page_request())
-    return paged(found, views.task)
+    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`); a
+    review task says whether triage suggests its unit (`triage`: suggested | abstained)."""
+    found, marks = container().triage.tasks(
+        current_principal(), mine_only=query.mine, page=page_request()
+    )
+    return paged(found, lambda t: {**views.task(t), "triage": marks.get(t.id)})
 
 
-@bp.get("/tasks/<task_id>", responses=answers((200, TaskWithContext), 404))
+@bp.get("/tasks/<task_id>", responses=answers((200, TaskWithTriage), 404))
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def task(path: TaskPath) -> Response:
-    """One task with its form (JSON Schema), its case and the process data the form declares."""
-    return jsonify(views.task_detail(container().inbox.detail(current_principal(), path.task_id)))
+    """One task with its form (JSON Schema), its case, the process data the form declares
+    and, on a review task, the suggestion of the triage to confirm or override."""
+    shown = container().triage.detail(current_principal(), path.task_id)
+    return jsonify(views.task_triage(shown.detail, shown.suggestion))
 
 
 @bp.post("/tasks/<task_id>/claim", responses=answers((200, Task), 404, 409))

@@ -36,6 +36,14 @@ def current_principal() -> Principal:
     return principal
 
 
+def optional_principal() -> Principal | None:
+    """The caller when it sent credentials (a bearer token or a browser session), else None
+    (an anonymous caller of a public view that also serves logged-in users)."""
+    if request.headers.get("Authorization") or _web_session() is not None:
+        return current_principal()
+    return None
+
+
 def current_applicant() -> Principal:
     """Whom an application is filed for: the caller, or, when a portal (technical client)
     files, the citizen its signed `Egov-Applicant-Assertion` names (ADR 0013)."""

@@ -1,5 +1,5 @@
 """The correlation id of a request: taken from an incoming `X-Correlation-ID` if it is sane
-(`egov.runtime.logs.sane_correlation_id`), else a new UUID; bound for every log line of the
+(`egov.runtime.correlation.sane_correlation_id`), else a new UUID; bound for every log line of the
 request, named in every problem body and returned as `X-Correlation-ID` on every response."""
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ from contextlib import suppress
 
 from flask import Flask, Response, g, has_request_context, request
 
-from egov.runtime import logs
+from egov import correlation
 
 
 def correlation_id() -> str:
     """This request's id (chosen on first use, so also for a refusal before the hooks ran)."""
     if not has_request_context():
-        return logs.current_correlation_id() or logs.sane_correlation_id(None)
+        return correlation.current_correlation_id() or correlation.sane_correlation_id(None)
     if "correlation_id" not in g:
-        g.correlation_id = logs.sane_correlation_id(request.headers.get(logs.HEADER))
-        g.correlation_token = logs.bind(g.correlation_id)
+        g.correlation_id = correlation.sane_correlation_id(request.headers.get(correlation.HEADER))
+        g.correlation_token = correlation.bind(g.correlation_id)
     return str(g.correlation_id)
 
 
@@ -26,7 +26,7 @@ def _start() -> None:
 
 
 def _answer(response: Response) -> Response:
-    response.headers[logs.HEADER] = correlation_id()
+    response.headers[correlation.HEADER] = correlation_id()
     return response
 
 
@@ -34,7 +34,7 @@ def _end(_exc: BaseException | None) -> None:
     token = g.pop("correlation_token", None)
     if token is not None:
         with suppress(ValueError):  # bound in another context (a copied one): ends with it
-            logs.unbind(token)
+            correlation.unbind(token)
 
 
 def init_app(app: Flask) -> None:

@@ -22,10 +22,11 @@ ALLOWED_HEADERS = (
     "Authorization",
     "Content-Type",
     "Idempotency-Key",
+    "If-None-Match",
     "X-CSRF-Token",
     "X-Correlation-ID",
 )
-EXPOSED_HEADERS = ("Link", "Location", "X-Correlation-ID", "Retry-After")
+EXPOSED_HEADERS = ("ETag", "Link", "Location", "X-Correlation-ID", "Retry-After")
 MAX_AGE_SECONDS = 600
 API_PREFIX = "/api/v1/"
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")

@@ -10,8 +10,12 @@ every response carries.
 - **No NUL character** in a path parameter, a query parameter or a header (400
   `input-nul-byte` naming it): PostgreSQL can neither compare nor store one.
 - **Headers of every response**: `X-Content-Type-Options: nosniff`, `Referrer-Policy:
-  no-referrer`, `Cache-Control: no-store` (API answers carry personal data; a view may set
-  its own), and `Strict-Transport-Security` when the request came over HTTPS, directly or
+  no-referrer`, `Cache-Control: no-store` (API answers carry personal data; a view may set its
+  own, as the public participations do), a
+  `Content-Security-Policy` that loads nothing and forbids framing, with `X-Frame-Options:
+  DENY` for older browsers (a page that loads its own files, like Swagger UI, sets its own
+  policy; a view's own value of any of these headers is kept), and
+  `Strict-Transport-Security` when the request came over HTTPS, directly or
   through the trusted proxies of EGOV_PROXY_HOPS (EGOV_HSTS_MAX_AGE_SECONDS).
 """
 
@@ -32,6 +36,8 @@ SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Frame-Options", "DENY"),
 )
 
 

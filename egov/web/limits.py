@@ -17,20 +17,16 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from egov.runtime.logs import HEADER, sane_correlation_id
+from egov.correlation import HEADER, sane_correlation_id
 from egov.settings import Settings
+from egov.web.edge import SECURITY_HEADERS
 from egov.web.problem_types import type_uri
 
 log = logging.getLogger(__name__)
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-PROBLEM_HEADERS = (
-    ("Content-Type", "application/problem+json"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "no-referrer"),
-    ("Cache-Control", "no-store"),
-)  # the headers egov.web.edge gives every response Flask answers
+PROBLEM_HEADERS = (("Content-Type", "application/problem+json"), *SECURITY_HEADERS)
 URI_TOO_LONG = (414, "request-uri-too-large", "Die Adresse der Anfrage ist zu lang.")
 HEADERS_TOO_LARGE = (
     431,

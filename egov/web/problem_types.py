@@ -26,6 +26,7 @@ FAMILIES = {
     "authentication": "Anmeldung",
     "intake": "Eingang von Anträgen",
     "cases": "Vorgänge, Aufgaben, Postfach",
+    "triage": "Triage: Vorschlag der zuständigen Stelle und Entscheidung",
     "processes": "Prozessdefinitionen und Prozessausführung",
     "incidents": "Störungen",
     "directory": "Verzeichnis: Organisationseinheiten, Mitglieder, Vertretungen",

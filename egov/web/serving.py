@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from werkzeug.serving import WSGIRequestHandler
 
-from egov.runtime.logs import HEADER
+from egov.correlation import HEADER
 from egov.web.limits import (
     HEADERS_TOO_LARGE,
     MALFORMED,

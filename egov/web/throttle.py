@@ -51,6 +51,7 @@ class Throttle:
             "login": parse(settings.rate_limit_login),
             "token-failures": parse(settings.rate_limit_token_failures),
             "intake": parse(settings.rate_limit_intake),
+            "statements": parse(settings.rate_limit_statements),
         }
         return cls(MovingWindowRateLimiter(storage_from_string(url)), limits)
 

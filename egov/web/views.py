@@ -15,6 +15,7 @@ from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
+from egov.workflow.four_eyes import Pending
 from egov.workflow.inbox import TaskDetail
 from egov.workflow.store import LIVE_TASK, DefinitionActivation, ProcessDefinition, Task
 
@@ -103,6 +104,14 @@ def task_detail(detail: TaskDetail) -> dict[str, Any]:
     }
 
 
+def task_triage(detail: TaskDetail, suggestion: dict[str, Any] | None) -> dict[str, Any]:
+    """`task_detail` with the suggestion of the triage (None: no review task)."""
+    shown = (
+        None if suggestion is None else {**suggestion, "created_at": iso(suggestion["created_at"])}
+    )
+    return {**task_detail(detail), "triage": shown}
+
+
 def audit_event(e: AuditEvent) -> dict[str, Any]:
     return {
         "seq": e.seq,
@@ -160,6 +169,16 @@ def waiting_on(row: OutboxMessage) -> dict[str, Any]:
     }
 
 
+def pending(p: Pending) -> dict[str, Any]:
+    """A command waiting for a second admin (four eyes)."""
+    return {
+        "command": p.command,
+        "requested_by": p.requested_by,
+        "requested_at": iso(p.requested_at),
+        "until": iso(p.until),
+    }
+
+
 def definition(d: ProcessDefinition) -> dict[str, Any]:
     return {
         "id": d.id,
@@ -183,6 +202,7 @@ def definition_detail(d: ProcessDefinition, trail: list[DefinitionActivation]) -
                 "activated_at": iso(a.activated_at),
                 "activated_by": a.activated_by,
                 "reason": a.reason,
+                "kind": a.kind,
             }
             for a in trail
         ],

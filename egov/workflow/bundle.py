@@ -31,6 +31,7 @@ from egov.workflow.validation import (
 )
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+PROCEDURE_FILE = "procedure.json"  # the procedure a bundle registers (egov.workflow.deploy)
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
 
 
@@ -54,8 +55,8 @@ def _add_file(parser: SpiffBpmnParser, name: str, xml: Any, context: _Context) -
             _feel_entries(xml)
             parser.add_dmn_xml(xml, filename=name)
             return []
-        refusals = translate(name, xml, context.operators or ())
-        refusals += model_problems(name, xml, context.decisions, context.operators)
+        refusals = translate(name, xml, context.operators or (), context.kinds)
+        refusals += model_problems(name, xml, context.decisions, context.operators, context.kinds)
         refusals += letter_problems(name, xml, context.files, context.text)
         refusals += prepare(name, xml)
         if not refusals:
@@ -79,6 +80,7 @@ class _Context:
     decisions: set[str]
     operators: Collection[str] | None
     files: dict[str, bytes]
+    kinds: Collection[str] | None = None  # outbox delivery kinds (None: not checked)
 
     def text(self, path: str) -> str:
         return self.files[path].decode("utf-8", errors="replace")
@@ -154,7 +156,10 @@ def _process_param(trees: dict[str, Any], process_id: str, reason: str) -> dict[
 
 
 def compile_specs(
-    files: dict[str, bytes], process_id: str | None, operators: Collection[str] | None = None
+    files: dict[str, bytes],
+    process_id: str | None,
+    operators: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> tuple[SpiffBpmnParser, str, dict[str, Any]]:
     """Feeds all ``*.bpmn`` and ``*.dmn`` files to a parser and picks the main process;
     also answers the parsed (rewritten) trees by file name."""
@@ -164,7 +169,7 @@ def compile_specs(
         raise _invalid("Das Bundle enthält keine BPMN-Datei.")
     trees = {name: parse_model(name, files[name]) for name in models}
     decisions = decision_ids([t for n, t in trees.items() if n.endswith(".dmn")])
-    context = _Context(trees, decisions, operators, files)
+    context = _Context(trees, decisions, operators, files, kinds)
     refusals: list[Refusal] = []
     for name in sorted(models, key=lambda n: not n.endswith(".dmn")):
         refusals += _add_file(parser, name, trees[name], context)

@@ -7,19 +7,23 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
   ``orgUnit``), ``camunda:formKey`` names the JSON Schema file of its form in the bundle
   (property ``formJsonSchemaFilename``; ``deployment:`` / ``camunda-forms:deployment:`` /
   ``embedded:deployment:`` prefixes are dropped), ``camunda:assignee`` and ``camunda:dueDate``
-  (ISO 8601 date or duration, or a ``${...}`` expression) are kept as properties.
+  (ISO 8601 date or duration, or a ``${...}`` expression) become the properties ``assignee``
+  and ``dueDate`` (used when the task becomes ready, :mod:`egov.workflow.assignment`);
+  ``camunda:candidateUsers`` is refused (a task belongs to one org unit).
 * Service and send tasks with ``camunda:type="external"``: ``camunda:topic`` names an operator
   (``egov.workflow.operators``) if one of that name exists, else the outbox kind of an
-  ``outbox.send``. Java delegates (``camunda:class``, ``delegateExpression``, ``expression``)
-  are refused.
+  ``outbox.send``; a topic that is neither an operator nor a registered delivery kind is
+  refused ("Unbekanntes Thema"). Java delegates (``camunda:class``, ``delegateExpression``,
+  ``expression``) are refused.
 * Script tasks run Python only; another ``scriptFormat`` (javascript, groovy, juel) is refused.
 * Business rule tasks: ``camunda:decisionRef`` names the DMN decision
   (``spiffworkflow:calledDecisionId``); ``camunda:resultVariable`` is refused (SpiffWorkflow
   writes a decision's outputs as process variables).
 * ``camunda:properties`` become SpiffWorkflow properties; listeners, ``camunda:inputOutput``,
   connectors and ``camunda:formData`` are refused, since egov would skip them.
-* Conditions in JUEL (``${amount > 100}``, ``&&``, ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``
-  /``le``/``ge``, ``true``/``false``/``null``) become Python expressions; member access, method
+* Conditions in JUEL of sequence flows and conditional events (``${amount > 100}``, ``&&``,
+  ``||``, ``!``, ``eq``/``ne``/``lt``/``gt``/``le``/``ge``, ``true``/``false``/``null``)
+  become Python expressions; member access, method
   calls, ``empty`` and ``#{...}`` are refused. A timer's ``${...}`` (a variable holding an
   ISO 8601 text) is translated the same way; a condition in another ``language`` (javascript,
   groovy) is refused.
@@ -72,14 +76,17 @@ def _camunda(element: Any, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Refusal]:
-    """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals."""
+def translate(
+    name: str, root: Any, operators: Collection[str] = (), kinds: Collection[str] | None = None
+) -> list[Refusal]:
+    """Rewrites the tree of one BPMN file in place (see the module) and returns the refusals.
+    `kinds`: the outbox's delivery kinds an external task's topic may name (None: any)."""
     refusals: list[Refusal] = []
     for task in root.iter(f"{{{BPMN}}}userTask"):
         refusals += _user_task(name, task)
     for kind in ("serviceTask", "sendTask"):
         for task in root.iter(f"{{{BPMN}}}{kind}"):
-            refusals += _service_task(name, task, operators)
+            refusals += _service_task(name, task, operators, kinds)
     for task in root.iter(f"{{{BPMN}}}scriptTask"):
         script_format = (task.get("scriptFormat") or "").strip().lower()
         if script_format not in PYTHON_FORMATS:
@@ -87,7 +94,7 @@ def translate(name: str, root: Any, operators: Collection[str] = ()) -> list[Ref
                 f"Skriptsprache {task.get('scriptFormat')!r} wird nicht ausgeführt (nur Python)."
             )
             refusals.append(refuse(name, task, reason))
-    for kind in ("conditionExpression", *TIMER_TEXTS):
+    for kind in ("conditionExpression", "condition", *TIMER_TEXTS):  # condition: of an event
         for condition in root.iter(f"{{{BPMN}}}{kind}"):
             refusals += _condition(name, condition)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
@@ -161,6 +168,13 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
         refusals.append(refuse(name, task, reason))
     elif groups:
         _set_property(task, "orgUnit", groups[0])
+    if _camunda(task, "candidateUsers"):
+        reason = (
+            "camunda:candidateUsers wird nicht übernommen: eine Aufgabe gehört einer "
+            "Organisationseinheit (camunda:candidateGroups); eine Person mit camunda:assignee "
+            "benennen."
+        )
+        refusals.append(refuse(name, task, reason))
     form_key = _camunda(task, "formKey")
     if form_key:
         for prefix in FORM_PREFIXES:
@@ -180,7 +194,9 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
     return refusals
 
 
-def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refusal]:
+def _service_task(
+    name: str, task: Any, operators: Collection[str], kinds: Collection[str] | None
+) -> list[Refusal]:
     delegates = [d for d in DELEGATES if _camunda(task, d)]
     if delegates:
         reason = f"Java-Delegates (camunda:{delegates[0]}) werden nicht ausgeführt."
@@ -196,6 +212,13 @@ def _service_task(name: str, task: Any, operators: Collection[str]) -> list[Refu
     if topic in operators:
         etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id=topic)
         return []
+    if kinds is not None and topic not in kinds:
+        known = ", ".join(sorted({*operators, *kinds})) or "keine"
+        reason = (
+            f"Unbekanntes Thema {topic!r}: camunda:topic nennt weder einen Operator noch eine "
+            f"registrierte Zustellart (bekannt: {known})."
+        )
+        return [refuse(name, task, reason)]
     operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", id="outbox.send")
     parameters = etree.SubElement(operator, f"{{{SPIFF}}}parameters")
     etree.SubElement(parameters, f"{{{SPIFF}}}parameter", id="kind", type="str", value=repr(topic))

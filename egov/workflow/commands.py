@@ -7,14 +7,18 @@ store, where `save_step` finds the instance halted and saves nothing (`Halted`).
 
 - suspend: `running` → `suspended`. The timer sweep and the sweep of stalled instances select
   only running instances, inboxes hide the instance's tasks, completing one is a 409
-  `instance-suspended`, messages are not correlated to it.
-- resume: `suspended` → `running`; the instance is advanced again at once.
+  `instance-suspended`, inbound messages for it are held (no incident).
+- resume: `suspended` → `running`; the messages held while it was suspended are correlated
+  in arrival order, and the instance is advanced again at once.
 - cancel: `running` or `suspended` → `cancelled`; its live tasks are cancelled, its open
   failed step (incident) is resolved by hand with the reason, the case's status becomes
   `cancelled` (Eingestellt) and it is closed. If the bundle has the letter template
-  `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`). Where
-  `procedure.json` lists `"cancel"` in `four_eyes`, a second admin confirms
-  (`egov.workflow.four_eyes`).
+  `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`).
+- restart: a running instance with a failed step (an open workflow-step incident) runs it
+  again: the incident's retry (`egov.runtime.incidents`, wired as `retry`).
+
+Where `procedure.json` lists a command in `four_eyes`, a second admin confirms it
+(`egov.workflow.four_eyes`): the first one's command answers the pending request.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ from egov.cases.store import Case
 from egov.documents.filestore import Placement
 from egov.documents.store import referenced_in
 from egov.errors import Conflict, Invalid, NotFound
+from egov.identity.model import Principal
 from egov.outbox.service import new_rows
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus, Resolution
 from egov.workflow import four_eyes
+from egov.workflow.four_eyes import Gate, Pending
 from egov.workflow.operators import StepContext
 from egov.workflow.service import Workflows
 from egov.workflow.steps import case_of
@@ -43,11 +49,11 @@ from egov.workflow.store import (
     WorkflowInstance,
     list_live_tasks,
 )
+from egov.workflow.variables import CANCEL_LETTER  # its data: variables.CANCEL_VARIABLES
 
 CANCELLED_CASE_STATUS = "cancelled"
-CANCEL_LETTER = "eingestellt"  # letters/eingestellt.txt in the bundle: the citizen is told
 MAX_REASON = 2000
-Command = Callable[[Session, WorkflowInstance, Case, Placement], None]
+Command = Callable[[Session, WorkflowInstance, Case, Placement], Gate]
 
 
 def checked_reason(reason: object, *, required: bool) -> str | None:
@@ -64,81 +70,131 @@ def checked_reason(reason: object, *, required: bool) -> str | None:
 @dataclass
 class InstanceCommands:
     workflows: Workflows
+    # after a resume: correlate the messages held while suspended (egov.integrations.inbound)
+    on_resume: Callable[[str], object] = lambda _case_id: None
+    # a restart: the retry of the failed step's incident (egov.runtime.incidents)
+    retry: Callable[[Principal, str], object] = lambda _principal, _incident_id: None
 
-    def suspend(self, actor: str, instance_id: str, reason: object = None) -> None:
+    def suspend(self, actor: str, instance_id: str, reason: object = None) -> Pending | None:
+        """None if suspended; the pending request if a second admin has to confirm."""
         why = checked_reason(reason, required=False)
 
-        def work(
-            session: Session, instance: WorkflowInstance, case: Case, placement: Placement
-        ) -> None:
+        def work(session: Session, instance: WorkflowInstance, case: Case, _: Placement) -> Gate:
             _expect(instance, InstanceStatus.RUNNING)
-            instance.status = InstanceStatus.SUSPENDED
-            self._audit(session, case, actor, "workflow.suspended", instance, why)
+            gate = self._gate(session, case, instance, "suspend", actor, why)
+            if gate.go:
+                instance.status = InstanceStatus.SUSPENDED
+                self._audit(session, case, actor, "workflow.suspended", instance, why, gate)
+            return gate
 
-        self._command(instance_id, work)
+        return self._command(instance_id, work)
 
-    def resume(self, actor: str, instance_id: str, reason: object = None) -> None:
+    def resume(self, actor: str, instance_id: str, reason: object = None) -> Pending | None:
         why = checked_reason(reason, required=False)
         case_id: list[str] = []
 
-        def work(
-            session: Session, instance: WorkflowInstance, case: Case, placement: Placement
-        ) -> None:
+        def work(session: Session, instance: WorkflowInstance, case: Case, _: Placement) -> Gate:
             _expect(instance, InstanceStatus.SUSPENDED)
-            instance.status = InstanceStatus.RUNNING
-            instance.advance_due_at = self.workflows.clock()  # the sweep advances it if we don't
-            self._audit(session, case, actor, "workflow.resumed", instance, why)
-            case_id.append(case.id)
+            gate = self._gate(session, case, instance, "resume", actor, why)
+            if gate.go:
+                instance.status = InstanceStatus.RUNNING
+                instance.advance_due_at = self.workflows.clock()  # else the sweep advances it
+                self._audit(session, case, actor, "workflow.resumed", instance, why, gate)
+                case_id.append(case.id)
+            return gate
 
-        self._command(instance_id, work)
-        self.workflows.advance_soon(case_id[0])  # a failure becomes an incident
+        pending = self._command(instance_id, work)
+        if case_id:
+            self.on_resume(case_id[0])  # messages kept while it was suspended, in order
+            self.workflows.advance_soon(case_id[0])  # a failure becomes an incident
+        return pending
 
-    def cancel(self, actor: str, instance_id: str, reason: object) -> bool:
-        """True if cancelled; False if only requested (four eyes: another admin confirms)."""
+    def restart(self, principal: Principal, instance_id: str) -> Pending | None:
+        """Run the failed step again: the retry of its open incident (`retry`, the incident
+        desk's), after four eyes where the procedure demands them."""
+        failed: list[str] = []
+
+        def work(session: Session, instance: WorkflowInstance, case: Case, _: Placement) -> Gate:
+            incident_id = _failed_step(session, instance)
+            gate = self._gate(session, case, instance, "restart", principal.subject, None)
+            if gate.go:
+                failed.append(incident_id)
+            if gate.go and gate.requested_by is not None:
+                action = "workflow.restart_confirmed"
+                self._audit(session, case, principal.subject, action, instance, None, gate)
+            return gate
+
+        pending = self._command(instance_id, work)
+        if failed:
+            self.retry(principal, failed[0])
+        return pending
+
+    def cancel(self, actor: str, instance_id: str, reason: object) -> Pending | None:
+        """None if cancelled; the pending request if a second admin has to confirm."""
         why = checked_reason(reason, required=True)
-        done = [True]
 
         def work(
             session: Session, instance: WorkflowInstance, case: Case, placement: Placement
-        ) -> None:
+        ) -> Gate:
             _expect(instance, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
-            now = self.workflows.clock()
-            definition = session.get(ProcessDefinition, instance.definition_id)
-            assert definition is not None
-            confirms = None
-            if four_eyes.demanded(definition, "cancel"):
-                request = four_eyes.pending_request(session, case.id, instance.id, now)
-                if request is None or request.actor == actor:
-                    self._audit(session, case, actor, four_eyes.REQUESTED, instance, why)
-                    done[0] = False
-                    return
-                confirms = request.actor
-            instance.status = InstanceStatus.CANCELLED
-            instance.next_timer_at, instance.advance_due_at = None, None
-            instance.updated_at = now
-            for task in list_live_tasks(session, instance.id):
-                task.status = TaskStatus.CANCELLED
-                details = {"task_id": task.id, "name": task.spec_name, "reason": "cancelled"}
-                record(
-                    session, case, actor=actor, action="task.cancelled", now=now, details=details
-                )
-            self._settle_incidents(session, case, actor, why or "")
-            self._audit(session, case, actor, "workflow.cancelled", instance, why, confirms)
-            change_case(
-                session,
-                case,
-                actor=actor,
-                action="case.status_changed",
-                now=now,
-                status=CANCELLED_CASE_STATUS,
-                closed_at=now,
-            )
-            self._letter(session, definition, case, placement, actor, why or "")
+            gate = self._gate(session, case, instance, "cancel", actor, why)
+            if gate.go:
+                self._cancel(session, instance, case, placement, actor, why or "")
+                self._audit(session, case, actor, "workflow.cancelled", instance, why, gate)
+            return gate
 
-        self._command(instance_id, work)
-        return done[0]
+        return self._command(instance_id, work)
 
-    def _command(self, instance_id: str, work: Command) -> None:
+    def _cancel(
+        self,
+        session: Session,
+        instance: WorkflowInstance,
+        case: Case,
+        placement: Placement,
+        actor: str,
+        why: str,
+    ) -> None:
+        now = self.workflows.clock()
+        instance.status = InstanceStatus.CANCELLED
+        instance.next_timer_at, instance.advance_due_at = None, None
+        instance.updated_at = now
+        for task in list_live_tasks(session, instance.id):
+            task.status = TaskStatus.CANCELLED
+            details = {"task_id": task.id, "name": task.spec_name, "reason": "cancelled"}
+            record(session, case, actor=actor, action="task.cancelled", now=now, details=details)
+        self._settle_incidents(session, case, actor, why)
+        change_case(
+            session,
+            case,
+            actor=actor,
+            action="case.status_changed",
+            now=now,
+            status=CANCELLED_CASE_STATUS,
+            closed_at=now,
+        )
+        self._letter(session, _definition(session, instance), case, placement, actor, why)
+
+    def _gate(
+        self,
+        session: Session,
+        case: Case,
+        instance: WorkflowInstance,
+        command: str,
+        actor: str,
+        why: str | None,
+    ) -> Gate:
+        return four_eyes.gate(
+            session,
+            case,
+            _definition(session, instance),
+            command,
+            actor=actor,
+            reason=why,
+            now=self.workflows.clock(),
+            subject={"instance_id": instance.id},
+        )
+
+    def _command(self, instance_id: str, work: Command) -> Pending | None:
         placement = Placement(
             self.workflows.files, still_referenced=referenced_in(self.workflows.db)
         )
@@ -147,7 +203,7 @@ class InstanceCommands:
                 instance = session.get(WorkflowInstance, instance_id)
                 if instance is None:
                     raise NotFound("Prozessinstanz nicht gefunden.", code="instance-not-found")
-                work(session, instance, case_of(session, instance.case_id), placement)
+                gate = work(session, instance, case_of(session, instance.case_id), placement)
                 session.flush()
                 written = new_rows(session)
         except BaseException:
@@ -155,6 +211,7 @@ class InstanceCommands:
             raise
         if written:
             self.workflows.on_outbox(written)
+        return None if gate.go else gate.pending
 
     def _audit(
         self,
@@ -164,11 +221,11 @@ class InstanceCommands:
         action: str,
         instance: WorkflowInstance,
         reason: str | None,
-        requested_by: str | None = None,
+        gate: Gate,
     ) -> None:
         details = {"instance_id": instance.id, "reason": reason}
-        if requested_by is not None:  # four eyes: the admin who asked first
-            details["requested_by"] = requested_by
+        if gate.requested_by is not None:  # four eyes: the admin who asked first
+            details["requested_by"] = gate.requested_by
         record(
             session, case, actor=actor, action=action, now=self.workflows.clock(), details=details
         )
@@ -210,6 +267,27 @@ class InstanceCommands:
         params = {"template": CANCEL_LETTER, "title": "Einstellung Ihres Verfahrens"}
         data = {"reason": reason, "applicant_name": case.applicant_name}
         self.workflows.operators.bind(context)("letters.create", params, data)
+
+
+def _failed_step(session: Session, instance: WorkflowInstance) -> str:
+    """The open incident of the running instance's failed step (409 if there is none)."""
+    query = select(Incident.id).where(
+        Incident.case_id == instance.case_id,
+        Incident.status == IncidentStatus.OPEN,
+        Incident.kind == IncidentKind.WORKFLOW_STEP,
+    )
+    incident_id = session.scalars(query).first()
+    if incident_id is None or instance.status != InstanceStatus.RUNNING:
+        raise Conflict(
+            "Die Prozessinstanz hat keinen fehlgeschlagenen Schritt.", code="instance-not-failed"
+        )
+    return incident_id
+
+
+def _definition(session: Session, instance: WorkflowInstance) -> ProcessDefinition:
+    definition = session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None
+    return definition
 
 
 def _expect(instance: WorkflowInstance, *allowed: InstanceStatus) -> None:

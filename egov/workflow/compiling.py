@@ -19,6 +19,7 @@ from egov.workflow.bundle import (
 )
 from egov.workflow.script_check import check_bundle
 from egov.workflow.validation import OrgUnitRef, org_unit_refs, spiff_refusal
+from egov.workflow.variables import model_variables
 
 __all__ = ["CompiledDefinition", "compile_bundle"]
 
@@ -30,6 +31,7 @@ class CompiledDefinition:
     content_hash: str
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
     org_units: list[OrgUnitRef] = field(default_factory=list)  # named by the models
+    variables: frozenset[str] = frozenset()  # what the models and forms can set
 
 
 def compile_bundle(
@@ -38,15 +40,16 @@ def compile_bundle(
     *,
     check_scripts: bool = True,
     operators: Collection[str] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> CompiledDefinition:
     """Parses a bundle and returns the serialized spec, its content hash and the forms.
 
     Every script and expression is checked by the sandbox's rules first (``script-invalid``);
     ``check_scripts=False`` compiles without the check, as definitions deployed before it
-    were (tests of the runtime's own defences only). `operators`: the service-task operators
-    egov knows (None: not checked).
+    were (tests of the runtime's own defences only). `operators`, `kinds`: the service-task
+    operators and outbox delivery kinds egov knows (None: not checked).
     """
-    parser, chosen, trees = compile_specs(files, process_id, operators)
+    parser, chosen, trees = compile_specs(files, process_id, operators, kinds)
     try:
         spec = parser.get_spec(chosen)
         subprocess_specs = parser.get_subprocess_specs(chosen)
@@ -69,6 +72,7 @@ def compile_bundle(
         content_hash=content_hash(files),
         forms=forms,
         org_units=org_unit_refs(trees),
+        variables=model_variables(trees, forms.values()),
     )
 
 

@@ -16,9 +16,14 @@ files stay byte for byte as deployed, only the tree the parser reads changes:
   has completed (SpiffWorkflow evaluated the missing condition and failed).
 * **Activities with several outgoing flows** get the explicit parallel or inclusive gateway
   BPMN implies (:mod:`egov.workflow.splits`).
-* **Refused** (the element named, with file and line): event subprocesses, conditional events,
-  compensation, an event-based gateway with more than one timer, a cycle timer that is not a
-  boundary event (a start event of a case's process only delays it, `egov.workflow.timers`).
+* **Event subprocesses** become boundary events of their scope's content, made an embedded
+  subprocess (:mod:`egov.workflow.event_subprocesses`, ADR 0025); conditional events run as
+  they are, re-evaluated after every step (:mod:`egov.workflow.spiff_fixes`).
+* **Refused** (the element named, with file and line): compensation, an event-based gateway
+  with more than one timer, a conditional event after an event-based gateway, a cycle timer
+  that is not a boundary event or the start of a non-interrupting event subprocess (a start
+  event of a case's process only delays it, `egov.workflow.timers`), event subprocesses egov
+  cannot rewrite (:mod:`egov.workflow.event_subprocesses`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 from lxml import etree
 
+from egov.workflow.event_subprocesses import is_event_subprocess, rewrite_event_subprocesses
 from egov.workflow.splits import split_activities
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -83,6 +89,7 @@ def prepare(name: str, root: Any) -> list[Refusal]:
     _complete_ad_hoc(root)
     for scope in _scopes(root):
         refusals += _link(name, scope)
+    refusals += [refuse(name, e, reason) for e, reason in rewrite_event_subprocesses(root)]
     for scope in _scopes(root):
         split_activities(scope)
     return refusals
@@ -108,13 +115,7 @@ def _refusals(name: str, root: Any) -> list[Refusal]:
     refusals = []
     for element in root.iter():
         local = _local(element)
-        if local == "subProcess" and element.get("triggeredByEvent") == "true":
-            reason = "Ereignis-Teilprozesse werden nicht unterstützt."
-            refusals.append(refuse(name, element, reason))
-        elif local == "conditionalEventDefinition":
-            reason = "Bedingte Ereignisse (conditional events) werden nicht unterstützt."
-            refusals.append(refuse(name, _event_of(element), reason))
-        elif local == "compensateEventDefinition" or element.get("isForCompensation") == "true":
+        if local == "compensateEventDefinition" or element.get("isForCompensation") == "true":
             holder = _event_of(element) if local == "compensateEventDefinition" else element
             refusals.append(refuse(name, holder, "Kompensation wird nicht unterstützt."))
         elif local == "eventBasedGateway":
@@ -130,21 +131,25 @@ def _gateway_timers(name: str, root: Any, gateway: Any) -> list[Refusal]:
         for flow in root.iter(_tag("sequenceFlow"))
         if flow.get("sourceRef") == gateway.get("id")
     }
-    timers = [
-        event
-        for event in root.iter(_tag("intermediateCatchEvent"))
-        if event.get("id") in targets and event.find(_tag("timerEventDefinition")) is not None
-    ]
-    if len(timers) <= 1:
-        return []
-    reason = "Ein ereignisbasiertes Gateway darf höchstens auf einen Timer warten."
-    return [refuse(name, gateway, reason)]
+    events = [e for e in root.iter(_tag("intermediateCatchEvent")) if e.get("id") in targets]
+    refusals = []
+    if len([e for e in events if e.find(_tag("timerEventDefinition")) is not None]) > 1:
+        reason = "Ein ereignisbasiertes Gateway darf höchstens auf einen Timer warten."
+        refusals.append(refuse(name, gateway, reason))
+    for event in events:
+        if event.find(_tag("conditionalEventDefinition")) is not None:
+            reason = "Ein bedingtes Ereignis hinter einem ereignisbasierten Gateway wird nicht "
+            reason += "unterstützt."
+            refusals.append(refuse(name, event, reason))
+    return refusals
 
 
 def _cycle_place(name: str, cycle: Any) -> list[Refusal]:
     event = cycle.getparent().getparent() if cycle.getparent() is not None else None
     if event is None or _local(event) == "boundaryEvent":
         return []
+    if _local(event) == "startEvent" and is_event_subprocess(event.getparent()):
+        return []  # egov.workflow.event_subprocesses: a boundary event, if not interrupting
     reason = "Ein Zyklus-Timer (timeCycle) ist nur als Randereignis möglich."
     return [refuse(name, event, reason)]
 

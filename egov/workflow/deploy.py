@@ -25,10 +25,12 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import versions
+from egov.workflow import four_eyes, modeler, triage_config, versions
+from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.compiling import CompiledDefinition
-from egov.workflow.encoding import MODEL_SUFFIXES, model_text
+from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
+from egov.workflow.four_eyes import Pending
 from egov.workflow.operators import OperatorRegistry
 from egov.workflow.store import (
     DefinitionActivation,
@@ -36,11 +38,12 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
+from egov.workflow.validation import Registered
+from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
 BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
-PROCEDURE_FILE = "procedure.json"
 # the text fields of procedure.json and the columns they are stored in
 PROCEDURE_TEXTS = {
     "key": Procedure.key,
@@ -71,6 +74,9 @@ class ProcessDefinitions:
     db: Database
     clock: Clock
     operators: OperatorRegistry | None = None  # the names service tasks may call (None: any)
+    # the outbox's delivery kinds when a bundle is deployed (plugins register theirs late)
+    delivery_kinds: Callable[[], Collection[str]] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None  # names by namespace
 
     def versions(self, page: PageRequest = FIRST_PAGE) -> Page[ProcessDefinition]:
         """Every deployed version of every process definition, one page."""
@@ -83,10 +89,29 @@ class ProcessDefinitions:
         """Deploy a bundle; content equal to a deployed version answers that version.
         `activate`: None activates new content only, True also an equal earlier version
         (`egov deploy`), False activates nothing (unless the process has no active version)."""
-        known = set(self.operators.operators) if self.operators is not None else None
+        return self._deploy(lambda _session: files, actor, activate)
+
+    def deploy_from_modeler(self, sent: dict[str, bytes], actor: str) -> Deployment:
+        """Deploy what Camunda Modeler sends (egov.workflow.modeler): the files it does not
+        send come from the process's active version; new content becomes active."""
+        return self._deploy(lambda session: modeler.bundle_for(session, sent), actor, None)
+
+    def _deploy(
+        self, files_of: Callable[[Session], dict[str, bytes]], actor: str, activate: bool | None
+    ) -> Deployment:
+        known = Registered(
+            set(self.operators.operators) if self.operators is not None else None,
+            set(self.delivery_kinds()) if self.delivery_kinds is not None else None,
+            self.fachdaten,
+        )
         return self._retried(
             lambda session: deploy_bundle(
-                session, files, actor=actor, now=self.clock(), activate=activate, operators=known
+                session,
+                files_of(session),
+                actor=actor,
+                now=self.clock(),
+                activate=activate,
+                known=known,
             )
         )
 
@@ -98,17 +123,23 @@ class ProcessDefinitions:
         with self.db.reading() as session:
             return versions.definition_file(versions.get_definition(session, definition_id), name)
 
-    def activate(self, definition_id: str, *, actor: str, reason: object) -> ProcessDefinition:
-        """Make a version active again (rollback) with who and why in the trail."""
+    def activate(
+        self, definition_id: str, *, actor: str, reason: object
+    ) -> tuple[ProcessDefinition, Pending | None]:
+        """Make a version active again (rollback) with who and why in the trail; where four
+        eyes are demanded, the first admin's activation is only the pending request."""
         why = versions.check_reason(reason)
 
-        def change(session: Session) -> ProcessDefinition:
+        def change(session: Session) -> tuple[ProcessDefinition, Pending | None]:
             definition = versions.get_definition(session, definition_id)
+            gate = _activation_gate(session, definition, actor=actor, reason=why, now=self.clock())
+            if not gate.go:
+                return definition, gate.pending
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
                 upsert_procedure(session, spec, definition.process_id)
-            return definition
+            return definition, None
 
         return self._retried(change)
 
@@ -133,6 +164,19 @@ class ProcessDefinitions:
             return versions.activations(session, definition.process_id)
 
 
+def _activation_gate(
+    session: Session, definition: ProcessDefinition, *, actor: str, reason: str, now: datetime
+) -> four_eyes.Gate:
+    """Four eyes where the version to activate or the active one demands `activate`."""
+    if definition.active:
+        return four_eyes.OPEN
+    active = active_definition(session, definition.process_id)
+    concerned = [definition] if active is None else [definition, active]
+    return four_eyes.gate_activation(
+        session, concerned, definition, actor=actor, reason=reason, now=now
+    )
+
+
 def read_bundle(folder: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(folder.rglob("*")):
@@ -148,15 +192,21 @@ def deploy_bundle(
     actor: str,
     now: datetime,
     activate: bool | None = None,
-    operators: Collection[str] | None = None,
+    known: Registered | None = None,
 ) -> Deployment:
     """Deploy a bundle checked whole (egov.workflow.validation): a refusal names file, element
-    and line of every problem; the org units the models name must be in the directory."""
+    and line of every problem; the org units the models name must be in the directory; with
+    `known.fachdaten` every letter's placeholders are variables of the process
+    (egov.workflow.variables)."""
+    known = known or Registered()
     try:
         texts = _as_text(files)
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
-        compiled = compile_bundle(files, operators=operators)
+        compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
+        _check_triage(procedure, files)
+        if known.fachdaten is not None:
+            check_letters(texts, known_variables(procedure, compiled.variables, known.fachdaten))
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
         raise Invalid(
             exc.message,
@@ -177,13 +227,16 @@ def deploy_bundle(
         )
     ).first()
     if existing is None:
-        existing = _add_version(session, compiled, texts, actor=actor, now=now)
+        existing = _add_version(session, compiled, files, texts, actor=actor, now=now)
         created = True
     else:
         created = False
     wanted = created if activate is None else activate
     if not wanted and active_definition(session, existing.process_id) is None:
         wanted = True  # a process always has an active version once deployed
+    elif wanted and not created:  # an earlier version made active again: a rollback
+        reason = versions.DEPLOY_REASON
+        wanted = _activation_gate(session, existing, actor=actor, reason=reason, now=now).go
     activated = wanted and versions.activate(
         session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
     )
@@ -209,7 +262,7 @@ def read_procedure(text: str) -> dict[str, Any]:
     problems += [
         (f"{PROCEDURE_FILE}/{name}", reason)
         for name, reason in _procedure_problems(spec)
-        if name in spec
+        if name.split("/")[0] in spec
     ]
     if problems:
         raise _procedure_invalid(problems)
@@ -235,6 +288,10 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS
     ):
         problems.append(("description", f"Text mit höchstens {MAX_DESCRIPTION_CHARS} Zeichen"))
+    if "four_eyes" in spec and (refused := four_eyes.problem(spec["four_eyes"])) is not None:
+        problems.append(("four_eyes", refused))
+    if "triage" in spec:  # optional: who routes the case (docs/triage.md)
+        problems += triage_config.problems(spec["triage"])
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))
@@ -250,7 +307,13 @@ def _procedure_invalid(problems: list[tuple[str, str]]) -> Invalid:
 
 
 def _add_version(
-    session: Session, compiled: Any, texts: dict[str, str], *, actor: str, now: datetime
+    session: Session,
+    compiled: Any,
+    files: dict[str, bytes],
+    texts: dict[str, str],
+    *,
+    actor: str,
+    now: datetime,
 ) -> ProcessDefinition:
     last = session.scalar(
         select(func.max(ProcessDefinition.version)).where(
@@ -262,6 +325,7 @@ def _add_version(
         version=(last or 0) + 1,
         content_hash=compiled.content_hash,
         files=texts,
+        originals=versions.originals(files, texts),
         spec_json=compiled.spec_json,
         forms=compiled.forms,
         deployed_at=now,
@@ -306,6 +370,17 @@ def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
             + ", ".join(sorted({r.key for r in unknown})),
             invalid_params=[r.as_param() for r in unknown],
         )
+
+
+def _check_triage(procedure: dict[str, Any] | None, files: dict[str, bytes]) -> None:
+    """A procedure's triage must find its review task (and its operator) in the models."""
+    config = None if procedure is None else triage_config.parse(procedure)
+    if config is None:
+        return
+    trees = [parse_model(name, data) for name, data in files.items() if name.endswith(".bpmn")]
+    problems = triage_config.model_problems(config, trees)
+    if problems:
+        raise _procedure_invalid([(f"{PROCEDURE_FILE}/{name}", why) for name, why in problems])
 
 
 def _as_text(files: dict[str, bytes]) -> dict[str, str]:

@@ -1,11 +1,12 @@
 """Reading the XML of a model (BPMN, DMN) in the encoding it declares, without a DOCTYPE.
 
-A model arrives as bytes: from a folder (``egov deploy``) in the encoding its XML declaration
-names, or through the API as JSON text (then UTF-8, whatever the declaration says). UTF-8 is
-tried first, then the declared encoding (ISO-8859-1 as older modelers write it), so umlauts stay
-intact either way. The tree is parsed from UTF-8 with the declaration overridden. A
-``<!DOCTYPE`` (entities, external references) is refused before the parser sees the model, as
-intake does for incoming messages (``egov.intake.xml_guard``).
+A model arrives as bytes: from a folder (``egov deploy``), a multipart upload or a ZIP in the
+encoding its XML declaration names, or through the API as JSON text (then UTF-8, whatever the
+declaration says). A byte order mark decides (UTF-8, UTF-16); without one UTF-8 is tried
+first, then the declared encoding (ISO-8859-1 or windows-1252 as older modelers write it), so
+umlauts stay intact either way. The tree is parsed from UTF-8 with the declaration
+overridden. A ``<!DOCTYPE`` (entities, external references) is refused before the parser sees
+the model, as intake does for incoming messages (``egov.intake.xml_guard``).
 """
 
 from __future__ import annotations
@@ -30,10 +31,18 @@ def _refused(name: str, reason: str, message: str, line: int | None = None) -> W
     return WorkflowError("bpmn-invalid", message, f"{name}: {reason}", [param])
 
 
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def model_text(name: str, content: bytes) -> str:
     """The text of one model file; a DOCTYPE or an unreadable encoding is `bpmn-invalid`."""
+    bom = next((encoding for mark, encoding in BOMS if content.startswith(mark)), None)
     try:
-        text = content.decode("utf-8")
+        text = content.decode(bom or "utf-8")
     except UnicodeDecodeError:
         text = _declared(name, content)
     if DOCTYPE in text:

@@ -32,6 +32,7 @@ Conventions for process models (bundle = folder with ``*.bpmn``, ``*.dmn``, ``fo
   ``script-memory-limit``.
 * **Task data must stay JSON-serializable**; ``complete_user_task`` rejects other data.
 * **Messages**: :meth:`Engine.send_message` correlates by message name only.
+* **Conditional events** are evaluated again after every step (:mod:`egov.workflow.spiff_fixes`).
 * **Timers** run on the clock given to :meth:`Engine.start` / :meth:`load`
   (:mod:`egov.workflow.engine_time`); :meth:`Engine.next_timer_due` is the earliest
   due time of the waiting timers, :attr:`Engine.fired_timers` those ``advance`` fired.
@@ -58,10 +59,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from egov.clock import utcnow
-from egov.workflow import (
-    serialization,
-    spiff_fixes,  # noqa: F401 - installs the fixes
-)
+from egov.workflow import serialization
+from egov.workflow.assignment import TaskModel, of_task
 from egov.workflow.bundle import WorkflowError
 from egov.workflow.compaction import compact_workflow
 from egov.workflow.compiling import CompiledDefinition, compile_bundle
@@ -81,6 +80,7 @@ from egov.workflow.scripting import (
     ScriptError,
     ScriptLimits,
 )
+from egov.workflow.spiff_fixes import refresh_conditions  # importing installs the fixes
 
 __all__ = [
     "CompiledDefinition",
@@ -103,6 +103,7 @@ class UserTaskView:
     org_unit: str | None
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
+    model: TaskModel | None = None  # assignee and due date as modelled (camunda:assignee ...)
 
 
 class _Paused(Exception):
@@ -273,6 +274,7 @@ class Engine:
                 self._workflow.do_engine_steps(
                     will_complete_task=before, did_complete_task=self._after
                 )
+                refresh_conditions(self._workflow)  # the data may have changed
                 self.fired_timers += cycles_fired(cycles, self._workflow)
                 cycles = cycle_positions(self._workflow)
                 if not self._engine_ready_tasks():
@@ -302,11 +304,13 @@ class Engine:
 
     # -- user tasks -----------------------------------------------------------------------
 
-    def ready_user_tasks(self) -> list[UserTaskView]:
+    def ready_user_tasks(self, *, with_data: bool = True) -> list[UserTaskView]:
+        """`with_data=False`: without a copy of each task's data (the projection needs none;
+        copying the data of 10,000 fan-out tasks, each holding the list, costs seconds)."""
         tasks = self._workflow.get_tasks(state=TaskState.READY, manual=True)
-        return [self._view(t) for t in tasks]
+        return [self._view(t, with_data) for t in tasks]
 
-    def _view(self, task: Task) -> UserTaskView:
+    def _view(self, task: Task, with_data: bool = True) -> UserTaskView:
         spec = task.task_spec
         return UserTaskView(
             task_id=str(task.id),
@@ -315,7 +319,8 @@ class Engine:
             lane=getattr(spec, "lane", None),
             org_unit=_org_unit(task),
             form_schema=self.definition.forms.get(spec.name),
-            data=copy.deepcopy(task.data),
+            data=copy.deepcopy(task.data) if with_data else {},
+            model=of_task(_properties(task), task.data),
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

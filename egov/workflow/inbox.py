@@ -5,6 +5,7 @@ A task is visible to admins and to clerks of its org unit (from the BPMN: proper
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,10 +41,16 @@ class TaskDetail:
     context: dict[str, Any]  # declared process variables the caller may see
 
 
+Guard = Callable[[Session, Task], None]
+"""Raises when a task may not be completed through its form (e.g. a triage review task,
+which only the clerk's triage decision completes)."""
+
+
 @dataclass
 class Inbox:
     db: Database
     workflows: Workflows
+    guard: Guard | None = None
 
     def tasks(
         self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
@@ -117,8 +124,20 @@ class Inbox:
             _record(session, task, principal, "task.unclaimed", self.workflows)
             return _reload(session, task)
 
-    def complete(self, principal: Principal, task_id: str, data: dict[str, Any]) -> Task:
-        task = self.get(principal, task_id)
+    def complete(
+        self,
+        principal: Principal,
+        task_id: str,
+        data: dict[str, Any],
+        *,
+        also: Guard | None = None,
+    ) -> Task:
+        """Complete the task with its form data; `also` writes in the same transaction as
+        the completion (then the guard is not asked: the caller is the one it points to)."""
+        with self.db.reading() as session:
+            task = visible_task(session, principal, task_id)
+            if also is None and self.guard is not None:
+                self.guard(session, task)
         validate_form(task.form_schema, data)
         case_id, engine_task_id = task.case_id, task.engine_task_id
 
@@ -141,6 +160,8 @@ class Inbox:
                 data,
             )
             _record(session, current, principal, "task.completed", self.workflows, data)
+            if also is not None:
+                also(session, current)
 
         self.workflows.act(case_id, principal.subject, finish, before=mark_done)
         self.workflows.advance_soon(case_id)

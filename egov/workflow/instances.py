@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from egov.cases.store import Case, get_case
 from egov.db import Database
-from egov.errors import Conflict, NotFound
+from egov.errors import NotFound
 from egov.identity.model import Principal
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.workflow.engine import Engine
+from egov.workflow.event_subprocesses import SCOPE_PREFIX
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.steps import compiled
 from egov.workflow.store import (
@@ -180,9 +181,10 @@ def _element(task: Any) -> Element:
 
 def elements(engine: Engine) -> tuple[list[Element], list[Element]]:
     """(position, completed) of the BPMN elements the engine still knows (compaction drops
-    old completed tasks of loops)."""
+    old completed tasks of loops), without those egov added for event subprocesses."""
     every = engine.spiff_workflow.get_tasks()
-    tasks = [t for t in every if getattr(t.task_spec, "bpmn_id", None)]
+    ids = [(t, str(getattr(t.task_spec, "bpmn_id", None) or "")) for t in every]
+    tasks = [t for t, bpmn_id in ids if bpmn_id and SCOPE_PREFIX not in bpmn_id]
     position = [_element(t) for t in tasks if t.has_state(POSITION)]
     completed = [_element(t) for t in tasks if t.has_state(TaskState.COMPLETED)]
     completed.sort(key=lambda e: (e.at or datetime.min, e.id))
@@ -222,23 +224,6 @@ class Instances:
         position, completed = elements(engine)
         variables = redacted(principal, row, engine.data)
         return InstanceDetail(row, position, completed, variables, incidents)
-
-    def failed_step(self, principal: Principal, instance_id: str) -> str:
-        """The id of the open incident of the instance's failed step (409 if none)."""
-        with self.db.reading() as session:
-            row = visible_instance(session, principal, instance_id)
-            query = select(Incident.id).where(
-                Incident.case_id == row.case.id,
-                Incident.status == IncidentStatus.OPEN,
-                Incident.kind == IncidentKind.WORKFLOW_STEP,
-            )
-            incident_id = session.scalars(query).first()
-        if incident_id is None or row.instance.status != InstanceStatus.RUNNING:
-            raise Conflict(
-                "Die Prozessinstanz hat keinen fehlgeschlagenen Schritt.",
-                code="instance-not-failed",
-            )
-        return incident_id
 
 
 __all__ = ["STATES", "InstanceDetail", "InstanceFilter", "InstanceRow", "Instances"]

@@ -16,7 +16,13 @@ from egov.db import Database
 from egov.errors import NotFound
 from egov.workflow.engine import Engine
 from egov.workflow.migration import Reason
-from egov.workflow.migration_store import ItemStatus, MigrationItem
+from egov.workflow.migration_store import (
+    BatchStatus,
+    ItemStatus,
+    MigrationBatch,
+    MigrationItem,
+    items_of,
+)
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.steps import case_of, compiled, save_step
 from egov.workflow.store import LIVE_TASK, ProcessDefinition, Task, WorkflowInstance
@@ -50,6 +56,21 @@ class Reversal:
     db: Database
     clock: Clock
     script_limits: ScriptLimits
+
+    def batch(self, batch_id: str, actor: str) -> None:
+        """Every migrated item of the batch back, then the batch is `reversed`."""
+        with self.db.reading() as session:
+            migrated = [
+                i.id for i in items_of(session, batch_id) if i.status == ItemStatus.MIGRATED
+            ]
+        for item_id in migrated:
+            self.item(batch_id, item_id, actor)
+        with self.db.transaction() as session:
+            batch = session.get(MigrationBatch, batch_id)
+            assert batch is not None
+            if batch.status != BatchStatus.REVERSED:
+                batch.status = BatchStatus.REVERSED
+                batch.reversed_at = self.clock()
 
     def item(self, batch_id: str, item_id: str, actor: str) -> None:
         with self.db.reading() as session:

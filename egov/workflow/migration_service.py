@@ -1,4 +1,5 @@
-"""Use cases of the migration of running instances (issue 12): plan, dry run, batch, reversal.
+"""Use cases of the migration of running instances (issue 12): plan, dry run, batch (with
+four eyes where the procedure demands it: held items wait for `confirm`), reversal.
 
 Every instance is migrated on a snapshot without a transaction (ADR 0018) and saved in its
 own short transaction with its own audit event (``workflow.migrated``: from version, to
@@ -23,6 +24,7 @@ from egov.cases.service import record
 from egov.clock import Clock
 from egov.db import OUTAGE, Database, lost_race
 from egov.errors import Conflict, Invalid, NotFound
+from egov.workflow import four_eyes
 from egov.workflow.engine import Engine
 from egov.workflow.migration import (
     Plan,
@@ -42,11 +44,7 @@ from egov.workflow.migration_store import (
 )
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.steps import Moved, case_of, compiled, save_step
-from egov.workflow.store import (
-    InstanceStatus,
-    ProcessDefinition,
-    WorkflowInstance,
-)
+from egov.workflow.store import InstanceStatus, ProcessDefinition, WorkflowInstance
 
 log = logging.getLogger(__name__)
 MAX_INSTANCES = 1000  # one batch, one dry run
@@ -214,12 +212,13 @@ class Migrations:
                 instance = session.get(WorkflowInstance, instance_id)
                 if instance is None:
                     raise NotFound("Instanz nicht gefunden.", code="instance-not-found")
+                gate = self._gate(session, batch.id, instance, actor)
                 session.add(
                     MigrationItem(
                         batch_id=batch.id,
                         instance_id=instance_id,
                         case_id=instance.case_id,
-                        status=ItemStatus.PENDING,
+                        status=ItemStatus.PENDING if gate.go else ItemStatus.HELD,
                         reasons=[],
                         updated_at=now,
                     )
@@ -227,6 +226,44 @@ class Migrations:
             batch_id = batch.id
         self.after_commit(batch_id)
         return batch_id
+
+    def _gate(
+        self, session: Session, batch_id: str, instance: WorkflowInstance, actor: str
+    ) -> four_eyes.Gate:
+        definition = session.get(ProcessDefinition, instance.definition_id)
+        assert definition is not None
+        return four_eyes.gate(
+            session,
+            case_of(session, instance.case_id),
+            definition,
+            "migrate",
+            actor=actor,
+            reason=None,
+            now=self.clock(),
+            subject={"instance_id": instance.id, "migration_id": batch_id},
+        )
+
+    def confirm(self, batch_id: str, actor: str) -> BatchView:
+        """Four eyes: another admin releases the held instances of the batch (each one whose
+        procedure demands it); the worker then migrates them."""
+        with self.db.transaction() as session:
+            batch = session.get(MigrationBatch, batch_id)
+            if batch is None:
+                raise NotFound("Migration nicht gefunden.", code="migration-not-found")
+            held = [i for i in items_of(session, batch_id) if i.status == ItemStatus.HELD]
+            if not held or batch.status == BatchStatus.REVERSED:
+                raise Conflict(
+                    "Keine Instanz dieser Migration wartet auf eine Bestätigung.",
+                    code="migration-not-held",
+                )
+            for item in held:
+                instance = session.get(WorkflowInstance, item.instance_id)
+                assert instance is not None
+                if self._gate(session, batch_id, instance, actor).go:
+                    item.status, item.updated_at = ItemStatus.PENDING, self.clock()
+            batch.confirmed_by, batch.status = actor, BatchStatus.PENDING
+        self.after_commit(batch_id)
+        return self.get(batch_id)
 
     def get(self, batch_id: str) -> BatchView:
         with self.db.reading() as session:
@@ -249,7 +286,7 @@ class Migrations:
         """The worker's part: every pending item in its own transaction and audit event."""
         view = self.get(batch_id)
         planned = self._planned(view.batch)
-        actor = view.batch.created_by
+        actor = view.batch.confirmed_by or view.batch.created_by  # held items: the second admin
         for item in view.items:
             if item.status == ItemStatus.PENDING:
                 self._run_item(planned, item.id, item.instance_id, actor)
@@ -257,8 +294,12 @@ class Migrations:
             batch = session.get(MigrationBatch, batch_id)
             assert batch is not None
             if batch.status == BatchStatus.PENDING:
-                batch.status = BatchStatus.DONE
-                batch.finished_at = self.clock()
+                left = {item.status for item in items_of(session, batch_id)}
+                if ItemStatus.PENDING in left:  # another runner is still at work
+                    return
+                waiting = ItemStatus.HELD in left
+                batch.status = BatchStatus.AWAITING if waiting else BatchStatus.DONE
+                batch.finished_at = None if waiting else self.clock()
 
     def _run_item(
         self, planned: PlannedMigration, item_id: str, instance_id: str, actor: str
@@ -278,6 +319,8 @@ class Migrations:
                         raise Moved(instance_id)
                     item = session.get(MigrationItem, item_id)
                     assert item is not None
+                    if item.status != ItemStatus.PENDING:  # a second runner was faster
+                        return
                     self._apply(session, planned, instance, item, migrated, active, actor)
             except (Moved, StaleDataError, IntegrityError):
                 continue
@@ -335,6 +378,8 @@ class Migrations:
         with self.db.transaction() as session:
             item = session.get(MigrationItem, item_id)
             assert item is not None
+            if item.status != ItemStatus.PENDING:  # a second runner settled it
+                return
             item.status = ItemStatus.FAILED
             item.reasons = [reason.as_dict() for reason in reasons]
             item.updated_at = self.clock()
@@ -344,19 +389,9 @@ class Migrations:
     def reverse(self, batch_id: str, actor: str) -> BatchView:
         """Put every migrated item back to its kept state, each in its own transaction. An
         instance that moved on since its migration stays migrated (reason instance-moved)."""
-        view = self.get(batch_id)
-        if view.batch.status == BatchStatus.PENDING:
+        if self.get(batch_id).batch.status == BatchStatus.PENDING:
             raise Conflict("Die Migration läuft noch.", code="migration-running")
-        reversal = Reversal(self.db, self.clock, self.script_limits)
-        for item in view.items:
-            if item.status == ItemStatus.MIGRATED:
-                reversal.item(batch_id, item.id, actor)
-        with self.db.transaction() as session:
-            batch = session.get(MigrationBatch, batch_id)
-            assert batch is not None
-            if batch.status != BatchStatus.REVERSED:
-                batch.status = BatchStatus.REVERSED
-                batch.reversed_at = self.clock()
+        Reversal(self.db, self.clock, self.script_limits).batch(batch_id, actor)
         return self.get(batch_id)
 
 

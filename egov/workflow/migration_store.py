@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType, new_id
@@ -15,12 +15,14 @@ from egov.db import Base, JsonType, new_id
 
 class BatchStatus(StrEnum):
     PENDING = "pending"  # created, the worker has not finished it
+    AWAITING = "awaiting"  # items wait for a second admin (four eyes), the rest was tried
     DONE = "done"  # every item was tried
     REVERSED = "reversed"  # the migrated items were put back
 
 
 class ItemStatus(StrEnum):
     PENDING = "pending"
+    HELD = "held"  # four eyes: waits for a second admin's confirmation
     MIGRATED = "migrated"
     FAILED = "failed"  # refused (reasons) or failed; the instance is untouched
     REVERSED = "reversed"
@@ -34,6 +36,7 @@ class MigrationBatch(Base):
     mapping: Mapped[dict[str, Any]] = mapped_column(JsonType)  # source id -> target id | None
     status: Mapped[str] = mapped_column(String(20))  # BatchStatus
     created_by: Mapped[str] = mapped_column(String(200))
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))  # four eyes
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     reversed_at: Mapped[datetime | None]
@@ -55,6 +58,30 @@ class MigrationItem(Base):
     __table_args__ = (UniqueConstraint("batch_id", "instance_id"),)
 
 
+def item_counts(items: list[MigrationItem]) -> dict[str, int]:
+    """How many items of a batch are in each status (every status named, 0 if none)."""
+    counts = {status.value: 0 for status in ItemStatus}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return counts
+
+
 def items_of(session: Session, batch_id: str) -> list[MigrationItem]:
     query = select(MigrationItem).where(MigrationItem.batch_id == batch_id)
     return list(session.scalars(query.order_by(MigrationItem.id)))
+
+
+def stalled_batches(session: Session, quiet_since: datetime, limit: int = 100) -> list[str]:
+    """Pending batches created before `quiet_since` with no item settled (or released)
+    since: their runner died or its broker message was lost."""
+    progress = exists().where(
+        MigrationItem.batch_id == MigrationBatch.id, MigrationItem.updated_at >= quiet_since
+    )
+    query = (
+        select(MigrationBatch.id)
+        .where(MigrationBatch.status == BatchStatus.PENDING)
+        .where(MigrationBatch.created_at < quiet_since, ~progress)
+        .order_by(MigrationBatch.created_at)
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -307,6 +307,12 @@ def _check_node(node: ast.AST) -> None:
         raise _refuse("Erweiterte Zuweisung mit *, ** oder << nur auf Variablen erlaubt", node)
 
 
+def parse_script(source: str) -> ast.AST:
+    """The AST of a script (exec mode), or :class:`ScriptError` as the sandbox refuses it
+    (too long, too deep, not Python)."""
+    return _parse(source, "exec")
+
+
 def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE_CHARS:
         raise ScriptError(f"Skript ist länger als {MAX_SOURCE_CHARS} Zeichen")

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from egov.cases.service import record
 from egov.cases.store import get_procedure
 from egov.clock import Clock
+from egov.correlation import current_correlation_id
 from egov.db import OUTAGE, Database, SchemaOutdated, error_name, lost_race
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
@@ -53,12 +54,19 @@ class Workflows:
     clock: Clock
     script_limits: ScriptLimits = ScriptLimits()  # noqa: RUF009 - frozen, shared safely
     on_outbox: Callable[[list[str]], None] = lambda _ids: None
+    prepare_start: Callable[[str], dict[str, Any]] = lambda _id: {}  # start variables: triage
 
     def start(self, case_id: str) -> None:
         """Create the case's process instance (own step), then advance it. In a database
-        outage nothing is started: the sweep restarts cases without an instance."""
+        outage nothing is started: the sweep restarts cases without an instance. A failing
+        `prepare_start` is logged and the process starts without its variables."""
         try:
-            self._retrying(lambda s: self._create_instance(s, case_id))
+            extra = self.prepare_start(case_id)
+        except Exception as exc:
+            log.warning("workflow_prepare_failed case_id=%s error=%s", case_id, error_name(exc))
+            extra = {}
+        try:
+            self._retrying(lambda s: self._create_instance(s, case_id, extra))
         except OUTAGE as exc:
             log.warning("workflow_start_deferred case_id=%s error=%s", case_id, error_name(exc))
             return
@@ -210,7 +218,7 @@ class Workflows:
             )
         return result[0]
 
-    def _create_instance(self, session: Session, case_id: str) -> None:
+    def _create_instance(self, session: Session, case_id: str, extra: dict[str, Any]) -> None:
         case = case_of(session, case_id)
         if get_instance_by_case(session, case_id) is not None:
             return  # already started (a retried start is a no-op)
@@ -219,7 +227,7 @@ class Workflows:
         if definition is None:
             raise DomainError("Kein Prozessmodell bereitgestellt.", code="definition-missing")
         engine = Engine.start(
-            compiled(definition), start_data(case), self.script_limits, self.clock
+            compiled(definition), {**start_data(case), **extra}, self.script_limits, self.clock
         )
         now = self.clock()
         instance = WorkflowInstance(
@@ -360,17 +368,12 @@ class Workflows:
 
     def open_incident(self, case_id: str, exc: Exception) -> None:
         """Record a failed step of the case: one open incident per case, audited."""
-        correlation_id = str(uuid.uuid4())
+        correlation_id = current_correlation_id() or str(uuid.uuid4())
         code, message = "internal-error", "Interner Fehler im Prozess."
         if isinstance(exc, DomainError | WorkflowError | SchemaOutdated):  # meant for people
             code, message = exc.code, exc.message
-        log.error(
-            "workflow_step_failed case_id=%s correlation_id=%s code=%s",
-            case_id,
-            correlation_id,
-            code,
-            exc_info=exc,
-        )
+        failed = "workflow_step_failed case_id=%s correlation_id=%s code=%s"
+        log.error(failed, case_id, correlation_id, code, exc_info=exc)
 
         def write(session: Session) -> None:
             case_of(session, case_id)

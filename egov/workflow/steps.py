@@ -74,7 +74,8 @@ def save_step(
             details={"timer": timer},
         )
     engine.fired_timers.clear()
-    project_tasks(session, instance, case, engine.ready_user_tasks(), actor=actor, now=now)
+    ready = engine.ready_user_tasks(with_data=False)
+    project_tasks(session, instance, case, ready, actor=actor, now=now)
     if engine.completed and instance.status != InstanceStatus.COMPLETED:
         instance.status = InstanceStatus.COMPLETED
         change_case(

@@ -41,6 +41,11 @@ class TaskStatus(StrEnum):
 LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED)
 
 
+class ActivationKind(StrEnum):
+    ACTIVATED = "activated"
+    REQUESTED = "requested"  # four eyes: waits for a second admin (egov.workflow.four_eyes)
+
+
 class ProcessDefinition(Base):
     """One deployed version of a BPMN/DMN bundle; every version is kept and never changes.
     Exactly one version of a process is `active`: new cases start on it (ADR versions)."""
@@ -50,7 +55,11 @@ class ProcessDefinition(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    files: Mapped[dict[str, str]] = mapped_column(JsonType)
+    files: Mapped[dict[str, str]] = mapped_column(JsonType)  # the text the engine reads
+    # base64 of the deployed bytes of each file whose bytes are not the UTF-8 of its text
+    originals: Mapped[dict[str, str]] = mapped_column(
+        JsonType, default=dict, server_default=text("'{}'")
+    )
     spec_json: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
     deployed_at: Mapped[datetime]
@@ -83,6 +92,9 @@ class DefinitionActivation(Base):
     activated_at: Mapped[datetime]
     activated_by: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(  # ActivationKind
+        String(20), default=ActivationKind.ACTIVATED, server_default=ActivationKind.ACTIVATED.value
+    )
 
 
 class WorkflowInstance(Base):

@@ -17,7 +17,9 @@ the incident advances the instance, which fires the timer and saves the next due
 
 Timer start events: a case's instance is created by intake, so a timer start event of the
 case's process only delays the process after the case was opened (it waits like any timer).
-Timer start events meant to create new instances on a schedule are not supported.
+Timer start events meant to create new instances on a schedule are not supported. The timer
+start of an event subprocess waits as a boundary timer of its scope
+(:mod:`egov.workflow.event_subprocesses`): due and swept like any other.
 """
 
 from __future__ import annotations

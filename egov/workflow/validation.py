@@ -4,7 +4,8 @@ Run on the parsed trees (after :mod:`egov.workflow.camunda` rewrote them, before
 parser reads them), so that a model SpiffWorkflow would refuse one error at a time, or deploy
 and then strand, is refused with all its problems in one 422:
 
-* service tasks without an operator, or with an operator egov does not know;
+* service tasks without an operator, or with an operator egov does not know; an
+  ``outbox.send`` whose literal ``kind`` is no registered delivery kind;
 * data stores (egov has no data store implementations);
 * business rule tasks whose decision is in no DMN file of the bundle;
 * message events naming a message the file does not define;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from string import Template
 from typing import Any
@@ -50,6 +51,7 @@ SPIFF_REASONS = {
 }
 JAVA_DELEGATES = ("class", "delegateExpression", "expression")  # refused by egov.workflow.camunda
 LETTER_OPERATOR = "letters.create"  # registered by egov.postfach.letters
+OUTBOX_OPERATOR = "outbox.send"  # built in, egov.workflow.operators
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")  # as egov.postfach.letters checks it
 GENERIC_REASON = "Dieses Element ist so nicht ausführbar (Prüfung des Prozessparsers)."
 
@@ -68,6 +70,16 @@ class OrgUnitRef:
         return {"name": f"{self.file}#{self.element_id}", "reason": reason, "line": self.line}
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What this egov knows when a bundle is deployed (None: not checked): the service-task
+    operators, the outbox's delivery kinds, the Fachdaten names of a namespace."""
+
+    operators: Collection[str] | None = None
+    kinds: Collection[str] | None = None
+    fachdaten: Callable[[str], Collection[str]] | None = None
+
+
 def _refuse(name: str, element: Any, reason: str) -> Refusal:
     return Refusal(name, element.get("id") or "?", element.sourceline, reason)
 
@@ -77,13 +89,19 @@ def _q(local: str, namespace: str = BPMN) -> str:
 
 
 def model_problems(
-    name: str, root: Any, decisions: Collection[str], operators: Collection[str] | None
+    name: str,
+    root: Any,
+    decisions: Collection[str],
+    operators: Collection[str] | None,
+    kinds: Collection[str] | None = None,
 ) -> list[Refusal]:
-    """The problems of one BPMN file (see the module); `operators` None: not checked."""
+    """The problems of one BPMN file (see the module); `operators`, `kinds` None: not
+    checked."""
     problems: list[Refusal] = []
     for kind in ("serviceTask", "sendTask"):
         for task in root.iter(_q(kind)):
             problems += _operator(name, task, operators, required=kind == "serviceTask")
+            problems += _delivery_kind(name, task, kinds)
     for kind in ("dataStoreReference", "dataStore"):
         for store in root.iter(_q(kind)):
             reason = "Datenspeicher (dataStore) werden nicht ausgeführt."
@@ -105,8 +123,9 @@ def _operator(
 ) -> list[Refusal]:
     operator = task.find(f"{_q('extensionElements')}/{_q('serviceTaskOperator', SPIFF)}")
     if operator is None:
-        if not required or any(task.get(_q(d, CAMUNDA)) for d in JAVA_DELEGATES):
-            return []
+        external = task.get(_q("type", CAMUNDA)) == "external"
+        if not required or external or any(task.get(_q(d, CAMUNDA)) for d in JAVA_DELEGATES):
+            return []  # refused by egov.workflow.camunda: a delegate, a topic it cannot run
         reason = (
             "Service-Task ohne Operator: spiffworkflow:serviceTaskOperator oder "
             'camunda:type="external" mit camunda:topic angeben.'
@@ -116,6 +135,25 @@ def _operator(
     if operators is not None and operator_id not in operators:
         known = ", ".join(sorted(operators))
         return [_refuse(name, task, f"Operator {operator_id!r} unbekannt (bekannt: {known}).")]
+    return []
+
+
+def _delivery_kind(name: str, task: Any, kinds: Collection[str] | None) -> list[Refusal]:
+    """An `outbox.send` with a literal `kind` names a delivery kind the outbox knows."""
+    operator = task.find(f"{_q('extensionElements')}/{_q('serviceTaskOperator', SPIFF)}")
+    if kinds is None or operator is None or operator.get("id") != OUTBOX_OPERATOR:
+        return []
+    for parameter in operator.iter(_q("parameter", SPIFF)):
+        if parameter.get("id") != "kind":
+            continue
+        try:
+            kind = ast.literal_eval(parameter.get("value") or "")
+        except (ValueError, SyntaxError):
+            return []  # an expression: known only when the task runs
+        if isinstance(kind, str) and kind not in kinds:
+            known = ", ".join(sorted(kinds)) or "keine"
+            reason = f"Unbekannte Zustellart {kind!r} für outbox.send (registriert: {known})."
+            return [_refuse(name, task, reason)]
     return []
 
 

@@ -1,10 +1,13 @@
 """Explicit versions of a process definition: exactly one version of a process is active, new
 cases start on it; any version can be made active again (a rollback), each time with who and
 why in the definition's trail (`definition_activations`). Running cases stay on their version.
+The files of a version come back byte for byte: the text the engine reads, and the original
+bytes (`originals`) of a file whose encoding is not UTF-8.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,13 +45,25 @@ def get_definition(session: Session, definition_id: str) -> ProcessDefinition:
     return definition
 
 
+def originals(files: dict[str, bytes], texts: dict[str, str]) -> dict[str, str]:
+    """Base64 of the deployed bytes of each file that are not the UTF-8 of its text (a model
+    in ISO-8859-1, windows-1252 or UTF-16, a UTF-8 byte order mark)."""
+    return {
+        name: base64.b64encode(content).decode("ascii")
+        for name, content in files.items()
+        if content != texts[name].encode("utf-8")
+    }
+
+
 def definition_file(definition: ProcessDefinition, name: str) -> DefinitionFile:
     """One file of a version, byte for byte as it was deployed."""
     if name not in definition.files:
         raise NotFound("Datei nicht in dieser Version.", code="definition-file-not-found")
     suffix = name[name.rfind(".") :].lower() if "." in name else ""
     media_type = MEDIA_TYPES.get(suffix, "application/octet-stream")
-    return DefinitionFile(name, definition.files[name].encode("utf-8"), media_type)
+    kept = (definition.originals or {}).get(name)
+    content = base64.b64decode(kept) if kept else definition.files[name].encode("utf-8")
+    return DefinitionFile(name, content, media_type)
 
 
 def check_reason(reason: object) -> str:

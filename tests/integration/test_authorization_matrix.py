@@ -4,8 +4,8 @@ EXPECTATIONS names, for every (method, rule) the app serves, how to call it and 
 principal gets: "ok" (2xx), "redirect" (302/303 to this site or the dev IdP), 400 (a login
 callback without valid state), 401, 403 (wrong role), "scope" (403: a technical client lacks
 the operation's scope), 404 (the object is hidden from them), 409 (authorized, but the process
-instance's state refuses the command) or 422 (authorized, but the login is too weak for the
-procedure).
+instance's or migration batch's state refuses the command) or 422 (authorized, but the login is
+too weak for the procedure).
 
 Two issuers: the dev IdP and `twin`, a real issuer on a loopback port whose people have the
 same `sub` as the dev IdP's (`erika`, `anna`) and whose client has the same id (`portal`),
@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +62,7 @@ from egov.workflow.store import (
 )
 from tests.builders import ROOT, example, proposal
 from tests.conftest import BACKENDS, Api, _admin, _with_db, make_settings
+from tests.integration.test_beteiligung_intake import INITIIEREN, around_today
 from tests.support.idp import LoopbackIdp
 
 TWINS = ("twin_erika", "twin_anna", "twin_portal")  # issuer `twin`, colliding subjects
@@ -113,6 +115,7 @@ class Probe:
     signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
 
 
+MODELER_DIAGRAM = ROOT / "bpmn" / "buergerbudget" / "buergerbudget.bpmn"  # a path: read per call
 INBOUND_SECRET = b"matrix-inbound-secret-0123456789"
 MIGRATION_PLAN = {"source_definition_id": "{definition}", "target_definition_id": "{definition}"}
 STATUS_FOR_UNKNOWN_CASE = build_status_1170(
@@ -144,6 +147,81 @@ EXPECTATIONS = [
         {"json": proposal()},
     ),
     Probe("GET", "/api/v1/procedures", "the catalogue", "/api/v1/procedures", EVERYONE),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/statements",
+        "participation P (anonymous statements not allowed)",
+        "/api/v1/participations/{participation}/statements",
+        expect(erika=OK, max=OK, twin_erika=OK),
+        {"json": {"text": "Bitte mehr Bäume."}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/participations/<participation_id>/statements",
+        "participation P of Fachdienst Stadtplanung",
+        "/api/v1/participations/{participation}/statements",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/statements/<statement_id>/hide",
+        "statement S of participation P",
+        "/api/v1/participations/{participation}/statements/{statement}/hide",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"reason": "Beleidigung"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/weighing",
+        "statement S of participation P",
+        "/api/v1/participations/{participation}/weighing",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"statement_ids": ["{statement}"], "decision": "noted", "reasoning": "Gelesen."}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/weighing-report",
+        "participation P, still open (409 for those who may publish)",
+        "/api/v1/participations/{participation}/weighing-report",
+        expect(ben=409, admin=409, anna=404, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/participations/<participation_id>/toeb-invitations",
+        "participation P",
+        "/api/v1/participations/{participation}/toeb-invitations",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"body_name": "Untere Naturschutzbehörde", "email": "unb@jena.example"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/toeb-answers/<token>",
+        "an unknown invitation link",
+        "/api/v1/toeb-answers/unknown-token",
+        {p: 404 for p in PRINCIPALS},
+        {"json": {"text": "Keine Bedenken."}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/public/participations",
+        "the public list",
+        "/api/v1/public/participations",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/public/participations/<participation_id>",
+        "participation P, in public",
+        "/api/v1/public/participations/{participation}",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/statement-confirmations/<token>",
+        "an unknown confirmation link",
+        "/api/v1/statement-confirmations/unknown-token",
+        {p: 404 for p in PRINCIPALS},
+    ),
     Probe(
         "GET",
         "/api/v1/procedures/<key>",
@@ -256,6 +334,21 @@ EXPECTATIONS = [
         expect(anna=OK, ben=404, twin_anna=404),
         {"json": {"data": {"formal_decision": "admissible"}}},
     ),
+    Probe(  # a feasibility task is no triage review task: its clerk gets 409, no one else sees it
+        "POST",
+        "/api/v1/tasks/<task_id>/triage",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/triage",
+        expect(anna=404, ben=409, twin_anna=404),
+        {"json": {"decision": "confirm"}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/triage/metrics",
+        "the override metrics",
+        "/api/v1/triage/metrics",
+        expect(admin=OK),
+    ),
     Probe(
         "GET",
         "/api/v1/me/cases",
@@ -347,6 +440,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
+        "/api/v1/migrations/<migration_id>/confirm",
+        "an empty migration (nothing held)",
+        "/api/v1/migrations/{migration}/confirm",
+        expect(admin=409),
+    ),
+    Probe(
+        "POST",
         "/api/v1/migrations/<migration_id>/reverse",
         "an empty migration",
         "/api/v1/migrations/{migration}/reverse",
@@ -359,6 +459,34 @@ EXPECTATIONS = [
         "/api/v1/process-definitions/{definition}/activate",
         expect(admin=OK),
         {"json": {"reason": "Rücknahme nach Fehler in Version 2"}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/camunda/engine-rest/deployment/create",
+        "the shipped Bürgerbudget diagram as Camunda Modeler sends it",
+        "/api/v1/camunda/engine-rest/deployment/create",
+        expect(admin=OK),
+        {
+            "data": {
+                "deployment-name": "buergerbudget",
+                "buergerbudget.bpmn": (str(MODELER_DIAGRAM), "buergerbudget.bpmn"),
+            },
+            "content_type": "multipart/form-data",
+        },
+    ),
+    Probe(
+        "GET",
+        "/api/v1/camunda/engine-rest/deployment",
+        "the Modeler's connection check",
+        "/api/v1/camunda/engine-rest/deployment?maxResults=0",
+        expect(admin=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/camunda/engine-rest/version",
+        "the Camunda version",
+        "/api/v1/camunda/engine-rest/version",
+        expect(admin=OK),
     ),
     Probe("GET", "/api/v1/incidents", "open incidents", "/api/v1/incidents", expect(admin=OK)),
     Probe(
@@ -665,7 +793,30 @@ def build_scenario(api: Api) -> dict[str, str]:
         "instance_b": instance_b,
         "definition": definition,
         "migration": migration,
+        **participation_ids(api),
     }
+
+
+def participation_ids(api: Api) -> dict[str, str]:
+    """Participation P (running) with erika's statement S."""
+    participation = open_participation(api)
+    path = f"/participations/{participation}/statements"
+    filed = api.post(path, "erika", json={"text": "Mehr Bäume."})
+    assert filed.status_code == 201, filed.get_json()
+    return {"participation": participation, "statement": filed.get_json()["statement_id"]}
+
+
+def open_participation(api: Api, vorgang: str = "VG-2026-0815") -> str:
+    """A participation of the Fachdienst Stadtplanung whose period runs (XBeteiligung 0401)."""
+    body = around_today(INITIIEREN).replace(b"VG-2026-0815", vorgang.encode())
+    if vorgang != "VG-2026-0815":  # another message
+        body = body.replace(b"3f6c2a8e-1b4d-4e5f-9a7b-2c3d4e5f6a70", str(uuid.uuid4()).encode())
+    response = api.post(
+        "/submissions", "portal", data=body, headers={"Content-Type": "application/xml"}
+    )
+    assert response.status_code == 201, response.get_json()
+    participation: str = response.get_json()["case_id"]
+    return participation
 
 
 def instance_of(api: Api, case_id: str) -> str:
@@ -733,7 +884,8 @@ def hidden_ids(ids: dict[str, str], principal: str) -> set[str]:
     if principal == "ben":
         hidden = ("case_b", "case_c", "task_b", "attachment_b", "incident_c", "instance_b")
         return {ids[k] for k in hidden}
-    return set(ids.values())  # max, the clients and every twin: nothing of the scenario
+    # max, the clients and every twin: nothing of the scenario but the (public) participation
+    return {value for key, value in ids.items() if key not in ("participation", "statement")}
 
 
 DIRECTORY_STATE = (
@@ -940,8 +1092,11 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the instance's state refuses the command
-        assert problem["code"].startswith("instance-")
+    elif outcome == 409:  # authorized, but the state of the instance, task, batch or participation
+        code = problem["code"]
+        assert code.startswith(("instance-", "migration-", "triage-not-review-task")) or (
+            code == "weighing-incomplete"
+        )
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from egov.outbox.store import OutboxMessage
@@ -33,6 +34,12 @@ def bundle(bpmn: str | None = None) -> dict[str, str]:
         "forms/pruefung.schema.json": (CAMUNDA / "pruefung.schema.json").read_text("utf-8"),
         "procedure.json": json.dumps(procedure),
     }
+
+
+@pytest.fixture(autouse=True)
+def aktenablage(api: Api) -> None:
+    """The delivery kind the model's external task names, as a plugin would register it."""
+    api.container.outbox.register("aktenablage", lambda delivery: None)
 
 
 def deploy(api: Api, files: dict[str, str]) -> Any:
@@ -142,3 +149,33 @@ def test_a_form_that_is_no_json_schema_is_refused_naming_its_task(api: Api) -> N
     [param] = response.get_json()["invalid_params"]
     assert param["name"] == "foerderantrag.bpmn#Task_Pruefen"
     assert "kein gültiges JSON Schema" in param["reason"]
+
+
+def test_an_external_task_whose_topic_is_no_operator_nor_delivery_kind_is_refused(
+    api: Api,
+) -> None:
+    bpmn = model().replace('camunda:topic="aktenablage"', 'camunda:topic="aktenablag"')
+
+    reason = refused(api, bpmn)["foerderantrag.bpmn#Task_Ablegen"]
+
+    assert reason.startswith("Unbekanntes Thema 'aktenablag'")
+    assert "aktenablage" in reason and "letters.create" in reason  # what is known
+
+
+def test_an_outbox_send_naming_an_unregistered_kind_is_refused(api: Api) -> None:
+    bpmn = model().replace(
+        'camunda:type="external" camunda:topic="aktenablage">',
+        '><bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="outbox.send">'
+        "<spiffworkflow:parameters>"
+        '<spiffworkflow:parameter id="kind" type="str" value="\'dms.ablage\'" />'
+        "</spiffworkflow:parameters></spiffworkflow:serviceTaskOperator>"
+        "</bpmn:extensionElements>",
+    )
+    bpmn = bpmn.replace(
+        'xmlns:camunda="',
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" xmlns:camunda="',
+    )
+
+    reason = refused(api, bpmn)["foerderantrag.bpmn#Task_Ablegen"]
+
+    assert reason.startswith("Unbekannte Zustellart 'dms.ablage'")

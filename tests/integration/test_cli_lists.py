@@ -51,10 +51,10 @@ def test_procedures_list_names_the_unit_the_level_and_the_deadline(run: Any) -> 
 
 
 def test_org_units_list_shows_what_org_unit_add_added(run: Any) -> None:
-    run("org-unit", "add", "buergeramt", "Bürgeramt")
+    run("org-unit", "add", "standesamt", "Standesamt")
     rows = json.loads(run("org-units", "list", "--json"))
-    assert {"key": "buergeramt", "name": "Bürgeramt"} in rows
-    assert ["buergeramt", "Bürgeramt"] in table(run("org-units", "list"))
+    assert {"key": "standesamt", "name": "Standesamt"} in rows
+    assert ["standesamt", "Standesamt"] in table(run("org-units", "list"))
 
 
 def failed_start(api: Api, monkeypatch: pytest.MonkeyPatch) -> str:

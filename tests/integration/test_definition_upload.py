@@ -122,7 +122,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(api: Api) -> None:
     )
 
     assert refused(response)[:2] == (422, "bundle-archive-invalid")
-    assert len(api.get("/process-definitions", "admin").get_json()["items"]) == 2
+    assert len(api.get("/process-definitions", "admin").get_json()["items"]) == 3  # the shipped
 
 
 def test_bytes_that_are_no_zip_are_refused(api: Api) -> None:

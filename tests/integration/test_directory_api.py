@@ -23,14 +23,14 @@ def add_deputy(api: Api, **body: Any) -> Any:
 
 
 def test_an_admin_adds_lists_and_renames_org_units(api: Api) -> None:
-    created = api.post("/org-units", "admin", json={"key": "buergeramt", "name": "Bürgeramt"})
-    renamed = api.call("PATCH", "/org-units/buergeramt", "admin", json={"name": "Bürgerservice"})
+    created = api.post("/org-units", "admin", json={"key": "standesamt", "name": "Standesamt"})
+    renamed = api.call("PATCH", "/org-units/standesamt", "admin", json={"name": "Bürgerservice"})
 
     assert created.status_code == 201
-    assert created.get_json() == {"key": "buergeramt", "name": "Bürgeramt"}
-    assert renamed.get_json() == {"key": "buergeramt", "name": "Bürgerservice"}
+    assert created.get_json() == {"key": "standesamt", "name": "Standesamt"}
+    assert renamed.get_json() == {"key": "standesamt", "name": "Bürgerservice"}
     listed = api.get("/org-units", "admin").get_json()["items"]
-    assert {"key": "buergeramt", "name": "Bürgerservice"} in listed
+    assert {"key": "standesamt", "name": "Bürgerservice"} in listed
     assert UNIT in {u["key"] for u in listed}
 
 

@@ -198,11 +198,11 @@ def run(container: Container, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Container) -> None:
     results = [
-        run("org-unit", "add", "buergeramt", "Bürgeramt"),
-        run("org-unit", "rename", "buergeramt", "Bürgerservice"),
-        run("member", "add", "dev:carla", "buergeramt"),
-        run("member", "add", "dev:dora", "buergeramt", "--role", "supervisor"),
-        run("member", "remove", "dev:carla", "buergeramt"),
+        run("org-unit", "add", "standesamt", "Standesamt"),
+        run("org-unit", "rename", "standesamt", "Bürgerservice"),
+        run("member", "add", "dev:carla", "standesamt"),
+        run("member", "add", "dev:dora", "standesamt", "--role", "supervisor"),
+        run("member", "remove", "dev:carla", "standesamt"),
         run(
             "deputy",
             "add",
@@ -213,7 +213,7 @@ def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Contai
             "--until",
             "2099-03-08",
             "--org-unit",
-            "buergeramt",
+            "standesamt",
         ),
     ]
 
@@ -225,7 +225,7 @@ def test_the_cli_adds_org_units_members_and_deputies(run: Any, container: Contai
     assert (deputy.deputy_subject, deputy.absent_subject, deputy.org_unit_key) == (
         "dev:carla",
         "dev:dora",
-        "buergeramt",
+        "standesamt",
     )
     assert deputy.valid_from == datetime(2099, 3, 4, 7, 0)
     assert deputy.valid_until == datetime(2099, 3, 8)

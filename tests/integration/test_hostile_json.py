@@ -30,14 +30,17 @@ SPEAKER = {Role.ADMIN: "admin", Role.CLERK: "anna", Role.CITIZEN: "erika", Role.
 NO_JSON_BODY = {
     "intake.submit_message",
     "inbound.receive",
+    "camunda.create_deployment",  # Camunda Modeler's multipart form only
     "admin.retry",
     "instances.restart",
     "migrations.reverse",
+    "migrations.confirm",
     "tasks.claim",
     "tasks.unclaim",
     "directory.remove_member",
     "directory.end_deputy",
     "login.logout",
+    "participation.publish_report",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -218,6 +218,15 @@ def test_a_status_for_an_unknown_case_is_kept_with_a_correlation_incident(
     assert inbound_rows(container) == [("uncorrelated", None)]
 
 
+def test_the_incident_keeps_the_correlation_id_of_the_request_that_opened_it(
+    api: Api, filed: dict[str, Any]
+) -> None:
+    send(api, status_1170("JENA-2099-999999"), key="lost-2", **{"X-Correlation-ID": "fv-4711"})
+
+    (incident,) = api.get("/incidents", "admin").get_json()["items"]
+    assert incident["correlation_id"] == "fv-4711"
+
+
 def test_a_kept_status_resolved_by_hand_is_marked_resolved_and_stays_stored(
     api: Api, container: Container, filed: dict[str, Any]
 ) -> None:
@@ -322,7 +331,7 @@ def test_a_correlation_incident_without_a_kept_message_is_not_retried_blindly(
 ) -> None:
     assert send(api, status_1170(filed["case_reference"])).status_code == 201
     with container.db.transaction() as session:
-        from egov.integrations.inbound import open_correlation_incident
+        from egov.integrations.correlation import open_correlation_incident
 
         incident = open_correlation_incident(
             session,
@@ -334,3 +343,36 @@ def test_a_correlation_incident_without_a_kept_message_is_not_retried_blindly(
         incident_id = incident.id
     response = api.post(f"/incidents/{incident_id}/retry", "admin")
     assert (response.status_code, response.get_json()["code"]) == (409, "incident-not-retryable")
+
+
+def test_a_status_for_a_suspended_instance_is_held_and_correlated_on_the_resume_in_order(
+    api: Api, container: Container, filed: dict[str, Any]
+) -> None:
+    case_id = filed["case_id"]
+    (listed,) = api.get("/process-instances?procedure=bautest", "admin").get_json()["items"]
+    instance_id = listed["id"]
+    suspended = api.post(f"/process-instances/{instance_id}/suspend", "admin", json={})
+    assert suspended.status_code == 200
+
+    first = send(api, status_1170(filed["case_reference"], code="17"))
+    second = send(api, status_1170(filed["case_reference"], code="18"))
+    assert first.status_code == 202 and first.get_json()["correlated"] is False
+    assert second.status_code == 202
+    assert inbound_rows(container) == [("held", case_id), ("held", case_id)]
+    assert api.get("/incidents", "admin").get_json()["items"] == []
+    assert actions(api, case_id).count("message.held") == 2
+
+    resumed = api.post(f"/process-instances/{instance_id}/resume", "admin", json={})
+    assert resumed.status_code == 200, resumed.get_json()
+    assert open_tasks(api, case_id) == ["Prüfen"]  # the instance moved on
+    # the first message (arrival order) took the waiting event; nothing waited for the second
+    assert inbound_rows(container) == [("correlated", case_id), ("uncorrelated", case_id)]
+    detail = api.get(f"/process-instances/{instance_id}", "admin").get_json()
+    (incident,) = detail["incidents"]
+    assert incident["code"] == "correlation-nothing-waiting"
+    correlated = [
+        e
+        for e in api.get(f"/cases/{case_id}/events", "admin").get_json()["items"]
+        if e["action"] == "message.correlated"
+    ]
+    assert correlated[0]["after"]["payload"]["status_code"] == "17"

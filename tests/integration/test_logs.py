@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from egov import correlation
 from egov.container import Container
 from egov.runtime import logs
 from egov.settings import Settings
@@ -91,7 +92,7 @@ def test_a_line_outside_any_request_says_it_has_no_correlation_id(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     logging.getLogger("egov.test").warning("sweep_outside_a_request")
-    with logs.correlated("task-7"):
+    with correlation.correlated("task-7"):
         logging.getLogger("egov.test").warning("inside_a_task")
     first, second = lines(capsys)
     assert (first["message"], first["correlation_id"]) == ("sweep_outside_a_request", "-")
@@ -100,9 +101,9 @@ def test_a_line_outside_any_request_says_it_has_no_correlation_id(
 
 
 def test_correlated_binds_an_id_for_the_block_only() -> None:
-    with logs.correlated("task-1"):
-        assert logs.current_correlation_id() == "task-1"
-    assert logs.current_correlation_id() is None
+    with correlation.correlated("task-1"):
+        assert correlation.current_correlation_id() == "task-1"
+    assert correlation.current_correlation_id() is None
 
 
 def test_the_log_format_is_json_in_production_and_text_elsewhere() -> None:

@@ -20,6 +20,7 @@ from egov.outbox.store import IncidentKind
 from egov.paging import DEFAULT_LIMIT, MAX_LIMIT
 from tests.builders import example, proposal
 from tests.conftest import Api
+from tests.integration.test_authorization_matrix import open_participation
 
 API = "/api/v1"
 UNIT = "fachdienst-stadtgruen"
@@ -46,12 +47,19 @@ LISTS = {
     "/api/v1/deputies": Listing("admin", "/deputies"),
     "/api/v1/procedures": Listing("erika", "/procedures"),
     "/api/v1/process-instances": Listing("admin", "/process-instances"),
+    "/api/v1/public/participations": Listing("erika", "/public/participations"),
+    "/api/v1/participations/<participation_id>/statements": Listing(
+        "ben", "/participations/{participation}/statements"
+    ),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
+    "/api/v1/statement-confirmations/<token>",  # one statement's receipt
+    "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",
     "/api/v1/tasks/<task_id>",
+    "/api/v1/triage/metrics",  # one report: figures overall and per procedure, unit, clerk
     "/api/v1/documents/<document_id>/content",
     "/api/v1/openapi.json",
     "/api/v1/docs",
@@ -62,6 +70,9 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/process-instances/<instance_id>",
     "/api/v1/process-definitions/<definition_id>",
     "/api/v1/process-definitions/<definition_id>/files/<path:name>",
+    # Camunda Modeler's connection check: Camunda 7's bare array of at most maxResults (<= 200)
+    "/api/v1/camunda/engine-rest/deployment",
+    "/api/v1/camunda/engine-rest/version",
 }
 
 
@@ -117,7 +128,18 @@ def scenario(api: Api) -> dict[str, str]:
                 now=container.clock(),
                 actor="tests",
             )
-    return {"case_id": case_id, "submitted": submitted.get_json()["case_id"]}
+    participation = open_participation(api)
+    open_participation(api, "VG-paging-2")  # at least two in the public list
+    for text in ("Erste Stellungnahme", "Zweite Stellungnahme", "Dritte Stellungnahme"):
+        filed = api.post(
+            f"/participations/{participation}/statements", "erika", json={"text": text}
+        )
+        assert filed.status_code == 201, filed.get_json()
+    return {
+        "case_id": case_id,
+        "submitted": submitted.get_json()["case_id"],
+        "participation": participation,
+    }
 
 
 def walk(api: Api, listing: Listing, ids: dict[str, str], limit: int) -> list[Any]:

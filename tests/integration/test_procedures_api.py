@@ -53,7 +53,7 @@ def test_the_catalogue_lists_every_procedure_for_anyone(api: Api) -> None:
 
     assert response.status_code == 200
     keys = [item["key"] for item in response.get_json()["items"]]
-    assert keys == ["bauantrag", "buergerbudget"]
+    assert keys == ["anliegen", "bauantrag", "beteiligung", "buergerbudget"]
 
 
 def test_a_procedure_says_who_decides_how_fast_and_how_to_apply(api: Api) -> None:
@@ -72,6 +72,15 @@ def test_a_procedure_says_who_decides_how_fast_and_how_to_apply(api: Api) -> Non
     jsonschema.Draft202012Validator.check_schema(entry["form"])
     assert entry["form"]["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert entry["form"]["properties"]["category"]["enum"][0] == "spielplatz"
+
+
+def test_a_participation_is_initiated_by_xbeteiligung_for_the_fachdienst_stadtplanung(
+    api: Api,
+) -> None:
+    entry = catalogue_entry(api, "beteiligung")
+
+    assert entry["responsible_unit"]["key"] == "fachdienst-stadtplanung"
+    assert [f["key"] for f in entry["formats"]] == ["xbeteiligung-1.2"]
 
 
 def test_the_bauantrag_is_filed_as_xbau_only_and_has_no_web_form(api: Api) -> None:

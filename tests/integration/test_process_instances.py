@@ -3,19 +3,17 @@ as their role may see them) and stop them: suspend, resume, cancel, restart; eac
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from egov.container import Container
-from egov.workflow.deploy import read_bundle
 from egov.workflow.instances import REDACTED
 from egov.workflow.operators import OperatorError
 from egov.workflow.store import WorkflowInstance, get_instance_by_case
 from egov.workflow.timers import due_cases
-from tests.builders import ROOT, proposal
+from tests.builders import proposal
 from tests.conftest import Api
 
 ADMISSIBLE = {"data": {"formal_decision": "admissible"}}
@@ -198,40 +196,6 @@ def test_restart_runs_the_failed_step_again_after_the_fix(
     assert "incident.retried" in actions(api, case_id)
     position = api.get(f"/process-instances/{instance_id}", "admin").get_json()["position"]
     assert [e["id"] for e in position] == ["assess_feasibility"]
-
-
-def test_where_the_procedure_demands_four_eyes_a_second_admin_confirms_the_cancel(
-    api: Api, container: Container
-) -> None:
-    files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
-    procedure = json.loads(files["procedure.json"])
-    files["procedure.json"] = json.dumps({**procedure, "four_eyes": ["cancel"]})
-    deployed = api.post("/process-definitions", "admin", json={"files": files})
-    assert deployed.status_code == 201, deployed.get_json()
-    assert container.dev_idp is not None
-    container.dev_idp.users["admin2"] = {
-        "sub": "admin2",
-        "name": "Zweite Admin",
-        "roles": ["admin"],
-    }
-    case_id, instance_id = new_case(api)
-    reason = {"reason": "Doppelt eingereicht."}
-
-    asked = api.post(f"/process-instances/{instance_id}/cancel", "admin", json=reason)
-    assert asked.status_code == 202 and asked.get_json()["state"] == "running"
-    alone = api.post(f"/process-instances/{instance_id}/cancel", "admin", json=reason)
-    assert alone.status_code == 202  # the same admin cannot confirm their own request
-    assert api.get(f"/cases/{case_id}", "admin").get_json()["status"] != "cancelled"
-
-    confirmed = api.post(f"/process-instances/{instance_id}/cancel", "admin2", json=reason)
-    assert confirmed.status_code == 200 and confirmed.get_json()["state"] == "cancelled"
-    events = trail(api, case_id)
-    assert [e["actor"] for e in events if e["action"] == "workflow.cancel_requested"] == [
-        "dev:admin",
-        "dev:admin",
-    ]
-    (done,) = [e for e in events if e["action"] == "workflow.cancelled"]
-    assert done["actor"] == "dev:admin2" and done["after"]["requested_by"] == "dev:admin"
 
 
 def test_retrying_the_incident_of_a_suspended_instance_runs_nothing_and_keeps_it_open(

@@ -1,7 +1,9 @@
 """Headers of every response and of downloads, and the flags of the session cookie.
 
-Every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and
-`Cache-Control: no-store` (answers of the API carry personal data); over HTTPS, directly or
+Every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+`Cache-Control: no-store` (answers of the API carry personal data), a Content-Security-Policy
+that forbids framing (loading nothing, except what a page of egov's own needs) and
+`X-Frame-Options: DENY`; over HTTPS, directly or
 through the trusted proxy of EGOV_PROXY_HOPS, `Strict-Transport-Security`. Documents are
 downloaded as `attachment` with a safe file name."""
 
@@ -36,7 +38,25 @@ def assert_security_headers(response: Any, where: str) -> None:
     headers = response.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") == "no-referrer", where
-    assert "no-store" in headers.get("Cache-Control", ""), where
+    if where.startswith(
+        ("GET /api/v1/public/", "HEAD /api/v1/public/")
+    ) and response.status_code in (
+        200,
+        304,
+    ):
+        assert headers.get("Cache-Control") == "public, no-cache", where  # ETag, no personal data
+    else:
+        assert "no-store" in headers.get("Cache-Control", ""), where
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", ""), where
+    assert headers.get("X-Frame-Options") == "DENY", where
+
+
+def test_an_api_answer_may_load_nothing_and_swagger_ui_only_its_own_files(api: Api) -> None:
+    answer = api.client.get("/api/v1/procedures")
+    assert answer.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    policy = api.client.get("/api/v1/docs").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
 
 
 def test_every_response_carries_the_security_headers(app: Flask, api: Api) -> None:

@@ -17,12 +17,19 @@ BASE_CODES = {"conflict", "forbidden", "invalid"}  # one word: class attributes 
 # kebab-case strings in the source that are not error codes
 NOT_CODES = {
     "auto-generated",  # Auto-Submitted mail header
+    "deployment-name",  # form fields of Camunda 7's POST /deployment/create
+    "deployment-source",
+    "deploy-changed-only",
+    "enable-duplicate-filtering",
+    "tenant-id",
     "bn-beh",  # XÖV address prefixes
     "bn-g2g",
     "buero-buergerbudget",  # org unit keys of the demo city
     "fachdienst-stadtgruen",
     "fachdienst-stadtplanung",
     "untere-bauaufsicht",
+    "strassen-verkehr",
+    "local-model",  # a triage plugin's name (the example of egov/web/schemas/triage.py)
     "by-hand",  # incident resolutions and kinds
     "workflow-step",
     "callback-authentication",  # FIT-Connect callback headers
@@ -45,6 +52,11 @@ NOT_CODES = {
     "egov-worker",
     "egov-xfall-profil",
     "xbau-antragsservice",
+    "xbeteiligung-planungssystem",
+    "public-participations",  # a paging scope
+    "statement-attachment",  # document kinds
+    "weighing-report",
+    "latin-1",  # an encoding
     "json-webform",  # the catalogue's name of the JSON form path
     "x-egov-fachdaten-namespace",  # JSON Schema annotations of egov's forms
     "x-egov-fraction-digits",
@@ -64,11 +76,11 @@ NOT_CODES = {
     "store-integrity",  # document store codes; they reach people as dms-store-*
     "store-rejected",
     "store-unavailable",
-    "utf-8",
+    "utf-8",  # encodings (egov/workflow/encoding.py)
+    "utf-8-sig",
+    "utf-16",
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
-    "utf-8-sig",  # an encoding (egov/triage/dataset.py)
-    "local-model",  # triage plugins (egov/triage/plugins/)
 }
 
 

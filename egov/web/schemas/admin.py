@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from egov.web.schemas.cases import Incident
-from egov.web.schemas.common import ListQuery, listed
+from egov.web.schemas.common import ListQuery, PendingCommand, listed
 
 
 class Definition(BaseModel):
@@ -27,6 +27,15 @@ class Activation(BaseModel):
     activated_at: str
     activated_by: str
     reason: str
+    kind: Literal["activated", "requested"] = Field(
+        description="requested: wartet auf eine zweite Administratorin (Vier-Augen-Prinzip)"
+    )
+
+
+class DefinitionPending(Definition):
+    """Vier-Augen-Prinzip: die Aktivierung wartet auf eine zweite Administratorin."""
+
+    pending: PendingCommand
 
 
 class DefinitionDetail(Definition):

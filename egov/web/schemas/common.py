@@ -59,3 +59,10 @@ class IdempotencyHeader(BaseModel):
         description="1..128 druckbare ASCII-Zeichen: eine Wiederholung mit demselben "
         "Schlüssel erhält die erste Quittung (200) statt eines zweiten Vorgangs",
     )
+
+
+class PendingCommand(BaseModel):
+    command: str = Field(description="der beantragte Befehl")
+    requested_by: str = Field(description="wer ihn beantragt hat")
+    requested_at: str
+    until: str = Field(description="bis wann eine zweite Administratorin bestätigen kann")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from egov.web.schemas.cases import Incident
-from egov.web.schemas.common import ListQuery, listed
+from egov.web.schemas.common import ListQuery, PendingCommand, listed
 
 State = Literal["running", "suspended", "completed", "cancelled", "failed"]
 
@@ -67,3 +67,9 @@ class Reason(BaseModel):
 
 class CancelReason(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Grund der Einstellung")
+
+
+class InstancePending(Instance):
+    """Vier-Augen-Prinzip: der Befehl wartet auf eine zweite Administratorin."""
+
+    pending: PendingCommand

@@ -85,15 +85,20 @@ class Failure(BaseModel):
 
 class Migration(BaseModel):
     id: str
-    status: str = Field(description="pending, done oder reversed")
+    status: str = Field(
+        description="pending, awaiting (Instanzen warten auf eine zweite Administratorin), "
+        "done oder reversed"
+    )
     source_definition_id: str
     target_definition_id: str
     created_by: str
+    confirmed_by: str | None = Field(description="wer die gehaltenen Instanzen freigab")
     created_at: str
     finished_at: str | None
     reversed_at: str | None
     total: int
     pending: int
+    held: int = Field(description="warten auf die Bestätigung einer zweiten Administratorin")
     done: int
     failed: int
     reversed: int

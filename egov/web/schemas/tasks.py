@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,10 +60,18 @@ class TaskWithForm(Task):
     result: dict[str, Any] | None = None
 
 
-class TaskList(BaseModel):
-    model_config = listed({"items": [TASK_EXAMPLE], "next_cursor": None})
+class InboxTask(Task):
+    triage: Literal["suggested", "abstained"] | None = Field(
+        None,
+        description="eine Zuordnungsaufgabe: suggested = Vorschlag der Triage zu bestätigen, "
+        "abstained = die Triage war unsicher (Allgemein ordnet zu)",
+    )
 
-    items: list[Task]
+
+class TaskList(BaseModel):
+    model_config = listed({"items": [{**TASK_EXAMPLE, "triage": None}], "next_cursor": None})
+
+    items: list[InboxTask]
     next_cursor: str | None
 
 

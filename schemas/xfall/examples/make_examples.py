@@ -65,7 +65,10 @@ over = build("", "0d7e1b7c-3f0a-4b8e-a1d2-5c6b7a8f9e01", applicant=MAX, reply_po
 write("valid", "buergerbudget-ueber-kostengrenze.xml", comment(over, "Gültig (schemagültig): 4.800 EUR + 1.200 EUR Folgekosten = 6.000 EUR, über der 5.000-EUR-Grenze; die Formalprüfung (DMN) lehnt ab, nicht der Parser. Keine Anhänge."))
 stn = build("", "a3b4c5d6-e7f8-4a1b-8c2d-3e4f5a6b7c8d", leika_key=xfall.LEIKA_BETEILIGUNG, fachdaten_namespace=xfall.NS_BETEILIGUNG,
             data=dict(procedure_id="BP-2025-017", variant_id="variante-b", text="Ich unterstütze Variante B, bitte aber um einen sicheren Radweg entlang der Straße.", location="Kreuzung Stadtrodaer Straße / Erlanger Allee"))
-write("valid", "beteiligung-stellungnahme.xml", comment(stn, "Gültig: Stellungnahme zu Variante B eines Bebauungsplanverfahrens."))
+# `stn` (a statement in the fictional Fachdaten beteiligung-1.0) is only the base of invalid
+# examples: a statement belongs to a running participation and is filed through
+# POST /participations/{id}/statements. valid/beteiligung-initiierung.xml (an XBeteiligung 0401
+# as Fachdaten, the Beteiligung procedure's own) is written by hand, not by this script.
 fol = build("", "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e", attachments=[("kostenschaetzung.pdf", "application/pdf", pdf())], follow_up_case_reference="JENA-2025-000042")
 write("valid", "buergerbudget-nachreichung.xml", comment(fol, "Gültig: Nachreichung (bezugVorgang JENA-2025-000042) mit einem Anhang."))
 

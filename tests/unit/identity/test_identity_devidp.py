@@ -12,6 +12,7 @@ from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal, Role, Vertrauensniveau
 from egov.identity.tokens import KeyPair, TokenSettings, principal_from_claims, validate_token
 from egov.identity.users import DEMO_USERS, demo_org_units, demo_users
+from egov.triage.model import ORG_UNITS
 
 from .conftest import ISSUER
 
@@ -197,9 +198,17 @@ def test_demo_users_belong_to_known_org_units() -> None:
         "fachdienst-stadtplanung",
         "fachdienst-stadtgruen",
         "untere-bauaufsicht",
+        "buergeramt",
+        "ordnungsamt",
+        "strassen-verkehr",
+        "allgemein",
     }
     for claims in DEMO_USERS.values():
         assert set(claims.get("org_units", [])) <= known
+
+
+def test_the_demo_units_are_named_as_the_triage_categories() -> None:
+    assert sorted(name for _, name in demo_org_units()) == sorted(ORG_UNITS)
 
 
 def test_demo_users_copy_is_independent() -> None:

@@ -321,7 +321,7 @@ def test_an_xbau_application_is_also_accepted_as_fachdaten_inside_the_xfall_prof
     workdir: Path, registry: FormatRegistry
 ) -> None:
     container = (
-        SCHEMAS / "xfall" / "examples" / "valid" / "beteiligung-stellungnahme.xml"
+        SCHEMAS / "xfall" / "examples" / "valid" / "beteiligung-initiierung.xml"
     ).read_text(encoding="utf-8")
     antrag = ANTRAEGE[0].read_text(encoding="utf-8")
     antrag = antrag[antrag.index("<xbauk:") :]
@@ -345,3 +345,12 @@ def test_a_line_wrapped_base64_begruendung_is_read_like_an_unwrapped_one() -> No
     wrapped = "\n".join(encoded.group(1)[i : i + 76] for i in range(0, len(encoded.group(1)), 76))
     status = xbau.parse_status_1170(raw.replace(encoded.group(1), wrapped).encode("utf-8"))
     assert status.text.startswith("Es fehlen der Standsicherheitsnachweis")
+
+
+def test_the_fachdaten_format_names_every_key_of_the_summary_as_process_variables() -> None:
+    message = etree.fromstring(f'<x:antrag xmlns:x="{xbau.NS}"/>')
+
+    fmt = xbau.fachdaten_format(default_schema_dir())
+
+    assert set(xbau.summarize(message)) == fmt.data_names()
+    assert {"title", "grundstuecke", "bauherr"} <= fmt.data_names()

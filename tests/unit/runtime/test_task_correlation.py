@@ -10,7 +10,8 @@ from typing import Any
 from celery import Celery
 from celery.app.task import Context
 
-from egov.runtime import logs, tasks
+from egov import correlation
+from egov.runtime import tasks
 from egov.runtime.celery_app import CORRELATION_HEADER, CelerySender, WorkerRuntime
 from egov.runtime.dispatch import ROUTES, START_CASE
 from egov.settings import Settings
@@ -30,7 +31,7 @@ def sent_headers(send: Any) -> dict[str, Any]:
 
 def test_a_task_sent_during_a_request_carries_its_correlation_id() -> None:
     def send(sender: CelerySender) -> None:
-        with logs.correlated("req-4711"):
+        with correlation.correlated("req-4711"):
             sender.send(START_CASE, "case-1")
 
     assert sent_headers(send)[CORRELATION_HEADER] == "req-4711"
@@ -64,8 +65,10 @@ def run(headers: dict[str, Any]) -> str | None:
         app=SimpleNamespace(egov_runtime=Runtime()),
         request=Context({"id": "task-1", **headers}),  # as the worker builds it from headers
     )
-    tasks.guarded(task, "case-1", lambda _r, _id: seen.append(logs.current_correlation_id()), None)  # type: ignore[arg-type]
-    assert logs.current_correlation_id() is None  # unbound after the task
+    tasks.guarded(
+        task, "case-1", lambda _r, _id: seen.append(correlation.current_correlation_id()), None
+    )  # type: ignore[arg-type]
+    assert correlation.current_correlation_id() is None  # unbound after the task
     return seen[0]
 
 

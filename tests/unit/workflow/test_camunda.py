@@ -83,6 +83,17 @@ def test_an_external_task_calls_the_operator_its_topic_names_else_the_outbox() -
     assert (kind.get("id"), kind.get("value")) == ("kind", "'aktenablage'")
 
 
+def test_a_topic_that_is_no_operator_nor_registered_kind_is_refused() -> None:
+    root = tree('<bpmn:serviceTask id="o" camunda:type="external" camunda:topic="ablage"/>')
+
+    [refusal] = translate("p.bpmn", root, operators={"case.set_status"}, kinds={"dms.store"})
+
+    assert (refusal.element_id, refusal.line) == ("o", 1)
+    assert refusal.reason.startswith("Unbekanntes Thema 'ablage'")
+    assert "case.set_status, dms.store" in refusal.reason
+    assert root.find(f".//{{{SPIFF}}}serviceTaskOperator") is None
+
+
 def test_a_spiffworkflow_property_of_the_model_wins_over_the_camunda_attribute() -> None:
     root = tree(
         '<bpmn:userTask id="t" camunda:candidateGroups="bauamt"><bpmn:extensionElements>'
@@ -174,3 +185,12 @@ def test_a_condition_in_another_language_is_refused_naming_its_flow() -> None:
     )
     [refusal] = translate("p.bpmn", root)
     assert refusal.element_id == "f" and "javascript" in refusal.reason
+
+
+def test_candidate_users_are_refused_naming_the_task() -> None:
+    root = tree('<bpmn:userTask id="t" camunda:candidateUsers="dev:anna,dev:ben"/>')
+
+    [refusal] = translate("p.bpmn", root)
+
+    assert refusal.element_id == "t"
+    assert "camunda:candidateUsers" in refusal.reason and "camunda:assignee" in refusal.reason

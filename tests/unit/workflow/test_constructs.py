@@ -365,54 +365,6 @@ def test_a_timer_text_that_is_neither_iso_8601_nor_a_safe_expression_is_refused(
 
 # -- refused constructs ---------------------------------------------------------------------
 
-EVENT_SUBPROCESS = """
-    <bpmn:startEvent id="start"/>
-    <bpmn:userTask id="work"/>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="end"/>
-    <bpmn:subProcess id="on_event" triggeredByEvent="true">
-      <bpmn:startEvent id="event_start" isInterrupting="{interrupting}">{definition}
-      </bpmn:startEvent>
-      <bpmn:endEvent id="event_end"/>
-      <bpmn:sequenceFlow id="e1" sourceRef="event_start" targetRef="event_end"/>
-    </bpmn:subProcess>"""
-START_KINDS = {
-    "message": '<bpmn:messageEventDefinition messageRef="m"/>',
-    "timer": "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>"
-    "</bpmn:timerEventDefinition>",
-    "error": "<bpmn:errorEventDefinition/>",
-    "signal": "<bpmn:signalEventDefinition/>",
-    "escalation": "<bpmn:escalationEventDefinition/>",
-    "conditional": "<bpmn:conditionalEventDefinition><bpmn:condition>x == 1</bpmn:condition>"
-    "</bpmn:conditionalEventDefinition>",
-}
-
-
-@pytest.mark.parametrize("interrupting", ["true", "false"])
-@pytest.mark.parametrize("kind", sorted(START_KINDS))
-def test_an_event_subprocess_of_every_start_kind_is_refused_naming_it(
-    kind: str, interrupting: str
-) -> None:
-    body = EVENT_SUBPROCESS.format(interrupting=interrupting, definition=START_KINDS[kind])
-    names = {p["name"] for p in refusal(model(body, MESSAGE))}
-    assert "p.bpmn#on_event" in names
-
-
-def test_a_conditional_event_is_refused_naming_it() -> None:
-    body = """
-    <bpmn:startEvent id="start"/>
-    <bpmn:intermediateCatchEvent id="until"><bpmn:conditionalEventDefinition>
-      <bpmn:condition>ready == True</bpmn:condition></bpmn:conditionalEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="until"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="until" targetRef="end"/>"""
-    params = refusal(model(body))
-    assert [p["name"] for p in params] == ["p.bpmn#until"]
-    assert params[0]["line"] == 6
-    assert "Bedingte Ereignisse" in params[0]["reason"]
-
 
 def test_compensation_is_refused_naming_the_events_and_the_handler() -> None:
     body = """

@@ -1,0 +1,312 @@
+"""XBeteiligung 1.2 (kommunale Bauleitplanung): a planning system initiates and updates a
+participation procedure.
+
+``kommunal.Initiieren.0401`` is a registry :class:`Format` and, like an XBau 1200, its own
+Fachdaten (:func:`summarize`): it opens a case of the procedure ``beteiligung``, known by the
+key :func:`procedure_key` (plan id and Vorgangs-ID) that a ``kommunal.Aktualisieren.0402``
+names again. A 0402 opens nothing: :func:`parse_aktualisieren` reads it for the inbound
+correlation. The mapping decisions (no variants in the standard, dates, documents by reference)
+are in schemas/xbeteiligung/README.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from egov.intake import errors as e
+from egov.intake.errors import IntakeError, invalid_param
+from egov.intake.formats import (
+    ContainerData,
+    FachdatenFormat,
+    Format,
+    compiled_schema,
+    default_schema_dir,
+)
+from egov.intake.model import Applicant
+from egov.intake.xbau import read_hardened
+from egov.intake.xfall import LEIKA_BETEILIGUNG, parse_datetime
+from egov.intake.xml_guard import Limits
+
+NS = "https://www.xleitstelle.de/xbeteiligung/12"
+G2G = "http://xoev.de/schemata/basisnachricht/g2g/1_1"
+BEH = "http://xoev.de/schemata/basisnachricht/behoerde/1_1"
+INITIIEREN_ROOT = f"{{{NS}}}kommunal.Initiieren.0401"
+AKTUALISIEREN_ROOT = f"{{{NS}}}kommunal.Aktualisieren.0402"
+XSD = "xbeteiligung/xsd/xbeteiligung.xsd"
+FORMAT_KEY = "xbeteiligung-1.2"
+PROCEDURE_KEY = "beteiligung"
+KEY_SCHEME = "xbeteiligung"  # case key: plan id and Vorgangs-ID (see procedure_key)
+UPDATE_MESSAGE = "beteiligung_aktualisieren"  # the BPMN message a 0402 becomes
+AUTHENTICATION = "xbeteiligung-planungssystem"  # the planning system's client authenticated
+ARS_JENA = "160530000000"
+_ARS = re.compile(r"(?:^|:)(\d{12})$")
+_Q = {"x": NS, "g": G2G, "b": BEH}
+_IDS = (("vorgangs_id", "vorgangsID"), ("plan_id", "beteiligung/planID"))
+
+
+def initiieren_format(schema_dir: Path, *, default_ars: str = ARS_JENA) -> Format:
+    return Format(
+        key=FORMAT_KEY,
+        root_qname=INITIIEREN_ROOT,
+        xsd_path=schema_dir / XSD,
+        mapper=functools.partial(map_initiieren, default_ars=default_ars),
+    )
+
+
+def fachdaten_format(schema_dir: Path) -> FachdatenFormat:
+    """The 0401 is its own Fachdaten (a copy, see :func:`map_initiieren`)."""
+    return FachdatenFormat(
+        NS,
+        schema_dir / XSD,
+        summarize,
+        PROCEDURE_KEY,
+        container_key=FORMAT_KEY,
+        case_keys=case_keys,
+    )
+
+
+# --- small helpers (elements of XBeteiligung are qualified, those of XBau types are not) ---
+def _text(parent: etree._Element | None, path: str) -> str | None:
+    if parent is None:
+        return None
+    found = parent.find(path, _Q)
+    return None if found is None or found.text is None else found.text.strip()
+
+
+def _all(parent: etree._Element | None, path: str) -> list[etree._Element]:
+    return [] if parent is None else list(parent.iterfind(path, _Q))
+
+
+def _date(text: str | None) -> str | None:
+    """xs:date may carry a zone (``2024-05-24+02:00``); the day is what the city counts."""
+    return None if not text else text[:10]
+
+
+def procedure_key(plan_id: str, vorgangs_id: str) -> tuple[str, str]:
+    """The key a participation's case is known by: both identifiers of the 0401."""
+    return KEY_SCHEME, json.dumps([plan_id, vorgangs_id], ensure_ascii=False)
+
+
+def identifiers(data: dict[str, Any]) -> tuple[str, str]:
+    """(plan id, Vorgangs-ID) of a summary; an empty one (xs:token allows it) is refused
+    naming it."""
+    missing = [path for key, path in _IDS if not data.get(key)]
+    if missing:
+        raise IntakeError(
+            e.IDENTIFIERS_MISSING,
+            "Der Nachricht fehlen die Kennungen des Beteiligungsverfahrens.",
+            [invalid_param(f"/nachrichteninhalt/{path}", "leer") for path in missing],
+        )
+    return data["plan_id"], data["vorgangs_id"]
+
+
+def case_keys(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return (procedure_key(*identifiers(data)),)
+
+
+def _header(root: etree._Element) -> tuple[str, str, datetime]:
+    """(message UUID, message type, creation time). The root names the type: systems in the
+    field send a 0402 whose header still says 0401 (the DiPlan Cockpit sample)."""
+    ident = root.find("g:nachrichtenkopf.g2g/g:identifikation.nachricht", _Q)
+    message_id = _text(ident, "g:nachrichtenUUID") or ""
+    created = parse_datetime(_text(ident, "g:erstellungszeitpunkt") or "")
+    return message_id.lower(), etree.QName(root).localname.rsplit(".", 1)[-1], created
+
+
+def _authority_ars(root: etree._Element, default_ars: str) -> str:
+    reader = _text(root, "g:nachrichtenkopf.g2g/g:leser/b:kennung") or ""
+    match = _ARS.search(reader)
+    return match.group(1) if match else default_ars
+
+
+def _initiator(root: etree._Element) -> Applicant:
+    beteiligung = root.find("x:nachrichteninhalt/x:beteiligung", _Q)
+    name = _text(beteiligung, "x:akteurVorhaben/x:veranlasser/name/name")
+    author = _text(root, "g:nachrichtenkopf.g2g/g:autor/b:name")
+    return Applicant("", name or author or "Planungsbehörde", None, AUTHENTICATION, "low")
+
+
+def map_initiieren(root: etree._Element, *, default_ars: str) -> ContainerData:
+    message_id, message_type, created_at = _header(root)
+    wrapper = etree.Element("{urn:egov-oss:xbeteiligung}nachricht")
+    wrapper.append(copy.deepcopy(root))  # the message is its own Fachdaten (see module doc)
+    return ContainerData(
+        message_id=message_id,
+        message_type=message_type,
+        created_at=created_at,
+        leika_key=LEIKA_BETEILIGUNG,
+        authority_ars=_authority_ars(root, default_ars),
+        applicants=(_initiator(root),),
+        reply_postfach=None,
+        follow_up_case_reference=None,
+        fachdaten=wrapper[0],
+        attachments=(),  # documents are named (dokumentid, link); see README
+    )
+
+
+# --- JSON-safe summary: what the procedure, its BPMN and the public API read -------------
+def _geometry(text: str | None) -> dict[str, Any] | None:
+    """The Geltungsbereich as GeoJSON (EPSG:4326 as the samples send it), else None."""
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and isinstance(value.get("type"), str) else None
+
+
+def _anlage(el: etree._Element) -> dict[str, Any]:
+    anhang = el.find("anhangOderVerlinkung/x:anhang", _Q)
+    attrs = {} if anhang is None else dict(anhang.attrib)
+    size = attrs.get("filesize")
+    return {
+        "bezeichnung": _text(el, "bezeichnung"),
+        "versionsnummer": _text(el, "versionsnummer"),
+        "datum": _date(_text(el, "datum")),
+        "anlageart": _text(el, "anlageart/code"),
+        "mime_type": _text(el, "mimeType/code"),
+        "dokument_id": _text(anhang, "dokumentid"),
+        "dateiname": _text(anhang, "dateiname"),
+        "groesse": int(size) if size and size.isdigit() and len(size) < 19 else None,
+        "hash": attrs.get("hashValue"),
+        "uri": _text(el, "anhangOderVerlinkung/x:uriVerlinkung"),
+        "inline": el.find("x:dokument", _Q) is not None,
+    }
+
+
+def _round(el: etree._Element | None) -> dict[str, Any] | None:
+    """A round of participation (public or TöB): ids, period, announcement, documents."""
+    if el is None:
+        return None
+    return {
+        "beteiligungs_id": _text(el, "x:beteiligungsID"),
+        "durchgang": _text(el, "x:durchgang"),
+        "bekanntmachung": _date(_text(el, "x:bekanntmachung")),
+        "period_start": _date(_text(el, "x:zeitraum/x:beginn")),
+        "period_end": _date(_text(el, "x:zeitraum/x:ende")),
+        "period_note": _text(el, "x:zeitraum/x:zusatz"),
+        "mitteilungen": [m.text or "" for m in _all(el, "x:aktuelleMitteilung")],
+        "documents": [_anlage(a) for a in _all(el, "x:anlagen/anlage")],
+    }
+
+
+def summarize(message: etree._Element) -> dict[str, Any]:
+    content = message.find("x:nachrichteninhalt", _Q)
+    plan = None if content is None else content.find("x:beteiligung", _Q)
+    public = _round(None if plan is None else plan.find("x:beteiligungOeffentlichkeit", _Q))
+    toeb = _round(None if plan is None else plan.find("x:beteiligungTOEB", _Q))
+    title = _text(plan, "x:planname")
+    description = _text(plan, "x:beschreibungPlanungsanlass")
+    geometry = _geometry(_text(plan, "x:geltungsbereich"))
+    author = message.find("g:nachrichtenkopf.g2g/g:autor", _Q)
+    return {
+        "nachricht": etree.QName(message).localname,
+        "absender": {"kennung": _text(author, "b:kennung"), "name": _text(author, "b:name")},
+        "vorgangs_id": _text(content, "x:vorgangsID"),
+        "plan_id": _text(plan, "x:planID"),
+        "title": title,
+        "arbeitstitel": _text(plan, "x:arbeitstitel"),
+        "planart": _text(plan, "x:planartKommunal/code"),
+        "verfahrensschritt": _text(plan, "x:verfahrensschrittKommunal/code"),
+        "description": description,
+        "flaechenabgrenzung_url": _text(plan, "x:flaechenabgrenzungUrl"),
+        "geltungsbereich": geometry,
+        "raeumliche_beschreibung": _text(plan, "x:raeumlicheBeschreibung"),
+        "beteiligung_url": _text(plan, "x:beteiligungURL"),
+        "oeffentlichkeit": public,
+        "toeb": toeb,
+        "period_start": None if public is None else public["period_start"],
+        "period_end": None if public is None else public["period_end"],
+        "documents": [] if public is None else public["documents"],
+        # XBeteiligung 1.2 knows no planning variants: the plan is the one variant
+        "variants": [
+            {"id": "plan", "title": title, "description": description, "geometry": geometry}
+        ],
+    }
+
+
+# --- kommunal.Aktualisieren.0402 for the inbound correlation --------------------------------
+def parse_aktualisieren(
+    source: bytes | BinaryIO, *, limits: Limits | None = None, schema_dir: Path | None = None
+) -> tuple[str, tuple[str, str], dict[str, Any]]:
+    """Hardened parse and XSD check of one 0402: (message UUID, case key, summary)."""
+    root = read_hardened(source, limits or Limits())
+    if root.tag != AKTUALISIEREN_ROOT:
+        raise IntakeError(
+            e.UNKNOWN_FORMAT,
+            "Das Nachrichtenformat ist unbekannt.",
+            [invalid_param("/", f"unbekanntes Wurzelelement {root.tag}", 1)],
+        )
+    xsd = (schema_dir or default_schema_dir()) / XSD
+    problems = compiled_schema(xsd).problems(root)
+    if problems:
+        raise IntakeError(e.SCHEMA_INVALID, "Die Nachricht entspricht nicht dem Schema.", problems)
+    message_id, _, _ = _header(root)
+    data = summarize(root)
+    return message_id, procedure_key(*identifiers(data)), data
+
+
+# --- the answers back: kommunal.Initiieren.OK.0411, kommunal.Aktualisieren.OK.0412 ----------
+OK_ROOTS = {"0411": "kommunal.Initiieren.OK.0411", "0412": "kommunal.Aktualisieren.OK.0412"}
+JENA_STADTPLANUNG = ("ars:160530000000", "Stadt Jena, Fachdienst Stadtplanung")
+_PRODUCT = {"produkt": "egov", "produkthersteller": "egov-oss", "standard": "XBeteiligung"}
+_DIRECTORY = {"listURI": "urn:xoev-de:kosit:codeliste:verzeichnisdienst", "listVersionID": "3"}
+_TYPES = {"listURI": "urn:xoev-de:xleitstelle:codeliste:xbeteiligung-nachrichten"}
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> Any:
+    child = etree.SubElement(parent, tag, attrib)
+    child.text = text
+    return child
+
+
+def _authority(head: etree._Element, tag: str, kennung: str, name: str) -> None:
+    element = _sub(head, f"{{{G2G}}}{tag}")
+    _sub(_sub(element, f"{{{BEH}}}verzeichnisdienst", **_DIRECTORY), "code", "DVDV")
+    _sub(element, f"{{{BEH}}}kennung", kennung)
+    _sub(element, f"{{{BEH}}}name", name)
+
+
+def build_ok(
+    code: str,
+    *,
+    message_id: str,
+    created_at: datetime,
+    ids: tuple[str, str, str],
+    reader: tuple[str, str],
+    author: tuple[str, str] = JENA_STADTPLANUNG,
+    schema_dir: Path | None = None,
+) -> bytes:
+    """A 0411 or 0412 (`code`) for the participation `ids` (Vorgangs-ID, plan id,
+    Beteiligungs-ID) to `reader` (kennung, name); ValueError if it fails the XSD."""
+    if created_at.tzinfo is None:
+        raise ValueError("created_at braucht eine Zeitzone")
+    name = OK_ROOTS[code]
+    root = etree.Element(
+        f"{{{NS}}}{name}",
+        {**_PRODUCT, "version": "1.2"},
+        nsmap={"xbeteiligung": NS, "bn-g2g": G2G, "bn-beh": BEH},
+    )
+    head = _sub(root, f"{{{G2G}}}nachrichtenkopf.g2g")
+    ident = _sub(head, f"{{{G2G}}}identifikation.nachricht")
+    _sub(ident, f"{{{G2G}}}nachrichtenUUID", message_id)
+    kind = _sub(ident, f"{{{G2G}}}nachrichtentyp", **_TYPES, listVersionID="1.2")
+    _sub(kind, "code", code)
+    _sub(kind, "name", name)
+    _sub(ident, f"{{{G2G}}}erstellungszeitpunkt", created_at.isoformat())
+    _authority(head, "leser", *reader)
+    _authority(head, "autor", *author)
+    content = _sub(root, f"{{{NS}}}nachrichteninhalt")
+    for tag, value in zip(("vorgangsID", "planID", "beteiligungsID"), ids, strict=True):
+        _sub(content, f"{{{NS}}}{tag}", value)
+    problems = compiled_schema((schema_dir or default_schema_dir()) / XSD).problems(root)
+    if problems:
+        raise ValueError(f"{code} ungültig: {problems}")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

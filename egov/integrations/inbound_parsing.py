@@ -1,0 +1,58 @@
+"""Inbound messages parsed for their correlation, dispatched by root element: the XBau status
+`statusFuerAntragsportal.1170` (message `bauantrag_status`, by case or portal reference) and the
+XBeteiligung update `kommunal.Aktualisieren.0402` (message `beteiligung_aktualisieren`, by the
+case key of its plan id and Vorgangs-ID)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from egov.intake.xbau import STATUS_ROOT, parse_status_1170
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, UPDATE_MESSAGE, parse_aktualisieren
+from egov.intake.xml_guard import Limits, root_tag
+
+STATUS_MESSAGE = "bauantrag_status"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    message_name: str
+    message_id: str  # the message UUID of the XÖV header (lower case)
+    case_reference: str | None
+    portal_reference: str | None
+    payload: dict[str, Any]
+    case_key: tuple[str, str] | None = None  # (scheme, value) of egov.cases.keys
+
+
+def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
+    status = parse_status_1170(body, limits=limits, schema_dir=schema_dir)
+    deadline = None if status.deadline is None else status.deadline.isoformat()
+    return Parsed(
+        STATUS_MESSAGE,
+        status.message_id,
+        status.case_reference,
+        status.portal_reference,
+        {"status_code": status.status_code, "text": status.text, "deadline": deadline},
+    )
+
+
+def _aktualisieren(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
+    message_id, key, summary = parse_aktualisieren(body, limits=limits, schema_dir=schema_dir)
+    payload = {**summary, "message_id": message_id}
+    return Parsed(UPDATE_MESSAGE, message_id, None, None, payload, case_key=key)
+
+
+PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {
+    STATUS_ROOT: _status,
+    AKTUALISIEREN_ROOT: _aktualisieren,
+}
+
+
+def parse_inbound(body: bytes, limits: Limits, schema_dir: Path | None = None) -> Parsed:
+    """Dispatch by root element (a DOCTYPE refused first, in any encoding); unknown roots go
+    to the 1170 parser, which refuses them."""
+    parser = PARSERS.get(root_tag(body) or "", _status)
+    return parser(body, limits, schema_dir)

@@ -1,0 +1,1 @@
+"""Planning participation (issue 14): XBeteiligung procedures, their period and updates."""

@@ -1,0 +1,113 @@
+"""The public read side of participations (for a web page, Masterportal or a digital twin):
+procedures with their variants (GeoJSON), period, documents, the statements that count and,
+once published, the weighing report. No personal data: never a subject, e-mail address or
+Postfach, an author's name only when they chose to be named; a hidden statement shows the
+moderation's reason instead of its text. Only this module decides what is public."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from egov.cases.store import Case, get_case
+from egov.db import Database
+from egov.errors import NotFound
+from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.paging import Page, PageRequest, fetch_page
+from egov.participation.period import Period
+from egov.participation.report import shown_text
+from egov.participation.store import Statement, list_by_case
+
+CRS = "EPSG:4326"  # as XBeteiligung's senders give the Geltungsbereich (GeoJSON)
+DOCUMENT_FIELDS = ("bezeichnung", "datum", "anlageart", "mime_type", "dateiname", "groesse")
+
+
+def _document(document: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: document.get(k) for k in DOCUMENT_FIELDS}, "link": document.get("uri")}
+
+
+def _period(data: dict[str, Any]) -> dict[str, Any]:
+    period = Period.of(data.get("period_start"), data.get("period_end"))
+    return {
+        "start": data.get("period_start"),
+        "end": data.get("period_end"),
+        "opens_at": None if period.opens_at is None else period.opens_at.isoformat(),
+        "closes_at": None if period.closes_at is None else period.closes_at.isoformat(),
+    }
+
+
+def summary(case: Case) -> dict[str, Any]:
+    data = case.data
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "title": case.title,
+        "description": data.get("description"),
+        "status": case.status,
+        "plan_id": data.get("plan_id"),
+        "planart": data.get("planart"),
+        "raeumliche_beschreibung": data.get("raeumliche_beschreibung"),
+        "period": _period(data),
+        "crs": CRS,
+        "geltungsbereich": data.get("geltungsbereich"),
+        "variants": [
+            {key: variant.get(key) for key in ("id", "title", "description", "geometry")}
+            for variant in data.get("variants") or []
+        ],
+        "documents": [_document(d) for d in data.get("documents") or []],
+    }
+
+
+def statement(item: Statement, published: bool) -> dict[str, Any]:
+    return {
+        "number": item.number,
+        "round": item.round,
+        "variant_id": item.variant_id,
+        "text": shown_text(item),
+        "hidden": item.hidden_reason is not None,
+        "location": None if item.hidden_reason is not None else item.location,
+        "author": item.author_name if item.named else None,
+        "topic": item.topic if published else None,
+        "decision": item.decision if published else None,
+        "reasoning": item.reasoning if published else None,
+    }
+
+
+def detail(case: Case, statements: list[Statement]) -> dict[str, Any]:
+    report = case.data.get("weighing_report")
+    published = report is not None
+    return {
+        **summary(case),
+        "statements": [statement(s, published) for s in statements],
+        "weighing_report": None
+        if report is None
+        else {"published_at": report["published_at"], "rows": report["rows"]},
+    }
+
+
+@dataclass
+class PublicParticipations:
+    db: Database
+
+    def list(self, page: PageRequest) -> Page[dict[str, Any]]:
+        with self.db.reading() as session:
+            query = select(Case).where(Case.procedure_key == PROCEDURE_KEY)
+            found = fetch_page(
+                session,
+                query,
+                page,
+                scope="public-participations",
+                order=(Case.created_at, Case.id),
+            )
+            return found.map(summary)
+
+    def get(self, participation_id: str) -> dict[str, Any]:
+        with self.db.reading() as session:
+            case = get_case(session, participation_id)
+            if case is None or case.procedure_key != PROCEDURE_KEY:
+                raise NotFound(
+                    "Beteiligungsverfahren nicht gefunden.", code="participation-not-found"
+                )
+            return detail(case, list_by_case(session, case.id))

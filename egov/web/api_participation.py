@@ -1,0 +1,201 @@
+"""Statements on participations: logged-in citizens, or anonymous where allowed (then with
+an e-mail confirmation link and a rate limit per client address)."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from egov.errors import Invalid
+from egov.identity.model import Role
+from egov.participation.moderation import Weighing
+from egov.participation.statements import Attachment, NewStatement
+from egov.participation.store import Statement
+from egov.web.apidoc import answers, blueprint, validated
+from egov.web.auth import current_principal, optional_principal, public, requires
+from egov.web.context import container
+from egov.web.paging import page_request, paged
+from egov.web.schemas.common import ListQuery
+from egov.web.schemas.participation import (
+    ConfirmationPath,
+    HideBody,
+    InvitationAnswer,
+    InvitationBody,
+    InvitationPath,
+    ParticipationPath,
+    StatementAttachmentBody,
+    StatementBody,
+    StatementList,
+    StatementPath,
+    StatementReceipt,
+    Weighed,
+    WeighingBody,
+    WeighingReport,
+)
+from egov.web.schemas.participation import Statement as StatementView
+from egov.web.throttle import throttle
+
+bp = blueprint("participation", __name__, "Beteiligung")
+
+
+@bp.post(
+    "/participations/<participation_id>/statements",
+    responses=answers((201, StatementReceipt), 401, 403, 404, 422, 429),
+)
+@public
+@validated
+def file_statement(path: ParticipationPath, body: StatementBody) -> Response:
+    """A statement on the whole plan or one variant (201 with receipt and number); anonymous
+    only where the participation allows it (then `status` unconfirmed until the e-mail link is
+    followed); after the period: 422 `participation-closed`."""
+    principal = optional_principal()
+    key = principal.subject if principal is not None else f"address:{request.remote_addr}"
+    throttle().hit("statements", key)
+    receipt = container().statements.file(principal, path.participation_id, _new_statement(body))
+    response = jsonify(receipt)
+    response.status_code = 201
+    return response
+
+
+@bp.get(
+    "/statement-confirmations/<token>",
+    responses=answers((200, StatementReceipt), 404),
+)
+@public
+@validated
+def confirm_statement(path: ConfirmationPath) -> Response:
+    """The link of the confirmation e-mail: an anonymous statement counts (idempotent)."""
+    return jsonify(container().statements.confirm(path.token))
+
+
+CLERKS = (Role.CLERK, Role.ADMIN)
+
+
+@bp.post(
+    "/participations/<participation_id>/toeb-invitations",
+    responses=answers((201, InvitationAnswer), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def invite_body(path: ParticipationPath, body: InvitationBody) -> Response:
+    """Invite a public body (TöB) to its own round: its answer link, by e-mail if set up."""
+    invitation = container().invitations.invite(
+        current_principal(), path.participation_id, body.body_name, body.email
+    )
+    response = jsonify(invitation)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/toeb-answers/<token>", responses=answers((201, StatementReceipt), 404, 422))
+@public
+@validated
+def answer_invitation(path: InvitationPath, body: StatementBody) -> Response:
+    """A public body's statement through its invitation link (within the TöB period; the
+    link is the body's secret, so no rate limit beyond the API's own)."""
+    receipt = container().statements.answer(path.token, _new_statement(body))
+    response = jsonify(receipt)
+    response.status_code = 201
+    return response
+
+
+@bp.get(
+    "/participations/<participation_id>/statements",
+    responses=answers((200, StatementList), 404),
+)
+@requires(*CLERKS)
+@validated
+def list_statements(path: ParticipationPath, query: ListQuery) -> Response:
+    """Every statement with its author, hidden or not (clerks of the participation's unit)."""
+    page = container().moderation.statements(
+        current_principal(), path.participation_id, page_request()
+    )
+    return paged(page, statement_view)
+
+
+@bp.post(
+    "/participations/<participation_id>/statements/<statement_id>/hide",
+    responses=answers((200, StatementView), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def hide_statement(path: StatementPath, body: HideBody) -> Response:
+    """Moderation: hidden from the public with a reason; the original stays in the file."""
+    statement = container().moderation.hide(
+        current_principal(), path.participation_id, path.statement_id, body.reason
+    )
+    return jsonify(statement_view(statement))
+
+
+@bp.post(
+    "/participations/<participation_id>/weighing",
+    responses=answers((200, Weighed), 404, 422),
+)
+@requires(*CLERKS)
+@validated
+def weigh(path: ParticipationPath, body: WeighingBody) -> Response:
+    """Weighing (Abwägung): one decision and reasoning for one or many statements (a topic)."""
+    weighing = Weighing(tuple(body.statement_ids), body.decision, body.reasoning, body.topic)
+    count = container().moderation.weigh(current_principal(), path.participation_id, weighing)
+    return jsonify({"weighed": count})
+
+
+@bp.post(
+    "/participations/<participation_id>/weighing-report",
+    responses=answers((201, WeighingReport), 404, 409),
+)
+@requires(*CLERKS)
+@validated
+def publish_report(path: ParticipationPath) -> Response:
+    """The weighing report as CSV and JSON in the case file, published; each author with an
+    e-mail address is told the outcome once (409 `weighing-incomplete` before)."""
+    report = container().reports.publish(current_principal(), path.participation_id)
+    response = jsonify(report)
+    response.status_code = 201
+    return response
+
+
+def statement_view(statement: Statement) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "number": statement.number,
+        "status": statement.status,
+        "variant_id": statement.variant_id,
+        "text": statement.text,
+        "location": statement.location,
+        "attachment_ids": statement.attachment_ids,
+        "author_name": statement.author_name,
+        "author_email": statement.author_email,
+        "named": statement.named,
+        "created_at": statement.created_at.isoformat() + "Z",
+        "hidden_reason": statement.hidden_reason,
+        "topic": statement.topic,
+        "decision": statement.decision,
+        "reasoning": statement.reasoning,
+    }
+
+
+def _new_statement(body: StatementBody) -> NewStatement:
+    return NewStatement(
+        text=body.text,
+        variant_id=body.variant_id,
+        location=body.location,
+        attachments=tuple(_attachment(i, a) for i, a in enumerate(body.attachments)),
+        named=body.named,
+        email=body.email,
+    )
+
+
+def _attachment(index: int, body: StatementAttachmentBody) -> Attachment:
+    try:
+        content = b64decode(body.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid(
+            "Ein Anhang ist nicht korrekt base64-kodiert.",
+            code="statement-invalid",
+            invalid_params=[{"name": f"attachments[{index}].content_base64", "reason": "base64"}],
+        ) from None
+    return Attachment(body.filename, body.media_type, content)
