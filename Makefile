@@ -72,6 +72,7 @@ bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/long_lived_case.py
 	$(BIN)/python benchmarks/intake_throughput.py
 	$(BIN)/python benchmarks/script_sandbox.py
+	$(BIN)/python benchmarks/triage.py
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) var $(SBOM_NPM)/node_modules

@@ -55,10 +55,8 @@ from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
 from egov.settings import Settings
 from egov.triage import decisions as triage_decisions
-from egov.triage.plugins import FACTORIES as TRIAGE_PLUGINS
-from egov.triage.runner import build_triage
 from egov.triage.service import OPERATOR as TRIAGE_OPERATOR
-from egov.triage.service import TriageDesk
+from egov.triage.service import TriageDesk, chain_of
 from egov.workflow.commands import InstanceCommands
 from egov.workflow.deploy import ProcessDefinitions
 from egov.workflow.inbox import Inbox
@@ -169,7 +167,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     dev_idp = _dev_idp(settings, token_settings)
     issuers = _issuers(settings, token_settings, dev_idp)
     inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
-    triage = TriageDesk(db, clock, build_triage(settings, TRIAGE_PLUGINS), inbox)
+    triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
     workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
     migrations = Migrations(db, clock, script_limits(settings))

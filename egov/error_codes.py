@@ -282,6 +282,13 @@ CODES: dict[str, Code] = {
         step_limit="More automatic steps in a row than the limit.",
     ),
     **_codes(
+        "triage",
+        None,
+        triage_csv_invalid="A labelled CSV (id,text,org_unit) is refused (column, unit, line).",
+        triage_model_invalid="A triage model artifact is missing, unreadable or its file changed.",
+        triage_training_too_small="Too few labelled rows per org unit to train a model.",
+    ),
+    **_codes(
         "processes",
         None,
         definition_missing="No process definition is deployed for the case's procedure.",

@@ -68,12 +68,37 @@ class Settings:
         "bytes; larger: 431.",
     )
     triage_plugins: str = setting(
-        "",
-        "Triage plugins in the order they are asked, comma-separated (docs/triage.md); "
-        "empty: no triage.",
+        "rules,local-model",
+        "Triage plugins in the order they are asked, comma-separated: rules, local-model, llm "
+        "(docs/triage.md); empty: no triage (every triaged case goes to Allgemein).",
     )
     triage_timeout_seconds: float = setting(
         2.0, "Time limit of one triage plugin call; a slower plugin is skipped, never waited for."
+    )
+    triage_model_dir: str = setting(
+        "",
+        "Directory of the triage model artifact (model.joblib and meta.json, written by "
+        "`egov triage train`) the plugin local-model loads. Empty: the model egov ships.",
+    )
+    triage_duplicate_days: int = setting(
+        14,
+        "Plugin rules: an open case of the same applicant or location this many days back "
+        "with a similar text is flagged as a likely duplicate.",
+    )
+    triage_llm_url: str = setting(
+        "",
+        "Plugin llm: base URL of an OpenAI-compatible API (POST <url>/chat/completions), e.g. "
+        "https://llm.intern.example/v1. Empty: the plugin cannot be configured. Personal data "
+        "is redacted before a request leaves (docs/triage.md).",
+    )
+    triage_llm_model: str = setting("", "Plugin llm: the model name sent with each request.")
+    triage_llm_api_key: str = setting(
+        "", "Plugin llm: bearer token of the endpoint; keep it secret (environment only)."
+    )
+    triage_llm_timeout_seconds: float = setting(
+        10.0,
+        "Plugin llm: timeout of one request, capped by EGOV_TRIAGE_TIMEOUT_SECONDS (raise "
+        "that too when the llm plugin is used).",
     )
     max_header_fields: int = setting(
         64,

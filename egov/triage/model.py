@@ -145,6 +145,11 @@ class TriageResult:
 class Triage(Protocol):
     """The configured chain of plugins (`egov.triage.runner`)."""
 
+    @property
+    def default_threshold(self) -> float:
+        """The threshold of a procedure that names none."""
+        ...
+
     def run(self, item: TriageInput, threshold: float) -> TriageResult: ...
 
 

@@ -4,7 +4,9 @@
 thread and is given `EGOV_TRIAGE_TIMEOUT_SECONDS`; a plugin that raises or is slower leaves a
 log line and a metric (`egov_triage_plugin_failures_total`) and its suggestions are missing,
 but triage still answers: it never blocks intake. A plugin with `fallback = True` (the LLM) is
-asked only when the plugins before it abstained on the org unit.
+asked only when the plugins before it abstained on the org unit. A procedure that names no
+threshold gets the one the first plugin with a tuned `threshold` brings (the local model's),
+else `FALLBACK_THRESHOLD`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from egov.triage.model import PluginFailure, Suggestion, TriageInput, TriagePlug
 log = logging.getLogger(__name__)
 
 Factory = Callable[[Settings], TriagePlugin]
+FALLBACK_THRESHOLD = 0.9
 
 FAILURES = Counter(
     "egov_triage_plugin_failures_total",
@@ -47,6 +50,14 @@ class Chain:
         self._pool = ThreadPoolExecutor(
             max_workers=max(4, 2 * len(self.plugins)), thread_name_prefix="triage"
         )
+
+    @property
+    def default_threshold(self) -> float:
+        for plugin in self.plugins:
+            tuned = getattr(plugin, "threshold", None)
+            if isinstance(tuned, float):
+                return tuned
+        return FALLBACK_THRESHOLD
 
     def run(self, item: TriageInput, threshold: float) -> TriageResult:
         suggestions: list[Suggestion] = []
@@ -94,4 +105,4 @@ def build_triage(settings: Settings, factories: Mapping[str, Factory]) -> Chain:
     return Chain(plugins, settings.triage_timeout_seconds)
 
 
-__all__ = ["FAILURES", "Chain", "Factory", "build_triage"]
+__all__ = ["FAILURES", "FALLBACK_THRESHOLD", "Chain", "Factory", "build_triage"]

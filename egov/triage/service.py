@@ -19,14 +19,33 @@ from egov.clock import Clock
 from egov.db import Database
 from egov.identity.model import Principal
 from egov.paging import FIRST_PAGE, Page, PageRequest
+from egov.settings import Settings
 from egov.triage import decisions, metrics, routing
 from egov.triage.model import Triage
-from egov.triage.store import TriageSuggestion, decided_rows, latest_suggestion, list_decisions
+from egov.triage.plugins import FACTORIES
+from egov.triage.plugins.rules import Rules
+from egov.triage.runner import Chain, build_triage
+from egov.triage.store import (
+    DatabaseRecentCases,
+    TriageSuggestion,
+    decided_rows,
+    latest_suggestion,
+    list_decisions,
+)
 from egov.triage.store import decision_of as stored_decision
 from egov.workflow.inbox import Inbox, TaskDetail, visible_task
 from egov.workflow.operators import OperatorError, StepContext
 from egov.workflow.store import Task
 from egov.workflow.triage_config import OPERATOR, of_files
+
+
+def chain_of(settings: Settings, db: Database, clock: Clock) -> Chain:
+    """The chain EGOV_TRIAGE_PLUGINS names; its rules compare with the open cases stored."""
+    chain = build_triage(settings, FACTORIES)
+    for plugin in chain.plugins:
+        if isinstance(plugin, Rules):
+            plugin.recent_cases, plugin.clock = DatabaseRecentCases(db), clock
+    return chain
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,8 @@ class TriageDesk:
             if done is not None:  # a retried start: triage has spoken already
                 return {"triage_org_unit": done.org_unit_key}
             item = routing.triage_input(session, case)
-        result = routing.ask(self.chain, item, config.threshold)  # no transaction open
+        threshold = self.chain.default_threshold if config.threshold is None else config.threshold
+        result = routing.ask(self.chain, item, threshold)  # no transaction open
         with self.db.transaction() as session:
             case = get_case(session, case_id)
             assert case is not None
@@ -65,10 +85,11 @@ class TriageDesk:
     def operator(self, context: StepContext, params: dict[str, Any], _data: dict[str, Any]) -> str:
         """`triage.suggest`: the org unit key of the review task's inbox (resultVariable)."""
         config = of_files(context.bundle_files)
-        threshold = params.get("threshold", config.threshold if config else None)
+        configured = config.threshold if config else None
+        threshold = params.get("threshold", configured or self.chain.default_threshold)
         if isinstance(threshold, bool) or not isinstance(threshold, int | float):
             raise OperatorError(
-                "triage.suggest braucht eine Schwelle (procedure.json/triage oder 'threshold').",
+                "triage.suggest: 'threshold' muss eine Zahl von 0 bis 1 sein.",
                 code="operator-params",
             )
         item = routing.triage_input(context.session, context.case)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from egov.cases.store import Case
 from egov.db import Base, JsonType, new_id
 from egov.identity.store import OrgUnit
+from egov.triage.plugins.rules import RecentCase
 
 
 class TriageSuggestion(Base):
@@ -109,13 +110,6 @@ def case_texts(case: Case) -> dict[str, str]:
 
 def case_text(case: Case) -> str:
     return "\n".join(case_texts(case).values())
-
-
-@dataclass(frozen=True)
-class RecentCase:
-    case_id: str
-    reference: str
-    text: str
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """A procedure's triage, as its `procedure.json` configures it (issue 13, docs/triage.md).
 
-`"triage": {"on": "intake" | "service_task", "threshold": 0.8, "review_task": "route_request"}`:
-on `intake` egov asks triage right before the process starts (never failing the filing); on
-`service_task` the model calls the operator `triage.suggest` where it wants the suggestion.
-`review_task` names the user task in which a clerk confirms or overrides the suggestion.
+`"triage": {"on": "intake" | "service_task", "threshold": 0.9, "review_task": "route_request"}`:
+without `threshold` the chain's own applies (the one the shipped model was tuned for, see
+`egov.triage.runner.Chain.default_threshold`). On `intake` egov asks triage right before
+the process starts (never failing the filing); on `service_task` the model calls the
+operator `triage.suggest` where it wants the suggestion. `review_task` names the user task
+in which a clerk confirms or overrides the suggestion.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any, Literal
 
 PROCEDURE_FILE = "procedure.json"
 MODES = ("intake", "service_task")
-DEFAULT_THRESHOLD = 0.8
 DEFAULT_REVIEW_TASK = "route_request"
 KEYS = {"on", "threshold", "review_task"}
 OPERATOR = "triage.suggest"  # registered by egov.triage.service
@@ -23,7 +24,7 @@ OPERATOR = "triage.suggest"  # registered by egov.triage.service
 @dataclass(frozen=True)
 class TriageConfig:
     on: Literal["intake", "service_task"]
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None  # None: the chain's default
     review_task: str = DEFAULT_REVIEW_TASK
 
 
@@ -34,7 +35,7 @@ def problems(value: Any) -> list[tuple[str, str]]:
     found = [(f"triage/{key}", "unbekanntes Feld") for key in sorted(value.keys() - KEYS)]
     if value.get("on") not in MODES:
         found.append(("triage/on", "intake oder service_task"))
-    threshold = value.get("threshold", DEFAULT_THRESHOLD)
+    threshold = value.get("threshold", 0.0)
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, int | float)
@@ -68,7 +69,7 @@ def parse(spec: dict[str, Any]) -> TriageConfig | None:
         return None
     return TriageConfig(
         on=value["on"],
-        threshold=float(value.get("threshold", DEFAULT_THRESHOLD)),
+        threshold=None if value.get("threshold") is None else float(value["threshold"]),
         review_task=value.get("review_task", DEFAULT_REVIEW_TASK),
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from egov.container import Container
+from egov.triage.runner import FALLBACK_THRESHOLD
 from egov.triage.store import TriageSuggestion
 from tests.conftest import Api
 from tests.integration.triage.conftest import (
@@ -34,7 +35,7 @@ def test_a_confident_suggestion_puts_the_review_task_into_the_suggested_units_in
         "intake",
         "strassen-verkehr",
         False,
-        0.8,
+        FALLBACK_THRESHOLD,  # the procedure names none, the test plugin tuned none
     )
     assert after["suggestions"][0]["plugin"] == "test-keywords"
     assert after["suggestions"][0]["model_version"] == "kw-1"
