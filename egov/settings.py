@@ -391,17 +391,3 @@ def _convert(f: dataclasses.Field[Any], raw: str) -> Any:
     if isinstance(f.default, Path):
         return Path(raw)
     return raw
-
-
-def configuration_markdown() -> str:
-    lines = [
-        "# Configuration",
-        "",
-        "Generated from `egov/settings.py` by `egov config-docs`; do not edit by hand.",
-        "",
-        "| variable | default | meaning |",
-        "|---|---|---|",
-    ]
-    for f in dataclasses.fields(Settings):
-        lines.append(f"| `{env_name(f)}` | `{f.default}` | {f.metadata['help']} |")
-    return "\n".join(lines) + "\n"

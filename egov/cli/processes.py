@@ -19,7 +19,7 @@ from egov.error_codes import CODES
 from egov.runtime import logs
 from egov.runtime.dispatch import QUEUES
 from egov.runtime.sweep import embedded_worker, scheduler_tick
-from egov.settings import configuration_markdown
+from egov.settings import Settings, env_name
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,27 @@ def error_docs() -> None:
     click.echo(error_markdown(), nl=False)
 
 
+def configuration_markdown() -> str:
+    """docs/configuration.md: every EGOV_* variable of `egov.settings.Settings`."""
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `egov/settings.py` by `egov config-docs`; do not edit by hand.",
+        "",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for f in dataclasses.fields(Settings):
+        lines.append(f"| `{env_name(f)}` | `{f.default}` | {f.metadata['help']} |")
+    return "\n".join(lines) + "\n"
+
+
 def error_markdown() -> str:
     """docs/errors.md: every code with its HTTP status and meaning, by family."""
     lines = [
         "# Error codes",
         "",
-        "Generated from `egov/error_codes.py` by `egov error-docs` (`make docs`); do not edit.",
+        "Generated from `egov/error_codes/` by `egov error-docs` (`make docs`); do not edit.",
         "",
         "Every refusal of the API is an RFC 9457 problem (`application/problem+json`) whose",
         "`code` is one of these; tests and clients match the code, never the German `title`.",

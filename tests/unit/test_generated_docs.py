@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from egov.cli.processes import error_markdown
-from egov.settings import configuration_markdown
+from egov.cli.processes import configuration_markdown, error_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,111 @@
+"""Error codes of intake, participation, cases, tasks and the Postfach (see `egov.error_codes`)."""
+
+from __future__ import annotations
+
+from egov.error_codes.code import Code, codes
+
+CODES: dict[str, Code] = {
+    # -- intake ------------------------------------------------------------------------------
+    **codes(
+        "intake",
+        400,
+        xml_malformed="The message is not well-formed XML.",
+        xml_forbidden_construct="A DTD, entity declaration or processing trick was refused.",
+        xml_too_deep="The message nests deeper than the limit.",
+        xml_too_many_elements="The message has more elements than the limit.",
+        xml_too_many_attributes="An element, or the message, has more attributes than the limit.",
+        xml_text_too_long="A text node (attachment content excepted) is longer than the limit.",
+        schema_invalid="The message fails its container or standard's XSD.",
+        fachdaten_invalid="The Fachdaten fail their procedure's XSD.",
+        unknown_format="No registered format has this root element.",
+        unknown_fachdaten="No Fachdaten schema is registered for this namespace.",
+        attachment_hash_mismatch="An attachment's SHA-512 does not match its content.",
+        attachment_size_mismatch="An attachment's declared size does not match its content.",
+        attachment_invalid_base64="An attachment's content is not valid base64.",
+        idempotency_key_invalid="The Idempotency-Key is empty, over 128 characters or not ASCII.",
+        attachment_metadata_invalid="An attachment's file name or media type is refused.",
+    ),
+    **codes("intake", 413, message_too_large="The message or request body is over its size limit."),
+    **codes("intake", 415, unsupported_media_type="The body's media type is not accepted."),
+    **codes(
+        "intake",
+        409,
+        submission_conflict="The message UUID or Idempotency-Key was used with other content.",
+        inbound_conflict="The Idempotency-Key of an inbound message was used with other content.",
+        case_key_taken="An XBeteiligung 0401 names a plan id and Vorgangs-ID already filed.",
+    ),
+    **codes(
+        "intake",
+        422,
+        unknown_leistung="The message's Leistung (LeiKa key) is not offered as a procedure.",
+        fachdaten_mismatch="The Fachdaten do not belong to the message's procedure.",
+        assurance_level_too_low="The applicant's Vertrauensniveau is below the procedure's.",
+        unknown_procedure="No such procedure (form path), or no Fachverfahren set up for it.",
+        form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
+        follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
+        identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
+    ),
+    **codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
+    # -- participation -------------------------------------------------------------------------
+    **codes(
+        "participation",
+        404,
+        participation_not_found="No such participation (a case of the procedure beteiligung).",
+        statement_confirmation_not_found="The confirmation link of a statement is unknown.",
+        statement_not_found="No such statement in this participation.",
+        invitation_not_found="The answer link of a public body's invitation is unknown.",
+    ),
+    **codes(
+        "participation",
+        409,
+        weighing_incomplete="The report needs the period closed and every statement weighed.",
+    ),
+    **codes(
+        "participation",
+        422,
+        participation_closed="The participation's period has ended: no more statements.",
+        participation_not_open="The participation's period has not begun.",
+        statement_invalid="A statement's text, variant, location or attachments are refused.",
+        statement_location_outside="A statement's location lies outside the plan's area.",
+    ),
+    # -- cases, tasks, Postfach ----------------------------------------------------------------
+    **codes(
+        "cases",
+        404,
+        case_not_found="No such case, or not visible to the caller.",
+        document_not_found="No such document, or not readable by the caller.",
+        task_not_found="No such task, or not visible to the caller.",
+        instance_not_found="The case has no process instance (or no such instance is visible).",
+    ),
+    **codes(
+        "cases",
+        409,
+        task_not_open="The task is no longer open.",
+        task_claimed_by_other="Someone else has claimed the task.",
+        task_not_ready="The engine no longer offers the task.",
+    ),
+    **codes(
+        "triage",
+        409,
+        triage_decision_required="A triage review task is completed by POST /tasks/{id}/triage.",
+        triage_not_review_task="The task is no triage review task (nothing to confirm).",
+        triage_decided="The suggestion of this review task has been decided already.",
+    ),
+    **codes(
+        "triage",
+        422,
+        triage_decision_invalid="A triage decision names no valid decision, unit or reason.",
+    ),
+    **codes(
+        "cases",
+        422,
+        form_invalid="A task's form data fail its JSON Schema.",
+        data_invalid="Data cannot be stored as JSON.",
+    ),
+    **codes(
+        "cases",
+        400,
+        message_invalid="A Postfach reply is empty or too long.",
+        case_status_invalid="A process set a status that is not a status name.",
+    ),
+}

@@ -1,0 +1,75 @@
+"""Error codes of the directory and deliveries (see `egov.error_codes`)."""
+
+from __future__ import annotations
+
+from egov.error_codes.code import Code, codes
+
+CODES: dict[str, Code] = {
+    # -- directory ---------------------------------------------------------------------------
+    **codes(
+        "directory",
+        404,
+        org_unit_not_found="No such org unit.",
+        membership_not_found="No such membership.",
+        deputy_not_found="No such Vertretung.",
+    ),
+    **codes(
+        "directory",
+        409,
+        org_unit_exists="The org unit exists already.",
+        membership_exists="The person is a member of the unit already.",
+        deputy_ended="The Vertretung has ended already.",
+    ),
+    **codes(
+        "directory",
+        422,
+        org_unit_invalid="An org unit key is not of the allowed form.",
+        membership_invalid="A membership's role is unknown.",
+        directory_input_invalid="A subject, name or e-mail address is malformed.",
+        deputy_invalid="Nobody can be their own deputy.",
+        deputy_period_invalid="A Vertretung's period is malformed, reversed or past.",
+    ),
+    # -- deliveries (incidents of kind `delivery`; never an HTTP answer) ------------------------
+    **codes(
+        "deliveries",
+        None,
+        delivery_failed="A delivery failed (generic).",
+        delivery_kind_unknown="No handler is registered for the outbox row's kind.",
+        worker_crashed="The process delivering or running this died too often.",
+        receiver_timeout="The Fachverfahren did not answer in time (retried).",
+        receiver_unreachable="The Fachverfahren could not be reached (retried).",
+        receiver_error="The Fachverfahren answered 5xx, 408, 425 or 429 (retried).",
+        receiver_refused="The Fachverfahren refused the message (4xx).",
+        receiver_tls="TLS with the Fachverfahren failed, e.g. an untrusted certificate (no retry).",
+        fachverfahren_body_missing="The document to forward is missing.",
+        fachverfahren_no_secret="The Fachverfahren's signing secret is not set.",
+        fachverfahren_not_configured="No Fachverfahren is configured for the procedure.",
+        webhook_timeout="A webhook subscriber did not answer in time (retried).",
+        webhook_unreachable="A webhook subscriber could not be reached (retried).",
+        webhook_error="A webhook subscriber answered 5xx, 408, 425 or 429 (retried).",
+        webhook_refused="A webhook subscriber refused the event (4xx).",
+        webhook_tls="TLS with a webhook subscriber failed, e.g. an untrusted certificate.",
+        webhook_no_secret="A webhook subscriber's secret is not set.",
+        webhook_payload_invalid="A webhook row has no event body.",
+        webhook_unknown="The webhook subscriber was removed from EGOV_WEBHOOKS.",
+        email_payload_invalid="A mail row has no valid recipient, subject or text.",
+        smtp_temporary="The mail server answered 4xx (retried).",
+        smtp_unreachable="The mail server could not be reached (retried).",
+        smtp_timeout="The mail server did not answer in time (retried).",
+        smtp_tls_failed="TLS with the mail server failed (retried).",
+        smtp_recipient_refused="The mail server refused the recipient (5xx).",
+        smtp_refused="The mail server refused the session or mail (5xx, e.g. 535).",
+        smtp_not_supported="The mail server offers no STARTTLS or AUTH.",
+        smtp_error="The mail server's AUTH methods do not fit.",
+        dms_case_unknown="A DMS row names a case that does not exist.",
+        dms_document_unknown="A DMS row names a document that does not exist.",
+        dms_payload_invalid="A DMS row's payload is malformed.",
+        dms_source_missing="A document's content is missing in egov's store.",
+        dms_source_integrity="A document's content in egov's store has another hash.",
+        dms_integrity="The DMS holds other bytes than were sent.",
+        dms_name_exhausted="Every suffix of a document's file name is taken in its case folder.",
+        dms_store_unavailable="The DMS cannot be reached or answered 5xx (retried).",
+        dms_store_rejected="The DMS refused the document (auth, size, URL).",
+        dms_store_integrity="The DMS store refused content whose hash did not match.",
+    ),
+}
