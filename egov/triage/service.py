@@ -145,18 +145,25 @@ class TriageDesk:
 
 
 def _shown(session: Any, suggestion: TriageSuggestion) -> dict[str, Any]:
-    """The suggestion as the clerk sees it: best org-unit suggestion, flags, abstention."""
+    """The suggestion as the clerk sees it: the best org unit, priority and procedure
+    suggestions, flags, abstention."""
     result = suggestion.result
-    org_units = [s for s in result.get("suggestions", []) if s.get("kind") == "org_unit"]
-    best = max(org_units, key=lambda s: s.get("confidence", 0.0)) if org_units else None
+    suggestions = result.get("suggestions", [])
+
+    def best(kind: str) -> dict[str, Any] | None:
+        found = [s for s in suggestions if s.get("kind") == kind]
+        return max(found, key=lambda s: s.get("confidence", 0.0)) if found else None
+
     decided = stored_decision(session, suggestion.id)
     return {
         "id": suggestion.id,
         "org_unit": suggestion.org_unit_key,
         "abstained": suggestion.abstained,
         "threshold": suggestion.threshold,
-        "suggested": best,
-        "flags": [s for s in result.get("suggestions", []) if s.get("kind") == "flag"],
+        "suggested": best("org_unit"),
+        "priority": best("priority"),
+        "procedure": best("procedure"),
+        "flags": [s for s in suggestions if s.get("kind") == "flag"],
         "failures": result.get("failures", []),
         "created_at": suggestion.created_at,
         "decision": None if decided is None else decided.decision,

@@ -45,6 +45,16 @@ def test_keywords_of_two_units_decide_nothing() -> None:
     assert not [s for s in found if s.kind == "org_unit"]
 
 
+def test_an_application_of_a_procedure_with_its_own_form_suggests_that_procedure() -> None:
+    found = ask("Ich möchte einen Bauantrag für einen Wintergarten stellen, wie geht das?")
+    suggestion = of("procedure", "bauantrag", found)
+    assert suggestion is not None and suggestion.explanation.startswith("Regel: 'bauantrag'")
+    own = Rules(clock=lambda: NOW).suggest(
+        TriageInput("bauantrag", "web", {"anliegen": "Mein Bauantrag, Nachtrag"})
+    )
+    assert [s for s in own if s.kind == "procedure"] == []  # filed there already
+
+
 def test_danger_words_raise_the_priority() -> None:
     found = of("priority", "hoch", ask("Ein Baum ist umgestürzt und liegt auf dem Gehweg."))
     assert found is not None and "'umgestürzt'" in found.explanation

@@ -57,3 +57,13 @@ REFERS_TO_ATTACHMENT: tuple[str, ...] = (
 )
 
 __all__ = ["DANGER_WORDS", "KEYWORDS", "REFERS_TO_ATTACHMENT"]
+
+PROCEDURE_WORDS: dict[str, tuple[str, ...]] = {
+    # a procedure egov offers with its own form: the request belongs there (its key)
+    "buergerbudget": ("bürgerbudget", "bürgerhaushalt", "vorschlag fürs budget"),
+    "bauantrag": ("bauantrag", "baugenehmigung beantragen", "bauvoranfrage"),
+    "beteiligung": ("stellungnahme zum bebauungsplan", "einwendung gegen den bebauungsplan"),
+}
+"""Words that say which of the shipped procedures a general request is really an application
+of; the clerk may point the citizen to its form."""
+

@@ -3,6 +3,9 @@
 * **Keywords** (`rule_words.KEYWORDS`): one unit's keywords and no other's → that unit at
   `KEYWORD_CONFIDENCE` (below the shipped model's threshold: a keyword explains, the model
   routes), "Regel: Stichwort 'personalausweis' → Bürgeramt".
+* **Procedure**: words of one procedure egov offers with its own form
+  (`rule_words.PROCEDURE_WORDS`) → that procedure's key, "Regel: 'bauantrag' → Verfahren
+  bauantrag".
 * **Priority** hoch for danger words (Gefahr, umgestürzt, Gasgeruch, verletzt ...).
 * **Flags**: `incomplete` (no free text, less than `MIN_TEXT` characters, or the text points
   to a photo or attachment that is not there); `personal_data` (a checksum-valid IBAN, a
@@ -30,7 +33,12 @@ from egov.clock import utcnow
 from egov.settings import Settings
 from egov.triage import patterns
 from egov.triage.model import Suggestion, TriageInput
-from egov.triage.plugins.rule_words import DANGER_WORDS, KEYWORDS, REFERS_TO_ATTACHMENT
+from egov.triage.plugins.rule_words import (
+    DANGER_WORDS,
+    KEYWORDS,
+    PROCEDURE_WORDS,
+    REFERS_TO_ATTACHMENT,
+)
 
 NAME = "rules"
 VERSION = "1"
@@ -65,7 +73,8 @@ class Rules:
 
     def suggest(self, item: TriageInput) -> list[Suggestion]:
         text = item.text
-        found = [*keyword_unit(text), *priority(text), *incomplete(item), *personal(text)]
+        found = [*keyword_unit(text), *procedure(item), *priority(text), *incomplete(item)]
+        found += personal(text)
         found += abusive(text)
         return [*found, *self.duplicates(item)]
 
@@ -105,6 +114,21 @@ def keyword_unit(text: str) -> list[Suggestion]:
     quoted = ", ".join(f"'{word}'" for word in words)
     explanation = f"Regel: Stichwort {quoted} → {unit}"
     return [Suggestion("org_unit", unit, KEYWORD_CONFIDENCE, explanation, NAME, VERSION)]
+
+
+def procedure(item: TriageInput) -> list[Suggestion]:
+    lowered = item.text.lower()
+    matched = {
+        key: [word for word in words if word in lowered]
+        for key, words in PROCEDURE_WORDS.items()
+        if key != item.procedure_key
+    }
+    matched = {key: words for key, words in matched.items() if words}
+    if len(matched) != 1:
+        return []
+    [(key, words)] = matched.items()
+    why = f"Regel: '{words[0]}' → Verfahren {key} (hat ein eigenes Antragsformular)"
+    return [Suggestion("procedure", key, KEYWORD_CONFIDENCE, why, NAME, VERSION)]
 
 
 def priority(text: str) -> list[Suggestion]:

@@ -48,6 +48,10 @@ class TaskTriageView(BaseModel):
     abstained: bool = Field(description="unter der Schwelle: die Triage schlägt nichts vor")
     threshold: float
     suggested: SuggestionView | None = Field(description="bester Vorschlag zur Org-Einheit")
+    priority: SuggestionView | None = Field(default=None, description="vorgeschlagene Priorität")
+    procedure: SuggestionView | None = Field(
+        default=None, description="Verfahren mit eigenem Formular, zu dem das Anliegen gehört"
+    )
     flags: list[SuggestionView]
     failures: list[FailureView] = Field(description="Plugins, die fehlschlugen oder zu lange")
     created_at: str

@@ -72,3 +72,18 @@ def test_the_shipped_model_routes_a_clear_request_and_abstains_on_a_vague_one(
     assert routed["abstained"] is False and routed["org_unit"] == "strassen-verkehr"
     assert routed["threshold"] == artifact.read_meta(artifact.SHIPPED).threshold
     assert suggested(shipped, "clara", vague)["abstained"] is True  # clara: Allgemein
+
+
+def test_the_clerk_sees_the_priority_and_the_procedure_the_rules_suggest(shipped: Api) -> None:
+    text = "Gefahr! Tiefes Schlagloch vor unserer Einfahrt. Und wie stelle ich einen Bauantrag?"
+    case_id = file_request(shipped, text)
+    [(clerk, task)] = [
+        (clerk, t)
+        for clerk in ("otto", "clara")  # Straßen und Verkehr, or Allgemein if unsure
+        for t in shipped.get("/tasks", clerk).get_json()["items"]
+        if t["case_id"] == case_id
+    ]
+    shown = shipped.get(f"/tasks/{task['id']}", clerk).get_json()["triage"]
+    assert shown["priority"]["value"] == "hoch"
+    assert shown["procedure"]["value"] == "bauantrag"
+    assert shown["procedure"]["explanation"].startswith("Regel: ")
