@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -62,6 +63,18 @@ def suggested(api: Api, clerk: str, case_id: str) -> dict[str, object]:
     return dict(detail["triage"])
 
 
+def shown_triage(api: Api, case_id: str) -> dict[str, Any]:
+    """The triage of the case's review task, as the clerk who has it sees it: otto (Straßen
+    und Verkehr, Ordnungsamt) or clara (Allgemein, where an unsure suggestion goes)."""
+    [(clerk, task)] = [
+        (clerk, t)
+        for clerk in ("otto", "clara")
+        for t in api.get("/tasks", clerk).get_json()["items"]
+        if t["case_id"] == case_id
+    ]
+    return dict(api.get(f"/tasks/{task['id']}", clerk).get_json()["triage"])
+
+
 def test_the_shipped_model_routes_a_clear_request_and_abstains_on_a_vague_one(
     shipped: Api,
 ) -> None:
@@ -77,13 +90,20 @@ def test_the_shipped_model_routes_a_clear_request_and_abstains_on_a_vague_one(
 def test_the_clerk_sees_the_priority_and_the_procedure_the_rules_suggest(shipped: Api) -> None:
     text = "Gefahr! Tiefes Schlagloch vor unserer Einfahrt. Und wie stelle ich einen Bauantrag?"
     case_id = file_request(shipped, text)
-    [(clerk, task)] = [
-        (clerk, t)
-        for clerk in ("otto", "clara")  # Straßen und Verkehr, or Allgemein if unsure
-        for t in shipped.get("/tasks", clerk).get_json()["items"]
-        if t["case_id"] == case_id
-    ]
-    shown = shipped.get(f"/tasks/{task['id']}", clerk).get_json()["triage"]
+    shown = shown_triage(shipped, case_id)
     assert shown["priority"]["value"] == "hoch"
     assert shown["procedure"]["value"] == "bauantrag"
     assert shown["procedure"]["explanation"].startswith("Regel: ")
+
+
+def test_the_same_request_filed_twice_is_flagged_as_a_likely_duplicate(shipped: Api) -> None:
+    text = "Die Ampel an der Kreuzung Talstraße zeigt seit gestern Abend dauerhaft Rot."
+    first = file_request(shipped, text)
+    again = file_request(shipped, text + " Bitte dringend prüfen.")
+
+    def flags(case_id: str) -> list[dict[str, Any]]:
+        return list(shown_triage(shipped, case_id)["flags"])
+
+    assert [f for f in flags(first) if f["value"] == "duplicate"] == []
+    [duplicate] = [f for f in flags(again) if f["value"] == "duplicate"]
+    assert "offenen Vorgang" in str(duplicate["explanation"])
