@@ -10,8 +10,11 @@ MODEL = etree.fromstring(
 )
 
 
-def test_the_defaults_are_threshold_08_and_the_review_task_route_request() -> None:
-    assert parse({"triage": {"on": "intake"}}) == TriageConfig("intake", 0.8, "route_request")
+def test_without_a_threshold_the_chains_applies_and_the_review_task_is_route_request() -> None:
+    assert parse({"triage": {"on": "intake"}}) == TriageConfig("intake", None, "route_request")
+    assert parse({"triage": {"on": "intake", "threshold": 0.9}}) == TriageConfig(
+        "intake", 0.9, "route_request"
+    )
     assert parse({}) is None
 
 
