@@ -34,18 +34,7 @@ COLUMNS = [
 
 
 def row(r: InstanceRow) -> Row:
-    return {
-        "id": r.instance.id,
-        "case_id": r.case.id,
-        "case_reference": r.case.reference,
-        "procedure": r.case.procedure_key,
-        "process_id": r.definition.process_id,
-        "definition_version": r.definition.version,
-        "state": r.state,
-        "created_at": r.instance.created_at,
-        "updated_at": r.instance.updated_at,
-        "next_timer_at": r.instance.next_timer_at,
-    }
+    return r.summary()
 
 
 def _echo_json(value: object) -> None:

@@ -131,18 +131,8 @@ def _answer(instance_id: str, pending: Pending | None) -> Response:
 
 
 def row(r: instances.InstanceRow) -> dict[str, Any]:
-    return {
-        "id": r.instance.id,
-        "case_id": r.case.id,
-        "case_reference": r.case.reference,
-        "procedure": r.case.procedure_key,
-        "process_id": r.definition.process_id,
-        "definition_version": r.definition.version,
-        "state": r.state,
-        "created_at": iso(r.instance.created_at),
-        "updated_at": iso(r.instance.updated_at),
-        "next_timer_at": iso(r.instance.next_timer_at),
-    }
+    summary = r.summary()
+    return {**summary, **{name: iso(summary[name]) for name in r.TIMES}}
 
 
 def element(e: instances.Element) -> dict[str, Any]:

@@ -64,6 +64,21 @@ class InstanceRow:
     case: Case
     state: str
 
+    TIMES = ("created_at", "updated_at", "next_timer_at")
+
+    def summary(self) -> dict[str, Any]:
+        """The row as the API and the CLI list it (the `TIMES` as datetimes)."""
+        return {
+            "id": self.instance.id,
+            "case_id": self.case.id,
+            "case_reference": self.case.reference,
+            "procedure": self.case.procedure_key,
+            "process_id": self.definition.process_id,
+            "definition_version": self.definition.version,
+            "state": self.state,
+            **{name: getattr(self.instance, name) for name in self.TIMES},
+        }
+
 
 @dataclass(frozen=True)
 class Element:
