@@ -23,7 +23,9 @@ the event subprocess's activities and an end event. So, before the parser reads 
 What follows (:mod:`egov.workflow.spiff_fixes`): a boundary event of the scope gives its
 event subprocess the scope's current data; a non-interrupting one waits again after it fired
 (a second message starts the event subprocess again); a conditional one fires when its
-condition becomes true after any step. Refused, with the element named: an event subprocess
+condition becomes true after any step. The scope stays active while a non-interrupting
+instance runs, and what the instance changed is written into the scope
+(:mod:`egov.workflow.event_scopes`). Refused, with the element named: an event subprocess
 without exactly one start event with one trigger of these kinds, a non-interrupting error
 start, an interrupting cycle timer, a scope with other than one start event or with a
 terminate end event (it would end only the content, not the scope), an event subprocess in an
@@ -206,7 +208,9 @@ def _chain(parent: Any, source_id: str, activity: Any) -> None:
 
 def _attach(scope: Any, content_id: str, handler: Any) -> None:
     """The handler's start event becomes a boundary event of the content, the handler an
-    embedded subprocess after it."""
+    embedded subprocess after it; an end event follows an interrupting one (the scope ends
+    with it), none a non-interrupting one (its data reaches the scope through
+    :mod:`egov.workflow.event_scopes`, not along its path)."""
     handler_id = str(handler.get("id"))
     start = handler.find(tag("startEvent"))
     start_id = str(start.get("id"))
@@ -230,10 +234,11 @@ def _attach(scope: Any, content_id: str, handler: Any) -> None:
         if flow.get("sourceRef") == start_id:
             flow.set("sourceRef", inner_id)
     del handler.attrib["triggeredByEvent"]
-    end_id = f"{handler_id}_{SCOPE_PREFIX}end"
-    _element(scope, "endEvent", id=end_id)
     _flow(scope, f"{handler_id}_{SCOPE_PREFIX}in", start_id, handler_id)
-    _flow(scope, f"{handler_id}_{SCOPE_PREFIX}out", handler_id, end_id)
+    if interrupting:  # the scope goes on after it; a non-interrupting one's data is shared
+        end_id = f"{handler_id}_{SCOPE_PREFIX}end"
+        _element(scope, "endEvent", id=end_id)
+        _flow(scope, f"{handler_id}_{SCOPE_PREFIX}out", handler_id, end_id)
 
 
 __all__ = ["SCOPE_PREFIX", "is_event_subprocess", "rewrite_event_subprocesses"]

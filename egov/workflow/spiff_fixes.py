@@ -14,6 +14,8 @@
 * **Conditional events** evaluated their condition only when reached. :func:`refresh_conditions`
   evaluates the waiting ones again (the engine calls it after every step), on the current data
   of their scope; an event fires when its condition becomes true (on arrival: when it is true).
+* **The scope of event subprocesses** stays active while a non-interrupting one runs, and
+  shares its variables: :mod:`egov.workflow.event_scopes`.
 
 :func:`install` runs once, when :mod:`egov.workflow.engine` is imported.
 """
@@ -30,7 +32,8 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
-from egov.workflow.event_subprocesses import SCOPE_PREFIX
+from egov.workflow.event_scopes import attached, is_scope
+from egov.workflow.event_scopes import install as install_scopes
 
 DATA_OBJECTS = "data_objects"
 WAS_TRUE = "egov_condition_was_true"  # internal data of a conditional event's task
@@ -49,21 +52,16 @@ def _path_complete(self: AdHocSubprocessSpec, workflow: Any, task: Any) -> None:
             workflow.data.pop(DATA_OBJECTS, None)
 
 
-def _attached(task: Any) -> Any:
-    """The activity a boundary event's task is attached to (its sibling), or None."""
-    parent = task.parent
-    siblings = parent.children if parent is not None else []
-    return next((t for t in siblings if not isinstance(t.task_spec, BoundaryEvent)), None)
-
-
 def _scope_data(task: Any) -> dict[str, Any]:
     """The current data where the event waits: of the task completed last (at any depth) in
-    the subprocess a boundary event is attached to, else of the event's process level, over
-    the task's own."""
+    the subprocess a boundary event is attached to (of that subprocess's task once it has
+    ended), else of the event's process level, over the task's own."""
     data = dict(task.data)
     source = None
     if isinstance(task.task_spec, BoundaryEvent):
-        activity = _attached(task)
+        activity = attached(task)
+        if activity is not None and activity.has_state(TaskState.COMPLETED):
+            return {**data, **activity.data}
         sub = task.workflow.top_workflow.subprocesses.get(activity.id) if activity else None
         done = sub.get_tasks(state=TaskState.COMPLETED) if sub is not None else []
         source = max(done, key=lambda t: t.last_state_change, default=None)
@@ -78,8 +76,8 @@ def _on_ready_hook(self: CatchingEvent, my_task: Any) -> None:
     _original_on_ready_hook(self, my_task)
     if not isinstance(self, BoundaryEvent):
         return
-    activity = _attached(my_task)
-    if activity is not None and str(activity.task_spec.name).startswith(SCOPE_PREFIX):
+    activity = attached(my_task)
+    if is_scope(activity):
         my_task.data = copy.deepcopy(_scope_data(my_task))
     if not self.cancel_activity and not isinstance(self.event_definition, TimerEventDefinition):
         _wait_again(my_task)
@@ -121,6 +119,7 @@ def install() -> None:
     AdHocSubprocessSpec.path_complete = _path_complete
     CatchingEvent._on_ready_hook = _on_ready_hook
     ConditionalEventDefinition.has_fired = _has_fired
+    install_scopes()
 
 
 install()
