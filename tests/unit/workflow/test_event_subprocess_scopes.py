@@ -143,3 +143,11 @@ def test_a_later_instance_starts_with_what_an_earlier_one_wrote() -> None:
     instance.trigger("message")
     started_with = [t.data.get("zaehler") for t in instance.step(lambda e: e.ready_user_tasks())]
     assert sorted(map(str, started_with)) == ["1", "None"]  # the running one keeps its data
+
+
+def test_a_variable_an_instance_removed_is_gone_from_the_scope() -> None:
+    script = '<bpmn:scriptTask id="handle"><bpmn:script>del late</bpmn:script></bpmn:scriptTask>'
+    instance = Running(variant("message", False, '<bpmn:userTask id="handle"/>', script))
+    instance.trigger("message")
+    instance.complete("work")
+    assert "late" not in data_of(instance, "after")
