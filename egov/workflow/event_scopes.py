@@ -42,11 +42,15 @@ _original_subworkflow_completed = SubWorkflowTask._on_subworkflow_completed
 Changes = tuple[dict[str, Any], list[str]]  # variables set, variables removed
 
 
+def _main(split: Any) -> Any:
+    """The activity among the children of a boundary event split (the others are events)."""
+    children = split.children if split is not None else []
+    return next((t for t in children if not isinstance(t.task_spec, BoundaryEvent)), None)
+
+
 def attached(task: Any) -> Any:
     """The activity a boundary event's task is attached to (its sibling), or None."""
-    parent = task.parent
-    siblings = parent.children if parent is not None else []
-    return next((t for t in siblings if not isinstance(t.task_spec, BoundaryEvent)), None)
+    return _main(task.parent)
 
 
 def is_scope(task: Any) -> bool:
@@ -74,7 +78,7 @@ def _running(split: Any) -> bool:
 def _check_threshold(self: BoundaryEventJoin, my_task: Any) -> tuple[bool, list[Any]]:
     finished, cancel = _original_threshold(self, my_task)
     split = my_task.find_ancestor(self.split_task)
-    main = next((t for t in split.children if not isinstance(t.task_spec, BoundaryEvent)), None)
+    main = _main(split)
     if finished and main not in cancel and is_scope(main) and _running(split):
         return False, []  # the scope is active until its instances have completed
     return finished, cancel

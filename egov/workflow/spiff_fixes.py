@@ -54,14 +54,14 @@ def _path_complete(self: AdHocSubprocessSpec, workflow: Any, task: Any) -> None:
 
 def _scope_data(task: Any) -> dict[str, Any]:
     """The current data where the event waits: of the task completed last (at any depth) in
-    the subprocess a boundary event is attached to (of that subprocess's task once it has
-    ended), else of the event's process level, over the task's own."""
+    the subprocess a boundary event is attached to (once it has ended: of its task), else of
+    the event's process level, over the task's own."""
     data = dict(task.data)
     source = None
     if isinstance(task.task_spec, BoundaryEvent):
         activity = attached(task)
         if activity is not None and activity.has_state(TaskState.COMPLETED):
-            return {**data, **activity.data}
+            return dict(activity.data)  # what the scope's instances wrote included
         sub = task.workflow.top_workflow.subprocesses.get(activity.id) if activity else None
         done = sub.get_tasks(state=TaskState.COMPLETED) if sub is not None else []
         source = max(done, key=lambda t: t.last_state_change, default=None)
