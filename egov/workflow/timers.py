@@ -19,7 +19,8 @@ Timer start events: a case's instance is created by intake, so a timer start eve
 case's process only delays the process after the case was opened (it waits like any timer).
 Timer start events meant to create new instances on a schedule are not supported. The timer
 start of an event subprocess waits as a boundary timer of its scope
-(:mod:`egov.workflow.event_subprocesses`): due and swept like any other.
+(:mod:`egov.workflow.event_subprocesses`): due and swept like any other; a non-interrupting
+cycle keeps firing while its scope is active (:mod:`egov.workflow.event_scopes`).
 """
 
 from __future__ import annotations
