@@ -5,6 +5,7 @@ times of every case for the statistics. Reads only; no person's data is selected
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -32,12 +33,18 @@ PUBLISHED_STATUSES = frozenset({"admitted_to_vote"})
 CANCELLED = "cancelled"
 
 
+def public_id(case_id: str) -> str:
+    """A proposal's id in open data: stable, but not its case id, which would let anyone tell
+    a case exists (the API answers 404 to those who may not see it)."""
+    return hashlib.sha256(f"open-data:{case_id}".encode()).hexdigest()[:20]
+
+
 @dataclass(frozen=True)
 class Proposal:
     """One Bürgerbudget proposal as open data may show it: no proposer, and its own text only
     once it is public."""
 
-    id: str
+    id: str  # public_id(case id)
     round: int  # main today: the year of submission; the rounds of issue 15 replace it
     status: str
     variables: dict[str, Any]  # the procedure's `non_personal_variables` and their values
@@ -75,7 +82,7 @@ class CaseProposals:
         with self.db.reading() as session:
             return [
                 self._proposal(case, self._variables(session, instance))
-                for case, instance in session.execute(query).tuples()
+                for case, instance in session.execute(query).all()
             ]
 
     def last_change(self) -> datetime | None:
@@ -100,7 +107,7 @@ class CaseProposals:
     def _proposal(case: Case, variables: dict[str, Any]) -> Proposal:
         public = case.status in PUBLISHED_STATUSES
         return Proposal(
-            id=case.id,
+            id=public_id(case.id),
             round=local_day(case.created_at).year,
             status=case.status,
             variables=variables,
@@ -140,8 +147,8 @@ def case_times(db: Database) -> tuple[list[CaseTimes], dict[str, str], datetime 
     with db.reading() as session:
         times = [
             CaseTimes(key, created, closed, due, status == CANCELLED)
-            for key, created, closed, due, status in session.execute(query).tuples()
+            for key, created, closed, due, status in session.execute(query).all()
         ]
-        names = dict(session.execute(select(Procedure.key, Procedure.name)).tuples())
+        names = dict(session.execute(select(Procedure.key, Procedure.name)).all())
         changed = session.scalar(select(func.max(Case.updated_at)))
     return times, names, changed
