@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from egov.cli import common
+from egov.cli.failures import CliError
 
 
 @click.group("open-data")
@@ -25,10 +26,17 @@ def export(folder: Path) -> None:
         files = wired.open_data.export()
         with click.progressbar(files, label="Offene Daten", file=sys.stderr) as bar:
             for name, render in bar:
-                target = folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(render())
+                write(folder / name, render())
     click.echo(f"{len(files)} Dateien in {folder}")
+
+
+def write(target: Path, content: bytes) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CliError("open-data-export-failed", f"{target}: {reason}") from None
 
 
 COMMANDS = (open_data,)

@@ -212,6 +212,17 @@ def test_the_export_writes_the_same_catalogue_and_distributions(
             assert written[path.removeprefix("/open-data/")] == body
 
 
+def test_an_export_into_a_file_fails_in_one_line(
+    open_api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "settings", lambda: open_api.container.settings)
+    (tmp_path / "taken").write_text("kein Ordner")
+    result = CliRunner().invoke(main, ["open-data", "export", str(tmp_path / "taken" / "x")])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("Fehler [open-data-export-failed]: ")
+
+
 def test_the_catalogue_is_dcat_ap_de_with_sizes_etag_and_cors(open_api: Api) -> None:
     first = open_api.get("/open-data", headers={"Origin": PORTAL})
 
