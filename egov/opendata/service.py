@@ -1,6 +1,7 @@
 """`OpenData`: the catalogue and every distribution, for the API (`GET /open-data...`) and the
-CLI (`egov open-data export DIR`) alike. Each call reads afresh; a `Snapshot` reads each
-dataset once for everything rendered from it (the catalogue needs every distribution's size)."""
+CLI (`egov open-data export DIR`) alike. Each call reads afresh; a `Snapshot` reads and
+renders each dataset once for everything made from it (the catalogue states every
+distribution's size, so an export's files and its catalogue agree)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Snapshot:
     service: OpenData
     _built: dict[str, Built] = field(default_factory=dict)
     _participations: list[dict[str, Any]] | None = None
+    _rendered: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     def built(self, dataset_id: str) -> Built:
         if dataset_id not in self._built:
@@ -53,8 +55,11 @@ class Snapshot:
     def distribution(self, dataset_id: str, extension: str) -> bytes:
         if dataset_id not in SPECS or extension not in FORMATS:
             raise not_found()
-        table = self.built(dataset_id).table
-        return as_csv(table) if extension == "csv" else as_json(dataset_id, table)
+        if (dataset_id, extension) not in self._rendered:
+            table = self.built(dataset_id).table
+            body = as_csv(table) if extension == "csv" else as_json(dataset_id, table)
+            self._rendered[(dataset_id, extension)] = body
+        return self._rendered[(dataset_id, extension)]
 
     def sizes(self, dataset_id: str) -> dict[str, int]:
         return {ext: len(self.distribution(dataset_id, ext)) for ext in FORMATS}
