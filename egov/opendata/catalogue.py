@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from egov.opendata.datasets import Built, Spec
+from egov.opendata.datasets import EU, Built, Spec
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -19,7 +19,6 @@ CONTEXT = {
 }
 LICENSE = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding"
-EU = "http://publications.europa.eu/resource/authority"
 IANA = "https://www.iana.org/assignments/media-types"
 FORMATS = {  # extension: (media type, EU file type)
     "csv": ("text/csv", "CSV"),
