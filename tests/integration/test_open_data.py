@@ -286,3 +286,24 @@ def test_the_statistics_count_the_filed_cases_and_hide_small_counts(
 def test_an_unknown_dataset_is_a_problem(open_api: Api) -> None:
     response = open_api.get("/open-data/datasets/einwohner.csv")
     assert (response.status_code, response.get_json()["code"]) == (404, "open-data-not-found")
+
+
+def test_a_statement_hidden_by_the_moderation_is_gone_at_the_next_request(open_api: Api) -> None:
+    pid = participation(open_api)
+    assert statement(open_api, pid, "max", text="Mehr Radwege.").status_code == 201
+    path = "/open-data/datasets/beteiligung-stellungnahmen.csv"
+    first = open_api.get(path)
+    assert "Mehr Radwege." in first.get_data(as_text=True)
+
+    [listed] = open_api.get(f"/participations/{pid}/statements", "ben").get_json()["items"]
+    hide = {"reason": "Werbung"}
+    assert (
+        open_api.post(
+            f"/participations/{pid}/statements/{listed['id']}/hide", "ben", json=hide
+        ).status_code
+        == 200
+    )
+    again = open_api.get(path, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.status_code == 200  # a new ETag: the cached copy is stale
+    assert again.get_data(as_text=True).splitlines()[1:] == []
