@@ -40,6 +40,9 @@ from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, web
 from egov.integrations.correlation import follow_up_correlator
 from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
+from egov.opendata.catalogue import Publisher
+from egov.opendata.service import OpenData
+from egov.opendata.sources import CaseProposals
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
@@ -99,6 +102,7 @@ class Container:
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
+    open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -226,10 +230,27 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
+        open_data=_open_data(settings, db, workflows.script_limits),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def _open_data(settings: Settings, db: Database, limits: ScriptLimits) -> OpenData:
+    publisher = Publisher(
+        settings.open_data_publisher,
+        settings.open_data_publisher_url,
+        settings.open_data_municipality_key,
+        settings.open_data_contributor_id,
+    )
+    return OpenData(
+        db,
+        f"{settings.base_url}/api/v1",
+        publisher,
+        CaseProposals(db, limits),
+        PublicParticipations(db),
+    )
 
 
 def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:

@@ -324,6 +324,24 @@ class Settings:
         "Pending browser logins kept per client address; a further one evicts the oldest, so "
         "a flood of login starts cannot fill the login store.",
     )
+    open_data_publisher: str = setting(
+        "Stadt Jena",
+        "Publisher of the open-data catalogue (dct:publisher foaf:name, the attribution of "
+        "dl-by-de/2.0), docs/open-data.md.",
+    )
+    open_data_publisher_url: str = setting(
+        "https://www.jena.de", "The publisher's URI and the catalogue's homepage (open data)."
+    )
+    open_data_municipality_key: str = setting(
+        "16053000",
+        "Amtlicher Gemeindeschlüssel of the city: the datasets' dcatde:politicalGeocodingURI "
+        "and dct:spatial (http://dcat-ap.de/def/politicalGeocoding/municipalityKey/<key>).",
+    )
+    open_data_contributor_id: str = setting(
+        "",
+        "dcatde:contributorID of the datasets: the URI GovData assigned to the city's data "
+        "portal (http://dcat-ap.de/def/contributors/...). Empty: not stated.",
+    )
     bpmn_dir: Path = setting(Path("./bpmn"), "Folder of shipped process definitions.")
     schemas_dir: Path = setting(Path("./schemas"), "Folder of shipped XSDs.")
     log_level: str = setting("INFO", "Python log level.")

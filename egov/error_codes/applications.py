@@ -46,6 +46,11 @@ CODES: dict[str, Code] = {
         identifiers_missing="An XBeteiligung message lacks the plan id or Vorgangs-ID it needs.",
     ),
     **codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
+    **codes(
+        "open data",
+        404,
+        open_data_not_found="No such open dataset or format (GET /open-data lists them).",
+    ),
     # -- participation -------------------------------------------------------------------------
     **codes(
         "participation",

@@ -68,6 +68,7 @@ CODES: dict[str, Code] = {
         broker_not_configured="`egov worker` needs EGOV_BROKER_URL.",
         port_in_use="`egov serve`: the host and port are taken (another egov running?).",
         dev_idp_in_production="EGOV_DEV_IDP=true with EGOV_ENV=production: refused.",
+        open_data_export_failed="`egov open-data export DIR`: a file could not be written there.",
         oidc_config_invalid="The EGOV_OIDC_CONFIG file is missing or does not fit its schema.",
         bundle_org_unit_missing="A bundle's procedure.json names an org unit not yet created.",
     ),

@@ -208,6 +208,21 @@ EXPECTATIONS = [
         "/api/v1/public/participations",
         EVERYONE,
     ),
+    Probe("GET", "/api/v1/open-data", "the open-data catalogue", "/api/v1/open-data", EVERYONE),
+    Probe(
+        "GET",
+        "/api/v1/open-data/datasets/<dataset_id>.csv",
+        "the case statistics as CSV",
+        "/api/v1/open-data/datasets/vorgangsstatistik.csv",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/open-data/datasets/<dataset_id>.json",
+        "the proposals as JSON",
+        "/api/v1/open-data/datasets/buergerbudget-vorschlaege.json",
+        EVERYONE,
+    ),
     Probe(
         "GET",
         "/api/v1/public/participations/<participation_id>",

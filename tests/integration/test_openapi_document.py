@@ -40,6 +40,7 @@ PUBLIC = (  # the catalogue portals read; statements (anonymous where a particip
     "/api/v1/statement-confirmations/",
     "/api/v1/public/participations",
     "/api/v1/toeb-answers/",
+    "/api/v1/open-data",  # the DCAT-AP.de catalogue and its distributions
 )
 
 

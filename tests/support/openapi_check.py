@@ -41,8 +41,8 @@ def spec_of(app: Flask) -> OpenAPI:
     """One parsed document per distinct document (every app of the suite has the same)."""
     text = json.dumps(build_document(app), sort_keys=True)
     if text not in _specs:
-        problem_json = {"application/problem+json": json.loads}
-        config = Config(extra_media_type_deserializers=problem_json)
+        json_types = {"application/problem+json": json.loads, "application/ld+json": json.loads}
+        config = Config(extra_media_type_deserializers=json_types)
         _specs[text] = OpenAPI.from_dict(json.loads(text), config=config)
     return _specs[text]
 

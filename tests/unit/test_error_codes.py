@@ -81,6 +81,9 @@ NOT_CODES = {
     "utf-16",
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
+    "open-data",  # the command group `egov open-data`
+    "buergerbudget-vorschlaege",  # open datasets' ids (egov/opendata/datasets.py)
+    "beteiligung-stellungnahmen",
 }
 
 
