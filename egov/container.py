@@ -37,7 +37,7 @@ from egov.intake.webform import Applications
 from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.correlation import follow_up_correlator
+from egov.integrations.correlation import discard_inbound, follow_up_correlator, held_releaser
 from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox import mail
@@ -190,7 +190,10 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         incidents=incidents,
         instances=Instances(db, workflows.script_limits),
         instance_commands=InstanceCommands(
-            workflows, on_resume=inbound.release, retry=incidents.retry
+            workflows,
+            on_resume=held_releaser(workflows),
+            on_discard=discard_inbound,
+            retry=incidents.retry,
         ),
         definitions=ProcessDefinitions(
             db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)

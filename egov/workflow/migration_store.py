@@ -53,6 +53,8 @@ class MigrationItem(Base):
     old_definition_id: Mapped[str | None] = mapped_column(String(36))
     old_state: Mapped[str | None] = mapped_column(Text)  # the state before, for the reversal
     migrated_version: Mapped[int | None] = mapped_column(Integer)  # instance version after
+    # runs that started on this item (counted before the work: a crashed worker counts too)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("batch_id", "instance_id"),)

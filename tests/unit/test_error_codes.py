@@ -81,6 +81,7 @@ NOT_CODES = {
     "utf-16",
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
+    "postfach-reply",  # a kind of held message (egov/workflow/held.py)
 }
 
 
