@@ -170,7 +170,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
     workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
-    migrations = Migrations(db, clock, script_limits(settings))
+    migrations = Migrations(
+        db, clock, script_limits(settings), max_attempts=settings.migration_max_attempts
+    )
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
         settings=settings,

@@ -16,7 +16,8 @@ from egov.db import Base, JsonType, new_id
 class BatchStatus(StrEnum):
     PENDING = "pending"  # created, the worker has not finished it
     AWAITING = "awaiting"  # items wait for a second admin (four eyes), the rest was tried
-    DONE = "done"  # every item was tried
+    DONE = "done"  # every item was tried, none failed
+    DONE_WITH_FAILURES = "done-with-failures"  # every item was tried, some failed or refused
     REVERSED = "reversed"  # the migrated items were put back
 
 

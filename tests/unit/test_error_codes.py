@@ -82,6 +82,7 @@ NOT_CODES = {
     "x-roles",  # OpenAPI extension
     "token-failures",  # a rate limit (egov.web.throttle)
     "postfach-reply",  # a kind of held message (egov/workflow/held.py)
+    "done-with-failures",  # a migration batch status (egov/workflow/migration_store.py)
 }
 
 
