@@ -208,7 +208,8 @@ class InstanceCommands:
         )
         try:
             with self.workflows.db.transaction() as session:
-                instance = session.get(WorkflowInstance, instance_id)
+                # locked first, as a message delivery does (no deadlock, egov.workflow.held)
+                instance = session.get(WorkflowInstance, instance_id, with_for_update=True)
                 if instance is None:
                     raise NotFound("Prozessinstanz nicht gefunden.", code="instance-not-found")
                 gate = work(session, instance, case_of(session, instance.case_id), placement)
