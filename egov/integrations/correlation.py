@@ -131,7 +131,7 @@ def release_held(workflows: Workflows, case_id: str) -> int:
     """Deliver the messages held for the case, oldest first, each in its own transaction with
     the instance's row locked (audit `message.released`); what nothing waits for is handled as
     on arrival (an incident, except for a Postfach reply). Stops when none is left or the
-    instance is no longer running. How many were released."""
+    instance is suspended again. How many were released."""
     released = 0
     while True:
         with workflows.db.reading() as session:
@@ -147,14 +147,15 @@ def release_held(workflows: Workflows, case_id: str) -> int:
 def _release_one(
     workflows: Workflows, case_id: str, seq: int, name: str, payload: dict[str, Any], actor: str
 ) -> bool:
-    """Release held message `seq` if it is still the oldest; False if the instance is not
-    running (suspended again, cancelled): it stays held."""
+    """Release held message `seq` if it is still the oldest; False if the instance was
+    suspended again: it stays held. (An instance that ended meanwhile takes nothing: the
+    message is handled as one nothing waits for.)"""
     go = [True]
     running = [True]
 
     def gate(session: Session) -> bool:
         instance = lock_instance(session, case_id)
-        running[0] = instance is not None and instance.status == InstanceStatus.RUNNING
+        running[0] = instance is not None and instance.status != InstanceStatus.SUSPENDED
         oldest = oldest_held(session, case_id)
         go[0] = running[0] and oldest is not None and oldest.seq == seq  # else taken already
         return not go[0]

@@ -128,10 +128,11 @@ def discard_held(session: Session, case: Case, actor: str, now: datetime) -> lis
 
 
 def cases_to_release(session: Session, limit: int = 100) -> list[str]:
-    """Running instances that still have held messages (a release that did not finish)."""
+    """Instances not suspended that still have held messages (a release that did not
+    finish)."""
     query = (
         select(WorkflowInstance.case_id)
-        .where(WorkflowInstance.status == InstanceStatus.RUNNING)
+        .where(WorkflowInstance.status != InstanceStatus.SUSPENDED)
         .where(held_query(WorkflowInstance.case_id).exists())
         .limit(limit)
     )
