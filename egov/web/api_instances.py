@@ -63,15 +63,7 @@ def detail(path: InstancePath) -> Response:
             "completed": [element(e) for e in found.completed],
             "variables": found.variables,
             "incidents": [views.incident(i) for i in found.incidents],
-            "held_messages": [
-                {
-                    **held.summary(),
-                    "status": held.status,
-                    "held_at": iso(held.held_at),
-                    "settled_at": iso(held.settled_at) if held.settled_at else None,
-                }
-                for held in found.held
-            ],
+            "held_messages": [held.listing() for held in found.held],
         }
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.cases.service import record
 from egov.cases.store import Case
+from egov.clock import iso
 from egov.db import Base, JsonType
 from egov.workflow.store import InstanceStatus, WorkflowInstance
 
@@ -52,6 +53,11 @@ class HeldMessage(Base):
 
     def summary(self) -> dict[str, Any]:
         return {"kind": self.kind, "source_id": self.source_id, "message_name": self.message_name}
+
+    def listing(self) -> dict[str, Any]:
+        """As the instance's detail lists it (API and CLI)."""
+        times = {"held_at": iso(self.held_at), "settled_at": iso(self.settled_at)}
+        return {**self.summary(), "status": self.status, **times}
 
 
 def lock_instance(session: Session, case_id: str) -> WorkflowInstance | None:

@@ -5,6 +5,7 @@ between the resume and the release queues behind the held ones; a cancel discard
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -247,3 +248,29 @@ def test_the_sweep_releases_messages_left_held_when_the_release_after_a_resume_d
         ("postfach-reply", "unclaimed"),
     ]
     assert "held_released" not in Sweeper(container, None)()
+
+
+def test_instance_show_lists_the_held_messages_in_arrival_order(
+    api: Api, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from egov.cli import common, main
+
+    case = deploy_and_file(api, "antworttest", "citizen_reply")
+    instance_id = instance_of(api, "antworttest")
+    command(api, instance_id, "suspend")
+    reply(api, case["case_id"], "Erste")
+    monkeypatch.setattr(common, "settings", lambda: container.settings)
+
+    shown = CliRunner().invoke(main, ["instance", "show", instance_id, "--json"])
+
+    assert shown.exit_code == 0, shown.output
+    (listed,) = json.loads(shown.output)["held_messages"]
+    assert (listed["kind"], listed["message_name"], listed["status"]) == (
+        "postfach-reply",
+        "citizen_reply",
+        "held",
+    )
+    table = CliRunner().invoke(main, ["instance", "show", instance_id]).output
+    assert "Gehaltene Nachrichten (Eingangsfolge):" in table
