@@ -37,7 +37,7 @@ from egov.intake.webform import Applications
 from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
-from egov.integrations.correlation import follow_up_correlator
+from egov.integrations.correlation import discard_inbound, follow_up_correlator, held_releaser
 from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.opendata.catalogue import Publisher
@@ -174,7 +174,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
     workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
-    migrations = Migrations(db, clock, script_limits(settings))
+    migrations = Migrations(
+        db, clock, script_limits(settings), max_attempts=settings.migration_max_attempts
+    )
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
         settings=settings,
@@ -194,7 +196,10 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         incidents=incidents,
         instances=Instances(db, workflows.script_limits),
         instance_commands=InstanceCommands(
-            workflows, on_resume=inbound.release, retry=incidents.retry
+            workflows,
+            on_resume=held_releaser(workflows),
+            on_discard=discard_inbound,
+            retry=incidents.retry,
         ),
         definitions=ProcessDefinitions(
             db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)

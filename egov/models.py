@@ -12,6 +12,7 @@ from egov.outbox.store import Incident, OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
 from egov.triage.store import TriageDecision, TriageSuggestion
+from egov.workflow.held import HeldMessage
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
@@ -22,6 +23,7 @@ __all__ = [
     "CaseKey",
     "Deputy",
     "Document",
+    "HeldMessage",
     "InboundMessage",
     "Incident",
     "Invitation",

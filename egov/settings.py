@@ -222,6 +222,13 @@ class Settings:
         "again by the sweep (its worker died or its broker message was lost); instances "
         "already done are not done again. Longer than the slowest single instance takes.",
     )
+    migration_max_attempts: int = setting(
+        3,
+        "How many runs may start on one instance of a migration batch; a run that dies with "
+        "its worker (crash, killed) counts. The next run marks the instance failed "
+        "(`migration-attempts-exhausted`), opens an incident and goes on with the rest, so a "
+        "batch that kills its worker is not re-sent after every stall period for ever.",
+    )
     plugins: str = setting(
         "",
         "Comma-separated modules whose `register(container)` runs when a process is built "

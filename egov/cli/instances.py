@@ -75,6 +75,7 @@ def show(instance_id: str, as_json: bool) -> None:
         "completed": [e.id for e in found.completed],
         "variables": found.variables,
         "incidents": [{"id": i.id, "code": i.code, "message": i.message} for i in found.incidents],
+        "held_messages": [held.listing() for held in found.held],
     }
     if as_json:
         _echo_json(detail)
@@ -88,6 +89,10 @@ def show(instance_id: str, as_json: bool) -> None:
         click.echo(f"  {name} = {json.dumps(value, ensure_ascii=False, default=str)[:80]}")
     click.echo("Störungen:")
     emit(detail["incidents"], [("id", "Störung"), ("code", "Code"), ("message", "Meldung")], False)
+    if detail["held_messages"]:
+        click.echo("Gehaltene Nachrichten (Eingangsfolge):")
+        columns = [("kind", "Art"), ("message_name", "Nachricht"), ("status", "Status")]
+        emit(detail["held_messages"], columns, False)
 
 
 def _done(instance_id: str, pending: Pending | None, as_json: bool) -> None:

@@ -85,6 +85,8 @@ CODES: dict[str, Code] = {
         definition_mismatch="The instance does not run on the plan's source version (refused).",
         migration_failed="Migrating the instance failed unexpectedly (instance untouched).",
         instance_moved="The instance changed after its migration; it is not reversed.",
+        migration_attempts_exhausted="Every run on the instance killed its worker; failed, "
+        "incident open.",
     ),
     # -- incidents -----------------------------------------------------------------------------
     **codes("incidents", 404, incident_not_found="No such incident."),

@@ -11,9 +11,9 @@ bytes and an `inbound_messages` row (commit: the message is now a fact) and then
 case reference, else by the portal reference (the message UUID of the submission), else by a
 case key (`egov.cases.keys`: the plan id and Vorgangs-ID of a 0402). A message that
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
-`correlation`; it is never dropped. A message for a suspended instance is `held` (audit
-`message.held`), no incident: `Inbound.release` correlates the held ones of a case in arrival
-order when its instance is resumed.
+`correlation`; it is never dropped. A message for a suspended instance (or queued behind held
+ones) is `held` (audit `message.held`), no incident: `correlation.release_held` correlates the
+held messages of a case in arrival order when its instance is resumed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from egov.integrations.correlation import (
 from egov.integrations.fachverfahren import Endpoint, secrets_for
 from egov.integrations.inbound_parsing import Parsed, parse_inbound
 from egov.integrations.store import InboundMessage, InboundStatus
+from egov.workflow.held import HeldKind
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
@@ -235,34 +236,17 @@ class Inbound:
             stored.case_id = case_id
             stored.status = status
 
-        return deliver_message(
+        outcome = deliver_message(
             self.workflows,
             case_id,
             parsed.message_name,
             parsed.payload,
             actor,
+            held_as=(HeldKind.INBOUND, inbound_id),
             mark=mark,
             incident_if_nothing_waits=False,
         )
-
-    def release(self, case_id: str) -> int:
-        """Correlate the messages held while the case's instance was suspended, in arrival
-        order (after its resume); one that finds nothing waiting becomes an incident."""
-        with self.db.reading() as session:
-            query = (
-                select(InboundMessage.id, InboundMessage.storage_key, InboundMessage.source)
-                .where(
-                    InboundMessage.case_id == case_id,
-                    InboundMessage.status == InboundStatus.HELD,
-                )
-                .order_by(InboundMessage.received_at, InboundMessage.id)
-            )
-            held = [tuple(row) for row in session.execute(query)]
-        for inbound_id, key, source in held:
-            with self.files.open(key) as handle:
-                parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
-            self._correlate(inbound_id, case_id, parsed, source)
-        return len(held)
+        return outcome == InboundStatus.CORRELATED
 
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
@@ -290,8 +274,11 @@ class Inbound:
                 mark(session, InboundStatus.UNCORRELATED, incident.id)
             return InboundOutcome(inbound_id, False, None, True)
         payload, name = parsed.payload, parsed.message_name
-        caught = deliver_message(self.workflows, case_id, name, payload, actor, mark=mark)
-        return InboundOutcome(inbound_id, caught, case_id, True)
+        held_as = (HeldKind.INBOUND, inbound_id)
+        outcome = deliver_message(
+            self.workflows, case_id, name, payload, actor, held_as=held_as, mark=mark
+        )
+        return InboundOutcome(inbound_id, outcome == InboundStatus.CORRELATED, case_id, True)
 
 
 def _first_by_key(session: Session, key: str | None) -> InboundMessage | None:

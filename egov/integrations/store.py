@@ -17,6 +17,7 @@ class InboundStatus(StrEnum):
     HELD = "held"  # its instance is suspended: correlated on the resume, in arrival order
     UNCORRELATED = "uncorrelated"  # kept with a correlation incident
     RESOLVED = "resolved"  # a person resolved that incident by hand
+    DISCARDED = "discarded"  # held, then its instance was cancelled: never delivered
 
 
 class InboundMessage(Base):

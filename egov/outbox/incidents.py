@@ -1,8 +1,9 @@
 """Opening an incident: the one way work that failed for good is handed to a person.
 
-Three kinds open them (`IncidentKind`): a failed automatic step of a case's process (one open
-incident per case: a failed retry updates it), a delivery that gave up (one per outbox row)
-and an inbound message that could not be correlated (one per message). Each opening is
+Four kinds open them (`IncidentKind`): a failed automatic step of a case's process (one open
+incident per case: a failed retry updates it), a delivery that gave up (one per outbox row),
+an inbound message that could not be correlated (one per message) and an instance whose
+migration killed its worker on every run (one per migration item). Each opening is
 written in the caller's transaction, and when the incident concerns a case, the case's audit
 trail gets `incident.opened`.
 """

@@ -30,6 +30,7 @@ class IncidentKind(StrEnum):
     WORKFLOW_STEP = "workflow-step"  # an automatic step of a case's process failed
     DELIVERY = "delivery"  # an outbox row failed for good
     CORRELATION = "correlation"  # an inbound message found no case or nothing waiting
+    MIGRATION = "migration"  # an instance of a migration batch killed its worker every time
 
 
 class Resolution(StrEnum):

@@ -14,8 +14,10 @@ from egov.db import Database
 from egov.errors import Invalid
 from egov.identity.model import Principal
 from egov.integrations.correlation import deliver_message
+from egov.integrations.store import InboundStatus
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.postfach.store import PostfachMessage
+from egov.workflow.held import HeldKind
 from egov.workflow.service import Workflows
 
 MAX_REPLY = 20_000
@@ -26,6 +28,7 @@ REPLY_MESSAGE = "citizen_reply"  # the BPMN message a waiting process receives
 class Reply:
     message: PostfachMessage
     correlated: bool  # a waiting message event `citizen_reply` took it
+    held: bool  # its instance is suspended: delivered to the process on the resume
 
 
 def page_messages(
@@ -54,7 +57,8 @@ class Postfach:
 
     def reply(self, principal: Principal, case_id: str, subject: str, body: str) -> Reply:
         """Store the reply (a fact), then correlate it to a waiting `citizen_reply` event;
-        an uncorrelated reply is just a Postfach message (no incident)."""
+        an uncorrelated reply is just a Postfach message (no incident). For a suspended
+        instance it is held and delivered on the resume (`egov.workflow.held`)."""
         if not body.strip() or len(body) > MAX_REPLY or len(subject) > 300:
             raise Invalid(
                 "Die Nachricht ist leer oder zu lang.",
@@ -84,12 +88,13 @@ class Postfach:
                 details={"message_id": message.id},
             )
         payload = {"message_id": message.id, "subject": message.subject}
-        correlated = deliver_message(
+        outcome = deliver_message(
             self.workflows,
             message.case_id,
             REPLY_MESSAGE,
             payload,
             principal.subject,
+            held_as=(HeldKind.REPLY, message.id),
             incident_if_nothing_waits=False,
         )
-        return Reply(message, correlated)
+        return Reply(message, outcome == InboundStatus.CORRELATED, outcome == InboundStatus.HELD)

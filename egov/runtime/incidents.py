@@ -58,6 +58,12 @@ class Incidents:
                 raise Conflict(
                     "Die Störung betrifft keinen Vorgang.", code="incident-not-retryable"
                 )
+            if kind == IncidentKind.MIGRATION:  # a new migration, after the cause is found
+                raise Conflict(
+                    "Eine abgebrochene Migration wird nicht wiederholt; bitte die Ursache "
+                    "klären und die Instanz neu migrieren.",
+                    code="incident-not-retryable",
+                )
             started = case_id is not None and get_instance_by_case(session, case_id) is not None
         if kind == IncidentKind.CORRELATION:  # a kept inbound message: correlate it again
             redelivered = self.inbound.redeliver(incident_id, principal.subject)

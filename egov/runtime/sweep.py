@@ -4,6 +4,7 @@ behind, found in the database (the source of truth) and done again.
 One sweep delivers due and crashed outbox rows, fires due timers and escalates overdue cases
 (`run_due`), re-starts cases that have no process instance and no incident, advances
 instances left with engine work, runs again migration batches that stopped making progress,
+releases messages still held for running instances (a release that died halfway),
 and deletes upload spool files a killed process left
 behind. While the database schema is not at the head of the shipped migrations the sweep
 does nothing but log `schema_outdated` (a step would meet the missing column every second).
@@ -22,10 +23,12 @@ from sqlalchemy import exists, select
 
 from egov.cases.store import Case
 from egov.db import Database
+from egov.integrations.correlation import release_held
 from egov.outbox.store import Incident, IncidentStatus, Resolution
 from egov.runtime.dispatch import ADVANCE_CASE, RUN_MIGRATION, START_CASE, SWEEP, Sender
 from egov.runtime.schema import schema_state
 from egov.runtime.worker import BackgroundWorker, Parts, run_due
+from egov.workflow.held import cases_to_release
 from egov.workflow.migration_store import stalled_batches
 from egov.workflow.store import InstanceStatus, WorkflowInstance
 
@@ -56,6 +59,7 @@ class Sweeper:
         counts["restarted"] = self.restart_stranded()
         counts["stalled"] = self.advance_stalled()
         counts["migrations_resumed"] = self.resume_lost_migrations()
+        counts["held_released"] = self.release_held_left()
         counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
         return {key: value for key, value in counts.items() if value}
 
@@ -100,6 +104,16 @@ class Sweeper:
                 self.parts.migrations.run(batch_id)
             else:
                 self.sender.send_once(RUN_MIGRATION, batch_id, stall)
+        return len(found)
+
+    def release_held_left(self) -> int:
+        """Release the messages still held for running instances (the release after a
+        resume died halfway); new messages queue behind them until then."""
+        with self.parts.db.reading() as session:
+            found = cases_to_release(session)
+        for case_id in found:
+            log.warning("held_messages_left case_id=%s (instance running)", case_id)
+            release_held(self.parts.workflows, case_id)
         return len(found)
 
 

@@ -63,6 +63,7 @@ def detail(path: InstancePath) -> Response:
             "completed": [element(e) for e in found.completed],
             "variables": found.variables,
             "incidents": [views.incident(i) for i in found.incidents],
+            "held_messages": [held.listing() for held in found.held],
         }
     )
 

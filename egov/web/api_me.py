@@ -52,6 +52,8 @@ def my_messages(query: ListQuery) -> Response:
 def reply(path: CasePath, body: ReplyBody) -> Response:
     """Reply on one of my cases."""
     answer = container().postfach.reply(current_principal(), path.case_id, body.subject, body.body)
-    response = jsonify({**views.message(answer.message), "correlated": answer.correlated})
+    response = jsonify(
+        {**views.message(answer.message), "correlated": answer.correlated, "held": answer.held}
+    )
     response.status_code = 201
     return response

@@ -8,11 +8,15 @@ store, where `save_step` finds the instance halted and saves nothing (`Halted`).
 - suspend: `running` → `suspended`. The timer sweep and the sweep of stalled instances select
   only running instances, inboxes hide the instance's tasks, completing one is a 409
   `instance-suspended`, inbound messages for it are held (no incident).
-- resume: `suspended` → `running`; the messages held while it was suspended are correlated
-  in arrival order, and the instance is advanced again at once.
+- resume: `suspended` → `running`; the messages held while it was suspended (inbound
+  messages, follow-up submissions, Postfach replies: `egov.workflow.held`) are correlated in
+  arrival order, and the instance is advanced again at once. A message arriving meanwhile
+  queues behind the held ones.
 - cancel: `running` or `suspended` → `cancelled`; its live tasks are cancelled, its open
   failed step (incident) is resolved by hand with the reason, the case's status becomes
-  `cancelled` (Eingestellt) and it is closed. If the bundle has the letter template
+  `cancelled` (Eingestellt) and it is closed; messages still held are discarded (audit
+  `message.discarded`: what they brought stays in the case file). If the bundle has the
+  letter template
   `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`).
 - restart: a running instance with a failed step (an open workflow-step incident) runs it
   again: the incident's retry (`egov.runtime.incidents`, wired as `retry`).
@@ -39,6 +43,7 @@ from egov.outbox.service import new_rows
 from egov.outbox.store import Incident, IncidentKind, IncidentStatus, Resolution
 from egov.workflow import four_eyes
 from egov.workflow.four_eyes import Gate, Pending
+from egov.workflow.held import HeldMessage, discard_held
 from egov.workflow.operators import StepContext
 from egov.workflow.service import Workflows
 from egov.workflow.steps import case_of
@@ -72,6 +77,8 @@ class InstanceCommands:
     workflows: Workflows
     # after a resume: correlate the messages held while suspended (egov.integrations.inbound)
     on_resume: Callable[[str], object] = lambda _case_id: None
+    # a cancel discarded held messages: the integrations mark what they kept (same transaction)
+    on_discard: Callable[[Session, list[HeldMessage]], None] = lambda _session, _held: None
     # a restart: the retry of the failed step's incident (egov.runtime.incidents)
     retry: Callable[[Principal, str], object] = lambda _principal, _incident_id: None
 
@@ -163,6 +170,7 @@ class InstanceCommands:
             details = {"task_id": task.id, "name": task.spec_name, "reason": "cancelled"}
             record(session, case, actor=actor, action="task.cancelled", now=now, details=details)
         self._settle_incidents(session, case, actor, why)
+        self.on_discard(session, discard_held(session, case, actor, now))
         change_case(
             session,
             case,
@@ -200,7 +208,8 @@ class InstanceCommands:
         )
         try:
             with self.workflows.db.transaction() as session:
-                instance = session.get(WorkflowInstance, instance_id)
+                # locked first, as a message delivery does (no deadlock, egov.workflow.held)
+                instance = session.get(WorkflowInstance, instance_id, with_for_update=True)
                 if instance is None:
                     raise NotFound("Prozessinstanz nicht gefunden.", code="instance-not-found")
                 gate = work(session, instance, case_of(session, instance.case_id), placement)

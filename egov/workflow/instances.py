@@ -30,6 +30,7 @@ from egov.outbox.store import Incident, IncidentKind, IncidentStatus
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.workflow.engine import Engine
 from egov.workflow.event_subprocesses import SCOPE_PREFIX
+from egov.workflow.held import HeldMessage, list_by_case
 from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.steps import compiled
 from egov.workflow.store import (
@@ -94,6 +95,7 @@ class InstanceDetail:
     completed: list[Element]
     variables: dict[str, Any]
     incidents: list[Incident]
+    held: list[HeldMessage]  # messages held while suspended, and what became of them
 
 
 def open_step_incident() -> Any:
@@ -234,11 +236,12 @@ class Instances:
                 Incident.case_id == row.case.id, Incident.status == IncidentStatus.OPEN
             )
             incidents = list(session.scalars(query.order_by(Incident.created_at)))
+            held = list_by_case(session, row.case.id)
             state = row.instance.state
         engine = Engine.load(compiled(row.definition), state, self.script_limits)
         position, completed = elements(engine)
         variables = redacted(principal, row, engine.data)
-        return InstanceDetail(row, position, completed, variables, incidents)
+        return InstanceDetail(row, position, completed, variables, incidents, held)
 
 
 __all__ = ["STATES", "InstanceDetail", "InstanceFilter", "InstanceRow", "Instances"]

@@ -34,6 +34,7 @@ from egov.workflow.migration import (
     generate_plan,
     migrate,
 )
+from egov.workflow.migration_progress import begin_attempt, finish_batch
 from egov.workflow.migration_reversal import Reversal, definition_of, retitle
 from egov.workflow.migration_store import (
     BatchStatus,
@@ -89,6 +90,7 @@ class Migrations:
     clock: Clock
     script_limits: ScriptLimits = ScriptLimits()  # noqa: RUF009 - frozen, shared safely
     after_commit: Callable[[str], None] = lambda _batch_id: None
+    max_attempts: int = 3  # runs that may start on one item (EGOV_MIGRATION_MAX_ATTEMPTS)
 
     # -- plan and dry run -------------------------------------------------------------------
 
@@ -288,18 +290,14 @@ class Migrations:
         planned = self._planned(view.batch)
         actor = view.batch.confirmed_by or view.batch.created_by  # held items: the second admin
         for item in view.items:
-            if item.status == ItemStatus.PENDING:
+            if item.status == ItemStatus.PENDING and self._attempt(item.id):
                 self._run_item(planned, item.id, item.instance_id, actor)
         with self.db.transaction() as session:
-            batch = session.get(MigrationBatch, batch_id)
-            assert batch is not None
-            if batch.status == BatchStatus.PENDING:
-                left = {item.status for item in items_of(session, batch_id)}
-                if ItemStatus.PENDING in left:  # another runner is still at work
-                    return
-                waiting = ItemStatus.HELD in left
-                batch.status = BatchStatus.AWAITING if waiting else BatchStatus.DONE
-                batch.finished_at = None if waiting else self.clock()
+            finish_batch(session, batch_id, self.clock())
+
+    def _attempt(self, item_id: str) -> bool:
+        with self.db.transaction() as session:
+            return begin_attempt(session, item_id, self.max_attempts, self.clock())
 
     def _run_item(
         self, planned: PlannedMigration, item_id: str, instance_id: str, actor: str

@@ -16,7 +16,8 @@ from egov.db import Base, JsonType, new_id
 class BatchStatus(StrEnum):
     PENDING = "pending"  # created, the worker has not finished it
     AWAITING = "awaiting"  # items wait for a second admin (four eyes), the rest was tried
-    DONE = "done"  # every item was tried
+    DONE = "done"  # every item was tried, none failed
+    DONE_WITH_FAILURES = "done-with-failures"  # every item was tried, some failed or refused
     REVERSED = "reversed"  # the migrated items were put back
 
 
@@ -53,6 +54,8 @@ class MigrationItem(Base):
     old_definition_id: Mapped[str | None] = mapped_column(String(36))
     old_state: Mapped[str | None] = mapped_column(Text)  # the state before, for the reversal
     migrated_version: Mapped[int | None] = mapped_column(Integer)  # instance version after
+    # runs that started on this item (counted before the work: a crashed worker counts too)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("batch_id", "instance_id"),)

@@ -177,16 +177,20 @@ class Workflows:
         payload: dict[str, Any],
         actor: str,
         then: Callable[[Session, bool], None] | None = None,
+        gate: Callable[[Session], bool] | None = None,
     ) -> bool:
         """Deliver a message to the case's waiting catch event as one step, then advance.
 
         False if no running instance or no event waits for `message_name` (nothing changes).
-        `then(session, caught)` runs in the same transaction (e.g. marking the inbound message).
+        `gate(session)` runs first in the transaction: True keeps the message from the engine
+        (it was held, `egov.workflow.held`). `then(session, caught)` runs in the same
+        transaction (e.g. marking the inbound message).
         """
         caught = [False]
 
         def work(session: Session) -> None:
-            caught[0] = self._send(session, case_id, message_name, payload, actor)
+            kept = gate is not None and gate(session)
+            caught[0] = not kept and self._send(session, case_id, message_name, payload, actor)
             if then is not None:
                 then(session, caught[0])
 

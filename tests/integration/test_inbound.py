@@ -376,3 +376,23 @@ def test_a_status_for_a_suspended_instance_is_held_and_correlated_on_the_resume_
         if e["action"] == "message.correlated"
     ]
     assert correlated[0]["after"]["payload"]["status_code"] == "17"
+
+
+def test_a_held_status_is_discarded_when_its_suspended_instance_is_cancelled(
+    api: Api, container: Container, filed: dict[str, Any]
+) -> None:
+    (listed,) = api.get("/process-instances?procedure=bautest", "admin").get_json()["items"]
+    path = f"/process-instances/{listed['id']}"
+    assert api.post(f"{path}/suspend", "admin", json={}).status_code == 200
+    assert send(api, status_1170(filed["case_reference"])).status_code == 202
+
+    cancelled = api.post(f"{path}/cancel", "admin", json={"reason": "zurückgezogen"})
+
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert inbound_rows(container) == [("discarded", filed["case_id"])]
+    assert "message.discarded" in actions(api, filed["case_id"])
+    detail = api.get(path, "admin").get_json()
+    assert [(h["kind"], h["status"]) for h in detail["held_messages"]] == [
+        ("inbound", "discarded")
+    ]
+    assert detail["incidents"] == []

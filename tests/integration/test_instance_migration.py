@@ -197,7 +197,11 @@ def test_an_instance_whose_element_has_no_target_is_reported_and_left_untouched(
     assert [(r["code"], r["element"]) for r in verdict["reasons"]] == [
         ("element-unmapped", "assess_feasibility")
     ]
-    assert (progress["done"], progress["failed"]) == (0, 1)
+    assert (progress["status"], progress["done"], progress["failed"]) == (
+        "done-with-failures",
+        0,
+        1,
+    )
     assert progress["failures"][0]["reasons"][0]["code"] == "element-unmapped"
     after = instance_of(container, case_id)
     assert (after.definition_id, after.version, after.state) == (

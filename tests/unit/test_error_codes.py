@@ -84,6 +84,8 @@ NOT_CODES = {
     "open-data",  # the command group `egov open-data`
     "buergerbudget-vorschlaege",  # open datasets' ids (egov/opendata/datasets.py)
     "beteiligung-stellungnahmen",
+    "postfach-reply",  # a kind of held message (egov/workflow/held.py)
+    "done-with-failures",  # a migration batch status (egov/workflow/migration_store.py)
 }
 
 

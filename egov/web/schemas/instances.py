@@ -51,6 +51,15 @@ class Element(BaseModel):
     at: str | None
 
 
+class HeldMessage(BaseModel):
+    kind: str = Field(description="inbound, nachreichung oder postfach-reply")
+    source_id: str = Field(description="die Eingangsnachricht, Einreichung oder Antwort")
+    message_name: str
+    status: str = Field(description="held, delivered, unclaimed oder discarded")
+    held_at: str
+    settled_at: str | None
+
+
 class InstanceDetail(Instance):
     position: list[Element] = Field(description="wartende und bereite Elemente")
     completed: list[Element]
@@ -59,6 +68,9 @@ class InstanceDetail(Instance):
         "der Organisationseinheit des Vorgangs, sonst geschwärzt"
     )
     incidents: list[Incident]
+    held_messages: list[HeldMessage] = Field(
+        description="Nachrichten, die während der Unterbrechung eingingen, in Eingangsfolge"
+    )
 
 
 class Reason(BaseModel):

@@ -41,3 +41,7 @@ class ReplyBody(BaseModel):
 
 class Reply(Message):
     correlated: bool
+    held: bool = Field(
+        description="Der Prozess ist angehalten: die Antwort wird ihm bei der Fortsetzung "
+        "zugestellt"
+    )

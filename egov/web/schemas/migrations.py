@@ -87,7 +87,8 @@ class Migration(BaseModel):
     id: str
     status: str = Field(
         description="pending, awaiting (Instanzen warten auf eine zweite Administratorin), "
-        "done oder reversed"
+        "done, done-with-failures (alle versucht, einige gescheitert oder abgelehnt: "
+        "`failures`) oder reversed"
     )
     source_definition_id: str
     target_definition_id: str
