@@ -45,6 +45,12 @@ FORMAT_KEY = "xbeteiligung-1.2"
 PROCEDURE_KEY = "beteiligung"
 KEY_SCHEME = "xbeteiligung"  # case key: plan id and Vorgangs-ID (see procedure_key)
 UPDATE_MESSAGE = "beteiligung_aktualisieren"  # the BPMN message a 0402 becomes
+# what the planning system tells (0451 initiated, 0452 updated, 0459 deleted): recorded only
+INFORMATION_MESSAGE = "beteiligung_information"
+INFORMATION_ROOTS = tuple(
+    f"{{{NS}}}kommunal.Information.{name}"
+    for name in ("Initiiert.0451", "Aktualisiert.0452", "Geloescht.0459")
+)
 AUTHENTICATION = "xbeteiligung-planungssystem"  # the planning system's client authenticated
 ARS_JENA = "160530000000"
 _ARS = re.compile(r"(?:^|:)(\d{12})$")
@@ -210,7 +216,7 @@ def summarize(message: etree._Element) -> dict[str, Any]:
         "nachricht": etree.QName(message).localname,
         "absender": {"kennung": _text(author, "b:kennung"), "name": _text(author, "b:name")},
         "vorgangs_id": _text(content, "x:vorgangsID"),
-        "plan_id": _text(plan, "x:planID"),
+        "plan_id": _text(plan, "x:planID") or _text(content, "x:planID"),  # 0459: no plan
         "title": title,
         "arbeitstitel": _text(plan, "x:arbeitstitel"),
         "planart": _text(plan, "x:planartKommunal/code"),
@@ -222,8 +228,13 @@ def summarize(message: etree._Element) -> dict[str, Any]:
         "beteiligung_url": _text(plan, "x:beteiligungURL"),
         "oeffentlichkeit": public,
         "toeb": toeb,
-        "period_start": None if public is None else public["period_start"],
-        "period_end": None if public is None else public["period_end"],
+        # the 045x information (BeteiligungKommunalDB) carry the period on the plan itself
+        "period_start": _date(_text(plan, "x:zeitraum/x:beginn"))
+        if public is None
+        else public["period_start"],
+        "period_end": _date(_text(plan, "x:zeitraum/x:ende"))
+        if public is None
+        else public["period_end"],
         "documents": [] if public is None else public["documents"],
         # XBeteiligung 1.2 knows no planning variants: the plan is the one variant
         "variants": [
@@ -232,13 +243,18 @@ def summarize(message: etree._Element) -> dict[str, Any]:
     }
 
 
-# --- kommunal.Aktualisieren.0402 for the inbound correlation --------------------------------
+# --- kommunal.Aktualisieren.0402 and the information 045x for the inbound correlation --------
 def parse_aktualisieren(
-    source: bytes | BinaryIO, *, limits: Limits | None = None, schema_dir: Path | None = None
+    source: bytes | BinaryIO,
+    *,
+    limits: Limits | None = None,
+    schema_dir: Path | None = None,
+    roots: tuple[str, ...] = (AKTUALISIEREN_ROOT,),
 ) -> tuple[str, tuple[str, str], dict[str, Any]]:
-    """Hardened parse and XSD check of one 0402: (message UUID, case key, summary)."""
+    """Hardened parse and XSD check of one 0402 (or a message of `roots` of the same shape:
+    Vorgangs-ID and plan id): (message UUID, case key, summary)."""
     root = read_hardened(source, limits or Limits())
-    if root.tag != AKTUALISIEREN_ROOT:
+    if root.tag not in roots:
         raise IntakeError(
             e.UNKNOWN_FORMAT,
             "Das Nachrichtenformat ist unbekannt.",
@@ -251,62 +267,3 @@ def parse_aktualisieren(
     message_id, _, _ = _header(root)
     data = summarize(root)
     return message_id, procedure_key(*identifiers(data)), data
-
-
-# --- the answers back: kommunal.Initiieren.OK.0411, kommunal.Aktualisieren.OK.0412 ----------
-OK_ROOTS = {"0411": "kommunal.Initiieren.OK.0411", "0412": "kommunal.Aktualisieren.OK.0412"}
-JENA_STADTPLANUNG = ("ars:160530000000", "Stadt Jena, Fachdienst Stadtplanung")
-_PRODUCT = {"produkt": "egov", "produkthersteller": "egov-oss", "standard": "XBeteiligung"}
-_DIRECTORY = {"listURI": "urn:xoev-de:kosit:codeliste:verzeichnisdienst", "listVersionID": "3"}
-_TYPES = {"listURI": "urn:xoev-de:xleitstelle:codeliste:xbeteiligung-nachrichten"}
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> Any:
-    child = etree.SubElement(parent, tag, attrib)
-    child.text = text
-    return child
-
-
-def _authority(head: etree._Element, tag: str, kennung: str, name: str) -> None:
-    element = _sub(head, f"{{{G2G}}}{tag}")
-    _sub(_sub(element, f"{{{BEH}}}verzeichnisdienst", **_DIRECTORY), "code", "DVDV")
-    _sub(element, f"{{{BEH}}}kennung", kennung)
-    _sub(element, f"{{{BEH}}}name", name)
-
-
-def build_ok(
-    code: str,
-    *,
-    message_id: str,
-    created_at: datetime,
-    ids: tuple[str, str, str],
-    reader: tuple[str, str],
-    author: tuple[str, str] = JENA_STADTPLANUNG,
-    schema_dir: Path | None = None,
-) -> bytes:
-    """A 0411 or 0412 (`code`) for the participation `ids` (Vorgangs-ID, plan id,
-    Beteiligungs-ID) to `reader` (kennung, name); ValueError if it fails the XSD."""
-    if created_at.tzinfo is None:
-        raise ValueError("created_at braucht eine Zeitzone")
-    name = OK_ROOTS[code]
-    root = etree.Element(
-        f"{{{NS}}}{name}",
-        {**_PRODUCT, "version": "1.2"},
-        nsmap={"xbeteiligung": NS, "bn-g2g": G2G, "bn-beh": BEH},
-    )
-    head = _sub(root, f"{{{G2G}}}nachrichtenkopf.g2g")
-    ident = _sub(head, f"{{{G2G}}}identifikation.nachricht")
-    _sub(ident, f"{{{G2G}}}nachrichtenUUID", message_id)
-    kind = _sub(ident, f"{{{G2G}}}nachrichtentyp", **_TYPES, listVersionID="1.2")
-    _sub(kind, "code", code)
-    _sub(kind, "name", name)
-    _sub(ident, f"{{{G2G}}}erstellungszeitpunkt", created_at.isoformat())
-    _authority(head, "leser", *reader)
-    _authority(head, "autor", *author)
-    content = _sub(root, f"{{{NS}}}nachrichteninhalt")
-    for tag, value in zip(("vorgangsID", "planID", "beteiligungsID"), ids, strict=True):
-        _sub(content, f"{{{NS}}}{tag}", value)
-    problems = compiled_schema((schema_dir or default_schema_dir()) / XSD).problems(root)
-    if problems:
-        raise ValueError(f"{code} ungültig: {problems}")
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
