@@ -2,7 +2,10 @@
 procedures with their variants (GeoJSON), period, documents, the statements that count and,
 once published, the weighing report. No personal data: never a subject, e-mail address or
 Postfach, an author's name only when they chose to be named; a hidden statement shows the
-moderation's reason instead of its text. Only this module decides what is public."""
+moderation's reason instead of its text. Only this module decides what is public.
+
+Geometries are kept as the plan gives them (its own CRS, `crs.py`) and served in the CRS the
+reader asks for: EPSG:4326 by default (RFC 7946), else e.g. the plan's own (`plan_crs`)."""
 
 from __future__ import annotations
 
@@ -13,14 +16,14 @@ from sqlalchemy import select
 
 from egov.cases.store import Case, get_case
 from egov.db import Database
-from egov.errors import NotFound
+from egov.errors import Invalid, NotFound
 from egov.intake.xbeteiligung import PROCEDURE_KEY
 from egov.paging import Page, PageRequest, fetch_page
+from egov.participation.crs import WGS84, asked, crs_of, transform
 from egov.participation.period import Period
 from egov.participation.report import shown_text
 from egov.participation.store import Statement, list_by_case
 
-CRS = "EPSG:4326"  # as XBeteiligung's senders give the Geltungsbereich (GeoJSON)
 DOCUMENT_FIELDS = ("bezeichnung", "datum", "anlageart", "mime_type", "dateiname", "groesse")
 
 
@@ -38,8 +41,21 @@ def _period(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary(case: Case) -> dict[str, Any]:
+def target_crs(name: str | None) -> str:
+    """The CRS a reader asks for (`?crs=`), else 400 `crs-unsupported`."""
+    found = asked(name)
+    if found is None:
+        raise Invalid(
+            "Dieses Koordinatenreferenzsystem wird nicht unterstützt (z. B. EPSG:4326, "
+            "EPSG:25832).",
+            code="crs-unsupported",
+        )
+    return found
+
+
+def summary(case: Case, crs: str = WGS84) -> dict[str, Any]:
     data = case.data
+    area = data.get("geltungsbereich")
     return {
         "id": case.id,
         "reference": case.reference,
@@ -50,24 +66,28 @@ def summary(case: Case) -> dict[str, Any]:
         "planart": data.get("planart"),
         "raeumliche_beschreibung": data.get("raeumliche_beschreibung"),
         "period": _period(data),
-        "crs": CRS,
-        "geltungsbereich": data.get("geltungsbereich"),
+        "crs": crs,
+        "plan_crs": None if area is None else crs_of(area),
+        "geltungsbereich": transform(area, crs),
         "variants": [
-            {key: variant.get(key) for key in ("id", "title", "description", "geometry")}
+            {
+                **{key: variant.get(key) for key in ("id", "title", "description")},
+                "geometry": transform(variant.get("geometry"), crs),
+            }
             for variant in data.get("variants") or []
         ],
         "documents": [_document(d) for d in data.get("documents") or []],
     }
 
 
-def statement(item: Statement, published: bool) -> dict[str, Any]:
+def statement(item: Statement, published: bool, crs: str = WGS84) -> dict[str, Any]:
     return {
         "number": item.number,
         "round": item.round,
         "variant_id": item.variant_id,
         "text": shown_text(item),
         "hidden": item.hidden_reason is not None,
-        "location": None if item.hidden_reason is not None else item.location,
+        "location": None if item.hidden_reason is not None else transform(item.location, crs),
         "author": item.author_name if item.named else None,
         "topic": item.topic if published else None,
         "decision": item.decision if published else None,
@@ -75,12 +95,12 @@ def statement(item: Statement, published: bool) -> dict[str, Any]:
     }
 
 
-def detail(case: Case, statements: list[Statement]) -> dict[str, Any]:
+def detail(case: Case, statements: list[Statement], crs: str = WGS84) -> dict[str, Any]:
     report = case.data.get("weighing_report")
     published = report is not None
     return {
-        **summary(case),
-        "statements": [statement(s, published) for s in statements],
+        **summary(case, crs),
+        "statements": [statement(s, published, crs) for s in statements],
         "weighing_report": None
         if report is None
         else {"published_at": report["published_at"], "rows": report["rows"]},
@@ -91,7 +111,8 @@ def detail(case: Case, statements: list[Statement]) -> dict[str, Any]:
 class PublicParticipations:
     db: Database
 
-    def list(self, page: PageRequest) -> Page[dict[str, Any]]:
+    def list(self, page: PageRequest, crs: str | None = None) -> Page[dict[str, Any]]:
+        target = target_crs(crs)
         with self.db.reading() as session:
             query = select(Case).where(Case.procedure_key == PROCEDURE_KEY)
             found = fetch_page(
@@ -101,13 +122,14 @@ class PublicParticipations:
                 scope="public-participations",
                 order=(Case.created_at, Case.id),
             )
-            return found.map(summary)
+            return found.map(lambda case: summary(case, target))
 
-    def get(self, participation_id: str) -> dict[str, Any]:
+    def get(self, participation_id: str, crs: str | None = None) -> dict[str, Any]:
+        target = target_crs(crs)
         with self.db.reading() as session:
             case = get_case(session, participation_id)
             if case is None or case.procedure_key != PROCEDURE_KEY:
                 raise NotFound(
                     "Beteiligungsverfahren nicht gefunden.", code="participation-not-found"
                 )
-            return detail(case, list_by_case(session, case.id))
+            return detail(case, list_by_case(session, case.id), target)

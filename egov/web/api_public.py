@@ -11,9 +11,10 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import public
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.schemas.common import ListQuery
 from egov.web.schemas.participation import (
     ParticipationPath,
+    PublicCrsQuery,
+    PublicListQuery,
     PublicParticipationDetail,
     PublicParticipationList,
 )
@@ -32,22 +33,25 @@ def cacheable(response: Response) -> Response:
 
 @bp.get(
     "/public/participations",
-    responses=answers((200, PublicParticipationList), (304, None)),
+    responses=answers((200, PublicParticipationList), (304, None), 400),
 )
 @public
 @validated
-def participations(query: ListQuery) -> Response:
-    """Every participation with its variants (GeoJSON), period and documents."""
-    return cacheable(paged(container().public_participations.list(page_request()), dict))
+def participations(query: PublicListQuery) -> Response:
+    """Every participation with its variants (GeoJSON in `?crs=`, else EPSG:4326), period
+    and documents."""
+    found = container().public_participations.list(page_request(), query.crs)
+    return cacheable(paged(found, dict))
 
 
 @bp.get(
     "/public/participations/<participation_id>",
-    responses=answers((200, PublicParticipationDetail), (304, None), 404),
+    responses=answers((200, PublicParticipationDetail), (304, None), 400, 404),
 )
 @public
 @validated
-def participation(path: ParticipationPath) -> Response:
-    """One participation with its statements and, once published, the weighing report."""
-    found = container().public_participations.get(path.participation_id)
+def participation(path: ParticipationPath, query: PublicCrsQuery) -> Response:
+    """One participation with its statements and, once published, the weighing report;
+    geometries in `?crs=` (else EPSG:4326)."""
+    found = container().public_participations.get(path.participation_id, query.crs)
     return cacheable(jsonify(found))
