@@ -220,7 +220,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         statements=_statements(settings, db, files, clock),
         moderation=Moderation(db, clock),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
-        public_participations=PublicParticipations(db),
+        public_participations=PublicParticipations(db, files),
         invitations=Invitations(
             db,
             clock,

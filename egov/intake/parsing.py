@@ -277,7 +277,7 @@ def _verified_attachments(
         streamed = binaries[declared.content]
         name = f"anhang[{index}]"
         _check_metadata(declared, name, streamed.line)
-        if streamed.size != declared.size:
+        if declared.size is not None and streamed.size != declared.size:
             raise IntakeError(
                 e.ATTACHMENT_SIZE_MISMATCH,
                 f"Die Größe des Anhangs {declared.filename!r} stimmt nicht.",
@@ -289,12 +289,16 @@ def _verified_attachments(
                     )
                 ],
             )
-        if streamed.sha512 != declared.sha512:
-            raise IntakeError(
-                e.ATTACHMENT_HASH_MISMATCH,
-                f"Die SHA-512-Prüfsumme des Anhangs {declared.filename!r} stimmt nicht.",
-                [invalid_param(name, "SHA-512 weicht ab", streamed.line)],
-            )
+        for algorithm, given, actual in (
+            ("SHA-512", declared.sha512, streamed.sha512),
+            ("SHA-256", declared.sha256, streamed.sha256),
+        ):
+            if given is not None and given != actual:
+                raise IntakeError(
+                    e.ATTACHMENT_HASH_MISMATCH,
+                    f"Die {algorithm}-Prüfsumme des Anhangs {declared.filename!r} stimmt nicht.",
+                    [invalid_param(name, f"{algorithm} weicht ab", streamed.line)],
+                )
         received.append(
             ReceivedAttachment(
                 declared.filename,

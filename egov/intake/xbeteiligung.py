@@ -25,6 +25,7 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
     ContainerData,
+    DeclaredAttachment,
     FachdatenFormat,
     Format,
     compiled_schema,
@@ -41,6 +42,7 @@ BEH = "http://xoev.de/schemata/basisnachricht/behoerde/1_1"
 INITIIEREN_ROOT = f"{{{NS}}}kommunal.Initiieren.0401"
 AKTUALISIEREN_ROOT = f"{{{NS}}}kommunal.Aktualisieren.0402"
 XSD = "xbeteiligung/xsd/xbeteiligung.xsd"
+DOKUMENT = f"{{{NS}}}dokument"  # an anlage's bytes inside the message (MetadatenAnlage)
 FORMAT_KEY = "xbeteiligung-1.2"
 PROCEDURE_KEY = "beteiligung"
 KEY_SCHEME = "xbeteiligung"  # case key: plan id and Vorgangs-ID (see procedure_key)
@@ -64,6 +66,7 @@ def initiieren_format(schema_dir: Path, *, default_ars: str = ARS_JENA) -> Forma
         root_qname=INITIIEREN_ROOT,
         xsd_path=schema_dir / XSD,
         mapper=functools.partial(map_initiieren, default_ars=default_ars),
+        binary_qnames=frozenset({DOKUMENT}),  # inline documents (base64), streamed to disk
     )
 
 
@@ -154,7 +157,33 @@ def map_initiieren(root: etree._Element, *, default_ars: str) -> ContainerData:
         reply_postfach=None,
         follow_up_case_reference=None,
         fachdaten=wrapper[0],
-        attachments=(),  # documents are named (dokumentid, link); see README
+        attachments=tuple(_inline(a) for a in _all(root, ".//anlage") if _has_bytes(a)),
+    )
+
+
+def _has_bytes(anlage: etree._Element) -> bool:
+    return anlage.find("x:dokument", _Q) is not None
+
+
+def stored_name(anlage: dict[str, Any]) -> str | None:
+    """The file name an inline document is stored under in the case file (its `dateiname`,
+    unique in the message by the standard), None for a document given by link or id only."""
+    if not anlage.get("inline"):
+        return None
+    return anlage.get("dateiname") or f"{anlage.get('dokument_id') or 'anlage'}.bin"
+
+
+def _inline(el: etree._Element) -> DeclaredAttachment:
+    """An anlage carrying its bytes: size and SHA-256 checked when the message gives them."""
+    summary = _anlage(el)
+    digest = summary["hash"]
+    return DeclaredAttachment(
+        filename=stored_name(summary) or "",
+        media_type=summary["mime_type"] or "application/octet-stream",
+        size=summary["groesse"],
+        sha512=None,
+        content=el.find("x:dokument", _Q),
+        sha256=digest.lower() if digest else None,
     )
 
 

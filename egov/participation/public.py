@@ -9,15 +9,20 @@ reader asks for: EPSG:4326 by default (RFC 7946), else e.g. the plan's own (`pla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from egov.cases.store import Case, get_case
 from egov.db import Database
+from egov.documents.ports import DocumentStore
+from egov.documents.store import Document, get_document
+from egov.documents.store import list_by_case as documents_of
 from egov.errors import Invalid, NotFound
-from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xbeteiligung import PROCEDURE_KEY, stored_name
 from egov.paging import Page, PageRequest, fetch_page
 from egov.participation.crs import WGS84, asked, crs_of, transform
 from egov.participation.period import Period
@@ -27,8 +32,29 @@ from egov.participation.store import Statement, list_by_case
 DOCUMENT_FIELDS = ("bezeichnung", "datum", "anlageart", "mime_type", "dateiname", "groesse")
 
 
-def _document(document: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: document.get(k) for k in DOCUMENT_FIELDS}, "link": document.get("uri")}
+def _document(document: dict[str, Any], stored: dict[str, str]) -> dict[str, Any]:
+    """A document's public fields; its link: the planning system's, or for one that came
+    inline the public download route of its bytes in the case file."""
+    name = stored_name(document)
+    link = stored.get(name) if name is not None else document.get("uri")
+    return {**{k: document.get(k) for k in DOCUMENT_FIELDS}, "link": link}
+
+
+def published_files(session: Session, case: Case) -> dict[str, Document]:
+    """The case file's documents that the participation publishes, by file name: the
+    newest stored version of each inline document the participation's data names (never
+    the original message, a statement's attachment or a report by accident)."""
+    names = {stored_name(d) for d in case.data.get("documents") or []} - {None}
+    found = {}
+    for row in documents_of(session, case.id):  # oldest first: the newest wins
+        if row.kind == "attachment" and row.filename in names:
+            found[row.filename] = row
+    return found
+
+
+def _links(session: Session, case: Case) -> dict[str, str]:
+    base = f"/api/v1/public/participations/{case.id}/documents"
+    return {name: f"{base}/{row.id}" for name, row in published_files(session, case).items()}
 
 
 def _period(data: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +79,7 @@ def target_crs(name: str | None) -> str:
     return found
 
 
-def summary(case: Case, crs: str = WGS84) -> dict[str, Any]:
+def summary(case: Case, stored: dict[str, str], crs: str = WGS84) -> dict[str, Any]:
     data = case.data
     area = data.get("geltungsbereich")
     return {
@@ -76,7 +102,7 @@ def summary(case: Case, crs: str = WGS84) -> dict[str, Any]:
             }
             for variant in data.get("variants") or []
         ],
-        "documents": [_document(d) for d in data.get("documents") or []],
+        "documents": [_document(d, stored) for d in data.get("documents") or []],
     }
 
 
@@ -95,11 +121,13 @@ def statement(item: Statement, published: bool, crs: str = WGS84) -> dict[str, A
     }
 
 
-def detail(case: Case, statements: list[Statement], crs: str = WGS84) -> dict[str, Any]:
+def detail(
+    case: Case, statements: list[Statement], stored: dict[str, str], crs: str = WGS84
+) -> dict[str, Any]:
     report = case.data.get("weighing_report")
     published = report is not None
     return {
-        **summary(case, crs),
+        **summary(case, stored, crs),
         "statements": [statement(s, published, crs) for s in statements],
         "weighing_report": None
         if report is None
@@ -110,6 +138,7 @@ def detail(case: Case, statements: list[Statement], crs: str = WGS84) -> dict[st
 @dataclass
 class PublicParticipations:
     db: Database
+    files: DocumentStore
 
     def list(self, page: PageRequest, crs: str | None = None) -> Page[dict[str, Any]]:
         target = target_crs(crs)
@@ -122,14 +151,28 @@ class PublicParticipations:
                 scope="public-participations",
                 order=(Case.created_at, Case.id),
             )
-            return found.map(lambda case: summary(case, target))
+            return found.map(lambda case: summary(case, _links(session, case), target))
 
     def get(self, participation_id: str, crs: str | None = None) -> dict[str, Any]:
         target = target_crs(crs)
         with self.db.reading() as session:
-            case = get_case(session, participation_id)
-            if case is None or case.procedure_key != PROCEDURE_KEY:
-                raise NotFound(
-                    "Beteiligungsverfahren nicht gefunden.", code="participation-not-found"
-                )
-            return detail(case, list_by_case(session, case.id), target)
+            case = _participation(session, participation_id)
+            statements = list_by_case(session, case.id)
+            return detail(case, statements, _links(session, case), target)
+
+    def document(self, participation_id: str, document_id: str) -> tuple[Document, Iterator[bytes]]:
+        """A published document of the participation and its bytes, exactly as stored."""
+        with self.db.reading() as session:
+            case = _participation(session, participation_id)
+            row = get_document(session, document_id)
+            published = published_files(session, case).values()
+            if row is None or row not in published:
+                raise NotFound("Unterlage nicht gefunden.", code="document-not-found")
+        return row, self.files.iter_chunks(row.storage_key)
+
+
+def _participation(session: Session, participation_id: str) -> Case:
+    case = get_case(session, participation_id)
+    if case is None or case.procedure_key != PROCEDURE_KEY:
+        raise NotFound("Beteiligungsverfahren nicht gefunden.", code="participation-not-found")
+    return case

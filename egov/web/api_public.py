@@ -1,5 +1,6 @@
 """The public read API of participations: no login, no personal data (decided in
-egov/participation/public.py), cacheable by ETag, CORS for the configured origins."""
+egov/participation/public.py), cacheable by ETag, CORS for the configured origins; the bytes
+of the documents a participation publishes (those that came inline in its messages)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import hashlib
 
 from flask import Response, jsonify, request
 
+from egov.web import downloads
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import public
 from egov.web.context import container
 from egov.web.paging import page_request, paged
+from egov.web.schemas.cases import CONTENT
 from egov.web.schemas.participation import (
     ParticipationPath,
     PublicCrsQuery,
+    PublicDocumentPath,
     PublicListQuery,
     PublicParticipationDetail,
     PublicParticipationList,
@@ -55,3 +59,23 @@ def participation(path: ParticipationPath, query: PublicCrsQuery) -> Response:
     geometries in `?crs=` (else EPSG:4326)."""
     found = container().public_participations.get(path.participation_id, query.crs)
     return cacheable(jsonify(found))
+
+
+@bp.get(
+    "/public/participations/<participation_id>/documents/<document_id>",
+    responses={**answers((304, None), 404), "200": CONTENT},
+)
+@public
+@validated
+def participation_document(path: PublicDocumentPath) -> Response:
+    """The bytes of a document the participation publishes, exactly as stored; the ETag is
+    its SHA-256."""
+    found = container().public_participations
+    doc, chunks = found.document(path.participation_id, path.document_id)
+    response = Response(chunks, mimetype=doc.media_type)
+    response.headers["Content-Disposition"] = downloads.attachment(doc.filename)
+    response.headers["Digest"] = f"sha-256={doc.sha256}"
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.set_etag(doc.sha256)
+    response.make_conditional(request)
+    return response

@@ -55,6 +55,7 @@ LISTS = {
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/statement-confirmations/<token>",  # one statement's receipt
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
+    "/api/v1/public/participations/<participation_id>/documents/<document_id>",  # bytes
     "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",

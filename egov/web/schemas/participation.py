@@ -13,6 +13,11 @@ class ParticipationPath(BaseModel):
     participation_id: str
 
 
+class PublicDocumentPath(BaseModel):
+    participation_id: str
+    document_id: str
+
+
 class ConfirmationPath(BaseModel):
     token: str = Field(max_length=100)
 
