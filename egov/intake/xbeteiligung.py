@@ -175,7 +175,7 @@ def stored_name(anlage: dict[str, Any]) -> str | None:
 
 def _inline(el: etree._Element) -> DeclaredAttachment:
     """An anlage carrying its bytes: size and SHA-256 checked when the message gives them."""
-    summary = _anlage(el)
+    summary = anlage(el)
     digest = summary["hash"]
     return DeclaredAttachment(
         filename=stored_name(summary) or "",
@@ -197,7 +197,7 @@ def _geometry(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and isinstance(value.get("type"), str) else None
 
 
-def _anlage(el: etree._Element) -> dict[str, Any]:
+def anlage(el: etree._Element) -> dict[str, Any]:
     anhang = el.find("anhangOderVerlinkung/x:anhang", _Q)
     attrs = {} if anhang is None else dict(anhang.attrib)
     size = attrs.get("filesize")
@@ -228,7 +228,7 @@ def _round(el: etree._Element | None) -> dict[str, Any] | None:
         "period_end": _date(_text(el, "x:zeitraum/x:ende")),
         "period_note": _text(el, "x:zeitraum/x:zusatz"),
         "mitteilungen": [m.text or "" for m in _all(el, "x:aktuelleMitteilung")],
-        "documents": [_anlage(a) for a in _all(el, "x:anlagen/anlage")],
+        "documents": [anlage(a) for a in _all(el, "x:anlagen/anlage")],
     }
 
 
@@ -282,6 +282,17 @@ def parse_aktualisieren(
 ) -> tuple[str, tuple[str, str], dict[str, Any]]:
     """Hardened parse and XSD check of one 0402 (or a message of `roots` of the same shape:
     Vorgangs-ID and plan id): (message UUID, case key, summary)."""
+    return read_update(read_valid(source, limits=limits, schema_dir=schema_dir, roots=roots))
+
+
+def read_valid(
+    source: bytes | BinaryIO,
+    *,
+    limits: Limits | None = None,
+    schema_dir: Path | None = None,
+    roots: tuple[str, ...] = (AKTUALISIEREN_ROOT,),
+) -> etree._Element:
+    """The hardened parse of a message with one of `roots`, checked against the XSD."""
     root = read_hardened(source, limits or Limits())
     if root.tag not in roots:
         raise IntakeError(
@@ -293,6 +304,11 @@ def parse_aktualisieren(
     problems = compiled_schema(xsd).problems(root)
     if problems:
         raise IntakeError(e.SCHEMA_INVALID, "Die Nachricht entspricht nicht dem Schema.", problems)
+    return root
+
+
+def read_update(root: etree._Element) -> tuple[str, tuple[str, str], dict[str, Any]]:
+    """(message UUID, case key, summary) of a valid message naming a participation."""
     message_id, _, _ = _header(root)
     data = summarize(root)
     return message_id, procedure_key(*identifiers(data)), data

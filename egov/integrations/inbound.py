@@ -52,6 +52,7 @@ from egov.integrations.correlation import (
     open_correlation_incident,
 )
 from egov.integrations.fachverfahren import Endpoint, secrets_for
+from egov.integrations.inbound_documents import add_documents, attach_later
 from egov.integrations.inbound_parsing import Parsed, parse_inbound
 from egov.integrations.planning_answers import refuse_discarded
 from egov.integrations.store import InboundMessage, InboundStatus
@@ -201,6 +202,10 @@ class Inbound:
                 session.add(row)
                 session.flush()
                 if case is not None:
+                    actor = principal.subject
+                    add_documents(
+                        session, self.files, placement, case, parsed, actor=actor, now=now
+                    )
                     details = {"inbound_id": row.id, "message_name": parsed.message_name}
                     record(
                         session,
@@ -230,8 +235,13 @@ class Inbound:
             with self.db.reading() as session:
                 case = find_case(session, parsed, procedure=None)
                 case_id = None if case is None else case.id
-        if case_id is None:
-            return False
+            if case_id is None:
+                return False
+            placement = Placement(self.files, still_referenced=self._referenced)
+            now = self.workflows.clock()
+            attach_later(
+                self.db, self.files, placement, inbound_id, case_id, parsed, actor=actor, now=now
+            )
         if parsed.record_only:
             return self._record(inbound_id, case_id, parsed, actor)
 

@@ -19,7 +19,10 @@ from egov.intake.xbeteiligung import (
     INFORMATION_ROOTS,
     UPDATE_MESSAGE,
     parse_aktualisieren,
+    read_update,
+    read_valid,
 )
+from egov.intake.xbeteiligung_documents import InlineDocument, inline_documents
 from egov.intake.xml_guard import Limits, root_tag
 
 STATUS_MESSAGE = "bauantrag_status"
@@ -34,6 +37,7 @@ class Parsed:
     payload: dict[str, Any]
     case_key: tuple[str, str] | None = None  # (scheme, value) of egov.cases.keys
     record_only: bool = False  # recorded in the case's audit trail, not correlated to BPMN
+    documents: tuple[InlineDocument, ...] = ()  # carried inline, for the case file
 
 
 def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
@@ -49,9 +53,11 @@ def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
 
 
 def _aktualisieren(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
-    message_id, key, summary = parse_aktualisieren(body, limits=limits, schema_dir=schema_dir)
+    root = read_valid(body, limits=limits, schema_dir=schema_dir)
+    message_id, key, summary = read_update(root)
     payload = {**summary, "message_id": message_id}
-    return Parsed(UPDATE_MESSAGE, message_id, None, None, payload, case_key=key)
+    documents = inline_documents(root)
+    return Parsed(UPDATE_MESSAGE, message_id, None, None, payload, key, documents=documents)
 
 
 def _information(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:

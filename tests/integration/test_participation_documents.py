@@ -92,3 +92,52 @@ def test_only_the_documents_a_participation_publishes_are_downloadable(api: Api)
     assert len(published) == 2 and len(documents) > 2
     other = api.get(f"/public/participations/unknown/documents/{documents[0]['id']}")
     assert other.get_json()["code"] == "participation-not-found"
+
+
+UPDATE = EXAMPLES / "valid" / "aktualisieren-inline-neue-planzeichnung.xml"
+SECOND = b"%PDF-1.4\n% Bebauungsplan Nr. 49 Winzerla - Planzeichnung, 2. Fassung (Demo)\n%%EOF\n"
+
+
+def planzeichnungen(api: Api, case_id: str) -> list[str]:
+    return [
+        d["sha256"]
+        for d in case_documents(api, case_id)
+        if d["filename"] == "bp49-planzeichnung.pdf"
+    ]
+
+
+def public_planzeichnung(api: Api, case_id: str) -> bytes:
+    documents = api.get(f"/public/participations/{case_id}").get_json()["documents"]
+    [link] = [d["link"] for d in documents if d["dateiname"] == "bp49-planzeichnung.pdf"]
+    data: bytes = api.get(link.removeprefix("/api/v1")).get_data()
+    return data
+
+
+def test_a_0402_replacing_a_document_publishes_the_new_one_and_keeps_the_old_in_the_file(
+    api: Api,
+) -> None:
+    case_id = inline_participation(api)
+
+    response = submit(api, around_today(UPDATE, end_in_days=60))
+
+    assert (response.status_code, response.get_json()["correlated"]) == (202, True)
+    assert planzeichnungen(api, case_id) == [
+        hashlib.sha256(PLANZEICHNUNG).hexdigest(),
+        hashlib.sha256(SECOND).hexdigest(),
+    ]
+    assert public_planzeichnung(api, case_id) == SECOND
+    assert submit(api, around_today(UPDATE, end_in_days=60)).status_code == 202
+    assert len(planzeichnungen(api, case_id)) == 2  # a re-send adds nothing
+
+
+def test_a_0402_kept_for_want_of_its_participation_brings_its_documents_on_retry(
+    api: Api,
+) -> None:
+    assert submit(api, around_today(UPDATE, end_in_days=60)).get_json()["correlated"] is False
+    [incident] = api.get("/incidents", "admin").get_json()["items"]
+    case_id = inline_participation(api)
+
+    assert api.post(f"/incidents/{incident['id']}/retry", "admin").status_code == 200
+
+    assert len(planzeichnungen(api, case_id)) == 2
+    assert public_planzeichnung(api, case_id) == SECOND
