@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import ProjError
 
 WGS84 = "EPSG:4326"
 _EPSG = re.compile(
@@ -51,12 +51,13 @@ def crs_of(geometry: dict[str, Any] | None) -> str | None:
 
 
 def known(name: str) -> bool:
-    """An EPSG CRS that the PROJ database knows."""
+    """An EPSG CRS that the PROJ database knows, for positions on a map (geographic or
+    projected: not a vertical or an engineering one)."""
     try:
-        CRS.from_user_input(name)
-    except CRSError:
+        crs = CRS.from_user_input(name)
+    except ProjError:
         return False
-    return True
+    return bool(crs.is_geographic or crs.is_projected)
 
 
 @functools.lru_cache(maxsize=32)
@@ -94,7 +95,7 @@ def transform(geometry: dict[str, Any] | None, target: str) -> dict[str, Any] | 
     try:
         places = 7 if target == WGS84 else 3  # about a centimetre, a millimetre
         moved = _moved(geometry, lambda p: _rounded(point_to(p, source, target), places))
-    except (CRSError, ValueError, TypeError, ArithmeticError):
+    except (ProjError, ValueError, TypeError, ArithmeticError):
         return None
     if target != WGS84:
         moved["crs"] = {"type": "name", "properties": {"name": _urn(target)}}

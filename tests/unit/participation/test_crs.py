@@ -68,4 +68,5 @@ def test_only_an_epsg_crs_that_proj_knows_may_be_asked_for() -> None:
     assert asked(None) == "EPSG:4326"
     assert asked("EPSG:25833") == "EPSG:25833"
     assert asked("EPSG:999999") is None
+    assert asked("EPSG:5783") is None  # DHHN2016 heights: no position on a map
     assert asked("+proj=longlat") is None
