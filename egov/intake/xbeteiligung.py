@@ -4,9 +4,10 @@ participation procedure.
 ``kommunal.Initiieren.0401`` is a registry :class:`Format` and, like an XBau 1200, its own
 Fachdaten (:func:`summarize`): it opens a case of the procedure ``beteiligung``, known by the
 key :func:`procedure_key` (plan id and Vorgangs-ID) that a ``kommunal.Aktualisieren.0402``
-names again. A 0402 opens nothing: :func:`parse_aktualisieren` reads it for the inbound
-correlation. The mapping decisions (no variants in the standard, dates, documents by reference)
-are in schemas/xbeteiligung/README.md.
+names again. A 0402 opens nothing: :func:`parse_aktualisieren` reads it (and the information
+messages 045x) for the inbound correlation. A 0401's inline documents (``anlage/dokument``)
+are streamed attachments of the intake. The mapping decisions (no variants in the standard,
+dates, documents by reference or inline) are in schemas/xbeteiligung/README.md.
 """
 
 from __future__ import annotations
@@ -241,6 +242,11 @@ def summarize(message: etree._Element) -> dict[str, Any]:
     description = _text(plan, "x:beschreibungPlanungsanlass")
     geometry = _geometry(_text(plan, "x:geltungsbereich"))
     author = message.find("g:nachrichtenkopf.g2g/g:autor", _Q)
+    # the 045x information (BeteiligungKommunalDB) carry the period on the plan itself
+    period = public or {
+        "period_start": _date(_text(plan, "x:zeitraum/x:beginn")),
+        "period_end": _date(_text(plan, "x:zeitraum/x:ende")),
+    }
     return {
         "nachricht": etree.QName(message).localname,
         "absender": {"kennung": _text(author, "b:kennung"), "name": _text(author, "b:name")},
@@ -257,13 +263,8 @@ def summarize(message: etree._Element) -> dict[str, Any]:
         "beteiligung_url": _text(plan, "x:beteiligungURL"),
         "oeffentlichkeit": public,
         "toeb": toeb,
-        # the 045x information (BeteiligungKommunalDB) carry the period on the plan itself
-        "period_start": _date(_text(plan, "x:zeitraum/x:beginn"))
-        if public is None
-        else public["period_start"],
-        "period_end": _date(_text(plan, "x:zeitraum/x:ende"))
-        if public is None
-        else public["period_end"],
+        "period_start": period["period_start"],
+        "period_end": period["period_end"],
         "documents": [] if public is None else public["documents"],
         # XBeteiligung 1.2 knows no planning variants: the plan is the one variant
         "variants": [

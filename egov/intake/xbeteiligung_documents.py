@@ -13,7 +13,7 @@ from lxml import etree
 
 from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
-from egov.intake.model import filename_problem, media_type_problem
+from egov.intake.parsing import check_metadata
 from egov.intake.xbeteiligung import NS, anlage, stored_name
 
 
@@ -44,18 +44,7 @@ def _checked(element: etree._Element, content: etree._Element, name: str) -> Inl
     summary, line = anlage(element), content.sourceline
     filename = stored_name(summary) or ""
     media_type = summary["mime_type"] or "application/octet-stream"
-    for field, problem in (
-        ("dateiname", filename_problem(filename)),
-        ("mimeType", media_type_problem(media_type)),
-    ):
-        if problem is not None:
-            raise _refused(
-                e.ATTACHMENT_METADATA_INVALID,
-                "Dateiname oder Medientyp eines Anhangs ist unzulässig.",
-                f"{name}.{field}",
-                problem,
-                line,
-            )
+    check_metadata(filename, media_type, name, line)
     try:
         raw = binascii.a2b_base64("".join((content.text or "").split()), strict_mode=True)
     except ValueError:
