@@ -34,7 +34,7 @@ from egov.identity.verifier import TokenVerifier, build_verifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
-from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
+from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, INFORMATION_ROOTS, PROCEDURE_KEY
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.correlation import discard_inbound, follow_up_correlator, held_releaser
@@ -164,7 +164,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     incidents = Incidents(db, workflows, outbox, inbound)
-    intake.updates[AKTUALISIEREN_ROOT] = planning_update(inbound)
+    for root in (AKTUALISIEREN_ROOT, *INFORMATION_ROOTS):
+        intake.updates[root] = planning_update(inbound)
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -228,7 +229,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         statements=_statements(settings, db, files, clock),
         moderation=Moderation(db, clock),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
-        public_participations=PublicParticipations(db),
+        public_participations=PublicParticipations(db, files),
         invitations=Invitations(
             db,
             clock,

@@ -62,6 +62,11 @@ CODES: dict[str, Code] = {
     ),
     **codes(
         "participation",
+        400,
+        crs_unsupported="The crs asked of the public API is no EPSG CRS that egov knows.",
+    ),
+    **codes(
+        "participation",
         409,
         weighing_incomplete="The report needs the period closed and every statement weighed.",
     ),

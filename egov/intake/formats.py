@@ -40,13 +40,15 @@ class StreamedBinary:
 
 @dataclass(frozen=True)
 class DeclaredAttachment:
-    """Attachment metadata as declared in the container, plus its content element."""
+    """Attachment metadata as declared in the container, plus its content element. A format
+    whose size or hash is optional (XBeteiligung: SHA-256 only) declares None for it."""
 
     filename: str
     media_type: str
-    size: int
-    sha512: str
+    size: int | None
+    sha512: str | None
     content: etree._Element
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)

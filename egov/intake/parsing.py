@@ -37,7 +37,6 @@ from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
     CaseKeys,
     ContainerData,
-    DeclaredAttachment,
     FormatRegistry,
     StreamedBinary,
     default_registry,
@@ -255,11 +254,11 @@ def _fachdaten(
     return data, namespace, () if fmt.case_keys is None else fmt.case_keys(data)
 
 
-def _check_metadata(declared: DeclaredAttachment, name: str, line: int) -> None:
+def check_metadata(filename: str, media_type: str, name: str, line: int | None) -> None:
     """File name and media type as every format must give them (both become columns)."""
     for field, problem in (
-        ("dateiname", filename_problem(declared.filename)),
-        ("mimeType", media_type_problem(declared.media_type)),
+        ("dateiname", filename_problem(filename)),
+        ("mimeType", media_type_problem(media_type)),
     ):
         if problem is not None:
             raise IntakeError(
@@ -276,8 +275,8 @@ def _verified_attachments(
     for index, declared in enumerate(container.attachments, start=1):
         streamed = binaries[declared.content]
         name = f"anhang[{index}]"
-        _check_metadata(declared, name, streamed.line)
-        if streamed.size != declared.size:
+        check_metadata(declared.filename, declared.media_type, name, streamed.line)
+        if declared.size is not None and streamed.size != declared.size:
             raise IntakeError(
                 e.ATTACHMENT_SIZE_MISMATCH,
                 f"Die Größe des Anhangs {declared.filename!r} stimmt nicht.",
@@ -289,12 +288,16 @@ def _verified_attachments(
                     )
                 ],
             )
-        if streamed.sha512 != declared.sha512:
-            raise IntakeError(
-                e.ATTACHMENT_HASH_MISMATCH,
-                f"Die SHA-512-Prüfsumme des Anhangs {declared.filename!r} stimmt nicht.",
-                [invalid_param(name, "SHA-512 weicht ab", streamed.line)],
-            )
+        for algorithm, given, actual in (
+            ("SHA-512", declared.sha512, streamed.sha512),
+            ("SHA-256", declared.sha256, streamed.sha256),
+        ):
+            if given is not None and given != actual:
+                raise IntakeError(
+                    e.ATTACHMENT_HASH_MISMATCH,
+                    f"Die {algorithm}-Prüfsumme des Anhangs {declared.filename!r} stimmt nicht.",
+                    [invalid_param(name, f"{algorithm} weicht ab", streamed.line)],
+                )
         received.append(
             ReceivedAttachment(
                 declared.filename,

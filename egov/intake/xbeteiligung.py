@@ -4,9 +4,10 @@ participation procedure.
 ``kommunal.Initiieren.0401`` is a registry :class:`Format` and, like an XBau 1200, its own
 Fachdaten (:func:`summarize`): it opens a case of the procedure ``beteiligung``, known by the
 key :func:`procedure_key` (plan id and Vorgangs-ID) that a ``kommunal.Aktualisieren.0402``
-names again. A 0402 opens nothing: :func:`parse_aktualisieren` reads it for the inbound
-correlation. The mapping decisions (no variants in the standard, dates, documents by reference)
-are in schemas/xbeteiligung/README.md.
+names again. A 0402 opens nothing: :func:`parse_aktualisieren` reads it (and the information
+messages 045x) for the inbound correlation. A 0401's inline documents (``anlage/dokument``)
+are streamed attachments of the intake. The mapping decisions (no variants in the standard,
+dates, documents by reference or inline) are in schemas/xbeteiligung/README.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from egov.intake import errors as e
 from egov.intake.errors import IntakeError, invalid_param
 from egov.intake.formats import (
     ContainerData,
+    DeclaredAttachment,
     FachdatenFormat,
     Format,
     compiled_schema,
@@ -41,10 +43,17 @@ BEH = "http://xoev.de/schemata/basisnachricht/behoerde/1_1"
 INITIIEREN_ROOT = f"{{{NS}}}kommunal.Initiieren.0401"
 AKTUALISIEREN_ROOT = f"{{{NS}}}kommunal.Aktualisieren.0402"
 XSD = "xbeteiligung/xsd/xbeteiligung.xsd"
+DOKUMENT = f"{{{NS}}}dokument"  # an anlage's bytes inside the message (MetadatenAnlage)
 FORMAT_KEY = "xbeteiligung-1.2"
 PROCEDURE_KEY = "beteiligung"
 KEY_SCHEME = "xbeteiligung"  # case key: plan id and Vorgangs-ID (see procedure_key)
 UPDATE_MESSAGE = "beteiligung_aktualisieren"  # the BPMN message a 0402 becomes
+# what the planning system tells (0451 initiated, 0452 updated, 0459 deleted): recorded only
+INFORMATION_MESSAGE = "beteiligung_information"
+INFORMATION_ROOTS = tuple(
+    f"{{{NS}}}kommunal.Information.{name}"
+    for name in ("Initiiert.0451", "Aktualisiert.0452", "Geloescht.0459")
+)
 AUTHENTICATION = "xbeteiligung-planungssystem"  # the planning system's client authenticated
 ARS_JENA = "160530000000"
 _ARS = re.compile(r"(?:^|:)(\d{12})$")
@@ -58,6 +67,7 @@ def initiieren_format(schema_dir: Path, *, default_ars: str = ARS_JENA) -> Forma
         root_qname=INITIIEREN_ROOT,
         xsd_path=schema_dir / XSD,
         mapper=functools.partial(map_initiieren, default_ars=default_ars),
+        binary_qnames=frozenset({DOKUMENT}),  # inline documents (base64), streamed to disk
     )
 
 
@@ -148,7 +158,33 @@ def map_initiieren(root: etree._Element, *, default_ars: str) -> ContainerData:
         reply_postfach=None,
         follow_up_case_reference=None,
         fachdaten=wrapper[0],
-        attachments=(),  # documents are named (dokumentid, link); see README
+        attachments=tuple(_inline(a) for a in _all(root, ".//anlage") if _has_bytes(a)),
+    )
+
+
+def _has_bytes(anlage: etree._Element) -> bool:
+    return anlage.find("x:dokument", _Q) is not None
+
+
+def stored_name(anlage: dict[str, Any]) -> str | None:
+    """The file name an inline document is stored under in the case file (its `dateiname`,
+    unique in the message by the standard), None for a document given by link or id only."""
+    if not anlage.get("inline"):
+        return None
+    return anlage.get("dateiname") or f"{anlage.get('dokument_id') or 'anlage'}.bin"
+
+
+def _inline(el: etree._Element) -> DeclaredAttachment:
+    """An anlage carrying its bytes: size and SHA-256 checked when the message gives them."""
+    summary = anlage(el)
+    digest = summary["hash"]
+    return DeclaredAttachment(
+        filename=stored_name(summary) or "",
+        media_type=summary["mime_type"] or "application/octet-stream",
+        size=summary["groesse"],
+        sha512=None,
+        content=el.find("x:dokument", _Q),
+        sha256=digest.lower() if digest else None,
     )
 
 
@@ -162,7 +198,7 @@ def _geometry(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and isinstance(value.get("type"), str) else None
 
 
-def _anlage(el: etree._Element) -> dict[str, Any]:
+def anlage(el: etree._Element) -> dict[str, Any]:
     anhang = el.find("anhangOderVerlinkung/x:anhang", _Q)
     attrs = {} if anhang is None else dict(anhang.attrib)
     size = attrs.get("filesize")
@@ -193,7 +229,7 @@ def _round(el: etree._Element | None) -> dict[str, Any] | None:
         "period_end": _date(_text(el, "x:zeitraum/x:ende")),
         "period_note": _text(el, "x:zeitraum/x:zusatz"),
         "mitteilungen": [m.text or "" for m in _all(el, "x:aktuelleMitteilung")],
-        "documents": [_anlage(a) for a in _all(el, "x:anlagen/anlage")],
+        "documents": [anlage(a) for a in _all(el, "x:anlagen/anlage")],
     }
 
 
@@ -206,11 +242,16 @@ def summarize(message: etree._Element) -> dict[str, Any]:
     description = _text(plan, "x:beschreibungPlanungsanlass")
     geometry = _geometry(_text(plan, "x:geltungsbereich"))
     author = message.find("g:nachrichtenkopf.g2g/g:autor", _Q)
+    # the 045x information (BeteiligungKommunalDB) carry the period on the plan itself
+    period = public or {
+        "period_start": _date(_text(plan, "x:zeitraum/x:beginn")),
+        "period_end": _date(_text(plan, "x:zeitraum/x:ende")),
+    }
     return {
         "nachricht": etree.QName(message).localname,
         "absender": {"kennung": _text(author, "b:kennung"), "name": _text(author, "b:name")},
         "vorgangs_id": _text(content, "x:vorgangsID"),
-        "plan_id": _text(plan, "x:planID"),
+        "plan_id": _text(plan, "x:planID") or _text(content, "x:planID"),  # 0459: no plan
         "title": title,
         "arbeitstitel": _text(plan, "x:arbeitstitel"),
         "planart": _text(plan, "x:planartKommunal/code"),
@@ -222,8 +263,8 @@ def summarize(message: etree._Element) -> dict[str, Any]:
         "beteiligung_url": _text(plan, "x:beteiligungURL"),
         "oeffentlichkeit": public,
         "toeb": toeb,
-        "period_start": None if public is None else public["period_start"],
-        "period_end": None if public is None else public["period_end"],
+        "period_start": period["period_start"],
+        "period_end": period["period_end"],
         "documents": [] if public is None else public["documents"],
         # XBeteiligung 1.2 knows no planning variants: the plan is the one variant
         "variants": [
@@ -232,13 +273,29 @@ def summarize(message: etree._Element) -> dict[str, Any]:
     }
 
 
-# --- kommunal.Aktualisieren.0402 for the inbound correlation --------------------------------
+# --- kommunal.Aktualisieren.0402 and the information 045x for the inbound correlation --------
 def parse_aktualisieren(
-    source: bytes | BinaryIO, *, limits: Limits | None = None, schema_dir: Path | None = None
+    source: bytes | BinaryIO,
+    *,
+    limits: Limits | None = None,
+    schema_dir: Path | None = None,
+    roots: tuple[str, ...] = (AKTUALISIEREN_ROOT,),
 ) -> tuple[str, tuple[str, str], dict[str, Any]]:
-    """Hardened parse and XSD check of one 0402: (message UUID, case key, summary)."""
+    """Hardened parse and XSD check of one 0402 (or a message of `roots` of the same shape:
+    Vorgangs-ID and plan id): (message UUID, case key, summary)."""
+    return read_update(read_valid(source, limits=limits, schema_dir=schema_dir, roots=roots))
+
+
+def read_valid(
+    source: bytes | BinaryIO,
+    *,
+    limits: Limits | None = None,
+    schema_dir: Path | None = None,
+    roots: tuple[str, ...] = (AKTUALISIEREN_ROOT,),
+) -> etree._Element:
+    """The hardened parse of a message with one of `roots`, checked against the XSD."""
     root = read_hardened(source, limits or Limits())
-    if root.tag != AKTUALISIEREN_ROOT:
+    if root.tag not in roots:
         raise IntakeError(
             e.UNKNOWN_FORMAT,
             "Das Nachrichtenformat ist unbekannt.",
@@ -248,65 +305,11 @@ def parse_aktualisieren(
     problems = compiled_schema(xsd).problems(root)
     if problems:
         raise IntakeError(e.SCHEMA_INVALID, "Die Nachricht entspricht nicht dem Schema.", problems)
+    return root
+
+
+def read_update(root: etree._Element) -> tuple[str, tuple[str, str], dict[str, Any]]:
+    """(message UUID, case key, summary) of a valid message naming a participation."""
     message_id, _, _ = _header(root)
     data = summarize(root)
     return message_id, procedure_key(*identifiers(data)), data
-
-
-# --- the answers back: kommunal.Initiieren.OK.0411, kommunal.Aktualisieren.OK.0412 ----------
-OK_ROOTS = {"0411": "kommunal.Initiieren.OK.0411", "0412": "kommunal.Aktualisieren.OK.0412"}
-JENA_STADTPLANUNG = ("ars:160530000000", "Stadt Jena, Fachdienst Stadtplanung")
-_PRODUCT = {"produkt": "egov", "produkthersteller": "egov-oss", "standard": "XBeteiligung"}
-_DIRECTORY = {"listURI": "urn:xoev-de:kosit:codeliste:verzeichnisdienst", "listVersionID": "3"}
-_TYPES = {"listURI": "urn:xoev-de:xleitstelle:codeliste:xbeteiligung-nachrichten"}
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> Any:
-    child = etree.SubElement(parent, tag, attrib)
-    child.text = text
-    return child
-
-
-def _authority(head: etree._Element, tag: str, kennung: str, name: str) -> None:
-    element = _sub(head, f"{{{G2G}}}{tag}")
-    _sub(_sub(element, f"{{{BEH}}}verzeichnisdienst", **_DIRECTORY), "code", "DVDV")
-    _sub(element, f"{{{BEH}}}kennung", kennung)
-    _sub(element, f"{{{BEH}}}name", name)
-
-
-def build_ok(
-    code: str,
-    *,
-    message_id: str,
-    created_at: datetime,
-    ids: tuple[str, str, str],
-    reader: tuple[str, str],
-    author: tuple[str, str] = JENA_STADTPLANUNG,
-    schema_dir: Path | None = None,
-) -> bytes:
-    """A 0411 or 0412 (`code`) for the participation `ids` (Vorgangs-ID, plan id,
-    Beteiligungs-ID) to `reader` (kennung, name); ValueError if it fails the XSD."""
-    if created_at.tzinfo is None:
-        raise ValueError("created_at braucht eine Zeitzone")
-    name = OK_ROOTS[code]
-    root = etree.Element(
-        f"{{{NS}}}{name}",
-        {**_PRODUCT, "version": "1.2"},
-        nsmap={"xbeteiligung": NS, "bn-g2g": G2G, "bn-beh": BEH},
-    )
-    head = _sub(root, f"{{{G2G}}}nachrichtenkopf.g2g")
-    ident = _sub(head, f"{{{G2G}}}identifikation.nachricht")
-    _sub(ident, f"{{{G2G}}}nachrichtenUUID", message_id)
-    kind = _sub(ident, f"{{{G2G}}}nachrichtentyp", **_TYPES, listVersionID="1.2")
-    _sub(kind, "code", code)
-    _sub(kind, "name", name)
-    _sub(ident, f"{{{G2G}}}erstellungszeitpunkt", created_at.isoformat())
-    _authority(head, "leser", *reader)
-    _authority(head, "autor", *author)
-    content = _sub(root, f"{{{NS}}}nachrichteninhalt")
-    for tag, value in zip(("vorgangsID", "planID", "beteiligungsID"), ids, strict=True):
-        _sub(content, f"{{{NS}}}{tag}", value)
-    problems = compiled_schema((schema_dir or default_schema_dir()) / XSD).problems(root)
-    if problems:
-        raise ValueError(f"{code} ungültig: {problems}")
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -13,7 +13,10 @@ case key (`egov.cases.keys`: the plan id and Vorgangs-ID of a 0402). A message t
 finds no case or no waiting event is kept as `uncorrelated` with an incident of kind
 `correlation`; it is never dropped. A message for a suspended instance (or queued behind held
 ones) is `held` (audit `message.held`), no incident: `correlation.release_held` correlates the
-held messages of a case in arrival order when its instance is resumed.
+held messages of a case in arrival order when its instance is resumed. An XBeteiligung
+information message (045x) is only recorded in its case's audit trail
+(`participation.information_received`). A kept 0402 that an admin discards
+(`Inbound.discarded`) is answered with a 0422 when the planning system is connected.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from egov.identity.model import Principal
 from egov.intake.idempotency import scoped_key
 from egov.intake.service import IntakeOutcome, UpdateHandler
 from egov.intake.store import get_by_message_id
-from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xbeteiligung import PROCEDURE_KEY, UPDATE_MESSAGE
 from egov.intake.xml_guard import Limits
 from egov.integrations import signing
 from egov.integrations.correlation import (
@@ -50,7 +53,9 @@ from egov.integrations.correlation import (
     open_correlation_incident,
 )
 from egov.integrations.fachverfahren import Endpoint, secrets_for
+from egov.integrations.inbound_documents import add_documents, attach_later
 from egov.integrations.inbound_parsing import Parsed, parse_inbound
+from egov.integrations.planning_answers import refuse_discarded
 from egov.integrations.store import InboundMessage, InboundStatus
 from egov.workflow.held import HeldKind
 from egov.workflow.service import Workflows
@@ -71,8 +76,9 @@ class InboundOutcome:
 
 
 def planning_update(inbound: Inbound) -> UpdateHandler:
-    """Intake hook for an XBeteiligung 0402 at `POST /submissions`: kept and correlated to the
-    participation it names (`Inbound.keep`), answered 202 with the inbound answer."""
+    """Intake hook for an XBeteiligung 0402 or information 045x at `POST /submissions`: kept
+    and correlated to the participation it names (`Inbound.keep`), answered 202 with the
+    inbound answer."""
 
     def keep(principal: Principal, body: bytes, idempotency_key: str | None) -> IntakeOutcome:
         outcome = inbound.keep(principal, PROCEDURE_KEY, body, idempotency_key)
@@ -198,6 +204,10 @@ class Inbound:
                 session.add(row)
                 session.flush()
                 if case is not None:
+                    actor = principal.subject
+                    add_documents(
+                        session, self.files, placement, case, parsed, actor=actor, now=now
+                    )
                     details = {"inbound_id": row.id, "message_name": parsed.message_name}
                     record(
                         session,
@@ -227,8 +237,15 @@ class Inbound:
             with self.db.reading() as session:
                 case = find_case(session, parsed, procedure=None)
                 case_id = None if case is None else case.id
-        if case_id is None:
-            return False
+            if case_id is None:
+                return False
+            placement = Placement(self.files, still_referenced=self._referenced)
+            now = self.workflows.clock()
+            attach_later(
+                self.db, self.files, placement, inbound_id, case_id, parsed, actor=actor, now=now
+            )
+        if parsed.record_only:
+            return self._record(inbound_id, case_id, parsed, actor)
 
         def mark(session: Session, status: InboundStatus, _incident_id: str | None) -> None:
             stored = session.get(InboundMessage, inbound_id)
@@ -247,6 +264,39 @@ class Inbound:
             incident_if_nothing_waits=False,
         )
         return outcome == InboundStatus.CORRELATED
+
+    def _record(self, inbound_id: str, case_id: str, parsed: Parsed, actor: str) -> bool:
+        """An information message: into the case's audit trail, nothing else changes."""
+        data = parsed.payload
+        details = {
+            "inbound_id": inbound_id,
+            "nachricht": data.get("nachricht"),
+            "message_id": parsed.message_id,
+            **{k: data.get(k) for k in ("title", "period_start", "period_end")},
+        }
+        with self.db.transaction() as session:
+            case = get_case(session, case_id)
+            row = session.get(InboundMessage, inbound_id)
+            assert case is not None and row is not None
+            row.case_id, row.status = case_id, InboundStatus.CORRELATED
+            record(
+                session,
+                case,
+                actor=actor,
+                action="participation.information_received",
+                now=self.workflows.clock(),
+                details=details,
+            )
+        return True
+
+    def discarded(self, session: Session, message: InboundMessage, actor: str) -> str | None:
+        """A kept message an admin resolved by hand: a 0402 is answered with its 0422 when
+        the planning system is connected (an outbox id, else None)."""
+        if PROCEDURE_KEY not in self.endpoints or message.message_name != UPDATE_MESSAGE:
+            return None
+        with self.files.open(message.storage_key) as handle:
+            parsed = parse_inbound(handle.read(), self.limits, self.schema_dir)
+        return refuse_discarded(session, message.id, parsed, self.workflows.clock(), actor)
 
     def _referenced(self, storage_key: str) -> bool:
         with self.db.reading() as session:
@@ -273,6 +323,10 @@ class Inbound:
                 )
                 mark(session, InboundStatus.UNCORRELATED, incident.id)
             return InboundOutcome(inbound_id, False, None, True)
+        if parsed.record_only:
+            return InboundOutcome(
+                inbound_id, self._record(inbound_id, case_id, parsed, actor), case_id, True
+            )
         payload, name = parsed.payload, parsed.message_name
         held_as = (HeldKind.INBOUND, inbound_id)
         outcome = deliver_message(

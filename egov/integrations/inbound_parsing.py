@@ -1,7 +1,9 @@
 """Inbound messages parsed for their correlation, dispatched by root element: the XBau status
 `statusFuerAntragsportal.1170` (message `bauantrag_status`, by case or portal reference) and the
 XBeteiligung update `kommunal.Aktualisieren.0402` (message `beteiligung_aktualisieren`, by the
-case key of its plan id and Vorgangs-ID)."""
+case key of its plan id and Vorgangs-ID) and the information messages
+`kommunal.Information.*.045x` (by the same key, `record_only`: written to the case's audit trail,
+no BPMN event waits for them)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from egov.intake.xbau import STATUS_ROOT, parse_status_1170
-from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, UPDATE_MESSAGE, parse_aktualisieren
+from egov.intake.xbeteiligung import (
+    AKTUALISIEREN_ROOT,
+    INFORMATION_MESSAGE,
+    INFORMATION_ROOTS,
+    UPDATE_MESSAGE,
+    parse_aktualisieren,
+    read_update,
+    read_valid,
+)
+from egov.intake.xbeteiligung_documents import InlineDocument, inline_documents
 from egov.intake.xml_guard import Limits, root_tag
 
 STATUS_MESSAGE = "bauantrag_status"
@@ -25,6 +36,8 @@ class Parsed:
     portal_reference: str | None
     payload: dict[str, Any]
     case_key: tuple[str, str] | None = None  # (scheme, value) of egov.cases.keys
+    record_only: bool = False  # recorded in the case's audit trail, not correlated to BPMN
+    documents: tuple[InlineDocument, ...] = ()  # carried inline, for the case file
 
 
 def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
@@ -40,14 +53,25 @@ def _status(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
 
 
 def _aktualisieren(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
-    message_id, key, summary = parse_aktualisieren(body, limits=limits, schema_dir=schema_dir)
+    root = read_valid(body, limits=limits, schema_dir=schema_dir)
+    message_id, key, summary = read_update(root)
     payload = {**summary, "message_id": message_id}
-    return Parsed(UPDATE_MESSAGE, message_id, None, None, payload, case_key=key)
+    documents = inline_documents(root)
+    return Parsed(UPDATE_MESSAGE, message_id, None, None, payload, key, documents=documents)
+
+
+def _information(body: bytes, limits: Limits, schema_dir: Path | None) -> Parsed:
+    message_id, key, summary = parse_aktualisieren(
+        body, limits=limits, schema_dir=schema_dir, roots=INFORMATION_ROOTS
+    )
+    payload = {**summary, "message_id": message_id}
+    return Parsed(INFORMATION_MESSAGE, message_id, None, None, payload, key, record_only=True)
 
 
 PARSERS: dict[str, Callable[[bytes, Limits, Path | None], Parsed]] = {
     STATUS_ROOT: _status,
     AKTUALISIEREN_ROOT: _aktualisieren,
+    **{root: _information for root in INFORMATION_ROOTS},
 }
 
 

@@ -1,10 +1,15 @@
-"""GeoJSON checks of a statement's location (pure): a point, inside the plan's area when the
-plan has one (Polygon or MultiPolygon, EPSG:4326 as the plan gives it; holes respected)."""
+"""GeoJSON checks of a statement's location (pure): a point (EPSG:4326, RFC 7946), inside the
+plan's area when the plan has one (Polygon or MultiPolygon, holes respected), checked in the
+area's own CRS (`crs.py`: EPSG:25832 and the like)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from pyproj.exceptions import ProjError
+
+from egov.participation.crs import WGS84, crs_of, point_to
 
 Ring = list[list[float]]
 
@@ -39,8 +44,15 @@ def inside(point: tuple[float, float], area: dict[str, Any] | None) -> bool:
     """True when there is no area to check against, or the point lies in it."""
     if area is None or area.get("type") not in ("Polygon", "MultiPolygon"):
         return True
+    crs = crs_of(area)
+    if crs is None:  # a CRS egov cannot read checks nothing
+        return True
+    try:
+        where = point_to(point, WGS84, crs)
+    except (ProjError, ValueError):
+        return False
     polygons = area["coordinates"] if area["type"] == "MultiPolygon" else [area["coordinates"]]
     try:
-        return any(_in_polygon(*point, polygon) for polygon in polygons if polygon)
+        return any(_in_polygon(*where, polygon) for polygon in polygons if polygon)
     except (TypeError, ValueError, IndexError):  # a malformed area checks nothing
         return True

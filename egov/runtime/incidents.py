@@ -115,7 +115,7 @@ class Incidents:
         with self.db.transaction() as session:
             incident = _still_open(session, incident_id)
             now = self.workflows.clock()
-            settled = _settle_by_hand(session, incident)
+            settled = _settle_by_hand(session, incident, self.inbound, principal.subject)
             incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
             incident.resolution, incident.resolved_by = Resolution.BY_HAND, principal.subject
             incident.resolution_note = note.strip()
@@ -144,8 +144,11 @@ def _still_open(session: Session, incident_id: str) -> Incident:
     return incident
 
 
-def _settle_by_hand(session: Session, incident: Incident) -> dict[str, str]:
-    """Stop whatever would otherwise run again for this incident; what was stopped."""
+def _settle_by_hand(
+    session: Session, incident: Incident, inbound: Inbound, actor: str
+) -> dict[str, str]:
+    """Stop whatever would otherwise run again for this incident; what was stopped. A kept
+    message is discarded (a 0402 answered with its 0422, `Inbound.discarded`)."""
     if incident.outbox_id is not None:
         row = session.get(OutboxMessage, incident.outbox_id)
         if row is not None and row.status == OutboxStatus.FAILED:
@@ -155,7 +158,8 @@ def _settle_by_hand(session: Session, incident: Incident) -> dict[str, str]:
         query = select(InboundMessage).where(InboundMessage.incident_id == incident.id)
         for message in session.scalars(query):
             message.status = InboundStatus.RESOLVED
-            return {"inbound_id": message.id}
+            answered = inbound.discarded(session, message, actor)
+            return {"inbound_id": message.id} | ({"answer_outbox_id": answered} if answered else {})
     if incident.kind == IncidentKind.WORKFLOW_STEP and incident.case_id is not None:
         instance = get_instance_by_case(session, incident.case_id)
         if instance is not None:

@@ -232,6 +232,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
+        "/api/v1/public/participations/<participation_id>/documents/<document_id>",
+        "case A's attachment, asked for as a document of participation P",
+        "/api/v1/public/participations/{participation}/documents/{attachment_a}",
+        {p: 404 for p in PRINCIPALS},
+    ),
+    Probe(
+        "GET",
         "/api/v1/statement-confirmations/<token>",
         "an unknown confirmation link",
         "/api/v1/statement-confirmations/unknown-token",

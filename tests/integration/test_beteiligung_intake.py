@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from lxml import etree
+from sqlalchemy import select
 
 from egov.app import create_app
 from egov.intake.formats import compiled_schema
-from egov.outbox.store import list_outbox_by_case
+from egov.outbox.store import OutboxMessage
 from tests.conftest import ROOT, Api, make_settings
 
 EXAMPLES = ROOT / "schemas" / "xbeteiligung" / "examples"
@@ -86,7 +87,7 @@ def test_a_0401_opens_a_participation_of_the_fachdienst_stadtplanung_with_its_pe
 @pytest.mark.parametrize("path", sorted((EXAMPLES / "valid").glob("*.xml")), ids=lambda p: p.name)
 def test_every_valid_sample_is_accepted_as_shipped(api: Api, path: Path) -> None:
     response = submit(api, path.read_bytes())
-    expected = 202 if path.name.startswith("aktualisieren") else 201
+    expected = 202 if path.name.startswith(("aktualisieren", "information")) else 201
     assert response.status_code == expected, response.get_json()
 
 
@@ -214,9 +215,13 @@ def answering_api(
     app.extensions["egov"].db.dispose()
 
 
-def answers(api: Api, case_id: str) -> list[etree._Element]:
+def answers(api: Api, case_id: str | None) -> list[etree._Element]:
+    """The XBeteiligung answers in the outbox, of the case or (None) of no case, XSD-checked."""
     with api.container.db.reading() as session:
-        rows = list_outbox_by_case(session, case_id)
+        query = select(OutboxMessage).where(
+            OutboxMessage.case_id.is_(None) if case_id is None else OutboxMessage.case_id == case_id
+        )
+        rows = session.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id))
         xml = [r.payload["xml"] for r in rows if r.payload.get("procedure") == "beteiligung"]
     schema = compiled_schema(ROOT / "schemas" / "xbeteiligung" / "xsd" / "xbeteiligung.xsd")
     trees = [etree.fromstring(text.encode("utf-8")) for text in xml]
@@ -248,3 +253,106 @@ def test_the_planning_system_is_answered_once_per_message_with_0411_and_0412(
 def test_without_an_endpoint_for_beteiligung_nothing_is_sent_back(api: Api) -> None:
     case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
     assert answers(api, case_id) == []
+
+
+VALID = EXAMPLES / "valid"
+NS = {"x": "https://www.xleitstelle.de/xbeteiligung/12"}
+
+
+def names(trees: list[etree._Element]) -> list[str]:
+    return [etree.QName(tree).localname for tree in trees]
+
+
+def test_information_of_the_planning_system_goes_into_the_audit_trail_and_changes_nothing(
+    api: Api,
+) -> None:
+    case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
+    before = case(api, case_id)["data"]
+
+    told = submit(api, (VALID / "information-aktualisiert.xml").read_bytes())
+    deleted = submit(api, (VALID / "information-geloescht.xml").read_bytes())
+
+    assert (told.status_code, told.get_json()["correlated"]) == (202, True)
+    assert (deleted.status_code, deleted.get_json()["correlated"]) == (202, True)
+    assert case(api, case_id)["data"] == before
+    recorded = [
+        e for e in actions(api, case_id) if e["action"] == "participation.information_received"
+    ]
+    assert [e["after"]["nachricht"] for e in recorded] == [
+        "kommunal.Information.Aktualisiert.0452",
+        "kommunal.Information.Geloescht.0459",
+    ]
+    assert recorded[0]["after"]["period_end"] == "2027-02-26"
+    assert api.get("/incidents", "admin").get_json()["items"] == []
+
+
+def test_information_before_its_participation_is_kept_as_an_incident_and_recorded_on_retry(
+    api: Api,
+) -> None:
+    told = submit(api, (VALID / "information-initiiert.xml").read_bytes())
+    assert told.get_json()["correlated"] is False
+    [incident] = api.get("/incidents", "admin").get_json()["items"]
+
+    case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
+    retried = api.post(f"/incidents/{incident['id']}/retry", "admin")
+
+    assert retried.get_json()["status"] == "resolved"
+    recorded = [e["action"] for e in actions(api, case_id)]
+    assert recorded.count("participation.information_received") == 1
+
+
+def test_a_0402_whose_period_ends_before_it_begins_is_refused_with_one_0422(
+    answering_api: Api,
+) -> None:
+    api = answering_api
+    case_id = submit(api, around_today(INITIIEREN)).get_json()["case_id"]
+    before = case(api, case_id)["data"]
+    body = with_period(
+        (VALID / "aktualisieren-zeitraum-endet-vor-beginn.xml").read_text(encoding="utf-8"), 5, 2
+    ).encode("utf-8")
+
+    response = submit(api, body)
+    assert submit(api, body).status_code == 202  # the re-send: no second answer
+
+    assert (response.status_code, response.get_json()["correlated"]) == (202, True)
+    assert case(api, case_id)["data"] == before
+    [refused] = [e for e in actions(api, case_id) if e["action"] == "participation.update_refused"]
+    assert refused["after"]["reasons"] == [
+        "Der Beteiligungszeitraum (Öffentlichkeit) endet vor seinem Beginn."
+    ]
+    sent = answers(api, case_id)
+    assert names(sent) == ["kommunal.Initiieren.OK.0411", "kommunal.Aktualisieren.NOK.0422"]
+    nok = sent[1]
+    assert nok.findtext("x:nachrichteninhalt/x:beteiligungsID", namespaces=NS) == "OEFF-47-1"
+    assert nok.findtext("x:nachrichteninhalt/x:fehler/x:beschreibung", namespaces=NS) == (
+        "Der Beteiligungszeitraum (Öffentlichkeit) endet vor seinem Beginn."
+    )
+
+
+def test_a_0402_for_no_participation_is_answered_with_one_0422_when_an_admin_discards_it(
+    answering_api: Api,
+) -> None:
+    api = answering_api
+    assert submit(api, around_today(AKTUALISIEREN)).get_json()["correlated"] is False
+    [incident] = api.get("/incidents", "admin").get_json()["items"]
+    note = {"note": "Planungssystem hat die Aktualisierung irrtümlich gesendet."}
+
+    resolved = api.post(f"/incidents/{incident['id']}/resolve", "admin", json=note)
+    again = api.post(f"/incidents/{incident['id']}/resolve", "admin", json=note)
+
+    assert resolved.status_code == 200, resolved.get_json()
+    assert again.get_json()["code"] == "incident-not-open"
+    [nok] = answers(api, None)
+    assert names([nok]) == ["kommunal.Aktualisieren.NOK.0422"]
+    assert nok.findtext("x:nachrichteninhalt/x:planID", namespaces=NS) == "BP-47-Lobeda"
+    assert "kein Beteiligungsverfahren bekannt" in (
+        nok.findtext("x:nachrichteninhalt/x:fehler/x:beschreibung", namespaces=NS) or ""
+    )
+
+
+def test_without_an_endpoint_a_discarded_0402_is_answered_by_no_one(api: Api) -> None:
+    submit(api, around_today(AKTUALISIEREN))
+    [incident] = api.get("/incidents", "admin").get_json()["items"]
+    note = {"note": "verworfen"}
+    assert api.post(f"/incidents/{incident['id']}/resolve", "admin", json=note).status_code == 200
+    assert answers(api, None) == []

@@ -58,6 +58,7 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/open-data",  # the DCAT-AP.de catalogue: four datasets, no paging (open-data.md)
     "/api/v1/open-data/datasets/<dataset_id>.csv",  # a download, the whole dataset
     "/api/v1/open-data/datasets/<dataset_id>.json",
+    "/api/v1/public/participations/<participation_id>/documents/<document_id>",  # bytes
     "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",

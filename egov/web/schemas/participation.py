@@ -6,11 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from egov.web.schemas.common import listed
+from egov.web.schemas.common import ListQuery, listed
 
 
 class ParticipationPath(BaseModel):
     participation_id: str
+
+
+class PublicDocumentPath(BaseModel):
+    participation_id: str
+    document_id: str
 
 
 class ConfirmationPath(BaseModel):
@@ -126,6 +131,21 @@ class PublicPeriod(BaseModel):
     closes_at: str | None
 
 
+CRS_DESCRIPTION = (
+    "Koordinatenreferenzsystem der Geometrien der Antwort, z. B. EPSG:25832 (das des Plans, "
+    "`plan_crs`); ohne: EPSG:4326 (RFC 7946). Anderes als EPSG:4326 trägt das GeoJSON-Mitglied "
+    "`crs`."
+)
+
+
+class PublicCrsQuery(BaseModel):
+    crs: str | None = Field(None, max_length=80, description=CRS_DESCRIPTION)
+
+
+class PublicListQuery(ListQuery):
+    crs: str | None = Field(None, max_length=80, description=CRS_DESCRIPTION)
+
+
 class PublicVariant(BaseModel):
     id: str | None
     title: str | None
@@ -153,7 +173,10 @@ class PublicParticipation(BaseModel):
     planart: str | None
     raeumliche_beschreibung: str | None
     period: PublicPeriod
-    crs: str
+    crs: str = Field(description="CRS der Geometrien dieser Antwort (`?crs=`)")
+    plan_crs: str | None = Field(
+        description="CRS, in dem der Plan seinen Geltungsbereich gibt (null: unlesbar oder keiner)"
+    )
     geltungsbereich: dict[str, Any] | None
     variants: list[PublicVariant]
     documents: list[PublicDocument]

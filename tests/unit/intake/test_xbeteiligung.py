@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from egov.intake.errors import IntakeError
-from egov.intake.xbeteiligung import identifiers, parse_aktualisieren, procedure_key, summarize
+from egov.intake.formats import compiled_schema
+from egov.intake.xbeteiligung import (
+    NS,
+    identifiers,
+    parse_aktualisieren,
+    procedure_key,
+    summarize,
+)
+from egov.intake.xbeteiligung_answers import build_answer
 from egov.participation.geometry import inside, point_of
+from egov.participation.operators import refusal
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = ROOT / "schemas" / "xbeteiligung"
@@ -73,3 +83,53 @@ def test_a_point_is_inside_a_polygon_but_not_in_its_hole() -> None:
     assert point_of({"type": "Point", "coordinates": [11.6, 50.9]}) == (11.6, 50.9)
     assert point_of({"type": "Point", "coordinates": [float("nan"), 1]}) is None
     assert point_of({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}) is None
+
+
+ANSWERS = HERE / "examples" / "answers"
+
+
+def _tree(path: Path) -> etree._Element:
+    return etree.parse(str(path)).getroot()
+
+
+@pytest.mark.parametrize("path", sorted((ANSWERS / "valid").glob("*.xml")), ids=lambda p: p.name)
+def test_the_answer_samples_egov_sends_are_valid(path: Path) -> None:
+    assert compiled_schema(HERE / "xsd" / "xbeteiligung.xsd").problems(_tree(path)) == []
+
+
+@pytest.mark.parametrize("path", sorted((ANSWERS / "invalid").glob("*.xml")), ids=lambda p: p.name)
+def test_the_invalid_answer_samples_fail_the_schema(path: Path) -> None:
+    assert compiled_schema(HERE / "xsd" / "xbeteiligung.xsd").problems(_tree(path)) != []
+
+
+def test_a_nok_carries_its_errors_and_a_0422_the_beteiligungs_id_after_them() -> None:
+    xml = build_answer(
+        "0422",
+        message_id="2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b",
+        created_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        ids=("VG-1", "BP-1", "OEFF-1"),
+        reader=("planung:demo", "Planungssystem"),
+        errors=("erster Fehler", "zweiter Fehler"),
+        schema_dir=ROOT / "schemas",
+    )
+    content = etree.fromstring(xml).find(f"{{{NS}}}nachrichteninhalt")
+    assert content is not None
+    assert [etree.QName(child).localname for child in content] == [
+        "vorgangsID",
+        "planID",
+        "fehler",
+        "fehler",
+        "beteiligungsID",
+    ]
+
+
+def test_an_update_whose_period_ends_before_it_begins_is_refused_even_merged() -> None:
+    current = {"period_start": "2026-12-10", "period_end": "2027-01-10"}
+    assert refusal(current, {"period_end": "2026-12-01"}) == [
+        "Der Beteiligungszeitraum endet vor seinem Beginn."
+    ]
+    assert refusal(current, {"period_end": "2027-02-01"}) == []
+    toeb = {"toeb": {"period_start": "2026-12-10", "period_end": "2026-12-09"}}
+    assert refusal(current, toeb) == [
+        "Der Beteiligungszeitraum (Träger öffentlicher Belange) endet vor seinem Beginn."
+    ]
