@@ -35,6 +35,7 @@ from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, PROCEDURE_KEY
+from egov.intake.xfall import NS_BETEILIGUNG
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.correlation import follow_up_correlator
@@ -43,6 +44,7 @@ from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
+from egov.participation.messages import filing as statement_filing
 from egov.participation.moderation import Moderation
 from egov.participation.public import PublicParticipations
 from egov.participation.report import Reports
@@ -161,6 +163,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     incidents = Incidents(db, workflows, outbox, inbound)
     intake.updates[AKTUALISIEREN_ROOT] = planning_update(inbound)
+    statements = _statements(settings, db, files, clock)
+    intake.filings[NS_BETEILIGUNG] = statement_filing(statements)  # statements through XFall
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -216,7 +220,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
-        statements=_statements(settings, db, files, clock),
+        statements=statements,
         moderation=Moderation(db, clock),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
         public_participations=PublicParticipations(db),

@@ -67,6 +67,8 @@ CODES: dict[str, Code] = {
         participation_not_open="The participation's period has not begun.",
         statement_invalid="A statement's text, variant, location or attachments are refused.",
         statement_location_outside="A statement's location lies outside the plan's area.",
+        statement_anonymous_not_allowed="An anonymous statement (XFall, method keine) where "
+        "the participation allows none.",
     ),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **codes(

@@ -13,14 +13,17 @@ is followed (`confirm`), the e-mail written to the outbox in the same transactio
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from egov.cases.keys import CaseKey
 from egov.cases.service import record
 from egov.cases.store import Case, get_case
 from egov.clock import Clock
@@ -31,7 +34,7 @@ from egov.errors import Forbidden, Invalid, NotFound
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal
 from egov.intake.model import filename_problem
-from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xbeteiligung import KEY_SCHEME, PROCEDURE_KEY
 from egov.outbox.mail import enqueue_mail, is_address
 from egov.participation import period
 from egov.participation.geometry import inside, point_of
@@ -125,7 +128,21 @@ def _refuse_period(closed: bool) -> NoReturn:
     )
 
 
-def open_participation(session: Session, participation: str | Case) -> Case:
+def participation_case(session: Session, participation: str) -> Case:
+    """The participation named by its id, its Aktenzeichen or the planning system's
+    Vorgangs-ID (the second half of its case key), refused unless its period runs."""
+    case = get_case(session, participation)
+    if case is None:
+        case = session.scalars(select(Case).where(Case.reference == participation)).first()
+    if case is None:
+        by_vorgang = CaseKey.value.endswith(f", {json.dumps(participation)}]", autoescape=True)
+        query = select(CaseKey.case_id).where(CaseKey.scheme == KEY_SCHEME, by_vorgang)
+        found = list(session.scalars(query.limit(2)))
+        case = get_case(session, found[0]) if len(found) == 1 else None
+    return open_participation(session, case)
+
+
+def open_participation(session: Session, participation: str | Case | None) -> Case:
     """The participation's case, refused unless its period runs."""
     case = get_case(session, participation) if isinstance(participation, str) else participation
     if case is None or case.procedure_key != PROCEDURE_KEY:
@@ -135,7 +152,7 @@ def open_participation(session: Session, participation: str | Case) -> Case:
     return case
 
 
-def _refuse(code: str, name: str, reason: str) -> Invalid:
+def invalid_statement(code: str, name: str, reason: str) -> Invalid:
     return Invalid(
         "Die Stellungnahme ist unvollständig oder ungültig.",
         code=code,
@@ -145,28 +162,38 @@ def _refuse(code: str, name: str, reason: str) -> Invalid:
 
 def check(case: Case, new: NewStatement, limits: StatementLimits) -> None:
     if not new.text.strip() or len(new.text) > MAX_TEXT:
-        raise _refuse("statement-invalid", "text", f"1 bis {MAX_TEXT} Zeichen")
+        raise invalid_statement("statement-invalid", "text", f"1 bis {MAX_TEXT} Zeichen")
     variants = {v.get("id") for v in case.data.get("variants") or []}
     if new.variant_id is not None and new.variant_id not in variants:
-        raise _refuse("statement-invalid", "variant_id", "keine Variante dieses Verfahrens")
+        raise invalid_statement(
+            "statement-invalid", "variant_id", "keine Variante dieses Verfahrens"
+        )
     if new.location is not None:
         point = point_of(new.location)
         if point is None:
-            raise _refuse("statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)")
+            raise invalid_statement(
+                "statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)"
+            )
         if not inside(point, case.data.get("geltungsbereich")):
-            raise _refuse("statement-location-outside", "location", "außerhalb des Plangebiets")
+            raise invalid_statement(
+                "statement-location-outside", "location", "außerhalb des Plangebiets"
+            )
     if len(new.attachments) > limits.max_attachments:
-        raise _refuse("statement-invalid", "attachments", f"höchstens {limits.max_attachments}")
+        raise invalid_statement(
+            "statement-invalid", "attachments", f"höchstens {limits.max_attachments}"
+        )
     for index, attachment in enumerate(new.attachments):
         name = f"attachments[{index}]"
         problem = filename_problem(attachment.filename)
         if problem is not None:
-            raise _refuse("statement-invalid", f"{name}.filename", problem)
+            raise invalid_statement("statement-invalid", f"{name}.filename", problem)
         if attachment.media_type not in MEDIA_TYPES:
-            raise _refuse("statement-invalid", f"{name}.media_type", "nur PDF, PNG oder JPEG")
+            raise invalid_statement(
+                "statement-invalid", f"{name}.media_type", "nur PDF, PNG oder JPEG"
+            )
         if len(attachment.content) > limits.max_attachment_bytes:
             reason = f"höchstens {limits.max_attachment_bytes} Bytes"
-            raise _refuse("statement-invalid", f"{name}.content", reason)
+            raise invalid_statement("statement-invalid", f"{name}.content", reason)
 
 
 @dataclass
@@ -182,14 +209,11 @@ class Statements:
         self, principal: Principal | None, participation_id: str, new: NewStatement
     ) -> dict[str, Any]:
         """`principal` None: anonymous."""
-        if principal is None and not self.anonymous:  # log in, then file: 401
-            raise AuthenticationError("token-missing", "Bitte melden Sie sich zuerst an.")
         if principal is not None and not principal.is_citizen:
             raise Forbidden("Nur Bürgerinnen und Bürger geben Stellungnahmen ab.")
-        if principal is None and not is_address(new.email):
-            raise _refuse("statement-invalid", "email", "für die Bestätigung nötig")
-        if principal is None:
-            author = Author("anonymous", email=new.email, confirm=True)
+        if principal is None:  # log in, then file: 401
+            refusal = AuthenticationError("token-missing", "Bitte melden Sie sich zuerst an.")
+            author = self.anonymous_author(new, refusal)
         else:
             author = Author(
                 principal.actor,
@@ -199,7 +223,15 @@ class Statements:
                 principal.postfach,
                 named=new.named,
             )
-        return self._filed(lambda s: (open_participation(s, participation_id), author), new)
+        return self._filed(lambda s: (participation_case(s, participation_id), author), new)
+
+    def anonymous_author(self, new: NewStatement, refusal: Exception) -> Author:
+        """An anonymous author (counts after the e-mail link): `refusal` unless allowed."""
+        if not self.anonymous:
+            raise refusal
+        if not is_address(new.email):
+            raise invalid_statement("statement-invalid", "email", "für die Bestätigung nötig")
+        return Author("anonymous", email=new.email, confirm=True)
 
     def answer(self, token: str, new: NewStatement) -> dict[str, Any]:
         """A public body's statement through the link of its invitation (the TöB round)."""
@@ -227,11 +259,22 @@ class Statements:
         try:
             with self.db.transaction() as session:
                 case, author = case_of(session)
-                check(case, new, self.limits)
-                return self._store(session, case, author, new, placement)
+                return self.file_in(session, case, author, new, placement)
         except BaseException:
             placement.undo()
             raise
+
+    def file_in(
+        self,
+        session: Session,
+        case: Case,
+        author: Author,
+        new: NewStatement,
+        placement: Placement,
+    ) -> dict[str, Any]:
+        """The statement checked and stored in the caller's transaction (both routes)."""
+        check(case, new, self.limits)
+        return self._store(session, case, author, new, placement)
 
     def _store(
         self,
