@@ -9,6 +9,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
+from egov.participation.confirmation import Confirmations
 from egov.participation.messages import filing as statement_filing
 from egov.participation.moderation import Moderation
 from egov.participation.public import PublicParticipations
@@ -98,6 +100,7 @@ class Container:
     triage: TriageDesk  # suggestions, the clerk's decision, override metrics (issue 13)
     statements: Statements  # statements on participations (issue 14)
     moderation: Moderation  # hiding and weighing them
+    confirmations: Confirmations  # anonymous statements confirmed by their e-mail link
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
@@ -222,6 +225,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
         statements=statements,
         moderation=Moderation(db, clock),
+        confirmations=Confirmations(
+            db, clock, timedelta(hours=settings.statement_confirmation_hours)
+        ),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
         public_participations=PublicParticipations(db),
         invitations=Invitations(

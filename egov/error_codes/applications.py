@@ -62,6 +62,12 @@ CODES: dict[str, Code] = {
     ),
     **codes(
         "participation",
+        410,
+        statement_confirmation_used="The confirmation link of a statement was used already.",
+        statement_confirmation_expired="The confirmation link of a statement has expired.",
+    ),
+    **codes(
+        "participation",
         422,
         participation_closed="The participation's period has ended: no more statements.",
         participation_not_open="The participation's period has not begun.",

@@ -7,7 +7,7 @@ the attachments (count, media type, size; SHA-256 and SHA-512 kept), then stores
 with its number, its attachments in the case file and `statement.received` in the audit trail,
 in one transaction. A logged-in citizen's statement counts at once; an anonymous one (only
 where EGOV_PARTICIPATION_ANONYMOUS allows it) counts once the link of its confirmation e-mail
-is followed (`confirm`), the e-mail written to the outbox in the same transaction.
+is followed (`confirmation.py`), the e-mail written to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from egov.participation.period import Period
 from egov.participation.store import (
     Statement,
     StatementStatus,
-    get_by_confirmation,
     get_invitation,
     next_number,
 )
@@ -237,7 +236,7 @@ class Statements:
         """A public body's statement through the link of its invitation (the TöB round)."""
 
         def case_of(session: Session) -> tuple[Case, Author]:
-            invitation = get_invitation(session, _digest(token))
+            invitation = get_invitation(session, digest(token))
             if invitation is None:
                 raise NotFound("Einladungslink unbekannt.", code="invitation-not-found")
             case = open_round(session, invitation.case_id, "toeb", self.clock())
@@ -300,7 +299,7 @@ class Statements:
             author_email=author.email,
             author_postfach=author.postfach,
             named=author.named and author.name is not None,
-            confirmation_hash=None if token is None else _digest(token),
+            confirmation_hash=None if token is None else digest(token),
             created_at=now,
             confirmed_at=None,
         )
@@ -374,28 +373,6 @@ class Statements:
             idempotency_key=f"statement-confirmation:{statement.id}",
         )
 
-    def confirm(self, token: str) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            statement = get_by_confirmation(session, _digest(token))
-            case = None if statement is None else get_case(session, statement.case_id)
-            if statement is None or case is None:
-                raise NotFound(
-                    "Bestätigungslink unbekannt.", code="statement-confirmation-not-found"
-                )
-            if statement.status == StatementStatus.UNCONFIRMED:
-                now = self.clock()
-                statement.status, statement.confirmed_at = StatementStatus.RECEIVED, now
-                details = {"statement_id": statement.id, "number": statement.number}
-                record(
-                    session,
-                    case,
-                    actor="anonymous",
-                    action="statement.confirmed",
-                    now=now,
-                    details=details,
-                )
-            return receipt(case, statement)
 
-
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -53,7 +53,7 @@ LISTS = {
     ),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
-    "/api/v1/statement-confirmations/<token>",  # one statement's receipt
+    "/api/v1/statement-confirmations/<token>",  # the page that confirms one statement
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/migrations/<migration_id>",  # one batch: its counts and failures
     "/api/v1/cases/<case_id>",

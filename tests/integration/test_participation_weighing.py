@@ -166,7 +166,7 @@ def weighed_and_closed(api: Api) -> str:
     link = re.search(r"/api/v1(/statement-confirmations/\S+)", mail.payload["text"])
     assert link is not None
     token = link.group(1).rsplit("/", 1)[1]
-    assert api.container.statements.confirm(token)["status"] == "received"
+    assert api.container.confirmations.confirm(token)["status"] == "received"
     close_by_update(api, pid)
     ids = [erikas, anonymous.get_json()["statement_id"]]
     with api.container.db.reading() as session:
