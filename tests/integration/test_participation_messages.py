@@ -24,6 +24,7 @@ from tests.integration.test_participation_statements import (  # noqa: F401 (fix
     participation,
     statement,
 )
+from tests.integration.test_participation_weighing import close_by_update, outcome_letters
 
 SHIPPED = example("beteiligung-stellungnahme.xml")
 UUID = b"a3b4c5d6-e7f8-4a1b-8c2d-3e4f5a6b7c8d"
@@ -157,3 +158,31 @@ def test_an_anonymous_statement_message_counts_after_its_email_link(
     [mail] = mails(api, pid)
     assert mail.payload["to"] == "erika.mustermann@example.org"
     assert authors(api, pid) == [{"name": None, "postfach": None, "subject": None}]
+
+
+def test_the_author_of_a_statement_message_is_told_the_outcome_in_the_named_postfach(
+    api: Api,
+) -> None:
+    pid = participation(api)
+    body = message(pid).replace(
+        b"postfach:bundid:erika-mustermann-0001", b"postfach:erika"
+    )  # the reply Postfach of the dev IdP's Erika
+    filed = submit(api, body)
+    assert filed.status_code == 201, filed.get_json()
+    close_by_update(api, pid)
+    weighing = {
+        "statement_ids": [filed.get_json()["statement"]["statement_id"]],
+        "decision": "accepted",
+        "reasoning": "Die Streuobstwiese bleibt erhalten.",
+    }
+    assert api.post(f"/participations/{pid}/weighing", "ben", json=weighing).status_code == 200
+
+    report = api.post(f"/participations/{pid}/weighing-report", "ben")
+
+    assert (report.status_code, report.get_json()["notified"]) == (201, 1)
+    [letter] = outcome_letters(api, "erika")
+    assert (
+        "-S0001: berücksichtigt. Begründung: Die Streuobstwiese bleibt erhalten."
+        in (letter["body"])
+    )
+    assert outcome_letters(api, "max") == []
