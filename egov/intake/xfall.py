@@ -257,7 +257,7 @@ BETEILIGUNG = FieldListFachdaten(  # a statement on a running participation (no 
     NS_BETEILIGUNG,
     "stellungnahme",
     (
-        FieldSpec("beteiligung", "participation"),  # its id or Aktenzeichen
+        FieldSpec("beteiligung", "participation"),  # its id, Aktenzeichen or Vorgangs-ID
         FieldSpec("varianteId", "variant_id", required=False),  # absent: the whole plan
         FieldSpec("text", "text"),
         FieldSpec("punkt", "location", required=False),  # GeoJSON point (text)

@@ -1,14 +1,15 @@
-"""A statement through the XFall profile (pure mapping): the Fachdaten
+"""A statement through the XFall profile: the Fachdaten
 `urn:egov-oss:fachdaten:beteiligung:1.0` (`stellungnahme`) in an `antrag.einreichen` of the
 Leistung Beteiligung, sent to `POST /submissions` by a citizen or a citizen's portal.
 
 The message names its participation (`beteiligung`: the id or Aktenzeichen the public API
-gives), the variant (none: the whole plan), the text, an optional GeoJSON point and whether
-the author may be named; its attachments are the container's. The author is the applicant of
+gives, or the planning system's Vorgangs-ID), the variant (none: the whole plan), the text, an
+optional GeoJSON point and whether the author may be named; its attachments are the
+container's. The author is the applicant of
 the container: a citizen filing themselves, or the person a portal vouches for (name, e-mail,
 the reply Postfach). Authentication method `keine` marks an anonymous author, who must confirm
-by e-mail like an anonymous statement of the JSON route. `Statements.file_message` then applies
-the same rules as `Statements.file`.
+by e-mail like an anonymous statement of the JSON route. `filing` hands the mapped statement to
+`Statements.file_in` in the intake's transaction: the rules of the JSON route, not a copy.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from egov.participation.statements import (
     Author,
     NewStatement,
     Statements,
-    invalid_statement,
+    _refuse,
     participation_case,
 )
 
@@ -41,7 +42,7 @@ ANONYMOUS_METHOD = "keine"  # XFall profile: authentifizierung/methode of an unv
 
 @dataclass(frozen=True)
 class StatementMessage:
-    participation: str  # the participation's id or Aktenzeichen
+    participation: str  # the participation's id, Aktenzeichen or Vorgangs-ID
     statement: NewStatement
     author: Author | None  # None: anonymous (counts after the e-mail link)
 
@@ -55,7 +56,7 @@ def _location(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         location = None
     if not isinstance(location, dict):
-        raise invalid_statement("statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)")
+        raise _refuse("statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)")
     return location
 
 

@@ -151,7 +151,7 @@ def open_participation(session: Session, participation: str | Case | None) -> Ca
     return case
 
 
-def invalid_statement(code: str, name: str, reason: str) -> Invalid:
+def _refuse(code: str, name: str, reason: str) -> Invalid:
     return Invalid(
         "Die Stellungnahme ist unvollständig oder ungültig.",
         code=code,
@@ -161,38 +161,28 @@ def invalid_statement(code: str, name: str, reason: str) -> Invalid:
 
 def check(case: Case, new: NewStatement, limits: StatementLimits) -> None:
     if not new.text.strip() or len(new.text) > MAX_TEXT:
-        raise invalid_statement("statement-invalid", "text", f"1 bis {MAX_TEXT} Zeichen")
+        raise _refuse("statement-invalid", "text", f"1 bis {MAX_TEXT} Zeichen")
     variants = {v.get("id") for v in case.data.get("variants") or []}
     if new.variant_id is not None and new.variant_id not in variants:
-        raise invalid_statement(
-            "statement-invalid", "variant_id", "keine Variante dieses Verfahrens"
-        )
+        raise _refuse("statement-invalid", "variant_id", "keine Variante dieses Verfahrens")
     if new.location is not None:
         point = point_of(new.location)
         if point is None:
-            raise invalid_statement(
-                "statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)"
-            )
+            raise _refuse("statement-invalid", "location", "kein GeoJSON-Punkt (EPSG:4326)")
         if not inside(point, case.data.get("geltungsbereich")):
-            raise invalid_statement(
-                "statement-location-outside", "location", "außerhalb des Plangebiets"
-            )
+            raise _refuse("statement-location-outside", "location", "außerhalb des Plangebiets")
     if len(new.attachments) > limits.max_attachments:
-        raise invalid_statement(
-            "statement-invalid", "attachments", f"höchstens {limits.max_attachments}"
-        )
+        raise _refuse("statement-invalid", "attachments", f"höchstens {limits.max_attachments}")
     for index, attachment in enumerate(new.attachments):
         name = f"attachments[{index}]"
         problem = filename_problem(attachment.filename)
         if problem is not None:
-            raise invalid_statement("statement-invalid", f"{name}.filename", problem)
+            raise _refuse("statement-invalid", f"{name}.filename", problem)
         if attachment.media_type not in MEDIA_TYPES:
-            raise invalid_statement(
-                "statement-invalid", f"{name}.media_type", "nur PDF, PNG oder JPEG"
-            )
+            raise _refuse("statement-invalid", f"{name}.media_type", "nur PDF, PNG oder JPEG")
         if len(attachment.content) > limits.max_attachment_bytes:
             reason = f"höchstens {limits.max_attachment_bytes} Bytes"
-            raise invalid_statement("statement-invalid", f"{name}.content", reason)
+            raise _refuse("statement-invalid", f"{name}.content", reason)
 
 
 @dataclass
@@ -229,7 +219,7 @@ class Statements:
         if not self.anonymous:
             raise refusal
         if not is_address(new.email):
-            raise invalid_statement("statement-invalid", "email", "für die Bestätigung nötig")
+            raise _refuse("statement-invalid", "email", "für die Bestätigung nötig")
         return Author("anonymous", email=new.email, confirm=True)
 
     def answer(self, token: str, new: NewStatement) -> dict[str, Any]:
