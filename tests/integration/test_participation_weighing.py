@@ -16,6 +16,9 @@ import threading
 import zlib
 from typing import Any
 
+from egov.cases.service import record
+from egov.cases.store import Case
+from egov.clock import utcnow
 from egov.participation.store import list_by_case
 from tests.conftest import Api
 from tests.integration.test_beteiligung_intake import AKTUALISIEREN, case, submit, with_period
@@ -230,3 +233,25 @@ def test_a_weighing_needs_a_known_decision_and_a_reasoning(api: Api) -> None:
     body = {"statement_ids": ["unknown"], "decision": "noted", "reasoning": "Gelesen."}
     unknown = api.post(f"/participations/{pid}/weighing", "ben", json=body)
     assert (unknown.status_code, unknown.get_json()["code"]) == (404, "statement-not-found")
+
+
+def test_the_participations_applicant_reads_no_letter_to_another_author(
+    anonymous_api: Api,  # noqa: F811
+) -> None:
+    api = anonymous_api
+    pid = weighed_and_closed(api)
+    assert api.post(f"/participations/{pid}/weighing-report", "ben").status_code == 201
+    with api.container.db.transaction() as session:  # Max becomes the participation's applicant
+        participation_case = session.get(Case, pid)
+        assert participation_case is not None
+        participation_case.owner_subject = "dev:max"
+        record(session, participation_case, actor="test", action="test.owner", now=utcnow())
+
+    mine = api.get("/me/messages", "max").get_json()["items"]
+    case_view = api.get(f"/me/cases/{pid}", "max").get_json()
+
+    assert [m["body"] for m in outcome_letters(api, "max")] == [
+        m["body"] for m in mine if m["subject"].startswith("Ergebnis")
+    ]
+    assert all("-S0001" not in m["body"] for m in mine)  # Erika's statement, Erika's letter
+    assert all("-S0001" not in m["body"] for m in case_view["messages"])
