@@ -33,9 +33,8 @@ def resolve_procedure(
             code="unknown-leistung",
             invalid_params=[{"name": "leistung", "reason": application.leika_key}],
         )
-    if filed_on is not None and procedure.key != filed_on:
-        raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
-    if filed_on is None and procedure.fachdaten_namespace != application.fachdaten_namespace:
+    own = procedure.fachdaten_namespace == application.fachdaten_namespace
+    if not (own if filed_on is None else procedure.key == filed_on):
         raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
     if (principal.is_client or principal.via) and not principal.may_use_procedure(procedure.key):
         raise Forbidden("Dieser Client darf für diese Leistung nicht einreichen.")

@@ -35,7 +35,7 @@ class Confirmations:
         nothing. Unknown, used or expired: refused."""
         with self.db.reading() as session:
             case, statement = self._pending(session, token)
-            return {**receipt(case, statement), "title": case.title}
+            return _shown(case, statement)
 
     def confirm(self, token: str) -> dict[str, Any]:
         """The statement counts (once), audited `statement.confirmed`."""
@@ -48,7 +48,7 @@ class Confirmations:
                 session, case, actor="anonymous", action="statement.confirmed", now=now,
                 details=details,
             )  # fmt: skip
-            return {**receipt(case, statement), "title": case.title}
+            return _shown(case, statement)
 
     def _pending(self, session: Session, token: str) -> tuple[Case, Statement]:
         statement = get_by_confirmation(session, digest(token))
@@ -69,3 +69,7 @@ class Confirmations:
                 code="statement-confirmation-expired",
             )
         return case, statement
+
+
+def _shown(case: Case, statement: Statement) -> dict[str, Any]:
+    return {**receipt(case, statement), "title": case.title}
