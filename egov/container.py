@@ -9,6 +9,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
 from egov.intake.xbeteiligung import AKTUALISIEREN_ROOT, INFORMATION_ROOTS, PROCEDURE_KEY
+from egov.intake.xfall import NS_BETEILIGUNG
 from egov.intake.xml_guard import Limits
 from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, webhooks
 from egov.integrations.correlation import discard_inbound, follow_up_correlator, held_releaser
@@ -46,6 +48,8 @@ from egov.opendata.sources import CaseProposals
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
+from egov.participation.confirmation import Confirmations
+from egov.participation.messages import filing as statement_filing
 from egov.participation.moderation import Moderation
 from egov.participation.public import PublicParticipations
 from egov.participation.report import Reports
@@ -99,6 +103,7 @@ class Container:
     triage: TriageDesk  # suggestions, the clerk's decision, override metrics (issue 13)
     statements: Statements  # statements on participations (issue 14)
     moderation: Moderation  # hiding and weighing them
+    confirmations: Confirmations  # anonymous statements confirmed by their e-mail link
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
@@ -166,6 +171,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     incidents = Incidents(db, workflows, outbox, inbound)
     for root in (AKTUALISIEREN_ROOT, *INFORMATION_ROOTS):
         intake.updates[root] = planning_update(inbound)
+    statements = _statements(settings, db, files, clock)
+    intake.filings[NS_BETEILIGUNG] = statement_filing(statements)  # statements through XFall
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
@@ -226,8 +233,11 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             fetcher=JsonFetcher(http=http),
         ),
         login_cache=DatabaseLoginCache(db, clock, settings.login_entries_per_address),
-        statements=_statements(settings, db, files, clock),
+        statements=statements,
         moderation=Moderation(db, clock),
+        confirmations=Confirmations(
+            db, clock, timedelta(hours=settings.statement_confirmation_hours)
+        ),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
         public_participations=PublicParticipations(db, files),
         invitations=Invitations(

@@ -323,6 +323,11 @@ class Settings:
         "Whether participations take anonymous statements (each with an e-mail address, "
         "counted once its confirmation link is followed); needs EGOV_SMTP_URL.",
     )
+    statement_confirmation_hours: int = setting(
+        72,
+        "How long the confirmation link of an anonymous statement works (hours after filing); "
+        "the link shows a page whose button confirms, once.",
+    )
     statement_max_attachment_bytes: int = setting(
         5 * 1024 * 1024, "Largest attachment of a statement (PDF, PNG, JPEG; at most 5 of them)."
     )

@@ -46,7 +46,7 @@ def case_parts(session: Session, principal: Principal, case_id: str) -> CasePart
         documents.list_by_case(session, case.id),
         list_tasks_by_case(session, case.id),
         list_incidents_by_case(session, case.id),
-        postfach.list_by_case(session, case.id),
+        postfach.list_by_case(session, case.id, applicant_only=principal.is_citizen),
         list_outbox_by_case(session, case.id, WAITING),
     )
 

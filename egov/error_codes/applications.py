@@ -72,11 +72,19 @@ CODES: dict[str, Code] = {
     ),
     **codes(
         "participation",
+        410,
+        statement_confirmation_used="The confirmation link of a statement was used already.",
+        statement_confirmation_expired="The confirmation link of a statement has expired.",
+    ),
+    **codes(
+        "participation",
         422,
         participation_closed="The participation's period has ended: no more statements.",
         participation_not_open="The participation's period has not begun.",
         statement_invalid="A statement's text, variant, location or attachments are refused.",
         statement_location_outside="A statement's location lies outside the plan's area.",
+        statement_anonymous_not_allowed="An anonymous statement (XFall, method keine) where "
+        "the participation allows none.",
     ),
     # -- cases, tasks, Postfach ----------------------------------------------------------------
     **codes(

@@ -19,8 +19,13 @@ from egov.intake.model import CanonicalApplication
 
 
 def resolve_procedure(
-    session: Session, application: CanonicalApplication, principal: Principal
+    session: Session,
+    application: CanonicalApplication,
+    principal: Principal,
+    filed_on: str | None = None,
 ) -> Procedure:
+    """`filed_on`: the procedure key of Fachdaten filed on an existing case (a statement on a
+    participation), which are not the procedure's own Fachdaten."""
     procedure = get_procedure_by_leika(session, application.leika_key)
     if procedure is None:
         raise Invalid(
@@ -28,7 +33,8 @@ def resolve_procedure(
             code="unknown-leistung",
             invalid_params=[{"name": "leistung", "reason": application.leika_key}],
         )
-    if procedure.fachdaten_namespace != application.fachdaten_namespace:
+    own = procedure.fachdaten_namespace == application.fachdaten_namespace
+    if not (own if filed_on is None else procedure.key == filed_on):
         raise Invalid("Die Fachdaten passen nicht zur Leistung.", code="fachdaten-mismatch")
     if (principal.is_client or principal.via) and not principal.may_use_procedure(procedure.key):
         raise Forbidden("Dieser Client darf für diese Leistung nicht einreichen.")

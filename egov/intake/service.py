@@ -60,6 +60,19 @@ class IntakeOutcome:
     created: bool  # False: a re-send answered with the first receipt
     follow_up: FollowUp | None = None
     update: bool = False  # an update of a case kept as an inbound message (`Intake.updates`)
+    filed: bool = False  # filed on an existing case by a `Filing` (no case opened, no start)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """Fachdaten that file something on an existing case instead of opening one (a statement
+    on a participation): `file` runs in the intake transaction, stores what it files and
+    returns the case and what the receipt tells of it."""
+
+    procedure_key: str  # the procedure of the message's Leistung
+    file: Callable[
+        [Session, CanonicalApplication, Principal, Placement], tuple[Case, dict[str, Any]]
+    ]
 
 
 # a message that updates a case instead of opening one: (sender, bytes, Idempotency-Key)
@@ -90,6 +103,8 @@ class Intake:
     on_follow_up: Callable[[str, str, list[str], str], None] = lambda *_: None
     # by root element: messages that update a case (the XBeteiligung 0402), wired by the container
     updates: dict[str, UpdateHandler] = field(default_factory=dict)
+    # by Fachdaten namespace: messages filed on an existing case, wired by the container
+    filings: dict[str, Filing] = field(default_factory=dict)
 
     def submit(
         self,
@@ -118,7 +133,7 @@ class Intake:
         if outcome.follow_up is not None:
             f = outcome.follow_up
             self.on_follow_up(f.case_id, f.submission_id, f.document_ids, f.actor)
-        elif outcome.created:
+        elif outcome.created and not outcome.filed:
             self.after_commit(outcome.receipt["case_id"])
         return outcome
 
@@ -215,9 +230,14 @@ class Intake:
         placement: Placement,
     ) -> IntakeOutcome:
         now = self.clock()
-        procedure = resolve_procedure(session, application, principal)
+        filing = self.filings.get(application.fachdaten_namespace)
+        expected = None if filing is None else filing.procedure_key
+        procedure = resolve_procedure(session, application, principal, expected)
         reference = application.follow_up_case_reference
-        if reference:
+        filed: dict[str, Any] | None = None
+        if filing is not None:
+            case, filed = filing.file(session, application, principal, placement)
+        elif reference:
             case = follow_up_case(session, reference, procedure, principal)
         else:
             new = new_case(procedure, application, principal)
@@ -260,8 +280,10 @@ class Intake:
             "submission_id": submission.id,
             "case_id": case.id,
             "case_reference": case.reference,
-            "status": case.status,
+            "status": case.status if filed is None else filed["status"],
         }
+        if filed is not None:
+            submission.receipt["statement"] = filed
         record(
             session,
             case,
@@ -276,6 +298,8 @@ class Intake:
                 "follow_up": bool(reference),
             },
         )
+        if filed is not None:  # the filing stored the attachments as its own
+            return IntakeOutcome(receipt=submission.receipt, created=True, filed=True)
         document_ids = self._store_documents(session, case, application, principal, placement)
         follow_up = None
         if reference:

@@ -253,14 +253,15 @@ BUERGERBUDGET = FieldListFachdaten(
     ),
 )
 
-BETEILIGUNG = FieldListFachdaten(
+BETEILIGUNG = FieldListFachdaten(  # a statement on a running participation (no new case)
     NS_BETEILIGUNG,
     "stellungnahme",
     (
-        FieldSpec("verfahrenId", "procedure_id"),
-        FieldSpec("varianteId", "variant_id"),
+        FieldSpec("beteiligung", "participation"),  # its id, Aktenzeichen or Vorgangs-ID
+        FieldSpec("varianteId", "variant_id", required=False),  # absent: the whole plan
         FieldSpec("text", "text"),
-        FieldSpec("ort", "location", required=False),
+        FieldSpec("punkt", "location", required=False),  # GeoJSON point (text)
+        FieldSpec("namentlich", "named", "bool", required=False),
     ),
 )
 

@@ -1,7 +1,8 @@
 """The weighing report (Abwägungstabelle): one row per statement that counts, as CSV, JSON and
 PDF (`report_pdf.py`) documents in the case file, published in the case's data; each author who
-left an e-mail address is told the outcome once (`notified_at`, an outbox mail with an
-idempotency key).
+left a way is told the outcome once (`notified_at`): a letter in the Postfach of an author with
+a login or a Postfach (`egov.postfach.letters.send_letter`, keyed), an e-mail to an anonymous
+author's confirmed address or a public body's (an outbox mail with an idempotency key).
 
 No personal data in the report: an author's name only when they chose to be named. A hidden
 statement is listed as hidden, with the moderation's reason, not with its text.
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from egov.cases.service import record
@@ -30,6 +32,8 @@ from egov.outbox.mail import enqueue_mail, is_address
 from egov.participation.moderation import planning_case
 from egov.participation.report_pdf import as_pdf
 from egov.participation.store import Statement, list_by_case
+from egov.postfach.letters import Letter, Sender, send_letter
+from egov.postfach.store import get_by_idempotency_key
 
 LABELS = {
     "accepted": "berücksichtigt",
@@ -97,9 +101,17 @@ class Reports:
     db: Database
     files: FileSystemStore
     clock: Clock
-    mail: bool = False  # e-mail set up: authors are told the outcome
+    mail: bool = False  # e-mail set up: authors without a login or Postfach are told by mail
 
     def publish(self, principal: Principal, participation_id: str) -> dict[str, Any]:
+        """Publish (again); a run that lost the race with a concurrent one (its letters or
+        mails already written) is done once more, and tells no one twice."""
+        try:
+            return self._publish_once(principal, participation_id)
+        except IntegrityError:
+            return self._publish_once(principal, participation_id)
+
+    def _publish_once(self, principal: Principal, participation_id: str) -> dict[str, Any]:
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         try:
             with self.db.transaction() as session:
@@ -135,9 +147,10 @@ class Reports:
             )
         ]
         published = {"published_at": now.isoformat() + "Z", "document_ids": documents}
+        sender = Sender(self.files, placement, principal.actor, now)
+        notified = self._notify(session, case, statements, sender)  # before the case changes
         case.data = {**case.data, "weighing_report": {**published, "rows": rows}}
         case.updated_at = now
-        notified = self._notify(session, case, statements, now) if self.mail else 0
         details = {**published, "statements": len(rows), "notified": notified}
         record(
             session,
@@ -179,31 +192,68 @@ class Reports:
         return document.id
 
     def _notify(
-        self, session: Session, case: Case, statements: list[Statement], now: datetime
+        self,
+        session: Session,
+        case: Case,
+        statements: list[Statement],
+        sender: Sender,
     ) -> int:
-        """Each author with an address, once, with the outcome of each of their statements."""
-        by_author: dict[str, list[Statement]] = {}
+        """Each author who left a way, once, with the outcome of each of their statements: a
+        Postfach letter to an author with a login or a Postfach, else an e-mail to a confirmed
+        address (if e-mail is set up). `notified_at` and the letters' and mails' keys make it
+        once, also when publishing is retried or runs twice at the same time."""
+        by_author: dict[tuple[str, str], list[Statement]] = {}
         for statement in statements:
-            if statement.notified_at is None and is_address(statement.author_email):
-                by_author.setdefault(str(statement.author_email), []).append(statement)
-        for address, theirs in by_author.items():
-            lines = "\n".join(
-                f"- {case.reference}-S{s.number:04d}: "
-                f"{LABELS.get(s.decision or '', 'ausgeblendet')}. "
-                f"Begründung: {s.reasoning or s.hidden_reason or '-'}"
-                for s in theirs
-            )
-            enqueue_mail(
-                session,
-                case_id=case.id,
-                to=address,
-                subject="Ergebnis der Abwägung Ihrer Stellungnahme",
-                text=(
-                    f"Guten Tag,\n\ndie Abwägung zu „{case.title}“ ist abgeschlossen.\n\n{lines}\n"
-                ),
-                now=now,
-                idempotency_key=f"weighing-notice:{theirs[0].id}",
-            )
+            way = _way(statement, self.mail)
+            if statement.notified_at is None and way is not None:
+                by_author.setdefault(way, []).append(statement)
+        for (kind, address), theirs in by_author.items():
+            key = f"weighing-notice:{theirs[0].id}"
+            text = f"Guten Tag,\n\ndie Abwägung zu „{case.title}“ ist abgeschlossen.\n\n"
+            text += "\n".join(_outcome(case, s) for s in theirs) + "\n"
+            if kind == "mail":
+                enqueue_mail(
+                    session,
+                    case_id=case.id,
+                    to=address,
+                    subject=NOTICE_SUBJECT,
+                    text=text,
+                    now=sender.now,
+                    idempotency_key=key,
+                )
+            elif get_by_idempotency_key(session, key) is None:  # not sent by a concurrent run
+                letter = Letter(
+                    f"{case.reference}-abwaegung-{theirs[0].number:04d}.txt",
+                    NOTICE_SUBJECT,
+                    text,
+                    address if kind == "subject" else None,
+                    address if kind == "postfach" else None,
+                    key,
+                )
+                details = {"statements": [s.number for s in theirs]}
+                send_letter(session, case, letter, sender, details=details)
             for statement in theirs:
-                statement.notified_at = now
+                statement.notified_at = sender.now
         return len(by_author)
+
+
+NOTICE_SUBJECT = "Ergebnis der Abwägung Ihrer Stellungnahme"
+
+
+def _way(statement: Statement, mail: bool) -> tuple[str, str] | None:
+    """How the author is told: ("subject" | "postfach" | "mail", where), None: not at all."""
+    if statement.author_subject:
+        return "subject", statement.author_subject
+    if statement.author_postfach:
+        return "postfach", statement.author_postfach
+    if mail and is_address(statement.author_email):
+        return "mail", str(statement.author_email)
+    return None
+
+
+def _outcome(case: Case, statement: Statement) -> str:
+    return (
+        f"- {case.reference}-S{statement.number:04d}: "
+        f"{LABELS.get(statement.decision or '', 'ausgeblendet')}. "
+        f"Begründung: {statement.reasoning or statement.hidden_reason or '-'}"
+    )

@@ -7,20 +7,23 @@ the attachments (count, media type, size; SHA-256 and SHA-512 kept), then stores
 with its number, its attachments in the case file and `statement.received` in the audit trail,
 in one transaction. A logged-in citizen's statement counts at once; an anonymous one (only
 where EGOV_PARTICIPATION_ANONYMOUS allows it) counts once the link of its confirmation e-mail
-is followed (`confirm`), the e-mail written to the outbox in the same transaction.
+is followed (`confirmation.py`), the e-mail written to the outbox in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from egov.cases.keys import CaseKey
 from egov.cases.service import record
 from egov.cases.store import Case, get_case
 from egov.clock import Clock
@@ -31,7 +34,7 @@ from egov.errors import Forbidden, Invalid, NotFound
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal
 from egov.intake.model import filename_problem
-from egov.intake.xbeteiligung import PROCEDURE_KEY
+from egov.intake.xbeteiligung import KEY_SCHEME, PROCEDURE_KEY
 from egov.outbox.mail import enqueue_mail, is_address
 from egov.participation import period
 from egov.participation.geometry import inside, point_of
@@ -39,7 +42,6 @@ from egov.participation.period import Period
 from egov.participation.store import (
     Statement,
     StatementStatus,
-    get_by_confirmation,
     get_invitation,
     next_number,
 )
@@ -125,7 +127,21 @@ def _refuse_period(closed: bool) -> NoReturn:
     )
 
 
-def open_participation(session: Session, participation: str | Case) -> Case:
+def participation_case(session: Session, participation: str) -> Case:
+    """The participation named by its id, its Aktenzeichen or the planning system's
+    Vorgangs-ID (the second half of its case key), refused unless its period runs."""
+    case = get_case(session, participation)
+    if case is None:
+        case = session.scalars(select(Case).where(Case.reference == participation)).first()
+    if case is None:
+        by_vorgang = CaseKey.value.endswith(f", {json.dumps(participation)}]", autoescape=True)
+        query = select(CaseKey.case_id).where(CaseKey.scheme == KEY_SCHEME, by_vorgang)
+        found = list(session.scalars(query.limit(2)))
+        case = get_case(session, found[0]) if len(found) == 1 else None
+    return open_participation(session, case)
+
+
+def open_participation(session: Session, participation: str | Case | None) -> Case:
     """The participation's case, refused unless its period runs."""
     case = get_case(session, participation) if isinstance(participation, str) else participation
     if case is None or case.procedure_key != PROCEDURE_KEY:
@@ -182,14 +198,11 @@ class Statements:
         self, principal: Principal | None, participation_id: str, new: NewStatement
     ) -> dict[str, Any]:
         """`principal` None: anonymous."""
-        if principal is None and not self.anonymous:  # log in, then file: 401
-            raise AuthenticationError("token-missing", "Bitte melden Sie sich zuerst an.")
         if principal is not None and not principal.is_citizen:
             raise Forbidden("Nur Bürgerinnen und Bürger geben Stellungnahmen ab.")
-        if principal is None and not is_address(new.email):
-            raise _refuse("statement-invalid", "email", "für die Bestätigung nötig")
-        if principal is None:
-            author = Author("anonymous", email=new.email, confirm=True)
+        if principal is None:  # log in, then file: 401
+            refusal = AuthenticationError("token-missing", "Bitte melden Sie sich zuerst an.")
+            author = self.anonymous_author(new, refusal)
         else:
             author = Author(
                 principal.actor,
@@ -199,13 +212,21 @@ class Statements:
                 principal.postfach,
                 named=new.named,
             )
-        return self._filed(lambda s: (open_participation(s, participation_id), author), new)
+        return self._filed(lambda s: (participation_case(s, participation_id), author), new)
+
+    def anonymous_author(self, new: NewStatement, refusal: Exception) -> Author:
+        """An anonymous author (counts after the e-mail link): `refusal` unless allowed."""
+        if not self.anonymous:
+            raise refusal
+        if not is_address(new.email):
+            raise _refuse("statement-invalid", "email", "für die Bestätigung nötig")
+        return Author("anonymous", email=new.email, confirm=True)
 
     def answer(self, token: str, new: NewStatement) -> dict[str, Any]:
         """A public body's statement through the link of its invitation (the TöB round)."""
 
         def case_of(session: Session) -> tuple[Case, Author]:
-            invitation = get_invitation(session, _digest(token))
+            invitation = get_invitation(session, digest(token))
             if invitation is None:
                 raise NotFound("Einladungslink unbekannt.", code="invitation-not-found")
             case = open_round(session, invitation.case_id, "toeb", self.clock())
@@ -227,11 +248,22 @@ class Statements:
         try:
             with self.db.transaction() as session:
                 case, author = case_of(session)
-                check(case, new, self.limits)
-                return self._store(session, case, author, new, placement)
+                return self.file_in(session, case, author, new, placement)
         except BaseException:
             placement.undo()
             raise
+
+    def file_in(
+        self,
+        session: Session,
+        case: Case,
+        author: Author,
+        new: NewStatement,
+        placement: Placement,
+    ) -> dict[str, Any]:
+        """The statement checked and stored in the caller's transaction (both routes)."""
+        check(case, new, self.limits)
+        return self._store(session, case, author, new, placement)
 
     def _store(
         self,
@@ -257,7 +289,7 @@ class Statements:
             author_email=author.email,
             author_postfach=author.postfach,
             named=author.named and author.name is not None,
-            confirmation_hash=None if token is None else _digest(token),
+            confirmation_hash=None if token is None else digest(token),
             created_at=now,
             confirmed_at=None,
         )
@@ -331,28 +363,6 @@ class Statements:
             idempotency_key=f"statement-confirmation:{statement.id}",
         )
 
-    def confirm(self, token: str) -> dict[str, Any]:
-        with self.db.transaction() as session:
-            statement = get_by_confirmation(session, _digest(token))
-            case = None if statement is None else get_case(session, statement.case_id)
-            if statement is None or case is None:
-                raise NotFound(
-                    "Bestätigungslink unbekannt.", code="statement-confirmation-not-found"
-                )
-            if statement.status == StatementStatus.UNCONFIRMED:
-                now = self.clock()
-                statement.status, statement.confirmed_at = StatementStatus.RECEIVED, now
-                details = {"statement_id": statement.id, "number": statement.number}
-                record(
-                    session,
-                    case,
-                    actor="anonymous",
-                    action="statement.confirmed",
-                    now=now,
-                    details=details,
-                )
-            return receipt(case, statement)
 
-
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -10,11 +10,17 @@ but nothing of the letter itself (mail leaves the city's systems unencrypted).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from string import Template
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from egov.cases.service import record
+from egov.cases.store import Case
+from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import Document
 from egov.outbox import mail
 from egov.postfach.store import PostfachMessage
@@ -97,50 +103,101 @@ def create_letter(
         raise OperatorError(f"Briefvorlage {name!r} fehlt.", code="letter-template-missing")
     title = str(params.get("title") or "Schreiben zu Ihrem Antrag")
     body = render(template_text, {**data, "case_reference": context.case.reference})
-    content = body.encode("utf-8")
-    key, sha256 = context.files.put_bytes(content, context.placement)
+    letter = Letter(f"{context.case.reference}-{name}.txt", title, body)
+    sent = send_letter(
+        context.session,
+        context.case,
+        letter,
+        Sender(context.files, context.placement, context.actor, context.now),
+        notice=None if notice is None else lambda message_id: notice(context, message_id),
+        details={"template": name},
+    )
+    return {"document_id": sent.document_id, "message_id": sent.message_id}
+
+
+@dataclass(frozen=True)
+class Letter:
+    filename: str
+    subject: str
+    body: str
+    recipient_subject: str | None = None  # None with no Postfach either: the applicant
+    recipient_postfach: str | None = None
+    idempotency_key: str | None = None  # a second letter with this key is never written
+
+
+@dataclass(frozen=True)
+class Sender:
+    files: FileSystemStore
+    placement: Placement
+    actor: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Sent:
+    document_id: str
+    message_id: str
+
+
+def send_letter(
+    session: Session,
+    case: Case,
+    letter: Letter,
+    sender: Sender,
+    notice: Callable[[str], bool] | None = None,
+    details: dict[str, Any] | None = None,
+) -> Sent:
+    """The letter as a document of the case and a message in the Postfach (of the applicant,
+    or of the recipient the letter names, who alone may read it), audited `letter.sent`.
+    `notice(message_id)` tells the applicant by e-mail (True: told)."""
+    content = letter.body.encode("utf-8")
+    key, sha256 = sender.files.put_bytes(content, sender.placement)
+    to_applicant = letter.recipient_subject is None and letter.recipient_postfach is None
     document = Document(
-        case_id=context.case.id,
+        case_id=case.id,
         kind="letter",
-        filename=f"{context.case.reference}-{name}.txt",
+        filename=letter.filename,
         media_type="text/plain; charset=utf-8",
         size=len(content),
         sha256=sha256,
         sha512=None,
         storage_key=key,
-        visible_to_applicant=True,
-        created_at=context.now,
-        created_by=context.actor,
+        visible_to_applicant=to_applicant,
+        created_at=sender.now,
+        created_by=sender.actor,
     )
-    context.session.add(document)
-    context.session.flush()
+    session.add(document)
+    session.flush()
     message = PostfachMessage(
-        case_id=context.case.id,
+        case_id=case.id,
         direction="outbound",
-        subject=title,
-        body=body,
+        subject=letter.subject,
+        body=letter.body,
         document_id=document.id,
-        created_at=context.now,
+        created_at=sender.now,
         read_at=None,
+        recipient_subject=letter.recipient_subject,
+        recipient_postfach=letter.recipient_postfach,
+        idempotency_key=letter.idempotency_key,
     )
-    context.session.add(message)
-    context.session.flush()
-    notified = notice is not None and notice(context, message.id)
+    session.add(message)
+    session.flush()
+    notified = notice is not None and notice(message.id)
     record(
-        context.session,
-        context.case,
-        actor=context.actor,
+        session,
+        case,
+        actor=sender.actor,
         action="letter.sent",
-        now=context.now,
+        now=sender.now,
         details={
             "document_id": document.id,
             "message_id": message.id,
-            "template": name,
+            **(details or {}),
             "sha256": sha256,
             "applicant_notified": notified,
         },
     )
-    return {"document_id": document.id, "message_id": message.id}
+    return Sent(document.id, message.id)
 
 
 def _plain(value: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from egov.access import get_visible_case
@@ -34,11 +34,23 @@ class Reply:
 def page_messages(
     session: Session, principal: Principal, page: PageRequest
 ) -> Page[PostfachMessage]:
-    """The messages of the principal's own cases, newest first."""
-    mine = [Case.owner_subject == principal.subject]
+    """The messages of the principal's own cases and those addressed to them (as the author
+    of a statement), newest first."""
+    owned = [Case.owner_subject == principal.subject]
+    to_them = [PostfachMessage.recipient_subject == principal.subject]
     if principal.postfach:
-        mine.append(Case.owner_postfach == principal.postfach)
-    query = select(PostfachMessage).join(Case, Case.id == PostfachMessage.case_id).where(or_(*mine))
+        owned.append(Case.owner_postfach == principal.postfach)
+        to_them.append(PostfachMessage.recipient_postfach == principal.postfach)
+    to_applicant = and_(
+        PostfachMessage.recipient_subject.is_(None),
+        PostfachMessage.recipient_postfach.is_(None),
+        or_(*owned),
+    )
+    query = (
+        select(PostfachMessage)
+        .join(Case, Case.id == PostfachMessage.case_id)
+        .where(or_(to_applicant, *to_them))
+    )
     order = (PostfachMessage.created_at, PostfachMessage.id)
     return fetch_page(session, query, page, scope="messages", order=order, descending=True)
 

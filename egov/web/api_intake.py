@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, request
 
 from egov.errors import DomainError
@@ -35,7 +37,9 @@ RECEIPTS = answers((201, Receipt), (200, Receipt), (202, InboundAnswer), 403, 40
 @validated
 def submit_message(header: IntakeHeaders) -> Response:
     """Intake of one XML message (XFall container profile, XBau 1200, XBeteiligung 0401); an
-    XBeteiligung 0402 updates its participation: 202 with `{inbound_id, correlated}`."""
+    XBeteiligung 0402 updates its participation: 202 with `{inbound_id, correlated}`; a
+    statement (XFall, Fachdaten beteiligung-1.0) is filed on its participation: 201 with
+    `statement` (its receipt and number), no new case."""
     if request.mimetype not in XML_TYPES:
         raise DomainError("Erwartet wird application/xml.", code="unsupported-media-type")
     outcome = container().intake.submit(request.stream, current_principal(), header.idempotency_key)
@@ -61,9 +65,9 @@ def submit_application(header: ApplicationHeaders) -> Response:
     return _receipt(outcome.receipt, outcome.created)
 
 
-def _receipt(receipt: dict[str, str], created: bool) -> Response:
+def _receipt(receipt: dict[str, Any], created: bool) -> Response:
     response = jsonify(receipt)
     response.status_code = 201 if created else 200
-    if created:
+    if created and "statement" not in receipt:
         response.headers["Location"] = f"/api/v1/cases/{receipt['case_id']}"
     return response

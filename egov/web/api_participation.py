@@ -7,14 +7,15 @@ import binascii
 from base64 import b64decode
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, render_template, request
 
-from egov.errors import Invalid
+from egov.error_codes import status_of
+from egov.errors import DomainError, Invalid
 from egov.identity.model import Role
 from egov.participation.moderation import Weighing
 from egov.participation.statements import Attachment, NewStatement
 from egov.participation.store import Statement
-from egov.web.apidoc import answers, blueprint, validated
+from egov.web.apidoc import Responses, answers, blueprint, problem_response, validated
 from egov.web.auth import current_principal, optional_principal, public, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
@@ -60,15 +61,79 @@ def file_statement(path: ParticipationPath, body: StatementBody) -> Response:
     return response
 
 
-@bp.get(
-    "/statement-confirmations/<token>",
-    responses=answers((200, StatementReceipt), 404),
+def _html(description: str, status: int | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+    if status is not None:
+        content |= problem_response(status)["content"]
+    return {"description": description, "content": content}
+
+
+CONFIRMATION_PAGES: Responses = {
+    "200": _html("Die Seite mit der Schaltfläche (GET) oder die Bestätigung (POST)"),
+    "404": _html("Link unbekannt (eine Seite für Browser, sonst problem+json)", 404),
+    "410": _html(
+        "Link schon verwendet oder abgelaufen (Seite für Browser, sonst ein Problem)", 410
+    ),
+}
+# the page loads nothing, may not be framed and posts only back to egov; no script
+CONFIRMATION_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+@bp.get("/statement-confirmations/<token>", responses=CONFIRMATION_PAGES)
+@public
+@validated
+def confirmation_page(path: ConfirmationPath) -> Response:
+    """The link of the confirmation e-mail: a German page whose button confirms (a mail
+    scanner following the link confirms nothing)."""
+    try:
+        statement = container().confirmations.check(path.token)
+    except DomainError as refused:
+        return _refused_page(refused)
+    message = "Bitte bestätigen Sie, dass Sie diese Stellungnahme abgegeben haben."
+    return _page("Stellungnahme bestätigen", message, statement, confirm=True)
+
+
+@bp.post("/statement-confirmations/<token>", responses=CONFIRMATION_PAGES)
 @public
 @validated
 def confirm_statement(path: ConfirmationPath) -> Response:
-    """The link of the confirmation e-mail: an anonymous statement counts (idempotent)."""
-    return jsonify(container().statements.confirm(path.token))
+    """The page's button: the anonymous statement counts (once, while the link is valid)."""
+    try:
+        statement = container().confirmations.confirm(path.token)
+    except DomainError as refused:
+        return _refused_page(refused)
+    message = "Vielen Dank. Ihre Stellungnahme ist bestätigt und wird berücksichtigt."
+    return _page("Stellungnahme bestätigt", message, statement)
+
+
+def _refused_page(refused: DomainError) -> Response:
+    """A browser (Accept: text/html) gets the refusal as a German page, others a problem."""
+    wanted = request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
+    if wanted != "text/html":
+        raise refused
+    return _page("Bestätigung nicht möglich", refused.message, status=status_of(refused.code))
+
+
+def _page(
+    heading: str,
+    message: str,
+    statement: dict[str, Any] | None = None,
+    confirm: bool = False,
+    status: int | None = 200,
+) -> Response:
+    page = render_template(
+        "statement_confirmation.html",
+        heading=heading,
+        message=message,
+        statement=statement,
+        confirm=confirm,
+    )
+    response = Response(page, status=status or 200, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CONFIRMATION_POLICY
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
 
 
 CLERKS = (Role.CLERK, Role.ADMIN)

@@ -245,6 +245,13 @@ EXPECTATIONS = [
         {p: 404 for p in PRINCIPALS},
     ),
     Probe(
+        "POST",
+        "/api/v1/statement-confirmations/<token>",
+        "an unknown confirmation link",
+        "/api/v1/statement-confirmations/unknown-token",
+        {p: 404 for p in PRINCIPALS},
+    ),
+    Probe(
         "GET",
         "/api/v1/procedures/<key>",
         "a procedure",

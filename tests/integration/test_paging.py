@@ -53,7 +53,7 @@ LISTS = {
     ),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
-    "/api/v1/statement-confirmations/<token>",  # one statement's receipt
+    "/api/v1/statement-confirmations/<token>",  # the page that confirms one statement
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/open-data",  # the DCAT-AP.de catalogue: four datasets, no paging (open-data.md)
     "/api/v1/open-data/datasets/<dataset_id>.csv",  # a download, the whole dataset

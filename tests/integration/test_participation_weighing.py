@@ -12,9 +12,14 @@ import csv
 import io
 import json
 import re
+import threading
 import zlib
 from typing import Any
 
+from egov.cases.service import record
+from egov.cases.store import Case
+from egov.clock import utcnow
+from egov.participation.store import list_by_case
 from tests.conftest import Api
 from tests.integration.test_beteiligung_intake import AKTUALISIEREN, case, submit, with_period
 from tests.integration.test_participation_statements import (  # noqa: F401 (fixture)
@@ -138,8 +143,85 @@ def test_the_weighing_report_lists_every_statement_and_tells_each_author_once(
 
     again = api.post(f"/participations/{pid}/weighing-report", "ben")
     assert (again.status_code, again.get_json()["notified"]) == (201, 0)
-    told = [m.payload["to"] for m in mails(api, pid) if m.payload["subject"].startswith("Ergebnis")]
-    assert sorted(told) == ["erika.mustermann@example.org", "max.mustermann@example.org"]
+    [erikas] = outcome_letters(api, "erika")
+    assert "-S0001: teilweise berücksichtigt" in erikas["body"]
+    assert "-S0003: teilweise berücksichtigt" in erikas["body"]
+    [maxs] = outcome_letters(api, "max")
+    assert "-S0002: ausgeblendet. Begründung: Beleidigung" in maxs["body"]
+    assert outcome_mails(api, pid) == []  # authors with a login are told in their Postfach
+
+
+def outcome_letters(api: Api, user: str) -> list[dict[str, Any]]:
+    messages = api.get("/me/messages", user).get_json()["items"]
+    return [m for m in messages if m["subject"] == "Ergebnis der Abwägung Ihrer Stellungnahme"]
+
+
+def outcome_mails(api: Api, pid: str) -> list[str]:
+    return [m.payload["to"] for m in mails(api, pid) if m.payload["subject"].startswith("Ergebnis")]
+
+
+def weighed_and_closed(api: Api) -> str:
+    """A closed participation with Erika's statement and an anonymous confirmed one, weighed."""
+    pid = participation(api)
+    [erikas] = file_three(api, pid)[:1]
+    anonymous = statement(api, pid, None, email="anna.nym@example.org")
+    [mail] = mails(api, pid)
+    link = re.search(r"/api/v1(/statement-confirmations/\S+)", mail.payload["text"])
+    assert link is not None
+    token = link.group(1).rsplit("/", 1)[1]
+    assert api.container.confirmations.confirm(token)["status"] == "received"
+    close_by_update(api, pid)
+    ids = [erikas, anonymous.get_json()["statement_id"]]
+    with api.container.db.reading() as session:
+        rest = [s.id for s in list_by_case(session, pid) if s.id not in ids]
+    for group in (ids, rest):
+        body = {"statement_ids": group, "decision": "noted", "reasoning": "Zur Kenntnis."}
+        assert api.post(f"/participations/{pid}/weighing", "ben", json=body).status_code == 200
+    return pid
+
+
+def test_each_author_is_told_once_in_the_postfach_or_by_email_also_when_publishing_twice(
+    anonymous_api: Api,  # noqa: F811
+) -> None:
+    api = anonymous_api
+    pid = weighed_and_closed(api)
+    first = api.post(f"/participations/{pid}/weighing-report", "ben")
+    assert (first.status_code, first.get_json()["notified"]) == (201, 3), first.get_json()
+    # a second run that read the statements before the first one committed: it finds the
+    # letters and mails already written and writes none again
+    with api.container.db.transaction() as session:
+        for row in list_by_case(session, pid):
+            row.notified_at = None
+    api.post(f"/participations/{pid}/weighing-report", "ben")
+    api.post(f"/participations/{pid}/weighing-report", "ben")
+
+    assert len(outcome_letters(api, "erika")) == 1
+    assert len(outcome_letters(api, "max")) == 1
+    assert outcome_mails(api, pid) == ["anna.nym@example.org"]
+
+
+def test_two_concurrent_publications_tell_each_author_once(anonymous_api: Api) -> None:  # noqa: F811
+    api = anonymous_api
+    pid = weighed_and_closed(api)
+    clients = [Api(api.client.application.test_client(), api.container) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def publish(client: Api) -> None:
+        client.token("ben")
+        barrier.wait()
+        statuses.append(client.post(f"/participations/{pid}/weighing-report", "ben").status_code)
+
+    runs = [threading.Thread(target=publish, args=(client,)) for client in clients]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+
+    assert statuses == [201, 201]
+    assert len(outcome_letters(api, "erika")) == 1
+    assert len(outcome_letters(api, "max")) == 1
+    assert outcome_mails(api, pid) == ["anna.nym@example.org"]
 
 
 def test_a_weighing_needs_a_known_decision_and_a_reasoning(api: Api) -> None:
@@ -151,3 +233,25 @@ def test_a_weighing_needs_a_known_decision_and_a_reasoning(api: Api) -> None:
     body = {"statement_ids": ["unknown"], "decision": "noted", "reasoning": "Gelesen."}
     unknown = api.post(f"/participations/{pid}/weighing", "ben", json=body)
     assert (unknown.status_code, unknown.get_json()["code"]) == (404, "statement-not-found")
+
+
+def test_the_participations_applicant_reads_no_letter_to_another_author(
+    anonymous_api: Api,  # noqa: F811
+) -> None:
+    api = anonymous_api
+    pid = weighed_and_closed(api)
+    assert api.post(f"/participations/{pid}/weighing-report", "ben").status_code == 201
+    with api.container.db.transaction() as session:  # Max becomes the participation's applicant
+        participation_case = session.get(Case, pid)
+        assert participation_case is not None
+        participation_case.owner_subject = "dev:max"
+        record(session, participation_case, actor="test", action="test.owner", now=utcnow())
+
+    mine = api.get("/me/messages", "max").get_json()["items"]
+    case_view = api.get(f"/me/cases/{pid}", "max").get_json()
+
+    assert [m["body"] for m in outcome_letters(api, "max")] == [
+        m["body"] for m in mine if m["subject"].startswith("Ergebnis")
+    ]
+    assert all("-S0001" not in m["body"] for m in mine)  # Erika's statement, Erika's letter
+    assert all("-S0001" not in m["body"] for m in case_view["messages"])

@@ -20,8 +20,9 @@ BUDGET_XSD = FACHDATEN / "buergerbudget" / "buergerbudget-1.0.xsd"
 def test_an_optional_element_is_an_optional_property() -> None:
     schema = form_schema(BETEILIGUNG, FACHDATEN / "beteiligung" / "beteiligung-1.0.xsd", "S")
 
-    assert schema["required"] == ["procedure_id", "variant_id", "text"]
+    assert schema["required"] == ["participation", "text"]
     assert schema["properties"]["location"]["maxLength"] == 500
+    assert schema["properties"]["named"]["type"] == "boolean"
 
 
 def test_a_field_list_that_misses_an_element_of_the_xsd_is_refused() -> None:

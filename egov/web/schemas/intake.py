@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from egov.web.schemas.common import IdempotencyHeader
+from egov.web.schemas.participation import StatementReceipt
 
 XML_BODY = {"type": "string", "description": "XÖV-Nachricht (UTF-8-XML)"}
 APPLICATION_EXAMPLE = {
@@ -55,9 +56,15 @@ class Receipt(BaseModel):
     )
 
     submission_id: str
-    case_id: str
+    case_id: str = Field(description="der Vorgang; bei einer Stellungnahme das Verfahren")
     case_reference: str
-    status: str
+    status: str = Field(
+        description="Status des Vorgangs; bei einer Stellungnahme deren Status "
+        "(received, unconfirmed: anonym bis zur Bestätigung)"
+    )
+    statement: StatementReceipt | None = Field(
+        None, description="nur bei einer Stellungnahme (Fachdaten beteiligung-1.0)"
+    )
 
 
 class IntakeHeaders(IdempotencyHeader):

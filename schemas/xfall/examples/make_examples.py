@@ -63,12 +63,13 @@ write("valid", "buergerbudget-zwei-anhaenge.xml", comment(two, "Gültig: Bürger
 over = build("", "0d7e1b7c-3f0a-4b8e-a1d2-5c6b7a8f9e01", applicant=MAX, reply_postfach=None,
              data=dict(BB, title="Kunstrasen für den Bolzplatz Lobeda-West", description="Erneuerung des Bolzplatzes mit Kunstrasen.", location="Lobeda-West, Bolzplatz Karl-Marx-Allee", category="sport", estimated_cost_eur="4800.00", follow_up_cost_eur="1200.00"))
 write("valid", "buergerbudget-ueber-kostengrenze.xml", comment(over, "Gültig (schemagültig): 4.800 EUR + 1.200 EUR Folgekosten = 6.000 EUR, über der 5.000-EUR-Grenze; die Formalprüfung (DMN) lehnt ab, nicht der Parser. Keine Anhänge."))
-stn = build("", "a3b4c5d6-e7f8-4a1b-8c2d-3e4f5a6b7c8d", leika_key=xfall.LEIKA_BETEILIGUNG, fachdaten_namespace=xfall.NS_BETEILIGUNG,
-            data=dict(procedure_id="BP-2025-017", variant_id="variante-b", text="Ich unterstütze Variante B, bitte aber um einen sicheren Radweg entlang der Straße.", location="Kreuzung Stadtrodaer Straße / Erlanger Allee"))
-# `stn` (a statement in the fictional Fachdaten beteiligung-1.0) is only the base of invalid
-# examples: a statement belongs to a running participation and is filed through
-# POST /participations/{id}/statements. valid/beteiligung-initiierung.xml (an XBeteiligung 0401
-# as Fachdaten, the Beteiligung procedure's own) is written by hand, not by this script.
+STN = dict(participation="urn:jena:vorgang:2026:18", text="Bitte die Streuobstwiese am Lobdeburgweg ganz erhalten und den Fußweg zur Kernbergstraße offen lassen.",
+           location='{"type":"Point","coordinates":[11.6105,50.8851]}', named=False)
+stn = build("", "a3b4c5d6-e7f8-4a1b-8c2d-3e4f5a6b7c8d", leika_key=xfall.LEIKA_BETEILIGUNG, fachdaten_namespace=xfall.NS_BETEILIGUNG, data=STN,
+            attachments=[("foto-streuobstwiese.png", "image/png", png())])
+# A statement (Fachdaten beteiligung-1.0) on the participation that valid/beteiligung-initiierung.xml
+# opens (by its Vorgangs-ID); that one is written by hand, not by this script.
+write("valid", "beteiligung-stellungnahme.xml", comment(stn, "Gültig: Stellungnahme (Fachdaten beteiligung-1.0) über ein Portal zum Verfahren mit der Vorgangs-ID urn:jena:vorgang:2026:18 (aus beteiligung-initiierung.xml), mit Punkt im Plangebiet und einem Foto; kein neuer Vorgang."))
 fol = build("", "b1c2d3e4-f5a6-4b7c-9d8e-0f1a2b3c4d5e", attachments=[("kostenschaetzung.pdf", "application/pdf", pdf())], follow_up_case_reference="JENA-2025-000042")
 write("valid", "buergerbudget-nachreichung.xml", comment(fol, "Gültig: Nachreichung (bezugVorgang JENA-2025-000042) mit einem Anhang."))
 
@@ -108,5 +109,7 @@ xxe = decl + b"""<!DOCTYPE antrag [
 """ + stn.split(b"\n", 1)[1].replace(b"<text>", b"<text>&xxe;&remote;")
 inv("xxe.xml", "xml-forbidden-construct", xxe)
 deep = b"<bt:tief>" * 100 + b"x" + b"</bt:tief>" * 100
-inv("zu-tief.xml", "xml-too-deep", stn.replace(b"<ort>", deep + b"<ort>", 1).replace(b"<stellungnahme ", b"<stellungnahme xmlns:bt=\"urn:egov-oss:fachdaten:beteiligung:1.0\" ", 1))
+inv("zu-tief.xml", "xml-too-deep", stn.replace(b"<text>", deep + b"<text>", 1).replace(b"<stellungnahme ", b"<stellungnahme xmlns:bt=\"urn:egov-oss:fachdaten:beteiligung:1.0\" ", 1))
+inv("stellungnahme-ohne-text.xml", "fachdaten-invalid", re.sub(rb"<text>[^<]*</text>", b"<text> </text>", stn, count=1))
+inv("stellungnahme-ohne-verfahren.xml", "fachdaten-invalid", re.sub(rb"\s*<beteiligung>[^<]*</beteiligung>", b"", stn, count=1))
 print("ok")

@@ -44,12 +44,12 @@ def test_a_web_form_proposal_round_trips_through_the_xml_parser(parse: Parse) ->
     assert application.created_at.utcoffset() is not None
 
 
-def test_a_statement_without_its_optional_location_maps_location_to_none(parse: Parse) -> None:
-    data = {"procedure_id": "BP-2025-017", "variant_id": "b", "text": "Gute Idee."}
+def test_a_statement_without_its_optional_fields_maps_them_to_none(parse: Parse) -> None:
+    data = {"participation": "JENA-2026-000047", "text": "Gute Idee."}
     raw = message(
         fachdaten_namespace=xfall.NS_BETEILIGUNG, data=data, leika_key=xfall.LEIKA_BETEILIGUNG
     )
-    assert parse(raw).data == {**data, "location": None}
+    assert parse(raw).data == {**data, "variant_id": None, "location": None, "named": None}
 
 
 def test_a_cost_that_is_not_a_number_names_the_json_field() -> None:
