@@ -172,6 +172,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     for root in (AKTUALISIEREN_ROOT, *INFORMATION_ROOTS):
         intake.updates[root] = planning_update(inbound)
     statements = _statements(settings, db, files, clock)
+    public = PublicParticipations(db, files)
     intake.filings[NS_BETEILIGUNG] = statement_filing(statements)  # statements through XFall
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
@@ -239,21 +240,23 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             db, clock, timedelta(hours=settings.statement_confirmation_hours)
         ),
         reports=Reports(db, files, clock, mail=mail.configured(settings)),
-        public_participations=PublicParticipations(db, files),
+        public_participations=public,
         invitations=Invitations(
             db,
             clock,
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        open_data=_open_data(settings, db, workflows.script_limits),
+        open_data=_open_data(settings, db, workflows.script_limits, public),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
 
 
-def _open_data(settings: Settings, db: Database, limits: ScriptLimits) -> OpenData:
+def _open_data(
+    settings: Settings, db: Database, limits: ScriptLimits, public: PublicParticipations
+) -> OpenData:
     publisher = Publisher(
         settings.open_data_publisher,
         settings.open_data_publisher_url,
@@ -265,7 +268,7 @@ def _open_data(settings: Settings, db: Database, limits: ScriptLimits) -> OpenDa
         f"{settings.base_url}/api/v1",
         publisher,
         CaseProposals(db, limits),
-        PublicParticipations(db),
+        public,
     )
 
 
