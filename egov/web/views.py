@@ -122,6 +122,8 @@ def audit_event(e: AuditEvent) -> dict[str, Any]:
         "occurred_at": iso(e.occurred_at),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        "payload_hash": e.payload_hash,
+        "erased_at": iso(e.erased_at) if e.erased_at else None,
     }
 
 

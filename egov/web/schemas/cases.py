@@ -120,6 +120,10 @@ class AuditEvent(BaseModel):
     occurred_at: str
     prev_hash: str
     hash: str
+    payload_hash: str
+    erased_at: str | None = Field(
+        None, description="Set when the payload was erased after its retention ended."
+    )
 
 
 class AuditTrail(BaseModel):
