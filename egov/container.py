@@ -50,6 +50,7 @@ from egov.participation.statements import StatementLimits, Statements
 from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
+from egov.retention.service import Retention
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
@@ -99,6 +100,7 @@ class Container:
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
+    retention: Retention  # legal holds (issue 16)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -226,6 +228,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
+        retention=Retention(db, clock),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -1,4 +1,5 @@
-"""erasable audit payloads: events chain the hash of their payload (hash scheme 2, ADR 0039)
+"""erasable audit payloads: events chain the hash of their payload (hash scheme 2, ADR 0039);
+retention rules of procedures, retention end dates and legal holds of cases
 
 Each case's chain that verifies under the old scheme 1 is re-hashed under scheme 2 (its payload
 hashes computed, every event hash recomputed in order). A chain that does not verify stays as it
@@ -92,9 +93,7 @@ def _rehash(conn: sa.Connection, rows: list[Any]) -> None:
 def _legacy(conn: sa.Connection, rows: list[Any]) -> None:
     for row in rows:
         payload = _digest({"before": row.before, "after": row.after})
-        conn.execute(
-            EVENTS.update().where(EVENTS.c.id == row.id).values(payload_hash=payload)
-        )
+        conn.execute(EVENTS.update().where(EVENTS.c.id == row.id).values(payload_hash=payload))
 
 
 def upgrade() -> None:
@@ -112,11 +111,35 @@ def upgrade() -> None:
         (_rehash if _verifies_under_scheme_1(rows) else _legacy)(conn, rows)
     with op.batch_alter_table("audit_events") as batch:
         batch.alter_column("payload_hash", existing_type=sa.String(64), nullable=False)
+    _add_retention()
+
+
+def _add_retention() -> None:
+    with op.batch_alter_table("procedures") as batch:
+        batch.add_column(sa.Column("retention", JSON, nullable=False, server_default="[]"))
+        batch.add_column(
+            sa.Column("archive_duty", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("retention_until", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("retention_rule", JSON, nullable=True))
+        batch.add_column(sa.Column("legal_hold_reason", sa.String(500), nullable=True))
+        batch.add_column(sa.Column("legal_hold_by", sa.String(200), nullable=True))
+        batch.add_column(sa.Column("legal_hold_at", sa.DateTime(), nullable=True))
+    op.create_index("ix_cases_retention_until", "cases", ["retention_until"])
 
 
 def downgrade() -> None:
     """Back to scheme 1 for chains whose payloads are all present; erased payloads cannot come
     back, so a downgrade after an erasure leaves those chains reported broken."""
+    op.drop_index("ix_cases_retention_until", "cases")
+    with op.batch_alter_table("cases") as batch:
+        for column in ("legal_hold_at", "legal_hold_by", "legal_hold_reason", "retention_rule"):
+            batch.drop_column(column)
+        batch.drop_column("retention_until")
+    with op.batch_alter_table("procedures") as batch:
+        batch.drop_column("archive_duty")
+        batch.drop_column("retention")
     conn = op.get_bind()
     case_ids = conn.execute(sa.select(EVENTS.c.case_id).distinct()).scalars().all()
     for case_id in case_ids:
@@ -128,9 +151,7 @@ def downgrade() -> None:
                 content = _head(row, prev) | {"before": row.before, "after": row.after}
                 digest = _digest(content)
                 conn.execute(
-                    EVENTS.update()
-                    .where(EVENTS.c.id == row.id)
-                    .values(prev_hash=prev, hash=digest)
+                    EVENTS.update().where(EVENTS.c.id == row.id).values(prev_hash=prev, hash=digest)
                 )
                 prev = digest
     with op.batch_alter_table("audit_events") as batch:
