@@ -228,7 +228,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        retention=Retention(db, clock),
+        retention=Retention(db, clock, files),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -45,7 +45,9 @@ def assign(session: Session, case: Case, *, actor: str, now: datetime, action: s
 
 def recompute(session: Session, procedure_key: str, *, actor: str, now: datetime) -> int:
     """After the procedure's rules changed: new end dates for its closed cases."""
-    closed = select(Case).where(Case.procedure_key == procedure_key, Case.closed_at.is_not(None))
+    closed = select(Case).where(
+        Case.procedure_key == procedure_key, Case.closed_at.is_not(None), Case.erased_at.is_(None)
+    )
     return sum(
         assign(session, case, actor=actor, now=now, action="retention.recomputed")
         for case in session.scalars(closed)

@@ -56,6 +56,8 @@ class Case(Base):
     legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
     legal_hold_by: Mapped[str | None] = mapped_column(String(200))
     legal_hold_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # its personal data erased: the row is the tombstone
+    erased_by: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

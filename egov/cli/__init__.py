@@ -4,7 +4,8 @@ One module per group of commands: `cases` (set-up and cases), `processes` (serve
 scheduler, generated docs), `server` (over HTTP against the running server: url, dev-token),
 `directory` (org units, members, deputies), `listing` (list commands, incidents),
 `definitions` (process versions: list, show, download, activate), `instances` (process
-instances and their migration), `triage` (train and evaluate the triage model); `common`
+instances and their migration), `triage` (train and evaluate the triage model), `retention`
+(the due list and erasure); `common`
 holds what they share, `failures` turns every error into one line with its code.
 """
 
@@ -12,7 +13,17 @@ from __future__ import annotations
 
 import click
 
-from egov.cli import cases, definitions, directory, instances, listing, processes, server, triage
+from egov.cli import (
+    cases,
+    definitions,
+    directory,
+    instances,
+    listing,
+    processes,
+    retention,
+    server,
+    triage,
+)
 from egov.cli.common import run_migrations
 from egov.cli.failures import EgovGroup
 from egov.cli.processes import worker
@@ -30,7 +41,9 @@ def main(debug: bool) -> None:
     """
 
 
-COMMAND_MODULES = (cases, processes, server, directory, listing, definitions, instances, triage)
+COMMAND_MODULES = (
+    cases, processes, server, directory, listing, definitions, instances, triage, retention
+)  # fmt: skip
 for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
     main.add_command(_command)
 for _name, _group in definitions.ALIASES.items():  # old names of a group

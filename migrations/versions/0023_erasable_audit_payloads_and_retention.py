@@ -126,6 +126,8 @@ def _add_retention() -> None:
         batch.add_column(sa.Column("legal_hold_reason", sa.String(500), nullable=True))
         batch.add_column(sa.Column("legal_hold_by", sa.String(200), nullable=True))
         batch.add_column(sa.Column("legal_hold_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("erased_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("erased_by", sa.String(200), nullable=True))
     op.create_index("ix_cases_retention_until", "cases", ["retention_until"])
 
 
@@ -134,7 +136,9 @@ def downgrade() -> None:
     back, so a downgrade after an erasure leaves those chains reported broken."""
     op.drop_index("ix_cases_retention_until", "cases")
     with op.batch_alter_table("cases") as batch:
-        for column in ("legal_hold_at", "legal_hold_by", "legal_hold_reason", "retention_rule"):
+        for column in ("erased_by", "erased_at", "legal_hold_at", "legal_hold_by"):
+            batch.drop_column(column)
+        for column in ("legal_hold_reason", "retention_rule"):
             batch.drop_column(column)
         batch.drop_column("retention_until")
     with op.batch_alter_table("procedures") as batch:
