@@ -6,7 +6,8 @@ content key with another case's document stays); the Postfach letters; the paylo
 outbox rows (the stored e-mails); its ended process instance with its tasks (the engine's
 state and the form data); the payloads of its audit events (`erase_payloads`, the
 chain stays verifiable). Kept, as the tombstone: the case row with reference, procedure,
-dates, status, the retention rule, who erased it and when.
+dates, status, the retention rule, who erased it and when, and the last audit event
+`retention.erased` saying so (its payload holds no personal data).
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ def erase_case(session: Session, case: Case, *, actor: str, now: datetime) -> li
         update(OutboxMessage).where(OutboxMessage.case_id == case.id).values(payload={})
     )
     _erase_instance(session, case.id)
+    # first: its event marks the case audited before the changes below are flushed
+    erase_payloads(session, case.id, actor=actor, reason=REASON, now=now)
     case.applicant_name, case.applicant_email = "", None
     case.owner_subject, case.owner_postfach = None, None
     case.title, case.data = ERASED_TITLE, {}
     case.erased_at, case.erased_by = now, actor
     case.updated_at = now
     record(session, case, actor=actor, action="retention.erased", now=now, details=_tombstone(case))
-    erase_payloads(session, case.id, actor=actor, reason=REASON, now=now)
     return [key for key in keys if not _still_referenced(session, key)]
 
 

@@ -133,7 +133,12 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
         assert tombstone.retention_rule is not None and tombstone.procedure_key == "buergerbudget"
     trail = api.get(f"/cases/{case_id}/events", "admin").get_json()
     assert trail["verification"]["valid"] is True
-    assert trail["items"][-1]["action"] == "audit.payloads_erased"
+    assert [e["action"] for e in trail["items"][-2:]] == [
+        "audit.payloads_erased",
+        "retention.erased",
+    ]
+    assert trail["items"][-1]["after"]["reference"] == reference(api, case_id)
+    assert all(e["after"] is None for e in trail["items"][:-2])
     assert api.get(f"/cases/{kept}", "admin").get_json()["data"]  # the held case keeps its data
     verified = CliRunner().invoke(main, ["verify-audit", reference(api, case_id)])
     assert verified.exit_code == 0
