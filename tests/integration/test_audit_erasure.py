@@ -13,14 +13,10 @@ from egov.audit.store import AuditEvent, erase_payloads, list_events
 from egov.cases.store import Case
 from egov.cli import main
 from egov.container import Container
-from tests.builders import proposal
 from tests.conftest import Api
+from tests.integration.test_audit_trail import filed_case
 
 ERASED_AT = datetime(2040, 1, 2, 3, 4, 5)
-
-
-def filed_case(api: Api) -> str:
-    return str(api.post("/applications", "erika", json=proposal()).get_json()["case_id"])
 
 
 def erase(container: Container, case_id: str) -> int:

@@ -4,23 +4,14 @@ chain that was broken before stays broken, at the same event."""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import update
 
 from egov.audit.chain import LEGACY_SCHEME, PAYLOAD_HASH_SCHEME
 from egov.audit.store import AuditEvent, list_events, verify_case_trail
 from egov.container import Container
-from egov.runtime.schema import MIGRATIONS
 from tests.builders import proposal
 from tests.conftest import Api
-
-
-def migrate(url: str, target: str, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    (command.downgrade if down else command.upgrade)(config, target)
+from tests.integration.test_migration_active_version import migrate
 
 
 def test_old_chains_are_rehashed_and_a_broken_one_stays_broken(

@@ -17,8 +17,8 @@ FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "St
 HOLD = {"reason": "Klage vor dem Verwaltungsgericht anhängig (Beispiel)"}
 
 
-def rejected_case(api: Api) -> str:
-    case_id = str(file_proposal(api)["case_id"])
+def rejected_case(api: Api, title: str = "Fahrradbügel am Holzmarkt") -> str:
+    case_id = str(file_proposal(api, title=title, description=title)["case_id"])
     claim_and_complete(api, "anna", case_id, {"formal_decision": "rejected"})
     return case_id
 

@@ -4,7 +4,6 @@ trace of the applicant's data and an audit chain that still verifies."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +16,10 @@ from sqlalchemy import MetaData, select
 from egov.cases.store import Case
 from egov.cli import main
 from egov.container import Container
-from egov.workflow.deploy import read_bundle
-from tests.builders import ROOT
 from tests.conftest import Api
+from tests.integration.test_retention import bundle_with, rejected_case
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
-from tests.integration.test_walkthrough import claim_and_complete, file_proposal
+from tests.integration.test_walkthrough import file_proposal
 
 LONG_AGO = datetime(2019, 3, 4, 10, 0, 0)  # rejected then: kept until 31.12.2022
 DISTINCTIVE = "Sitzbank für Zacharias Quenzelmeier"
@@ -38,18 +36,10 @@ def api(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     container.db.dispose()
 
 
-def rejected_case(api: Api, title: str = "Fahrradbügel am Holzmarkt") -> str:
-    case_id = str(file_proposal(api, title=title, description=title)["case_id"])
-    claim_and_complete(api, "anna", case_id, {"formal_decision": "rejected"})
-    return case_id
-
-
 def without_archive_duty(api: Api) -> None:
-    files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
-    files["procedure.json"] = json.dumps(
-        {**json.loads(files["procedure.json"]), "archive_duty": False}
+    deployed = api.post(
+        "/process-definitions", "admin", json={"files": bundle_with(archive_duty=False)}
     )
-    deployed = api.post("/process-definitions", "admin", json={"files": files})
     assert deployed.status_code == 201, deployed.get_json()
 
 
