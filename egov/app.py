@@ -25,6 +25,7 @@ from egov.web import (
     api_participation,
     api_procedures,
     api_public,
+    api_retention,
     api_tasks,
     api_triage,
     correlation,
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_procedures.bp,
         api_instances.bp,
         api_triage.bp,
+        api_retention.bp,
         openapi.bp,
         problem_types.bp,
     ):

@@ -57,6 +57,7 @@ from egov.participation.statements import StatementLimits, Statements
 from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
+from egov.retention.service import Retention
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
@@ -108,6 +109,7 @@ class Container:
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
+    retention: Retention  # legal holds (issue 16)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -248,6 +250,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             mail=mail.configured(settings),
         ),
         open_data=_open_data(settings, db, workflows.script_limits, public),
+        retention=Retention(db, clock, files),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -1,4 +1,6 @@
-"""The append-only audit table. Rows are written only through `append_event`."""
+"""The append-only audit table. Rows are written only through `append_event`; the only later
+change is `erase_payloads`, which blanks the payload of a case's events when its retention
+ended (the hash chain covers the payload's hash, so it stays verifiable: ADR 0039)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,15 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.audit.chain import GENESIS, ChainVerdict, EventRecord, event_hash, verify_chain
+from egov.audit.chain import (
+    GENESIS,
+    PAYLOAD_HASH_SCHEME,
+    ChainVerdict,
+    EventRecord,
+    event_hash,
+    payload_hash,
+    verify_chain,
+)
 from egov.db import Base, JsonType
 from egov.paging import Page, PageRequest, fetch_page
 
@@ -25,6 +35,12 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    hash_scheme: Mapped[int] = mapped_column(Integer, default=PAYLOAD_HASH_SCHEME)
+    # set when the payload was erased (retention): who, when and why; not part of the hash
+    erased_at: Mapped[datetime | None]
+    erased_by: Mapped[str | None] = mapped_column(String(200))
+    erasure_reason: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
@@ -39,6 +55,9 @@ class AuditEvent(Base):
             occurred_at=self.occurred_at,
             prev_hash=self.prev_hash,
             hash=self.hash,
+            payload_hash=self.payload_hash,
+            scheme=self.hash_scheme,
+            erased=self.erased_at is not None,
         )
 
 
@@ -73,6 +92,8 @@ def append_event(
         after=after,
         occurred_at=occurred_at,
         prev_hash=prev,
+        payload_hash=payload_hash(before, after),
+        hash_scheme=PAYLOAD_HASH_SCHEME,
     )
     row.hash = event_hash(row.record())
     # remembered before `add`: a listener of the add (webhooks) may append the next event
@@ -111,3 +132,25 @@ def page_events(session: Session, case_id: str, page: PageRequest) -> Page[Audit
 
 def verify_case_trail(session: Session, case_id: str) -> ChainVerdict:
     return verify_chain([e.record() for e in list_events(session, case_id)])
+
+
+def erase_payloads(
+    session: Session, case_id: str, *, actor: str, reason: str, now: datetime
+) -> int:
+    """Blank the payload of every event of the case (keeping its payload hash) and chain an
+    event recording the erasure. Returns how many payloads were erased."""
+    erased = 0
+    for event in list_events(session, case_id):
+        if event.erased_at is None:
+            event.before, event.after = None, None
+            event.erased_at, event.erased_by, event.erasure_reason = now, actor, reason[:300]
+            erased += 1
+    append_event(
+        session,
+        case_id,
+        actor=actor,
+        action="audit.payloads_erased",
+        occurred_at=now,
+        after={"events": erased, "reason": reason[:300]},
+    )
+    return erased

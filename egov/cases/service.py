@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from egov.audit.store import append_event
+from egov.cases import retention_service
 from egov.cases.model import RECEIVED, format_reference, is_valid_status, processing_deadline
 from egov.cases.store import Case, Procedure, next_reference_number
 from egov.db import new_id
@@ -83,6 +84,8 @@ def change_case(
         before=before,
         after=case.snapshot(),
     )
+    if changes.get("closed_at") is not None:  # its retention starts (egov.cases.retention)
+        retention_service.assign(session, case, actor=actor, now=now, action="retention.assigned")
 
 
 def record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select, update
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -25,6 +25,9 @@ class Procedure(Base):
     required_vertrauensniveau: Mapped[str] = mapped_column(String(16))
     processing_days: Mapped[int] = mapped_column(Integer)
     fachdaten_namespace: Mapped[str] = mapped_column(String(200))
+    # the retention rules of procedure.json (egov.cases.retention), as checked at deploy
+    retention: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    archive_duty: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Case(Base):
@@ -47,6 +50,14 @@ class Case(Base):
     due_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]  # the Frist passed and supervisors were told
+    # retention (egov.cases.retention): when it ends, by which rule; a legal hold stops deletion
+    retention_until: Mapped[datetime | None] = mapped_column(index=True)
+    retention_rule: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(500))
+    legal_hold_by: Mapped[str | None] = mapped_column(String(200))
+    legal_hold_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # its personal data erased: the row is the tombstone
+    erased_by: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -5,7 +5,7 @@ scheduler, generated docs), `server` (over HTTP against the running server: url,
 `directory` (org units, members, deputies), `listing` (list commands, incidents),
 `definitions` (process versions: list, show, download, activate), `instances` (process
 instances and their migration), `triage` (train and evaluate the triage model), `opendata`
-(the open-data export); `common`
+(the open-data export), `retention` (the due list and erasure); `common`
 holds what they share, `failures` turns every error into one line with its code.
 """
 
@@ -21,6 +21,7 @@ from egov.cli import (
     listing,
     opendata,
     processes,
+    retention,
     server,
     triage,
 )
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
     instances,
     triage,
     opendata,
+    retention,
 )
 for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
     main.add_command(_command)

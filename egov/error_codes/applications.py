@@ -126,4 +126,16 @@ CODES: dict[str, Code] = {
         message_invalid="A Postfach reply is empty or too long.",
         case_status_invalid="A process set a status that is not a status name.",
     ),
+    # -- retention -----------------------------------------------------------------------------
+    **codes(
+        "retention",
+        409,
+        legal_hold_exists="The case is held (Sperre) already.",
+        legal_hold_missing="The case is not held, so there is no hold to release.",
+    ),
+    **codes(
+        "retention",
+        422,
+        legal_hold_reason_invalid="A legal hold or its release needs a reason (at most 500 chars).",
+    ),
 }

@@ -47,6 +47,23 @@ def case_detail(parts: CaseParts) -> dict[str, Any]:
         "incidents": [incident(i) for i in parts.incidents],
         "waiting_on": [waiting_on(row) for row in parts.waiting_on],
         "triage": None,
+        "retention": retention(case),
+    }
+
+
+def retention(case: Case) -> dict[str, Any]:
+    until = case.retention_until
+    hold = None
+    if case.legal_hold_at is not None:
+        hold = {
+            "reason": case.legal_hold_reason,
+            "by": case.legal_hold_by,
+            "at": iso(case.legal_hold_at),
+        }
+    return {
+        "until": until.date().isoformat() if until else None,
+        "rule": case.retention_rule,
+        "legal_hold": hold,
     }
 
 
@@ -122,6 +139,8 @@ def audit_event(e: AuditEvent) -> dict[str, Any]:
         "occurred_at": iso(e.occurred_at),
         "prev_hash": e.prev_hash,
         "hash": e.hash,
+        "payload_hash": e.payload_hash,
+        "erased_at": iso(e.erased_at) if e.erased_at else None,
     }
 
 

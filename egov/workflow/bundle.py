@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import SchemaError
@@ -33,6 +34,15 @@ from egov.workflow.validation import (
 FORM_PROPERTY = "formJsonSchemaFilename"
 PROCEDURE_FILE = "procedure.json"  # the procedure a bundle registers (egov.workflow.deploy)
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
+BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
+
+
+def read_bundle(folder: Path) -> dict[str, bytes]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in BUNDLE_SUFFIXES and not path.name.startswith("test_"):
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
 
 
 def content_hash(files: dict[str, bytes]) -> str:

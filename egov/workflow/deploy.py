@@ -10,13 +10,13 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from egov.cases import retention_service
 from egov.cases.store import Procedure
 from egov.clock import Clock
 from egov.db import Database, max_length, too_long
@@ -27,6 +27,7 @@ from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
 from egov.workflow import four_eyes, modeler, triage_config, versions
 from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
+from egov.workflow.bundle import read_bundle as read_bundle  # re-exported
 from egov.workflow.compiling import CompiledDefinition
 from egov.workflow.encoding import MODEL_SUFFIXES, model_text, parse_model
 from egov.workflow.engine import WorkflowError, compile_bundle
@@ -43,7 +44,6 @@ from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
-BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
 # the text fields of procedure.json and the columns they are stored in
 PROCEDURE_TEXTS = {
     "key": Procedure.key,
@@ -138,7 +138,9 @@ class ProcessDefinitions:
             versions.activate(session, definition, actor=actor, reason=why, now=self.clock())
             if PROCEDURE_FILE in definition.files:  # the procedure as this version registers it
                 spec = read_procedure(definition.files[PROCEDURE_FILE])
-                upsert_procedure(session, spec, definition.process_id)
+                upsert_procedure(
+                    session, spec, definition.process_id, actor=actor, now=self.clock()
+                )
             return definition, None
 
         return self._retried(change)
@@ -175,14 +177,6 @@ def _activation_gate(
     return four_eyes.gate_activation(
         session, concerned, definition, actor=actor, reason=reason, now=now
     )
-
-
-def read_bundle(folder: Path) -> dict[str, bytes]:
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix in BUNDLE_SUFFIXES and not path.name.startswith("test_"):
-            files[path.relative_to(folder).as_posix()] = path.read_bytes()
-    return files
 
 
 def deploy_bundle(
@@ -241,7 +235,7 @@ def deploy_bundle(
         session, existing, actor=actor, reason=versions.DEPLOY_REASON, now=now
     )
     if procedure is not None and existing.active:  # the active version registers it
-        upsert_procedure(session, procedure, compiled.process_id)
+        upsert_procedure(session, procedure, compiled.process_id, actor=actor, now=now)
     return Deployment(existing, created, activated)
 
 
@@ -292,6 +286,7 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("four_eyes", refused))
     if "triage" in spec:  # optional: who routes the case (docs/triage.md)
         problems += triage_config.problems(spec["triage"])
+    problems += retention_service.spec_problems(spec)  # optional: how long cases are kept
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:
         problems.append(("processing_days", f"ganze Zahl von 0 bis {MAX_PROCESSING_DAYS}"))
@@ -343,7 +338,9 @@ def _add_version(
     return definition
 
 
-def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) -> Procedure:
+def upsert_procedure(
+    session: Session, spec: dict[str, Any], process_id: str, *, actor: str, now: datetime
+) -> Procedure:
     """Register the procedure of a bundle; `spec` as `read_procedure` checked it."""
     if get_org_unit(session, spec["org_unit"]) is None:
         raise Invalid(
@@ -358,6 +355,7 @@ def upsert_procedure(session: Session, spec: dict[str, Any], process_id: str) ->
     procedure.processing_days = spec["processing_days"]
     procedure.fachdaten_namespace = spec["fachdaten_namespace"]
     session.add(procedure)
+    retention_service.apply_rules(session, procedure, spec, actor=actor, now=now)
     return procedure
 
 

@@ -534,6 +534,22 @@ EXPECTATIONS = [
         {"json": {"note": "Antrag telefonisch geklärt und von Hand angelegt."}},
     ),
     Probe(
+        "POST",
+        "/api/v1/cases/<case_id>/legal-hold",
+        "a legal hold on case A",
+        "/api/v1/cases/{case_a}/legal-hold",
+        expect(admin=OK),
+        {"json": {"reason": "Klage vor dem Verwaltungsgericht anhängig (Beispiel)"}},
+    ),
+    Probe(
+        "DELETE",
+        "/api/v1/cases/<case_id>/legal-hold",
+        "the legal hold case A does not have",
+        "/api/v1/cases/{case_a}/legal-hold",
+        expect(admin=409),
+        {"json": {"reason": "Verfahren beendet"}},
+    ),
+    Probe(
         "GET",
         "/api/v1/process-instances",
         "all instances",
@@ -1121,10 +1137,10 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the state of the instance, task, batch or participation
-        code = problem["code"]
+    elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation
+        code = problem["code"]  # or legal hold
         assert code.startswith(("instance-", "migration-", "triage-not-review-task")) or (
-            code == "weighing-incomplete"
+            code in ("weighing-incomplete", "legal-hold-missing")
         )
     else:
         assert problem["code"] == "assurance-level-too-low"

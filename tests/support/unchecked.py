@@ -39,5 +39,7 @@ def store_unchecked(container: Container, bundle: dict[str, str]) -> ProcessDefi
             session, definition, actor="tests:unchecked", reason="tests", now=container.clock()
         )
         if "procedure.json" in bundle:
-            upsert_procedure(session, json.loads(bundle["procedure.json"]), compiled.process_id)
+            spec = json.loads(bundle["procedure.json"])
+            now = container.clock()
+            upsert_procedure(session, spec, compiled.process_id, actor="tests:unchecked", now=now)
     return definition

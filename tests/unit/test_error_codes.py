@@ -43,6 +43,7 @@ NOT_CODES = {
     "org-units",
     "process-definitions",
     "verify-audit",
+    "dry-run",  # egov retention run --dry-run
     "error-docs",
     "dms-incoming",  # DMS spool folder
     "egov-api",  # names of egov itself

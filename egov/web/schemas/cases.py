@@ -93,6 +93,28 @@ class WaitingOn(BaseModel):
     created_at: str
 
 
+class RetentionRule(BaseModel):
+    result: str = Field(description='The closing status the rule is for, or "*".')
+    years: int
+    legal_basis: str
+
+
+class LegalHold(BaseModel):
+    reason: str
+    by: str
+    at: str
+
+
+class Retention(BaseModel):
+    """How long the case is kept (the bundle's retention rules) and whether it is held."""
+
+    until: str | None = Field(
+        description="The last day the closed case is kept (none while open or without a rule)."
+    )
+    rule: RetentionRule | None
+    legal_hold: LegalHold | None = Field(description="A legal hold (Sperre) stops deletion.")
+
+
 class CaseDetail(CaseSummary):
     applicant_name: str | None
     vertrauensniveau: str | None
@@ -102,6 +124,11 @@ class CaseDetail(CaseSummary):
     incidents: list[Incident]
     waiting_on: list[WaitingOn]
     triage: Any = None
+    retention: Retention
+
+
+class HoldReason(BaseModel):
+    reason: str = Field(description="Why the case is held or released (audited).")
 
 
 class ChainVerification(BaseModel):
@@ -120,6 +147,10 @@ class AuditEvent(BaseModel):
     occurred_at: str
     prev_hash: str
     hash: str
+    payload_hash: str
+    erased_at: str | None = Field(
+        None, description="Set when the payload was erased after its retention ended."
+    )
 
 
 class AuditTrail(BaseModel):

@@ -1,0 +1,112 @@
+"""Retention as admins run it (issue 16): the legal hold (Sperre) on a case, the list of cases
+whose retention ended, and their erasure where no archive duty applies. The rules and end
+dates live with the cases (`egov.cases.retention`, `egov.cases.retention_service`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from egov.access import get_visible_case
+from egov.cases import retention_service
+from egov.cases.retention import is_due
+from egov.cases.store import Case, Procedure
+from egov.clock import Clock
+from egov.db import Database
+from egov.documents.filestore import FileSystemStore
+from egov.errors import Forbidden
+from egov.identity.model import Principal
+from egov.retention.erasure import erase_case
+
+WAITING_FOR_ARCHIVE = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
+
+
+@dataclass(frozen=True)
+class DueCase:
+    case_id: str
+    reference: str
+    procedure: str
+    retention_until: datetime
+    legal_basis: str
+    archive_duty: bool  # the records must be offered to the archive first (not built yet)
+
+
+@dataclass
+class Retention:
+    db: Database
+    clock: Clock
+    files: FileSystemStore
+
+    def hold(self, principal: Principal, case_id: str, reason: str) -> Case:
+        """Hold the case: it is never due for deletion until released (audited)."""
+        with self.db.transaction() as session:
+            case = _admin_case(session, principal, case_id)
+            retention_service.hold(session, case, reason, actor=principal.subject, now=self.clock())
+            return case
+
+    def release(self, principal: Principal, case_id: str, reason: str) -> Case:
+        with self.db.transaction() as session:
+            case = _admin_case(session, principal, case_id)
+            retention_service.release(
+                session, case, reason, actor=principal.subject, now=self.clock()
+            )
+            return case
+
+    def due(self) -> list[DueCase]:
+        """Closed cases whose retention ended: not held, not erased, with a rule; oldest first."""
+        now = self.clock()
+        with self.db.reading() as session:
+            return [_due_case(case, duty) for case, duty in _candidates(session, now)]
+
+    def execute(self, actor: str, case_id: str) -> bool:
+        """Erase one due case of a procedure without archive duty; False (nothing done) when
+        it is not (or no longer) due or must wait for the archive."""
+        with self.db.transaction() as session:
+            found = [(c, d) for c, d in _candidates(session, self.clock()) if c.id == case_id]
+            if not found or found[0][1]:
+                return False
+            unused = erase_case(session, found[0][0], actor=actor, now=self.clock())
+        for key in unused:  # after commit: a rollback must not lose a file
+            self.files.delete(key)
+        return True
+
+
+def _candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
+    query = (
+        select(Case, Procedure.archive_duty)
+        .join(Procedure, Procedure.key == Case.procedure_key)
+        .where(
+            Case.retention_until.is_not(None),
+            Case.retention_until < now,
+            Case.legal_hold_at.is_(None),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.retention_until, Case.reference)
+    )
+    rows = session.execute(query).all()
+    return [
+        (case, duty)
+        for case, duty in rows
+        if is_due(case.retention_until, held=case.legal_hold_at is not None, now=now)
+    ]
+
+
+def _due_case(case: Case, archive_duty: bool) -> DueCase:
+    rule = case.retention_rule or {}
+    return DueCase(
+        case.id,
+        case.reference,
+        case.procedure_key,
+        case.retention_until or datetime.min,  # a candidate always has one
+        str(rule.get("legal_basis", "")),
+        archive_duty,
+    )
+
+
+def _admin_case(session: Session, principal: Principal, case_id: str) -> Case:
+    if not principal.is_admin:
+        raise Forbidden("Nur Administratoren dürfen Vorgänge sperren.", code="forbidden")
+    return get_visible_case(session, principal, case_id)
