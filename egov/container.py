@@ -171,7 +171,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
-    workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
+    rounds = RoundService(db, clock)
+    # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
+    workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(db, clock, script_limits(settings))
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
@@ -228,11 +230,20 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        rounds=RoundService(db, clock),
+        rounds=rounds,
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def _start_variables(
+    *sources: Callable[[str], dict[str, Any]],
+) -> Callable[[str], dict[str, Any]]:
+    def merged(case_id: str) -> dict[str, Any]:
+        return {key: value for source in sources for key, value in source(case_id).items()}
+
+    return merged
 
 
 def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:

@@ -59,6 +59,10 @@ def proposal(**overrides: Any) -> dict[str, Any]:
         "applicant_name": "Erika Mustermann",
         "submitted_at": "2020-09-15T10:30:00+02:00",
         "submission_deadline": "2020-09-30",
+        # the figures of the proposal's round (egov sets them at the start)
+        "round_year": 2020,
+        "cap_per_proposal_eur": 5000,
+        "total_budget_eur": 25000,
     }
     data.update(overrides)
     return data
@@ -262,7 +266,7 @@ def test_a_proposal_over_the_cost_limit_shows_the_finding_and_the_rejection_lett
 
     review = run.user_task()
     assert review.data["formal_findings"] == [
-        {"rule": "max_kosten_5000", "reason": COST_RULE_REASON}
+        {"rule": "max_kosten", "reason": COST_RULE_REASON}
     ]
     assert review.data["formally_admissible"] is False
     assert COST_RULE_REASON in review.data["findings_text"]
@@ -376,7 +380,7 @@ def test_a_proposal_on_the_deadline_day_is_in_time(engine_factory: EngineFactory
     assert finding_rules(run) == []
 
 
-def test_the_deadline_comes_from_the_start_data_and_falls_back_to_30_september_2020(
+def test_the_deadline_and_the_cap_come_from_the_round_in_the_start_data(
     engine_factory: EngineFactory,
 ) -> None:
     later_deadline = Run(
@@ -385,11 +389,18 @@ def test_the_deadline_comes_from_the_start_data_and_falls_back_to_30_september_2
     )
     assert finding_rules(later_deadline) == []
 
-    data = proposal(submitted_at="2020-10-01T09:00:00+02:00")
-    del data["submission_deadline"]
-    fallback = Run(engine_factory, data)
-    assert fallback.user_task().data["submission_deadline"] == "2020-09-30"
-    assert finding_rules(fallback) == ["einreichungsfrist"]
+    dearer = proposal(estimated_cost_eur=6000, follow_up_cost_eur=1000)
+    assert finding_rules(Run(engine_factory, dearer)) == ["max_kosten"]
+    assert finding_rules(Run(engine_factory, {**dearer, "cap_per_proposal_eur": 8000})) == []
+
+
+def test_a_proposal_without_a_round_does_not_start_the_formal_check(
+    engine_factory: EngineFactory,
+) -> None:
+    data = proposal()
+    del data["cap_per_proposal_eur"]
+    with pytest.raises(Exception, match="cap_per_proposal_eur"):
+        Run(engine_factory, data)
 
 
 def test_every_broken_rule_is_collected_and_named_in_the_rejection_letter(
@@ -405,7 +416,7 @@ def test_every_broken_rule_is_collected_and_named_in_the_rejection_letter(
         ),
     )
     assert finding_rules(run) == [
-        "max_kosten_5000",
+        "max_kosten",
         "oeffentlicher_raum",
         "keine_andere_foerderung",
         "einreichungsfrist",
@@ -601,7 +612,7 @@ def test_through_the_egov_runtime_a_too_expensive_proposal_is_rejected_naming_th
     run = RuntimeRun(proposal(category="verkehr", estimated_cost_eur=5000, follow_up_cost_eur=1))
     [review] = run.instance.ready_user_tasks()
     assert review.data["formal_findings"] == [
-        {"rule": "max_kosten_5000", "reason": COST_RULE_REASON}
+        {"rule": "max_kosten", "reason": COST_RULE_REASON}
     ]
 
     run.complete("review_formal_check", {"formal_decision": "rejected"})
