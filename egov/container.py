@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.buergerbudget import vote as buergerbudget_vote
 from egov.buergerbudget.rounds import RoundService
+from egov.buergerbudget.vote import Vote, ballot_key
+from egov.buergerbudget.vote_tally import Tallies
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
 from egov.catalogue.service import Catalogue
@@ -101,6 +104,8 @@ class Container:
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
+    vote: Vote  # the citizens' ballots
+    tallies: Tallies  # the tally, its verification, offline votes
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -129,6 +134,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
+    operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
+    operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -231,6 +238,12 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             mail=mail.configured(settings),
         ),
         rounds=rounds,
+        vote=Vote(
+            db,
+            clock,
+            ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
+        ),
+        tallies=Tallies(db, clock),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -151,7 +151,7 @@ def _invalid(names: list[str], reason: str) -> Invalid:
     )
 
 
-def _of(row: BudgetRound) -> Round:
+def of_row(row: BudgetRound) -> Round:
     return Round(
         **{f.name: getattr(row, f.name) for f in fields(Round) if f.name != "categories"},
         categories=tuple(row.categories),
@@ -172,14 +172,14 @@ class RoundService:
             row = get_round(session, year)
             if row is None:
                 raise not_found(year)
-            return _of(row)
+            return of_row(row)
 
     def round_for(self, case: Case) -> Round | None:
         """The round a proposal belongs to: the one open for submissions when it was filed
         (or, filed after that round's deadline, that round: the proposal is late)."""
         with self.db.reading() as session:
             row = round_opened_by(session, city_day(case.created_at))
-            return None if row is None else _of(row)
+            return None if row is None else of_row(row)
 
     def start_variables(self, case_id: str) -> dict[str, Any]:
         """`Workflows.prepare_start` of a proposal: its round's figures as process variables
@@ -190,11 +190,11 @@ class RoundService:
             if case is None or case.procedure_key != PROCEDURE_KEY:
                 return {}
             row = round_opened_by(session, city_day(case.created_at))
-            return {} if row is None else _of(row).start_variables()
+            return {} if row is None else of_row(row).start_variables()
 
     def list(self) -> list[Round]:
         with self.db.reading() as session:
-            return [_of(row) for row in list_rounds(session)]
+            return [of_row(row) for row in list_rounds(session)]
 
     def create(self, raw: Mapping[str, Any], actor: str) -> Round:
         made = Round.from_dict(raw)
@@ -214,7 +214,7 @@ class RoundService:
             row = get_round(session, year)
             if row is None:
                 raise not_found(year)
-            current = _of(row)
+            current = of_row(row)
             merged = {**current.as_dict(), **changes, "year": year}
             changed_round = Round.from_dict(merged)
             changed = {
