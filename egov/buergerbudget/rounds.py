@@ -15,13 +15,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from egov.buergerbudget.rounds_store import BudgetRound, get_round, list_rounds, round_opened_by
+from egov.buergerbudget.rounds_store import (
+    BudgetRound,
+    get_round,
+    list_rounds,
+    page_rounds,
+    round_opened_by,
+)
 from egov.cases.model import CITY_TIME
 from egov.cases.store import Case, get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Vertrauensniveau
+from egov.paging import Page, PageRequest
 
 DATES = ("submissions_open", "submission_deadline", "vote_opens", "vote_closes")
 VOTE_FIELDS = frozenset({"vote_opens", "vote_closes", "votes_per_citizen", "vertrauensniveau"})
@@ -191,6 +198,10 @@ class RoundService:
                 return {}
             row = round_opened_by(session, city_day(case.created_at))
             return {} if row is None else of_row(row).start_variables()
+
+    def page(self, page: PageRequest) -> Page[Round]:
+        with self.db.reading() as session:
+            return page_rounds(session, page).map(of_row)
 
     def list(self) -> list[Round]:
         with self.db.reading() as session:

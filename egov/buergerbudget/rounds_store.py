@@ -8,6 +8,7 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, JsonType
+from egov.paging import Page, PageRequest, fetch_page
 
 
 class BudgetRound(Base):
@@ -35,6 +36,11 @@ def get_round(session: Session, year: int) -> BudgetRound | None:
 
 def list_rounds(session: Session) -> list[BudgetRound]:
     return list(session.scalars(select(BudgetRound).order_by(BudgetRound.year)))
+
+
+def page_rounds(session: Session, page: PageRequest) -> Page[BudgetRound]:
+    query = select(BudgetRound)
+    return fetch_page(session, query, page, scope="rounds", order=(BudgetRound.year,))
 
 
 def round_opened_by(session: Session, day: date) -> BudgetRound | None:

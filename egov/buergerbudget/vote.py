@@ -32,7 +32,7 @@ from egov.buergerbudget.rounds_store import get_round
 from egov.cases.service import record
 from egov.clock import Clock
 from egov.db import Database, lost_race, new_id
-from egov.errors import Conflict, Forbidden, NotFound
+from egov.errors import Conflict, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.identity.sessions import DEVELOPMENT_ENVS
 from egov.identity.sessions import MIN_SECRET_KEY_LENGTH as MIN_KEY_LENGTH
@@ -178,9 +178,9 @@ class Vote:
         needed = Vertrauensniveau(found.vertrauensniveau)
         level = voter.vertrauensniveau
         if level is None or level.rank < needed.rank:
-            raise Forbidden(
+            raise Invalid(
                 f"Zum Abstimmen ist das Vertrauensniveau „{needed.value}“ nötig.",
-                code="vote-assurance-too-low",
+                code="assurance-level-too-low",
             )
         if found.phase(self.clock()) != VOTE:
             raise Conflict("Die Abstimmung dieser Runde ist nicht geöffnet.", code="vote-not-open")

@@ -23,7 +23,10 @@ from egov.buergerbudget.rounds import BEFORE, CLOSED, REVIEW, SUBMISSIONS
 from egov.buergerbudget.vote import append, retried, round_of
 from egov.clock import Clock
 from egov.db import Database
-from egov.errors import Conflict, Invalid
+from egov.errors import Conflict, Forbidden, Invalid
+from egov.identity.model import Principal
+
+OFFICE = "buero-buergerbudget"  # the org unit of the Büro Bürgerbudget
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,19 @@ def count(session: Session, year: int) -> Tally:
     return Tally(year, sum(1 for row in rows if row.choices), counts)
 
 
+def may_count(person: Principal) -> None:
+    """The tally and the offline votes: admins and the clerks of Büro Bürgerbudget."""
+    if not (person.is_admin or person.in_org_unit(OFFICE)):
+        raise Forbidden("Nur für das Büro Bürgerbudget.")
+
+
 @dataclass
 class Tallies:
     db: Database
     clock: Clock
 
-    def tally(self, year: int) -> Tally:
+    def tally(self, reader: Principal, year: int) -> Tally:
+        may_count(reader)
         with self.db.reading() as session:
             if round_of(session, year).phase(self.clock()) != CLOSED:
                 raise Conflict("Die Abstimmung ist noch nicht beendet.", code="vote-not-closed")
@@ -114,8 +124,12 @@ class Tallies:
                 year, verdict.valid, verdict.length, len(rows), problems, count(session, year)
             )
 
-    def enter_offline(self, year: int, votes: Mapping[str, int], actor: str) -> list[OfflineCount]:
+    def enter_offline(
+        self, clerk: Principal, year: int, votes: Mapping[str, int]
+    ) -> list[OfflineCount]:
         """A clerk enters the offline counts per proposal (replacing unconfirmed ones)."""
+        may_count(clerk)
+        actor = clerk.actor
 
         def work(session: Session) -> list[OfflineCount]:
             found = round_of(session, year)
@@ -144,8 +158,10 @@ class Tallies:
 
         return retried(self.db, work)
 
-    def confirm_offline(self, year: int, proposal: str, actor: str) -> OfflineCount:
+    def confirm_offline(self, clerk: Principal, year: int, proposal: str) -> OfflineCount:
         """The second clerk confirms a proposal's offline count; now it counts (chained)."""
+        may_count(clerk)
+        actor = clerk.actor
 
         def work(session: Session) -> OfflineCount:
             round_of(session, year)

@@ -39,7 +39,7 @@ CODES: dict[str, Code] = {
         422,
         unknown_leistung="The message's Leistung (LeiKa key) is not offered as a procedure.",
         fachdaten_mismatch="The Fachdaten do not belong to the message's procedure.",
-        assurance_level_too_low="The applicant's Vertrauensniveau is below the procedure's.",
+        assurance_level_too_low="The Vertrauensniveau is below the procedure's (or the round's).",
         unknown_procedure="No such procedure (form path), or no Fachverfahren set up for it.",
         form_data_invalid="The JSON form's fields do not fit the procedure's Fachdaten.",
         follow_up_mismatch="A follow-up submission refers to a case of another procedure.",
@@ -114,11 +114,6 @@ CODES: dict[str, Code] = {
         404,
         round_not_found="No Bürgerbudget round of that year.",
         ballot_not_found="The caller has cast no ballot in that round.",
-    ),
-    **codes(
-        "buergerbudget",
-        403,
-        vote_assurance_too_low="The citizen's Vertrauensniveau is below the round's for voting.",
     ),
     **codes(
         "buergerbudget",
