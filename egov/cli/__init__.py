@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import click
 
-from egov.cli import cases, definitions, directory, instances, listing, processes, server, triage
+from egov.cli import (
+    buergerbudget,
+    cases,
+    definitions,
+    directory,
+    instances,
+    listing,
+    processes,
+    server,
+    triage,
+)
 from egov.cli.common import run_migrations
 from egov.cli.failures import EgovGroup
 from egov.cli.processes import worker
@@ -30,7 +40,17 @@ def main(debug: bool) -> None:
     """
 
 
-COMMAND_MODULES = (cases, processes, server, directory, listing, definitions, instances, triage)
+COMMAND_MODULES = (
+    cases,
+    processes,
+    server,
+    directory,
+    listing,
+    definitions,
+    instances,
+    triage,
+    buergerbudget,
+)
 for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
     main.add_command(_command)
 for _name, _group in definitions.ALIASES.items():  # old names of a group
