@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from egov.buergerbudget import ballots as rules
 from egov.db import Base, JsonType, new_id
 
 
@@ -104,3 +105,24 @@ def last_event(session: Session, year: int) -> RoundEvent | None:
 
 def offline_counts(session: Session, year: int) -> list[OfflineCount]:
     return list(session.scalars(select(OfflineCount).where(OfflineCount.round_year == year)))
+
+
+def append(
+    session: Session, year: int, actor: str, action: str, after: dict[str, Any], now: datetime
+) -> RoundEvent:
+    """Chain an event onto the round's trail; two writers collide on (round_year, seq)."""
+    last = last_event(session, year)
+    link = rules.Link.after(None if last is None else (last.seq, last.hash))
+    made = rules.record(year, link, actor, action, after, now)
+    row = RoundEvent(
+        round_year=year,
+        seq=made.seq,
+        actor=actor,
+        action=action,
+        after=after,
+        occurred_at=now,
+        prev_hash=made.prev_hash,
+        hash=made.hash,
+    )
+    session.add(row)
+    return row

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from egov.buergerbudget.ballots_store import append
 from egov.buergerbudget.rounds_store import (
     BudgetRound,
     get_round,
@@ -216,6 +217,8 @@ class RoundService:
             values = {f.name: getattr(made, f.name) for f in fields(Round)}
             values["categories"] = list(made.categories)
             session.add(BudgetRound(**values, created_at=now, updated_at=now, updated_by=actor))
+            session.flush()
+            append(session, made.year, actor, "round.created", made.as_dict(), now)
         return made
 
     def edit(self, year: int, changes: Mapping[str, Any], actor: str) -> Round:
@@ -243,6 +246,9 @@ class RoundService:
                 value = getattr(changed_round, name)
                 setattr(row, name, list(value) if name == "categories" else value)
             row.updated_at, row.updated_by = self.clock(), actor
+            if changed:
+                after = {name: changed_round.as_dict()[name] for name in sorted(changed)}
+                append(session, year, actor, "round.changed", after, row.updated_at)
         return changed_round
 
     def load(self, files: Mapping[str, bytes], actor: str) -> dict[int, str]:

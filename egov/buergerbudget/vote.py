@@ -22,10 +22,9 @@ from egov.buergerbudget import ballots as rules
 from egov.buergerbudget.ballots_store import (
     AdmittedProposal,
     Ballot,
-    RoundEvent,
     admitted,
+    append,
     ballot_of,
-    last_event,
 )
 from egov.buergerbudget.rounds import CLOSED, VOTE, Round, not_found, of_row
 from egov.buergerbudget.rounds_store import get_round
@@ -72,27 +71,6 @@ def ballot_key(configured: str, env: str, data_dir: Path) -> bytes:
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32))
     return path.read_text().strip().encode()
-
-
-def append(
-    session: Session, year: int, actor: str, action: str, after: dict[str, Any], now: datetime
-) -> RoundEvent:
-    """Chain an event onto the round's trail; two writers collide on (round_year, seq)."""
-    last = last_event(session, year)
-    link = rules.Link.after(None if last is None else (last.seq, last.hash))
-    made = rules.record(year, link, actor, action, after, now)
-    row = RoundEvent(
-        round_year=year,
-        seq=made.seq,
-        actor=actor,
-        action=action,
-        after=after,
-        occurred_at=now,
-        prev_hash=made.prev_hash,
-        hash=made.hash,
-    )
-    session.add(row)
-    return row
 
 
 def retried(db: Database, work: Callable[[Session], T]) -> T:

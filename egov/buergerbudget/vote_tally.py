@@ -15,12 +15,13 @@ from egov.buergerbudget import ballots as rules
 from egov.buergerbudget.ballots_store import (
     OfflineCount,
     admitted,
+    append,
     ballots,
     events,
     offline_counts,
 )
 from egov.buergerbudget.rounds import BEFORE, CLOSED, REVIEW, SUBMISSIONS
-from egov.buergerbudget.vote import append, retried, round_of
+from egov.buergerbudget.vote import retried, round_of
 from egov.clock import Clock
 from egov.db import Database
 from egov.errors import Conflict, Forbidden, Invalid

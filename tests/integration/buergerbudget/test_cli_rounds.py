@@ -46,4 +46,4 @@ def test_a_round_is_created_and_edited_and_a_refused_change_is_one_line(
 def test_verify_of_a_round_without_votes_is_valid(run: CliRunner) -> None:
     checked = run.invoke(main, ["buergerbudget", "round", "verify", "2026"])
     assert checked.exit_code == 0, checked.output
-    assert "Kette: gültig, 0 Einträge" in checked.output
+    assert "Kette: gültig, 1 Einträge" in checked.output  # the round's creation

@@ -99,6 +99,8 @@ def test_once_the_vote_opened_its_fields_do_not_change(container: Container) -> 
         rounds.edit(2030, {"vote_closes": "2030-08-15"}, "admin")
     assert refused.value.code == "round-vote-started"
     assert rounds.edit(2030, {"total_budget_eur": 50000}, "admin").total_budget_eur == 50000
+    trail = container.tallies.verify(2030)
+    assert trail.chain_valid and trail.chain_length == 2  # created, the budget changed
 
 
 def test_a_round_whose_dates_are_out_of_order_is_refused(container: Container) -> None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from egov.buergerbudget.ballots_store import Ballot
+from egov.workflow.timers import fire_due_timers
 from tests.conftest import Api
 from tests.integration.buergerbudget.vote_support import BALLOT, at, round_with_proposals
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
@@ -102,7 +103,8 @@ def test_the_tally_comes_after_the_close_and_is_verified_against_the_chain(
     totals = {c["proposal"]: c["total"] for c in tally["counts"]}
     assert totals == {proposals[0]: 1, proposals[1]: 1, proposals[2]: 0}
     checked = api.container.tallies.verify(2030)
-    assert checked.valid and checked.ballots_checked == 1 and checked.chain_length == 2
+    assert checked.valid and checked.ballots_checked == 1
+    assert checked.chain_length == 3  # the round's creation, two ballot versions
 
 
 def test_a_changed_ballot_row_fails_the_verification(
@@ -164,3 +166,15 @@ def test_who_voted_for_what_is_in_no_table_column_and_no_answer(
         text = json.dumps(answer.get_json())
         assert not any(secret in text for secret in secrets)
     assert not any("erika" in json.dumps(answer.get_json()) for answer in counting)
+
+
+def test_after_the_close_the_timer_ends_each_admitted_proposals_wait(
+    api: Api, clock: FakeClock, proposals: list[str]
+) -> None:
+    at(clock, "2030-07-31T20:00:00")  # 22:00 in Jena, the last day of the vote
+    assert fire_due_timers(api.container.workflows) == {}
+    at(clock, "2030-07-31T22:00:01")  # past midnight in Jena: the vote has closed
+    fired = fire_due_timers(api.container.workflows)
+    assert fired == {"timer.advanced": len(proposals)}
+    for case_id in proposals:
+        assert api.get(f"/cases/{case_id}", "anna").get_json()["closed_at"] is not None

@@ -76,7 +76,7 @@ def test_racing_ballots_of_one_voter_leave_one_ballot_and_a_valid_chain(
         [ballot] = session.query(Ballot).all()
     checked = api.container.tallies.verify(2030)
     assert checked.valid, checked.problems
-    assert 1 <= ballot.version == checked.chain_length <= THREADS
+    assert 1 <= ballot.version == checked.chain_length - 1 <= THREADS  # after round.created
 
 
 def test_the_database_refuses_a_second_ballot_of_one_voter_in_a_round(
