@@ -12,20 +12,8 @@ import pytest
 
 from tests.builders import proposal
 from tests.conftest import Api
+from tests.integration.buergerbudget.vote_support import ROUND_2030
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
-
-ROUND_2030 = {
-    "year": 2030,
-    "total_budget_eur": 40000,
-    "cap_per_proposal_eur": 8000,
-    "submissions_open": "2030-03-01",
-    "submission_deadline": "2030-05-31",
-    "vote_opens": "2030-07-01",
-    "vote_closes": "2030-07-31",
-    "votes_per_citizen": 5,
-    "vertrauensniveau": "substantial",
-    "categories": ["verkehr"],
-}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from egov.buergerbudget.rounds import Round, RoundService
 from egov.cases.store import Case
 from egov.container import Container
 from egov.errors import Conflict, Invalid
+from tests.integration.buergerbudget.vote_support import ROUND_2030 as ROUND
 
 
 def filed(at: str) -> Case:
@@ -55,20 +56,6 @@ def test_the_last_day_counts_in_city_time() -> None:
 def test_a_2020_proposal_belongs_to_the_2020_round(container: Container) -> None:
     found = container.rounds.round_for(filed("2020-09-15T08:00:00"))
     assert found is not None and found.year == 2020
-
-
-ROUND = {
-    "year": 2030,
-    "total_budget_eur": 40000,
-    "cap_per_proposal_eur": 8000,
-    "submissions_open": "2030-03-01",
-    "submission_deadline": "2030-05-31",
-    "vote_opens": "2030-07-01",
-    "vote_closes": "2030-07-31",
-    "votes_per_citizen": 5,
-    "vertrauensniveau": "substantial",
-    "categories": ["spielplatz", "verkehr"],
-}
 
 
 def test_a_round_before_it_opens_takes_every_change(container: Container) -> None:
