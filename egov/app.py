@@ -12,6 +12,8 @@ from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
     api_admin,
+    api_buergerbudget_rounds,
+    api_buergerbudget_vote,
     api_camunda,
     api_cases,
     api_definitions,
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_instances.bp,
         api_triage.bp,
         api_retention.bp,
+        api_buergerbudget_rounds.bp,
+        api_buergerbudget_vote.bp,
         openapi.bp,
         problem_types.bp,
     ):

@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.buergerbudget import vote as buergerbudget_vote
+from egov.buergerbudget.rounds import RoundService
+from egov.buergerbudget.vote import Vote, ballot_key
+from egov.buergerbudget.vote_tally import Tallies
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
 from egov.catalogue.service import Catalogue
@@ -110,6 +114,9 @@ class Container:
     invitations: Invitations  # the round of public bodies (TöB)
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     retention: Retention  # legal holds (issue 16)
+    rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
+    vote: Vote  # the citizens' ballots
+    tallies: Tallies  # the tally, its verification, offline votes
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -138,6 +145,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
+    operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
+    operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -184,7 +193,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
-    workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
+    rounds = RoundService(db, clock)
+    # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
+    workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(
         db, clock, script_limits(settings), max_attempts=settings.migration_max_attempts
     )
@@ -251,6 +262,13 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         ),
         open_data=_open_data(settings, db, workflows.script_limits, public),
         retention=Retention(db, clock, files),
+        rounds=rounds,
+        vote=Vote(
+            db,
+            clock,
+            ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
+        ),
+        tallies=Tallies(db, clock),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
@@ -273,6 +291,15 @@ def _open_data(
         CaseProposals(db, limits),
         public,
     )
+
+
+def _start_variables(
+    *sources: Callable[[str], dict[str, Any]],
+) -> Callable[[str], dict[str, Any]]:
+    def merged(case_id: str) -> dict[str, Any]:
+        return {key: value for source in sources for key, value in source(case_id).items()}
+
+    return merged
 
 
 def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:

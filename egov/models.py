@@ -1,6 +1,8 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.ballots_store import AdmittedProposal, Ballot, OfflineCount, RoundEvent
+from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
@@ -17,8 +19,11 @@ from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
+    "AdmittedProposal",
     "AuditEvent",
+    "Ballot",
     "Base",
+    "BudgetRound",
     "Case",
     "CaseKey",
     "Deputy",
@@ -29,6 +34,7 @@ __all__ = [
     "Invitation",
     "MigrationBatch",
     "MigrationItem",
+    "OfflineCount",
     "OrgUnit",
     "OrgUnitMembership",
     "OutboxMessage",
@@ -36,6 +42,7 @@ __all__ = [
     "Procedure",
     "ProcessDefinition",
     "ReferenceCounter",
+    "RoundEvent",
     "Statement",
     "Submission",
     "Task",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 
 from egov.cli import (
+    buergerbudget,
     cases,
     definitions,
     directory,
@@ -53,6 +54,7 @@ COMMAND_MODULES = (
     triage,
     opendata,
     retention,
+    buergerbudget,
 )
 for _command in (c for module in COMMAND_MODULES for c in module.COMMANDS):
     main.add_command(_command)

@@ -62,6 +62,7 @@ CODES: dict[str, Code] = {
         cli_usage="The command was called wrongly (unknown command, option or argument).",
         cli_aborted="The command was interrupted (Ctrl-C).",
         cli_failed="The command refused (a click error without a code of its own).",
+        round_verification_failed="A Bürgerbudget round's ballots or counts do not fit its chain.",
         settings_invalid="An EGOV_* variable holds a value of the wrong kind.",
         server_unreachable="No egov server answers at the URL the command uses.",
         dev_idp_off="The server runs without the development IdP: no dev tokens there.",

@@ -96,6 +96,20 @@ OWNER_OF_B = dict(CLERK_OF_B, erika=OK, max=404, twin_erika=404)
 CLERKS = {"anna": OK, "ben": OK, "twin_anna": OK}
 
 
+ROUND_2031 = {
+    "year": 2031,
+    "total_budget_eur": 25000,
+    "cap_per_proposal_eur": 5000,
+    "submissions_open": "2031-03-01",
+    "submission_deadline": "2031-05-31",
+    "vote_opens": "2031-07-01",
+    "vote_closes": "2031-07-31",
+    "votes_per_citizen": 3,
+    "vertrauensniveau": "substantial",
+    "categories": ["verkehr"],
+}
+
+
 def modified_bundle() -> dict[str, Any]:
     """The shipped bundle with a comment added: a new version if the deployment is accepted."""
     files = {k: v.decode() for k, v in read_bundle(ROOT / "bpmn" / "buergerbudget").items()}
@@ -705,6 +719,74 @@ EXPECTATIONS = [
     Probe(
         "GET", "/auth/session", "who is logged in", "/auth/session", dict(EVERYONE, anonymous=401)
     ),
+    # Bürgerbudget (today the demo round 2026 takes submissions: its vote is not open)
+    Probe(
+        "GET",
+        "/api/v1/admin/buergerbudget/rounds",
+        "the Bürgerbudget rounds",
+        "/api/v1/admin/buergerbudget/rounds",
+        expect(admin=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/admin/buergerbudget/rounds",
+        "a new round",
+        "/api/v1/admin/buergerbudget/rounds",
+        expect(admin=OK),
+        {"json": ROUND_2031},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/admin/buergerbudget/rounds/<int:year>",
+        "one round",
+        "/api/v1/admin/buergerbudget/rounds/2026",
+        expect(admin=OK),
+    ),
+    Probe(
+        "PATCH",
+        "/api/v1/admin/buergerbudget/rounds/<int:year>",
+        "a round's safe field",
+        "/api/v1/admin/buergerbudget/rounds/2026",
+        expect(admin=OK),
+        {"json": {"total_budget_eur": 30000}},
+    ),
+    Probe(
+        "PUT",
+        "/api/v1/buergerbudget/rounds/<int:year>/ballot",
+        "my ballot, before the vote",
+        "/api/v1/buergerbudget/rounds/2026/ballot",
+        expect(erika=409, max=422, twin_erika=409),  # max: below the round's Vertrauensniveau
+        {"json": {"proposals": []}},
+    ),
+    Probe(
+        "GET",
+        "/api/v1/buergerbudget/rounds/<int:year>/ballot",
+        "my ballot (none cast)",
+        "/api/v1/buergerbudget/rounds/2026/ballot",
+        expect(erika=404, max=404, twin_erika=404),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/buergerbudget/rounds/<int:year>/tally",
+        "the tally, before the close",
+        "/api/v1/buergerbudget/rounds/2026/tally",
+        expect(anna=409, admin=409),  # ben, twin_anna: not of Büro Bürgerbudget
+    ),
+    Probe(
+        "PUT",
+        "/api/v1/buergerbudget/rounds/<int:year>/offline-votes",
+        "offline votes, before the vote",
+        "/api/v1/buergerbudget/rounds/2026/offline-votes",
+        expect(anna=409),
+        {"json": {"votes": {}}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/rounds/<int:year>/offline-votes/<proposal_id>/confirm",
+        "offline votes not entered",
+        "/api/v1/buergerbudget/rounds/2026/offline-votes/{case_a}/confirm",
+        expect(anna=409),
+    ),
 ]
 
 
@@ -1137,11 +1219,10 @@ def check_outcome(
         assert problem["code"].endswith("-not-found")
     elif outcome == 400:
         assert problem["code"] == "login-state-invalid"
-    elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation
-        code = problem["code"]  # or legal hold
-        assert code.startswith(("instance-", "migration-", "triage-not-review-task")) or (
-            code in ("weighing-incomplete", "legal-hold-missing")
-        )
+    elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation,
+        code = problem["code"]  # vote or legal hold
+        states = ("instance-", "migration-", "triage-not-review-task", "vote-", "offline-votes-")
+        assert code.startswith(states) or code in ("weighing-incomplete", "legal-hold-missing")
     else:
         assert problem["code"] == "assurance-level-too-low"
     assert state(container) == before, "a refused request changed the database"

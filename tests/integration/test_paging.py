@@ -48,11 +48,15 @@ LISTS = {
     "/api/v1/procedures": Listing("erika", "/procedures"),
     "/api/v1/process-instances": Listing("admin", "/process-instances"),
     "/api/v1/public/participations": Listing("erika", "/public/participations"),
+    "/api/v1/admin/buergerbudget/rounds": Listing("admin", "/admin/buergerbudget/rounds"),
     "/api/v1/participations/<participation_id>/statements": Listing(
         "ben", "/participations/{participation}/statements"
     ),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
+    "/api/v1/admin/buergerbudget/rounds/<int:year>",  # one round
+    "/api/v1/buergerbudget/rounds/<int:year>/ballot",  # the caller's own ballot
+    "/api/v1/buergerbudget/rounds/<int:year>/tally",  # one round's counts (admitted proposals)
     "/api/v1/statement-confirmations/<token>",  # the page that confirms one statement
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/open-data",  # the DCAT-AP.de catalogue: four datasets, no paging (open-data.md)

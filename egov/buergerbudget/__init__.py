@@ -1,0 +1,1 @@
+"""Bürgerbudget: its rounds as data, the public vote (issue 15; docs/buergerbudget.md)."""
