@@ -1,0 +1,1 @@
+"""Bürgerbudget (issue 15): rounds, the vote, the allocation and implementation tracking."""
