@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.buergerbudget.rounds import RoundService
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
 from egov.catalogue.service import Catalogue
@@ -99,6 +100,7 @@ class Container:
     reports: Reports  # the weighing report, published, authors told
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
+    rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -226,6 +228,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
+        rounds=RoundService(db, clock),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -1,6 +1,7 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
@@ -18,6 +19,7 @@ from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 __all__ = [
     "AuditEvent",
     "Base",
+    "BudgetRound",
     "Case",
     "CaseKey",
     "Deputy",

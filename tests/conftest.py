@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from egov.app import create_app
+from egov.buergerbudget.rounds import read_rounds
 from egov.cli import run_migrations
 from egov.container import Container, build
 from egov.identity.directory import ensure_org_units
@@ -64,6 +65,8 @@ def prepare(url: str, data_dir: Path) -> None:
         ensure_org_units(session, list(demo_org_units()))
         for folder in sorted(p for p in (ROOT / "bpmn").iterdir() if any(p.glob("*.bpmn"))):
             deploy_bundle(session, read_bundle(folder), actor="tests", now=container.clock())
+    for folder in sorted((ROOT / "bpmn").iterdir()):
+        container.rounds.load(read_rounds(folder), actor="tests")  # Bürgerbudget rounds
     container.db.dispose()
 
 

@@ -1,1 +1,1 @@
-"""Bürgerbudget (issue 15): rounds, the vote, the allocation and implementation tracking."""
+"""Bürgerbudget: its rounds as data, the public vote (issue 15; docs/buergerbudget.md)."""

@@ -57,6 +57,20 @@ def deploy(folders: tuple[Path, ...]) -> None:
             state = "deployed" if result.created else "unchanged"
             state += ", activated" if result.activated else ""
             click.echo(f"{folder.name}: {definition.process_id} v{definition.version} {state}")
+            _load_rounds(built, folder)
+
+
+def _load_rounds(built: Container, folder: Path) -> None:
+    """A bundle's `rounds/*.json` (Bürgerbudget rounds): the years missing are created."""
+    from egov.buergerbudget.rounds import read_rounds
+
+    files = read_rounds(folder)
+    try:
+        loaded = built.rounds.load(files, actor="cli") if files else {}
+    except DomainError as exc:
+        raise CliError(exc.code, f"{folder.name}: {exc.message}") from exc
+    for year, state in loaded.items():
+        click.echo(f"{folder.name}: Runde {year} {state}")
 
 
 def _check_org_units(built: Container, folders: tuple[Path, ...]) -> None:

@@ -108,4 +108,18 @@ CODES: dict[str, Code] = {
         message_invalid="A Postfach reply is empty or too long.",
         case_status_invalid="A process set a status that is not a status name.",
     ),
+    # -- Bürgerbudget ----------------------------------------------------------------------------
+    **codes("buergerbudget", 404, round_not_found="No Bürgerbudget round of that year."),
+    **codes(
+        "buergerbudget",
+        409,
+        round_exists="A Bürgerbudget round of that year exists already.",
+        round_opened="The round has opened for submissions: only its safe fields may change.",
+        round_vote_started="The round's vote has begun: its vote fields no longer change.",
+    ),
+    **codes(
+        "buergerbudget",
+        422,
+        round_invalid="A round's figures or dates are missing or do not fit together.",
+    ),
 }
