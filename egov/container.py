@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.buergerbudget.implementation import (
+    Implementations,
+    begin_operator,
+    implemented_message,
+)
 from egov.buergerbudget.rounds import RoundService
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
@@ -101,6 +106,7 @@ class Container:
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
+    implementations: Implementations  # funded proposals: milestones, cost, photos
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -129,6 +135,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
+    operators.register("buergerbudget.umsetzung", begin_operator)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -229,6 +236,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             mail=mail.configured(settings),
         ),
         rounds=RoundService(db, clock),
+        implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -1,6 +1,7 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.implementation_store import Implementation
 from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
@@ -24,6 +25,7 @@ __all__ = [
     "CaseKey",
     "Deputy",
     "Document",
+    "Implementation",
     "InboundMessage",
     "Incident",
     "Invitation",

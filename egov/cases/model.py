@@ -22,6 +22,8 @@ STATUS_LABELS = {
     "in_formal_check": "Formale Prüfung",
     "in_feasibility_check": "Prüfung der Machbarkeit",
     "admitted_to_vote": "Zur Abstimmung zugelassen",
+    "in_implementation": "In Umsetzung",  # a funded Bürgerbudget proposal
+    "implemented": "Umgesetzt",
     "rejected": "Abgelehnt",
     "closed": "Abgeschlossen",
     "cancelled": "Eingestellt",  # its process instance was cancelled by an admin
