@@ -12,6 +12,8 @@ from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
     api_admin,
+    api_buergerbudget_implementation,
+    api_buergerbudget_public,
     api_camunda,
     api_cases,
     api_definitions,
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_procedures.bp,
         api_instances.bp,
         api_triage.bp,
+        api_buergerbudget_implementation.bp,
+        api_buergerbudget_public.bp,
         openapi.bp,
         problem_types.bp,
     ):

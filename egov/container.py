@@ -18,6 +18,7 @@ from egov.buergerbudget.implementation import (
     begin_operator,
     implemented_message,
 )
+from egov.buergerbudget.results import PublicRounds, Results
 from egov.buergerbudget.rounds import RoundService
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
@@ -107,6 +108,8 @@ class Container:
     invitations: Invitations  # the round of public bodies (TöB)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     implementations: Implementations  # funded proposals: milestones, cost, photos
+    results: Results  # a round's allocation recorded on its proposals' cases
+    public_rounds: PublicRounds  # the public round page, no personal data
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -236,6 +239,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             mail=mail.configured(settings),
         ),
         rounds=RoundService(db, clock),
+        results=Results(db, clock, correlate=workflows.correlate),
+        public_rounds=PublicRounds(db, clock, RoundService(db, clock), files),
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
     )

@@ -128,11 +128,13 @@ CODES: dict[str, Code] = {
         404,
         implementation_not_found="No implementation of that proposal the caller may change.",
         milestone_not_found="The implementation has no milestone with that id.",
+        photo_not_found="No photo of an implementation with that id.",
     ),
     **codes(
         "buergerbudget",
         409,
         implementation_closed="The implementation is closed: it no longer changes.",
+        round_allocated="A proposal of the round is past the vote but has no recorded result.",
     ),
     **codes(
         "buergerbudget",

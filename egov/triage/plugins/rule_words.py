@@ -66,4 +66,3 @@ PROCEDURE_WORDS: dict[str, tuple[str, ...]] = {
 }
 """Words that say which of the shipped procedures a general request is really an application
 of; the clerk may point the citizen to its form."""
-
