@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.buergerbudget import vote as buergerbudget_vote
 from egov.buergerbudget.implementation import (
     Implementations,
     begin_operator,
@@ -20,6 +21,8 @@ from egov.buergerbudget.implementation import (
 )
 from egov.buergerbudget.results import PublicRounds, Results
 from egov.buergerbudget.rounds import RoundService
+from egov.buergerbudget.vote import Vote, ballot_key
+from egov.buergerbudget.vote_tally import Tallies
 from egov.casefile.service import CaseFile
 from egov.cases.store import Case
 from egov.catalogue.service import Catalogue
@@ -107,6 +110,8 @@ class Container:
     public_participations: PublicParticipations  # the public read side, no personal data
     invitations: Invitations  # the round of public bodies (TöB)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
+    vote: Vote  # the citizens' ballots
+    tallies: Tallies  # the tally, its verification, offline votes
     implementations: Implementations  # funded proposals: milestones, cost, photos
     results: Results  # a round's allocation recorded on its proposals' cases
     public_rounds: PublicRounds  # the public round page, no personal data
@@ -138,6 +143,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
     endpoints = _fachverfahren(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
+    operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
+    operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
     operators.register("buergerbudget.umsetzung", begin_operator)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
@@ -181,7 +188,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
-    workflows.prepare_start = triage.start_variables  # a procedure triaged on intake
+    rounds = RoundService(db, clock)
+    # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
+    workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(db, clock, script_limits(settings))
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
@@ -238,14 +247,29 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        rounds=RoundService(db, clock),
+        rounds=rounds,
+        vote=Vote(
+            db,
+            clock,
+            ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
+        ),
+        tallies=Tallies(db, clock),
         results=Results(db, clock, correlate=workflows.correlate),
-        public_rounds=PublicRounds(db, clock, RoundService(db, clock), files),
+        public_rounds=PublicRounds(db, clock, rounds, files),
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters
     return container
+
+
+def _start_variables(
+    *sources: Callable[[str], dict[str, Any]],
+) -> Callable[[str], dict[str, Any]]:
+    def merged(case_id: str) -> dict[str, Any]:
+        return {key: value for source in sources for key, value in source(case_id).items()}
+
+    return merged
 
 
 def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:

@@ -1,6 +1,7 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.ballots_store import AdmittedProposal, Ballot, OfflineCount, RoundEvent
 from egov.buergerbudget.implementation_store import Implementation
 from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.keys import CaseKey
@@ -18,7 +19,9 @@ from egov.workflow.migration_store import MigrationBatch, MigrationItem
 from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
+    "AdmittedProposal",
     "AuditEvent",
+    "Ballot",
     "Base",
     "BudgetRound",
     "Case",
@@ -31,6 +34,7 @@ __all__ = [
     "Invitation",
     "MigrationBatch",
     "MigrationItem",
+    "OfflineCount",
     "OrgUnit",
     "OrgUnitMembership",
     "OutboxMessage",
@@ -38,6 +42,7 @@ __all__ = [
     "Procedure",
     "ProcessDefinition",
     "ReferenceCounter",
+    "RoundEvent",
     "Statement",
     "Submission",
     "Task",

@@ -311,6 +311,13 @@ class Settings:
         "Statements on a participation per citizen, and per client address for anonymous ones "
         "(POST /participations/{id}/statements).",
     )
+    buergerbudget_ballot_key: str = setting(
+        "",
+        "Key of the voters' pseudonyms in the Bürgerbudget ballots (HMAC of the subject, "
+        "ADR 0031; at least 32 random characters; keep it secret, environment only). Required "
+        "unless EGOV_ENV is development or test; there, empty: generated once in EGOV_DATA_DIR. "
+        "Changing it during a vote gives every voter a second ballot.",
+    )
     participation_anonymous: bool = setting(
         False,
         "Whether participations take anonymous statements (each with an e-mail address, "

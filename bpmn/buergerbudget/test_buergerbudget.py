@@ -59,6 +59,10 @@ def proposal(**overrides: Any) -> dict[str, Any]:
         "applicant_name": "Erika Mustermann",
         "submitted_at": "2020-09-15T10:30:00+02:00",
         "submission_deadline": "2020-09-30",
+        # the figures of the proposal's round (egov sets them at the start)
+        "round_year": 2020,
+        "cap_per_proposal_eur": 5000,
+        "total_budget_eur": 25000,
     }
     data.update(overrides)
     return data
@@ -73,6 +77,7 @@ class RecordingServices:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.letters: list[dict[str, str]] = []
+        self.vote_closed = False
 
     @property
     def statuses(self) -> list[str]:
@@ -95,6 +100,12 @@ class RecordingServices:
             letter = {"template": params["template"], "title": params["title"], "text": text}
             self.letters.append(letter)
             return {"document_id": f"doc-{len(self.letters)}"}
+        if operation in ("buergerbudget.zulassen", "buergerbudget.abstimmung"):
+            # the vote of the round: the process waits until it closed (egov: vote.py)
+            closes_at = (
+                "2020-11-14T00:00:00+01:00" if self.vote_closed else "2099-01-01T00:00:00+01:00"
+            )
+            return {"closed": self.vote_closed, "closes_at": closes_at}
         raise AssertionError(f"unknown service operation {operation}")
 
 
@@ -176,8 +187,25 @@ class Run:
         data: dict[str, Any] = self.workflow.last_task.data
         return data
 
+    def close_vote(self) -> None:
+        """The round's vote closes: the timer (its moment has passed) fires, the process asks
+        `buergerbudget.abstimmung` again and ends."""
+        self.services.vote_closed = True
+        [timer] = self.workflow.get_tasks(state=TaskState.WAITING)
+        timer.task_spec.event_definition.expression = "'2020-11-14T00:00:00+01:00'"
+        timer.data["abstimmung"] = {"closed": True, "closes_at": "2020-11-14T00:00:00+01:00"}
+        timer.internal_data.clear()  # the moment is evaluated again: it has passed
+        self.workflow.refresh_timers()
+        self.workflow.do_engine_steps()
+
+    @property
+    def waiting_for(self) -> list[str]:
+        return [t.task_spec.name for t in self.workflow.get_tasks(state=TaskState.WAITING)]
+
     @property
     def end_event(self) -> str:
+        if self.waiting_for == ["wait_vote_closed"]:
+            self.close_vote()
         assert self.workflow.is_completed()
         [end] = [
             t
@@ -242,9 +270,16 @@ def test_an_admissible_and_feasible_proposal_is_admitted_to_the_vote_with_a_besc
         {"feasible": True, "cost_estimate_eur": 4250.5, "feasibility_note": "Standorte geprüft."},
     )
 
-    assert run.end_event == "Zur Abstimmung zugelassen"
+    assert run.waiting_for == ["wait_vote_closed"]  # admitted: waits for the round's vote
+    assert run.operations[-2:] == ["letters.create", "buergerbudget.zulassen"]
+    assert run.end_event == "Abstimmung beendet"
     assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote"]
-    assert run.operations[-2:] == ["case.set_status", "letters.create"]
+    assert run.operations[-4:] == [
+        "case.set_status",
+        "letters.create",
+        "buergerbudget.zulassen",
+        "buergerbudget.abstimmung",
+    ]
     [letter] = run.services.letters
     assert letter["template"] == "bescheid_admission"
     assert "zur öffentlichen Abstimmung über das Bürgerbudget 2020 zugelassen" in letter["text"]
@@ -261,9 +296,7 @@ def test_a_proposal_over_the_cost_limit_shows_the_finding_and_the_rejection_lett
     run = Run(engine_factory, proposal(estimated_cost_eur=4000, follow_up_cost_eur=1500))
 
     review = run.user_task()
-    assert review.data["formal_findings"] == [
-        {"rule": "max_kosten_5000", "reason": COST_RULE_REASON}
-    ]
+    assert review.data["formal_findings"] == [{"rule": "max_kosten", "reason": COST_RULE_REASON}]
     assert review.data["formally_admissible"] is False
     assert COST_RULE_REASON in review.data["findings_text"]
     reject_formally(run)
@@ -360,7 +393,7 @@ def test_a_cost_estimate_of_exactly_5000_eur_is_still_admitted(
     assert finding_rules(run) == []
     run.complete("review_formal_check", {"formal_decision": "admissible"})
     run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 5000})
-    assert run.end_event == "Zur Abstimmung zugelassen"
+    assert run.end_event == "Abstimmung beendet"
 
 
 def test_a_late_proposal_is_a_finding_naming_the_deadline(engine_factory: EngineFactory) -> None:
@@ -376,7 +409,7 @@ def test_a_proposal_on_the_deadline_day_is_in_time(engine_factory: EngineFactory
     assert finding_rules(run) == []
 
 
-def test_the_deadline_comes_from_the_start_data_and_falls_back_to_30_september_2020(
+def test_the_deadline_and_the_cap_come_from_the_round_in_the_start_data(
     engine_factory: EngineFactory,
 ) -> None:
     later_deadline = Run(
@@ -385,11 +418,18 @@ def test_the_deadline_comes_from_the_start_data_and_falls_back_to_30_september_2
     )
     assert finding_rules(later_deadline) == []
 
-    data = proposal(submitted_at="2020-10-01T09:00:00+02:00")
-    del data["submission_deadline"]
-    fallback = Run(engine_factory, data)
-    assert fallback.user_task().data["submission_deadline"] == "2020-09-30"
-    assert finding_rules(fallback) == ["einreichungsfrist"]
+    dearer = proposal(estimated_cost_eur=6000, follow_up_cost_eur=1000)
+    assert finding_rules(Run(engine_factory, dearer)) == ["max_kosten"]
+    assert finding_rules(Run(engine_factory, {**dearer, "cap_per_proposal_eur": 8000})) == []
+
+
+def test_a_proposal_without_a_round_does_not_start_the_formal_check(
+    engine_factory: EngineFactory,
+) -> None:
+    data = proposal()
+    del data["cap_per_proposal_eur"]
+    with pytest.raises(Exception, match="cap_per_proposal_eur"):
+        Run(engine_factory, data)
 
 
 def test_every_broken_rule_is_collected_and_named_in_the_rejection_letter(
@@ -405,7 +445,7 @@ def test_every_broken_rule_is_collected_and_named_in_the_rejection_letter(
         ),
     )
     assert finding_rules(run) == [
-        "max_kosten_5000",
+        "max_kosten",
         "oeffentlicher_raum",
         "keine_andere_foerderung",
         "einreichungsfrist",
@@ -533,7 +573,7 @@ def test_a_waiting_instance_survives_serialization_and_finishes_afterwards() -> 
     run.workflow = restored
     run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 100})
 
-    assert run.end_event == "Zur Abstimmung zugelassen"
+    assert run.end_event == "Abstimmung beendet"
     assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote"]
 
 
@@ -585,7 +625,8 @@ def test_through_the_egov_runtime_an_admissible_proposal_reaches_the_vote() -> N
     assert assessment.org_unit == STADTPLANUNG
     run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 4999.99})
 
-    assert run.instance.completed
+    assert not run.instance.completed  # admitted: it waits for the end of the round's vote
+    assert run.instance.next_timer_due() is not None
     assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote"]
     [letter] = run.services.letters
     assert letter["template"] == "bescheid_admission"
@@ -600,9 +641,7 @@ def test_through_the_egov_runtime_an_admissible_proposal_reaches_the_vote() -> N
 def test_through_the_egov_runtime_a_too_expensive_proposal_is_rejected_naming_the_rule() -> None:
     run = RuntimeRun(proposal(category="verkehr", estimated_cost_eur=5000, follow_up_cost_eur=1))
     [review] = run.instance.ready_user_tasks()
-    assert review.data["formal_findings"] == [
-        {"rule": "max_kosten_5000", "reason": COST_RULE_REASON}
-    ]
+    assert review.data["formal_findings"] == [{"rule": "max_kosten", "reason": COST_RULE_REASON}]
 
     run.complete("review_formal_check", {"formal_decision": "rejected"})
 

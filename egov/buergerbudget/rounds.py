@@ -17,7 +17,7 @@ from typing import Any
 
 from egov.buergerbudget.rounds_store import BudgetRound, get_round, list_rounds, round_opened_by
 from egov.cases.model import CITY_TIME
-from egov.cases.store import Case
+from egov.cases.store import Case, get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.errors import Conflict, Invalid, NotFound
@@ -28,6 +28,7 @@ VOTE_FIELDS = frozenset({"vote_opens", "vote_closes", "votes_per_citizen", "vert
 # may change after submissions opened: the vote's fields until the vote opens, the total
 # budget until the vote closes (the proposals filed were not judged by them)
 SAFE_AFTER_OPENING = VOTE_FIELDS | {"total_budget_eur"}
+PROCEDURE_KEY = "buergerbudget"  # the procedure of the proposals
 BEFORE, SUBMISSIONS, REVIEW, VOTE, CLOSED = "before", "submissions", "review", "vote", "closed"
 
 
@@ -115,16 +116,13 @@ class Round:
         out["categories"] = list(self.categories)
         return out
 
-    def variables(self, now: datetime) -> dict[str, Any]:
-        """What the Bürgerbudget process reads (operator `buergerbudget.runde`)."""
+    def start_variables(self) -> dict[str, Any]:
+        """What a proposal's process starts with (`RoundService.start_variables`)."""
         return {
-            "year": self.year,
+            "round_year": self.year,
             "cap_per_proposal_eur": self.cap_per_proposal_eur,
+            "total_budget_eur": self.total_budget_eur,
             "submission_deadline": self.submission_deadline.isoformat(),
-            "categories": list(self.categories),
-            "phase": self.phase(now),
-            "vote_opens_at": self.vote_opens_at.isoformat(),
-            "vote_closes_at": self.vote_closes_at.isoformat(),
         }
 
     def refused_changes(self, changed: set[str], now: datetime) -> str | None:
@@ -153,7 +151,7 @@ def _invalid(names: list[str], reason: str) -> Invalid:
     )
 
 
-def _of(row: BudgetRound) -> Round:
+def of_row(row: BudgetRound) -> Round:
     return Round(
         **{f.name: getattr(row, f.name) for f in fields(Round) if f.name != "categories"},
         categories=tuple(row.categories),
@@ -174,18 +172,29 @@ class RoundService:
             row = get_round(session, year)
             if row is None:
                 raise not_found(year)
-            return _of(row)
+            return of_row(row)
 
     def round_for(self, case: Case) -> Round | None:
         """The round a proposal belongs to: the one open for submissions when it was filed
         (or, filed after that round's deadline, that round: the proposal is late)."""
         with self.db.reading() as session:
             row = round_opened_by(session, city_day(case.created_at))
-            return None if row is None else _of(row)
+            return None if row is None else of_row(row)
+
+    def start_variables(self, case_id: str) -> dict[str, Any]:
+        """`Workflows.prepare_start` of a proposal: its round's figures as process variables
+        (the DMN formal check reads `cap_per_proposal_eur` and `submission_deadline`). A
+        proposal with no round gets none: its prepare script fails (an incident)."""
+        with self.db.reading() as session:
+            case = get_case(session, case_id)
+            if case is None or case.procedure_key != PROCEDURE_KEY:
+                return {}
+            row = round_opened_by(session, city_day(case.created_at))
+            return {} if row is None else of_row(row).start_variables()
 
     def list(self) -> list[Round]:
         with self.db.reading() as session:
-            return [_of(row) for row in list_rounds(session)]
+            return [of_row(row) for row in list_rounds(session)]
 
     def create(self, raw: Mapping[str, Any], actor: str) -> Round:
         made = Round.from_dict(raw)
@@ -205,7 +214,7 @@ class RoundService:
             row = get_round(session, year)
             if row is None:
                 raise not_found(year)
-            current = _of(row)
+            current = of_row(row)
             merged = {**current.as_dict(), **changes, "year": year}
             changed_round = Round.from_dict(merged)
             changed = {

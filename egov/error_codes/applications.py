@@ -109,18 +109,34 @@ CODES: dict[str, Code] = {
         case_status_invalid="A process set a status that is not a status name.",
     ),
     # -- Bürgerbudget ----------------------------------------------------------------------------
-    **codes("buergerbudget", 404, round_not_found="No Bürgerbudget round of that year."),
+    **codes(
+        "buergerbudget",
+        404,
+        round_not_found="No Bürgerbudget round of that year.",
+        ballot_not_found="The caller has cast no ballot in that round.",
+    ),
+    **codes(
+        "buergerbudget",
+        403,
+        vote_assurance_too_low="The citizen's Vertrauensniveau is below the round's for voting.",
+    ),
     **codes(
         "buergerbudget",
         409,
         round_exists="A Bürgerbudget round of that year exists already.",
         round_opened="The round has opened for submissions: only its safe fields may change.",
         round_vote_started="The round's vote has begun: its vote fields no longer change.",
+        vote_not_open="The round's vote is not open (before it opens or after it closed).",
+        vote_not_closed="The round's vote has not closed yet: no tally before.",
+        offline_votes_missing="No offline votes are entered for that proposal.",
+        offline_votes_confirmed="Those offline votes are confirmed already and do not change.",
+        offline_votes_own_entry="Four eyes: who entered offline votes does not confirm them.",
     ),
     **codes(
         "buergerbudget",
         422,
         round_invalid="A round's figures or dates are missing or do not fit together.",
+        ballot_invalid="A ballot names a proposal twice, one not admitted, or too many.",
     ),
     # -- Bürgerbudget: allocation and implementation --------------------------------------------
     **codes(

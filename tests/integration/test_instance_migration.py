@@ -115,7 +115,8 @@ def at_feasibility(api: Api, container: Container) -> tuple[str, str]:
     return case_id, instance_id
 
 
-FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
+# the feasibility step's decision that ends the process (a feasible one waits for the vote)
+FEASIBLE = {"feasible": False, "cost_estimate_eur": 3600, "feasibility_note": "Kein Standort."}
 
 
 def test_buergerbudget_instances_at_each_wait_state_migrate_and_finish_on_the_new_version(
