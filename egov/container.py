@@ -19,7 +19,7 @@ from egov.buergerbudget.implementation import (
     begin_operator,
     implemented_message,
 )
-from egov.buergerbudget.results import PublicRounds, Results
+from egov.buergerbudget.results import PublicRounds, Results, result_operator
 from egov.buergerbudget.rounds import RoundService
 from egov.buergerbudget.vote import Vote, ballot_key
 from egov.buergerbudget.vote_tally import Tallies
@@ -145,6 +145,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
     operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
+    operators.register("buergerbudget.ergebnis", result_operator)
     operators.register("buergerbudget.umsetzung", begin_operator)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
@@ -254,7 +255,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
         ),
         tallies=Tallies(db, clock),
-        results=Results(db, clock, correlate=workflows.correlate),
+        results=Results(db, clock),
         public_rounds=PublicRounds(db, clock, rounds, files),
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,

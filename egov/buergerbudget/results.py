@@ -1,12 +1,15 @@
 """The result of a Bürgerbudget round: recorded once on every admitted proposal's case when the
-vote has closed (`Results.allocate`), and the round as the public sees it (`public_round`).
+vote has closed (`record_round`), and the round as the public sees it (`public_round`).
 
-Recording: the allocation (allocation.py) of the round's admitted proposals by the tally,
-written into each case's data as `allocation` (rank, votes, funded, reason) with the audit
-event `buergerbudget.allocated`, in one transaction; after the commit each case's process is
-sent the message `buergerbudget_ergebnis` with those variables (letter, status, then
-implementation or end). A round already recorded is not allocated again: the stored result
-is returned, and the message is sent again only to processes still waiting for it.
+Recording: the allocation (allocation.py) of the round's admitted proposals (`buergerbudget.
+zulassen`, with the department's cost) by the tally (online and confirmed offline votes),
+written into each case's data as `allocation` (rank, votes, funded, reason, texts for the
+letters) with the audit event `buergerbudget.allocated`, in one transaction. The first
+proposal's process whose vote timer finds the vote closed does it (operator
+`buergerbudget.ergebnis`, in its step's transaction); every process, that one included, then
+gets its own result and goes on: letter `result_funded` or `result_not_funded`, then
+implementation (funded) or the end. A round already recorded is never allocated again; two
+processes racing to record collide on the cases' versions and the loser's step is retried.
 
 Public: the admitted proposals (title, description, location, category, cost, status) and,
 once the vote has closed, their votes, the result and the implementation. Never the proposer
@@ -16,52 +19,41 @@ what of a round is public.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from egov.buergerbudget.allocation import Allocation, Candidate, allocate, cents, eur_text
+from egov.buergerbudget.ballots_store import AdmittedProposal, admitted
 from egov.buergerbudget.implementation import photos_of, view
 from egov.buergerbudget.implementation_store import get_implementation
-from egov.buergerbudget.rounds import CLOSED, Round, RoundService, city_day, not_found
-from egov.buergerbudget.rounds_store import BudgetRound, get_round, round_opened_by
+from egov.buergerbudget.rounds import CLOSED, Round, RoundService, not_found
+from egov.buergerbudget.rounds_store import get_round
+from egov.buergerbudget.vote_tally import count
 from egov.cases.service import change_case
 from egov.cases.store import Case
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
-from egov.errors import Conflict, NotFound
+from egov.errors import NotFound
+from egov.workflow.operators import OperatorError, StepContext
 
-PROCEDURE = "buergerbudget"
-RESULT_MESSAGE = "buergerbudget_ergebnis"
-WAITING = "admitted_to_vote"  # the status of a proposal in the vote
-# statuses of admitted proposals: in the vote, and after it
-ADMITTED = frozenset({WAITING, "funded", "not_funded", "in_implementation", "implemented"})
 PUBLIC_FIELDS = ("description", "location", "category")
-Tally = Mapping[str, tuple[int, int]]  # case id -> (online votes, confirmed offline votes)
+Votes = Mapping[str, tuple[int, int]]  # case id -> (online votes, confirmed offline votes)
 
 
-def proposal_cost_cents(data: Mapping[str, Any]) -> int:
-    """The department's estimate incl. five years of follow-up costs; before it exists, the
-    proposer's estimate plus follow-up costs."""
-    if data.get("cost_estimate_eur") is not None:
-        return cents(data["cost_estimate_eur"])
-    return cents(data.get("estimated_cost_eur") or 0) + cents(data.get("follow_up_cost_eur") or 0)
-
-
-def admitted_cases(session: Session, year: int) -> list[Case]:
-    query = select(Case).where(Case.procedure_key == PROCEDURE, Case.status.in_(ADMITTED))
-    found = session.scalars(query.order_by(Case.created_at, Case.id))
-    return [case for case in found if _round_year(session, case) == year]
-
-
-def _round_year(session: Session, case: Case) -> int | None:
-    row = round_opened_by(session, city_day(case.created_at))
-    return None if row is None else row.year
+def admitted_cases(session: Session, year: int) -> list[tuple[Case, AdmittedProposal]]:
+    """The round's admitted proposals (`buergerbudget.zulassen`) with their cases."""
+    found = []
+    for proposal in admitted(session, year):
+        case = session.get(Case, proposal.case_id)
+        if case is not None:
+            found.append((case, proposal))
+    return found
 
 
 def outcome_variables(allocation: Allocation, year: int, case_id: str) -> dict[str, Any]:
@@ -81,64 +73,77 @@ def outcome_variables(allocation: Allocation, year: int, case_id: str) -> dict[s
     }
 
 
+def record_round(
+    session: Session, year: int, actor: str, now: datetime, votes: Votes | None = None
+) -> dict[str, dict[str, Any]]:
+    """The round's result on each admitted proposal's case, recorded once (audited
+    `buergerbudget.allocated`); again: what was recorded. `votes` None: the round's tally."""
+    row = get_round(session, year)
+    if row is None:
+        raise not_found(year)
+    cases = admitted_cases(session, year)
+    recorded = {c.id: c.data["allocation"] for c, _p in cases if "allocation" in c.data}
+    if recorded:
+        return recorded
+    if votes is None:
+        votes = {c.proposal: (c.online, c.offline) for c in count(session, year).counts}
+    candidates = [
+        Candidate(
+            case_id=case.id,
+            reference=case.reference,
+            cost_cents=cents(proposal.cost_eur),
+            submitted_at=case.created_at,
+            online_votes=votes.get(case.id, (0, 0))[0],
+            offline_votes=votes.get(case.id, (0, 0))[1],
+        )
+        for case, proposal in cases
+    ]
+    allocation = allocate(cents(row.total_budget_eur), candidates)
+    for case, _proposal in cases:
+        variables = outcome_variables(allocation, year, case.id)
+        change_case(
+            session,
+            case,
+            actor=actor,
+            action="buergerbudget.allocated",
+            now=now,
+            data={**case.data, "allocation": variables},
+        )
+        recorded[case.id] = variables
+    return recorded
+
+
+def result_operator(context: StepContext, _params: dict[str, Any], data: dict[str, Any]) -> Any:
+    """`buergerbudget.ergebnis`, after the vote closed: the first proposal's process records
+    the round's result for all (`record_round`); each gets its own (the `allocation`)."""
+    year = data.get("round_year")
+    if not isinstance(year, int):
+        raise OperatorError(
+            "Der Vorschlag gehört zu keiner Runde (round_year fehlt).", code="operator-params"
+        )
+    recorded = record_round(context.session, year, context.actor, context.now)
+    if context.case.id not in recorded:
+        raise OperatorError(
+            "Der Vorschlag ist nicht zur Abstimmung zugelassen.", code="operator-params"
+        )
+    return recorded[context.case.id]
+
+
 @dataclass
 class Results:
     db: Database
     clock: Clock
-    # after the commit: deliver the result to the case's process (Workflows.correlate)
-    correlate: Callable[[str, str, dict[str, Any], str], bool] | None = None
 
-    def allocate(self, year: int, tally: Tally, actor: str) -> dict[str, dict[str, Any]]:
-        """Record the round's result on each admitted proposal's case (once); case id ->
-        its allocation variables."""
+    def allocate(self, year: int, actor: str, votes: Votes | None = None) -> dict[str, Any]:
+        """Record the round's result now (else the first proposal's process does it when
+        the vote has closed); case id -> its allocation variables."""
         with self.db.transaction() as session:
-            row = get_round(session, year)
-            if row is None:
-                raise not_found(year)
-            cases = admitted_cases(session, year)
-            recorded = {c.id: c.data["allocation"] for c in cases if "allocation" in c.data}
-            if not recorded:
-                recorded = self._record(session, row, cases, tally, actor)
-        for case_id, variables in recorded.items():
-            if self.correlate is not None:
-                self.correlate(case_id, RESULT_MESSAGE, {"allocation": variables}, actor)
-        return recorded
-
-    def _record(
-        self, session: Session, row: BudgetRound, cases: list[Case], tally: Tally, actor: str
-    ) -> dict[str, dict[str, Any]]:
-        if any(c.status != WAITING for c in cases):
-            # a proposal past the vote without a recorded result: changed by hand
-            raise Conflict("Die Runde ist schon verteilt.", code="round-allocated")
-        candidates = [
-            Candidate(
-                case_id=c.id,
-                reference=c.reference,
-                cost_cents=proposal_cost_cents(c.data),
-                submitted_at=c.created_at,
-                online_votes=tally.get(c.id, (0, 0))[0],
-                offline_votes=tally.get(c.id, (0, 0))[1],
-            )
-            for c in cases
-        ]
-        allocation = allocate(cents(row.total_budget_eur), candidates)
-        now = self.clock()
-        recorded = {}
-        for case in cases:
-            variables = outcome_variables(allocation, row.year, case.id)
-            change_case(
-                session,
-                case,
-                actor=actor,
-                action="buergerbudget.allocated",
-                now=now,
-                data={**case.data, "allocation": variables},
-            )
-            recorded[case.id] = variables
-        return recorded
+            return record_round(session, year, actor, self.clock(), votes)
 
 
-def public_proposal(session: Session, case: Case, closed: bool) -> dict[str, Any]:
+def public_proposal(
+    session: Session, case: Case, proposal: AdmittedProposal, closed: bool
+) -> dict[str, Any]:
     data = case.data
     result = data.get("allocation") if closed else None
     implementation = get_implementation(session, case.id) if closed else None
@@ -151,7 +156,7 @@ def public_proposal(session: Session, case: Case, closed: bool) -> dict[str, Any
     return {
         "title": case.title,
         **{name: data.get(name) for name in PUBLIC_FIELDS},
-        "cost_eur": proposal_cost_cents(data) / 100,
+        "cost_eur": proposal.cost_eur,
         "status": case.status,
         "votes": None if result is None else result["votes"],
         "offline_votes": None if result is None else result["offline_votes"],
@@ -192,8 +197,10 @@ class PublicRounds:
         found = self.rounds.get(year)
         phase = found.phase(self.clock())
         with self.db.reading() as session:
-            cases = admitted_cases(session, found.year)
-            proposals = [public_proposal(session, c, phase == CLOSED) for c in cases]
+            proposals = [
+                public_proposal(session, case, proposal, phase == CLOSED)
+                for case, proposal in admitted_cases(session, found.year)
+            ]
         return public_round(found, phase, proposals)
 
     def photo(self, document_id: str) -> tuple[Document, Iterator[bytes]]:

@@ -150,7 +150,6 @@ CODES: dict[str, Code] = {
         "buergerbudget",
         409,
         implementation_closed="The implementation is closed: it no longer changes.",
-        round_allocated="A proposal of the round is past the vote but has no recorded result.",
     ),
     **codes(
         "buergerbudget",

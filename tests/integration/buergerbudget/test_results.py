@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from egov.buergerbudget.ballots_store import AdmittedProposal
 from egov.buergerbudget.implementation import begin
 from egov.buergerbudget.results import PublicRounds, Results
 from egov.cases.service import NewCase, change_case, open_case
@@ -57,6 +58,9 @@ def file_admitted(container: Container, index: int, title: str, cost: int) -> Ca
             session, case, actor="tests", action="case.status_changed", now=at,
             status="admitted_to_vote",
         )  # fmt: skip
+        session.add(
+            AdmittedProposal(case_id=case.id, round_year=2026, cost_eur=cost, admitted_at=at)
+        )
         session.flush()
         case_id = case.id
     return get_case_by_id(container, case_id)
@@ -88,7 +92,7 @@ def test_the_result_is_recorded_on_every_proposals_case_once(
 ) -> None:
     ids = a_round(container)
     results = Results(container.db, lambda: VOTE_CLOSED)
-    recorded = results.allocate(2026, tally(ids), actor="system:vote")
+    recorded = results.allocate(2026, "system:vote", tally(ids))
     ranked = sorted(PROPOSALS, key=lambda p: recorded[ids[p[0]]]["rank"])
     assert [p[0] for p in ranked] == [
         "Bänke im Paradiespark",
@@ -118,7 +122,7 @@ def test_the_result_is_recorded_on_every_proposals_case_once(
     assert recorded[ids["Trinkbrunnen am Markt"]]["offline_votes"] == 10
     events = api.get(f"/cases/{ids['Kräuterbeet Zwätzen']}/events", "admin").get_json()["items"]
     assert [e["action"] for e in events].count("buergerbudget.allocated") == 1
-    again = results.allocate(2026, {}, actor="system:vote")  # another tally: nothing changes
+    again = results.allocate(2026, "system:vote", {})  # another tally: nothing changes
     assert again == recorded
     events = api.get(f"/cases/{ids['Kräuterbeet Zwätzen']}/events", "admin").get_json()["items"]
     assert [e["action"] for e in events].count("buergerbudget.allocated") == 1
@@ -132,7 +136,7 @@ def test_the_public_round_shows_the_proposals_and_no_votes_while_the_vote_runs(
     container: Container,
 ) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, tally(ids), actor="system:vote")
+    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
     page = public_at(container, VOTE_RUNS).get(2026)
     assert (page["phase"], page["vote_closed"], page["result"]) == ("vote", False, None)
     assert len(page["proposals"]) == 8
@@ -157,7 +161,7 @@ def test_after_the_vote_the_public_round_shows_votes_result_and_implementation(
     container: Container,
 ) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, tally(ids), actor="system:vote")
+    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
     with container.db.transaction() as session:
         case = get_case(session, ids["Bänke im Paradiespark"])
         assert case is not None
@@ -178,7 +182,7 @@ def test_after_the_vote_the_public_round_shows_votes_result_and_implementation(
 
 def test_no_public_answer_names_the_proposer(api: Api, container: Container) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, tally(ids), actor="system:vote")
+    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
     answers = [
         json.dumps(public_at(container, moment).get(2026), ensure_ascii=False)
         for moment in (VOTE_RUNS, VOTE_CLOSED)
