@@ -19,7 +19,7 @@ from egov.buergerbudget.implementation import (
     begin_operator,
     implemented_message,
 )
-from egov.buergerbudget.results import PublicRounds, Results, result_operator
+from egov.buergerbudget.results import PublicRounds, result_operator
 from egov.buergerbudget.rounds import RoundService
 from egov.buergerbudget.vote import Vote, ballot_key
 from egov.buergerbudget.vote_tally import Tallies
@@ -113,7 +113,6 @@ class Container:
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes
     implementations: Implementations  # funded proposals: milestones, cost, photos
-    results: Results  # a round's allocation recorded on its proposals' cases
     public_rounds: PublicRounds  # the public round page, no personal data
     # identity
     token_settings: TokenSettings
@@ -255,7 +254,6 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
         ),
         tallies=Tallies(db, clock),
-        results=Results(db, clock),
         public_rounds=PublicRounds(db, clock, rounds, files),
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
