@@ -40,6 +40,7 @@ from egov.workflow.operators import OperatorError, StepContext
 IN_IMPLEMENTATION, IMPLEMENTED = "in_implementation", "implemented"  # case statuses
 DONE_MESSAGE = "buergerbudget_umgesetzt"  # the BPMN message a funded proposal waits for
 MAX_TITLE = 300
+MAX_COST_EUR = 10_000_000  # far above any round's budget; keeps the cents in an INTEGER
 MILESTONE_FIELDS = frozenset({"title", "planned_on", "actual_on", "status"})
 
 
@@ -206,8 +207,8 @@ class Implementations:
         return self._change(principal, case_id, "implementation.milestone_changed", change)
 
     def record_cost(self, principal: Principal, case_id: str, eur: float) -> dict[str, Any]:
-        if not eur >= 0:
-            raise _invalid("actual_cost_eur", "0 oder mehr")
+        if not 0 <= eur <= MAX_COST_EUR:
+            raise _invalid("actual_cost_eur", f"0 bis {MAX_COST_EUR} EUR")
 
         def change(_session: Session, item: Implementation) -> dict[str, Any]:
             item.actual_cost_cents = cents(eur)

@@ -41,7 +41,7 @@ class Milestone(BaseModel):
 
 
 class CostBody(BaseModel):
-    actual_cost_eur: float = Field(ge=0, description="Tatsächliche Kosten in EUR")
+    actual_cost_eur: float = Field(ge=0, le=10_000_000, description="Tatsächliche Kosten in EUR")
 
 
 class Cost(BaseModel):
