@@ -12,6 +12,8 @@ from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
     api_admin,
+    api_buergerbudget_implementation,
+    api_buergerbudget_public,
     api_buergerbudget_rounds,
     api_buergerbudget_vote,
     api_camunda,
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
         api_retention.bp,
         api_buergerbudget_rounds.bp,
         api_buergerbudget_vote.bp,
+        api_buergerbudget_implementation.bp,
+        api_buergerbudget_public.bp,
         openapi.bp,
         problem_types.bp,
     ):

@@ -15,6 +15,12 @@ from typing import Any
 
 from egov.audit import guard
 from egov.buergerbudget import vote as buergerbudget_vote
+from egov.buergerbudget.implementation import (
+    Implementations,
+    begin_operator,
+    implemented_message,
+)
+from egov.buergerbudget.results import PublicRounds, result_operator
 from egov.buergerbudget.rounds import RoundService
 from egov.buergerbudget.vote import Vote, ballot_key
 from egov.buergerbudget.vote_tally import Tallies
@@ -117,6 +123,8 @@ class Container:
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes
+    implementations: Implementations  # funded proposals: milestones, cost, photos
+    public_rounds: PublicRounds  # the public round page, no personal data
     # identity
     token_settings: TokenSettings
     dev_idp: DevIdentityProvider | None
@@ -147,6 +155,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
     operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
+    operators.register("buergerbudget.ergebnis", result_operator)
+    operators.register("buergerbudget.umsetzung", begin_operator)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
     dev_fachverfahren = stub_fachverfahren.install(adapter, settings)  # development only
     outbox.register(fachverfahren.KIND, adapter)
@@ -269,6 +279,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
         ),
         tallies=Tallies(db, clock),
+        public_rounds=PublicRounds(db, clock, rounds, files),
+        implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
     )
     load_plugins(container)  # EGOV_PLUGINS: delivery handlers of adapters

@@ -2,6 +2,7 @@
 
 from egov.audit.store import AuditEvent
 from egov.buergerbudget.ballots_store import AdmittedProposal, Ballot, OfflineCount, RoundEvent
+from egov.buergerbudget.implementation_store import Implementation
 from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
@@ -29,6 +30,7 @@ __all__ = [
     "Deputy",
     "Document",
     "HeldMessage",
+    "Implementation",
     "InboundMessage",
     "Incident",
     "Invitation",

@@ -78,6 +78,7 @@ class RecordingServices:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.letters: list[dict[str, str]] = []
         self.vote_closed = False
+        self.funded = False  # the round's result for this proposal (egov: results.py)
 
     @property
     def statuses(self) -> list[str]:
@@ -106,6 +107,24 @@ class RecordingServices:
                 "2020-11-14T00:00:00+01:00" if self.vote_closed else "2099-01-01T00:00:00+01:00"
             )
             return {"closed": self.vote_closed, "closes_at": closes_at}
+        if operation == "buergerbudget.ergebnis":
+            return {
+                "year": 2020,
+                "rank": 2 if self.funded else 6,
+                "votes": 60,
+                "online_votes": 55,
+                "offline_votes": 5,
+                "funded": self.funded,
+                "reason": "gefördert: Rang 2 mit 60 Stimmen"
+                if self.funded
+                else "nicht gefördert: Rang 6 mit 60 Stimmen, passt nicht mehr in das "
+                "verbleibende Budget (Rest: 3.700,00 EUR)",
+                "cost_text": "4.250,50 EUR",
+                "proposals": 8,
+                "budget_text": "25.000,00 EUR",
+            }
+        if operation == "buergerbudget.umsetzung":
+            return {"implementation": "in_implementation"}
         raise AssertionError(f"unknown service operation {operation}")
 
 
@@ -272,15 +291,20 @@ def test_an_admissible_and_feasible_proposal_is_admitted_to_the_vote_with_a_besc
 
     assert run.waiting_for == ["wait_vote_closed"]  # admitted: waits for the round's vote
     assert run.operations[-2:] == ["letters.create", "buergerbudget.zulassen"]
-    assert run.end_event == "Abstimmung beendet"
-    assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote"]
-    assert run.operations[-4:] == [
+    assert run.end_event == "Nicht gefördert"
+    assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote", "not_funded"]
+    assert run.operations[-7:] == [
         "case.set_status",
         "letters.create",
         "buergerbudget.zulassen",
         "buergerbudget.abstimmung",
+        "buergerbudget.ergebnis",
+        "letters.create",
+        "case.set_status",
     ]
-    [letter] = run.services.letters
+    letter, result = run.services.letters
+    assert result["template"] == "result_not_funded"
+    assert "Rang 6 von 8" in result["text"] and "(Rest: 3.700,00 EUR)" in result["text"]
     assert letter["template"] == "bescheid_admission"
     assert "zur öffentlichen Abstimmung über das Bürgerbudget 2020 zugelassen" in letter["text"]
     assert "4.250,50 EUR" in letter["text"]
@@ -288,6 +312,28 @@ def test_an_admissible_and_feasible_proposal_is_admitted_to_the_vote_with_a_besc
     assert "BB-2020-0042" in letter["text"]
     assert letter["text"].rstrip().endswith("Stadt Jena, Büro Bürgerbudget")
     json.dumps(run.data)  # task data stays JSON-serializable
+
+
+def test_a_funded_proposal_gets_its_letter_and_waits_for_its_implementation(
+    engine_factory: EngineFactory,
+) -> None:
+    run = Run(engine_factory, proposal())
+    run.complete("review_formal_check", {"formal_decision": "admissible"})
+    run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 4250.5})
+    run.services.funded = True
+    run.close_vote()
+    assert run.waiting_for == ["wait_implemented"]
+    assert run.operations[-3:] == [
+        "buergerbudget.ergebnis",
+        "letters.create",
+        "buergerbudget.umsetzung",
+    ]
+    result = run.services.letters[-1]
+    assert result["template"] == "result_funded"
+    assert (
+        "wird aus dem Bürgerbudget (Gesamtbudget 25.000,00 EUR) mit 4.250,50 EUR gefördert"
+        in (result["text"])
+    )
 
 
 def test_a_proposal_over_the_cost_limit_shows_the_finding_and_the_rejection_letter_names_the_rule(
@@ -393,7 +439,7 @@ def test_a_cost_estimate_of_exactly_5000_eur_is_still_admitted(
     assert finding_rules(run) == []
     run.complete("review_formal_check", {"formal_decision": "admissible"})
     run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 5000})
-    assert run.end_event == "Abstimmung beendet"
+    assert run.end_event == "Nicht gefördert"
 
 
 def test_a_late_proposal_is_a_finding_naming_the_deadline(engine_factory: EngineFactory) -> None:
@@ -535,7 +581,13 @@ def test_the_bundle_parses_with_xsd_validation_and_declares_forms_lanes_and_lett
         if getattr(task_spec, "operation_name", None) == "letters.create"
         for params in [task_spec.operation_params]
     }
-    assert templates == {"rejection", "rejection_feasibility", "bescheid_admission"}
+    assert templates == {
+        "rejection",
+        "rejection_feasibility",
+        "bescheid_admission",
+        "result_funded",
+        "result_not_funded",
+    }
     for template in templates:
         assert (BUNDLE / "letters" / f"{template}.txt").is_file()
 
@@ -573,8 +625,8 @@ def test_a_waiting_instance_survives_serialization_and_finishes_afterwards() -> 
     run.workflow = restored
     run.complete("assess_feasibility", {"feasible": True, "cost_estimate_eur": 100})
 
-    assert run.end_event == "Abstimmung beendet"
-    assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote"]
+    assert run.end_event == "Nicht gefördert"
+    assert run.services.statuses == ["in_feasibility_check", "admitted_to_vote", "not_funded"]
 
 
 # --------------------------------------------------------------------------- egov runtime

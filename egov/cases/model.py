@@ -22,6 +22,9 @@ STATUS_LABELS = {
     "in_formal_check": "Formale Prüfung",
     "in_feasibility_check": "Prüfung der Machbarkeit",
     "admitted_to_vote": "Zur Abstimmung zugelassen",
+    "not_funded": "Nicht gefördert",  # a Bürgerbudget proposal after the vote
+    "in_implementation": "In Umsetzung",  # a funded Bürgerbudget proposal
+    "implemented": "Umgesetzt",
     "rejected": "Abgelehnt",
     "closed": "Abgeschlossen",
     "cancelled": "Eingestellt",  # its process instance was cancelled by an admin

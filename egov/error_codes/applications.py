@@ -163,4 +163,22 @@ CODES: dict[str, Code] = {
         round_invalid="A round's figures or dates are missing or do not fit together.",
         ballot_invalid="A ballot names a proposal twice, one not admitted, or too many.",
     ),
+    # -- Bürgerbudget: allocation and implementation --------------------------------------------
+    **codes(
+        "buergerbudget",
+        404,
+        implementation_not_found="No implementation of that proposal the caller may change.",
+        milestone_not_found="The implementation has no milestone with that id.",
+        photo_not_found="No photo of an implementation with that id.",
+    ),
+    **codes(
+        "buergerbudget",
+        409,
+        implementation_closed="The implementation is closed: it no longer changes.",
+    ),
+    **codes(
+        "buergerbudget",
+        422,
+        implementation_invalid="A milestone, cost or photo of an implementation is invalid.",
+    ),
 }

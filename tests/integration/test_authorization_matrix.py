@@ -42,6 +42,7 @@ from sqlalchemy import func, select
 
 from egov.app import create_app
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.implementation import begin
 from egov.cases.store import Case
 from egov.container import Container
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
@@ -80,6 +81,13 @@ ATTACHMENT = {
     "filename": "skizze.txt",
     "media_type": "text/plain",
     "content_base64": base64.b64encode(b"Skizze des Standorts").decode(),
+}
+
+
+PHOTO = {
+    "filename": "buegel.png",
+    "media_type": "image/png",
+    "content_base64": base64.b64encode(b"\x89PNG\r\n\x1a\n").decode(),
 }
 
 
@@ -253,6 +261,20 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
+        "/api/v1/public/buergerbudget/rounds/<int:year>",
+        "the 2026 round, in public",
+        "/api/v1/public/buergerbudget/rounds/2026",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/public/buergerbudget/photos/<document_id>",
+        "a document that is no implementation photo (attachment of case A)",
+        "/api/v1/public/buergerbudget/photos/{attachment_a}",
+        {p: 404 for p in PRINCIPALS},
+    ),
+    Probe(
+        "GET",
         "/api/v1/statement-confirmations/<token>",
         "an unknown confirmation link",
         "/api/v1/statement-confirmations/unknown-token",
@@ -271,6 +293,52 @@ EXPECTATIONS = [
         "a procedure",
         "/api/v1/procedures/buergerbudget",
         EVERYONE,
+    ),
+    Probe(
+        "GET",
+        "/api/v1/buergerbudget/implementations/<case_id>",
+        "implementation I of Fachdienst Stadtplanung",
+        "/api/v1/buergerbudget/implementations/{implementation}",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/implementations/<case_id>/milestones",
+        "implementation I",
+        "/api/v1/buergerbudget/implementations/{implementation}/milestones",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"title": "Bügel montiert", "planned_on": "2027-04-01"}},
+    ),
+    Probe(
+        "PATCH",
+        "/api/v1/buergerbudget/implementations/<case_id>/milestones/<milestone_id>",
+        "milestone M of implementation I",
+        "/api/v1/buergerbudget/implementations/{implementation}/milestones/{milestone}",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"status": "done", "actual_on": "2027-03-04"}},
+    ),
+    Probe(
+        "PUT",
+        "/api/v1/buergerbudget/implementations/<case_id>/cost",
+        "implementation I",
+        "/api/v1/buergerbudget/implementations/{implementation}/cost",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": {"actual_cost_eur": 3400}},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/implementations/<case_id>/photos",
+        "implementation I",
+        "/api/v1/buergerbudget/implementations/{implementation}/photos",
+        expect(ben=OK, admin=OK, anna=404, twin_anna=404),
+        {"json": PHOTO},
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/implementations/<case_id>/complete",
+        "implementation I without its actual cost (422 for those who may close it)",
+        "/api/v1/buergerbudget/implementations/{implementation}/complete",
+        expect(ben=422, admin=422, anna=404, twin_anna=404),
     ),
     Probe("GET", "/api/v1/cases", "the case list", "/api/v1/cases", expect(admin=OK, **CLERKS)),
     Probe("GET", "/api/v1/cases/<case_id>", "case A", "/api/v1/cases/{case_a}", CLERK_OF_A),
@@ -921,7 +989,22 @@ def build_scenario(api: Api) -> dict[str, str]:
         "definition": definition,
         "migration": migration,
         **participation_ids(api),
+        **implementation_ids(api),
     }
+
+
+def implementation_ids(api: Api) -> dict[str, str]:
+    """Implementation I of Fachdienst Stadtplanung (a funded proposal) with milestone M."""
+    case_id = file_proposal(api)
+    with api.container.db.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        now = api.container.clock()
+        begin(session, case, 2026, "fachdienst-stadtplanung", "tests", now)
+    path = f"/buergerbudget/implementations/{case_id}/milestones"
+    added = api.post(path, "ben", json={"title": "Bügel bestellt"})
+    assert added.status_code == 201, added.get_json()
+    return {"implementation": case_id, "milestone": added.get_json()["id"]}
 
 
 def participation_ids(api: Api) -> dict[str, str]:
@@ -1223,8 +1306,8 @@ def check_outcome(
         code = problem["code"]  # vote or legal hold
         states = ("instance-", "migration-", "triage-not-review-task", "vote-", "offline-votes-")
         assert code.startswith(states) or code in ("weighing-incomplete", "legal-hold-missing")
-    else:
-        assert problem["code"] == "assurance-level-too-low"
+    else:  # 422: a login too weak for the procedure, an implementation closed without its cost
+        assert problem["code"] in ("assurance-level-too-low", "implementation-invalid")
     assert state(container) == before, "a refused request changed the database"
 
 

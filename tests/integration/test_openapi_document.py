@@ -39,6 +39,7 @@ PUBLIC = (  # the catalogue portals read; statements (anonymous where a particip
     "/api/v1/participations/{participation_id}/statements",
     "/api/v1/statement-confirmations/",
     "/api/v1/public/participations",
+    "/api/v1/public/buergerbudget/",
     "/api/v1/toeb-answers/",
     "/api/v1/open-data",  # the DCAT-AP.de catalogue and its distributions
 )

@@ -67,6 +67,9 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",
     "/api/v1/tasks/<task_id>",
+    "/api/v1/buergerbudget/implementations/<case_id>",  # one implementation, its milestones
+    "/api/v1/public/buergerbudget/rounds/<int:year>",  # one round, its admitted proposals
+    "/api/v1/public/buergerbudget/photos/<document_id>",
     "/api/v1/triage/metrics",  # one report: figures overall and per procedure, unit, clerk
     "/api/v1/documents/<document_id>/content",
     "/api/v1/openapi.json",

@@ -57,6 +57,7 @@ NOT_CODES = {
     "xbeteiligung-planungssystem",
     "public-participations",  # a paging scope
     "statement-attachment",  # document kinds
+    "implementation-photo",
     "weighing-report",
     "latin-1",  # an encoding
     "json-webform",  # the catalogue's name of the JSON form path
