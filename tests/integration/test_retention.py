@@ -52,14 +52,12 @@ def test_a_rejected_proposal_is_kept_three_years_after_the_year_it_closed(
     assert actions(api, case_id)[-2:] == ["case.closed", "retention.assigned"]
 
 
-def test_an_admitted_proposal_is_kept_ten_years(api: Api, container: Container) -> None:
+def test_a_proposal_waiting_for_the_vote_is_open_so_it_has_no_retention_end(api: Api) -> None:
     case_id = str(file_proposal(api)["case_id"])
     claim_and_complete(api, "anna", case_id, {"formal_decision": "admissible"})
     claim_and_complete(api, "ben", case_id, FEASIBLE)
 
-    kept = retention(api, case_id)
-    assert kept["until"] == f"{container.clock().year + 10}-12-31"
-    assert kept["rule"]["result"] == "admitted_to_vote"
+    assert retention(api, case_id)["until"] is None  # funded or not: decided after the vote
 
 
 def test_an_open_case_has_no_retention_end_yet(api: Api) -> None:

@@ -143,3 +143,9 @@ def test_a_whole_round_from_filing_to_an_implementation(
     assert api.post(f"{base}/complete", "ben").status_code == 200
     case = api.get(f"/cases/{bench}", "admin").get_json()
     assert case["status"] == "implemented" and case["closed_at"] is not None
+    year = int(case["closed_at"][:4])
+    assert case["retention"]["until"] == f"{year + 10}-12-31"  # funded: ten years
+    boule = api.get(f"/cases/{ids['Boule-Bahn Nord']}", "admin").get_json()
+    assert boule["status"] == "not_funded"
+    assert boule["retention"]["rule"]["result"] == "not_funded"
+    assert boule["retention"]["until"] == f"{int(boule['closed_at'][:4]) + 3}-12-31"
