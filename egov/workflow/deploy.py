@@ -43,7 +43,7 @@ from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
 
 log = logging.getLogger(__name__)
-BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
+BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt", ".form"}
 # the text fields of procedure.json and the columns they are stored in
 PROCEDURE_TEXTS = {
     "key": Procedure.key,
