@@ -118,13 +118,19 @@ def _component(
         return
     if kind in REFUSED:
         raise _Refusal(f"egov führt {REFUSED[kind]} in Formularen nicht aus ({kind}).")
+    for part in ("validate", "conditional"):
+        if component.get(part) is not None and not isinstance(component[part], Mapping):
+            raise _Refusal(f"{part} muss ein Objekt sein.")
     _no_feel(component)
     if _left_out(component):
         return
     if kind == "group":
         path = str(component.get("path") or "")
         target = _descend(node, path.split(".")) if path else node
-        _walk(list(component.get("components") or []), target, refused, keys, f"{where}.")
+        children = component.get("components") or []
+        if not isinstance(children, list):
+            raise _Refusal("components einer Gruppe muss eine Liste sein.")
+        _walk(children, target, refused, keys, f"{where}.")
         return
     field = FIELDS.get(kind)
     if field is None:

@@ -132,6 +132,7 @@ def test_dates_and_times_are_checked_in_the_format_form_js_writes(
         ({"type": "datetime", "id": "L", "key": "d", "disallowPassedDates": True}, "Vergangenheit"),
         ({"type": "signature", "id": "L", "key": "u"}, "Unbekannter Komponententyp"),
         ({"type": "textfield", "id": "L"}, "Schlüssel"),
+        ({"type": "textfield", "id": "L", "key": "t", "validate": "required"}, "Objekt"),
         ({"type": "textfield", "id": "L", "key": "t", "validate": {"pattern": "("}}, "Muster"),
     ],
 )
