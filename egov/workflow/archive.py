@@ -17,7 +17,7 @@ MAX_FILES = 200
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
 MAX_RATIO = 100
 SMALL_FILE = 64 * 1024  # below this size, any ratio
-SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
+SUFFIXES = {".bpmn", ".dmn", ".json", ".txt", ".form"}  # .form: a Camunda Form
 SKIPPED_FOLDERS = {"__MACOSX"}
 
 

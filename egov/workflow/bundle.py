@@ -1,4 +1,5 @@
-"""Parsing of process bundles (BPMN + DMN + forms) into SpiffWorkflow specs."""
+"""Parsing of process bundles (BPMN + DMN + forms: JSON Schema or Camunda Forms) into
+SpiffWorkflow specs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from egov.jsoninput import JsonRefused, loads
 from egov.workflow.bundle_errors import WorkflowError as WorkflowError  # re-exported
-from egov.workflow.camunda import translate
+from egov.workflow.camunda import FORM_REF_PROPERTY, translate
+from egov.workflow.camunda_forms import FORM_SUFFIX, convert
+from egov.workflow.camunda_forms import form_id as camunda_form_id
 from egov.workflow.constructs import Refusal, prepare
 from egov.workflow.encoding import parse_model
 from egov.workflow.feel import python_entry
@@ -34,7 +37,7 @@ from egov.workflow.validation import (
 FORM_PROPERTY = "formJsonSchemaFilename"
 PROCEDURE_FILE = "procedure.json"  # the procedure a bundle registers (egov.workflow.deploy)
 FORM_DEPTH = 64  # nesting of a form's JSON Schema
-BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt"}
+BUNDLE_SUFFIXES = {".bpmn", ".dmn", ".json", ".txt", ".form"}
 
 
 def read_bundle(folder: Path) -> dict[str, bytes]:
@@ -194,13 +197,9 @@ def _load_form(files: dict[str, bytes], path: str) -> tuple[dict[str, Any] | Non
     """The JSON Schema of a form, or the German reason why it is none."""
     if path not in files:
         return None, f"Das Formular {path} fehlt im Bündel."
-    try:
-        schema = loads(files[path], max_depth=FORM_DEPTH, name=path)
-    except JsonRefused as exc:
-        return None, f"Formular {path}: {exc.message}"
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        return None, f"Das Formular {path} ist kein gültiges JSON (Zeile {line or '?'})."
+    schema, reason = _read_json(files, path)
+    if reason is not None:
+        return None, reason
     if not isinstance(schema, dict):
         return None, f"Das Formular {path} ist kein JSON-Schema-Objekt."
     try:
@@ -213,23 +212,68 @@ def _load_form(files: dict[str, bytes], path: str) -> tuple[dict[str, Any] | Non
     return schema, None
 
 
+def _read_json(files: dict[str, bytes], path: str) -> tuple[Any, str | None]:
+    try:
+        return loads(files[path], max_depth=FORM_DEPTH, name=path), None
+    except JsonRefused as exc:
+        return None, f"Formular {path}: {exc.message}"
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        return None, f"Das Formular {path} ist kein gültiges JSON (Zeile {line or '?'})."
+
+
+def _camunda_form(files: dict[str, bytes], path: str) -> tuple[Any, list[dict[str, Any]]]:
+    """The JSON Schema of a Camunda Form (egov.workflow.camunda_forms), or the problems of
+    its components, each named `file#component`."""
+    form, reason = _read_json(files, path)
+    if reason is not None:
+        return None, [{"name": path, "reason": reason}]
+    schema, refused = convert(form, path)
+    params = [{"name": f"{path}#{r.component}", "reason": r.reason} for r in refused]
+    return (None if params else schema), params
+
+
+def _form_by_id(files: dict[str, bytes], form_id: str) -> tuple[str | None, str]:
+    """The Camunda Form of the bundle that `camunda:formRef` names."""
+    found = [
+        path
+        for path in sorted(files)
+        if path.endswith(FORM_SUFFIX) and camunda_form_id(_read_json(files, path)[0]) == form_id
+    ]
+    if len(found) == 1:
+        return found[0], ""
+    if found:
+        return None, f"Mehrere Camunda-Formulare mit der id {form_id!r}: {', '.join(found)}."
+    return None, f"Kein Camunda-Formular (.form) mit der id {form_id!r} im Bündel."
+
+
 def load_forms(
     files: dict[str, bytes], specs: list[BpmnProcessSpec], trees: dict[str, Any] | None = None
 ) -> dict[str, dict[str, Any]]:
-    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename``; every
-    form that is missing or no valid JSON Schema is named at once (``bpmn-invalid``)."""
+    """Task spec name -> JSON Schema for every task with a ``formJsonSchemaFilename`` (a
+    `.form` file: a Camunda Form, converted) or a ``camundaFormRef``; every form that is
+    missing, no valid JSON Schema or a Camunda Form with components egov does not run is
+    named at once (``bpmn-invalid``)."""
     forms: dict[str, dict[str, Any]] = {}
     problems: list[dict[str, Any]] = []
     for spec in specs:
         for name, task_spec in spec.task_specs.items():
             extensions = getattr(task_spec, "extensions", None) or {}
-            path = (extensions.get("properties") or {}).get(FORM_PROPERTY)
-            if not path:
-                continue
-            schema, reason = _load_form(files, path)
+            properties = extensions.get("properties") or {}
+            path, ref = properties.get(FORM_PROPERTY), properties.get(FORM_REF_PROPERTY)
+            reason: str | None = None
+            if ref and not path:
+                path, reason = _form_by_id(files, ref)
+            if path and path.endswith(FORM_SUFFIX) and path in files:
+                schema, found = _camunda_form(files, path)
+                problems += [p for p in found if p not in problems]
+            elif path:
+                schema, reason = _load_form(files, path)
+            else:
+                schema = None
             if schema is not None:
                 forms[name] = schema
-            else:
+            elif reason:
                 problems.append(_task_param(trees or {}, str(spec.file or ""), name, reason))
     if problems:
         raise WorkflowError(

@@ -6,7 +6,10 @@ SpiffWorkflow's parser reads it; the stored files stay byte for byte as deployed
 * User tasks: ``camunda:candidateGroups`` (one group) is the task's org unit (property
   ``orgUnit``), ``camunda:formKey`` names the JSON Schema file of its form in the bundle
   (property ``formJsonSchemaFilename``; ``deployment:`` / ``camunda-forms:deployment:`` /
-  ``embedded:deployment:`` prefixes are dropped), ``camunda:assignee`` and ``camunda:dueDate``
+  ``embedded:deployment:`` prefixes are dropped; a ``.form`` file is a Camunda Form,
+  :mod:`egov.workflow.camunda_forms`), ``camunda:formRef`` names a Camunda Form by its id
+  (bindings ``latest`` and ``deployment``: the form in the bundle; ``version`` is refused),
+  ``camunda:assignee`` and ``camunda:dueDate``
   (ISO 8601 date or duration, or a ``${...}`` expression) become the properties ``assignee``
   and ``dueDate`` (used when the task becomes ready, :mod:`egov.workflow.assignment`);
   ``camunda:candidateUsers`` is refused (a task belongs to one org unit).
@@ -41,6 +44,7 @@ from egov.workflow.constructs import BPMN, ISO_TIMER, TIMER_TEXTS, Refusal, refu
 
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+FORM_REF_PROPERTY = "camundaFormRef"  # the id of a Camunda Form (egov.workflow.bundle)
 FORM_PREFIXES = ("camunda-forms:deployment:", "embedded:deployment:", "deployment:")
 PYTHON_FORMATS = {"", "python", "python3", "text/x-python"}
 DELEGATES = ("class", "delegateExpression", "expression")
@@ -175,6 +179,7 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
             "benennen."
         )
         refusals.append(refuse(name, task, reason))
+    refusals += _form_ref(name, task)
     form_key = _camunda(task, "formKey")
     if form_key:
         for prefix in FORM_PREFIXES:
@@ -192,6 +197,26 @@ def _user_task(name: str, task: Any) -> list[Refusal]:
             reason = "camunda:dueDate ist weder ein ISO-8601-Datum/-Dauer noch ein ${...}-Ausdruck."
             refusals.append(refuse(name, task, reason))
     return refusals
+
+
+def _form_ref(name: str, task: Any) -> list[Refusal]:
+    """camunda:formRef names a Camunda Form of the bundle by its id (property
+    ``camundaFormRef``, resolved by egov.workflow.bundle); the bundle is the deployment, so
+    the bindings ``deployment`` and ``latest`` both take the form deployed with the model."""
+    ref = (_camunda(task, "formRef") or "").strip()
+    if not ref:
+        return []
+    binding = (_camunda(task, "formRefBinding") or "latest").strip()
+    if binding not in ("latest", "deployment"):
+        reason = (
+            f'camunda:formRefBinding="{binding}" wird nicht übernommen: egov nimmt das Formular '
+            'aus dem Bündel des Modells („deployment“ oder „latest“).'
+        )
+        return [refuse(name, task, reason)]
+    if _camunda(task, "formKey"):
+        return [refuse(name, task, "camunda:formRef und camunda:formKey zugleich: eines wählen.")]
+    _set_property(task, FORM_REF_PROPERTY, ref)
+    return []
 
 
 def _service_task(

@@ -11,6 +11,7 @@ Pure: no Flask, no database, no engine.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 import jsonschema
 
 from egov.identity.model import Principal, Role
+from egov.workflow.camunda_forms import DECIMALS, decimal_problems
 
 CONTEXT_KEY = "x-egov-context"
 MAX_CONTEXT_ENTRIES = 100
@@ -36,6 +38,19 @@ _FORMATS = {
 }  # fmt: skip
 
 
+def _decimals(
+    validator: Any, rule: Any, instance: Any, schema: Any
+) -> Iterable[jsonschema.ValidationError]:
+    """A Camunda Form's decimalDigits and increment, checked exactly (camunda_forms)."""
+    for reason in decimal_problems(rule, instance):
+        yield jsonschema.ValidationError(reason)
+
+
+FormValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {DECIMALS: _decimals}
+)
+
+
 @dataclass(frozen=True)
 class ContextEntry:
     name: str
@@ -45,8 +60,13 @@ class ContextEntry:
         return self.roles is None or any(principal.has_role(role) for role in self.roles)
 
 
+def _shown(value: Any) -> str:
+    """A value as the client sends it: true, false and null in JSON's spelling."""
+    return json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+
+
 def _quoted(values: Iterable[Any]) -> str:
-    return ", ".join(f"„{v}“" for v in values)
+    return ", ".join(f"„{_shown(v)}“" for v in values)
 
 
 def _type_names(expected: Any) -> str:
@@ -62,7 +82,7 @@ def german_reason(error: jsonschema.ValidationError) -> str:
         "required": lambda: "Pflichtfeld fehlt",
         "type": lambda: f"muss {_type_names(value)} sein",
         "enum": lambda: f"muss einer dieser Werte sein: {_quoted(value)}",
-        "const": lambda: f"muss „{value}“ sein",
+        "const": lambda: f"muss „{_shown(value)}“ sein",
         "minLength": lambda: f"muss mindestens {value} Zeichen lang sein",
         "maxLength": lambda: f"darf höchstens {value} Zeichen lang sein",
         "pattern": lambda: "hat nicht das erwartete Format",
@@ -81,6 +101,7 @@ def german_reason(error: jsonschema.ValidationError) -> str:
         "not": lambda: "ist hier nicht erlaubt",
         "minProperties": lambda: f"muss mindestens {value} Angaben enthalten",
         "maxProperties": lambda: f"darf höchstens {value} Angaben enthalten",
+        DECIMALS: lambda: error.message,  # written in German by decimal_problems
     }
     reason = reasons.get(keyword)
     return reason() if reason is not None else f"ist ungültig (Regel {keyword})"
@@ -107,7 +128,7 @@ def _unexpected_fields(error: jsonschema.ValidationError) -> list[str]:
 
 def form_problems(schema: Mapping[str, Any], data: Any) -> list[dict[str, str]]:
     """`invalid_params` ({name, reason}, German) of `data` against the form `schema`."""
-    validator = jsonschema.Draft202012Validator(
+    validator = FormValidator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )  # `format` is checked, not only an annotation
     found: list[tuple[str, str, str]] = []  # (field, keyword, reason)

@@ -9,7 +9,8 @@ its `procedure.json` attached once; without it the deploy is refused, saying wha
 
 Placement of a sent file: where the active version has a file of that name; a form where the
 models name it (`camunda:formKey`, `formJsonSchemaFilename`); else a letter template (`.txt`)
-under `letters/`, a form (`.json`, but `procedure.json`) under `forms/`, models at the top.
+under `letters/`, a form (`.json`, but `procedure.json`) under `forms/`, models and Camunda
+Forms (`.form`, found by `camunda:formRef` by their id) at the top, as Camunda names them.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _place(name: str, base: Mapping[str, bytes], models: bytes) -> str:
     if path.suffix in MODEL_SUFFIXES:
         return name
     named = re.search(_PATH_CHARS.encode() + re.escape(name.encode()), models)
-    if path.suffix == ".json" and named is not None:
+    if path.suffix in (".json", ".form") and named is not None:
         try:
             return archive.bundle_name(named.group(0).decode().removeprefix("./"))
         except Invalid:

@@ -34,6 +34,7 @@ MEDIA_TYPES = {
     ".bpmn": "application/xml",
     ".dmn": "application/xml",
     ".json": "application/json",
+    ".form": "application/json",  # a Camunda Form (form-js)
     ".txt": "text/plain; charset=utf-8",
 }
 

@@ -49,6 +49,8 @@ def test_the_modeler_connection_check_and_version_answer_with_a_bearer_token(api
     assert (check.status_code, check.get_json()) == (200, [])
     assert api.get(f"{ENGINE}/version", "admin").get_json()["version"].startswith("7.")
     assert api.get(f"{ENGINE}/deployment?maxResults=0").status_code == 401
+    basic = {"Authorization": "Basic YWRtaW46YWRtaW4="}  # the Modeler's other choice: refused
+    assert api.client.get(f"/api/v1{ENGINE}/version", headers=basic).status_code == 401
     assert api.get(f"{ENGINE}/deployment?maxResults=0", "anna").status_code == 403
 
 

@@ -65,7 +65,7 @@ MODELER_DEPLOYMENT = {
     "type": "object",
     "description": "Wie Camunda Modelers „Deploy to Camunda 7“: deployment-name, "
     "deployment-source, enable-duplicate-filtering/deploy-changed-only, tenant-id (ignoriert), "
-    "dazu je Datei ein Teil (das Diagramm, angehängte .dmn-, .json- und .txt-Dateien)",
+    "dazu je Datei ein Teil (das Diagramm, angehängte .dmn-, .form-, .json- und .txt-Dateien)",
     "properties": {
         "deployment-name": {"type": "string"},
         "deployment-source": {"type": "string"},
