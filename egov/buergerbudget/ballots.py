@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from egov.audit.chain import GENESIS, ChainVerdict, EventRecord, event_hash, verify_chain
+from egov.audit.chain import (
+    GENESIS,
+    LEGACY_SCHEME,
+    ChainVerdict,
+    EventRecord,
+    event_hash,
+    verify_chain,
+)
 from egov.errors import Invalid
 
 CAST = "ballot.cast"  # a ballot version accepted: {ballot, version, commitment}
@@ -51,6 +58,11 @@ def checked_choices(choices: Sequence[str], admitted: Iterable[str], allowed: in
     return sorted(choices)
 
 
+# A round's events are never erased (they hold no personal data), so their hash covers their
+# content itself: the audit chain's first scheme, without a stored payload hash (ADR 0031).
+ROUND_SCHEME = LEGACY_SCHEME
+
+
 def chain_id(year: int) -> str:
     return f"buergerbudget-round:{year}"
 
@@ -70,7 +82,17 @@ class Link:
 def record(
     year: int, link: Link, actor: str, action: str, after: dict[str, Any], at: datetime
 ) -> EventRecord:
-    unhashed = EventRecord(chain_id(year), link.seq, actor, action, None, after, at, link.prev_hash)
+    unhashed = EventRecord(
+        chain_id(year),
+        link.seq,
+        actor,
+        action,
+        None,
+        after,
+        at,
+        link.prev_hash,
+        scheme=ROUND_SCHEME,
+    )
     return EventRecord(**{**unhashed.__dict__, "hash": event_hash(unhashed)})
 
 
@@ -79,7 +101,9 @@ def verify(
 ) -> ChainVerdict:
     """rows: (seq, actor, action, after, occurred_at, prev_hash, hash) in order."""
     records = [
-        EventRecord(chain_id(year), seq, actor, action, None, after, at, prev, digest)
+        EventRecord(
+            chain_id(year), seq, actor, action, None, after, at, prev, digest, scheme=ROUND_SCHEME
+        )
         for seq, actor, action, after, at, prev, digest in rows
     ]
     return verify_chain(records)

@@ -15,6 +15,7 @@ from egov.settings import Settings
 from tests.conftest import make_settings
 
 STRONG_KEY = "k" * 40
+BALLOT = "b" * 40
 
 
 def settings_on(template: Path, folder: Path, **changes: object) -> Settings:
@@ -26,7 +27,9 @@ def settings_on(template: Path, folder: Path, **changes: object) -> Settings:
 def test_production_refuses_to_start_without_a_secret_key(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
-    settings = settings_on(sqlite_template, tmp_path, env="production", dev_idp=False)
+    settings = settings_on(
+        sqlite_template, tmp_path, env="production", dev_idp=False, buergerbudget_ballot_key=BALLOT
+    )
 
     with pytest.raises(RuntimeError, match="EGOV_SECRET_KEY must be set"):
         create_app(settings)
@@ -41,7 +44,12 @@ def test_production_sends_the_session_cookie_only_over_https(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
     settings = settings_on(
-        sqlite_template, tmp_path, env="production", dev_idp=False, secret_key=STRONG_KEY
+        sqlite_template,
+        tmp_path,
+        env="production",
+        dev_idp=False,
+        secret_key=STRONG_KEY,
+        buergerbudget_ballot_key=BALLOT,
     )
 
     app = create_app(settings)

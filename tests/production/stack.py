@@ -88,6 +88,7 @@ class Stack:
                 "EGOV_PORT": str(self.port),
                 "EGOV_PUBLIC_URL": self.url,
                 "EGOV_SECRET_KEY": "production-test-secret-key-0123456789abcdef",
+                "EGOV_BUERGERBUDGET_BALLOT_KEY": "production-test-ballot-key-0123456789abcdef",
                 "EGOV_BPMN_DIR": str(ROOT / "bpmn"),
                 "EGOV_SCHEMAS_DIR": str(ROOT / "schemas"),
                 "EGOV_LOG_LEVEL": "WARNING",

@@ -59,6 +59,7 @@ def site(postgres_server_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
             "REDIS_HOST": urlsplit(broker_url).netloc,
             "EGOV_DATA_DIR": str(tmp_path / "var"),
             "EGOV_SECRET_KEY": "doc-example-secret-key-0123456789abcdef",
+            "EGOV_BUERGERBUDGET_BALLOT_KEY": "doc-example-ballot-key-0123456789abcdef",
             "EGOV_OIDC_CONFIG": str(tmp_path / "oidc.json"),
             "EGOV_PORT": str(port),
             "EGOV_WEB_WORKERS": "1",
