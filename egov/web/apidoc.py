@@ -84,7 +84,7 @@ def problem_response(status: int) -> dict[str, Any]:
 def answers(*statuses: int | tuple[int, type[BaseModel] | None]) -> Responses:
     """The responses of an operation: `(201, Model)` or `(204, None)` for success, a bare
     status for a problem. 400, 401, 403, 429, 500 and 503 are added to every operation by
-    egov.web.openapi, 413 to every one that takes a body."""
+    egov.web.openapi, 413 to every one that takes a body (a DELETE with a reason, too)."""
     responses: Responses = {}
     for entry in statuses:
         if isinstance(entry, tuple):

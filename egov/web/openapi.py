@@ -179,7 +179,7 @@ def _complete(operation: dict[str, Any], view: Any, method: str, schemas: dict[s
         operation["x-roles"] = [str(r) for r in view.required_roles]
     else:
         operation["security"] = []
-    if method in WITH_BODY:
+    if method in WITH_BODY or "requestBody" in operation:  # a DELETE may take a body, too
         statuses.append(413)
     if method in WITH_BODY or method == "delete":
         statuses.append(409)  # concurrent-update, on every write

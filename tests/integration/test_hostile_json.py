@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ NO_JSON_BODY = {
     "directory.end_deputy",
     "login.logout",
     "participation.publish_report",
+    "participation.confirm_statement",  # the confirmation page's form
+    "buergerbudget_vote.confirm_offline_votes",
+    "buergerbudget_implementation.complete",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -52,9 +56,8 @@ def json_endpoints(app: Flask) -> list[tuple[str, str, str]]:
         if rule.endpoint in NO_JSON_BODY or rule.rule.startswith("/dev-idp/"):
             continue
         for method in sorted((rule.methods or set()) & WRITES):
-            path = rule.rule
-            for argument in rule.arguments:
-                path = path.replace(f"<{argument}>", f"no-such-{argument}")
+            path = re.sub(r"<int:(\w+)>", "1999", rule.rule)  # a year no round has
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"no-such-\1", path)
             found.append((method, path, rule.endpoint))
     return found
 
