@@ -10,7 +10,8 @@ from egov.web.api_public import cacheable
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import public
 from egov.web.context import container
-from egov.web.schemas.buergerbudget_implementation import PhotoPath, PublicRound, RoundPath
+from egov.web.schemas.buergerbudget import RoundPath
+from egov.web.schemas.buergerbudget_implementation import PhotoPath, PublicRound
 from egov.web.schemas.cases import CONTENT
 
 bp = blueprint("public_buergerbudget", __name__, "Öffentlich: Bürgerbudget")

@@ -21,7 +21,7 @@ from tests.integration.test_retention import bundle_with, rejected_case
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 from tests.integration.test_walkthrough import file_proposal
 
-LONG_AGO = datetime(2019, 3, 4, 10, 0, 0)  # rejected then: kept until 31.12.2022
+LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the 2020 round; rejected then: kept until 31.12.2023
 DISTINCTIVE = "Sitzbank für Zacharias Quenzelmeier"
 WAITING = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
 
@@ -79,7 +79,7 @@ def test_the_dry_run_lists_due_cases_but_neither_held_ones_nor_erases(api: Api) 
 
     listed = run("--dry-run")
 
-    assert f"{reference(api, due)} buergerbudget aufbewahrt bis 2022-12-31: {WAITING}" in listed
+    assert f"{reference(api, due)} buergerbudget aufbewahrt bis 2023-12-31: {WAITING}" in listed
     assert reference(api, held) not in listed and reference(api, open_case) not in listed
     assert "1 fällig, 0 gelöscht" in listed
 
@@ -108,7 +108,7 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
 
     output = run("--execute")
 
-    assert f"{reference(api, case_id)} buergerbudget aufbewahrt bis 2022-12-31: gelöscht" in output
+    assert f"{reference(api, case_id)} buergerbudget aufbewahrt bis 2023-12-31: gelöscht" in output
     assert "1 fällig, 1 gelöscht" in output
     stored = everything_stored(container)
     assert DISTINCTIVE not in stored and "Quenzelmeier" not in stored

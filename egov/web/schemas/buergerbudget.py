@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,12 +13,16 @@ from egov.web.schemas.common import listed
 Level = Literal["low", "substantial", "high"]
 
 
+# a round's year as RoundBody allows it: another is no round (400, never a database overflow)
+RoundYear = Annotated[int, Field(ge=2000, le=2999)]
+
+
 class RoundPath(BaseModel):
-    year: int
+    year: RoundYear
 
 
 class ProposalPath(BaseModel):
-    year: int
+    year: RoundYear
     proposal_id: str
 
 

@@ -76,10 +76,6 @@ class Implementation(BaseModel):
 # -- the public round page (egov/web/api_buergerbudget_public.py) ---------------------------
 
 
-class RoundPath(BaseModel):
-    year: int
-
-
 class PhotoPath(BaseModel):
     document_id: str
 
