@@ -6,14 +6,14 @@ from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
 from egov.identity.model import Role
-from egov.web import views
+from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
 from egov.web.schemas.cases import CasePage, CasePath, CaseQuery
 from egov.web.schemas.common import ListQuery
-from egov.web.schemas.me import CitizenCase, MessageList, Reply, ReplyBody
+from egov.web.schemas.me import EXPORT, CitizenCase, MessageList, Reply, ReplyBody
 
 bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
 
@@ -56,4 +56,15 @@ def reply(path: CasePath, body: ReplyBody) -> Response:
         {**views.message(answer.message), "correlated": answer.correlated, "held": answer.held}
     )
     response.status_code = 201
+    return response
+
+
+@bp.get("/me/export", responses={"200": EXPORT})
+@requires(Role.CITIZEN)
+@validated
+def my_export() -> Response:
+    """Everything egov holds about me (GDPR Art. 15), as one ZIP with a JSON index."""
+    principal = current_principal()
+    response = Response(container().rights.export(principal), mimetype="application/zip")
+    response.headers["Content-Disposition"] = downloads.attachment("egov-auskunft.zip")
     return response

@@ -45,3 +45,11 @@ class Reply(Message):
         description="Der Prozess ist angehalten: die Antwort wird ihm bei der Fortsetzung "
         "zugestellt"
     )
+
+
+EXPORT = {
+    "description": "Alles, was egov über Sie gespeichert hat: ein ZIP mit index.json "
+    "(jede Datei mit Größe und SHA-256)",
+    "content": {"application/zip": {"schema": {"description": "ZIP-Archiv"}}},
+    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+}
