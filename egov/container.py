@@ -206,6 +206,12 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
     rounds = RoundService(db, clock)
+    instance_commands = InstanceCommands(
+        workflows,
+        on_resume=held_releaser(workflows),
+        on_discard=discard_inbound,
+        retry=incidents.retry,
+    )
     voters = ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir)
     # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
     workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
@@ -230,12 +236,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=incidents,
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(
-            workflows,
-            on_resume=held_releaser(workflows),
-            on_discard=discard_inbound,
-            retry=incidents.retry,
-        ),
+        instance_commands=instance_commands,
         definitions=ProcessDefinitions(
             db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
         ),
@@ -276,7 +277,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         open_data=_open_data(settings, db, workflows.script_limits, public),
         retention=Retention(db, clock, files),
         rounds=rounds,
-        rights=Rights(db, clock, files, voters),
+        rights=Rights(db, clock, files, voters, instance_commands),
         vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
         public_rounds=PublicRounds(db, clock, rounds, files),

@@ -1,15 +1,21 @@
-"""The citizen's rights as use cases (issue 16, ADR 0041): the data export. Each method opens
+"""The citizen's rights as use cases (issue 16, ADR 0041): the data export, withdrawing an
+application. Each method opens
 its own transaction; the citizen is the principal, never an id from the request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from egov.access import get_visible_case
+from egov.cases.store import Case
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
+from egov.errors import Conflict
 from egov.identity.model import Principal
 from egov.rights import export
+from egov.workflow.commands import InstanceCommands
+from egov.workflow.store import get_instance_by_case
 
 
 @dataclass
@@ -18,9 +24,24 @@ class Rights:
     clock: Clock
     files: FileSystemStore
     ballot_key: bytes
+    commands: InstanceCommands
 
     def export(self, principal: Principal) -> bytes:
         """The ZIP of everything egov holds about the citizen (GDPR Art. 15)."""
         with self.db.reading() as session:
             package = export.collect(session, self.files, principal, self.ballot_key)
         return package.zip(principal.subject, self.clock())
+
+    def withdraw(self, principal: Principal, case_id: str, reason: str | None) -> Case:
+        """Withdraw my application while it is not decided: its process ends, `withdrawn`."""
+        with self.db.reading() as session:
+            case = get_visible_case(session, principal, case_id)
+            instance = get_instance_by_case(session, case.id)
+        if instance is None:
+            raise Conflict(
+                "Der Antrag ist bereits entschieden und kann nicht zurückgenommen werden.",
+                code="case-already-decided",
+            )
+        self.commands.withdraw(principal.subject, instance.id, reason)
+        with self.db.reading() as session:
+            return get_visible_case(session, principal, case_id)

@@ -11,8 +11,9 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.schemas.cases import CasePage, CasePath, CaseQuery
+from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
+from egov.web.schemas.instances import Reason
 from egov.web.schemas.me import EXPORT, CitizenCase, MessageList, Reply, ReplyBody
 
 bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
@@ -68,3 +69,13 @@ def my_export() -> Response:
     response = Response(container().rights.export(principal), mimetype="application/zip")
     response.headers["Content-Disposition"] = downloads.attachment("egov-auskunft.zip")
     return response
+
+
+@bp.post("/me/cases/<case_id>/withdraw", responses=answers((200, CaseSummary), 404, 409))
+@requires(Role.CITIZEN)
+@validated
+def withdraw(path: CasePath, body: Reason) -> Response:
+    """Withdraw my application while it is not decided (optional reason): its process ends,
+    the case is `withdrawn`, audited; a decided case is 409 `case-already-decided`."""
+    case = container().rights.withdraw(current_principal(), path.case_id, body.reason)
+    return jsonify(views.case_summary(case))

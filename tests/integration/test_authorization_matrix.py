@@ -499,6 +499,14 @@ EXPECTATIONS = [
         {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}},
     ),
     Probe(
+        "POST",
+        "/api/v1/me/cases/<case_id>/withdraw",
+        "case A",
+        "/api/v1/me/cases/{case_a}/withdraw",
+        expect(erika=OK, max=404, twin_erika=404),
+        {"json": {}},
+    ),
+    Probe(
         "GET",
         "/api/v1/process-definitions",
         "all definitions",
