@@ -14,7 +14,15 @@ from egov.web.paging import page_request, paged
 from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
 from egov.web.schemas.instances import Reason
-from egov.web.schemas.me import EXPORT, CitizenCase, MessageList, Reply, ReplyBody
+from egov.web.schemas.me import (
+    EXPORT,
+    CitizenCase,
+    MessageList,
+    NotificationEmail,
+    NotificationEmailBody,
+    Reply,
+    ReplyBody,
+)
 
 bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
 
@@ -79,3 +87,21 @@ def withdraw(path: CasePath, body: Reason) -> Response:
     the case is `withdrawn`, audited; a decided case is 409 `case-already-decided`."""
     case = container().rights.withdraw(current_principal(), path.case_id, body.reason)
     return jsonify(views.case_summary(case))
+
+
+@bp.put("/me/notification-email", responses=answers((200, NotificationEmail)))
+@requires(Role.CITIZEN)
+@validated
+def change_notification_email(body: NotificationEmailBody) -> Response:
+    """Letters on my cases are announced to this e-mail address from now on (audited)."""
+    cases = container().rights.set_notification_email(current_principal(), body.email)
+    return jsonify({"email": body.email, "cases": cases})
+
+
+@bp.delete("/me/notification-email", responses=answers((200, NotificationEmail)))
+@requires(Role.CITIZEN)
+@validated
+def withdraw_notification_email() -> Response:
+    """No e-mail notices any more: letters wait in my Postfach only (audited)."""
+    cases = container().rights.set_notification_email(current_principal(), None)
+    return jsonify({"email": None, "cases": cases})

@@ -499,6 +499,21 @@ EXPECTATIONS = [
         {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}},
     ),
     Probe(
+        "PUT",
+        "/api/v1/me/notification-email",
+        "my notification address",
+        "/api/v1/me/notification-email",
+        expect(erika=OK, max=OK, twin_erika=OK),
+        {"json": {"email": "erika.neu@example.org"}},
+    ),
+    Probe(
+        "DELETE",
+        "/api/v1/me/notification-email",
+        "my notification address",
+        "/api/v1/me/notification-email",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
         "POST",
         "/api/v1/me/cases/<case_id>/withdraw",
         "case A",

@@ -53,3 +53,17 @@ EXPORT = {
     "content": {"application/zip": {"schema": {"description": "ZIP-Archiv"}}},
     "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
 }
+
+
+class NotificationEmailBody(BaseModel):
+    email: str = Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Adresse für Benachrichtigungen zu Ihren Vorgängen",
+    )
+
+
+class NotificationEmail(BaseModel):
+    email: str | None = Field(description="null: keine Benachrichtigung per E-Mail")
+    cases: list[str] = Field(description="Aktenzeichen der Vorgänge, für die sie gilt")
