@@ -1,22 +1,30 @@
 """The citizen's rights as use cases (issue 16, ADR 0041): the data export, withdrawing an
-application, the notification e-mail address. Each method opens
+application, the notification e-mail address, the erasure request (Art. 17). Each method opens
 its own transaction; the citizen is the principal, never an id from the request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from egov.access import get_visible_case, visible_cases
 from egov.cases.service import change_case
-from egov.cases.store import Case
+from egov.cases.store import Case, Procedure
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.errors import Conflict
 from egov.identity.model import Principal
+from egov.retention.erasure import erase_case
 from egov.rights import export
-from egov.workflow.commands import InstanceCommands
+from egov.rights.erasure import verdict
+from egov.rights.store import ErasureRequest
+from egov.workflow.commands import LIVE, InstanceCommands
 from egov.workflow.store import get_instance_by_case
+
+ERASURE_REASON = "Löschantrag der betroffenen Person (Art. 17 DSGVO)"
+ERASED_TITLE = "(gelöscht auf Antrag der betroffenen Person)"
 
 
 @dataclass
@@ -66,3 +74,52 @@ class Rights:
                         applicant_email=email,
                     )
             return [case.reference for case in cases]
+
+    def request_erasure(self, principal: Principal) -> ErasureRequest:
+        """Record my erasure request and erase every case of mine no retention duty keeps
+        (`egov.rights.erasure`); an open one's process is withdrawn first."""
+        for instance_id in self._open_erasable(principal):
+            self.commands.withdraw(principal.subject, instance_id, ERASURE_REASON)
+        now, unused = self.clock(), []
+        with self.db.transaction() as session:
+            outcome = []
+            for case, procedure in _my_cases(session, principal):
+                found = verdict(case, procedure, now)
+                if found.erase:
+                    unused += erase_case(
+                        session,
+                        case,
+                        actor=principal.subject,
+                        now=now,
+                        reason=ERASURE_REASON,
+                        title=ERASED_TITLE,
+                    )
+                outcome.append(found.entry(case))
+            request = ErasureRequest(subject=principal.subject, requested_at=now, outcome=outcome)
+            session.add(request)
+        for key in unused:  # after commit: a rollback must not lose a file
+            self.files.delete(key)
+        return request
+
+    def _open_erasable(self, principal: Principal) -> list[str]:
+        """The live instances of my open cases that will be erased."""
+        now, found = self.clock(), []
+        with self.db.reading() as session:
+            for case, procedure in _my_cases(session, principal):
+                instance = get_instance_by_case(session, case.id)
+                if instance is None or instance.status not in LIVE or case.closed_at:
+                    continue
+                if verdict(case, procedure, now).erase:
+                    found.append(instance.id)
+        return found
+
+
+def _my_cases(session: Session, principal: Principal) -> list[tuple[Case, Procedure]]:
+    query = (
+        visible_cases(principal)
+        .add_columns(Procedure)
+        .join(Procedure, Procedure.key == Case.procedure_key)
+        .where(Case.erased_at.is_(None))
+        .order_by(Case.created_at, Case.id)
+    )
+    return [(case, procedure) for case, procedure in session.execute(query)]

@@ -17,6 +17,7 @@ from egov.web.schemas.instances import Reason
 from egov.web.schemas.me import (
     EXPORT,
     CitizenCase,
+    ErasureRequestView,
     MessageList,
     NotificationEmail,
     NotificationEmailBody,
@@ -105,3 +106,21 @@ def withdraw_notification_email() -> Response:
     """No e-mail notices any more: letters wait in my Postfach only (audited)."""
     cases = container().rights.set_notification_email(current_principal(), None)
     return jsonify({"email": None, "cases": cases})
+
+
+@bp.post("/me/erasure-requests", responses=answers((201, ErasureRequestView)))
+@requires(Role.CITIZEN)
+@validated
+def request_erasure() -> Response:
+    """Erase my data (GDPR Art. 17): recorded; every case of mine is erased unless a
+    retention duty keeps it, which the answer names (rule, legal basis, date)."""
+    request = container().rights.request_erasure(current_principal())
+    response = jsonify(
+        {
+            "id": request.id,
+            "requested_at": request.requested_at.isoformat(),
+            "cases": request.outcome,
+        }
+    )
+    response.status_code = 201
+    return response

@@ -515,6 +515,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
+        "/api/v1/me/erasure-requests",
+        "my data",
+        "/api/v1/me/erasure-requests",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
+        "POST",
         "/api/v1/me/cases/<case_id>/withdraw",
         "case A",
         "/api/v1/me/cases/{case_a}/withdraw",

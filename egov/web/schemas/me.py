@@ -67,3 +67,18 @@ class NotificationEmailBody(BaseModel):
 class NotificationEmail(BaseModel):
     email: str | None = Field(description="null: keine Benachrichtigung per E-Mail")
     cases: list[str] = Field(description="Aktenzeichen der Vorgänge, für die sie gilt")
+
+
+class ErasureCase(BaseModel):
+    case_id: str
+    reference: str
+    erased: bool
+    reason: str | None = Field(description="warum der Vorgang aufbewahrt wird")
+    legal_basis: str | None = Field(description="Rechtsgrundlage der Aufbewahrungspflicht")
+    until: str | None = Field(description="Ende der Aufbewahrung (Datum), falls bekannt")
+
+
+class ErasureRequestView(BaseModel):
+    id: str
+    requested_at: str
+    cases: list[ErasureCase]
