@@ -14,13 +14,12 @@ from egov.cases.store import Case, Procedure
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
-from egov.errors import Conflict
 from egov.identity.model import Principal
 from egov.retention.erasure import erase_case
 from egov.rights import export
 from egov.rights.erasure import verdict
 from egov.rights.store import ErasureRequest
-from egov.workflow.commands import LIVE, InstanceCommands
+from egov.workflow.commands import LIVE, InstanceCommands, already_decided
 from egov.workflow.store import get_instance_by_case
 
 ERASURE_REASON = "Löschantrag der betroffenen Person (Art. 17 DSGVO)"
@@ -47,10 +46,7 @@ class Rights:
             case = get_visible_case(session, principal, case_id)
             instance = get_instance_by_case(session, case.id)
         if instance is None:
-            raise Conflict(
-                "Der Antrag ist bereits entschieden und kann nicht zurückgenommen werden.",
-                code="case-already-decided",
-            )
+            raise already_decided()
         self.commands.withdraw(principal.subject, instance.id, reason)
         with self.db.reading() as session:
             return get_visible_case(session, principal, case_id)

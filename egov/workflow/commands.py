@@ -166,10 +166,7 @@ class InstanceCommands:
             session: Session, instance: WorkflowInstance, case: Case, placement: Placement
         ) -> Gate:
             if case.closed_at is not None or instance.status not in LIVE:
-                raise Conflict(
-                    "Der Antrag ist bereits entschieden und kann nicht zurückgenommen werden.",
-                    code="case-already-decided",
-                )
+                raise already_decided()
             self._cancel(session, instance, case, placement, actor, why or "", withdrawn=True)
             self._audit(session, case, actor, "case.withdrawn", instance, why, four_eyes.OPEN)
             return four_eyes.OPEN
@@ -303,6 +300,13 @@ class InstanceCommands:
         params = {"template": CANCEL_LETTER, "title": "Einstellung Ihres Verfahrens"}
         data = {"reason": reason, "applicant_name": case.applicant_name}
         self.workflows.operators.bind(context)("letters.create", params, data)
+
+
+def already_decided() -> Conflict:
+    return Conflict(
+        "Der Antrag ist bereits entschieden und kann nicht zurückgenommen werden.",
+        code="case-already-decided",
+    )
 
 
 def _failed_step(session: Session, instance: WorkflowInstance) -> str:
