@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from egov.container import Container
 from tests.builders import proposal
 from tests.conftest import Api
 from tests.integration.buergerbudget.vote_support import BALLOT, at, round_with_proposals
+from tests.integration.test_participation_statements import participation, statement
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 
 
@@ -127,3 +130,15 @@ def test_nothing_of_another_citizen_is_in_the_export(
 def test_only_a_citizen_exports(api: Api) -> None:
     assert api.get("/me/export").status_code == 401
     assert api.get("/me/export", "anna").status_code == 403
+
+
+def test_my_statements_are_exported_and_nobody_elses(app: Flask, container: Container) -> None:
+    today = Api(app.test_client(), container)  # the participation's period runs today
+    pid = participation(today)
+    assert statement(today, pid, "erika", text="Mehr Bäume am Hang.").status_code == 201
+    assert statement(today, pid, "max", text="Mehr Radwege bitte.").status_code == 201
+
+    (mine,) = read_json(export_of(today, "erika"), "statements.json")
+
+    assert (mine["participation_case_id"], mine["text"]) == (pid, "Mehr Bäume am Hang.")
+    assert b"Radwege" not in everything(export_of(today, "erika"))
