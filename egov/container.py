@@ -121,7 +121,7 @@ class Container:
     invitations: Invitations  # the round of public bodies (TöB)
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     retention: Retention  # legal holds (issue 16)
-    rights: Rights  # the citizen's rights: data export (issue 16)
+    rights: Rights  # the citizen's rights: export, withdrawal, e-mail, erasure (issue 16)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes

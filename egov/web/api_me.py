@@ -114,12 +114,12 @@ def withdraw_notification_email() -> Response:
 def request_erasure() -> Response:
     """Erase my data (GDPR Art. 17): recorded; every case of mine is erased unless a
     retention duty keeps it, which the answer names (rule, legal basis, date)."""
-    request = container().rights.request_erasure(current_principal())
+    recorded = container().rights.request_erasure(current_principal())
     response = jsonify(
         {
-            "id": request.id,
-            "requested_at": request.requested_at.isoformat(),
-            "cases": request.outcome,
+            "id": recorded.id,
+            "requested_at": recorded.requested_at.isoformat(),
+            "cases": recorded.outcome,
         }
     )
     response.status_code = 201
