@@ -68,6 +68,7 @@ from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.retention.service import Retention
+from egov.rights.service import Rights
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
@@ -120,6 +121,7 @@ class Container:
     invitations: Invitations  # the round of public bodies (TöB)
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     retention: Retention  # legal holds (issue 16)
+    rights: Rights  # the citizen's rights: export, withdrawal, e-mail, erasure (issue 16)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes
@@ -204,6 +206,13 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
     rounds = RoundService(db, clock)
+    instance_commands = InstanceCommands(
+        workflows,
+        on_resume=held_releaser(workflows),
+        on_discard=discard_inbound,
+        retry=incidents.retry,
+    )
+    voters = ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir)
     # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
     workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(
@@ -227,12 +236,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbound=inbound,
         incidents=incidents,
         instances=Instances(db, workflows.script_limits),
-        instance_commands=InstanceCommands(
-            workflows,
-            on_resume=held_releaser(workflows),
-            on_discard=discard_inbound,
-            retry=incidents.retry,
-        ),
+        instance_commands=instance_commands,
         definitions=ProcessDefinitions(
             db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
         ),
@@ -273,11 +277,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         open_data=_open_data(settings, db, workflows.script_limits, public),
         retention=Retention(db, clock, files),
         rounds=rounds,
-        vote=Vote(
-            db,
-            clock,
-            ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir),
-        ),
+        rights=Rights(db, clock, files, voters, instance_commands),
+        vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
         public_rounds=PublicRounds(db, clock, rounds, files),
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),

@@ -14,6 +14,7 @@ from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
+from egov.rights.store import ErasureRequest
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
@@ -29,6 +30,7 @@ __all__ = [
     "CaseKey",
     "Deputy",
     "Document",
+    "ErasureRequest",
     "HeldMessage",
     "Implementation",
     "InboundMessage",

@@ -101,6 +101,7 @@ CODES: dict[str, Code] = {
         task_not_open="The task is no longer open.",
         task_claimed_by_other="Someone else has claimed the task.",
         task_not_ready="The engine no longer offers the task.",
+        case_already_decided="The application is decided (or closed): it cannot be withdrawn.",
     ),
     **codes(
         "triage",

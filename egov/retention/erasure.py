@@ -34,9 +34,18 @@ ERASED_TITLE = "(gelöscht nach Ablauf der Aufbewahrungsfrist)"
 REASON = "Aufbewahrungsfrist abgelaufen"
 
 
-def erase_case(session: Session, case: Case, *, actor: str, now: datetime) -> list[str]:
+def erase_case(
+    session: Session,
+    case: Case,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = REASON,
+    title: str = ERASED_TITLE,
+) -> list[str]:
     """Erase the case's personal data in this transaction; returns the storage keys no row
-    refers to any more (the caller deletes those files after commit)."""
+    refers to any more (the caller deletes those files after commit). `reason` and `title`:
+    why (the retention ended, or the citizen's erasure request)."""
     keys = _storage_keys(session, case.id)
     session.execute(delete(PostfachMessage).where(PostfachMessage.case_id == case.id))
     session.execute(delete(Document).where(Document.case_id == case.id))
@@ -46,10 +55,10 @@ def erase_case(session: Session, case: Case, *, actor: str, now: datetime) -> li
     )
     _erase_instance(session, case.id)
     # first: its event marks the case audited before the changes below are flushed
-    erase_payloads(session, case.id, actor=actor, reason=REASON, now=now)
+    erase_payloads(session, case.id, actor=actor, reason=reason, now=now)
     case.applicant_name, case.applicant_email = "", None
     case.owner_subject, case.owner_postfach = None, None
-    case.title, case.data = ERASED_TITLE, {}
+    case.title, case.data = title, {}
     case.erased_at, case.erased_by = now, actor
     case.updated_at = now
     record(session, case, actor=actor, action="retention.erased", now=now, details=_tombstone(case))

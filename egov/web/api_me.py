@@ -6,14 +6,24 @@ from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
 from egov.identity.model import Role
-from egov.web import views
+from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.schemas.cases import CasePage, CasePath, CaseQuery
+from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
-from egov.web.schemas.me import CitizenCase, MessageList, Reply, ReplyBody
+from egov.web.schemas.instances import Reason
+from egov.web.schemas.me import (
+    EXPORT,
+    CitizenCase,
+    ErasureRequestView,
+    MessageList,
+    NotificationEmail,
+    NotificationEmailBody,
+    Reply,
+    ReplyBody,
+)
 
 bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
 
@@ -54,6 +64,63 @@ def reply(path: CasePath, body: ReplyBody) -> Response:
     answer = container().postfach.reply(current_principal(), path.case_id, body.subject, body.body)
     response = jsonify(
         {**views.message(answer.message), "correlated": answer.correlated, "held": answer.held}
+    )
+    response.status_code = 201
+    return response
+
+
+@bp.get("/me/export", responses={"200": EXPORT})
+@requires(Role.CITIZEN)
+@validated
+def my_export() -> Response:
+    """Everything egov holds about me (GDPR Art. 15), as one ZIP with a JSON index."""
+    principal = current_principal()
+    response = Response(container().rights.export(principal), mimetype="application/zip")
+    response.headers["Content-Disposition"] = downloads.attachment("egov-auskunft.zip")
+    return response
+
+
+@bp.post("/me/cases/<case_id>/withdraw", responses=answers((200, CaseSummary), 404, 409))
+@requires(Role.CITIZEN)
+@validated
+def withdraw(path: CasePath, body: Reason) -> Response:
+    """Withdraw my application while it is not decided (optional reason): its process ends,
+    the case is `withdrawn`, audited; a decided case is 409 `case-already-decided`."""
+    case = container().rights.withdraw(current_principal(), path.case_id, body.reason)
+    return jsonify(views.case_summary(case))
+
+
+@bp.put("/me/notification-email", responses=answers((200, NotificationEmail)))
+@requires(Role.CITIZEN)
+@validated
+def change_notification_email(body: NotificationEmailBody) -> Response:
+    """Letters on my cases are announced to this e-mail address from now on (audited)."""
+    cases = container().rights.set_notification_email(current_principal(), body.email)
+    return jsonify({"email": body.email, "cases": cases})
+
+
+@bp.delete("/me/notification-email", responses=answers((200, NotificationEmail)))
+@requires(Role.CITIZEN)
+@validated
+def withdraw_notification_email() -> Response:
+    """No e-mail notices any more: letters wait in my Postfach only (audited)."""
+    cases = container().rights.set_notification_email(current_principal(), None)
+    return jsonify({"email": None, "cases": cases})
+
+
+@bp.post("/me/erasure-requests", responses=answers((201, ErasureRequestView)))
+@requires(Role.CITIZEN)
+@validated
+def request_erasure() -> Response:
+    """Erase my data (GDPR Art. 17): recorded; every case of mine is erased unless a
+    retention duty keeps it, which the answer names (rule, legal basis, date)."""
+    recorded = container().rights.request_erasure(current_principal())
+    response = jsonify(
+        {
+            "id": recorded.id,
+            "requested_at": recorded.requested_at.isoformat(),
+            "cases": recorded.outcome,
+        }
     )
     response.status_code = 201
     return response

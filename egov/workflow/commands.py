@@ -18,6 +18,10 @@ store, where `save_step` finds the instance halted and saves nothing (`Halted`).
   `message.discarded`: what they brought stays in the case file). If the bundle has the
   letter template
   `letters/eingestellt.txt`, the citizen gets it in the Postfach (with `$reason`).
+- withdraw: the applicant takes back an application not yet decided (the case is open, the
+  instance running or suspended): cancelled as above without four eyes and without the
+  letter, the case's status `withdrawn`, audit `case.withdrawn` with the optional reason;
+  a decided case is a 409 `case-already-decided`.
 - restart: a running instance with a failed step (an open workflow-step incident) runs it
   again: the incident's retry (`egov.runtime.incidents`, wired as `retry`).
 
@@ -57,7 +61,9 @@ from egov.workflow.store import (
 from egov.workflow.variables import CANCEL_LETTER  # its data: variables.CANCEL_VARIABLES
 
 CANCELLED_CASE_STATUS = "cancelled"
+WITHDRAWN_CASE_STATUS = "withdrawn"  # the applicant took the application back (issue 16)
 MAX_REASON = 2000
+LIVE = (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED)
 Command = Callable[[Session, WorkflowInstance, Case, Placement], Gate]
 
 
@@ -152,6 +158,21 @@ class InstanceCommands:
 
         return self._command(instance_id, work)
 
+    def withdraw(self, actor: str, instance_id: str, reason: object = None) -> None:
+        """The applicant withdraws the application: its instance ends cleanly, `withdrawn`."""
+        why = checked_reason(reason, required=False)
+
+        def work(
+            session: Session, instance: WorkflowInstance, case: Case, placement: Placement
+        ) -> Gate:
+            if case.closed_at is not None or instance.status not in LIVE:
+                raise already_decided()
+            self._cancel(session, instance, case, placement, actor, why or "", withdrawn=True)
+            self._audit(session, case, actor, "case.withdrawn", instance, why, four_eyes.OPEN)
+            return four_eyes.OPEN
+
+        self._command(instance_id, work)
+
     def _cancel(
         self,
         session: Session,
@@ -160,6 +181,8 @@ class InstanceCommands:
         placement: Placement,
         actor: str,
         why: str,
+        *,
+        withdrawn: bool = False,
     ) -> None:
         now = self.workflows.clock()
         instance.status = InstanceStatus.CANCELLED
@@ -177,10 +200,11 @@ class InstanceCommands:
             actor=actor,
             action="case.status_changed",
             now=now,
-            status=CANCELLED_CASE_STATUS,
+            status=WITHDRAWN_CASE_STATUS if withdrawn else CANCELLED_CASE_STATUS,
             closed_at=now,
         )
-        self._letter(session, _definition(session, instance), case, placement, actor, why)
+        if not withdrawn:
+            self._letter(session, _definition(session, instance), case, placement, actor, why)
 
     def _gate(
         self,
@@ -276,6 +300,13 @@ class InstanceCommands:
         params = {"template": CANCEL_LETTER, "title": "Einstellung Ihres Verfahrens"}
         data = {"reason": reason, "applicant_name": case.applicant_name}
         self.workflows.operators.bind(context)("letters.create", params, data)
+
+
+def already_decided() -> Conflict:
+    return Conflict(
+        "Der Antrag ist bereits entschieden und kann nicht zurückgenommen werden.",
+        code="case-already-decided",
+    )
 
 
 def _failed_step(session: Session, instance: WorkflowInstance) -> str:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import itertools
 import json
 import os
 import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -476,6 +478,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
+        "/api/v1/me/export",
+        "my data",
+        "/api/v1/me/export",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
+        "GET",
         "/api/v1/me/messages",
         "my Postfach",
         "/api/v1/me/messages",
@@ -488,6 +497,36 @@ EXPECTATIONS = [
         "/api/v1/me/cases/{case_a}/messages",
         expect(erika=OK, max=404, twin_erika=404),
         {"json": {"subject": "Frage", "body": "Wann wird abgestimmt?"}},
+    ),
+    Probe(
+        "PUT",
+        "/api/v1/me/notification-email",
+        "my notification address",
+        "/api/v1/me/notification-email",
+        expect(erika=OK, max=OK, twin_erika=OK),
+        {"json": {"email": "erika.neu@example.org"}},
+    ),
+    Probe(
+        "DELETE",
+        "/api/v1/me/notification-email",
+        "my notification address",
+        "/api/v1/me/notification-email",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/me/erasure-requests",
+        "my data",
+        "/api/v1/me/erasure-requests",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/me/cases/<case_id>/withdraw",
+        "case A",
+        "/api/v1/me/cases/{case_a}/withdraw",
+        expect(erika=OK, max=404, twin_erika=404),
+        {"json": {}},
     ),
     Probe(
         "GET",
@@ -1265,6 +1304,14 @@ SHARED_CASES = [case(*c) for c in CASES if not writes(c[0], c[2])]
 FRESH_CASES = [case(*c) for c in CASES if writes(c[0], c[2])]
 
 
+def shown_text(response: Any) -> str:
+    """What an answer shows: its text, or every file of a ZIP (the citizen's export)."""
+    if response.mimetype != "application/zip":
+        return str(response.get_data(as_text=True))
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        return "".join(archive.read(name).decode(errors="replace") for name in archive.namelist())
+
+
 def check_outcome(
     api: Api,
     container: Container,
@@ -1279,7 +1326,7 @@ def check_outcome(
 
     if outcome == OK:
         assert 200 <= response.status_code < 300, response.get_data(as_text=True)
-        shown = response.get_data(as_text=True)
+        shown = shown_text(response)
         assert {i for i in hidden_ids(ids, principal) if i in shown} == set()
         return
     if outcome == REDIRECT:

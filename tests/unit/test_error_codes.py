@@ -17,6 +17,7 @@ BASE_CODES = {"conflict", "forbidden", "invalid"}  # one word: class attributes 
 # kebab-case strings in the source that are not error codes
 NOT_CODES = {
     "x-egov-decimals",  # a JSON Schema keyword of converted Camunda Forms (workflow/forms.py)
+    "egov-auskunft-1",  # the format of the citizen's data export (rights/export.py)
     "ballot-key",  # the generated key file of the ballots' pseudonyms (buergerbudget/vote.py)
     "auto-generated",  # Auto-Submitted mail header
     "deployment-name",  # form fields of Camunda 7's POST /deployment/create

@@ -45,3 +45,40 @@ class Reply(Message):
         description="Der Prozess ist angehalten: die Antwort wird ihm bei der Fortsetzung "
         "zugestellt"
     )
+
+
+EXPORT = {
+    "description": "Alles, was egov über Sie gespeichert hat: ein ZIP mit index.json "
+    "(jede Datei mit Größe und SHA-256)",
+    "content": {"application/zip": {"schema": {"description": "ZIP-Archiv"}}},
+    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+}
+
+
+class NotificationEmailBody(BaseModel):
+    email: str = Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Adresse für Benachrichtigungen zu Ihren Vorgängen",
+    )
+
+
+class NotificationEmail(BaseModel):
+    email: str | None = Field(description="null: keine Benachrichtigung per E-Mail")
+    cases: list[str] = Field(description="Aktenzeichen der Vorgänge, für die sie gilt")
+
+
+class ErasureCase(BaseModel):
+    case_id: str
+    reference: str
+    erased: bool
+    reason: str | None = Field(description="warum der Vorgang aufbewahrt wird")
+    legal_basis: str | None = Field(description="Rechtsgrundlage der Aufbewahrungspflicht")
+    until: str | None = Field(description="Ende der Aufbewahrung (Datum), falls bekannt")
+
+
+class ErasureRequestView(BaseModel):
+    id: str
+    requested_at: str
+    cases: list[ErasureCase]
