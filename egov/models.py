@@ -14,6 +14,7 @@ from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
+from egov.retention.store import ArchiveOffer
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
@@ -21,6 +22,7 @@ from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
     "AdmittedProposal",
+    "ArchiveOffer",
     "AuditEvent",
     "Ballot",
     "Base",

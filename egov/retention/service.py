@@ -22,6 +22,9 @@ from egov.identity.model import Principal
 from egov.retention.erasure import erase_case
 
 WAITING_FOR_ARCHIVE = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
+ARCHIVE_DUTY = (
+    "anbietungspflichtig: dem Archiv angeboten oder anzubieten, wartet auf seine Bewertung"
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class DueCase:
     procedure: str
     retention_until: datetime
     legal_basis: str
-    archive_duty: bool  # the records must be offered to the archive first (not built yet)
+    archive_duty: bool  # the records must be offered to the archive first (archive.py)
 
 
 @dataclass
@@ -59,13 +62,13 @@ class Retention:
         """Closed cases whose retention ended: not held, not erased, with a rule; oldest first."""
         now = self.clock()
         with self.db.reading() as session:
-            return [_due_case(case, duty) for case, duty in _candidates(session, now)]
+            return [_due_case(case, duty) for case, duty in candidates(session, now)]
 
     def execute(self, actor: str, case_id: str) -> bool:
         """Erase one due case of a procedure without archive duty; False (nothing done) when
         it is not (or no longer) due or must wait for the archive."""
         with self.db.transaction() as session:
-            found = [(c, d) for c, d in _candidates(session, self.clock()) if c.id == case_id]
+            found = [(c, d) for c, d in candidates(session, self.clock()) if c.id == case_id]
             if not found or found[0][1]:
                 return False
             unused = erase_case(session, found[0][0], actor=actor, now=self.clock())
@@ -74,7 +77,7 @@ class Retention:
         return True
 
 
-def _candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
+def candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
     query = (
         select(Case, Procedure.archive_duty)
         .join(Procedure, Procedure.key == Case.procedure_key)
