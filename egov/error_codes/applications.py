@@ -137,8 +137,7 @@ CODES: dict[str, Code] = {
         "retention",
         422,
         legal_hold_reason_invalid="A legal hold or its release needs a reason (at most 500 chars).",
-        xdomea_invalid="An archive's xdomea message is not one egov reads (not XML, not the "
-        "expected message, against the xdomea 3.0.0 schema, a valuation neither A nor V).",
+        xdomea_invalid="An archive's xdomea message is not the expected, schema-valid one.",
         archive_offer_unknown="A valuation (0502) names an offer or a record egov did not offer.",
     ),
     # -- Bürgerbudget ----------------------------------------------------------------------------
