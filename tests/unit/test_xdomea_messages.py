@@ -1,5 +1,8 @@
 """The xdomea 3.0.0 Aussonderung messages against the real schemas in schemas/xdomea/."""
 
+import dataclasses
+import io
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,3 +113,47 @@ def test_a_valuation_that_is_not_one_is_refused(body: bytes, reason: str) -> Non
 def test_a_valuation_other_than_archive_or_destroy_is_refused() -> None:
     with pytest.raises(xdomea.XdomeaInvalid, match="weder A noch V"):
         xdomea.read_valuation(valuation({R1: "B"}), SCHEMAS)
+
+
+DOCUMENT = xdomea.PrimaryDocument(
+    "0b7e0c4e-2222-4222-8222-000000000001", "Bescheid", "application/pdf", b"%PDF-1.7", "b.pdf"
+)
+
+
+def test_a_handover_is_a_zip_of_the_valid_message_and_the_files_it_names() -> None:
+    record = dataclasses.replace(RECORD, documents=(DOCUMENT,))
+    package = zipfile.ZipFile(io.BytesIO(xdomea.build_handover(HEAD, [record], SCHEMAS)))
+    message_name = f"{HEAD.process_id}_Aussonderung.Aussonderung.0503.xml"
+    assert xdomea.package_name(HEAD.process_id) == message_name.replace(".xml", ".zip")
+    root = etree.fromstring(package.read(message_name))
+    assert compiled_schema(SCHEMAS / xdomea.XSD).problems(root) == []
+    ns = {"x": xdomea.NS}
+    named = root.xpath("//x:Primaerdokument/x:Dateiname/text()", namespaces=ns)
+    assert named == [f"{DOCUMENT.id}_b.pdf"]
+    assert package.read(named[0]) == b"%PDF-1.7"
+    assert sorted(package.namelist()) == sorted([message_name, named[0]])
+
+
+def imported(results: dict[str, str]) -> bytes:
+    items = "".join(
+        f"<x:AusgesondertesSGO><x:IDSGO>{record}</x:IDSGO><x:Erfolgreich>{ok}</x:Erfolgreich>"
+        "</x:AusgesondertesSGO>"
+        for record, ok in results.items()
+    )
+    return (
+        f'<x:{xdomea.IMPORTED} xmlns:x="{xdomea.NS}"><x:Kopf>'
+        f"<x:ProzessID>{HEAD.process_id}</x:ProzessID><x:Nachrichtentyp><code>0506</code>"
+        "</x:Nachrichtentyp><x:Erstellungszeitpunkt>2031-03-01T10:00:00</x:Erstellungszeitpunkt>"
+        "<x:Absender><x:Behoerdenkennung><x:Behoerdenschluessel><code>LATh</code>"
+        "</x:Behoerdenschluessel></x:Behoerdenkennung></x:Absender><x:Empfaenger>"
+        "<x:Behoerdenkennung><x:Behoerdenschluessel><code>stadt-musterhausen</code>"
+        "</x:Behoerdenschluessel></x:Behoerdenkennung></x:Empfaenger><x:SendendesSystem>"
+        "<x:Produktname>Stub-Archiv</x:Produktname></x:SendendesSystem></x:Kopf>"
+        f"{items}</x:{xdomea.IMPORTED}>"
+    ).encode()
+
+
+def test_an_import_confirmation_says_per_record_whether_the_archive_imported_it() -> None:
+    body = imported({R1: "true", R2: "0"})
+    assert xdomea.message_name(body) == xdomea.IMPORTED
+    assert xdomea.read_import(body, SCHEMAS) == (HEAD.process_id, {R1: True, R2: False})
