@@ -13,7 +13,8 @@ from egov.db import Base
 
 class OfferStatus(StrEnum):
     OFFERED = "offered"  # listed in a 0501 sent to the archive ("angeboten")
-    ARCHIVE = "archive"  # the archive takes it (A): waits for the Aussonderung 0503
+    HANDED_OVER = "handed_over"  # the archive takes it (A): in a 0503 package, awaits the 0506
+    ARCHIVED = "archived"  # the archive confirmed its import (0506): erased, receipt kept
     DESTROYED = "destroyed"  # the archive declined it (V): erased
 
 
@@ -24,3 +25,5 @@ class ArchiveOffer(Base):
     status: Mapped[str] = mapped_column(String(20))  # OfferStatus
     offered_at: Mapped[datetime]
     valued_at: Mapped[datetime | None]
+    package_key: Mapped[str | None] = mapped_column(String(200))  # the 0503 ZIP in the store
+    receipt_id: Mapped[str | None] = mapped_column(String(36))  # the inbound row of the 0506

@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("offered_at", sa.DateTime(), nullable=False),
         sa.Column("valued_at", sa.DateTime(), nullable=True),
+        sa.Column("package_key", sa.String(200), nullable=True),
+        sa.Column("receipt_id", sa.String(36), nullable=True),
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_archive_offers")),
     )
     op.create_index("ix_archive_offers_process_id", "archive_offers", ["process_id"])

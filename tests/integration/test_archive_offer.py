@@ -7,8 +7,10 @@ archive receives signed and valid against the real schema; the archive's Bewertu
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +35,8 @@ from tests.conftest import Api, make_settings
 from tests.integration.test_retention import actions, rejected_case
 from tests.integration.test_timers_support import FakeClock, api_of
 from tests.support.receiver import Behaviour, ReceiverState, running_receiver
-from tests.unit.test_xdomea_messages import valuation
+from tests.integration.test_retention_run import everything_stored
+from tests.unit.test_xdomea_messages import imported, valuation
 
 LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the round 2020; rejected: kept until 2023
 SECRET = b"archive-test-secret-0123456789"
@@ -131,7 +134,7 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
     assert first.status_code == 201, first.get_json()
     assert answer(api, body).status_code == 200  # a re-send changes nothing
 
-    assert offered(api) == {kept: "archive", destroyed: "destroyed"}
+    assert offered(api) == {kept: "handed_over", destroyed: "destroyed"}
     assert case_row(api, destroyed).erased_at is not None
     assert case_row(api, destroyed).applicant_name == ""
     assert case_row(api, kept).erased_at is None
@@ -140,6 +143,27 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
         "audit.payloads_erased",
         "retention.erased",
     ]
+
+    run_due(container.outbox)  # the Aussonderung 0503 goes to the archive
+    assert [call.signature_ok for call in state.calls] == [True, True]
+    assert state.calls[1].content_type == "application/zip"
+    package = zipfile.ZipFile(io.BytesIO(list(state.effects.values())[1]))
+    message = package.read(f"{process_id}_Aussonderung.Aussonderung.0503.xml")
+    handover = etree.fromstring(message)
+    assert compiled_schema(SCHEMAS / xdomea.XSD).problems(handover) == []
+    named = handover.xpath("//x:Primaerdokument/x:Dateiname/text()", namespaces=NS)
+    assert named and all(name in package.namelist() for name in named)
+    assert handover.xpath("//x:Vorgang/x:Identifikation/x:ID/text()", namespaces=NS) == [kept]
+
+    confirmed = answer(api, imported({kept: "true"}, process_id))
+    assert confirmed.status_code == 201, confirmed.get_json()
+    assert offered(api) == {kept: "archived", destroyed: "destroyed"}
+    assert case_row(api, kept).erased_at is not None
+    assert actions(api, kept)[-1] == "retention.archived"
+    receipt = api.get(f"/cases/{kept}/events", "admin").get_json()["items"][-1]
+    assert receipt["after"]["receipt"] == confirmed.get_json()["inbound_id"]
+    stored = everything_stored(container)
+    assert "Zenobia" not in stored and "Fahrradbügel" not in stored
 
 
 def test_a_valuation_naming_a_case_never_offered_is_refused(api: Api) -> None:

@@ -134,7 +134,7 @@ def test_a_handover_is_a_zip_of_the_valid_message_and_the_files_it_names() -> No
     assert sorted(package.namelist()) == sorted([message_name, named[0]])
 
 
-def imported(results: dict[str, str]) -> bytes:
+def imported(results: dict[str, str], process_id: str = HEAD.process_id) -> bytes:
     items = "".join(
         f"<x:AusgesondertesSGO><x:IDSGO>{record}</x:IDSGO><x:Erfolgreich>{ok}</x:Erfolgreich>"
         "</x:AusgesondertesSGO>"
@@ -142,7 +142,7 @@ def imported(results: dict[str, str]) -> bytes:
     )
     return (
         f'<x:{xdomea.IMPORTED} xmlns:x="{xdomea.NS}"><x:Kopf>'
-        f"<x:ProzessID>{HEAD.process_id}</x:ProzessID><x:Nachrichtentyp><code>0506</code>"
+        f"<x:ProzessID>{process_id}</x:ProzessID><x:Nachrichtentyp><code>0506</code>"
         "</x:Nachrichtentyp><x:Erstellungszeitpunkt>2031-03-01T10:00:00</x:Erstellungszeitpunkt>"
         "<x:Absender><x:Behoerdenkennung><x:Behoerdenschluessel><code>LATh</code>"
         "</x:Behoerdenschluessel></x:Behoerdenkennung></x:Absender><x:Empfaenger>"
