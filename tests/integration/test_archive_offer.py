@@ -33,9 +33,9 @@ from egov.retention.store import ArchiveOffer
 from egov.runtime.worker import run_due
 from tests.conftest import Api, make_settings
 from tests.integration.test_retention import actions, rejected_case
+from tests.integration.test_retention_run import everything_stored
 from tests.integration.test_timers_support import FakeClock, api_of
 from tests.support.receiver import Behaviour, ReceiverState, running_receiver
-from tests.integration.test_retention_run import everything_stored
 from tests.unit.test_xdomea_messages import imported, valuation
 
 LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the round 2020; rejected: kept until 2023
@@ -115,7 +115,10 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
 
     listed = run_execute()
     assert "Anbieteverzeichnis" in listed and "0 gelöscht" in listed
-    assert run_execute().count("Anbieteverzeichnis") == 0  # offered once only
+    assert listed.count("dem Archiv anzubieten") == 2
+    again = run_execute()
+    assert again.count("Anbieteverzeichnis") == 0  # offered once only
+    assert again.count("dem Archiv angeboten, wartet auf seine Bewertung") == 2
     assert offered(api) == {kept: "offered", destroyed: "offered"}
     assert "retention.offered" in actions(api, kept)
     run_due(container.outbox)
