@@ -158,6 +158,9 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
     assert named and all(name in package.namelist() for name in named)
     assert handover.xpath("//x:Vorgang/x:Identifikation/x:ID/text()", namespaces=NS) == [kept]
 
+    with container.db.reading() as session:
+        package_key = session.get_one(ArchiveOffer, kept).package_key
+    assert package_key is not None and container.files.exists(package_key)
     confirmed = answer(api, imported({kept: "true"}, process_id))
     assert confirmed.status_code == 201, confirmed.get_json()
     assert offered(api) == {kept: "archived", destroyed: "destroyed"}
@@ -165,6 +168,7 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
     assert actions(api, kept)[-1] == "retention.archived"
     receipt = api.get(f"/cases/{kept}/events", "admin").get_json()["items"][-1]
     assert receipt["after"]["receipt"] == confirmed.get_json()["inbound_id"]
+    assert not container.files.exists(package_key)  # the package left with the last record
     stored = everything_stored(container)
     assert "Zenobia" not in stored and "Fahrradbügel" not in stored
 
@@ -198,3 +202,40 @@ def test_an_unsigned_valuation_is_refused_before_it_is_read(api: Api) -> None:
 def offered_process_ids(api: Api) -> set[str]:
     with api.container.db.reading() as session:
         return set(session.scalars(select(ArchiveOffer.process_id)))
+
+
+def valued_and_handed_over(api: Api, state: ReceiverState, decisions: dict[str, str]) -> str:
+    """Offer the due cases, deliver, answer `decisions`, deliver the 0503: the ProzessID."""
+    api.container.clock.now = datetime(2031, 1, 15, 9, 0, 0)  # type: ignore[attr-defined]
+    run_execute()
+    run_due(api.container.outbox)
+    process_id = str(offers_received(state)[0].findtext("x:Kopf/x:ProzessID", namespaces=NS))
+    assert answer(api, valuation(decisions, process_id=process_id)).status_code == 201
+    run_due(api.container.outbox)
+    return process_id
+
+
+def test_a_record_the_archive_could_not_import_stays_with_its_package(
+    api: Api, archive: tuple[str, ReceiverState]
+) -> None:
+    done, failed = rejected_case(api), rejected_case(api)
+    process_id = valued_and_handed_over(api, archive[1], {done: "A", failed: "A"})
+    with api.container.db.reading() as session:
+        package_key = session.get_one(ArchiveOffer, failed).package_key
+    assert package_key is not None
+
+    body = imported({done: "true", failed: "false"}, process_id)
+    assert answer(api, body).status_code == 201
+
+    assert offered(api) == {done: "archived", failed: "handed_over"}
+    assert actions(api, failed)[-1] == "retention.import_failed"
+    assert case_row(api, failed).erased_at is None
+    assert api.container.files.exists(package_key)  # still needed for the failed record
+
+
+def test_a_receipt_of_the_offer_0504_is_not_taken_as_the_import_confirmation(api: Api) -> None:
+    pattern = SCHEMAS / "xdomea" / "pattern" / "xdomea_3.0.0"
+    body = (pattern / "xx_Aussonderung.AnbietungEmpfangBestaetigen.0504.xml").read_bytes()
+    refused = answer(api, body)
+    assert refused.status_code == 422
+    assert refused.get_json()["code"] == "xdomea-invalid"
