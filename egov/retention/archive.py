@@ -7,8 +7,11 @@ archive's endpoint (EGOV_ARCHIVE_ENDPOINT, a key of EGOV_FACHVERFAHREN_CONFIG), 
 idempotency key `xdomea-0501:<ProzessID>`, so it goes out exactly once. `receive` takes the
 archive's Bewertungsverzeichnis 0502 from the inbound endpoint once its signature is checked
 (`Inbound.receive`): the message is kept as an inbound message, each valued case audited
-`retention.valued`; destroy (V) erases it at once, archive (A) keeps it until the
-Aussonderung 0503 (not built yet)."""
+`retention.valued`; destroy (V) erases it at once, the cases the archive takes (A) go in one
+Aussonderung 0503 package (`retention.handed_over`, `xdomea-0503:<ProzessID>`). The archive's
+import confirmation 0506 comes the same way: an imported case is erased and then audited
+`retention.archived` with the receipt (so it stays with the tombstone), one not imported
+`retention.import_failed`; the package file goes once no case of it waits."""
 
 from __future__ import annotations
 
