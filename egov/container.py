@@ -67,7 +67,9 @@ from egov.participation.statements import StatementLimits, Statements
 from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
+from egov.retention.archive import ArchiveExchange
 from egov.retention.service import Retention
+from egov.retention.xdomea import Authority
 from egov.rights.service import Rights
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
@@ -122,6 +124,7 @@ class Container:
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     retention: Retention  # legal holds (issue 16)
     rights: Rights  # the citizen's rights: export, withdrawal, e-mail, erasure (issue 16)
+    archive: ArchiveExchange  # the xdomea Aussonderung (issue 16)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes
@@ -192,6 +195,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     incidents = Incidents(db, workflows, outbox, inbound)
+    archive = _archive(settings, db, clock, files)
+    if archive.configured:
+        inbound.handlers[archive.endpoint] = archive.receive
     for root in (AKTUALISIEREN_ROOT, *INFORMATION_ROOTS):
         intake.updates[root] = planning_update(inbound)
     statements = _statements(settings, db, files, clock)
@@ -276,6 +282,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         ),
         open_data=_open_data(settings, db, workflows.script_limits, public),
         retention=Retention(db, clock, files),
+        archive=archive,
         rounds=rounds,
         rights=Rights(db, clock, files, voters, instance_commands),
         vote=Vote(db, clock, voters),
@@ -407,3 +414,15 @@ def _verifier(
         max_age=settings.oidc_jwks_max_age_seconds,
         fetcher=JsonFetcher(http=OutboundHttp.from_settings(settings)),
     )
+
+
+def _archive(
+    settings: Settings, db: Database, clock: Clock, files: FileSystemStore
+) -> ArchiveExchange:
+    """The xdomea exchange with the archive of EGOV_ARCHIVE_ENDPOINT (none when empty)."""
+    sender, recipient = (
+        Authority(*[*value.split("|", 1), ""][:2])
+        for value in (settings.archive_sender, settings.archive_recipient)
+    )
+    schemas = settings.schemas_dir.resolve()
+    return ArchiveExchange(db, clock, files, schemas, settings.archive_endpoint, sender, recipient)

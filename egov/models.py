@@ -14,6 +14,7 @@ from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
+from egov.retention.store import ArchiveOffer
 from egov.rights.store import ErasureRequest
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
@@ -22,6 +23,7 @@ from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
     "AdmittedProposal",
+    "ArchiveOffer",
     "AuditEvent",
     "Ballot",
     "Base",

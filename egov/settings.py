@@ -240,6 +240,21 @@ class Settings:
         '"secret_env", "timeout_seconds"}} (egov/integrations/fachverfahren.py); the '
         "HMAC secrets come from the named environment variables. Empty: none.",
     )
+    archive_endpoint: str = setting(
+        "",
+        "The public archive's key in EGOV_FACHVERFAHREN_CONFIG (its URL and HMAC secret): where "
+        "the xdomea Aussonderung goes (the Anbieteverzeichnis 0501), and the `procedure` under "
+        "which the archive posts its answers to /api/v1/inbound (egov/retention/archive.py, "
+        "docs/retention.md). Empty: no archive; cases with archive duty wait.",
+    )
+    archive_sender: str = setting(
+        "stadt|Stadtverwaltung",
+        "The city as sender of xdomea messages: `Behördenschlüssel|Name`.",
+    )
+    archive_recipient: str = setting(
+        "archiv|Archiv",
+        "The archive as their recipient: `Behördenschlüssel|Name`.",
+    )
     smtp_url: str = setting(
         "",
         "SMTP server for notification e-mails (kind `email`): smtp://host[:port] (port 25, "

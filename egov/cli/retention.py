@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from egov.cli.common import container
-from egov.retention.service import WAITING_FOR_ARCHIVE, DueCase
+from egov.retention.service import ARCHIVE_STATES, WAITING_FOR_ARCHIVE, DueCase
 
 ACTOR = "cli:retention"
 
@@ -23,8 +23,8 @@ def retention() -> None:
 @click.option("--execute", "mode", flag_value="execute", help="Erase the due cases.")
 def run(mode: str) -> None:
     """List the closed cases whose retention ended (none without a rule, none on hold); with
-    --execute erase those of procedures without archive duty. The others wait for the archive
-    offer, which is not built yet."""
+    --execute erase those of procedures without archive duty and offer the others, never
+    offered before, to the archive (xdomea 0501) when one is configured."""
     with container() as built:
         due = built.retention.due()
         erased = 0
@@ -37,15 +37,19 @@ def run(mode: str) -> None:
                     erased += 1
                     lines.append(_line(item, "gelöscht"))
                 else:
-                    lines.append(_line(item, _pending(item, mode)))
+                    lines.append(_line(item, _pending(item, mode, built.archive.configured)))
+        offered = built.archive.offer(ACTOR) if mode == "execute" else None
     for line in lines:
         click.echo(line)
+    if offered is not None:
+        listed = ", ".join(offered.references)
+        click.echo(f"Anbieteverzeichnis {offered.process_id} an das Archiv: {listed}")
     click.echo(f"{len(due)} fällig, {erased} gelöscht")
 
 
-def _pending(item: DueCase, mode: str) -> str:
+def _pending(item: DueCase, mode: str, archive: bool) -> str:
     if item.archive_duty:
-        return WAITING_FOR_ARCHIVE
+        return ARCHIVE_STATES.get(item.archive_state, "") if archive else WAITING_FOR_ARCHIVE
     return "fällig (würde gelöscht)" if mode == "dry-run" else "nicht mehr fällig"
 
 

@@ -1,6 +1,7 @@
 """The Fachverfahren HTTP adapter: the outbox handler of kind `fachverfahren.deliver`.
 
-It POSTs the canonical XML of a case (a stored document or submission, or inline `xml`) to the
+It POSTs the canonical XML of a case (a stored document or submission, or inline `xml`; or a
+file placed for it, `storage_key` with its `content_type`: the xdomea package) to the
 endpoint configured for the procedure, signed with the FIT-Connect callback scheme
 (`signing.sign`) and carrying the outbox row's `Idempotency-Key`, so the receiver can drop a
 repeated delivery, through egov's outbound client (`egov.http_client`: TLS verified against
@@ -97,7 +98,7 @@ class FachverfahrenAdapter:
             raise permanent(f"Kein Geheimnis in {endpoint.secret_env}.", "fachverfahren-no-secret")
         body = self._body(delivery.payload)
         headers = {
-            "Content-Type": "application/xml",
+            "Content-Type": str(delivery.payload.get("content_type") or "application/xml"),
             "Idempotency-Key": delivery.idempotency_key,
             **signing.sign(secrets[0], body, self.now()),
         }
@@ -118,6 +119,9 @@ class FachverfahrenAdapter:
     def _body(self, payload: dict[str, Any]) -> bytes:
         if isinstance(payload.get("xml"), str):
             return str(payload["xml"]).encode("utf-8")
+        if isinstance(payload.get("storage_key"), str):  # a package placed for it (xdomea 0503)
+            with self.files.open(str(payload["storage_key"])) as handle:
+                return handle.read(MAX_BODY)
         with self.db.reading() as session:
             row: Document | Submission | None = None
             if payload.get("document_id"):

@@ -20,8 +20,14 @@ from egov.documents.filestore import FileSystemStore
 from egov.errors import Forbidden
 from egov.identity.model import Principal
 from egov.retention.erasure import erase_case
+from egov.retention.store import ArchiveOffer, OfferStatus
 
 WAITING_FOR_ARCHIVE = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
+ARCHIVE_STATES: dict[str | None, str] = {
+    None: "dem Archiv anzubieten",
+    OfferStatus.OFFERED: "dem Archiv angeboten, wartet auf seine Bewertung",
+    OfferStatus.HANDED_OVER: "an das Archiv übergeben, wartet auf die Importbestätigung",
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,8 @@ class DueCase:
     procedure: str
     retention_until: datetime
     legal_basis: str
-    archive_duty: bool  # the records must be offered to the archive first (not built yet)
+    archive_duty: bool  # the records must be offered to the archive first (archive.py)
+    archive_state: str | None = None  # OfferStatus of its offer, None: never offered
 
 
 @dataclass
@@ -59,13 +66,16 @@ class Retention:
         """Closed cases whose retention ended: not held, not erased, with a rule; oldest first."""
         now = self.clock()
         with self.db.reading() as session:
-            return [_due_case(case, duty) for case, duty in _candidates(session, now)]
+            return [
+                _due_case(case, duty, session.get(ArchiveOffer, case.id))
+                for case, duty in candidates(session, now)
+            ]
 
     def execute(self, actor: str, case_id: str) -> bool:
         """Erase one due case of a procedure without archive duty; False (nothing done) when
         it is not (or no longer) due or must wait for the archive."""
         with self.db.transaction() as session:
-            found = [(c, d) for c, d in _candidates(session, self.clock()) if c.id == case_id]
+            found = [(c, d) for c, d in candidates(session, self.clock()) if c.id == case_id]
             if not found or found[0][1]:
                 return False
             unused = erase_case(session, found[0][0], actor=actor, now=self.clock())
@@ -74,7 +84,7 @@ class Retention:
         return True
 
 
-def _candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
+def candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
     query = (
         select(Case, Procedure.archive_duty)
         .join(Procedure, Procedure.key == Case.procedure_key)
@@ -94,7 +104,7 @@ def _candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
     ]
 
 
-def _due_case(case: Case, archive_duty: bool) -> DueCase:
+def _due_case(case: Case, archive_duty: bool, offer: ArchiveOffer | None) -> DueCase:
     rule = case.retention_rule or {}
     return DueCase(
         case.id,
@@ -103,6 +113,7 @@ def _due_case(case: Case, archive_duty: bool) -> DueCase:
         case.retention_until or datetime.min,  # a candidate always has one
         str(rule.get("legal_basis", "")),
         archive_duty,
+        None if offer is None else offer.status,
     )
 
 
