@@ -109,9 +109,7 @@ def test_a_forged_checkpoint_root_is_detected(api: Api, container: Container) ->
     made = container.checkpoints.make()
     with container.db.transaction() as session:
         session.execute(
-            update(AuditCheckpoint)
-            .where(AuditCheckpoint.id == made.id)
-            .values(root="0" * 64)
+            update(AuditCheckpoint).where(AuditCheckpoint.id == made.id).values(root="0" * 64)
         )
 
     report = container.checkpoints.verify_all()
@@ -119,9 +117,7 @@ def test_a_forged_checkpoint_root_is_detected(api: Api, container: Container) ->
     assert not report.valid and report.checkpoint_fault == "checkpoint signature invalid"
 
 
-def test_heads_changed_under_a_valid_signature_are_detected(
-    api: Api, container: Container
-) -> None:
+def test_heads_changed_under_a_valid_signature_are_detected(api: Api, container: Container) -> None:
     filed_case(api)
     made = container.checkpoints.make()
     with container.db.transaction() as session:
@@ -134,9 +130,7 @@ def test_heads_changed_under_a_valid_signature_are_detected(
     assert report.checkpoint_fault == "checkpoint heads do not match its signed root"
 
 
-def test_the_sweep_signs_a_checkpoint_once_per_interval(
-    api: Api, container: Container
-) -> None:
+def test_the_sweep_signs_a_checkpoint_once_per_interval(api: Api, container: Container) -> None:
     filed_case(api)
     assert Sweeper(container, None)().get("audit_checkpoint") == 1
     assert "audit_checkpoint" not in Sweeper(container, None)()
