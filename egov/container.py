@@ -23,6 +23,7 @@ from egov.buergerbudget.implementation import (
     implemented_message,
 )
 from egov.buergerbudget.results import PublicRounds, result_operator
+from egov.buergerbudget.round_chains import RoundChains
 from egov.buergerbudget.rounds import RoundService
 from egov.buergerbudget.vote import Vote, ballot_key
 from egov.buergerbudget.vote_tally import Tallies
@@ -226,7 +227,10 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         inbox=inbox,
         case_file=CaseFile(db, files),
         checkpoints=Checkpoints(
-            db, clock, signer(settings.audit_signing_key, settings.env, settings.data_dir)
+            db,
+            clock,
+            signer(settings.audit_signing_key, settings.env, settings.data_dir),
+            sources=(RoundChains(),),
         ),
         postfach=Postfach(db, workflows),
         outbox=outbox,

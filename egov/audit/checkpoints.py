@@ -3,14 +3,15 @@ against the latest (ADR 0044; the Merkle root and statement in `checkpoint.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from egov.audit.chain import verify_chain
+from egov.audit.chain import ChainVerdict, verify_chain
 from egov.audit.checkpoint import Head, head_fault, merkle_root, statement
 from egov.audit.signing import Signer
 from egov.audit.store import AuditEvent, list_events
@@ -43,9 +44,32 @@ class AuditCheckpoint(Base):
 
 @dataclass(frozen=True)
 class BrokenChain:
-    case_id: str
+    chain: str  # the case id for a case
     seq: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain other than a case's (a Bürgerbudget round's), as a source hands it over:
+    its id, its own verdict and its event hashes in seq order."""
+
+    id: str
+    verdict: ChainVerdict
+    hashes: Sequence[str]
+
+    def head(self) -> Head | None:
+        return Head(self.id, len(self.hashes), self.hashes[-1]) if self.hashes else None
+
+
+class ChainSource(Protocol):
+    """A feature above the audit floor whose chains the checkpoints also sign; every id it
+    returns starts with `prefix`."""
+
+    @property
+    def prefix(self) -> str: ...
+
+    def chains(self, session: Session) -> Iterable[Chain]: ...
 
 
 @dataclass
@@ -87,11 +111,12 @@ class Checkpoints:
     db: Database
     clock: Clock
     signer: Signer
+    sources: Sequence[ChainSource] = ()
 
     def make(self) -> AuditCheckpoint:
         """Sign the heads of all case chains as they are now and store the checkpoint."""
         with self.db.transaction() as session:
-            heads = current_heads(session)
+            heads = current_heads(session) + self._source_heads(session)
             root, now = merkle_root(heads), self.clock()
             signed = statement(root, len(heads), now, self.signer.key_id)
             row = AuditCheckpoint(
@@ -129,13 +154,28 @@ class Checkpoints:
                 if not verdict.valid:
                     reason = verdict.reason or "chain broken"
                     report.broken.append(BrokenChain(case_id, verdict.first_broken_seq, reason))
+            others = {chain.id: chain for s in self.sources for chain in s.chains(session)}
+            for chain in others.values():
+                report.chains += 1
+                if not chain.verdict.valid:
+                    reason = chain.verdict.reason or "chain broken"
+                    report.broken.append(
+                        BrokenChain(chain.id, chain.verdict.first_broken_seq, reason)
+                    )
             latest = latest_checkpoint(session)
             if latest is not None:
                 report.checkpoint = latest.summary()
                 report.checkpoint_fault = self._checkpoint_fault(latest)
                 if report.checkpoint_fault is None:
-                    report.broken += _behind_checkpoint(session, latest)
+                    report.broken += _behind_checkpoint(session, latest, self._owned, others)
         return report
+
+    def _source_heads(self, session: Session) -> list[Head]:
+        found = (chain.head() for source in self.sources for chain in source.chains(session))
+        return [head for head in found if head is not None]
+
+    def _owned(self, chain_id: str) -> bool:
+        return any(chain_id.startswith(source.prefix) for source in self.sources)
 
     def _checkpoint_fault(self, checkpoint: AuditCheckpoint) -> str | None:
         heads = checkpoint.head_list()
@@ -151,18 +191,34 @@ class Checkpoints:
         return None
 
 
-def _behind_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> list[BrokenChain]:
+def _behind_checkpoint(
+    session: Session,
+    checkpoint: AuditCheckpoint,
+    owned: Callable[[str], bool],
+    others: dict[str, Chain],
+) -> list[BrokenChain]:
     """The chains that no longer reach the head the checkpoint recorded for them."""
     lengths = dict(
         session.execute(select(AuditEvent.case_id, func.count()).group_by(AuditEvent.case_id)).all()
     )
     broken = []
     for head in checkpoint.head_list():
+        if owned(head.chain):
+            hashes = others[head.chain].hashes if head.chain in others else []
+            at = (
+                Head(head.chain, head.seq, hashes[head.seq - 1])
+                if len(hashes) >= head.seq
+                else None
+            )
+            fault = head_fault(head, at, len(hashes))
+            if fault:
+                broken.append(BrokenChain(head.chain, head.seq, fault))
+            continue
         stored = session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == head.case_id, AuditEvent.seq == head.seq)
+            select(AuditEvent).where(AuditEvent.case_id == head.chain, AuditEvent.seq == head.seq)
         ).first()
         current = Head(stored.case_id, stored.seq, stored.hash) if stored else None
-        fault = head_fault(head, current, lengths.get(head.case_id, 0))
+        fault = head_fault(head, current, lengths.get(head.chain, 0))
         if fault:
-            broken.append(BrokenChain(head.case_id, head.seq, fault))
+            broken.append(BrokenChain(head.chain, head.seq, fault))
     return broken

@@ -160,7 +160,7 @@ def _report(report: AuditReport) -> dict[str, object]:
         "chains": report.chains,
         "checkpoint": report.checkpoint,
         "checkpoint_fault": report.checkpoint_fault,
-        "broken": [{"case_id": b.case_id, "seq": b.seq, "reason": b.reason} for b in report.broken],
+        "broken": [{"chain": b.chain, "seq": b.seq, "reason": b.reason} for b in report.broken],
     }
 
 

@@ -1,6 +1,7 @@
 """Signed audit checkpoints (ADR 0044): `egov verify-audit --all` checks every chain and every
-chain against the latest checkpoint, so a deleted newest event is found; a case filed after
-the checkpoint is not an error; a forged checkpoint is."""
+chain (the cases' and the Bürgerbudget rounds') against the latest checkpoint, so a deleted
+newest event is found; a case filed after the checkpoint is not an error; a forged checkpoint
+is."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from sqlalchemy import delete, func, select, update
 
 from egov.audit.checkpoints import AuditCheckpoint
 from egov.audit.store import AuditEvent
+from egov.buergerbudget.ballots_store import RoundEvent
 from egov.cli import main
 from egov.container import Container
 from egov.runtime.sweep import Sweeper
 from tests.conftest import Api
+from tests.integration.buergerbudget.vote_support import ROUND_2030
 from tests.integration.test_audit_trail import filed_case
 
 
@@ -72,7 +75,7 @@ def test_deleting_the_newest_event_of_a_case_is_detected_naming_the_case(
     assert result.exit_code == 1
     assert report["valid"] is False and report["checkpoint_fault"] is None
     (broken,) = report["broken"]  # type: ignore[misc]
-    assert broken["case_id"] == case_id and broken["seq"] == newest
+    assert broken["chain"] == case_id and broken["seq"] == newest
     assert broken["reason"].startswith("events missing")
 
 
@@ -143,3 +146,18 @@ def test_the_sweep_signs_a_checkpoint_once_per_interval(api: Api, container: Con
     assert Sweeper(container, None)().get("audit_checkpoint") == 1
     with container.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(AuditCheckpoint)) == 2
+
+
+def test_the_checkpoint_also_signs_the_buergerbudget_round_chains(
+    container: Container,
+) -> None:
+    container.rounds.create({**ROUND_2030, "year": 2041}, actor="tests")
+    made = container.checkpoints.make()
+    assert ["buergerbudget-round:2041", 1] in [head[:2] for head in made.heads]
+    with container.db.transaction() as session:
+        session.execute(delete(RoundEvent).where(RoundEvent.round_year == 2041))
+
+    report = container.checkpoints.verify_all()
+
+    assert [(b.chain, b.seq) for b in report.broken] == [("buergerbudget-round:2041", 1)]
+    assert report.broken[0].reason.startswith("chain deleted")

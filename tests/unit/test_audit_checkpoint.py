@@ -24,7 +24,7 @@ def test_the_root_does_not_depend_on_the_order_the_heads_come_in() -> None:
 
 @pytest.mark.parametrize("changed", [Head("case-3", 4, f"{3:064x}"), Head("case-3", 3, "f" * 64)])
 def test_any_changed_head_changes_the_root(changed: Head) -> None:
-    others = [head for head in HEADS if head.case_id != "case-3"]
+    others = [head for head in HEADS if head.chain != "case-3"]
     assert merkle_root([*others, changed]) != merkle_root(HEADS)
 
 
@@ -76,4 +76,7 @@ def test_a_head_is_reached_by_the_same_event_and_missed_by_a_shorter_chain() -> 
         "events missing: the checkpoint recorded seq 3, the chain has 2"
     )
     assert head_fault(head, Head("case-3", 3, "a" * 64), 3) == "event 3 differs from the checkpoint"
-    assert head_fault(head, None, 0) == "case or its audit events deleted after the checkpoint"
+    assert (
+        head_fault(head, None, 0)
+        == "chain deleted after the checkpoint (the case or its audit events)"
+    )
