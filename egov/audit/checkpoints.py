@@ -85,6 +85,12 @@ class AuditReport:
     def valid(self) -> bool:
         return not self.broken and self.checkpoint_fault is None
 
+    def add(self, chain: str, verdict: ChainVerdict) -> None:
+        self.chains += 1
+        if not verdict.valid:
+            reason = verdict.reason or "chain broken"
+            self.broken.append(BrokenChain(chain, verdict.first_broken_seq, reason))
+
 
 def current_heads(session: Session) -> list[Head]:
     """The newest event of every case's chain, in case-id order."""
@@ -150,18 +156,10 @@ class Checkpoints:
             case_ids = session.scalars(select(AuditEvent.case_id).distinct()).all()
             for case_id in sorted(case_ids):
                 verdict = verify_chain([e.record() for e in list_events(session, case_id)])
-                report.chains += 1
-                if not verdict.valid:
-                    reason = verdict.reason or "chain broken"
-                    report.broken.append(BrokenChain(case_id, verdict.first_broken_seq, reason))
+                report.add(case_id, verdict)
             others = {chain.id: chain for s in self.sources for chain in s.chains(session)}
             for chain in others.values():
-                report.chains += 1
-                if not chain.verdict.valid:
-                    reason = chain.verdict.reason or "chain broken"
-                    report.broken.append(
-                        BrokenChain(chain.id, chain.verdict.first_broken_seq, reason)
-                    )
+                report.add(chain.id, chain.verdict)
             latest = latest_checkpoint(session)
             if latest is not None:
                 report.checkpoint = latest.summary()
