@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from egov.audit import guard
+from egov.audit.checkpoints import Checkpoints
+from egov.audit.signing import signer
 from egov.buergerbudget import vote as buergerbudget_vote
 from egov.buergerbudget.implementation import (
     Implementations,
@@ -21,6 +23,7 @@ from egov.buergerbudget.implementation import (
     implemented_message,
 )
 from egov.buergerbudget.results import PublicRounds, result_operator
+from egov.buergerbudget.round_chains import RoundChains
 from egov.buergerbudget.rounds import RoundService
 from egov.buergerbudget.vote import Vote, ballot_key
 from egov.buergerbudget.vote_tally import Tallies
@@ -104,6 +107,7 @@ class Container:
     migrations: Migrations  # instances moved to another version (issue 12)
     inbox: Inbox
     case_file: CaseFile
+    checkpoints: Checkpoints  # signed heads of all audit chains (ADR 0044)
     postfach: Postfach
     outbox: Outbox
     inbound: Inbound
@@ -237,6 +241,12 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         migrations=migrations,
         inbox=inbox,
         case_file=CaseFile(db, files),
+        checkpoints=Checkpoints(
+            db,
+            clock,
+            signer(settings.audit_signing_key, settings.env, settings.data_dir),
+            sources=(RoundChains(),),
+        ),
         postfach=Postfach(db, workflows),
         outbox=outbox,
         inbound=inbound,

@@ -1,5 +1,6 @@
 """Imports every feature's tables so that `Base.metadata` is complete (Alembic, tests)."""
 
+from egov.audit.checkpoints import AuditCheckpoint
 from egov.audit.store import AuditEvent
 from egov.buergerbudget.ballots_store import AdmittedProposal, Ballot, OfflineCount, RoundEvent
 from egov.buergerbudget.implementation_store import Implementation
@@ -24,6 +25,7 @@ from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 __all__ = [
     "AdmittedProposal",
     "ArchiveOffer",
+    "AuditCheckpoint",
     "AuditEvent",
     "Ballot",
     "Base",

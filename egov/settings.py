@@ -210,6 +210,17 @@ class Settings:
     sweep_interval_seconds: float = setting(
         1.0, "How often the sweep looks for due outbox rows, timers and stranded cases."
     )
+    audit_checkpoint_interval_seconds: float = setting(
+        3600.0,
+        "How often the sweep signs a checkpoint of the heads of all audit chains (ADR 0044); "
+        "0: never (then `egov verify-audit --all` cannot see deleted newest events).",
+    )
+    audit_signing_key: str = setting(
+        "",
+        "Ed25519 private key that signs the audit checkpoints: base64 of its 32 bytes or a "
+        "PKCS #8 PEM (`egov audit-key` makes one); keep it secret, environment only. Required "
+        "unless EGOV_ENV is development or test; there, empty: generated once in EGOV_DATA_DIR.",
+    )
     stranded_after_seconds: float = setting(
         60.0,
         "A case without a process instance, or an instance whose engine was not run on after "

@@ -20,6 +20,7 @@ from egov.buergerbudget.ballots_store import (
     events,
     offline_counts,
 )
+from egov.buergerbudget.round_chains import chain_verdict
 from egov.buergerbudget.rounds import BEFORE, CLOSED, REVIEW, SUBMISSIONS
 from egov.buergerbudget.vote import retried, round_of
 from egov.clock import Clock
@@ -95,13 +96,7 @@ class Tallies:
         with self.db.reading() as session:
             round_of(session, year)
             trail = events(session, year)
-            verdict = rules.verify(
-                year,
-                [
-                    (e.seq, e.actor, e.action, e.after, e.occurred_at, e.prev_hash, e.hash)
-                    for e in trail
-                ],
-            )
+            verdict = chain_verdict(year, trail)
             latest = rules.latest_commitments((e.action, e.after) for e in trail)
             problems = []
             rows = ballots(session, year)

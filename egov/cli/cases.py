@@ -1,4 +1,5 @@
-"""Set-up and case commands: migrate, demo-setup, deploy, submit, verify-audit."""
+"""Set-up and case commands: migrate, demo-setup, deploy, submit, verify-audit, and the
+audit checkpoints: audit-checkpoint, audit-key."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import BinaryIO
 
 import click
 
+from egov.audit.checkpoints import AuditReport
 from egov.cli import common
 from egov.cli.common import container, every, run_migrations
 from egov.cli.failures import CliError
@@ -133,13 +135,50 @@ def submit(file: BinaryIO, postfach_namespace: str) -> None:
 
 
 @click.command("verify-audit")
-@click.argument("case")
-def verify_audit(case: str) -> None:
-    """Verify the audit hash chain of a case (id or reference); exit 1 if broken."""
+@click.argument("case", required=False)
+@click.option(
+    "--all", "every_chain", is_flag=True, help="Every chain, and against the latest checkpoint."
+)
+def verify_audit(case: str | None, every_chain: bool) -> None:
+    """Verify the audit hash chain of a case (id or reference), or with --all every chain and
+    the latest signed checkpoint (ADR 0044); exit 1 if anything is broken."""
+    if every_chain == (case is not None):
+        raise click.UsageError("give either a case or --all")
     with container() as built:
-        checked = built.case_file.verify(case)
+        if every_chain:
+            report = built.checkpoints.verify_all()
+            click.echo(json.dumps(_report(report), indent=2))
+            sys.exit(0 if report.valid else 1)
+        checked = built.case_file.verify(case or "")
     click.echo(json.dumps({"case": checked.reference, **checked.verdict.as_dict()}, indent=2))
     sys.exit(0 if checked.verdict.valid else 1)
 
 
-COMMANDS = (migrate, demo_setup, deploy, submit, verify_audit)
+def _report(report: AuditReport) -> dict[str, object]:
+    return {
+        "valid": report.valid,
+        "chains": report.chains,
+        "checkpoint": report.checkpoint,
+        "checkpoint_fault": report.checkpoint_fault,
+        "broken": [{"chain": b.chain, "seq": b.seq, "reason": b.reason} for b in report.broken],
+    }
+
+
+@click.command("audit-checkpoint")
+def audit_checkpoint() -> None:
+    """Sign a checkpoint of the heads of all audit chains now (the sweep does it on its
+    interval, EGOV_AUDIT_CHECKPOINT_INTERVAL_SECONDS)."""
+    with container() as built:
+        made = built.checkpoints.make()
+    click.echo(json.dumps(made.summary(), indent=2))
+
+
+@click.command("audit-key")
+def audit_key() -> None:
+    """Print a new Ed25519 private key for EGOV_AUDIT_SIGNING_KEY (keep it secret)."""
+    from egov.audit.signing import new_key_text
+
+    click.echo(new_key_text())
+
+
+COMMANDS = (migrate, demo_setup, deploy, submit, verify_audit, audit_checkpoint, audit_key)

@@ -5,9 +5,10 @@ One sweep delivers due and crashed outbox rows, fires due timers and escalates o
 (`run_due`), re-starts cases that have no process instance and no incident, advances
 instances left with engine work, runs again migration batches that stopped making progress,
 releases messages still held for running instances (a release that died halfway),
-and deletes upload spool files a killed process left
-behind. While the database schema is not at the head of the shipped migrations the sweep
-does nothing but log `schema_outdated` (a step would meet the missing column every second).
+deletes upload spool files a killed process left behind, and signs an audit checkpoint when
+the latest is older than its interval (ADR 0044). While the database schema is not at the
+head of the shipped migrations the sweep does nothing but log `schema_outdated` (a step
+would meet the missing column every second).
 `egov serve` sweeps from a background thread (embedded mode); in production
 `egov scheduler` sends `egov.sweep` to the Celery workers every interval.
 """
@@ -61,6 +62,7 @@ class Sweeper:
         counts["migrations_resumed"] = self.resume_lost_migrations()
         counts["held_released"] = self.release_held_left()
         counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
+        counts["audit_checkpoint"] = self.checkpoint_if_due()
         return {key: value for key, value in counts.items() if value}
 
     @property
@@ -105,6 +107,12 @@ class Sweeper:
             else:
                 self.sender.send_once(RUN_MIGRATION, batch_id, stall)
         return len(found)
+
+    def checkpoint_if_due(self) -> int:
+        """Sign the heads of all audit chains when the latest checkpoint is older than
+        EGOV_AUDIT_CHECKPOINT_INTERVAL_SECONDS (ADR 0044)."""
+        interval = self.parts.settings.audit_checkpoint_interval_seconds
+        return int(self.parts.checkpoints.make_if_due(interval))
 
     def release_held_left(self) -> int:
         """Release the messages still held for running instances (the release after a

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
+from egov.audit.checkpoints import Checkpoints
 from egov.clock import Clock
 from egov.db import OUTAGE, Database, error_name
 from egov.documents.filestore import FileSystemStore
@@ -47,6 +48,8 @@ class Parts(Protocol):
     def settings(self) -> Settings: ...
     @property
     def files(self) -> FileSystemStore: ...
+    @property
+    def checkpoints(self) -> Checkpoints: ...
 
 
 def run_due(target: Outbox | Parts, limit: int = 100) -> dict[str, int]:

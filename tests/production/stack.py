@@ -89,6 +89,7 @@ class Stack:
                 "EGOV_PUBLIC_URL": self.url,
                 "EGOV_SECRET_KEY": "production-test-secret-key-0123456789abcdef",
                 "EGOV_BUERGERBUDGET_BALLOT_KEY": "production-test-ballot-key-0123456789abcdef",
+                "EGOV_AUDIT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 "EGOV_BPMN_DIR": str(ROOT / "bpmn"),
                 "EGOV_SCHEMAS_DIR": str(ROOT / "schemas"),
                 "EGOV_LOG_LEVEL": "WARNING",

@@ -60,6 +60,7 @@ def site(postgres_server_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
             "EGOV_DATA_DIR": str(tmp_path / "var"),
             "EGOV_SECRET_KEY": "doc-example-secret-key-0123456789abcdef",
             "EGOV_BUERGERBUDGET_BALLOT_KEY": "doc-example-ballot-key-0123456789abcdef",
+            "EGOV_AUDIT_SIGNING_KEY": "HyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4=",
             "EGOV_OIDC_CONFIG": str(tmp_path / "oidc.json"),
             "EGOV_PORT": str(port),
             "EGOV_WEB_WORKERS": "1",

@@ -91,6 +91,10 @@ NOT_CODES = {
     "beteiligung-stellungnahmen",
     "postfach-reply",  # a kind of held message (egov/workflow/held.py)
     "done-with-failures",  # a migration batch status (egov/workflow/migration_store.py)
+    "audit-checkpoint",  # commands `egov audit-checkpoint`, `egov audit-key`
+    "audit-key",
+    "audit-signing-key",  # file name of the development key (egov/audit/signing.py)
+    "egov-audit-checkpoint-1",  # the scheme of a signed checkpoint (egov/audit/checkpoint.py)
 }
 
 
