@@ -150,6 +150,7 @@ def test_the_public_round_shows_the_proposals_and_no_votes_while_the_vote_runs(
         "category": "umwelt",
         "cost_eur": 5000.0,
         "status": "admitted_to_vote",
+        "status_label": "Zur Abstimmung zugelassen",
         "votes": None,
         "offline_votes": None,
         "result": None,
