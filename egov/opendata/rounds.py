@@ -10,11 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from egov.buergerbudget.ballots_store import AdmittedProposal
 from egov.buergerbudget.results import PublicRounds
 from egov.buergerbudget.rounds import CLOSED, Round, RoundService, city_day
+from egov.buergerbudget.rounds_store import BudgetRound
 from egov.cases.store import Case
 from egov.clock import Clock
 from egov.opendata.sources import BUERGERBUDGET, CaseProposals, Proposal, public_id
@@ -48,16 +49,22 @@ class RoundProposals:
         facts = self._facts()
         found = []
         for proposal in self.cases.proposals():
-            fact = facts[proposal.id]
+            fact = facts.get(proposal.id)  # None: filed after the facts were read
+            if fact is None:
+                found.append(proposal)
+                continue
             year = fact.round_year or getattr(belongs_to(rounds, fact.filed), "year", None)
             found.append(_with_result(proposal, year, fact.allocation if year in closed else None))
         return found
 
     def last_change(self) -> datetime | None:
-        """The cases' newest change, or a vote's close after it (it publishes the result)."""
+        """The newest change of the cases or the rounds, or a vote's close after it (the close
+        publishes the result)."""
         now = self.clock()
         closes = [r.vote_closes_at.astimezone(UTC).replace(tzinfo=None) for r in self.rounds.list()]
-        moments = [self.cases.last_change(), *(at for at in closes if at <= now)]
+        with self.cases.db.reading() as session:
+            edited = session.scalar(select(func.max(BudgetRound.updated_at)))
+        moments = [self.cases.last_change(), edited, *(at for at in closes if at <= now)]
         return max((m for m in moments if m is not None), default=None)
 
     def round_pages(self) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from egov.buergerbudget.results import Results
 from egov.identity.model import Principal, Role, Vertrauensniveau
 from egov.opendata.sources import public_id
 from egov.workflow.timers import fire_due_timers
+from tests.builders import proposal
 from tests.conftest import Api
 from tests.integration.buergerbudget.vote_support import at, round_with_proposals
 from tests.integration.test_open_data import answers, leaks
@@ -108,6 +109,16 @@ def test_after_the_close_open_data_has_votes_rank_funding_and_the_reason(
     assert (round_row["gefoerderte_vorschlaege"], round_row["vergeben_eur"]) == (3, 9000.0)
     page = api.get("/public/buergerbudget/rounds/2030").get_json()
     assert {p["status_label"] for p in page["proposals"]} == {"In Umsetzung"}
+
+
+def test_a_proposal_filed_after_the_deadline_is_in_the_round_it_came_too_late_for(
+    api: Api, clock: FakeClock, voted: list[str]
+) -> None:
+    at(clock, "2031-01-15T10:00:00")  # no round 2031: the year of receipt would say 2031
+    late = api.post("/applications", "erika", json=proposal(title="Zu spät"))
+    assert late.status_code == 201, late.get_json()
+    [row] = proposal_rows(api, [late.get_json()["case_id"]])
+    assert (row["runde"], row["titel"], row["stimmen"]) == (2030, None, None)
 
 
 def test_after_the_close_every_voter_finds_their_ballots_commitment(
