@@ -133,7 +133,7 @@ def test_after_the_close_every_voter_finds_their_ballots_commitment(
     assert answer.get_json() == {"year": 2030, "commitments": sorted(mine)}
     again = api.get(COMMITMENTS, headers={"If-None-Match": answer.headers["ETag"]})
     assert again.status_code == 304
-    assert api.get("/public/buergerbudget/rounds/1999/commitments").status_code == 404
+    assert api.get("/public/buergerbudget/rounds/2099/commitments").status_code == 404
 
 
 def test_no_open_data_answer_of_a_closed_round_names_a_person(
