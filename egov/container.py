@@ -56,8 +56,9 @@ from egov.integrations.correlation import discard_inbound, follow_up_correlator,
 from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
 from egov.opendata.catalogue import Publisher
+from egov.opendata.rounds import RoundProposals
 from egov.opendata.service import OpenData
-from egov.opendata.sources import CaseProposals
+from egov.opendata.sources import CaseProposals, ProposalSource
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
@@ -223,6 +224,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         retry=incidents.retry,
     )
     voters = ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir)
+    public_rounds = PublicRounds(db, clock, rounds, files)
     # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
     workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(
@@ -290,14 +292,21 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        open_data=_open_data(settings, db, workflows.script_limits, public),
+        open_data=_open_data(
+            settings,
+            db,
+            public,
+            RoundProposals(
+                CaseProposals(db, workflows.script_limits), rounds, public_rounds, clock
+            ),
+        ),
         retention=Retention(db, clock, files),
         archive=archive,
         rounds=rounds,
         rights=Rights(db, clock, files, voters, instance_commands),
         vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
-        public_rounds=PublicRounds(db, clock, rounds, files),
+        public_rounds=public_rounds,
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,
     )
@@ -306,7 +315,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
 
 
 def _open_data(
-    settings: Settings, db: Database, limits: ScriptLimits, public: PublicParticipations
+    settings: Settings, db: Database, public: PublicParticipations, proposals: ProposalSource
 ) -> OpenData:
     publisher = Publisher(
         settings.open_data_publisher,
@@ -318,7 +327,7 @@ def _open_data(
         db,
         f"{settings.base_url}/api/v1",
         publisher,
-        CaseProposals(db, limits),
+        proposals,
         public,
     )
 

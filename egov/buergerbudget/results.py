@@ -26,20 +26,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egov.buergerbudget import ballots as rules
 from egov.buergerbudget.allocation import Allocation, Candidate, allocate, cents, eur_text
-from egov.buergerbudget.ballots_store import AdmittedProposal, admitted
+from egov.buergerbudget.ballots_store import AdmittedProposal, admitted, events
 from egov.buergerbudget.implementation import photos_of, view
 from egov.buergerbudget.implementation_store import get_implementation
 from egov.buergerbudget.rounds import CLOSED, Round, RoundService, not_found
 from egov.buergerbudget.rounds_store import get_round
 from egov.buergerbudget.vote_tally import count
+from egov.cases.model import status_label
 from egov.cases.service import change_case
 from egov.cases.store import Case
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
-from egov.errors import NotFound
+from egov.errors import Conflict, NotFound
 from egov.workflow.operators import OperatorError, StepContext
 
 PUBLIC_FIELDS = ("description", "location", "category")
@@ -158,6 +160,7 @@ def public_proposal(
         **{name: data.get(name) for name in PUBLIC_FIELDS},
         "cost_eur": proposal.cost_eur,
         "status": case.status,
+        "status_label": status_label(case.status),
         "votes": None if result is None else result["votes"],
         "offline_votes": None if result is None else result["offline_votes"],
         "result": None if result is None else {k: result[k] for k in ("rank", "funded", "reason")},
@@ -202,6 +205,17 @@ class PublicRounds:
                 for case, proposal in admitted_cases(session, found.year)
             ]
         return public_round(found, phase, proposals)
+
+    def commitments(self, year: int) -> dict[str, Any]:
+        """After the vote closed: the final commitment of every ballot in the round's chain
+        (sorted, no ballot id, no voter), so a voter finds their ballot's commitment among
+        those counted (ADR 0031). Before: 409 `vote-not-closed`."""
+        if self.rounds.get(year).phase(self.clock()) != CLOSED:
+            raise Conflict("Die Abstimmung ist noch nicht beendet.", code="vote-not-closed")
+        with self.db.reading() as session:
+            trail = [(e.action, e.after) for e in events(session, year)]
+        latest = rules.latest_commitments(trail).values()
+        return {"year": year, "commitments": sorted(str(c["commitment"]) for c in latest)}
 
     def photo(self, document_id: str) -> tuple[Document, Iterator[bytes]]:
         """A photo of an implementation and its bytes (stored without its Exif data)."""

@@ -44,7 +44,18 @@ PROPOSALS = Spec(
     "Bürgerbudget: Vorschläge und Ergebnisse",
     "Alle Vorschläge zum Bürgerbudget mit Runde, Kategorie, geschätzten Kosten und Folgekosten, "
     "formaler Entscheidung, Machbarkeit und Stand; Titel, Beschreibung und Ort erst, wenn der "
-    "Vorschlag zur Abstimmung zugelassen ist. Keine Angaben zu den Einreichenden.",
+    "Vorschlag zur Abstimmung zugelassen ist; Stimmen, Rang, Förderung und Begründung erst "
+    "nach dem Ende der Abstimmung. Keine Angaben zu den Einreichenden.",
+    ("Bürgerbudget", "Bürgerbeteiligung", "Haushalt"),
+    (GOVE, REGI),
+    CONTINUOUS,
+)
+ROUNDS = Spec(
+    "buergerbudget-runden",
+    "Bürgerbudget: Runden und ihr Ergebnis",
+    "Je Runde des Bürgerbudgets: Gesamtbudget, Höchstbetrag je Vorschlag, Einreichungsfrist, "
+    "Abstimmungszeitraum, Stimmen je Person und die Zahl der zugelassenen Vorschläge; nach dem "
+    "Ende der Abstimmung die Zahl der geförderten Vorschläge und die vergebene Summe.",
     ("Bürgerbudget", "Bürgerbeteiligung", "Haushalt"),
     (GOVE, REGI),
     CONTINUOUS,
@@ -80,7 +91,7 @@ STATISTICS = Spec(
     (GOVE,),
     MONTHLY,
 )
-SPECS = {spec.id: spec for spec in (PROPOSALS, PROCEDURES, STATEMENTS, STATISTICS)}
+SPECS = {spec.id: spec for spec in (PROPOSALS, ROUNDS, PROCEDURES, STATEMENTS, STATISTICS)}
 
 PROPOSAL_VARIABLES = {  # column: the variable of procedure.json `non_personal_variables`
     "kategorie": "category",
@@ -103,6 +114,7 @@ PROPOSAL_COLUMNS = (
     "stimmen",
     "rang",
     "gefoerdert",
+    "begruendung",
 )
 
 
@@ -120,6 +132,7 @@ def proposals(found: list[Proposal], modified: datetime | None) -> Built:
             "stimmen": p.votes,
             "rang": p.rank,
             "gefoerdert": p.funded,
+            "begruendung": p.reason,
         }
         for p in found
     ]
@@ -127,6 +140,49 @@ def proposals(found: list[Proposal], modified: datetime | None) -> Built:
     start = date(min(rounds), 1, 1) if rounds else None
     end = date(max(rounds), 12, 31) if rounds else None
     return Built(Table(PROPOSAL_COLUMNS, rows), start, end, modified)
+
+
+ROUND_COLUMNS = (
+    "runde",
+    "gesamtbudget_eur",
+    "hoechstbetrag_je_vorschlag_eur",
+    "einreichung_ab",
+    "einreichungsfrist",
+    "abstimmung_ab",
+    "abstimmung_bis",
+    "stimmen_je_person",
+    "zugelassene_vorschlaege",
+    "abstimmung_beendet",
+    "gefoerderte_vorschlaege",
+    "vergeben_eur",
+)
+
+
+def rounds(pages: list[dict[str, Any]], modified: datetime | None) -> Built:
+    """One row per round, from its public page (egov/buergerbudget/results.py)."""
+    rows = []
+    for page in pages:
+        result = page["result"] or {}
+        rows.append(
+            {
+                "runde": page["year"],
+                "gesamtbudget_eur": page["total_budget_eur"],
+                "hoechstbetrag_je_vorschlag_eur": page["cap_per_proposal_eur"],
+                "einreichung_ab": page["submissions_open"],
+                "einreichungsfrist": page["submission_deadline"],
+                "abstimmung_ab": page["vote_opens"],
+                "abstimmung_bis": page["vote_closes"],
+                "stimmen_je_person": page["votes_per_citizen"],
+                "zugelassene_vorschlaege": len(page["proposals"]),
+                "abstimmung_beendet": page["vote_closed"],
+                "gefoerderte_vorschlaege": result.get("funded"),
+                "vergeben_eur": result.get("spent_eur"),
+            }
+        )
+    years = [page["year"] for page in pages]
+    start = date(min(years), 1, 1) if years else None
+    end = date(max(years), 12, 31) if years else None
+    return Built(Table(ROUND_COLUMNS, rows), start, end, modified)
 
 
 PROCEDURE_COLUMNS = (

@@ -43,6 +43,9 @@ class Snapshot:
         if dataset_id == datasets.PROPOSALS.id:
             found = service.proposals
             return datasets.proposals(found.proposals(), found.last_change())
+        if dataset_id == datasets.ROUNDS.id:
+            found = service.proposals
+            return datasets.rounds(found.round_pages(), found.last_change())
         if dataset_id == datasets.STATISTICS.id:
             return datasets.statistics(*sources.case_times(service.db))
         if self._participations is None:

@@ -1,7 +1,8 @@
 """Where the datasets come from: the Bürgerbudget proposals behind a small interface
-(`ProposalSource`; rounds, votes and results are added there), the public read side of
-participations (`egov.participation.public`, which alone decides what of them is public) and the
-times of every case for the statistics. Reads only; no person's data is selected."""
+(`ProposalSource`: `CaseProposals` here, `RoundProposals` of rounds.py over it in the
+container), the public read side of participations (`egov.participation.public`, which alone
+decides what of them is public) and the times of every case for the statistics. Reads only;
+no person's data is selected."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ from egov.workflow.steps import compiled
 from egov.workflow.store import ProcessDefinition, WorkflowInstance
 
 BUERGERBUDGET = "buergerbudget"
-# statuses in which the office has made a proposal public (admitted it to the vote): only
-# then are its title, description and place published; rounds add their later statuses here
-PUBLISHED_STATUSES = frozenset({"admitted_to_vote"})
+# statuses in which the office has made a proposal public (admitted it to the vote, and every
+# status after the vote): only then are its title, description and place published
+PUBLISHED_STATUSES = frozenset(
+    {"admitted_to_vote", "not_funded", "in_implementation", "implemented"}
+)
 CANCELLED = "cancelled"
 
 
@@ -45,21 +48,24 @@ class Proposal:
     once it is public."""
 
     id: str  # public_id(case id)
-    round: int  # main today: the year of submission; the rounds of issue 15 replace it
+    round: int  # the round's year (`CaseProposals`: the year of receipt)
     status: str
     variables: dict[str, Any]  # the procedure's `non_personal_variables` and their values
     title: str | None
     description: str | None
     location: str | None
-    votes: int | None = None  # filled once the vote exists
+    votes: int | None = None  # the round's result: only once its vote closed
     rank: int | None = None
     funded: bool | None = None
+    reason: str | None = None
 
 
 class ProposalSource(Protocol):
     def proposals(self) -> list[Proposal]: ...
 
     def last_change(self) -> datetime | None: ...
+
+    def round_pages(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass
@@ -89,6 +95,9 @@ class CaseProposals:
         query = select(func.max(Case.updated_at)).where(Case.procedure_key == BUERGERBUDGET)
         with self.db.reading() as session:
             return session.scalar(query)
+
+    def round_pages(self) -> list[dict[str, Any]]:
+        return []  # no rounds without egov/buergerbudget
 
     def _variables(self, session: Session, instance: WorkflowInstance | None) -> dict[str, Any]:
         if instance is None:

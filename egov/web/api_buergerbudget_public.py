@@ -11,7 +11,7 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import public
 from egov.web.context import container
 from egov.web.schemas.buergerbudget import RoundPath
-from egov.web.schemas.buergerbudget_implementation import PhotoPath, PublicRound
+from egov.web.schemas.buergerbudget_implementation import PhotoPath, PublicCommitments, PublicRound
 from egov.web.schemas.cases import CONTENT
 
 bp = blueprint("public_buergerbudget", __name__, "Öffentlich: Bürgerbudget")
@@ -26,6 +26,17 @@ bp = blueprint("public_buergerbudget", __name__, "Öffentlich: Bürgerbudget")
 def round_page(path: RoundPath) -> Response:
     """A round: its figures, the admitted proposals and, after the vote, votes and result."""
     return cacheable(jsonify(container().public_rounds.get(path.year)))
+
+
+@bp.get(
+    "/public/buergerbudget/rounds/<int:year>/commitments",
+    responses=answers((200, PublicCommitments), (304, None), 404, 409),
+)
+@public
+@validated
+def commitments(path: RoundPath) -> Response:
+    """After the vote closed: every counted ballot's final commitment, no identities."""
+    return cacheable(jsonify(container().public_rounds.commitments(path.year)))
 
 
 @bp.get(

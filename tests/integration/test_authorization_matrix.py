@@ -270,6 +270,13 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
+        "/api/v1/public/buergerbudget/rounds/<int:year>/commitments",
+        "the ballot commitments of the 2020 round, whose vote has closed, in public",
+        "/api/v1/public/buergerbudget/rounds/2020/commitments",
+        EVERYONE,
+    ),
+    Probe(
+        "GET",
         "/api/v1/public/buergerbudget/photos/<document_id>",
         "a document that is no implementation photo (attachment of case A)",
         "/api/v1/public/buergerbudget/photos/{attachment_a}",

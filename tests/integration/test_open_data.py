@@ -167,8 +167,10 @@ def filed(open_api: Api) -> dict[str, str]:
 
 def test_no_open_data_answer_names_a_person(open_api: Api, filed: dict[str, str]) -> None:
     found = answers(open_api)
+    assert len(found) == 11  # the catalogue, five datasets as CSV and JSON
+    page = open_api.get("/public/buergerbudget/rounds/2026")  # the round of the proposals
+    found["/public/buergerbudget/rounds/2026"] = page.get_data()
 
-    assert len(found) == 9  # the catalogue, four datasets as CSV and JSON
     assert leaks(found) == []
     rows = json.loads(found["/open-data/datasets/buergerbudget-vorschlaege.json"])["zeilen"]
     by_id = {row["id"]: row for row in rows}
@@ -201,7 +203,7 @@ def test_the_export_writes_the_same_catalogue_and_distributions(
     result = CliRunner().invoke(main, ["open-data", "export", str(folder)])
 
     assert result.exit_code == 0, result.output
-    assert "9 Dateien" in result.stdout
+    assert "11 Dateien" in result.stdout
     assert "Offene Daten" in result.stderr  # the progress bar
     written = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.*")}
     assert leaks(written) == []
@@ -236,6 +238,7 @@ def test_the_catalogue_is_dcat_ap_de_with_sizes_etag_and_cors(open_api: Api) -> 
     datasets = {d["dct:identifier"]: d for d in catalogue["dcat:dataset"]}
     assert set(datasets) == {
         "buergerbudget-vorschlaege",
+        "buergerbudget-runden",
         "beteiligungsverfahren",
         "beteiligung-stellungnahmen",
         "vorgangsstatistik",
@@ -270,15 +273,11 @@ def test_the_statistics_count_the_filed_cases_and_hide_small_counts(
     rows = {(r["verfahren"], r["monat"]): r for r in body["zeilen"]}
     [(_, month)] = [k for k in rows if k[0] == "buergerbudget"]
     proposals, participations = rows[("buergerbudget", month)], rows[("beteiligung", month)]
-    assert proposals["geheimgehalten"] == [  # 2 received, 1 decided (admitted: its process ended)
-        "eingegangen",
-        "entschieden",
-        "bearbeitungsdauer_median_arbeitstage",
-        "bearbeitungsdauer_p90_arbeitstage",
-        "anteil_fristgerecht",
-    ]
+    # 2 received, none decided: the admitted proposal's case waits for the vote
+    assert proposals["geheimgehalten"] == ["eingegangen"]
+    assert proposals["entschieden"] == 0
     assert (participations["eingegangen"], participations["entschieden"]) == (None, 0)
-    assert rows[("alle", month)]["geheimgehalten"] == proposals["geheimgehalten"]  # 3 and 1
+    assert rows[("alle", month)]["geheimgehalten"] == ["eingegangen"]  # 3 received
     temporal = {d["dct:identifier"]: d.get("dct:temporal") for d in catalogue["dcat:dataset"]}
     assert temporal["vorgangsstatistik"]["dcat:startDate"]["@value"] == f"{month}-01"
 

@@ -88,6 +88,7 @@ NOT_CODES = {
     "token-failures",  # a rate limit (egov.web.throttle)
     "open-data",  # the command group `egov open-data`
     "buergerbudget-vorschlaege",  # open datasets' ids (egov/opendata/datasets.py)
+    "buergerbudget-runden",
     "beteiligung-stellungnahmen",
     "postfach-reply",  # a kind of held message (egov/workflow/held.py)
     "done-with-failures",  # a migration batch status (egov/workflow/migration_store.py)

@@ -105,6 +105,7 @@ class PublicProposal(BaseModel):
     category: str | None
     cost_eur: float = Field(description="Kosten einschließlich fünf Jahren Folgekosten")
     status: str
+    status_label: str = Field(description="Der Stand auf Deutsch, z. B. „Nicht gefördert“")
     votes: int | None = Field(description="Stimmen (online und offline), erst nach der Abstimmung")
     offline_votes: int | None = Field(description="davon bei der Abschlussveranstaltung")
     result: PublicResult | None
@@ -131,3 +132,12 @@ class PublicRound(BaseModel):
     vote_closed: bool
     proposals: list[PublicProposal] = Field(description="Die zur Abstimmung zugelassenen")
     result: PublicRoundResult | None
+
+
+class PublicCommitments(BaseModel):
+    year: int
+    commitments: list[str] = Field(
+        description="Die letzte Festlegung (commitment, SHA-256) jedes gezählten Stimmzettels, "
+        "sortiert; ohne Stimmzettel-Id und Person. Wer abgestimmt hat, findet die seines "
+        "Stimmzettels (GET …/ballot) darunter."
+    )

@@ -150,6 +150,7 @@ def test_the_public_round_shows_the_proposals_and_no_votes_while_the_vote_runs(
         "category": "umwelt",
         "cost_eur": 5000.0,
         "status": "admitted_to_vote",
+        "status_label": "Zur Abstimmung zugelassen",
         "votes": None,
         "offline_votes": None,
         "result": None,
@@ -202,4 +203,4 @@ def test_the_public_round_answers_304_to_its_etag_and_404_for_an_unknown_year(ap
         "/public/buergerbudget/rounds/2026", headers={"If-None-Match": first.headers["ETag"]}
     )
     assert again.status_code == 304
-    assert api.get("/public/buergerbudget/rounds/1999").get_json()["code"] == "round-not-found"
+    assert api.get("/public/buergerbudget/rounds/2099").get_json()["code"] == "round-not-found"
