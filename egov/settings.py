@@ -268,6 +268,11 @@ class Settings:
         "Link to the citizen portal's Postfach in the e-mail that tells an applicant of a new "
         "letter, a template with {reference}. Empty: the e-mail names the case reference only.",
     )
+    letter_font: str = setting(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "TrueType font embedded in the PDF/A of a Bescheid (egov/postfach/bescheid_pdf.py); "
+        "the default is DejaVu Sans of Debian's fonts-dejavu-core.",
+    )
     webhooks: str = setting(
         "",
         'Webhook subscribers as a JSON list: [{"url", "events": [...], "secret_env", '

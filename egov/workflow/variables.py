@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from string import Template
 from typing import Any
 
-from egov.workflow import triage_config
+from egov.workflow import bescheide, triage_config
 from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.camunda import SPIFF
 from egov.workflow.constructs import BPMN
@@ -114,7 +114,8 @@ def known_variables(
     if procedure is None:
         return known
     triage = TRIAGE_VARIABLES if triage_config.parse(procedure) is not None else frozenset()
-    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage}
+    bescheid = bescheide.VARIABLES if bescheide.parse(procedure) is not None else frozenset()
+    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage, *bescheid}
 
 
 def placeholders(text: str) -> Iterator[tuple[str, int]]:
