@@ -29,6 +29,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from egov import grammar
 from egov.postfach import letters
 from egov.workflow import bescheide, scripting
 from egov.workflow.engine import Engine, compile_bundle
@@ -107,8 +108,10 @@ class RecordingServices:
         if operation == "letters.create":
             template = (BUNDLE / "letters" / f"{params['template']}.txt").read_text("utf-8")
             # strict substitute: every $variable of the template must exist in the task data,
-            # a Bescheid's gets its procedure's authority, date and Rechtsbehelfsbelehrung too
-            text = string.Template(template).substitute({**data, **bescheid_values(params)})
+            # a Bescheid's gets its procedure's authority, date and Rechtsbehelfsbelehrung too,
+            # unit names come with their articles too (egov.grammar)
+            values = {**data, **grammar.unit_forms(data), **bescheid_values(params)}
+            text = string.Template(template).substitute(values)
             letter = {"template": params["template"], "title": params["title"], "text": text}
             self.letters.append(letter)
             return {"document_id": f"doc-{len(self.letters)}"}
@@ -442,7 +445,7 @@ def test_a_feasible_proposal_whose_cost_estimate_exceeds_5000_eur_is_rejected(
     [letter] = run.services.letters
     assert "betragen 12.345,68 EUR (Regel 2020: max. 5.000 EUR je Vorschlag)" in letter["text"]
     assert "nicht umsetzbar" not in letter["text"]
-    assert "vom Fachdienst Stadtgrün und Umwelt auf Machbarkeit" in letter["text"]
+    assert "durch den Fachdienst Stadtgrün und Umwelt auf Machbarkeit" in letter["text"]
 
 
 def test_a_cost_estimate_of_exactly_5000_eur_is_still_admitted(

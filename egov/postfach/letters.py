@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from egov import grammar
 from egov.cases.service import record
 from egov.cases.store import Case
 from egov.documents.filestore import FileSystemStore, Placement
@@ -34,8 +35,9 @@ TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 
 
 def render(template_text: str, data: dict[str, Any]) -> str:
+    """The template filled with `data`, unit names also with their articles (egov.grammar)."""
     values = {key: _plain(value) for key, value in data.items()}
-    return Template(template_text).safe_substitute(values)
+    return Template(template_text).safe_substitute({**grammar.unit_forms(values), **values})
 
 
 @dataclass(frozen=True)
