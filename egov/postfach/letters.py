@@ -116,11 +116,12 @@ def create_letter(
         raise OperatorError(f"Briefvorlage {name!r} fehlt.", code="letter-template-missing")
     title = str(params.get("title") or "Schreiben zu Ihrem Antrag")
     config = bescheide.of_files(context.bundle_files)
-    is_bescheid = config is not None and name in config.letters
-    extra = config.values(context.now) if config is not None and is_bescheid else {}
+    if config is not None and name not in config.letters:
+        config = None  # not a Bescheid
+    extra = config.values(context.now) if config is not None else {}
     body = render(template_text, {**data, **extra, "case_reference": context.case.reference})
     pdf = None
-    if config is not None and is_bescheid:
+    if config is not None:
         pdf = bescheid_pdf.as_pdf(
             body, title=title, letterhead=config.briefkopf, font_path=font_path, now=context.now
         )
