@@ -25,6 +25,7 @@ from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import Document
 from egov.outbox import mail
 from egov.postfach import bescheid_pdf
+from egov.postfach.seal import Seal
 from egov.postfach.store import PostfachMessage
 from egov.settings import Settings
 from egov.workflow import bescheide
@@ -85,16 +86,39 @@ class LetterNotice:
         )
 
 
+@dataclass(frozen=True)
+class BescheidPdf:
+    """How a Bescheid's PDF/A is made: the font it embeds, the seal it gets (None: none)."""
+
+    font_path: str = Settings.letter_font
+    seal: Seal | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BescheidPdf:
+        seal = None
+        if settings.letter_seal_pkcs12:
+            seal = Seal.from_pkcs12(settings.letter_seal_pkcs12, settings.letter_seal_password)
+        return cls(settings.letter_font, seal)
+
+    def __call__(
+        self, body: str, title: str, config: bescheide.BescheidConfig, now: datetime
+    ) -> bytes:
+        pdf = bescheid_pdf.as_pdf(
+            body, title=title, letterhead=config.briefkopf, font_path=self.font_path, now=now
+        )
+        return pdf if self.seal is None else self.seal(pdf)
+
+
 def register(
     registry: OperatorRegistry,
     notice: LetterNotice | None = None,
-    font_path: str = Settings.letter_font,
+    pdf: BescheidPdf | None = None,
 ) -> None:
     """`letters.create`, telling the applicant by e-mail if `notice` is given; a Bescheid's
-    PDF/A embeds the TrueType font at `font_path`."""
+    PDF/A made by `pdf` (default: the default font, no seal)."""
 
     def operator(context: StepContext, params: dict[str, Any], data: dict[str, Any]) -> Any:
-        return create_letter(context, params, data, notice, font_path)
+        return create_letter(context, params, data, notice, pdf or BescheidPdf())
 
     registry.register("letters.create", operator)
 
@@ -104,7 +128,7 @@ def create_letter(
     params: dict[str, Any],
     data: dict[str, Any],
     notice: LetterNotice | None = None,
-    font_path: str = Settings.letter_font,
+    make_pdf: BescheidPdf | None = None,
 ) -> dict[str, str]:
     """The letter of template `name`; a Bescheid (egov.workflow.bescheide) gets the authority,
     date, Rechtsbehelfsbelehrung and signature line of its procedure, and its PDF/A."""
@@ -120,11 +144,12 @@ def create_letter(
         config = None  # not a Bescheid
     extra = config.values(context.now) if config is not None else {}
     body = render(template_text, {**data, **extra, "case_reference": context.case.reference})
+    details: dict[str, Any] = {"template": name}
     pdf = None
     if config is not None:
-        pdf = bescheid_pdf.as_pdf(
-            body, title=title, letterhead=config.briefkopf, font_path=font_path, now=context.now
-        )
+        make_pdf = make_pdf or BescheidPdf()
+        pdf = make_pdf(body, title, config, context.now)
+        details["sealed"] = make_pdf.seal is not None
     letter = Letter(f"{context.case.reference}-{name}.txt", title, body, pdf=pdf)
     sent = send_letter(
         context.session,
@@ -132,7 +157,7 @@ def create_letter(
         letter,
         Sender(context.files, context.placement, context.actor, context.now),
         notice=None if notice is None else lambda message_id: notice(context, message_id),
-        details={"template": name},
+        details=details,
     )
     return {"document_id": sent.document_id, "message_id": sent.message_id}
 

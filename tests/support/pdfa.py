@@ -5,6 +5,7 @@ ICC profile, every font embedded, no encryption."""
 from __future__ import annotations
 
 import io
+import re
 
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -18,9 +19,10 @@ def pdfa_problems(data: bytes) -> list[str]:
     root = reader.trailer["/Root"]
     found = []
     xmp = root["/Metadata"].get_object().get_data().decode("utf-8") if "/Metadata" in root else ""
-    if "<pdfaid:part>2</pdfaid:part>" not in xmp:
+    # as an element or as an attribute (pyHanko's seal rewrites the XMP in the short form)
+    if not re.search(r'pdfaid:part(>|=")2\b', xmp):
         found.append("XMP ohne pdfaid:part 2")
-    if "<pdfaid:conformance>B</pdfaid:conformance>" not in xmp:
+    if not re.search(r'pdfaid:conformance(>|=")B\b', xmp):
         found.append("XMP ohne pdfaid:conformance B")
     intents = [i.get_object() for i in root.get("/OutputIntents", [])]
     if not any(i["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in i for i in intents):
