@@ -5,9 +5,9 @@ The genus (or plural) of a unit follows from the word its name starts with, the 
 (`KINDS`). A letter template names a unit variable ending in `org_unit_name` with a suffix
 for the case, spelled as the masculine article: `${responsible_org_unit_name_der}`
 (nominative), `_dem` (dative), `_den` (accusative), capitalised at the start of a sentence
-(`_Der`: "Der Fachdienst ..."); no genitive, which would inflect the
-noun itself ("des Fachdienstes"). A name whose kind is not known gets no article (the bare
-name), never a wrong one.
+(`_Der`: "Der Fachdienst ..."); a plural's dative takes its -n ("den Stadtwerken Jena"); no
+genitive, which would inflect a singular noun too ("des Fachdienstes"). A name whose kind is
+not known gets no article (the bare name), never a wrong one.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ KINDS: dict[str, Genus] = {
     "stabsstelle": "f",
     "verwaltung": "f",
     "stadtverwaltung": "f",
-    "untere": "f",  # "Untere Bauaufsichtsbehörde", "Untere Naturschutzbehörde"
     "stadtwerke": "pl",
     "kommunalservice": "m",
 }
@@ -59,7 +58,13 @@ def genus(name: str) -> Genus | None:
 def with_article(name: str, case: str) -> str:
     """`name` with its article in `case` (der, dem, den)."""
     found = genus(name)
-    return name if found is None else f"{ARTICLES[case][found]} {name}"
+    if found is None:
+        return name
+    if found == "pl" and case == "dem":
+        kind, _, rest = name.partition(" ")
+        name = kind if kind.endswith(("n", "s")) else f"{kind}n"
+        name = f"{name} {rest}" if rest else name
+    return f"{ARTICLES[case][found]} {name}"
 
 
 def unit_forms(values: Mapping[str, Any]) -> dict[str, str]:

@@ -9,7 +9,8 @@ def test_each_kind_of_unit_gets_its_own_article() -> None:
     assert with_article("Fachdienst Stadtplanung", "dem") == "dem Fachdienst Stadtplanung"
     assert with_article("Bauaufsicht", "dem") == "der Bauaufsicht"
     assert with_article("Büro Bürgerbudget", "der") == "das Büro Bürgerbudget"
-    assert with_article("Stadtwerke Jena", "dem") == "den Stadtwerke Jena"
+    assert with_article("Stadtwerke Jena", "dem") == "den Stadtwerken Jena"
+    assert with_article("Stadtwerke Jena", "der") == "die Stadtwerke Jena"
 
 
 def test_a_name_of_unknown_kind_stays_bare_rather_than_get_a_wrong_article() -> None:
