@@ -152,7 +152,11 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     files = FileSystemStore(settings.documents_dir)
     registry = default_registry(settings.schemas_dir.resolve())
     operators = OperatorRegistry.with_builtins()
-    letters.register(operators, letters.LetterNotice.from_settings(settings))
+    letters.register(
+        operators,
+        letters.LetterNotice.from_settings(settings),
+        letters.BescheidPdf.from_settings(settings),
+    )
     outbox = Outbox(
         db=db,
         clock=clock,

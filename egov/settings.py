@@ -294,6 +294,19 @@ class Settings:
         "Link to the citizen portal's Postfach in the e-mail that tells an applicant of a new "
         "letter, a template with {reference}. Empty: the e-mail names the case reference only.",
     )
+    letter_font: str = setting(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "TrueType font embedded in the PDF/A of a Bescheid (egov/postfach/bescheid_pdf.py); "
+        "the default is DejaVu Sans of Debian's fonts-dejavu-core.",
+    )
+    letter_seal_pkcs12: str = setting(
+        "",
+        "PKCS#12 file with the key and certificate that seal a Bescheid's PDF/A (PAdES, "
+        "egov/postfach/seal.py). Empty: Bescheide are not sealed.",
+    )
+    letter_seal_password: str = setting(
+        "", "Password of EGOV_LETTER_SEAL_PKCS12; keep it secret (environment only)."
+    )
     webhooks: str = setting(
         "",
         'Webhook subscribers as a JSON list: [{"url", "events": [...], "secret_env", '

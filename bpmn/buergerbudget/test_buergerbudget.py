@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from egov import grammar
 from egov.postfach import letters
-from egov.workflow import scripting
+from egov.workflow import bescheide, scripting
 from egov.workflow.engine import Engine, compile_bundle
 
 BUNDLE = Path(__file__).resolve().parent
@@ -42,6 +44,15 @@ COST_RULE_REASON = (
     "Gesamtkosten einschließlich Folgekosten für fünf Jahre über 5.000 EUR "
     "(Regel 2020: max. 5.000 EUR je Vorschlag)"
 )
+
+
+def bescheid_values(params: dict[str, Any]) -> dict[str, str]:
+    spec = json.loads((BUNDLE / "procedure.json").read_text("utf-8"))
+    config = bescheide.parse(spec)
+    assert config is not None
+    if params["template"] not in config.letters:
+        return {}
+    return config.values(datetime(2020, 10, 1, tzinfo=UTC))
 
 
 def proposal(**overrides: Any) -> dict[str, Any]:
@@ -96,8 +107,11 @@ class RecordingServices:
             return {"status": params["status"]}
         if operation == "letters.create":
             template = (BUNDLE / "letters" / f"{params['template']}.txt").read_text("utf-8")
-            # strict substitute: every $variable of the template must exist in the task data
-            text = string.Template(template).substitute(data)
+            # strict substitute: every $variable of the template must exist in the task data,
+            # a Bescheid's gets its procedure's authority, date and Rechtsbehelfsbelehrung too,
+            # unit names come with their articles too (egov.grammar)
+            values = {**data, **grammar.unit_forms(data), **bescheid_values(params)}
+            text = string.Template(template).substitute(values)
             letter = {"template": params["template"], "title": params["title"], "text": text}
             self.letters.append(letter)
             return {"document_id": f"doc-{len(self.letters)}"}
@@ -310,7 +324,9 @@ def test_an_admissible_and_feasible_proposal_is_admitted_to_the_vote_with_a_besc
     assert "4.250,50 EUR" in letter["text"]
     assert "Fachdienst Stadtplanung" in letter["text"]
     assert "BB-2020-0042" in letter["text"]
-    assert letter["text"].rstrip().endswith("Stadt Jena, Büro Bürgerbudget")
+    assert "Gründe:" in letter["text"] and "Datum: 01.10.2020" in letter["text"]
+    assert "innerhalb eines Monats nach seiner Bekanntgabe Widerspruch" in letter["text"]
+    assert letter["text"].rstrip().endswith("ist ohne Unterschrift gültig (§ 37 Abs. 5 ThürVwVfG).")
     json.dumps(run.data)  # task data stays JSON-serializable
 
 
@@ -429,7 +445,7 @@ def test_a_feasible_proposal_whose_cost_estimate_exceeds_5000_eur_is_rejected(
     [letter] = run.services.letters
     assert "betragen 12.345,68 EUR (Regel 2020: max. 5.000 EUR je Vorschlag)" in letter["text"]
     assert "nicht umsetzbar" not in letter["text"]
-    assert "vom Fachdienst Stadtgrün und Umwelt auf Machbarkeit" in letter["text"]
+    assert "durch den Fachdienst Stadtgrün und Umwelt auf Machbarkeit" in letter["text"]
 
 
 def test_a_cost_estimate_of_exactly_5000_eur_is_still_admitted(
@@ -685,7 +701,8 @@ def test_through_the_egov_runtime_an_admissible_proposal_reaches_the_vote() -> N
     assert "4.999,99 EUR" in letter["text"]
     assert run.instance.data["responsible_org_unit"] == STADTPLANUNG
     rendered = letters.render(
-        (BUNDLE / "letters" / "bescheid_admission.txt").read_text("utf-8"), run.instance.data
+        (BUNDLE / "letters" / "bescheid_admission.txt").read_text("utf-8"),
+        {**run.instance.data, **bescheid_values({"template": "bescheid_admission"})},
     )
     assert rendered == letter["text"]  # egov's renderer leaves no $placeholder behind
 

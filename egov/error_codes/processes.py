@@ -14,6 +14,7 @@ CODES: dict[str, Code] = {
         bpmn_unsupported="The bundle uses a BPMN construct egov does not run (invalid_params).",
         script_invalid="A script or expression breaks the sandbox's rules (invalid_params: where).",
         procedure_invalid="The bundle's procedure.json misses fields.",
+        bescheid_incomplete="A Bescheid's template lacks a required part (invalid_params: file).",
         org_unit_unknown="An org unit named by the bundle or request does not exist.",
         bundle_not_text="A file of the bundle is not UTF-8 text.",
         bundle_archive_invalid="A ZIP/multipart bundle is unreadable, too big or escapes it.",

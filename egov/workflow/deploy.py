@@ -25,7 +25,7 @@ from egov.identity.model import Vertrauensniveau
 from egov.identity.store import get_org_unit
 from egov.jsoninput import JsonRefused, loads
 from egov.paging import FIRST_PAGE, Page, PageRequest
-from egov.workflow import four_eyes, modeler, triage_config, versions
+from egov.workflow import bescheide, four_eyes, modeler, triage_config, versions
 from egov.workflow.bundle import PROCEDURE_FILE as PROCEDURE_FILE  # re-exported
 from egov.workflow.bundle import read_bundle as read_bundle  # re-exported
 from egov.workflow.compiling import CompiledDefinition
@@ -199,6 +199,7 @@ def deploy_bundle(
         compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
         _check_triage(procedure, files)
+        bescheide.check(procedure, texts)  # 422 bescheid-incomplete naming the file
         if known.fachdaten is not None:
             check_letters(texts, known_variables(procedure, compiled.variables, known.fachdaten))
     except WorkflowError as exc:  # bpmn-*, or script-invalid naming every refusal
@@ -286,6 +287,7 @@ def _procedure_problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("four_eyes", refused))
     if "triage" in spec:  # optional: who routes the case (docs/triage.md)
         problems += triage_config.problems(spec["triage"])
+    problems += bescheide.problems(spec["bescheide"]) if "bescheide" in spec else []
     problems += retention_service.spec_problems(spec)  # optional: how long cases are kept
     days = spec.get("processing_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_PROCESSING_DAYS:

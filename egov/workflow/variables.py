@@ -25,7 +25,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from string import Template
 from typing import Any
 
-from egov.workflow import triage_config
+from egov import grammar
+from egov.workflow import bescheide, triage_config
 from egov.workflow.bundle_errors import WorkflowError
 from egov.workflow.camunda import SPIFF
 from egov.workflow.constructs import BPMN
@@ -111,10 +112,13 @@ def known_variables(
     """What a process can have: the case variables, what its `models` set (see
     :func:`model_variables`) and, with a procedure, its Fachdaten and triage's variables."""
     known = {*CASE_VARIABLES, *models}
+    known |= grammar.form_names(known)  # a unit name with its article (egov.grammar)
     if procedure is None:
         return known
     triage = TRIAGE_VARIABLES if triage_config.parse(procedure) is not None else frozenset()
-    return {*known, *fachdaten(procedure["fachdaten_namespace"]), *triage}
+    bescheid = bescheide.VARIABLES if bescheide.parse(procedure) is not None else frozenset()
+    fields = fachdaten(procedure["fachdaten_namespace"])
+    return {*known, *fields, *grammar.form_names(fields), *triage, *bescheid}
 
 
 def placeholders(text: str) -> Iterator[tuple[str, int]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.builders import proposal
 from tests.conftest import Api
+from tests.support.pdfa import text_of
 
 
 def file_proposal(api: Api, **overrides: Any) -> dict[str, Any]:
@@ -53,7 +54,8 @@ def test_a_proposal_goes_from_erika_through_anna_and_ben_to_a_bescheid(api: Api)
     bescheid = [m for m in messages if m["case_id"] == case_id]
     assert len(bescheid) == 1 and "Abstimmung" in bescheid[0]["body"]
     letter = api.get(f"/documents/{bescheid[0]['document_id']}/content", "erika")
-    assert letter.status_code == 200 and receipt["case_reference"] in letter.get_data(as_text=True)
+    assert letter.status_code == 200 and letter.mimetype == "application/pdf"  # the Bescheid
+    assert receipt["case_reference"] in text_of(letter.data)
     trail = api.get(f"/cases/{case_id}/events", "anna").get_json()
     assert trail["verification"]["valid"] is True
     actions = [e["action"] for e in trail["items"]]

@@ -90,7 +90,10 @@ def voter(n: int) -> Principal:
 
 def letters(api: Api, case_id: str) -> list[str]:
     items = api.get(f"/cases/{case_id}/documents", "admin").get_json()["items"]
-    return [d["filename"] for d in items if d["kind"] == "letter"]
+    # each letter's plain text (a Bescheid is a PDF/A document besides)
+    return [
+        d["filename"] for d in items if d["kind"] == "letter" and d["filename"].endswith(".txt")
+    ]
 
 
 def test_a_whole_round_from_filing_to_an_implementation(
