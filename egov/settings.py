@@ -295,9 +295,9 @@ class Settings:
         "letter, a template with {reference}. Empty: the e-mail names the case reference only.",
     )
     letter_font: str = setting(
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "TrueType font embedded in the PDF/A of a Bescheid (egov/postfach/bescheid_pdf.py); "
-        "the default is DejaVu Sans of Debian's fonts-dejavu-core.",
+        "",
+        "TrueType font embedded in the PDF/A of a Bescheid (egov/postfach/bescheid_pdf.py). "
+        "Empty: DejaVu Sans, shipped in egov/postfach/fonts/ (its licence is next to it).",
     )
     letter_seal_pkcs12: str = setting(
         "",

@@ -3,8 +3,8 @@
 fpdf2 writes what PDF/A-2b asks for when told to (`enforce_compliance`): the XMP metadata
 with `pdfaid:part` 2 and `pdfaid:conformance` B, the OutputIntent with its sRGB ICC profile
 (shipped with fpdf2), no encryption; it refuses the standard fonts, so the font is a
-TrueType file embedded as a subset (EGOV_LETTER_FONT, by default DejaVu Sans of Debian's
-`fonts-dejavu-core`), which covers German text and typographic quotes. The plain text the
+TrueType file embedded as a subset (EGOV_LETTER_FONT, by default DejaVu Sans shipped in
+`egov/postfach/fonts/`), which covers German text and typographic quotes. The plain text the
 PDF shows is kept beside it (the Postfach message and a `.txt` document).
 """
 

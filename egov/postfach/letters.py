@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -86,11 +87,14 @@ class LetterNotice:
         )
 
 
+SHIPPED_FONT = str(Path(__file__).parent / "fonts" / "DejaVuSans.ttf")  # covers German text
+
+
 @dataclass(frozen=True)
 class BescheidPdf:
     """How a Bescheid's PDF/A is made: the font it embeds, the seal it gets (None: none)."""
 
-    font_path: str = Settings.letter_font
+    font_path: str = SHIPPED_FONT
     seal: Seal | None = None
 
     @classmethod
@@ -98,7 +102,7 @@ class BescheidPdf:
         seal = None
         if settings.letter_seal_pkcs12:
             seal = Seal.from_pkcs12(settings.letter_seal_pkcs12, settings.letter_seal_password)
-        return cls(settings.letter_font, seal)
+        return cls(settings.letter_font or SHIPPED_FONT, seal)
 
     def __call__(
         self, body: str, title: str, config: bescheide.BescheidConfig, now: datetime
