@@ -16,6 +16,7 @@ from tests.conftest import make_settings
 
 STRONG_KEY = "k" * 40
 BALLOT = "b" * 40
+SIGNING = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="  # an Ed25519 key: 32 bytes of 0x01
 
 
 def settings_on(template: Path, folder: Path, **changes: object) -> Settings:
@@ -28,7 +29,12 @@ def test_production_refuses_to_start_without_a_secret_key(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
     settings = settings_on(
-        sqlite_template, tmp_path, env="production", dev_idp=False, buergerbudget_ballot_key=BALLOT
+        sqlite_template,
+        tmp_path,
+        env="production",
+        dev_idp=False,
+        buergerbudget_ballot_key=BALLOT,
+        audit_signing_key=SIGNING,
     )
 
     with pytest.raises(RuntimeError, match="EGOV_SECRET_KEY must be set"):
@@ -50,6 +56,7 @@ def test_production_sends_the_session_cookie_only_over_https(
         dev_idp=False,
         secret_key=STRONG_KEY,
         buergerbudget_ballot_key=BALLOT,
+        audit_signing_key=SIGNING,
     )
 
     app = create_app(settings)
