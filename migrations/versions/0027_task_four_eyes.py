@@ -1,7 +1,7 @@
 """Four eyes on user task decisions: the pending proposal on the task
 
 Revision ID: 0027
-Revises: 0019
+Revises: 0026
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = "0027"
-down_revision = "0019"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

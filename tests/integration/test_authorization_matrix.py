@@ -447,6 +447,21 @@ EXPECTATIONS = [
         expect(anna=OK, ben=404, twin_anna=404),
         {"json": {"data": {"formal_decision": "admissible"}}},
     ),
+    Probe(  # no decision waits for approval: its clerk gets 409, no one else sees it
+        "POST",
+        "/api/v1/tasks/<task_id>/approve",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/approve",
+        expect(anna=404, ben=409, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/reject",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/reject",
+        expect(anna=404, ben=409, twin_anna=404),
+        {"json": {"reason": "Begründung fehlt"}},
+    ),
     Probe(  # a feasibility task is no triage review task: its clerk gets 409, no one else sees it
         "POST",
         "/api/v1/tasks/<task_id>/triage",
