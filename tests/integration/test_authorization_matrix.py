@@ -1367,6 +1367,7 @@ def check_outcome(
     elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation,
         code = problem["code"]  # vote or legal hold
         states = ("instance-", "migration-", "triage-not-review-task", "vote-", "offline-votes-")
+        states += ("task-decision-not-pending",)
         assert code.startswith(states) or code in ("weighing-incomplete", "legal-hold-missing")
     else:  # 422: a login too weak for the procedure, an implementation closed without its cost
         assert problem["code"] in ("assurance-level-too-low", "implementation-invalid")
