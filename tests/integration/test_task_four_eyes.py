@@ -6,7 +6,12 @@ anyone deputizing with the proposer can approve; of concurrent approvals exactly
 from __future__ import annotations
 
 import json
+import threading
+import urllib.error
+import urllib.request
 from typing import Any
+
+from flask import Flask
 
 from tests.conftest import Api
 from tests.integration.test_camunda_models import (  # noqa: F401 (its fixture)
@@ -15,6 +20,7 @@ from tests.integration.test_camunda_models import (  # noqa: F401 (its fixture)
     bundle,
     deploy,
 )
+from tests.integration.test_cli_server import serve
 from tests.integration.test_timers_support import actions, file_case, open_task_names
 
 UNIT = "buero-buergerbudget"
@@ -123,3 +129,41 @@ def test_a_rejection_sends_the_decision_back_to_the_proposer_with_the_reason(api
     assert task_id in mine
     propose(api, task_id)  # the proposer decides again: it waits for a second clerk again
     assert api.post(f"/tasks/{task_id}/approve", "ben").status_code == 200
+
+
+def approve_over_http(url: str, token: str, task_id: str) -> int:
+    request = urllib.request.Request(
+        f"{url}/api/v1/tasks/{task_id}/approve",
+        data=b"",
+        method="POST",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_of_concurrent_approvals_exactly_one_wins(app: Flask, api: Api) -> None:
+    case_id, task_id = a_case_with_ben_as_second_clerk(api)
+    added = api.post(f"/org-units/{UNIT}/members", "admin", json={"subject": "dev:otto"})
+    assert added.status_code == 201, added.get_json()
+    propose(api, task_id)
+    tokens = [api.token("ben"), api.token("otto")] * 2
+    start = threading.Barrier(len(tokens))
+    statuses: list[int] = []
+
+    def approve(url: str, token: str) -> None:
+        start.wait()
+        statuses.append(approve_over_http(url, token, task_id))
+
+    for url in serve(app):  # the server runs while the loop body does
+        threads = [threading.Thread(target=approve, args=(url, t)) for t in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(statuses) == [200, 409, 409, 409]
+    assert actions(api, case_id).count("task.decision_approved") == 1
