@@ -167,3 +167,19 @@ def test_of_concurrent_approvals_exactly_one_wins(app: Flask, api: Api) -> None:
 
     assert sorted(statuses) == [200, 409, 409, 409]
     assert actions(api, case_id).count("task.decision_approved") == 1
+
+
+def test_the_bpmn_property_four_eyes_demands_a_second_clerk_too(api: Api) -> None:
+    bpmn = bundle()["foerderantrag.bpmn"].replace(
+        "<bpmn:incoming>Flow_1</bpmn:incoming>",
+        '<bpmn:extensionElements><camunda:properties><camunda:property name="fourEyes" '
+        'value="true"/></camunda:properties></bpmn:extensionElements>'
+        "<bpmn:incoming>Flow_1</bpmn:incoming>",
+        1,
+    )
+    assert deploy(api, bundle(bpmn)).status_code == 201
+    case_id = file_case(api, PROCESS)
+    [task] = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+
+    assert propose(api, task["id"])["status"] == "proposed"
+    assert open_task_names(api, case_id) == ["Task_Pruefen"]
