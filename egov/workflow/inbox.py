@@ -337,12 +337,16 @@ def _record(
     )
 
 
+def _not_pending() -> Conflict:
+    return Conflict(
+        "Für diese Aufgabe wartet keine Entscheidung auf Freigabe.",
+        code="task-decision-not-pending",
+    )
+
+
 def _proposed(task: Task) -> Task:
     if task.status != TaskStatus.PROPOSED or task.proposed_by is None:
-        raise Conflict(
-            "Für diese Aufgabe wartet keine Entscheidung auf Freigabe.",
-            code="task-decision-not-pending",
-        )
+        raise _not_pending()
     return task
 
 
@@ -361,10 +365,7 @@ def _approve(
         "result": task.proposal,
     }
     if session.execute(query.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "Für diese Aufgabe wartet keine Entscheidung auf Freigabe.",
-            code="task-decision-not-pending",
-        )
+        raise _not_pending()
     session.refresh(task)
     extra = {"proposed_by": proposer}
     _record(session, task, principal, "task.decision_approved", workflows, task.result, extra=extra)
