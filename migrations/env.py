@@ -17,7 +17,9 @@ def run_migrations_online() -> None:
         _run(connectable)
         return
     engine = engine_from_config(
-        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
     )
     with engine.connect() as connection:
         _run(connection)

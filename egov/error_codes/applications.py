@@ -102,6 +102,8 @@ CODES: dict[str, Code] = {
         task_claimed_by_other="Someone else has claimed the task.",
         task_not_ready="The engine no longer offers the task.",
         case_already_decided="The application is decided (or closed): it cannot be withdrawn.",
+        task_decision_own="Four eyes: the proposer (or their deputy) cannot approve it.",
+        task_decision_not_pending="The task has no decision waiting for approval.",
     ),
     **codes(
         "triage",

@@ -12,6 +12,7 @@ from egov.web.context import container
 from egov.web.paging import page_request, paged
 from egov.web.schemas.tasks import (
     Completion,
+    Rejection,
     Task,
     TaskList,
     TaskPath,
@@ -65,6 +66,27 @@ def unclaim(path: TaskPath) -> Response:
 @requires(Role.CLERK)
 @validated
 def complete(path: TaskPath, body: Completion) -> Response:
-    """Complete a task with form data (422 if it fails the form)."""
+    """Complete a task with form data (422 if it fails the form). A four-eyes task only
+    records the decision (`status` proposed) until a second clerk approves it."""
     done = container().inbox.complete(current_principal(), path.task_id, body.data)
     return jsonify(views.task(done, with_form=True))
+
+
+@bp.post("/tasks/<task_id>/approve", responses=answers((200, TaskWithForm), 404, 409))
+@requires(Role.CLERK)
+@validated
+def approve(path: TaskPath) -> Response:
+    """Four eyes: a second clerk approves the proposed decision, the task completes with it
+    (409 `task-decision-own` for the proposer and anyone deputizing with them)."""
+    done = container().inbox.approve(current_principal(), path.task_id)
+    return jsonify(views.task(done, with_form=True))
+
+
+@bp.post("/tasks/<task_id>/reject", responses=answers((200, TaskWithForm), 404, 409, 422))
+@requires(Role.CLERK)
+@validated
+def reject(path: TaskPath, body: Rejection) -> Response:
+    """Four eyes: a second clerk rejects the proposed decision with a reason; the task goes
+    back to the proposer (claimed)."""
+    back = container().inbox.reject(current_principal(), path.task_id, body.reason)
+    return jsonify(views.task(back, with_form=True))

@@ -17,7 +17,13 @@ from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
 from egov.workflow.four_eyes import Pending
 from egov.workflow.inbox import TaskDetail
-from egov.workflow.store import LIVE_TASK, DefinitionActivation, ProcessDefinition, Task
+from egov.workflow.store import (
+    LIVE_TASK,
+    DefinitionActivation,
+    ProcessDefinition,
+    Task,
+    TaskStatus,
+)
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -108,6 +114,8 @@ def task(t: Task, *, with_form: bool = False) -> dict[str, Any]:
     if with_form:
         body["form"] = t.form_schema
         body["result"] = t.result
+        if t.status == TaskStatus.PROPOSED:  # four eyes: what the second clerk approves or rejects
+            body["proposed_by"], body["proposal"] = t.proposed_by, t.proposal
     return body
 
 

@@ -210,7 +210,7 @@ def _form_ref(name: str, task: Any) -> list[Refusal]:
     if binding not in ("latest", "deployment"):
         reason = (
             f'camunda:formRefBinding="{binding}" wird nicht übernommen: egov nimmt das Formular '
-            'aus dem Bündel des Modells („deployment“ oder „latest“).'
+            "aus dem Bündel des Modells („deployment“ oder „latest“)."
         )
         return [refuse(name, task, reason)]
     if _camunda(task, "formKey"):

@@ -104,6 +104,7 @@ class UserTaskView:
     form_schema: dict[str, Any] | None
     data: dict[str, Any]
     model: TaskModel | None = None  # assignee and due date as modelled (camunda:assignee ...)
+    four_eyes: bool = False  # property `fourEyes` = "true": a second clerk approves the decision
 
 
 class _Paused(Exception):
@@ -321,6 +322,7 @@ class Engine:
             form_schema=self.definition.forms.get(spec.name),
             data=copy.deepcopy(task.data) if with_data else {},
             model=of_task(_properties(task), task.data),
+            four_eyes=_properties(task).get("fourEyes", "").strip().lower() == "true",
         )
 
     def complete_user_task(self, task_id: str, data: dict[str, Any]) -> None:

@@ -23,13 +23,13 @@ from egov.workflow.engine import Engine
 from egov.workflow.forms import form_problems, task_context
 from egov.workflow.service import Workflows, compiled
 from egov.workflow.store import (
-    LIVE_TASK,
     InstanceStatus,
     ProcessDefinition,
     Task,
     TaskStatus,
     WorkflowInstance,
 )
+from egov.workflow.task_four_eyes import second_person
 
 NO_DUE_DATE = datetime(9999, 12, 31)  # tasks without a Frist come last, on every database
 
@@ -139,14 +139,32 @@ class Inbox:
             if also is None and self.guard is not None:
                 self.guard(session, task)
         validate_form(task.form_schema, data)
-        case_id, engine_task_id = task.case_id, task.engine_task_id
+        if task.four_eyes and also is None:
+            return self._propose(principal, task, data)
+        return self._complete(principal, task, data, also)
+
+    def _complete(
+        self,
+        principal: Principal,
+        task: Task,
+        data: dict[str, Any],
+        also: Guard | None,
+        *,
+        proposer: str | None = None,
+    ) -> Task:
+        """Complete in the engine and mark done; with `proposer`, the approval of a four-eyes
+        proposal (the row must still be proposed by them: exactly one approval wins)."""
+        task_id, case_id, engine_task_id = task.id, task.case_id, task.engine_task_id
 
         def finish(engine: Any) -> None:
             engine.complete_user_task(engine_task_id, data)
 
         def mark_done(session: Session) -> None:
             current = visible_task(session, principal, task_id)
-            if current.status not in LIVE_TASK:
+            if proposer is not None:
+                _approve(session, current, principal, proposer, self.workflows)
+                return
+            if current.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED):
                 raise Conflict("Die Aufgabe ist nicht mehr offen.", code="task-not-open")
             if current.status == TaskStatus.CLAIMED and current.assignee != principal.subject:
                 raise Conflict(
@@ -167,6 +185,67 @@ class Inbox:
         self.workflows.advance_soon(case_id)
         return self.get(principal, task_id)
 
+    # -- four eyes (egov.workflow.task_four_eyes) ------------------------------------------------
+
+    def _propose(self, principal: Principal, task: Task, data: dict[str, Any]) -> Task:
+        """Record the decision as proposed; it waits for a second clerk."""
+        with self.db.transaction() as session:
+            current = visible_task(session, principal, task.id)
+            _transition(
+                session,
+                current,
+                frm=(TaskStatus.OPEN, TaskStatus.CLAIMED),
+                assignee=principal.subject if current.status == TaskStatus.CLAIMED else None,
+                values={
+                    "status": TaskStatus.PROPOSED,
+                    "assignee": principal.subject,
+                    "proposed_by": principal.subject,
+                    "proposed_at": self.workflows.clock(),
+                    "proposal": data,
+                },
+            )
+            _record(session, current, principal, "task.decision_proposed", self.workflows, data)
+            return _reload(session, current)
+
+    def approve(self, principal: Principal, task_id: str) -> Task:
+        """The second clerk approves the proposal: the task completes with its data."""
+        with self.db.reading() as session:
+            task = _proposed(visible_task(session, principal, task_id))
+            second_person(session, str(task.proposed_by), principal.subject, self.workflows.clock())
+        return self._complete(
+            principal, task, dict(task.proposal or {}), None, proposer=task.proposed_by
+        )
+
+    def reject(self, principal: Principal, task_id: str, reason: str) -> Task:
+        """The second clerk rejects the proposal: back to the proposer, claimed, with reason."""
+        with self.db.transaction() as session:
+            task = _proposed(visible_task(session, principal, task_id))
+            proposer = str(task.proposed_by)
+            second_person(session, proposer, principal.subject, self.workflows.clock())
+            proposal = task.proposal
+            _transition(
+                session,
+                task,
+                frm=(TaskStatus.PROPOSED,),
+                assignee=proposer,
+                values={
+                    "status": TaskStatus.CLAIMED,
+                    "assignee": proposer,
+                    "proposed_by": None,
+                    "proposed_at": None,
+                    "proposal": None,
+                },
+            )
+            _record(
+                session,
+                task,
+                principal,
+                "task.decision_rejected",
+                self.workflows,
+                extra={"reason": reason, "proposed_by": proposer, "proposal": proposal},
+            )
+            return _reload(session, task)
+
 
 def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task]:
     """Open tasks of the principal: claimed by me, or unclaimed in one of my org units; not
@@ -180,7 +259,12 @@ def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task
     if mine_only:
         return select(Task).where(mine, ~suspended)
     unclaimed = (Task.status == TaskStatus.OPEN) & Task.org_unit_key.in_(units)
-    return select(Task).where(or_(mine, unclaimed), ~suspended)
+    to_approve = (  # four eyes: proposals of others wait for me
+        (Task.status == TaskStatus.PROPOSED)
+        & Task.org_unit_key.in_(units)
+        & (Task.proposed_by != principal.subject)
+    )
+    return select(Task).where(or_(mine, unclaimed, to_approve), ~suspended)
 
 
 def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
@@ -235,10 +319,12 @@ def _record(
     action: str,
     workflows: Workflows,
     data: dict[str, Any] | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     case = get_case(session, task.case_id)
     assert case is not None
-    details: dict[str, Any] = {"task_id": task.id, "name": task.spec_name}
+    details: dict[str, Any] = {"task_id": task.id, "name": task.spec_name, **(extra or {})}
     if data is not None:
         details["data"] = data
     record(
@@ -249,6 +335,40 @@ def _record(
         now=workflows.clock(),
         details=details,
     )
+
+
+def _not_pending() -> Conflict:
+    return Conflict(
+        "Für diese Aufgabe wartet keine Entscheidung auf Freigabe.",
+        code="task-decision-not-pending",
+    )
+
+
+def _proposed(task: Task) -> Task:
+    if task.status != TaskStatus.PROPOSED or task.proposed_by is None:
+        raise _not_pending()
+    return task
+
+
+def _approve(
+    session: Session, task: Task, principal: Principal, proposer: str, workflows: Workflows
+) -> None:
+    """Compare-and-set proposed -> completed: of two concurrent approvals exactly one wins."""
+    now = workflows.clock()
+    query = update(Task).where(
+        Task.id == task.id, Task.status == TaskStatus.PROPOSED, Task.proposed_by == proposer
+    )
+    values = {
+        "status": TaskStatus.COMPLETED,
+        "completed_at": now,
+        "completed_by": proposer,
+        "result": task.proposal,
+    }
+    if session.execute(query.values(**values)).rowcount != 1:  # type: ignore[attr-defined]
+        raise _not_pending()
+    session.refresh(task)
+    extra = {"proposed_by": proposer}
+    _record(session, task, principal, "task.decision_approved", workflows, task.result, extra=extra)
 
 
 def _reload(session: Session, task: Task) -> Task:

@@ -18,6 +18,7 @@ from egov.identity.store import get_membership
 from egov.workflow.assignment import AssignmentError, TaskModel, due_at, resolve
 from egov.workflow.engine import UserTaskView
 from egov.workflow.store import LIVE_TASK, Task, TaskStatus, WorkflowInstance, list_live_tasks
+from egov.workflow.task_four_eyes import listed_tasks
 
 
 def project_tasks(
@@ -62,6 +63,7 @@ def project_tasks(
             completed_at=None,
             completed_by=None,
             result=None,
+            four_eyes=view.four_eyes or view.spec_name in listed_tasks(session, instance),
         )
         session.add(task)
         record(

@@ -34,11 +34,12 @@ class InstanceStatus(StrEnum):
 class TaskStatus(StrEnum):
     OPEN = "open"  # in the inbox of its org unit
     CLAIMED = "claimed"  # a clerk works on it
+    PROPOSED = "proposed"  # four eyes: a decision waits for a second clerk (task_four_eyes)
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # the process moved on without it (e.g. a boundary event)
 
 
-LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+LIVE_TASK = (TaskStatus.OPEN, TaskStatus.CLAIMED, TaskStatus.PROPOSED)
 
 
 class ActivationKind(StrEnum):
@@ -135,6 +136,11 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # four eyes (egov.workflow.task_four_eyes): the decision waits for a second clerk
+    four_eyes: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    proposed_at: Mapped[datetime | None]
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
     __table_args__ = (
         Index("ix_tasks_inbox", "status", "org_unit_key", "assignee"),

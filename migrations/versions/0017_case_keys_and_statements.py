@@ -67,16 +67,12 @@ def upgrade() -> None:
         sa.Column("weighed_at", sa.DateTime(), nullable=True),
         sa.Column("notified_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_participation_statements")),
-        sa.UniqueConstraint(
-            "case_id", "number", name="uq_participation_statements_case_id_number"
-        ),
+        sa.UniqueConstraint("case_id", "number", name="uq_participation_statements_case_id_number"),
         sa.UniqueConstraint(
             "confirmation_hash", name="uq_participation_statements_confirmation_hash"
         ),
     )
-    op.create_index(
-        "ix_participation_statements_case_id", "participation_statements", ["case_id"]
-    )
+    op.create_index("ix_participation_statements_case_id", "participation_statements", ["case_id"])
     op.create_table(
         "participation_invitations",
         sa.Column("id", sa.String(36), nullable=False),

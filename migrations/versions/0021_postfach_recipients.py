@@ -18,15 +18,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("recipient_subject", sa.String(200), nullable=True))
         batch.add_column(sa.Column("recipient_postfach", sa.String(200), nullable=True))
         batch.add_column(sa.Column("idempotency_key", sa.String(200), nullable=True))
-        batch.create_index(
-            "ix_postfach_messages_recipient_subject", ["recipient_subject"]
-        )
-        batch.create_index(
-            "ix_postfach_messages_recipient_postfach", ["recipient_postfach"]
-        )
-        batch.create_unique_constraint(
-            "uq_postfach_messages_idempotency_key", ["idempotency_key"]
-        )
+        batch.create_index("ix_postfach_messages_recipient_subject", ["recipient_subject"])
+        batch.create_index("ix_postfach_messages_recipient_postfach", ["recipient_postfach"])
+        batch.create_unique_constraint("uq_postfach_messages_idempotency_key", ["idempotency_key"])
 
 
 def downgrade() -> None:

@@ -454,6 +454,21 @@ EXPECTATIONS = [
         expect(anna=OK, ben=404, twin_anna=404),
         {"json": {"data": {"formal_decision": "admissible"}}},
     ),
+    Probe(  # no decision waits for approval: its clerk gets 409, no one else sees it
+        "POST",
+        "/api/v1/tasks/<task_id>/approve",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/approve",
+        expect(anna=404, ben=409, twin_anna=404),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/tasks/<task_id>/reject",
+        "ben's task",
+        "/api/v1/tasks/{task_a}/reject",
+        expect(anna=404, ben=409, twin_anna=404),
+        {"json": {"reason": "Begründung fehlt"}},
+    ),
     Probe(  # a feasibility task is no triage review task: its clerk gets 409, no one else sees it
         "POST",
         "/api/v1/tasks/<task_id>/triage",
@@ -1359,6 +1374,7 @@ def check_outcome(
     elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation,
         code = problem["code"]  # vote or legal hold
         states = ("instance-", "migration-", "triage-not-review-task", "vote-", "offline-votes-")
+        states += ("task-decision-not-pending",)
         assert code.startswith(states) or code in ("weighing-incomplete", "legal-hold-missing")
     else:  # 422: a login too weak for the procedure, an implementation closed without its cost
         assert problem["code"] in ("assurance-level-too-low", "implementation-invalid")

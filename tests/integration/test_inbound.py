@@ -392,7 +392,5 @@ def test_a_held_status_is_discarded_when_its_suspended_instance_is_cancelled(
     assert inbound_rows(container) == [("discarded", filed["case_id"])]
     assert "message.discarded" in actions(api, filed["case_id"])
     detail = api.get(path, "admin").get_json()
-    assert [(h["kind"], h["status"]) for h in detail["held_messages"]] == [
-        ("inbound", "discarded")
-    ]
+    assert [(h["kind"], h["status"]) for h in detail["held_messages"]] == [("inbound", "discarded")]
     assert detail["incidents"] == []

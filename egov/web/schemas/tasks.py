@@ -58,6 +58,12 @@ class TaskWithForm(Task):
 
     form: dict[str, Any] | None = Field(None, description="JSON Schema des Formulars")
     result: dict[str, Any] | None = None
+    proposed_by: str | None = Field(
+        None, description="Vier-Augen-Prinzip: wer die Entscheidung vorgeschlagen hat"
+    )
+    proposal: dict[str, Any] | None = Field(
+        None, description="Vier-Augen-Prinzip: die vorgeschlagenen Formulardaten"
+    )
 
 
 class InboxTask(Task):
@@ -84,4 +90,10 @@ class Completion(BaseModel):
 
     data: dict[str, Any] = Field(
         default_factory=dict, description="Formulardaten nach dem JSON Schema der Aufgabe"
+    )
+
+
+class Rejection(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=2000, description="Grund: geht an die vorschlagende Person"
     )

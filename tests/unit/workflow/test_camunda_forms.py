@@ -79,9 +79,7 @@ def test_disabled_and_always_hidden_fields_are_not_submitted_static_texts_not_fi
         {"type": "textfield", "id": "r", "key": "fest", "readonly": True, "defaultValue": "x"},
     )
 
-    assert schema["properties"] == {
-        "fest": {"type": "string", "readOnly": True, "default": "x"}
-    }
+    assert schema["properties"] == {"fest": {"type": "string", "readOnly": True, "default": "x"}}
 
 
 def test_numbers_keep_form_js_bounds_digits_and_increment_exactly() -> None:
