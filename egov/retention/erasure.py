@@ -1,13 +1,14 @@
 """Erasing a case whose retention ended: its personal data goes, a tombstone stays.
 
 Erased: the applicant's name, e-mail, login and Postfach on the case, its title and data; the
-submissions with their original bytes; the documents with their files (a file shared by
-content key with another case's document stays); the Postfach letters; the payloads of its
-outbox rows (the stored e-mails); its ended process instance with its tasks (the engine's
-state and the form data); the payloads of its audit events (`erase_payloads`, the
-chain stays verifiable). Kept, as the tombstone: the case row with reference, procedure,
-dates, status, the retention rule, who erased it and when, and the last audit event
-`retention.erased` saying so (its payload holds no personal data).
+submissions with their original bytes; the documents with their files (a file shared by content
+key with another case's document stays); the Postfach letters; the payloads of its outbox rows
+(the stored e-mails); its ended process instance with its tasks (the engine's state and the
+form data); what other features hold about it (`related.py`: triage, inbound messages and their
+bytes, held messages, participation statements); the payloads of its audit events
+(`erase_payloads`, the chain stays verifiable). Kept, as the tombstone: the case row with
+reference, procedure, dates, status, the retention rule, who erased it and when, and the last
+audit event `retention.erased` saying so (its payload holds no personal data).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from egov.documents.store import Document
 from egov.intake.store import Submission
 from egov.outbox.store import OutboxMessage
 from egov.postfach.store import PostfachMessage
+from egov.retention.related import erase_related, inbound_uses
 from egov.workflow.migration_store import MigrationItem
 from egov.workflow.store import InstanceStatus, Task, WorkflowInstance
 
@@ -37,7 +39,7 @@ REASON = "Aufbewahrungsfrist abgelaufen"
 def erase_case(session: Session, case: Case, *, actor: str, now: datetime) -> list[str]:
     """Erase the case's personal data in this transaction; returns the storage keys no row
     refers to any more (the caller deletes those files after commit)."""
-    keys = _storage_keys(session, case.id)
+    keys = _storage_keys(session, case.id) | erase_related(session, case.id)
     session.execute(delete(PostfachMessage).where(PostfachMessage.case_id == case.id))
     session.execute(delete(Document).where(Document.case_id == case.id))
     session.execute(delete(Submission).where(Submission.case_id == case.id))
@@ -79,6 +81,7 @@ def _still_referenced(session: Session, key: str) -> bool:
     return (
         session.scalars(by_document).first() is not None
         or session.scalars(by_submission).first() is not None
+        or inbound_uses(session, key)
     )
 
 

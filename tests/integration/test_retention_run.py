@@ -16,13 +16,20 @@ from sqlalchemy import MetaData, select
 from egov.cases.store import Case
 from egov.cli import main
 from egov.container import Container
+from egov.documents.filestore import Placement
+from egov.integrations.store import InboundMessage
+from egov.participation.store import Invitation, Statement
+from egov.retention.related import ROWS
+from egov.triage.store import TriageDecision, TriageSuggestion
+from egov.workflow.held import HeldMessage
 from tests.conftest import Api
 from tests.integration.test_retention import bundle_with, rejected_case
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 from tests.integration.test_walkthrough import file_proposal
 
-LONG_AGO = datetime(2019, 3, 4, 10, 0, 0)  # rejected then: kept until 31.12.2022
+LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the shipped 2020 round; kept until 31.12.2023
 DISTINCTIVE = "Sitzbank für Zacharias Quenzelmeier"
+EMAIL = "zacharias.quenzelmeier@example.org"
 WAITING = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
 
 
@@ -67,6 +74,81 @@ def everything_stored(container: Container) -> str:
     return "\n".join(rows + files)
 
 
+def what_other_features_hold(container: Container, case_id: str) -> None:
+    """A row of every other feature's table about the case, each naming the applicant (the
+    shipped Bürgerbudget flow makes none of these for a rejected proposal)."""
+    who = f"{DISTINCTIVE} <{EMAIL}>"
+    key, sha256 = container.files.put_bytes(who.encode(), Placement(container.files))
+    ids = {"case_id": case_id, "procedure_key": "buergerbudget"}
+    with container.db.transaction() as session:
+        suggestion = TriageSuggestion(
+            **ids,
+            mode="intake",
+            org_unit_key="allgemein",
+            abstained=False,
+            threshold=0.5,
+            result={"explanation": who},
+            created_at=LONG_AGO,
+        )
+        session.add(suggestion)
+        session.flush()
+        session.add_all(
+            [
+                TriageDecision(
+                    **ids,
+                    suggestion_id=suggestion.id,
+                    task_id="t",
+                    decision="override",
+                    suggested_org_unit="allgemein",
+                    decided_org_unit="gruen",
+                    reason=who,
+                    decided_by="anna",
+                    decided_at=LONG_AGO,
+                    seconds=1.0,
+                ),
+                InboundMessage(
+                    case_id=case_id,
+                    received_at=LONG_AGO,
+                    source="fachverfahren",
+                    message_name="info",
+                    content_type="application/xml",
+                    storage_key=key,
+                    sha256=sha256,
+                    status="recorded",
+                ),
+                HeldMessage(
+                    case_id=case_id,
+                    kind="inbound",
+                    source_id="x",
+                    message_name="info",
+                    payload={"from": who},
+                    actor="anna",
+                    status="held",
+                    held_at=LONG_AGO,
+                ),
+                Statement(
+                    case_id=case_id,
+                    number=1,
+                    status="received",
+                    text=who,
+                    attachment_ids=[],
+                    author_name=DISTINCTIVE,
+                    author_email=EMAIL,
+                    named=True,
+                    created_at=LONG_AGO,
+                ),
+                Invitation(
+                    case_id=case_id,
+                    body_name=DISTINCTIVE,
+                    email=EMAIL,
+                    token_hash="0" * 64,
+                    invited_at=LONG_AGO,
+                    invited_by="anna",
+                ),
+            ]
+        )
+
+
 def test_the_dry_run_lists_due_cases_but_neither_held_ones_nor_erases(api: Api) -> None:
     due, held = rejected_case(api), rejected_case(api)
     assert (
@@ -79,7 +161,7 @@ def test_the_dry_run_lists_due_cases_but_neither_held_ones_nor_erases(api: Api) 
 
     listed = run("--dry-run")
 
-    assert f"{reference(api, due)} buergerbudget aufbewahrt bis 2022-12-31: {WAITING}" in listed
+    assert f"{reference(api, due)} buergerbudget aufbewahrt bis 2023-12-31: {WAITING}" in listed
     assert reference(api, held) not in listed and reference(api, open_case) not in listed
     assert "1 fällig, 0 gelöscht" in listed
 
@@ -104,15 +186,17 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
     )
     without_archive_duty(api)
     container: Container = api.container
-    assert DISTINCTIVE in everything_stored(container)
+    what_other_features_hold(container, case_id)
+    assert DISTINCTIVE in everything_stored(container) and EMAIL in everything_stored(container)
 
     output = run("--execute")
 
-    assert f"{reference(api, case_id)} buergerbudget aufbewahrt bis 2022-12-31: gelöscht" in output
+    assert f"{reference(api, case_id)} buergerbudget aufbewahrt bis 2023-12-31: gelöscht" in output
     assert "1 fällig, 1 gelöscht" in output
     stored = everything_stored(container)
-    assert DISTINCTIVE not in stored and "Quenzelmeier" not in stored
+    assert DISTINCTIVE not in stored and "Quenzelmeier" not in stored and EMAIL not in stored
     with container.db.reading() as session:
+        assert all(not session.scalars(select(t).where(t.case_id == case_id)).all() for t in ROWS)
         tombstone = session.scalars(select(Case).where(Case.id == case_id)).one()
         assert (tombstone.applicant_name, tombstone.applicant_email, tombstone.data) == (
             "",
