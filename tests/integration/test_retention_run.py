@@ -1,16 +1,20 @@
 """`egov retention run`: the cases whose retention ended are listed (none on hold, none without
 a rule); `--execute` erases those of procedures without archive duty, leaving a tombstone, no
-trace of the applicant's data and an audit chain that still verifies."""
+trace of the applicant's data (nor of what triage, inbound messages, held messages and a
+participation kept about the case) and an audit chain that still verifies; the sweep erases
+them by itself in batches, logged and counted."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, select
 
 from egov.cases.store import Case
@@ -20,6 +24,7 @@ from egov.documents.filestore import Placement
 from egov.integrations.store import InboundMessage
 from egov.participation.store import Invitation, Statement
 from egov.retention.related import ROWS
+from egov.runtime.sweep import Sweeper
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
 from tests.conftest import Api
@@ -29,6 +34,7 @@ from tests.integration.test_walkthrough import file_proposal
 
 LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the shipped 2020 round; kept until 31.12.2023
 DISTINCTIVE = "Sitzbank für Zacharias Quenzelmeier"
+AFTER_RETENTION = datetime(2024, 1, 2, 8, 0, 0)
 EMAIL = "zacharias.quenzelmeier@example.org"
 WAITING = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
 
@@ -217,3 +223,51 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
     verified = CliRunner().invoke(main, ["verify-audit", reference(api, case_id)])
     assert verified.exit_code == 0
     assert "0 gelöscht" in run("--execute") and reference(api, case_id) not in run("--dry-run")
+
+
+def after_retention(container: Container, batch_size: int) -> Sweeper:
+    """The sweep of a day after the retention ended, erasing `batch_size` cases at a time."""
+    assert isinstance(container.clock, FakeClock)
+    container.clock.now = AFTER_RETENTION
+    container.settings = replace(container.settings, retention_batch_size=batch_size)
+    return Sweeper(container, None)
+
+
+def erased_total() -> float:
+    return (
+        REGISTRY.get_sample_value("egov_retention_erased_total", {"procedure": "buergerbudget"})
+        or 0.0
+    )
+
+
+def test_the_sweep_erases_due_cases_by_itself_in_batches_but_not_held_or_archived_ones(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    container: Container = api.container
+    first, second, held = rejected_case(api), rejected_case(api), rejected_case(api)
+    hold = api.post(f"/cases/{held}/legal-hold", "admin", json={"reason": "Klage anhängig"})
+    assert hold.status_code == 200
+    sweep = after_retention(container, batch_size=1)
+    assert "retention_erased" not in sweep()  # archive duty: they wait
+    without_archive_duty(api)
+    before = erased_total()
+
+    with caplog.at_level("INFO", logger="egov.retention.service"):
+        assert sweep()["retention_erased"] == 1  # one batch of one: the oldest first
+        assert sweep()["retention_erased"] == 1
+        assert "retention_erased" not in sweep()  # the held one stays
+
+    with container.db.reading() as session:
+        erased = {c.id: c.erased_by for c in session.scalars(select(Case))}
+    assert erased[first] == erased[second] == "sweep:retention" and erased[held] is None
+    assert erased_total() == before + 2
+    logged = [r.getMessage() for r in caplog.records if "retention_erased" in r.getMessage()]
+    assert len(logged) == 2 and f"reference={reference(api, first)}" in logged[0]
+
+
+def test_a_batch_size_of_0_turns_the_erasure_by_the_sweep_off(api: Api) -> None:
+    case_id = rejected_case(api)
+    without_archive_duty(api)
+
+    assert "retention_erased" not in after_retention(api.container, batch_size=0)()
+    assert api.get(f"/cases/{case_id}", "admin").get_json()["data"]
