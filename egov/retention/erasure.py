@@ -24,6 +24,8 @@ from egov.cases.service import record
 from egov.cases.store import Case
 from egov.documents.store import Document
 from egov.intake.store import Submission
+from egov.integrations.dms import ERASE_KIND as DMS_ERASE
+from egov.outbox.service import enqueue
 from egov.outbox.store import OutboxMessage
 from egov.postfach.store import PostfachMessage
 from egov.retention.related import erase_related, inbound_uses
@@ -45,6 +47,15 @@ def erase_case(session: Session, case: Case, *, actor: str, now: datetime) -> li
     session.execute(delete(Submission).where(Submission.case_id == case.id))
     session.execute(
         update(OutboxMessage).where(OutboxMessage.case_id == case.id).values(payload={})
+    )
+    enqueue(  # the DMS copy: after commit, through the outbox (retried, else an incident)
+        session,
+        case_id=case.id,
+        kind=DMS_ERASE,
+        payload={"case_reference": case.reference},
+        now=now,
+        idempotency_key=f"dms.erase:{case.id}",
+        actor=actor,
     )
     _erase_instance(session, case.id)
     # first: its event marks the case audited before the changes below are flushed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,10 +21,14 @@ from egov.cases.store import Case
 from egov.cli import main
 from egov.container import Container
 from egov.documents.filestore import Placement
+from egov.integrations import dms
 from egov.integrations.store import InboundMessage
+from egov.outbox.service import enqueue
+from egov.outbox.store import OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.retention.related import ROWS
 from egov.runtime.sweep import Sweeper
+from egov.runtime.worker import run_due
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
 from tests.conftest import Api
@@ -72,9 +76,11 @@ def everything_stored(container: Container) -> str:
     tables.reflect(container.db.engine)
     with container.db.engine.connect() as conn:
         rows = [repr(tuple(r)) for t in tables.sorted_tables for r in conn.execute(t.select())]
+    roots = (container.files.root, container.settings.data_dir / "dms")  # the DMS: a folder
     files = [
         p.read_bytes().decode("utf-8", "replace")
-        for p in container.files.root.rglob("*")
+        for root in roots
+        for p in root.rglob("*")
         if p.is_file()
     ]
     return "\n".join(rows + files)
@@ -155,6 +161,16 @@ def what_other_features_hold(container: Container, case_id: str) -> None:
         )
 
 
+def deliver_dms_erasure(container: Container, case_id: str) -> str:
+    """Deliver the erasure's one `dms.erase` row, due by the CLI's real clock."""
+    assert isinstance(container.clock, FakeClock)
+    container.clock.now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+    kind = (OutboxMessage.case_id == case_id) & (OutboxMessage.kind == dms.ERASE_KIND)
+    with container.db.reading() as session:
+        (row_id,) = session.scalars(select(OutboxMessage.id).where(kind)).all()
+    return container.outbox.deliver(row_id)
+
+
 def test_the_dry_run_lists_due_cases_but_neither_held_ones_nor_erases(api: Api) -> None:
     due, held = rejected_case(api), rejected_case(api)
     assert (
@@ -193,14 +209,20 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
     without_archive_duty(api)
     container: Container = api.container
     what_other_features_hold(container, case_id)
+    with container.db.transaction() as session:  # its documents filed in the DMS
+        payload = {"case_reference": reference(api, case_id)}
+        enqueue(session, case_id=case_id, kind=dms.KIND, payload=payload, now=LONG_AGO)
+    assert run_due(container) == {"delivered": 1}, run_due(container)
     assert DISTINCTIVE in everything_stored(container) and EMAIL in everything_stored(container)
 
     output = run("--execute")
+    assert deliver_dms_erasure(container, case_id) == "delivered"  # the case's folder on the DMS
 
     assert f"{reference(api, case_id)} buergerbudget aufbewahrt bis 2023-12-31: gelöscht" in output
     assert "1 fällig, 1 gelöscht" in output
     stored = everything_stored(container)
     assert DISTINCTIVE not in stored and "Quenzelmeier" not in stored and EMAIL not in stored
+    assert not (container.settings.data_dir / "dms" / reference(api, case_id)).exists()
     with container.db.reading() as session:
         assert all(not session.scalars(select(t).where(t.case_id == case_id)).all() for t in ROWS)
         tombstone = session.scalars(select(Case).where(Case.id == case_id)).one()
@@ -213,12 +235,14 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
         assert tombstone.retention_rule is not None and tombstone.procedure_key == "buergerbudget"
     trail = api.get(f"/cases/{case_id}/events", "admin").get_json()
     assert trail["verification"]["valid"] is True
-    assert [e["action"] for e in trail["items"][-2:]] == [
+    erased_at = [e["action"] for e in trail["items"]].index("retention.erased")
+    assert [e["action"] for e in trail["items"][erased_at - 1 :]] == [
         "audit.payloads_erased",
         "retention.erased",
+        "outbox.delivered",  # dms.erase, after the erasure's commit
     ]
-    assert trail["items"][-1]["after"]["reference"] == reference(api, case_id)
-    assert all(e["after"] is None for e in trail["items"][:-2])
+    assert trail["items"][erased_at]["after"]["reference"] == reference(api, case_id)
+    assert all(e["after"] is None for e in trail["items"][: erased_at - 1])
     assert api.get(f"/cases/{kept}", "admin").get_json()["data"]  # the held case keeps its data
     verified = CliRunner().invoke(main, ["verify-audit", reference(api, case_id)])
     assert verified.exit_code == 0
