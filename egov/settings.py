@@ -240,6 +240,12 @@ class Settings:
         "(`migration-attempts-exhausted`), opens an incident and goes on with the rest, so a "
         "batch that kills its worker is not re-sent after every stall period for ever.",
     )
+    retention_batch_size: int = setting(
+        50,
+        "How many due cases (retention ended, no hold, no archive duty) one sweep erases, each "
+        'in its own transaction (`docs/operations.md` "Aufbewahrung"); 0 turns the erasure '
+        "by the sweep off (`egov retention run --execute` still erases).",
+    )
     plugins: str = setting(
         "",
         "Comma-separated modules whose `register(container)` runs when a process is built "

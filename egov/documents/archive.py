@@ -100,6 +100,10 @@ class ArchiveTarget(Protocol):
         """Remove `folder/name` and its sidecar (missing is fine)."""
         ...
 
+    def remove_folder(self, folder: str) -> None:
+        """Remove `folder` with everything in it (missing is fine)."""
+        ...
+
 
 class FileSystemArchive:
     """A local folder as DMS (EGOV_DATA_DIR/dms unless EGOV_DMS_URL is set)."""
@@ -157,6 +161,9 @@ class FileSystemArchive:
     def remove(self, folder: str, name: str) -> None:
         self._file(folder, name).unlink(missing_ok=True)
         self._file(folder, metadata_name(name)).unlink(missing_ok=True)
+
+    def remove_folder(self, folder: str) -> None:
+        shutil.rmtree(self._file(folder, "x").parent, ignore_errors=True)
 
 
 def _copy_unless_taken(source: Path, target: Path) -> bool:
@@ -249,3 +256,7 @@ class WebDavArchive(WebDavStore):
     def remove(self, folder: str, name: str) -> None:
         for each in (name, metadata_name(name)):
             self._call("DELETE", self._at(folder, each), ok={200, 202, 204, 404})
+
+    def remove_folder(self, folder: str) -> None:
+        collection = self._at(folder, "x")[: -len("x")]  # the folder checked, with its slash
+        self._call("DELETE", collection, ok={200, 202, 204, 404})

@@ -1,4 +1,5 @@
-"""The DMS archive: outbox handler for kind ``dms.store``.
+"""The DMS archive: outbox handlers for kinds ``dms.store`` and ``dms.erase`` (the folder of
+an erased case deleted, `egov.retention.erasure`).
 
 A BPMN service task writes ``outbox.send`` with ``kind = "dms.store"`` and the payload
 ``{case_reference, document_ids}`` (``document_ids`` absent or null: every document of the
@@ -75,6 +76,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 KIND = "dms.store"
+ERASE_KIND = "dms.erase"
 CITY_TIME = ZoneInfo("Europe/Berlin")
 
 
@@ -319,4 +321,19 @@ def register(
 ) -> DmsArchiver:
     archiver = DmsArchiver(db=db, files=files, target=target, clock=clock)
     outbox.register(KIND, archiver)
+    outbox.register(ERASE_KIND, lambda delivery: erase_folder(target, delivery))
     return archiver
+
+
+def erase_folder(target: ArchiveTarget, delivery: Delivery) -> None:
+    """The outbox handler of ``dms.erase`` (an erased case, issue 16): the case's folder goes
+    with every file and sidecar in it; a folder already gone is fine (a re-delivery)."""
+    reference = delivery.payload.get("case_reference")
+    if not isinstance(reference, str) or not reference:
+        raise DeliveryError("case_reference fehlt.", code="dms-payload-invalid", permanent=True)
+    try:
+        target.remove_folder(case_folder(reference))
+    except DocumentStoreError as exc:
+        raise DeliveryError(
+            f"DMS: {exc.code}", code=f"dms-{exc.code}", permanent=exc.code == "store-rejected"
+        ) from exc

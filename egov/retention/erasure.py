@@ -1,13 +1,14 @@
 """Erasing a case whose retention ended: its personal data goes, a tombstone stays.
 
 Erased: the applicant's name, e-mail, login and Postfach on the case, its title and data; the
-submissions with their original bytes; the documents with their files (a file shared by
-content key with another case's document stays); the Postfach letters; the payloads of its
-outbox rows (the stored e-mails); its ended process instance with its tasks (the engine's
-state and the form data); the payloads of its audit events (`erase_payloads`, the
-chain stays verifiable). Kept, as the tombstone: the case row with reference, procedure,
-dates, status, the retention rule, who erased it and when, and the last audit event
-`retention.erased` saying so (its payload holds no personal data).
+submissions with their original bytes; the documents with their files (a file shared by content
+key with another case's document stays); the Postfach letters; the payloads of its outbox rows
+(the stored e-mails); its ended process instance with its tasks (the engine's state and the
+form data); what other features hold about it (`related.py`: triage, inbound messages and their
+bytes, held messages, participation statements); the payloads of its audit events
+(`erase_payloads`, the chain stays verifiable). Kept, as the tombstone: the case row with
+reference, procedure, dates, status, the retention rule, who erased it and when, and the last
+audit event `retention.erased` saying so (its payload holds no personal data).
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from egov.cases.service import record
 from egov.cases.store import Case
 from egov.documents.store import Document
 from egov.intake.store import Submission
+from egov.integrations.dms import ERASE_KIND as DMS_ERASE
+from egov.outbox.service import enqueue
 from egov.outbox.store import OutboxMessage
 from egov.postfach.store import PostfachMessage
+from egov.retention.related import erase_related, inbound_uses
 from egov.workflow.migration_store import MigrationItem
 from egov.workflow.store import InstanceStatus, Task, WorkflowInstance
 
@@ -46,12 +50,21 @@ def erase_case(
     """Erase the case's personal data in this transaction; returns the storage keys no row
     refers to any more (the caller deletes those files after commit). `reason` and `title`:
     why (the retention ended, or the citizen's erasure request)."""
-    keys = _storage_keys(session, case.id)
+    keys = _storage_keys(session, case.id) | erase_related(session, case.id)
     session.execute(delete(PostfachMessage).where(PostfachMessage.case_id == case.id))
     session.execute(delete(Document).where(Document.case_id == case.id))
     session.execute(delete(Submission).where(Submission.case_id == case.id))
     session.execute(
         update(OutboxMessage).where(OutboxMessage.case_id == case.id).values(payload={})
+    )
+    enqueue(  # the DMS copy: after commit, through the outbox (retried, else an incident)
+        session,
+        case_id=case.id,
+        kind=DMS_ERASE,
+        payload={"case_reference": case.reference},
+        now=now,
+        idempotency_key=f"dms.erase:{case.id}",
+        actor=actor,
     )
     _erase_instance(session, case.id)
     # first: its event marks the case audited before the changes below are flushed
@@ -88,6 +101,7 @@ def _still_referenced(session: Session, key: str) -> bool:
     return (
         session.scalars(by_document).first() is not None
         or session.scalars(by_submission).first() is not None
+        or inbound_uses(session, key)
     )
 
 

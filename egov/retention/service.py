@@ -4,9 +4,11 @@ dates live with the cases (`egov.cases.retention`, `egov.cases.retention_service
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,16 @@ ARCHIVE_STATES: dict[str | None, str] = {
     OfferStatus.OFFERED: "dem Archiv angeboten, wartet auf seine Bewertung",
     OfferStatus.HANDED_OVER: "an das Archiv übergeben, wartet auf die Importbestätigung",
 }
+
+SWEEP_ACTOR = "sweep:retention"
+
+log = logging.getLogger(__name__)
+
+ERASED = Counter(
+    "egov_retention_erased_total",
+    "Cases erased because their retention ended (by the sweep or `egov retention run`).",
+    ["procedure"],
+)
 
 
 @dataclass(frozen=True)
@@ -78,13 +90,33 @@ class Retention:
             found = [(c, d) for c, d in candidates(session, self.clock()) if c.id == case_id]
             if not found or found[0][1]:
                 return False
-            unused = erase_case(session, found[0][0], actor=actor, now=self.clock())
+            case = found[0][0]
+            reference, procedure = case.reference, case.procedure_key
+            unused = erase_case(session, case, actor=actor, now=self.clock())
         for key in unused:  # after commit: a rollback must not lose a file
             self.files.delete(key)
+        log.info(
+            "retention_erased case_id=%s reference=%s procedure=%s actor=%s",
+            case_id,
+            reference,
+            procedure,
+            actor,
+        )
+        ERASED.labels(procedure=procedure).inc()
         return True
 
+    def erase_due(self, limit: int, actor: str = SWEEP_ACTOR) -> int:
+        """Erase up to `limit` due cases of procedures without archive duty, oldest first,
+        each in its own transaction (one that fails leaves the others erased); the count."""
+        with self.db.reading() as session:
+            found = candidates(session, self.clock(), erasable_only=True, limit=limit)
+            case_ids = [case.id for case, _duty in found]
+        return sum(self.execute(actor, case_id) for case_id in case_ids)
 
-def candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
+
+def candidates(
+    session: Session, now: datetime, erasable_only: bool = False, limit: int | None = None
+) -> list[tuple[Case, bool]]:
     query = (
         select(Case, Procedure.archive_duty)
         .join(Procedure, Procedure.key == Case.procedure_key)
@@ -95,7 +127,10 @@ def candidates(session: Session, now: datetime) -> list[tuple[Case, bool]]:
             Case.erased_at.is_(None),
         )
         .order_by(Case.retention_until, Case.reference)
+        .limit(limit)
     )
+    if erasable_only:
+        query = query.where(Procedure.archive_duty.is_(False))
     rows = session.execute(query).all()
     return [
         (case, duty)

@@ -5,12 +5,12 @@ One sweep delivers due and crashed outbox rows, fires due timers and escalates o
 (`run_due`), re-starts cases that have no process instance and no incident, advances
 instances left with engine work, runs again migration batches that stopped making progress,
 releases messages still held for running instances (a release that died halfway),
-deletes upload spool files a killed process left behind, and signs an audit checkpoint when
-the latest is older than its interval (ADR 0044). While the database schema is not at the
-head of the shipped migrations the sweep does nothing but log `schema_outdated` (a step
-would meet the missing column every second).
-`egov serve` sweeps from a background thread (embedded mode); in production
-`egov scheduler` sends `egov.sweep` to the Celery workers every interval.
+deletes upload spool files a killed process left behind, erases a batch of cases whose
+retention ended (`Retention.erase_due`), and signs an audit checkpoint when the latest is
+older than its interval (ADR 0044). While the database schema is not at the head of the
+shipped migrations the sweep does nothing but log `schema_outdated` (a step would meet the
+missing column every second). `egov serve` sweeps from a background thread (embedded mode);
+in production `egov scheduler` sends `egov.sweep` to the Celery workers every interval.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Sweeper:
         counts["held_released"] = self.release_held_left()
         counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
         counts["audit_checkpoint"] = self.checkpoint_if_due()
+        counts["retention_erased"] = self.erase_due()
         return {key: value for key, value in counts.items() if value}
 
     @property
@@ -123,6 +124,12 @@ class Sweeper:
             log.warning("held_messages_left case_id=%s (instance running)", case_id)
             release_held(self.parts.workflows, case_id)
         return len(found)
+
+    def erase_due(self) -> int:
+        """Erase a batch of cases whose retention ended (none on hold, none waiting for the
+        archive), each in its own transaction; EGOV_RETENTION_BATCH_SIZE=0: none."""
+        size = self.parts.settings.retention_batch_size
+        return self.parts.retention.erase_due(size) if size > 0 else 0
 
 
 def stranded_cases(db: Database, created_before: datetime, limit: int = 100) -> list[str]:

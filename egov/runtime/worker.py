@@ -21,6 +21,7 @@ from egov.clock import Clock
 from egov.db import OUTAGE, Database, error_name
 from egov.documents.filestore import FileSystemStore
 from egov.outbox.service import Outbox
+from egov.retention.service import Retention
 from egov.runtime.escalation import Notification, escalate_overdue
 from egov.settings import Settings
 from egov.workflow.migration_service import Migrations
@@ -50,6 +51,8 @@ class Parts(Protocol):
     def files(self) -> FileSystemStore: ...
     @property
     def checkpoints(self) -> Checkpoints: ...
+    @property
+    def retention(self) -> Retention: ...
 
 
 def run_due(target: Outbox | Parts, limit: int = 100) -> dict[str, int]:
