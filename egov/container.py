@@ -4,15 +4,13 @@ import time. Every service a handler or command calls is an attribute of the `Co
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
+from egov import wiring
 from egov.audit import guard
 from egov.audit.checkpoints import Checkpoints
 from egov.audit.signing import signer
@@ -35,16 +33,13 @@ from egov.db import Database
 from egov.documents.filestore import FileSystemStore
 from egov.http_client import OutboundHttp
 from egov.identity.assertions import AssertionVerifier, build_assertion_verifier
-from egov.identity.builtin_issuers import dev_clients, dev_issuer, single_issuer
-from egov.identity.devidp import DevIdentityProvider, ensure_allowed
-from egov.identity.devidp_login import DevWebClient
+from egov.identity.devidp import DevIdentityProvider
 from egov.identity.directory import Directory
-from egov.identity.issuers import Issuers, load_issuers
+from egov.identity.issuers import Issuers
 from egov.identity.jwks import JsonFetcher
 from egov.identity.login_store import DatabaseLoginCache
-from egov.identity.tokens import KeyPair, TokenSettings
-from egov.identity.users import demo_users
-from egov.identity.verifier import TokenVerifier, build_verifier
+from egov.identity.tokens import TokenSettings
+from egov.identity.verifier import TokenVerifier
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
@@ -55,10 +50,9 @@ from egov.integrations import dms, email, fachverfahren, stub_fachverfahren, web
 from egov.integrations.correlation import discard_inbound, follow_up_correlator, held_releaser
 from egov.integrations.inbound import Inbound, planning_update
 from egov.integrations.stub_fachverfahren import StubFachverfahren
-from egov.opendata.catalogue import Publisher
 from egov.opendata.rounds import RoundProposals
 from egov.opendata.service import OpenData
-from egov.opendata.sources import CaseProposals, ProposalSource
+from egov.opendata.sources import CaseProposals
 from egov.outbox import mail
 from egov.outbox.service import Outbox
 from egov.participation import operators as participation_operators
@@ -67,13 +61,12 @@ from egov.participation.messages import filing as statement_filing
 from egov.participation.moderation import Moderation
 from egov.participation.public import PublicParticipations
 from egov.participation.report import Reports
-from egov.participation.statements import StatementLimits, Statements
+from egov.participation.statements import Statements
 from egov.participation.toeb import Invitations
 from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.retention.archive import ArchiveExchange
 from egov.retention.service import Retention
-from egov.retention.xdomea import Authority
 from egov.rights.service import Rights
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
@@ -88,7 +81,6 @@ from egov.workflow.inbox import Inbox
 from egov.workflow.instances import Instances
 from egov.workflow.migration_service import Migrations
 from egov.workflow.operators import OperatorRegistry
-from egov.workflow.script_pool import ScriptLimits
 from egov.workflow.service import Workflows
 
 log = logging.getLogger(__name__)
@@ -165,7 +157,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     sender = dispatch.sender_for(settings)  # None: embedded mode, work runs in this process
     http = OutboundHttp.from_settings(settings)  # every outbound HTTP call (egov/http_client.py)
-    endpoints = _fachverfahren(settings)
+    endpoints = wiring.endpoints(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
     operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
@@ -182,7 +174,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         files=files,
         operators=operators,
         clock=clock,
-        script_limits=script_limits(settings),
+        script_limits=wiring.script_limits(settings),
         on_outbox=dispatch.on_outbox(sender, outbox),
     )
     limits = Limits(
@@ -204,19 +196,19 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     )
     inbound = Inbound(db, files, workflows, endpoints, limits, settings.schemas_dir.resolve())
     incidents = Incidents(db, workflows, outbox, inbound)
-    archive = _archive(settings, db, clock, files)
+    archive = wiring.archive(settings, db, clock, files)
     if archive.configured:
         inbound.handlers[archive.endpoint] = archive.receive
     for root in (AKTUALISIEREN_ROOT, *INFORMATION_ROOTS):
         intake.updates[root] = planning_update(inbound)
-    statements = _statements(settings, db, files, clock)
+    statements = wiring.statements(settings, db, files, clock)
     public = PublicParticipations(db, files)
     intake.filings[NS_BETEILIGUNG] = statement_filing(statements)  # statements through XFall
     token_settings = TokenSettings(
         issuer=settings.effective_token_issuer, audience=settings.token_audience
     )
-    dev_idp = _dev_idp(settings, token_settings)
-    issuers = _issuers(settings, token_settings, dev_idp)
+    dev_idp = wiring.dev_idp(settings, token_settings)
+    issuers = wiring.issuers(settings, token_settings, dev_idp)
     inbox = Inbox(db=db, workflows=workflows, guard=triage_decisions.guard)
     triage = TriageDesk(db, clock, chain_of(settings, db, clock), inbox)
     operators.register(TRIAGE_OPERATOR, triage.operator)
@@ -230,9 +222,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     voters = ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir)
     public_rounds = PublicRounds(db, clock, rounds, files)
     # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
-    workflows.prepare_start = _start_variables(triage.start_variables, rounds.start_variables)
+    workflows.prepare_start = wiring.start_variables(triage.start_variables, rounds.start_variables)
     migrations = Migrations(
-        db, clock, script_limits(settings), max_attempts=settings.migration_max_attempts
+        db, clock, wiring.script_limits(settings), max_attempts=settings.migration_max_attempts
     )
     migrations.after_commit = dispatch.on_migration(sender, migrations.run)
     container = Container(
@@ -260,7 +252,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         instances=Instances(db, workflows.script_limits),
         instance_commands=instance_commands,
         definitions=ProcessDefinitions(
-            db, clock, operators, outbox.handlers.keys, fachdaten_names(registry)
+            db, clock, operators, outbox.handlers.keys, wiring.fachdaten_names(registry)
         ),
         catalogue=Catalogue(db, registry),
         directory=Directory(db, clock, issuers.names()),
@@ -275,7 +267,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         token_settings=token_settings,
         dev_idp=dev_idp,
         issuers=issuers,
-        verifier=_verifier(settings, issuers, dev_idp),
+        verifier=wiring.verifier(settings, issuers, dev_idp),
         assertions=build_assertion_verifier(
             issuers,
             cooldown=settings.oidc_jwks_cooldown_seconds,
@@ -296,7 +288,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             answer_url=f"{settings.base_url}/api/v1/toeb-answers/{{token}}",
             mail=mail.configured(settings),
         ),
-        open_data=_open_data(
+        open_data=wiring.open_data(
             settings,
             db,
             public,
@@ -318,134 +310,9 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     return container
 
 
-def _open_data(
-    settings: Settings, db: Database, public: PublicParticipations, proposals: ProposalSource
-) -> OpenData:
-    publisher = Publisher(
-        settings.open_data_publisher,
-        settings.open_data_publisher_url,
-        settings.open_data_municipality_key,
-        settings.open_data_contributor_id,
-    )
-    return OpenData(
-        db,
-        f"{settings.base_url}/api/v1",
-        publisher,
-        proposals,
-        public,
-    )
-
-
-def _start_variables(
-    *sources: Callable[[str], dict[str, Any]],
-) -> Callable[[str], dict[str, Any]]:
-    def merged(case_id: str) -> dict[str, Any]:
-        return {key: value for source in sources for key, value in source(case_id).items()}
-
-    return merged
-
-
-def fachdaten_names(registry: FormatRegistry) -> Callable[[str], frozenset[str]]:
-    """The process variables the applications of a Fachdaten namespace bring (none if
-    unknown: intake refuses such applications)."""
-
-    def names(namespace: str) -> frozenset[str]:
-        found = registry.fachdaten_for(namespace)
-        return found.data_names() if found is not None else frozenset()
-
-    return names
-
-
-def _statements(
-    settings: Settings, db: Database, files: FileSystemStore, clock: Clock
-) -> Statements:
-    return Statements(
-        db,
-        files,
-        clock,
-        confirm_url=f"{settings.base_url}/api/v1/statement-confirmations/{{token}}",
-        anonymous=settings.participation_anonymous and mail.configured(settings),
-        limits=StatementLimits(max_attachment_bytes=settings.statement_max_attachment_bytes),
-    )
-
-
-def script_limits(settings: Settings) -> ScriptLimits:
-    """The sandbox limits of BPMN scripts and expressions (EGOV_SCRIPT_*)."""
-    return ScriptLimits(
-        time_seconds=settings.script_time_limit_seconds,
-        pool_size=settings.script_pool_size,
-        memory_mb=settings.script_memory_limit_mb,
-        cpu_seconds=settings.script_cpu_limit_seconds,
-    )
-
-
 def load_plugins(container: Container) -> None:
     """Call `register(container)` of every module named in EGOV_PLUGINS."""
     for name in filter(None, (n.strip() for n in container.settings.plugins.split(","))):
         module: Any = importlib.import_module(name)
         module.register(container)
         log.info("plugin_loaded module=%s", name)
-
-
-def _fachverfahren(settings: Settings) -> dict[str, fachverfahren.Endpoint]:
-    if not settings.fachverfahren_config:
-        return {}
-    return fachverfahren.load_config(settings.fachverfahren_config)
-
-
-def _dev_idp(settings: Settings, token_settings: TokenSettings) -> DevIdentityProvider | None:
-    if not settings.dev_idp:
-        return None
-    ensure_allowed(settings.env)
-    key = KeyPair.load_or_create(Path(settings.data_dir) / "dev-idp-key.pem")
-    web = DevWebClient(
-        client_id="egov-web",
-        redirect_uri=f"{settings.base_url}/auth/callback/dev",
-        post_logout_redirect_uri=f"{settings.base_url}/",
-    )
-    return DevIdentityProvider(key, token_settings, demo_users(), web)
-
-
-def _issuers(
-    settings: Settings, token_settings: TokenSettings, dev_idp: DevIdentityProvider | None
-) -> Issuers:
-    """The configured issuers, plus the dev IdP (or the single EGOV_TOKEN_ISSUER/JWKS_URL)."""
-    issuers = load_issuers(settings.oidc_config) if settings.oidc_config else Issuers((), {})
-    if dev_idp is not None:
-        dev = dev_issuer(token_settings)
-        if dev_idp.web_client is not None:  # browser login at the dev IdP (issuer `dev`)
-            dev = dataclasses.replace(dev, browser=dev_idp.web_client.browser_client())
-        return issuers.with_issuer(dev, dev_clients(dev_idp.users))
-    if (
-        settings.token_issuer
-        and settings.jwks_url
-        and issuers.for_iss(settings.token_issuer) is None
-    ):
-        legacy = single_issuer(settings.token_issuer, settings.token_audience, settings.jwks_url)
-        return issuers.with_issuer(legacy, {})
-    return issuers
-
-
-def _verifier(
-    settings: Settings, issuers: Issuers, dev_idp: DevIdentityProvider | None
-) -> TokenVerifier:
-    local = {dev_issuer(dev_idp.settings).name: dev_idp.jwks} if dev_idp is not None else {}
-    return build_verifier(
-        issuers,
-        local,
-        cooldown=settings.oidc_jwks_cooldown_seconds,
-        max_age=settings.oidc_jwks_max_age_seconds,
-        fetcher=JsonFetcher(http=OutboundHttp.from_settings(settings)),
-    )
-
-
-def _archive(
-    settings: Settings, db: Database, clock: Clock, files: FileSystemStore
-) -> ArchiveExchange:
-    """The xdomea exchange with the archive of EGOV_ARCHIVE_ENDPOINT (none when empty)."""
-    sender, recipient = (
-        Authority(*[*value.split("|", 1), ""][:2])
-        for value in (settings.archive_sender, settings.archive_recipient)
-    )
-    schemas = settings.schemas_dir.resolve()
-    return ArchiveExchange(db, clock, files, schemas, settings.archive_endpoint, sender, recipient)

@@ -18,7 +18,7 @@ bp = blueprint("public_buergerbudget", __name__, "Öffentlich: Bürgerbudget")
 
 
 @bp.get(
-    "/public/buergerbudget/rounds/<int:year>",
+    "/public/buergerbudget/rounds/<year>",
     responses=answers((200, PublicRound), (304, None), 404),
 )
 @public
@@ -29,7 +29,7 @@ def round_page(path: RoundPath) -> Response:
 
 
 @bp.get(
-    "/public/buergerbudget/rounds/<int:year>/commitments",
+    "/public/buergerbudget/rounds/<year>/commitments",
     responses=answers((200, PublicCommitments), (304, None), 404, 409),
 )
 @public

@@ -41,7 +41,7 @@ def create_round(body: RoundBody) -> Response:
     return response
 
 
-@bp.get("/admin/buergerbudget/rounds/<int:year>", responses=answers((200, RoundView), 404))
+@bp.get("/admin/buergerbudget/rounds/<year>", responses=answers((200, RoundView), 404))
 @requires(Role.ADMIN)
 @validated
 def get_round(path: RoundPath) -> Response:
@@ -49,7 +49,7 @@ def get_round(path: RoundPath) -> Response:
 
 
 @bp.patch(
-    "/admin/buergerbudget/rounds/<int:year>", responses=answers((200, RoundView), 404, 409, 422)
+    "/admin/buergerbudget/rounds/<year>", responses=answers((200, RoundView), 404, 409, 422)
 )
 @requires(Role.ADMIN)
 @validated

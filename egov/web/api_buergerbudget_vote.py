@@ -27,7 +27,7 @@ from egov.web.schemas.buergerbudget import (
 )
 
 bp = blueprint("buergerbudget_vote", __name__, "Bürgerbudget: Abstimmung")
-BALLOT = "/buergerbudget/rounds/<int:year>/ballot"
+BALLOT = "/buergerbudget/rounds/<year>/ballot"
 
 
 @bp.put(BALLOT, responses=answers((200, BallotView), 404, 409, 422))
@@ -52,7 +52,7 @@ def _ballot(found: Ballot) -> dict[str, Any]:
     return {**dataclasses.asdict(found), "cast_at": iso(found.cast_at)}
 
 
-@bp.get("/buergerbudget/rounds/<int:year>/tally", responses=answers((200, TallyView), 404, 409))
+@bp.get("/buergerbudget/rounds/<year>/tally", responses=answers((200, TallyView), 404, 409))
 @requires(Role.ADMIN, Role.CLERK)
 @validated
 def tally(path: RoundPath) -> Response:
@@ -64,7 +64,7 @@ def tally(path: RoundPath) -> Response:
 
 
 @bp.put(
-    "/buergerbudget/rounds/<int:year>/offline-votes",
+    "/buergerbudget/rounds/<year>/offline-votes",
     responses=answers((200, OfflineCountList), 404, 409, 422),
 )
 @requires(Role.CLERK)
@@ -77,7 +77,7 @@ def enter_offline_votes(path: RoundPath, body: OfflineVotesBody) -> Response:
 
 
 @bp.post(
-    "/buergerbudget/rounds/<int:year>/offline-votes/<proposal_id>/confirm",
+    "/buergerbudget/rounds/<year>/offline-votes/<proposal_id>/confirm",
     responses=answers((200, OfflineCountView), 404, 409),
 )
 @requires(Role.CLERK)

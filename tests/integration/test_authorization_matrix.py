@@ -263,14 +263,14 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/api/v1/public/buergerbudget/rounds/<int:year>",
+        "/api/v1/public/buergerbudget/rounds/<year>",
         "the 2026 round, in public",
         "/api/v1/public/buergerbudget/rounds/2026",
         EVERYONE,
     ),
     Probe(
         "GET",
-        "/api/v1/public/buergerbudget/rounds/<int:year>/commitments",
+        "/api/v1/public/buergerbudget/rounds/<year>/commitments",
         "the ballot commitments of the 2020 round, whose vote has closed, in public",
         "/api/v1/public/buergerbudget/rounds/2020/commitments",
         EVERYONE,
@@ -866,14 +866,14 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/api/v1/admin/buergerbudget/rounds/<int:year>",
+        "/api/v1/admin/buergerbudget/rounds/<year>",
         "one round",
         "/api/v1/admin/buergerbudget/rounds/2026",
         expect(admin=OK),
     ),
     Probe(
         "PATCH",
-        "/api/v1/admin/buergerbudget/rounds/<int:year>",
+        "/api/v1/admin/buergerbudget/rounds/<year>",
         "a round's safe field",
         "/api/v1/admin/buergerbudget/rounds/2026",
         expect(admin=OK),
@@ -881,7 +881,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "PUT",
-        "/api/v1/buergerbudget/rounds/<int:year>/ballot",
+        "/api/v1/buergerbudget/rounds/<year>/ballot",
         "my ballot, before the vote",
         "/api/v1/buergerbudget/rounds/2026/ballot",
         expect(erika=409, max=422, twin_erika=409),  # max: below the round's Vertrauensniveau
@@ -889,21 +889,21 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/api/v1/buergerbudget/rounds/<int:year>/ballot",
+        "/api/v1/buergerbudget/rounds/<year>/ballot",
         "my ballot (none cast)",
         "/api/v1/buergerbudget/rounds/2026/ballot",
         expect(erika=404, max=404, twin_erika=404),
     ),
     Probe(
         "GET",
-        "/api/v1/buergerbudget/rounds/<int:year>/tally",
+        "/api/v1/buergerbudget/rounds/<year>/tally",
         "the tally, before the close",
         "/api/v1/buergerbudget/rounds/2026/tally",
         expect(anna=409, admin=409),  # ben, twin_anna: not of Büro Bürgerbudget
     ),
     Probe(
         "PUT",
-        "/api/v1/buergerbudget/rounds/<int:year>/offline-votes",
+        "/api/v1/buergerbudget/rounds/<year>/offline-votes",
         "offline votes, before the vote",
         "/api/v1/buergerbudget/rounds/2026/offline-votes",
         expect(anna=409),
@@ -911,7 +911,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
-        "/api/v1/buergerbudget/rounds/<int:year>/offline-votes/<proposal_id>/confirm",
+        "/api/v1/buergerbudget/rounds/<year>/offline-votes/<proposal_id>/confirm",
         "offline votes not entered",
         "/api/v1/buergerbudget/rounds/2026/offline-votes/{case_a}/confirm",
         expect(anna=409),

@@ -45,6 +45,9 @@ NO_JSON_BODY = {
     "participation.confirm_statement",  # the confirmation page's form
     "buergerbudget_vote.confirm_offline_votes",
     "buergerbudget_implementation.complete",
+    "me.withdraw_notification_email",
+    "me.request_erasure",
+    "tasks.approve",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -56,7 +59,7 @@ def json_endpoints(app: Flask) -> list[tuple[str, str, str]]:
         if rule.endpoint in NO_JSON_BODY or rule.rule.startswith("/dev-idp/"):
             continue
         for method in sorted((rule.methods or set()) & WRITES):
-            path = re.sub(r"<int:(\w+)>", "1999", rule.rule)  # a year no round has
+            path = rule.rule.replace("<year>", "2099")  # a year a round may have, none has
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"no-such-\1", path)
             found.append((method, path, rule.endpoint))
     return found

@@ -54,9 +54,9 @@ LISTS = {
     ),
 }
 NOT_LISTS = {  # one object, a download or a document that is not a list of rows
-    "/api/v1/admin/buergerbudget/rounds/<int:year>",  # one round
-    "/api/v1/buergerbudget/rounds/<int:year>/ballot",  # the caller's own ballot
-    "/api/v1/buergerbudget/rounds/<int:year>/tally",  # one round's counts (admitted proposals)
+    "/api/v1/admin/buergerbudget/rounds/<year>",  # one round
+    "/api/v1/buergerbudget/rounds/<year>/ballot",  # the caller's own ballot
+    "/api/v1/buergerbudget/rounds/<year>/tally",  # one round's counts (admitted proposals)
     "/api/v1/statement-confirmations/<token>",  # the page that confirms one statement
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/open-data",  # the DCAT-AP.de catalogue: five datasets, no paging (open-data.md)
@@ -69,8 +69,8 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/me/export",  # one ZIP: everything about the citizen
     "/api/v1/tasks/<task_id>",
     "/api/v1/buergerbudget/implementations/<case_id>",  # one implementation, its milestones
-    "/api/v1/public/buergerbudget/rounds/<int:year>",  # one round, its admitted proposals
-    "/api/v1/public/buergerbudget/rounds/<int:year>/commitments",  # one round's, not paged
+    "/api/v1/public/buergerbudget/rounds/<year>",  # one round, its admitted proposals
+    "/api/v1/public/buergerbudget/rounds/<year>/commitments",  # one round's, not paged
     "/api/v1/public/buergerbudget/photos/<document_id>",
     "/api/v1/triage/metrics",  # one report: figures overall and per procedure, unit, clerk
     "/api/v1/documents/<document_id>/content",

@@ -23,7 +23,8 @@ from flask import Flask
 
 from egov.app import create_app
 from egov.cli import main
-from egov.container import Container, script_limits
+from egov.container import Container
+from egov.wiring import script_limits
 from tests.builders import linear_bundle, proposal
 from tests.conftest import Api, make_settings
 from tests.sandbox_corpus import CORPUS, Escape

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from egov.container import script_limits
 from egov.settings import Settings
+from egov.wiring import script_limits
 from egov.workflow import script_codec as codec
 from egov.workflow import script_pool
 from egov.workflow.script_pool import ScriptLimits, ScriptPool, pool_for
