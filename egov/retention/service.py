@@ -111,7 +111,14 @@ class Retention:
         with self.db.reading() as session:
             found = candidates(session, self.clock(), erasable_only=True, limit=limit)
             case_ids = [case.id for case, _duty in found]
-        return sum(self.execute(actor, case_id) for case_id in case_ids)
+        return sum(self._try_execute(actor, case_id) for case_id in case_ids)
+
+    def _try_execute(self, actor: str, case_id: str) -> bool:
+        try:
+            return self.execute(actor, case_id)
+        except Exception:  # rolled back; the next sweep tries again, the batch goes on
+            log.exception("retention_erase_failed case_id=%s", case_id)
+            return False
 
 
 def candidates(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,6 +27,8 @@ from egov.integrations.store import InboundMessage
 from egov.outbox.service import enqueue
 from egov.outbox.store import OutboxMessage
 from egov.participation.store import Invitation, Statement
+from egov.retention import service
+from egov.retention.erasure import ERASED_TITLE
 from egov.retention.related import ROWS
 from egov.runtime.sweep import Sweeper
 from egov.runtime.worker import run_due
@@ -295,3 +298,23 @@ def test_a_batch_size_of_0_turns_the_erasure_by_the_sweep_off(api: Api) -> None:
 
     assert "retention_erased" not in after_retention(api.container, batch_size=0)()
     assert api.get(f"/cases/{case_id}", "admin").get_json()["data"]
+
+
+def test_a_case_whose_erasure_fails_is_rolled_back_and_the_batch_goes_on(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container: Container = api.container
+    broken, fine = rejected_case(api, DISTINCTIVE), rejected_case(api)
+    without_archive_duty(api)
+    real = service.erase_case
+
+    def failing_for_the_first(session: Any, case: Case, **kwargs: Any) -> list[str]:
+        if case.id == broken:
+            raise RuntimeError("disk full (simulated)")
+        return real(session, case, **kwargs)
+
+    monkeypatch.setattr(service, "erase_case", failing_for_the_first)
+
+    assert after_retention(container, batch_size=2)()["retention_erased"] == 1
+    assert DISTINCTIVE in api.get(f"/cases/{broken}", "admin").get_json()["title"]
+    assert api.get(f"/cases/{fine}", "admin").get_json()["title"] == ERASED_TITLE
