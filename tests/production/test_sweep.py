@@ -24,6 +24,13 @@ def later(seconds: float) -> datetime:
     return utcnow() + timedelta(seconds=seconds)
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_signed(container: Container) -> None:
+    """The audit checkpoint of this hour is signed before, so the sweeps below count only
+    what each test is about (the checkpoint itself: test_audit_checkpoints.py)."""
+    container.checkpoints.make_if_due(container.settings.audit_checkpoint_interval_seconds)
+
+
 def claimed_row(api: Api, container: Container, effects: list[str]) -> tuple[str, str]:
     """A row whose delivering process died right after its claim (lease held, no outcome)."""
     container.outbox.register("test.effect", lambda d: effects.append(d.idempotency_key))
