@@ -136,10 +136,14 @@ def proposals(found: list[Proposal], modified: datetime | None) -> Built:
         }
         for p in found
     ]
-    rounds = [p.round for p in found]
-    start = date(min(rounds), 1, 1) if rounds else None
-    end = date(max(rounds), 12, 31) if rounds else None
-    return Built(Table(PROPOSAL_COLUMNS, rows), start, end, modified)
+    return Built(Table(PROPOSAL_COLUMNS, rows), *_year_span([p.round for p in found]), modified)
+
+
+def _year_span(years: list[int]) -> tuple[date | None, date | None]:
+    """The temporal coverage of rounds: 1 January of the first to 31 December of the last."""
+    if not years:
+        return None, None
+    return date(min(years), 1, 1), date(max(years), 12, 31)
 
 
 ROUND_COLUMNS = (
@@ -179,10 +183,9 @@ def rounds(pages: list[dict[str, Any]], modified: datetime | None) -> Built:
                 "vergeben_eur": result.get("spent_eur"),
             }
         )
-    years = [page["year"] for page in pages]
-    start = date(min(years), 1, 1) if years else None
-    end = date(max(years), 12, 31) if years else None
-    return Built(Table(ROUND_COLUMNS, rows), start, end, modified)
+    return Built(
+        Table(ROUND_COLUMNS, rows), *_year_span([page["year"] for page in pages]), modified
+    )
 
 
 PROCEDURE_COLUMNS = (
