@@ -20,6 +20,7 @@ from egov.buergerbudget.implementation import (
     begin_operator,
     implemented_message,
 )
+from egov.buergerbudget.result_confirmation import ResultConfirmation, vote_state
 from egov.buergerbudget.results import PublicRounds, result_operator
 from egov.buergerbudget.round_chains import RoundChains
 from egov.buergerbudget.rounds import RoundService
@@ -125,6 +126,7 @@ class Container:
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
     tallies: Tallies  # the tally, its verification, offline votes
+    round_results: ResultConfirmation  # the round's result under four eyes
     implementations: Implementations  # funded proposals: milestones, cost, photos
     public_rounds: PublicRounds  # the public round page, no personal data
     # identity
@@ -160,7 +162,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
     endpoints = wiring.endpoints(settings)
     participation_operators.register(operators, answers=PROCEDURE_KEY in endpoints)
     operators.register("buergerbudget.zulassen", buergerbudget_vote.admit)
-    operators.register("buergerbudget.abstimmung", buergerbudget_vote.vote_state)
+    operators.register("buergerbudget.abstimmung", vote_state)
     operators.register("buergerbudget.ergebnis", result_operator)
     operators.register("buergerbudget.umsetzung", begin_operator)
     adapter = fachverfahren.FachverfahrenAdapter(db, files, endpoints, http=http)
@@ -302,6 +304,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         rights=Rights(db, clock, files, voters, instance_commands),
         vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
+        round_results=ResultConfirmation(db, clock),
         public_rounds=public_rounds,
         implementations=Implementations(db, files, clock, on_done=implemented_message(workflows)),
         dev_fachverfahren=dev_fachverfahren,

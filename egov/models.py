@@ -4,7 +4,7 @@ from egov.audit.checkpoints import AuditCheckpoint
 from egov.audit.store import AuditEvent
 from egov.buergerbudget.ballots_store import AdmittedProposal, Ballot, OfflineCount, RoundEvent
 from egov.buergerbudget.implementation_store import Implementation
-from egov.buergerbudget.rounds_store import BudgetRound
+from egov.buergerbudget.rounds_store import BudgetRound, RoundResult
 from egov.cases.keys import CaseKey
 from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
@@ -51,6 +51,7 @@ __all__ = [
     "ProcessDefinition",
     "ReferenceCounter",
     "RoundEvent",
+    "RoundResult",
     "Statement",
     "Submission",
     "Task",

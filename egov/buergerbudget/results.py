@@ -4,12 +4,12 @@ vote has closed (`record_round`), and the round as the public sees it (`public_r
 Recording: the allocation (allocation.py) of the round's admitted proposals (`buergerbudget.
 zulassen`, with the department's cost) by the tally (online and confirmed offline votes),
 written into each case's data as `allocation` (rank, votes, funded, reason, texts for the
-letters) with the audit event `buergerbudget.allocated`, in one transaction. The first
-proposal's process whose vote timer finds the vote closed does it (operator
-`buergerbudget.ergebnis`, in its step's transaction); every process, that one included, then
-gets its own result and goes on: letter `result_funded` or `result_not_funded`, then
-implementation (funded) or the end. A round already recorded is never allocated again; two
-processes racing to record collide on the cases' versions and the loser's step is retried.
+letters; who proposed and confirmed it in `allocation_approvals`) with the audit event
+`buergerbudget.allocated`, in one transaction, when a second person confirms the proposed
+result (four eyes, result_confirmation.py). Each proposal's process, which waits for that
+(`buergerbudget.abstimmung`), then gets its own result (operator `buergerbudget.ergebnis`) and
+goes on: letter `result_funded` or `result_not_funded`, then implementation (funded) or the
+end. A round already recorded is never allocated again.
 
 Public: the admitted proposals (title, description, location, category, cost, status) and,
 once the vote has closed, their votes, the result and the implementation. Never the proposer
@@ -33,7 +33,6 @@ from egov.buergerbudget.implementation import photos_of, view
 from egov.buergerbudget.implementation_store import get_implementation
 from egov.buergerbudget.rounds import CLOSED, Round, RoundService, not_found
 from egov.buergerbudget.rounds_store import get_round
-from egov.buergerbudget.vote_tally import count
 from egov.cases.model import status_label
 from egov.cases.service import change_case
 from egov.cases.store import Case
@@ -75,21 +74,9 @@ def outcome_variables(allocation: Allocation, year: int, case_id: str) -> dict[s
     }
 
 
-def record_round(
-    session: Session, year: int, actor: str, now: datetime, votes: Votes | None = None
-) -> dict[str, dict[str, Any]]:
-    """The round's result on each admitted proposal's case, recorded once (audited
-    `buergerbudget.allocated`); again: what was recorded. `votes` None: the round's tally."""
-    row = get_round(session, year)
-    if row is None:
-        raise not_found(year)
-    cases = admitted_cases(session, year)
-    recorded = {c.id: c.data["allocation"] for c, _p in cases if "allocation" in c.data}
-    if recorded:
-        return recorded
-    if votes is None:
-        votes = {c.proposal: (c.online, c.offline) for c in count(session, year).counts}
-    candidates = [
+def candidates(session: Session, year: int, votes: Votes) -> list[Candidate]:
+    """The round's admitted proposals as the allocation sees them, with their votes."""
+    return [
         Candidate(
             case_id=case.id,
             reference=case.reference,
@@ -98,10 +85,37 @@ def record_round(
             online_votes=votes.get(case.id, (0, 0))[0],
             offline_votes=votes.get(case.id, (0, 0))[1],
         )
-        for case, proposal in cases
+        for case, proposal in admitted_cases(session, year)
     ]
-    allocation = allocate(cents(row.total_budget_eur), candidates)
-    for case, _proposal in cases:
+
+
+def recorded_round(session: Session, year: int) -> dict[str, dict[str, Any]]:
+    """Case id -> its recorded allocation variables (empty: not recorded yet)."""
+    return {
+        c.id: c.data["allocation"]
+        for c, _p in admitted_cases(session, year)
+        if "allocation" in c.data
+    }
+
+
+def record_round(
+    session: Session,
+    year: int,
+    actor: str,
+    now: datetime,
+    votes: Votes,
+    approvals: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The round's result by `votes` on each admitted proposal's case, recorded once (audited
+    `buergerbudget.allocated`, with who proposed and confirmed it); again: what was recorded."""
+    row = get_round(session, year)
+    if row is None:
+        raise not_found(year)
+    recorded = recorded_round(session, year)
+    if recorded:
+        return recorded
+    allocation = allocate(cents(row.total_budget_eur), candidates(session, year, votes))
+    for case, _proposal in admitted_cases(session, year):
         variables = outcome_variables(allocation, year, case.id)
         change_case(
             session,
@@ -109,38 +123,31 @@ def record_round(
             actor=actor,
             action="buergerbudget.allocated",
             now=now,
-            data={**case.data, "allocation": variables},
+            data={
+                **case.data,
+                "allocation": variables,
+                "allocation_approvals": dict(approvals or {}),
+            },
         )
         recorded[case.id] = variables
     return recorded
 
 
 def result_operator(context: StepContext, _params: dict[str, Any], data: dict[str, Any]) -> Any:
-    """`buergerbudget.ergebnis`, after the vote closed: the first proposal's process records
-    the round's result for all (`record_round`); each gets its own (the `allocation`)."""
+    """`buergerbudget.ergebnis`, after the round's result was confirmed under four eyes
+    (result_confirmation.py): each proposal's process gets its own `allocation`."""
     year = data.get("round_year")
     if not isinstance(year, int):
         raise OperatorError(
             "Der Vorschlag gehört zu keiner Runde (round_year fehlt).", code="operator-params"
         )
-    recorded = record_round(context.session, year, context.actor, context.now)
+    recorded = recorded_round(context.session, year)
     if context.case.id not in recorded:
         raise OperatorError(
-            "Der Vorschlag ist nicht zur Abstimmung zugelassen.", code="operator-params"
+            "Das Ergebnis der Runde ist für diesen Vorschlag nicht festgestellt.",
+            code="operator-params",
         )
     return recorded[context.case.id]
-
-
-@dataclass
-class Results:
-    db: Database
-    clock: Clock
-
-    def allocate(self, year: int, actor: str, votes: Votes | None = None) -> dict[str, Any]:
-        """Record the round's result now (else the first proposal's process does it when
-        the vote has closed); case id -> its allocation variables."""
-        with self.db.transaction() as session:
-            return record_round(session, year, actor, self.clock(), votes)
 
 
 def public_proposal(

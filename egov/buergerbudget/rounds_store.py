@@ -52,3 +52,20 @@ def round_opened_by(session: Session, day: date) -> BudgetRound | None:
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+class RoundResult(Base):
+    """The round's result under four eyes: proposed by one person of the Büro Bürgerbudget
+    (the tally it was computed from), confirmed by a second; only then recorded on the cases."""
+
+    __tablename__ = "buergerbudget_results"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    votes: Mapped[dict[str, list[int]]] = mapped_column(JsonType)  # case id -> [online, offline]
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_at: Mapped[datetime]
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None]
+
+
+def get_result(session: Session, year: int) -> RoundResult | None:
+    return session.get(RoundResult, year)

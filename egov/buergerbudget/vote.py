@@ -26,7 +26,7 @@ from egov.buergerbudget.ballots_store import (
     append,
     ballot_of,
 )
-from egov.buergerbudget.rounds import CLOSED, VOTE, Round, not_found, of_row
+from egov.buergerbudget.rounds import VOTE, Round, not_found, of_row
 from egov.buergerbudget.rounds_store import get_round
 from egov.cases.service import record
 from egov.clock import Clock
@@ -171,7 +171,7 @@ def _view(row: Ballot) -> BallotView:
 # --- the operators of the proposal's process ------------------------------------------------
 
 
-def _round_of_case(context: StepContext, data: dict[str, Any]) -> Round:
+def round_of_case(context: StepContext, data: dict[str, Any]) -> Round:
     year = data.get("round_year")
     if not isinstance(year, int):
         raise OperatorError(
@@ -182,8 +182,8 @@ def _round_of_case(context: StepContext, data: dict[str, Any]) -> Round:
 
 def admit(context: StepContext, _params: dict[str, Any], data: dict[str, Any]) -> Any:
     """`buergerbudget.zulassen`: the proposal joins its round's vote (audited
-    `buergerbudget.admitted`); returns the vote's state (see `vote_state`)."""
-    found = _round_of_case(context, data)
+    `buergerbudget.admitted`); returns the vote's state (see `result_confirmation.vote_state`)."""
+    found = round_of_case(context, data)
     if context.session.get(AdmittedProposal, context.case.id) is None:
         cost = float(data.get("cost_estimate_eur") or 0)
         context.session.add(
@@ -202,14 +202,4 @@ def admit(context: StepContext, _params: dict[str, Any], data: dict[str, Any]) -
             now=context.now,
             details={"round": found.year},
         )
-    return vote_state(context, _params, data)
-
-
-def vote_state(context: StepContext, _params: dict[str, Any], data: dict[str, Any]) -> Any:
-    """`buergerbudget.abstimmung`: {closed, closes_at}: the process waits on `closes_at` (a
-    timer) and asks again, so a vote moved before it opened is still waited for."""
-    found = _round_of_case(context, data)
-    return {
-        "closed": found.phase(context.now) == CLOSED,
-        "closes_at": found.vote_closes_at.isoformat(),
-    }
+    return {"closed": False, "closes_at": found.vote_closes_at.isoformat()}

@@ -27,6 +27,7 @@ from egov.clock import Clock
 from egov.db import Database
 from egov.errors import Conflict, Forbidden, Invalid
 from egov.identity.model import Principal
+from egov.workflow.task_four_eyes import other_person
 
 OFFICE = "buero-buergerbudget"  # the org unit of the Büro Bürgerbudget
 
@@ -171,12 +172,13 @@ class Tallies:
                 raise Conflict(
                     "Diese Offline-Stimmen sind schon bestätigt.", code="offline-votes-confirmed"
                 )
-            if found.entered_by == actor:
+            now = self.clock()
+            if not other_person(session, found.entered_by, actor, now):
                 raise Conflict(
-                    "Vier Augen: wer die Offline-Stimmen erfasst hat, bestätigt sie nicht.",
+                    "Vier Augen: wer die Offline-Stimmen erfasst hat (oder deren Vertretung), "
+                    "bestätigt sie nicht.",
                     code="offline-votes-own-entry",
                 )
-            now = self.clock()
             found.confirmed_by, found.confirmed_at = actor, now
             after: dict[str, Any] = {
                 "proposal": proposal,

@@ -103,6 +103,7 @@ CODES: dict[str, Code] = {
         task_not_ready="The engine no longer offers the task.",
         case_already_decided="The application is decided (or closed): it cannot be withdrawn.",
         task_decision_own="Four eyes: the proposer (or their deputy) cannot approve it.",
+        task_four_eyes_required="A four-eyes task is completed only by proposal and approval.",
         task_decision_not_pending="The task has no decision waiting for approval.",
     ),
     **codes(
@@ -162,6 +163,9 @@ CODES: dict[str, Code] = {
         offline_votes_missing="No offline votes are entered for that proposal.",
         offline_votes_confirmed="Those offline votes are confirmed already and do not change.",
         offline_votes_own_entry="Four eyes: who entered offline votes does not confirm them.",
+        result_not_proposed="No result of the round is proposed to confirm or reject.",
+        result_confirmed="The round's result is confirmed and recorded; it does not change.",
+        result_tally_changed="The tally changed since the result was proposed: propose again.",
     ),
     **codes(
         "buergerbudget",

@@ -39,6 +39,7 @@ from egov.workflow.store import (
     active_definition,
     page_definitions,
 )
+from egov.workflow.task_four_eyes import model_problems
 from egov.workflow.validation import Registered
 from egov.workflow.variables import check_letters, known_variables
 from egov.workflow.versions import DefinitionFile
@@ -198,7 +199,7 @@ def deploy_bundle(
         procedure = read_procedure(texts[PROCEDURE_FILE]) if PROCEDURE_FILE in texts else None
         compiled = compile_bundle(files, operators=known.operators, kinds=known.kinds)
         _check_org_units(session, compiled)
-        _check_triage(procedure, files)
+        _check_tasks(procedure, files)
         bescheide.check(procedure, texts)  # 422 bescheid-incomplete naming the file
         if known.fachdaten is not None:
             check_letters(texts, known_variables(procedure, compiled.variables, known.fachdaten))
@@ -372,13 +373,13 @@ def _check_org_units(session: Session, compiled: CompiledDefinition) -> None:
         )
 
 
-def _check_triage(procedure: dict[str, Any] | None, files: dict[str, bytes]) -> None:
-    """A procedure's triage must find its review task (and its operator) in the models."""
+def _check_tasks(procedure: dict[str, Any] | None, files: dict[str, bytes]) -> None:
+    """A procedure's triage must find its review task (and its operator) in the models, its
+    four-eyes tasks must be user tasks of them (egov.workflow.task_four_eyes)."""
     config = None if procedure is None else triage_config.parse(procedure)
-    if config is None:
-        return
     trees = [parse_model(name, data) for name, data in files.items() if name.endswith(".bpmn")]
-    problems = triage_config.model_problems(config, trees)
+    problems = [] if config is None else triage_config.model_problems(config, trees)
+    problems += model_problems(procedure, trees, None if config is None else config.review_task)
     if problems:
         raise _procedure_invalid([(f"{PROCEDURE_FILE}/{name}", why) for name, why in problems])
 

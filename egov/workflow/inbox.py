@@ -5,7 +5,7 @@ A task is visible to admins and to clerks of its org unit (from the BPMN: proper
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from egov.workflow.store import (
     TaskStatus,
     WorkflowInstance,
 )
-from egov.workflow.task_four_eyes import second_person
+from egov.workflow.task_four_eyes import deputy_relations, second_person
 
 NO_DUE_DATE = datetime(9999, 12, 31)  # tasks without a Frist come last, on every database
 
@@ -56,9 +56,10 @@ class Inbox:
         self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
     ) -> Page[Task]:
         """Tasks claimed by me and unclaimed tasks of my org units, by due date, one page."""
-        query = inbox_query(principal, mine_only=mine_only)
         order = (func.coalesce(Task.due_at, NO_DUE_DATE), Task.created_at, Task.id)
         with self.db.reading() as session:
+            related = deputy_relations(session, principal.subject, self.workflows.clock())
+            query = inbox_query(principal, mine_only=mine_only, not_proposed_by=related)
             return fetch_page(
                 session,
                 query,
@@ -139,7 +140,13 @@ class Inbox:
             if also is None and self.guard is not None:
                 self.guard(session, task)
         validate_form(task.form_schema, data)
-        if task.four_eyes and also is None:
+        if task.four_eyes and also is not None:  # deploy refuses it; never around four eyes
+            raise Conflict(
+                "Diese Aufgabe verlangt das Vier-Augen-Prinzip und lässt sich so nicht "
+                "abschließen.",
+                code="task-four-eyes-required",
+            )
+        if task.four_eyes:
             return self._propose(principal, task, data)
         return self._complete(principal, task, data, also)
 
@@ -247,9 +254,12 @@ class Inbox:
             return _reload(session, task)
 
 
-def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task]:
-    """Open tasks of the principal: claimed by me, or unclaimed in one of my org units; not
-    those of suspended instances (they come back on resume)."""
+def inbox_query(
+    principal: Principal, *, mine_only: bool = False, not_proposed_by: Iterable[str] = ()
+) -> Select[Task]:
+    """Open tasks of the principal: claimed by me, or unclaimed in one of my org units, or a
+    four-eyes proposal of someone else (not of `not_proposed_by`: those I deputize for or who
+    deputize for me); not those of suspended instances (they come back on resume)."""
     units = sorted(principal.org_units)
     mine = (Task.status == TaskStatus.CLAIMED) & (Task.assignee == principal.subject)
     suspended = exists().where(
@@ -262,7 +272,7 @@ def inbox_query(principal: Principal, *, mine_only: bool = False) -> Select[Task
     to_approve = (  # four eyes: proposals of others wait for me
         (Task.status == TaskStatus.PROPOSED)
         & Task.org_unit_key.in_(units)
-        & (Task.proposed_by != principal.subject)
+        & Task.proposed_by.not_in([principal.subject, *not_proposed_by])
     )
     return select(Task).where(or_(mine, unclaimed, to_approve), ~suspended)
 

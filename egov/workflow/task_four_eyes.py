@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from egov.errors import Conflict
-from egov.identity.store import active_deputies
+from egov.identity.store import Deputy, active_deputies
 from egov.workflow.store import ProcessDefinition, WorkflowInstance
 
 PROCEDURE_FILE = "procedure.json"
@@ -39,12 +41,27 @@ def listed_tasks(session: Session, instance: WorkflowInstance) -> frozenset[str]
     return frozenset(name for name in names if isinstance(name, str))
 
 
+def deputy_relations(session: Session, subject: str, now: datetime) -> set[str]:
+    """Who deputizes for `subject` at `now`, and for whom `subject` deputizes."""
+    mine = {d.absent_subject for d in active_deputies(session, subject, now)}
+    query = select(Deputy.deputy_subject).where(
+        Deputy.absent_subject == subject,
+        Deputy.valid_from <= now,
+        Deputy.valid_until > now,
+        or_(Deputy.ended_at.is_(None), Deputy.ended_at > now),
+    )
+    return mine | set(session.scalars(query))
+
+
+def other_person(session: Session, first: str, second: str, now: datetime) -> bool:
+    """`second` is a person other than `first`, and neither deputizes for the other at `now`."""
+    return second != first and second not in deputy_relations(session, first, now)
+
+
 def second_person(session: Session, proposer: str, approver: str, now: datetime) -> None:
     """409 `task-decision-own` unless `approver` is a person other than `proposer` and
     neither deputizes for the other at `now`."""
-    deputizes = any(d.absent_subject == proposer for d in active_deputies(session, approver, now))
-    deputized = any(d.absent_subject == approver for d in active_deputies(session, proposer, now))
-    if approver == proposer or deputizes or deputized:
+    if not other_person(session, proposer, approver, now):
         raise Conflict(
             "Vier-Augen-Prinzip: Diese Entscheidung muss eine andere Person freigeben "
             "(weder wer sie vorgeschlagen hat noch deren Vertretung).",
@@ -52,4 +69,34 @@ def second_person(session: Session, proposer: str, approver: str, now: datetime)
         )
 
 
-__all__ = ["listed_tasks", "second_person"]
+def model_problems(
+    procedure: dict[str, object] | None, trees: list[Any], review_task: str | None
+) -> list[tuple[str, str]]:
+    """What the bundle gets wrong about four eyes: `four_eyes_tasks` must be a list of user
+    task ids of its models, and the triage's review task (completed together with the triage
+    decision, egov/triage) cannot demand four eyes."""
+    user_tasks = {el.get("id") for tree in trees for el in tree.iter("{*}userTask")}
+    marked = {
+        el.get("id")
+        for tree in trees
+        for el in tree.iter("{*}userTask")
+        for prop in el.iter("{*}property")
+        if prop.get("name") == "fourEyes" and (prop.get("value") or "").strip().lower() == "true"
+    }
+    listed = (procedure or {}).get("four_eyes_tasks", [])
+    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+        return [("four_eyes_tasks", "Liste von IDs von Benutzeraufgaben erwartet")]
+    found = [
+        ("four_eyes_tasks", f"keine Benutzeraufgabe mit der ID {name!r} im Modell")
+        for name in listed
+        if name not in user_tasks
+    ]
+    if review_task is not None and review_task in marked | set(listed):
+        found.append(
+            ("four_eyes_tasks", f"die Zuordnungsaufgabe der Triage {review_task!r} kann kein "
+             "Vier-Augen-Prinzip verlangen")
+        )  # fmt: skip
+    return found
+
+
+__all__ = ["deputy_relations", "listed_tasks", "model_problems", "other_person", "second_person"]

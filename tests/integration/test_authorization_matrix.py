@@ -916,6 +916,35 @@ EXPECTATIONS = [
         "/api/v1/buergerbudget/rounds/2026/offline-votes/{case_a}/confirm",
         expect(anna=409),
     ),
+    Probe(
+        "GET",
+        "/api/v1/buergerbudget/rounds/<year>/result",
+        "the result of a round that does not exist",
+        "/api/v1/buergerbudget/rounds/2031/result",
+        expect(anna=404, admin=404),  # ben, twin_anna: not of Büro Bürgerbudget
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/rounds/<year>/result",
+        "propose the result, before the close",
+        "/api/v1/buergerbudget/rounds/2026/result",
+        expect(anna=409, admin=409),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/rounds/<year>/result/confirm",
+        "confirm a result none proposed",
+        "/api/v1/buergerbudget/rounds/2026/result/confirm",
+        expect(anna=409, admin=409),
+    ),
+    Probe(
+        "POST",
+        "/api/v1/buergerbudget/rounds/<year>/result/reject",
+        "reject a result none proposed",
+        "/api/v1/buergerbudget/rounds/2026/result/reject",
+        expect(anna=409, admin=409),
+        {"json": {"reason": "Prüfung"}},
+    ),
 ]
 
 
@@ -1374,7 +1403,7 @@ def check_outcome(
     elif outcome == 409:  # authorized, but the state of the instance, task, batch, participation,
         code = problem["code"]  # vote or legal hold
         states = ("instance-", "migration-", "triage-not-review-task", "vote-", "offline-votes-")
-        states += ("task-decision-not-pending",)
+        states += ("task-decision-not-pending", "result-")
         assert code.startswith(states) or code in ("weighing-incomplete", "legal-hold-missing")
     else:  # 422: a login too weak for the procedure, an implementation closed without its cost
         assert problem["code"] in ("assurance-level-too-low", "implementation-invalid")

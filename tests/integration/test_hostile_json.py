@@ -44,6 +44,8 @@ NO_JSON_BODY = {
     "participation.publish_report",
     "participation.confirm_statement",  # the confirmation page's form
     "buergerbudget_vote.confirm_offline_votes",
+    "buergerbudget_result.propose_result",
+    "buergerbudget_result.confirm_result",
     "buergerbudget_implementation.complete",
     "me.withdraw_notification_email",
     "me.request_erasure",

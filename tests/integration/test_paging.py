@@ -57,6 +57,7 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/admin/buergerbudget/rounds/<year>",  # one round
     "/api/v1/buergerbudget/rounds/<year>/ballot",  # the caller's own ballot
     "/api/v1/buergerbudget/rounds/<year>/tally",  # one round's counts (admitted proposals)
+    "/api/v1/buergerbudget/rounds/<year>/result",  # one round's result (admitted proposals)
     "/api/v1/statement-confirmations/<token>",  # the page that confirms one statement
     "/api/v1/public/participations/<participation_id>",  # one participation, its statements
     "/api/v1/open-data",  # the DCAT-AP.de catalogue: five datasets, no paging (open-data.md)

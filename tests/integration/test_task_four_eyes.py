@@ -98,6 +98,7 @@ def test_a_deputy_arrangement_is_not_a_second_person(api: Api) -> None:
     assert api.post("/deputies", "admin", json=deputy).status_code == 201
     propose(api, task_id)
 
+    assert task_id not in [t["id"] for t in api.get("/tasks", "ben").get_json()["items"]]
     assert code(api.post(f"/tasks/{task_id}/approve", "ben"), 409) == "task-decision-own"
 
 
@@ -107,7 +108,19 @@ def test_the_proposer_deputizing_for_the_approver_is_no_second_person_either(api
     assert api.post("/deputies", "admin", json=deputy).status_code == 201
     propose(api, task_id)
 
+    assert task_id not in [t["id"] for t in api.get("/tasks", "ben").get_json()["items"]]
     assert code(api.post(f"/tasks/{task_id}/approve", "ben"), 409) == "task-decision-own"
+
+
+def test_a_bundle_naming_a_four_eyes_task_its_models_lack_is_refused(api: Api) -> None:
+    files = bundle()
+    procedure = json.loads(files["procedure.json"])
+    files["procedure.json"] = json.dumps({**procedure, "four_eyes_tasks": ["Task_Fehlt"]})
+
+    refused = deploy(api, files)
+
+    assert refused.status_code == 422, refused.get_json()
+    assert "Task_Fehlt" in json.dumps(refused.get_json(), ensure_ascii=False)
 
 
 def test_a_rejection_sends_the_decision_back_to_the_proposer_with_the_reason(api: Api) -> None:

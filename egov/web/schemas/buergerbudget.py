@@ -119,3 +119,32 @@ class OfflineCountView(BaseModel):
 
 class OfflineCountList(BaseModel):
     items: list[OfflineCountView]
+
+
+class OutcomeView(BaseModel):
+    case_id: str
+    reference: str
+    rank: int
+    votes: int
+    funded: bool
+    cost_text: str
+    reason: str
+
+
+class ResultView(BaseModel):
+    """The round's result under four eyes: `open` (none proposed), `proposed` (waits for a
+    second person), `confirmed` (recorded on every case of the round)."""
+
+    round: int
+    state: Literal["open", "proposed", "confirmed"]
+    proposed_by: str | None
+    proposed_at: datetime | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    outcomes: list[OutcomeView]
+
+
+class ResultRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000, description="Grund der Ablehnung")

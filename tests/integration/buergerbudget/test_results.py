@@ -9,7 +9,7 @@ from typing import Any
 
 from egov.buergerbudget.ballots_store import AdmittedProposal
 from egov.buergerbudget.implementation import begin
-from egov.buergerbudget.results import PublicRounds, Results
+from egov.buergerbudget.results import PublicRounds, Votes, record_round
 from egov.cases.service import NewCase, change_case, open_case
 from egov.cases.store import Case, get_case, get_procedure
 from egov.container import Container
@@ -83,6 +83,12 @@ def tally(ids: dict[str, str]) -> dict[str, tuple[int, int]]:
     return {ids[title]: (online, offline) for title, _c, online, offline in PROPOSALS}
 
 
+def recorded(container: Container, votes: Votes) -> dict[str, dict[str, Any]]:
+    """The round's result by `votes`, recorded as the confirmation of the result does it."""
+    with container.db.transaction() as session:
+        return record_round(session, 2026, "system:vote", VOTE_CLOSED, votes)
+
+
 def allocation_of(container: Container, case_id: str) -> dict[str, Any]:
     return dict(get_case_by_id(container, case_id).data["allocation"])
 
@@ -91,9 +97,8 @@ def test_the_result_is_recorded_on_every_proposals_case_once(
     api: Api, container: Container
 ) -> None:
     ids = a_round(container)
-    results = Results(container.db, lambda: VOTE_CLOSED)
-    recorded = results.allocate(2026, "system:vote", tally(ids))
-    ranked = sorted(PROPOSALS, key=lambda p: recorded[ids[p[0]]]["rank"])
+    result = recorded(container, tally(ids))
+    ranked = sorted(PROPOSALS, key=lambda p: result[ids[p[0]]]["rank"])
     assert [p[0] for p in ranked] == [
         "Bänke im Paradiespark",
         "Trinkbrunnen am Markt",
@@ -119,11 +124,11 @@ def test_the_result_is_recorded_on_every_proposals_case_once(
         "proposals": 8,
         "budget_text": "25.000,00 EUR",
     }
-    assert recorded[ids["Trinkbrunnen am Markt"]]["offline_votes"] == 10
+    assert result[ids["Trinkbrunnen am Markt"]]["offline_votes"] == 10
     events = api.get(f"/cases/{ids['Kräuterbeet Zwätzen']}/events", "admin").get_json()["items"]
     assert [e["action"] for e in events].count("buergerbudget.allocated") == 1
-    again = results.allocate(2026, "system:vote", {})  # another tally: nothing changes
-    assert again == recorded
+    again = recorded(container, {})  # another tally: nothing changes
+    assert again == result
     events = api.get(f"/cases/{ids['Kräuterbeet Zwätzen']}/events", "admin").get_json()["items"]
     assert [e["action"] for e in events].count("buergerbudget.allocated") == 1
 
@@ -136,7 +141,7 @@ def test_the_public_round_shows_the_proposals_and_no_votes_while_the_vote_runs(
     container: Container,
 ) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
+    recorded(container, tally(ids))
     page = public_at(container, VOTE_RUNS).get(2026)
     assert (page["phase"], page["vote_closed"], page["result"]) == ("vote", False, None)
     assert len(page["proposals"]) == 8
@@ -162,7 +167,7 @@ def test_after_the_vote_the_public_round_shows_votes_result_and_implementation(
     container: Container,
 ) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
+    recorded(container, tally(ids))
     with container.db.transaction() as session:
         case = get_case(session, ids["Bänke im Paradiespark"])
         assert case is not None
@@ -183,7 +188,7 @@ def test_after_the_vote_the_public_round_shows_votes_result_and_implementation(
 
 def test_no_public_answer_names_the_proposer(api: Api, container: Container) -> None:
     ids = a_round(container)
-    Results(container.db, lambda: VOTE_CLOSED).allocate(2026, "system:vote", tally(ids))
+    recorded(container, tally(ids))
     answers = [
         json.dumps(public_at(container, moment).get(2026), ensure_ascii=False)
         for moment in (VOTE_RUNS, VOTE_CLOSED)

@@ -1,18 +1,20 @@
 """A whole Bürgerbudget round through the shipped process: eight proposals filed, checked and
-admitted, citizens vote, the vote closes by its timer, the result is on every case, each
+admitted, citizens vote, the vote closes by its timer, the result is proposed and confirmed by a
+second person (four eyes) and is then on every case, each
 proposer gets one letter for their proposal, funded ones go on to implementation, the others
 end; one implementation is closed and its process ends."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from egov.app import create_app
+from egov.buergerbudget.result_confirmation import RESULT_POLL
 from egov.container import Container
 from egov.identity.model import Principal, Role, Vertrauensniveau
 from egov.workflow.timers import fire_due_timers
@@ -112,6 +114,17 @@ def test_a_whole_round_from_filing_to_an_implementation(
     assert {p["votes"] for p in hidden["proposals"]} == {None}
 
     moment[0] = VOTE_CLOSED
+    fire_due_timers(container.workflows)
+    waiting = {api.get(f"/cases/{i}", "admin").get_json()["status"] for i in ids.values()}
+    assert waiting == {"admitted_to_vote"}  # no result before a second person confirmed it
+    result = "/buergerbudget/rounds/2026/result"
+    proposed = api.post(result, "anna")
+    assert proposed.status_code == 200 and proposed.get_json()["state"] == "proposed"
+    own = api.post(f"{result}/confirm", "anna")
+    assert (own.status_code, own.get_json()["code"]) == (409, "task-decision-own")
+    confirmed = api.post(f"{result}/confirm", "admin")
+    assert confirmed.status_code == 200 and confirmed.get_json()["state"] == "confirmed"
+    moment[0] = VOTE_CLOSED + RESULT_POLL + timedelta(minutes=1)  # the processes ask again
     fire_due_timers(container.workflows)
 
     status = {t: api.get(f"/cases/{i}", "admin").get_json()["status"] for t, i in ids.items()}

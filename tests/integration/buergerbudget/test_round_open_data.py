@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from egov.buergerbudget.results import Results
+from egov.buergerbudget.results import record_round
 from egov.identity.model import Principal, Role, Vertrauensniveau
 from egov.opendata.sources import public_id
 from egov.workflow.timers import fire_due_timers
@@ -74,7 +74,8 @@ def proposal_rows(api: Api, proposals: list[str]) -> list[dict[str, Any]]:
 def test_before_the_close_open_data_has_the_round_but_nothing_of_the_vote(
     api: Api, clock: FakeClock, voted: list[str]
 ) -> None:
-    Results(api.container.db, api.container.clock).allocate(2030, "tests")  # recorded early
+    with api.container.db.transaction() as session:  # recorded early (no votes)
+        record_round(session, 2030, "tests", api.container.clock(), {})
     for row in proposal_rows(api, voted):
         assert row["runde"] == 2030 and row["titel"] is not None
         assert [row[c] for c in RESULT_COLUMNS] == [None] * 4
@@ -93,6 +94,10 @@ def test_after_the_close_open_data_has_votes_rank_funding_and_the_reason(
     api: Api, clock: FakeClock, voted: list[str]
 ) -> None:
     at(clock, "2030-07-31T22:00:01")  # past midnight in Jena: the vote has closed
+    fire_due_timers(api.container.workflows)
+    assert api.post("/buergerbudget/rounds/2030/result", "anna").status_code == 200
+    assert api.post("/buergerbudget/rounds/2030/result/confirm", "admin").status_code == 200
+    at(clock, "2030-08-01T00:00:00")  # the processes ask again for the confirmed result
     fire_due_timers(api.container.workflows)
 
     results = [tuple(row[c] for c in RESULT_COLUMNS) for row in proposal_rows(api, voted)]

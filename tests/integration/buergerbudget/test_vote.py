@@ -176,5 +176,11 @@ def test_after_the_close_the_timer_ends_each_admitted_proposals_wait(
     at(clock, "2030-07-31T22:00:01")  # past midnight in Jena: the vote has closed
     fired = fire_due_timers(api.container.workflows)
     assert fired == {"timer.advanced": len(proposals)}
+    for case_id in proposals:  # they wait for the result, confirmed under four eyes
+        assert api.get(f"/cases/{case_id}", "anna").get_json()["status"] == "admitted_to_vote"
+    assert api.post("/buergerbudget/rounds/2030/result", "anna").status_code == 200
+    assert api.post("/buergerbudget/rounds/2030/result/confirm", "admin").status_code == 200
+    at(clock, "2030-08-01T00:00:00")
+    assert fire_due_timers(api.container.workflows) == {"timer.advanced": len(proposals)}
     for case_id in proposals:  # the allocation ran: all three fit into the budget
         assert api.get(f"/cases/{case_id}", "anna").get_json()["status"] == "in_implementation"

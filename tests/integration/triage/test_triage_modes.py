@@ -126,6 +126,20 @@ def test_a_triage_configuration_that_is_not_one_is_refused_at_deploy(
     assert field in [p["name"] for p in answer.get_json()["invalid_params"]]
 
 
+def test_the_triage_review_task_cannot_demand_four_eyes(api: Api) -> None:
+    """Its completion writes the triage decision too: four eyes there would be bypassed."""
+    files = anliegen_files({"on": "intake"})
+    procedure = json.loads(files["procedure.json"])
+    files["procedure.json"] = json.dumps({**procedure, "four_eyes_tasks": ["route_request"]})
+
+    answer = api.post("/process-definitions", "admin", json={"files": files})
+
+    assert (answer.status_code, answer.get_json()["code"]) == (422, "procedure-invalid")
+    assert "procedure.json/four_eyes_tasks" in [
+        p["name"] for p in answer.get_json()["invalid_params"]
+    ]
+
+
 def test_recent_cases_of_the_same_applicant_or_place_are_found_for_the_duplicate_check(
     api: Api,
 ) -> None:
