@@ -90,3 +90,19 @@ class FeatureSettings:
         "dcatde:contributorID of the datasets: the URI GovData assigned to the city's data "
         "portal (http://dcat-ap.de/def/contributors/...). Empty: not stated.",
     )
+    audit_tsa_url: str = setting(
+        "",
+        "URL of an RFC 3161 time-stamping authority (HTTP POST application/timestamp-query) "
+        "that time-stamps every audit checkpoint (ADR 0045); needs EGOV_AUDIT_TSA_CA_FILE. "
+        "Empty: checkpoints are not time-stamped.",
+    )
+    audit_tsa_ca_file: str = setting(
+        "",
+        "PEM (or DER) file of the CA certificate(s) the TSA's certificate must chain to; "
+        "`egov verify-audit --all` checks the time-stamp against it.",
+    )
+    audit_tsa_retry_seconds: float = setting(
+        300.0,
+        "A checkpoint the TSA did not time-stamp (unreachable, refused) is tried again by the "
+        "sweep after this long, with a warning line each time it fails.",
+    )
