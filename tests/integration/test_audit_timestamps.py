@@ -6,6 +6,7 @@ after the retry interval."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -16,9 +17,17 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
+from egov import wiring
 from egov.audit.checkpoint import merkle_root, statement
 from egov.audit.checkpoints import AuditCheckpoint
-from egov.audit.timestamps import Timestamper, load_trust_roots
+from egov.audit.timestamps import (
+    Timestamper,
+    TimestampFailed,
+    imprint,
+    load_trust_roots,
+    request_body,
+    token_from_reply,
+)
 from egov.cli import main
 from egov.container import Container
 from egov.http_client import OutboundHttp
@@ -130,3 +139,23 @@ def test_an_unreachable_tsa_leaves_the_checkpoint_untimestamped_and_the_sweep_fi
     report = stamped.checkpoints.verify_all()
     assert report.valid and report.timestamp is not None
     assert report.timestamp["status"] == "verified"
+
+
+def test_an_answer_with_another_nonce_or_imprint_is_refused(tsa: LocalTsa) -> None:
+    digest = imprint(b"checkpoint")
+    reply = tsa.reply(request_body(digest, 41))
+
+    assert token_from_reply(reply, digest, 41)
+    with pytest.raises(TimestampFailed, match="another nonce"):
+        token_from_reply(reply, digest, 42)
+    with pytest.raises(TimestampFailed, match="another message imprint"):
+        token_from_reply(reply, imprint(b"other"), 41)
+    with pytest.raises(TimestampFailed, match="no TimeStampResp"):
+        token_from_reply(b"<html>Wartung</html>", digest, 41)
+
+
+def test_a_tsa_url_without_its_trust_anchor_does_not_start(container: Container) -> None:
+    settings = dataclasses.replace(container.settings, audit_tsa_url="http://127.0.0.1:9/tsa")
+
+    with pytest.raises(RuntimeError, match="EGOV_AUDIT_TSA_CA_FILE"):
+        wiring.timestamper(settings, OutboundHttp())
