@@ -20,6 +20,7 @@ from pathlib import Path
 
 from asn1crypto import cms, pem, tsp
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
@@ -133,7 +134,10 @@ def check_token(
         return TokenCheck("time-stamp nonce differs from the request's", time)
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False, moment=time)
     digest = imprint(statement)
-    found = asyncio.run(validate_tst_signed_data(content["content"], context, lambda _: digest))
+    try:
+        found = asyncio.run(validate_tst_signed_data(content["content"], context, lambda _: digest))
+    except (SignatureValidationError, ValueError, KeyError):  # a malformed SignedData
+        return TokenCheck("time-stamp signature invalid", time)
     status = TimestampSignatureStatus(**found)
     tsa = status.signing_cert.subject.human_friendly
     if not (status.intact and status.valid):
