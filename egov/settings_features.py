@@ -1,6 +1,7 @@
 """The settings of the features on top of the case backbone (triage, participation, the
-Bürgerbudget vote, open data): the base of `egov.settings.Settings`, so that each file stays
-readable. Declared like every other setting; `docs/configuration.md` lists them all."""
+Bürgerbudget vote, open data, the audit checkpoints' TSA): the base of
+`egov.settings.Settings`, so that each file stays readable. Declared like every other
+setting; `docs/configuration.md` lists them all."""
 
 from __future__ import annotations
 
