@@ -246,6 +246,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             clock,
             signer(settings.audit_signing_key, settings.env, settings.data_dir),
             sources=(RoundChains(),),
+            timestamper=wiring.timestamper(settings, http),
         ),
         postfach=Postfach(db, workflows),
         outbox=outbox,

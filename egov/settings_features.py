@@ -1,6 +1,7 @@
 """The settings of the features on top of the case backbone (triage, participation, the
-Bürgerbudget vote, open data): the base of `egov.settings.Settings`, so that each file stays
-readable. Declared like every other setting; `docs/configuration.md` lists them all."""
+Bürgerbudget vote, open data, the audit checkpoints' TSA): the base of
+`egov.settings.Settings`, so that each file stays readable. Declared like every other
+setting; `docs/configuration.md` lists them all."""
 
 from __future__ import annotations
 
@@ -89,4 +90,20 @@ class FeatureSettings:
         "",
         "dcatde:contributorID of the datasets: the URI GovData assigned to the city's data "
         "portal (http://dcat-ap.de/def/contributors/...). Empty: not stated.",
+    )
+    audit_tsa_url: str = setting(
+        "",
+        "URL of an RFC 3161 time-stamping authority (HTTP POST application/timestamp-query) "
+        "that time-stamps every audit checkpoint (ADR 0045); needs EGOV_AUDIT_TSA_CA_FILE. "
+        "Empty: checkpoints are not time-stamped.",
+    )
+    audit_tsa_ca_file: str = setting(
+        "",
+        "PEM (or DER) file of the CA certificate(s) the TSA's certificate must chain to; "
+        "`egov verify-audit --all` checks the time-stamp against it.",
+    )
+    audit_tsa_retry_seconds: float = setting(
+        300.0,
+        "A checkpoint the TSA did not time-stamp (unreachable, refused) is tried again by the "
+        "sweep after this long, with a warning line each time it fails.",
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from egov.audit.timestamps import Timestamper, load_trust_roots
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore
@@ -161,3 +162,17 @@ def archive(
     )
     schemas = settings.schemas_dir.resolve()
     return ArchiveExchange(db, clock, files, schemas, settings.archive_endpoint, sender, recipient)
+
+
+def timestamper(settings: Settings, http: OutboundHttp) -> Timestamper | None:
+    """The RFC 3161 TSA of the audit checkpoints (ADR 0045), if EGOV_AUDIT_TSA_URL is set."""
+    if not settings.audit_tsa_url:
+        return None
+    if not settings.audit_tsa_ca_file:
+        raise RuntimeError("EGOV_AUDIT_TSA_URL needs EGOV_AUDIT_TSA_CA_FILE (the TSA's CA)")
+    return Timestamper(
+        settings.audit_tsa_url,
+        load_trust_roots(settings.audit_tsa_ca_file),
+        http,
+        settings.audit_tsa_retry_seconds,
+    )

@@ -1,22 +1,27 @@
 """Signed checkpoints of the case chains: the table, making one, and verifying every chain
-against the latest (ADR 0044; the Merkle root and statement in `checkpoint.py`)."""
+against the latest (ADR 0044; the Merkle root and statement in `checkpoint.py`); with a TSA
+configured, each checkpoint's RFC 3161 time-stamp (ADR 0045, `timestamps.py`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.audit.chain import ChainVerdict, verify_chain
 from egov.audit.checkpoint import Head, head_fault, merkle_root, statement
 from egov.audit.signing import Signer
 from egov.audit.store import AuditEvent, list_events
+from egov.audit.timestamps import Timestamper, TimestampFailed
 from egov.clock import Clock
 from egov.db import Base, Database, JsonType
+
+log = logging.getLogger(__name__)
 
 
 class AuditCheckpoint(Base):
@@ -28,6 +33,14 @@ class AuditCheckpoint(Base):
     size: Mapped[int] = mapped_column(Integer)
     heads: Mapped[list[list[Any]]] = mapped_column(JsonType)  # [case id, seq, hash], sorted
     signature: Mapped[str] = mapped_column(String(100))
+    # RFC 3161 (ADR 0045): the TSA's token over SHA-256 of the statement, the request's
+    # nonce; no token: untimestamped (no TSA configured, or it failed at `timestamp_tried_at`)
+    timestamp_token: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    timestamp_nonce: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    timestamp_tried_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def signed_statement(self) -> bytes:
+        return statement(self.root, self.size, self.created_at, self.key_id)
 
     def head_list(self) -> list[Head]:
         return [Head(str(case_id), int(seq), str(hash_)) for case_id, seq, hash_ in self.heads]
@@ -39,6 +52,7 @@ class AuditCheckpoint(Base):
             "key_id": self.key_id,
             "root": self.root,
             "size": self.size,
+            "timestamped": self.timestamp_token is not None,
         }
 
 
@@ -80,6 +94,7 @@ class AuditReport:
     broken: list[BrokenChain] = field(default_factory=list)
     checkpoint: dict[str, Any] | None = None
     checkpoint_fault: str | None = None
+    timestamp: dict[str, Any] | None = None  # the latest checkpoint's RFC 3161 time-stamp
 
     @property
     def valid(self) -> bool:
@@ -118,9 +133,49 @@ class Checkpoints:
     clock: Clock
     signer: Signer
     sources: Sequence[ChainSource] = ()
+    timestamper: Timestamper | None = None
 
     def make(self) -> AuditCheckpoint:
-        """Sign the heads of all case chains as they are now and store the checkpoint."""
+        """Sign the heads of all case chains as they are now, store the checkpoint, then
+        (committed, so a failing TSA never blocks it) have it time-stamped."""
+        row = self._sign()
+        self._stamp(row)
+        return row
+
+    def timestamp_pending(self) -> int:
+        """Time-stamp the latest checkpoint if it has no token and its last try is older
+        than the retry interval (1 when a token was stored)."""
+        if self.timestamper is None:
+            return 0
+        with self.db.reading() as session:
+            latest = latest_checkpoint(session)
+        if latest is None or latest.timestamp_token is not None:
+            return 0
+        retry = self.clock() - timedelta(seconds=self.timestamper.retry_seconds)
+        tried = latest.timestamp_tried_at
+        if tried is not None and tried > retry.replace(tzinfo=None):
+            return 0
+        return int(self._stamp(latest))
+
+    def _stamp(self, row: AuditCheckpoint) -> bool:
+        if self.timestamper is None:
+            return False
+        values: dict[str, Any] = {"timestamp_tried_at": self.clock()}
+        try:
+            stamp = self.timestamper.stamp(row.signed_statement())
+            values |= {"timestamp_token": stamp.token, "timestamp_nonce": stamp.nonce}
+        except TimestampFailed as failure:
+            log.warning("audit_timestamp_failed checkpoint_id=%s reason=%s", row.id, failure)
+        with self.db.transaction() as session:
+            stored = session.get(AuditCheckpoint, row.id)
+            if stored is None:
+                return False
+            for key, value in values.items():
+                setattr(stored, key, value)
+                setattr(row, key, value)
+        return "timestamp_token" in values
+
+    def _sign(self) -> AuditCheckpoint:
         with self.db.transaction() as session:
             heads = current_heads(session) + self._source_heads(session)
             root, now = merkle_root(heads), self.clock()
@@ -165,8 +220,28 @@ class Checkpoints:
                 report.checkpoint = latest.summary()
                 report.checkpoint_fault = self._checkpoint_fault(latest)
                 if report.checkpoint_fault is None:
+                    report.timestamp, report.checkpoint_fault = self._timestamp_check(latest)
+                if report.checkpoint_fault is None:
                     report.broken += _behind_checkpoint(session, latest, self._owned, others)
         return report
+
+    def _timestamp_check(self, checkpoint: AuditCheckpoint) -> tuple[dict[str, Any], str | None]:
+        """The time-stamp's state (verified with its TSA time, invalid, missing, unchecked)
+        and the fault it makes; a missing token is no fault (the sweep tries again)."""
+        token = checkpoint.timestamp_token
+        if token is None:
+            return {"status": "missing" if self.timestamper else "not configured"}, None
+        if self.timestamper is None:
+            return {"status": "unchecked: no EGOV_AUDIT_TSA_URL/CA file"}, None
+        found = self.timestamper.check(
+            token, checkpoint.signed_statement(), checkpoint.timestamp_nonce
+        )
+        state = {
+            "status": "invalid" if found.fault else "verified",
+            "time": found.time.isoformat() if found.time else None,
+            "tsa": found.tsa,
+        }
+        return state, found.fault
 
     def _source_heads(self, session: Session) -> list[Head]:
         found = (chain.head() for source in self.sources for chain in source.chains(session))
@@ -179,9 +254,7 @@ class Checkpoints:
         heads = checkpoint.head_list()
         if checkpoint.key_id != self.signer.key_id:
             return f"checkpoint signed by key {checkpoint.key_id}, not the configured key"
-        signed = statement(
-            checkpoint.root, checkpoint.size, checkpoint.created_at, checkpoint.key_id
-        )
+        signed = checkpoint.signed_statement()
         if not self.signer.verifies(signed, checkpoint.signature):
             return "checkpoint signature invalid"
         if len(heads) != checkpoint.size or merkle_root(heads) != checkpoint.root:

@@ -160,6 +160,7 @@ def _report(report: AuditReport) -> dict[str, object]:
         "chains": report.chains,
         "checkpoint": report.checkpoint,
         "checkpoint_fault": report.checkpoint_fault,
+        "timestamp": report.timestamp,
         "broken": [{"chain": b.chain, "seq": b.seq, "reason": b.reason} for b in report.broken],
     }
 

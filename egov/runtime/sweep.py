@@ -7,7 +7,8 @@ instances left with engine work, runs again migration batches that stopped makin
 releases messages still held for running instances (a release that died halfway),
 deletes upload spool files a killed process left behind, erases a batch of cases whose
 retention ended (`Retention.erase_due`), and signs an audit checkpoint when the latest is
-older than its interval (ADR 0044). While the database schema is not at the head of the
+older than its interval (ADR 0044), and time-stamps it again when its TSA failed (ADR
+0045). While the database schema is not at the head of the
 shipped migrations the sweep does nothing but log `schema_outdated` (a step would meet the
 missing column every second). `egov serve` sweeps from a background thread (embedded mode);
 in production `egov scheduler` sends `egov.sweep` to the Celery workers every interval.
@@ -63,6 +64,7 @@ class Sweeper:
         counts["held_released"] = self.release_held_left()
         counts["temp_removed"] = self.parts.files.remove_stale_temp_files()
         counts["audit_checkpoint"] = self.checkpoint_if_due()
+        counts["audit_timestamped"] = self.parts.checkpoints.timestamp_pending()  # ADR 0045
         counts["retention_erased"] = self.erase_due()
         return {key: value for key, value in counts.items() if value}
 

@@ -5,11 +5,16 @@ its plain text kept; deploy refuses a Bescheid that lacks any of them, naming th
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pypdf import PdfWriter
+from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
 from egov.participation.report_pdf import as_pdf as report_as_pdf
+from egov.postfach.bescheid_pdf import as_pdf as bescheid_pdf
 from egov.workflow.deploy import read_bundle
 from tests.conftest import Api
 from tests.integration.test_letter_notice import OVER_THE_LIMIT, letter_sent
@@ -17,6 +22,7 @@ from tests.integration.test_walkthrough import claim_and_complete, file_proposal
 from tests.support.pdfa import pdfa_problems, text_of
 
 BUNDLE = Path(__file__).parents[2] / "bpmn" / "buergerbudget"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 WIDERSPRUCH = "innerhalb eines Monats nach seiner Bekanntgabe Widerspruch erhoben werden"
 
 
@@ -62,8 +68,36 @@ def test_a_rejection_comes_as_pdfa_with_the_rechtsbehelfsbelehrung_and_its_plain
 def test_the_structural_check_finds_a_pdf_that_is_not_pdfa() -> None:
     data = report_as_pdf("BB-1", "Probe", [], datetime(2026, 1, 1, tzinfo=UTC))
     problems = pdfa_problems(data)
-    assert "XMP ohne pdfaid:part 2" in problems
+    assert "keine XMP-Metadaten" in problems
+    assert "keine OutputIntent GTS_PDFA1 mit ICC-Profil" in problems
     assert any("nicht eingebettet" in p for p in problems)
+
+
+def test_the_structural_check_finds_javascript_and_encryption_added_to_a_bescheid() -> None:
+    font = Path(__file__).parents[2] / "egov" / "postfach" / "fonts" / "DejaVuSans.ttf"
+    bescheid = bescheid_pdf(
+        "Bescheid", title="Bescheid", letterhead=(), font_path=str(font), now=NOW
+    )
+    assert pdfa_problems(bescheid) == []
+    writer = PdfWriter(clone_from=io.BytesIO(bescheid))
+    writer.add_open_action(
+        DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('Hallo');"),
+            }
+        )
+    )
+
+    assert "JavaScript" in pdfa_problems(_written(writer))
+    writer.encrypt("geheim")
+    assert pdfa_problems(_written(writer)) == ["verschlüsselt"]
+
+
+def _written(writer: PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def test_deploy_refuses_a_bescheid_without_rechtsbehelfsbelehrung_naming_the_file(
