@@ -1,14 +1,14 @@
 """RFC 3161 time-stamps of the audit checkpoints (ADR 0045)
 
 Revision ID: 0032
-Revises: 0027
+Revises: 0028
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
