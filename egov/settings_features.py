@@ -15,6 +15,20 @@ def setting(default: Any, help: str, env: str | None = None) -> Any:
 
 @dataclass(frozen=True)
 class FeatureSettings:
+    rate_limit_erasure: str = setting(
+        "3/day",
+        "Erasure requests (GDPR Art. 17) per citizen (POST /me/erasure-requests); each also "
+        "needs a recent login (EGOV_REAUTH_MAX_AGE_SECONDS) from a browser session.",
+    )
+    export_sync_max_bytes: int = setting(
+        20 * 1024 * 1024,
+        "The data export (GET /me/export) of an account whose stored bytes (submissions, "
+        "documents) exceed this is made in the background: POST /me/exports, a Postfach letter "
+        "links the download.",
+    )
+    export_lifetime_days: int = setting(
+        7, "A data export made in the background can be downloaded this many days, then deleted."
+    )
     triage_plugins: str = setting(
         "rules,local-model",
         "Triage plugins in the order they are asked, comma-separated: rules, local-model, llm "

@@ -1,20 +1,24 @@
 """The citizen's rights as use cases (issue 16, ADR 0041): the data export, withdrawing an
-application, the notification e-mail address, the erasure request (Art. 17). Each method opens
+application (confirmed by a letter in the Postfach), the notification e-mail address, the erasure request (Art. 17). Each method opens
 its own transaction; the citizen is the principal, never an id from the request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from egov.access import get_visible_case, visible_cases
 from egov.cases.service import change_case
+from egov.cases.model import CITY_TIME
 from egov.cases.store import Case, Procedure
 from egov.clock import Clock
 from egov.db import Database
-from egov.documents.filestore import FileSystemStore
+from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.store import referenced_in
 from egov.identity.model import Principal
+from egov.postfach.letters import Letter, Sender, send_letter
 from egov.retention.erasure import erase_case
 from egov.rights import export
 from egov.rights.erasure import verdict
@@ -48,6 +52,15 @@ class Rights:
         if instance is None:
             raise already_decided()
         self.commands.withdraw(principal.subject, instance.id, reason)
+        placement = Placement(self.files, still_referenced=referenced_in(self.db))
+        try:
+            with self.db.transaction() as session:
+                case = get_visible_case(session, principal, case_id)
+                sender = Sender(self.files, placement, principal.subject, self.clock())
+                send_letter(session, case, withdrawal_letter(case, reason, sender.now), sender)
+        except BaseException:
+            placement.undo()
+            raise
         with self.db.reading() as session:
             return get_visible_case(session, principal, case_id)
 
@@ -108,6 +121,25 @@ class Rights:
                 if verdict(case, procedure, now).erase:
                     found.append(instance.id)
         return found
+
+
+def withdrawal_letter(case: Case, reason: str | None, now: datetime) -> Letter:
+    """The confirmation of a withdrawal (Rücknahme) to the applicant's Postfach."""
+    day = now.replace(tzinfo=UTC).astimezone(CITY_TIME).strftime("%d.%m.%Y")
+    because = f"\nIhre Begründung: {reason}\n" if reason else ""
+    body = (
+        f"Guten Tag {case.applicant_name},\n\n"
+        f"Sie haben Ihren Antrag „{case.title}“ (Aktenzeichen {case.reference}) am {day} "
+        "zurückgenommen. Das Verfahren ist damit beendet; die zuständige Stelle ist "
+        f"informiert.\n{because}\n"
+        "Ihre Daten bewahren wir nur so lange auf, wie es die Aufbewahrungsfristen verlangen.\n"
+    )
+    return Letter(
+        f"{case.reference}-ruecknahme.txt",
+        f"Bestätigung der Rücknahme – {case.reference}",
+        body,
+        idempotency_key=f"withdrawal:{case.id}",
+    )
 
 
 def _my_cases(session: Session, principal: Principal) -> list[tuple[Case, Procedure]]:

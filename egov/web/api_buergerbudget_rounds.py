@@ -48,9 +48,7 @@ def get_round(path: RoundPath) -> Response:
     return jsonify(view(container().rounds.get(path.year)))
 
 
-@bp.patch(
-    "/admin/buergerbudget/rounds/<year>", responses=answers((200, RoundView), 404, 409, 422)
-)
+@bp.patch("/admin/buergerbudget/rounds/<year>", responses=answers((200, RoundView), 404, 409, 422))
 @requires(Role.ADMIN)
 @validated
 def change_round(path: RoundPath, body: RoundChange) -> Response:

@@ -8,9 +8,10 @@ from egov.casefile.queries import parse_filter
 from egov.identity.model import Role
 from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
-from egov.web.auth import current_principal, requires
+from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
 from egov.web.paging import page_request, paged
+from egov.web.throttle import throttled
 from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
 from egov.web.schemas.instances import Reason
@@ -108,12 +109,16 @@ def withdraw_notification_email() -> Response:
     return jsonify({"email": None, "cases": cases})
 
 
-@bp.post("/me/erasure-requests", responses=answers((201, ErasureRequestView)))
+@bp.post("/me/erasure-requests", responses=answers((201, ErasureRequestView), 401, 429))
 @requires(Role.CITIZEN)
+@requires_recent_login()
+@throttled("erasure")
 @validated
 def request_erasure() -> Response:
     """Erase my data (GDPR Art. 17): recorded; every case of mine is erased unless a
-    retention duty keeps it, which the answer names (rule, legal basis, date)."""
+    retention duty keeps it, which the answer names (rule, legal basis, date). From a browser
+    session only with a recent login (401 `reauthentication-required` with the login URL);
+    at most `EGOV_RATE_LIMIT_ERASURE` requests (429 `rate-limited`)."""
     recorded = container().rights.request_erasure(current_principal())
     response = jsonify(
         {

@@ -5,7 +5,8 @@ mode, in Redis (shared by every web process) in production.
   IdP's login form and token endpoint);
 - `token-failures`: refused tokens (401) per client address; once the window is used up, the
   address gets 429 on the API until it has passed, valid token or not;
-- `intake`: submissions and web-form applications per principal (`@throttled("intake")`).
+- `intake`: submissions and web-form applications per principal (`@throttled("intake")`);
+- `erasure`: erasure requests per citizen (`@throttled("erasure")`).
 
 A refusal is 429 `rate-limited` with `Retry-After` (problem+json). When the counter store is
 away (Redis restarting) requests are served and a warning is logged: a limit protects the
@@ -52,6 +53,7 @@ class Throttle:
             "token-failures": parse(settings.rate_limit_token_failures),
             "intake": parse(settings.rate_limit_intake),
             "statements": parse(settings.rate_limit_statements),
+            "erasure": parse(settings.rate_limit_erasure),
         }
         return cls(MovingWindowRateLimiter(storage_from_string(url)), limits)
 

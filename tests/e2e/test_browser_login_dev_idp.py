@@ -77,6 +77,19 @@ def test_deploying_a_process_needs_a_recent_login(world: LoginWorld) -> None:
     assert deploy(world, browser)[0] in (200, 201)
 
 
+def test_an_erasure_request_needs_a_recent_login(world: LoginWorld) -> None:
+    browser = Browser()
+    world.clock.shift(-1000)  # the login happened 1000 s ago ...
+    dev_login(world, browser, "erika")
+    world.clock.shift(0)
+    csrf = {"X-CSRF-Token": session_info(world, browser)["csrf_token"]}
+
+    response = send(browser, "POST", f"{world.url}/api/v1/me/erasure-requests", headers=csrf)
+
+    assert response.status == 401
+    assert body_json(response)["code"] == "reauthentication-required"
+
+
 def test_activating_a_version_needs_a_recent_login_like_deploying(world: LoginWorld) -> None:
     browser = Browser()
     world.clock.shift(-1000)  # the login happened 1000 s ago ...

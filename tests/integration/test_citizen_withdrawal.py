@@ -1,5 +1,6 @@
 """A citizen withdraws an application while it is not decided (issue 16): the process ends
-cleanly, the case is `withdrawn`, its unit sees it in the audit trail; a decided case is 409,
+cleanly, the case is `withdrawn`, its unit sees it in the audit trail, the citizen gets a
+confirmation in the Postfach; a decided case is 409,
 another citizen's case 404."""
 
 from __future__ import annotations
@@ -29,6 +30,22 @@ def test_an_open_application_is_withdrawn_with_a_reason_and_its_tasks_go(api: Ap
     assert withdrawn[0]["after"]["reason"] == "Hat sich erledigt, danke."
     instance = api.get(f"/process-instances?case_id={case_id}", "admin").get_json()["items"]
     assert [i["state"] for i in instance] == ["cancelled"]
+
+
+def test_the_citizen_gets_a_confirmation_of_the_withdrawal_in_the_postfach(api: Api) -> None:
+    case_id = str(file_proposal(api)["case_id"])
+    reference = api.get(f"/cases/{case_id}", "anna").get_json()["reference"]
+
+    withdraw(api, case_id, reason="Umgezogen.")
+
+    messages = api.get("/me/messages", "erika").get_json()["items"]
+    [letter] = [m for m in messages if m["subject"].startswith("Bestätigung der Rücknahme")]
+    assert reference in letter["subject"] and reference in letter["body"]
+    assert "zurückgenommen" in letter["body"] and "Umgezogen." in letter["body"]
+    assert "letter.sent" in actions(api, case_id)
+    assert not any(
+        "Rücknahme" in m["subject"] for m in api.get("/me/messages", "max").get_json()["items"]
+    )
 
 
 def test_a_withdrawal_needs_no_reason(api: Api) -> None:

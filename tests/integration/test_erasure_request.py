@@ -75,3 +75,14 @@ def test_the_request_is_recorded_and_touches_nobody_else(api: Api) -> None:
         (row,) = session.scalars(select(ErasureRequest)).all()
         assert (row.subject, row.outcome) == ("dev:max", [])
     assert api.get(f"/me/cases/{erikas}", "erika").status_code == 200
+
+
+def test_erasure_requests_are_limited_per_citizen(api: Api) -> None:
+    for _ in range(3):  # EGOV_RATE_LIMIT_ERASURE: 3/day
+        request_erasure(api)
+
+    refused = api.post(ERASE, "erika")
+
+    assert (refused.status_code, refused.get_json()["code"]) == (429, "rate-limited")
+    assert int(refused.headers["Retry-After"]) > 0
+    request_erasure(api, "max")  # another citizen is not affected
