@@ -4,7 +4,7 @@ its own transaction; the citizen is the principal, never an id from the request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -13,12 +13,16 @@ from egov.cases.service import change_case
 from egov.cases.store import Case, Procedure
 from egov.clock import Clock
 from egov.db import Database
-from egov.documents.filestore import FileSystemStore
+from egov.documents.filestore import FileSystemStore, Placement
+from egov.documents.store import referenced_in
 from egov.identity.model import Principal
+from egov.outbox.service import new_rows
+from egov.postfach.letters import Sender
 from egov.retention.erasure import erase_case
 from egov.rights import export
 from egov.rights.erasure import verdict
 from egov.rights.store import ErasureRequest
+from egov.rights.withdrawal import WithdrawalNotice
 from egov.workflow.commands import LIVE, InstanceCommands, already_decided
 from egov.workflow.store import get_instance_by_case
 
@@ -33,6 +37,7 @@ class Rights:
     files: FileSystemStore
     ballot_key: bytes
     commands: InstanceCommands
+    withdrawal: WithdrawalNotice = field(default_factory=WithdrawalNotice)
 
     def export(self, principal: Principal) -> bytes:
         """The ZIP of everything egov holds about the citizen (GDPR Art. 15)."""
@@ -48,8 +53,23 @@ class Rights:
         if instance is None:
             raise already_decided()
         self.commands.withdraw(principal.subject, instance.id, reason)
-        with self.db.reading() as session:
-            return get_visible_case(session, principal, case_id)
+        return self._acknowledge(principal, case_id)
+
+    def _acknowledge(self, principal: Principal, case_id: str) -> Case:
+        """The Eingangsbestätigung der Rücknahme and the unit's mail (egov.rights.withdrawal)."""
+        placement = Placement(self.files, still_referenced=referenced_in(self.db))
+        try:
+            with self.db.transaction() as session:
+                case = get_visible_case(session, principal, case_id)
+                sender = Sender(self.files, placement, principal.subject, self.clock())
+                self.withdrawal.tell(session, case, sender)
+                session.flush()
+                written = new_rows(session)
+        except BaseException:
+            placement.undo()
+            raise
+        self.commands.workflows.on_outbox(written)
+        return case
 
     def set_notification_email(self, principal: Principal, email: str | None) -> list[str]:
         """Change (or, with None, withdraw) the e-mail address letters are announced to, on
