@@ -69,6 +69,7 @@ from egov.postfach.service import Postfach
 from egov.retention.archive import ArchiveExchange
 from egov.retention.service import Retention
 from egov.rights.service import Rights
+from egov.rights.withdrawal import WithdrawalNotice
 from egov.runtime import dispatch
 from egov.runtime.incidents import Incidents
 from egov.runtime.monitoring import Monitor
@@ -302,7 +303,16 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         retention=Retention(db, clock, files),
         archive=archive,
         rounds=rounds,
-        rights=Rights(db, clock, files, voters, instance_commands),
+        rights=Rights(
+            db,
+            clock,
+            files,
+            voters,
+            instance_commands,
+            WithdrawalNotice(
+                letters.LetterNotice.from_settings(settings), mail.configured(settings)
+            ),
+        ),
         vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
         round_results=ResultConfirmation(db, clock),

@@ -1,28 +1,28 @@
 """The citizen's rights as use cases (issue 16, ADR 0041): the data export, withdrawing an
-application (confirmed by a letter in the Postfach), the notification e-mail address, the erasure request (Art. 17). Each method opens
+application, the notification e-mail address, the erasure request (Art. 17). Each method opens
 its own transaction; the citizen is the principal, never an id from the request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from egov.access import get_visible_case, visible_cases
 from egov.cases.service import change_case
-from egov.cases.model import CITY_TIME
 from egov.cases.store import Case, Procedure
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.identity.model import Principal
-from egov.postfach.letters import Letter, Sender, send_letter
+from egov.outbox.service import new_rows
+from egov.postfach.letters import Sender
 from egov.retention.erasure import erase_case
 from egov.rights import export
 from egov.rights.erasure import verdict
 from egov.rights.store import ErasureRequest
+from egov.rights.withdrawal import WithdrawalNotice
 from egov.workflow.commands import LIVE, InstanceCommands, already_decided
 from egov.workflow.store import get_instance_by_case
 
@@ -37,6 +37,7 @@ class Rights:
     files: FileSystemStore
     ballot_key: bytes
     commands: InstanceCommands
+    withdrawal: WithdrawalNotice = field(default_factory=WithdrawalNotice)
 
     def export(self, principal: Principal) -> bytes:
         """The ZIP of everything egov holds about the citizen (GDPR Art. 15)."""
@@ -52,17 +53,23 @@ class Rights:
         if instance is None:
             raise already_decided()
         self.commands.withdraw(principal.subject, instance.id, reason)
+        return self._acknowledge(principal, case_id)
+
+    def _acknowledge(self, principal: Principal, case_id: str) -> Case:
+        """The Eingangsbestätigung der Rücknahme and the unit's mail (egov.rights.withdrawal)."""
         placement = Placement(self.files, still_referenced=referenced_in(self.db))
         try:
             with self.db.transaction() as session:
                 case = get_visible_case(session, principal, case_id)
                 sender = Sender(self.files, placement, principal.subject, self.clock())
-                send_letter(session, case, withdrawal_letter(case, reason, sender.now), sender)
+                self.withdrawal.tell(session, case, sender)
+                session.flush()
+                written = new_rows(session)
         except BaseException:
             placement.undo()
             raise
-        with self.db.reading() as session:
-            return get_visible_case(session, principal, case_id)
+        self.commands.workflows.on_outbox(written)
+        return case
 
     def set_notification_email(self, principal: Principal, email: str | None) -> list[str]:
         """Change (or, with None, withdraw) the e-mail address letters are announced to, on
@@ -121,25 +128,6 @@ class Rights:
                 if verdict(case, procedure, now).erase:
                     found.append(instance.id)
         return found
-
-
-def withdrawal_letter(case: Case, reason: str | None, now: datetime) -> Letter:
-    """The confirmation of a withdrawal (Rücknahme) to the applicant's Postfach."""
-    day = now.replace(tzinfo=UTC).astimezone(CITY_TIME).strftime("%d.%m.%Y")
-    because = f"\nIhre Begründung: {reason}\n" if reason else ""
-    body = (
-        f"Guten Tag {case.applicant_name},\n\n"
-        f"Sie haben Ihren Antrag „{case.title}“ (Aktenzeichen {case.reference}) am {day} "
-        "zurückgenommen. Das Verfahren ist damit beendet; die zuständige Stelle ist "
-        f"informiert.\n{because}\n"
-        "Ihre Daten bewahren wir nur so lange auf, wie es die Aufbewahrungsfristen verlangen.\n"
-    )
-    return Letter(
-        f"{case.reference}-ruecknahme.txt",
-        f"Bestätigung der Rücknahme – {case.reference}",
-        body,
-        idempotency_key=f"withdrawal:{case.id}",
-    )
 
 
 def _my_cases(session: Session, principal: Principal) -> list[tuple[Case, Procedure]]:

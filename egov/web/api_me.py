@@ -11,7 +11,6 @@ from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
 from egov.web.paging import page_request, paged
-from egov.web.throttle import throttled
 from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
 from egov.web.schemas.instances import Reason
@@ -25,6 +24,7 @@ from egov.web.schemas.me import (
     Reply,
     ReplyBody,
 )
+from egov.web.throttle import throttled
 
 bp = blueprint("me", __name__, "Bürgerinnen und Bürger")
 
