@@ -68,6 +68,8 @@ from egov.postfach import letters
 from egov.postfach.service import Postfach
 from egov.retention.archive import ArchiveExchange
 from egov.retention.service import Retention
+from egov.rights.exports import KIND as exports_kind
+from egov.rights.exports import Exports
 from egov.rights.service import Rights
 from egov.rights.withdrawal import WithdrawalNotice
 from egov.runtime import dispatch
@@ -123,6 +125,7 @@ class Container:
     open_data: OpenData  # the DCAT-AP.de catalogue and its datasets (issue 15)
     retention: Retention  # legal holds (issue 16)
     rights: Rights  # the citizen's rights: export, withdrawal, e-mail, erasure (issue 16)
+    exports: Exports  # the data export of a large account, packed in the background
     archive: ArchiveExchange  # the xdomea Aussonderung (issue 16)
     rounds: RoundService  # Bürgerbudget rounds as data (issue 15)
     vote: Vote  # the citizens' ballots
@@ -223,6 +226,8 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         retry=incidents.retry,
     )
     voters = ballot_key(settings.buergerbudget_ballot_key, settings.env, settings.data_dir)
+    exports = wiring.exports(db, clock, files, voters, settings)
+    outbox.register(exports_kind, exports.pack)  # a large account's data export, packed later
     public_rounds = PublicRounds(db, clock, rounds, files)
     # start variables: a procedure triaged on intake; a Bürgerbudget proposal's round
     workflows.prepare_start = wiring.start_variables(triage.start_variables, rounds.start_variables)
@@ -313,6 +318,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
                 letters.LetterNotice.from_settings(settings), mail.configured(settings)
             ),
         ),
+        exports=exports,
         vote=Vote(db, clock, voters),
         tallies=Tallies(db, clock),
         round_results=ResultConfirmation(db, clock),

@@ -16,7 +16,7 @@ from egov.outbox.store import Incident, OutboxMessage
 from egov.participation.store import Invitation, Statement
 from egov.postfach.store import PostfachMessage
 from egov.retention.store import ArchiveOffer
-from egov.rights.store import ErasureRequest
+from egov.rights.store import DataExport, ErasureRequest
 from egov.triage.store import TriageDecision, TriageSuggestion
 from egov.workflow.held import HeldMessage
 from egov.workflow.migration_store import MigrationBatch, MigrationItem
@@ -32,6 +32,7 @@ __all__ = [
     "BudgetRound",
     "Case",
     "CaseKey",
+    "DataExport",
     "Deputy",
     "Document",
     "ErasureRequest",

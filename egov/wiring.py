@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from egov.participation.public import PublicParticipations
 from egov.participation.statements import StatementLimits, Statements
 from egov.retention.archive import ArchiveExchange
 from egov.retention.xdomea import Authority
+from egov.rights.exports import Exports
 from egov.settings import Settings
 from egov.workflow.script_pool import ScriptLimits
 
@@ -54,6 +56,19 @@ def open_data(
         publisher,
         proposals,
         public,
+    )
+
+
+def exports(
+    db: Database, clock: Clock, files: FileSystemStore, ballot_key: bytes, settings: Settings
+) -> Exports:
+    return Exports(
+        db,
+        clock,
+        files,
+        ballot_key,
+        settings.export_sync_max_bytes,
+        timedelta(days=settings.export_lifetime_days),
     )
 
 

@@ -106,6 +106,14 @@ CODES: dict[str, Code] = {
         task_four_eyes_required="A four-eyes task is completed only by proposal and approval.",
         task_decision_not_pending="The task has no decision waiting for approval.",
     ),
+    **codes("rights", 404, export_not_found="No data export of the caller with that id."),
+    **codes(
+        "rights",
+        409,
+        export_asynchronous="The account is too large for a direct export: POST /me/exports.",
+        export_not_ready="The data export is still being packed.",
+    ),
+    **codes("rights", 410, export_expired="The data export's download time is over."),
     **codes(
         "triage",
         409,

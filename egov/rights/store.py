@@ -19,3 +19,20 @@ class ErasureRequest(Base):
     subject: Mapped[str] = mapped_column(String(200), index=True)
     requested_at: Mapped[datetime]
     outcome: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)  # one entry per case
+
+
+class DataExport(Base):
+    """A data export made in the background (a large account): whose, its state, the ZIP in the
+    document store while it may be downloaded (`expires_at`), then deleted."""
+
+    __tablename__ = "data_exports"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    postfach: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # pending, ready, expired
+    requested_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))

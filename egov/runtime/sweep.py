@@ -6,7 +6,8 @@ One sweep delivers due and crashed outbox rows, fires due timers and escalates o
 instances left with engine work, runs again migration batches that stopped making progress,
 releases messages still held for running instances (a release that died halfway),
 deletes upload spool files a killed process left behind, erases a batch of cases whose
-retention ended (`Retention.erase_due`), and signs an audit checkpoint when the latest is
+retention ended (`Retention.erase_due`), deletes the data exports whose download time is
+over (`Exports.expire_due`), and signs an audit checkpoint when the latest is
 older than its interval (ADR 0044), and time-stamps it again when its TSA failed (ADR
 0045). While the database schema is not at the head of the
 shipped migrations the sweep does nothing but log `schema_outdated` (a step would meet the
@@ -66,6 +67,7 @@ class Sweeper:
         counts["audit_checkpoint"] = self.checkpoint_if_due()
         counts["audit_timestamped"] = self.parts.checkpoints.timestamp_pending()  # ADR 0045
         counts["retention_erased"] = self.erase_due()
+        counts["exports_expired"] = self.parts.exports.expire_due()  # their links answer 410
         return {key: value for key, value in counts.items() if value}
 
     @property

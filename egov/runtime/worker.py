@@ -22,6 +22,7 @@ from egov.db import OUTAGE, Database, error_name
 from egov.documents.filestore import FileSystemStore
 from egov.outbox.service import Outbox
 from egov.retention.service import Retention
+from egov.rights.exports import Exports
 from egov.runtime.escalation import Notification, escalate_overdue
 from egov.settings import Settings
 from egov.workflow.migration_service import Migrations
@@ -53,6 +54,8 @@ class Parts(Protocol):
     def checkpoints(self) -> Checkpoints: ...
     @property
     def retention(self) -> Retention: ...
+    @property
+    def exports(self) -> Exports: ...
 
 
 def run_due(target: Outbox | Parts, limit: int = 100) -> dict[str, int]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
+from egov.clock import iso
 from egov.identity.model import Role
+from egov.rights.store import DataExport
 from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires, requires_recent_login
@@ -18,6 +22,8 @@ from egov.web.schemas.me import (
     EXPORT,
     CitizenCase,
     ErasureRequestView,
+    ExportPath,
+    ExportView,
     MessageList,
     NotificationEmail,
     NotificationEmailBody,
@@ -70,15 +76,63 @@ def reply(path: CasePath, body: ReplyBody) -> Response:
     return response
 
 
-@bp.get("/me/export", responses={"200": EXPORT})
+@bp.get("/me/export", responses={**answers(409), "200": EXPORT})
 @requires(Role.CITIZEN)
 @validated
 def my_export() -> Response:
-    """Everything egov holds about me (GDPR Art. 15), as one ZIP with a JSON index."""
+    """Everything egov holds about me (GDPR Art. 15), as one ZIP with a JSON index; a large
+    account: 409 `export-asynchronous`, ask for it with `POST /me/exports`."""
     principal = current_principal()
+    container().exports.check_direct(principal)
     response = Response(container().rights.export(principal), mimetype="application/zip")
     response.headers["Content-Disposition"] = downloads.attachment("egov-auskunft.zip")
     return response
+
+
+@bp.post("/me/exports", responses=answers((202, ExportView)))
+@requires(Role.CITIZEN)
+@validated
+def request_export() -> Response:
+    """Ask for the export to be packed in the background; a letter in my Postfach links the
+    download when it is ready (a pending request is answered again)."""
+    response = jsonify(_export(container().exports.start(current_principal())))
+    response.status_code = 202
+    return response
+
+
+@bp.get("/me/exports/<export_id>", responses=answers((200, ExportView), 404))
+@requires(Role.CITIZEN)
+@validated
+def export_state(path: ExportPath) -> Response:
+    """The state of one of my background exports (anyone else's: 404)."""
+    return jsonify(_export(container().exports.get(current_principal(), path.export_id)))
+
+
+@bp.get("/me/exports/<export_id>/download", responses={**answers(404, 409, 410), "200": EXPORT})
+@requires(Role.CITIZEN)
+@validated
+def download_export(path: ExportPath) -> Response:
+    """The ZIP of one of my background exports while it is ready (409 `export-not-ready`,
+    410 `export-expired`)."""
+    row, chunks = container().exports.download(current_principal(), path.export_id)
+    response = Response(chunks, mimetype="application/zip")
+    response.headers["Content-Disposition"] = downloads.attachment("egov-auskunft.zip")
+    response.headers["Content-Length"] = str(row.size)
+    return response
+
+
+def _export(row: DataExport) -> dict[str, Any]:
+    ready = row.status == "ready"
+    return {
+        "id": row.id,
+        "status": row.status,
+        "requested_at": iso(row.requested_at),
+        "completed_at": iso(row.completed_at),
+        "expires_at": iso(row.expires_at),
+        "size": row.size,
+        "sha256": row.sha256,
+        "download": f"/api/v1/me/exports/{row.id}/download" if ready else None,
+    }
 
 
 @bp.post("/me/cases/<case_id>/withdraw", responses=answers((200, CaseSummary), 404, 409))

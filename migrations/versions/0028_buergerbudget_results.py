@@ -19,12 +19,13 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "buergerbudget_results",
-        sa.Column("year", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("votes", JSON, nullable=False),
         sa.Column("proposed_by", sa.String(200), nullable=False),
         sa.Column("proposed_at", sa.DateTime(), nullable=False),
         sa.Column("confirmed_by", sa.String(200), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_buergerbudget_results")),
     )
 
 

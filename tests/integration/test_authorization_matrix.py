@@ -544,6 +544,27 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
+        "/api/v1/me/exports",
+        "my data",
+        "/api/v1/me/exports",
+        expect(erika=OK, max=OK, twin_erika=OK),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/me/exports/<export_id>",
+        "an export of nobody",
+        "/api/v1/me/exports/00000000-0000-0000-0000-000000000000",
+        expect(erika=404, max=404, twin_erika=404),
+    ),
+    Probe(
+        "GET",
+        "/api/v1/me/exports/<export_id>/download",
+        "an export of nobody",
+        "/api/v1/me/exports/00000000-0000-0000-0000-000000000000/download",
+        expect(erika=404, max=404, twin_erika=404),
+    ),
+    Probe(
+        "POST",
         "/api/v1/me/cases/<case_id>/withdraw",
         "case A",
         "/api/v1/me/cases/{case_a}/withdraw",

@@ -49,6 +49,7 @@ NO_JSON_BODY = {
     "buergerbudget_implementation.complete",
     "me.withdraw_notification_email",
     "me.request_erasure",
+    "me.request_export",
     "tasks.approve",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -68,6 +68,8 @@ NOT_LISTS = {  # one object, a download or a document that is not a list of rows
     "/api/v1/cases/<case_id>",
     "/api/v1/me/cases/<case_id>",
     "/api/v1/me/export",  # one ZIP: everything about the citizen
+    "/api/v1/me/exports/<export_id>",  # one background export's state
+    "/api/v1/me/exports/<export_id>/download",  # its ZIP
     "/api/v1/tasks/<task_id>",
     "/api/v1/buergerbudget/implementations/<case_id>",  # one implementation, its milestones
     "/api/v1/public/buergerbudget/rounds/<year>",  # one round, its admitted proposals

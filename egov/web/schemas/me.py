@@ -82,3 +82,21 @@ class ErasureRequestView(BaseModel):
     id: str
     requested_at: str
     cases: list[ErasureCase]
+
+
+class ExportPath(BaseModel):
+    export_id: str = Field(max_length=36)
+
+
+class ExportView(BaseModel):
+    """A data export packed in the background: `pending`, `ready` (download until
+    `expires_at`), `expired`."""
+
+    id: str
+    status: str
+    requested_at: str
+    completed_at: str | None
+    expires_at: str | None
+    size: int | None
+    sha256: str | None
+    download: str | None = Field(description="der Link zum ZIP, solange es bereitliegt")
