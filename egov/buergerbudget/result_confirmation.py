@@ -88,12 +88,9 @@ class ResultConfirmation:
             now = self.clock()
             if round_of(session, year).phase(now) != CLOSED:
                 raise Conflict("Die Abstimmung läuft noch.", code="vote-not-closed")
-            row = get_result(session, year)
-            if (row is not None and row.confirmed_by is not None) or result_confirmed(
-                session, year
-            ):
+            if result_confirmed(session, year):
                 raise Conflict("Das Ergebnis ist schon bestätigt.", code="result-confirmed")
-            votes = _tally(session, year)
+            row, votes = get_result(session, year), _tally(session, year)
             if row is None:
                 row = RoundResult(year=year, votes=votes, proposed_by=person.actor, proposed_at=now)
                 session.add(row)
