@@ -104,7 +104,7 @@ class Exports:
                 "Der Link ist abgelaufen; bitte fordern Sie die Auskunft neu an.",
                 code="export-expired",
             )
-        return row, _chunks(self.files, row.storage_key)
+        return row, self.files.iter_chunks(row.storage_key)
 
     def pack(self, delivery: Delivery) -> None:
         """The outbox handler of `rights.export`: the ZIP, stored, and the Postfach letter."""
@@ -193,12 +193,6 @@ def _letter(session: Session, owner: Principal, row: DataExport, sender: Sender)
         idempotency_key=f"{KIND}:{row.id}",
     )
     send_letter(session, newest, letter, sender, details={"export_id": row.id})
-
-
-def _chunks(files: FileSystemStore, key: str) -> Iterator[bytes]:
-    with files.open(key) as stream:
-        while chunk := stream.read(1024 * 1024):
-            yield chunk
 
 
 __all__ = ["KIND", "Exports", "owner_of", "stored_bytes"]
