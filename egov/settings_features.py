@@ -121,3 +121,9 @@ class FeatureSettings:
         "A checkpoint the TSA did not time-stamp (unreachable, refused) is tried again by the "
         "sweep after this long, with a warning line each time it fails.",
     )
+    audit_tsa_grace_seconds: float = setting(
+        86400.0,
+        "With a TSA configured, `egov verify-audit --all` fails when the latest checkpoint is "
+        "still not time-stamped this long after it was made (a TSA down for a day is a fault "
+        "to act on, not a passing failure the sweep retries).",
+    )
