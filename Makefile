@@ -6,6 +6,7 @@ EGOV   := $(BIN)/egov
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SBOM_DIR ?= var/sbom
 SBOM_NPM := .ci/sbom-npm
+SCREENSHOTS := build/screenshots
 # make lock LOCK_ARGS='--upgrade-package flask' (docs/supply-chain.md: updating a dependency)
 LOCK_ARGS ?=
 
@@ -37,9 +38,9 @@ run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve (
 	$(EGOV) deploy
 	$(EGOV) serve --url-file var/egov.env
 
-test: $(STAMP) lint  ## the whole suite: lint, types, layering, audit, tests on SQLite and PostgreSQL
+test: $(STAMP) lint  ## the whole suite: lint, types, layering, audit, tests on SQLite, PostgreSQL, Chromium
 	$(BIN)/python .ci/audit.py --if-unreachable warn
-	$(BIN)/pytest
+	$(BIN)/pytest; status=$$?; echo "Screenshots (tests/browser): $(CURDIR)/$(SCREENSHOTS)"; exit $$status
 
 lint: $(STAMP) vendor-check  ## ruff, mypy (strict on egov/ and .ci/audit.py), import-linter, vendored assets
 	$(BIN)/ruff check egov tests bpmn .ci/audit.py vendor/vendor.py
