@@ -38,6 +38,7 @@ WIDTHS = (1280, 390)  # desktop and a small phone; every page is checked and sho
 HEIGHTS = {1280: 800, 390: 844}
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 READY_SECONDS = 60
+MAKE_RUN_STEPS = ("migrate", "demo-setup", "deploy")  # then `serve --url-file var/egov.env`
 
 
 # -- the server ---------------------------------------------------------------------------
@@ -70,7 +71,7 @@ class EgovServer:
         self.port = free_port()
         self.folder.mkdir(parents=True, exist_ok=True)
         env = self.environment()
-        for step in ("migrate", "demo-setup", "deploy"):
+        for step in MAKE_RUN_STEPS:
             done = subprocess.run([EGOV, step], cwd=self.folder, env=env, capture_output=True)
             if done.returncode != 0:
                 raise OSError(f"egov {step} failed: {done.stderr.decode(errors='replace')}")

@@ -9,7 +9,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from tests.browser.harness import EgovServer, PageProblems, assert_accessible
+from tests.browser.harness import (
+    MAKE_RUN_STEPS,
+    ROOT,
+    EgovServer,
+    PageProblems,
+    assert_accessible,
+)
 
 POLICY = "default-src 'none'; frame-ancestors 'none'"
 BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
@@ -89,3 +95,10 @@ def test_a_console_error_and_an_uncaught_exception_are_reported(
 
     assert problems.console_errors == [f"{egov_server.url}/: kaputt"]
     assert problems.page_errors == [f"{egov_server.url}/: Error: weg"]
+
+
+def test_the_server_is_started_with_the_steps_of_make_run() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.split("$(EGOV) ", 1)[1] for line in recipe.splitlines() if "$(EGOV) " in line]
+    assert commands == [*MAKE_RUN_STEPS, "serve --url-file var/egov.env"]
