@@ -37,8 +37,8 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, egov_server: EgovServer) -> Iterator[Page]:
     context = browser.new_context(locale="de-DE", base_url=egov_server.url)
     problems = PageProblems()
+    problems.watch(context)
     page = context.new_page()
-    problems.watch(page)
     set_width(page, 1280)
     yield page
     context.close()

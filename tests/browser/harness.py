@@ -16,8 +16,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import urlencode, urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Playwright
 
 from tests.support.servers import unavailable
 
@@ -162,16 +163,20 @@ class PageProblems:
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
 
-    def watch(self, page: Page) -> None:
+    def watch(self, context: BrowserContext) -> None:
+        """Every page of `context`, opened from now on (popups too)."""
+        context.expose_binding(
+            "__egovCspViolation",
+            lambda source, text: self.csp_violations.append(f"{source['frame'].url}: {text}"),
+        )
+        context.add_init_script(_REPORT_CSP)
+        context.on("page", self._watch_page)
+
+    def _watch_page(self, page: Page) -> None:
         page.on("console", self._console)
         page.on(
             "pageerror", lambda e: self.page_errors.append(f"{page.url}: {e.name}: {e.message}")
         )
-        page.context.expose_binding(
-            "__egovCspViolation",
-            lambda source, text: self.csp_violations.append(f"{source['frame'].url}: {text}"),
-        )
-        page.context.add_init_script(_REPORT_CSP)
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -194,13 +199,19 @@ class PageProblems:
 # -- what a test does on a page -----------------------------------------------------------
 
 
-def login_as(page: Page, base_url: str, user: str, next_path: str = "/") -> None:
-    """Log in at the dev IdP's chooser by clicking the person's button; ends on `next_path`."""
-    page.goto(f"{base_url}/auth/login/dev?next={next_path}")
+def login_as(page: Page, user: str, next_path: str = "/") -> None:
+    """Log in at the dev IdP's chooser by the person's button; ends on `next_path` of the
+    context's base URL (the `page` fixture's is the server's)."""
+    page.goto(f"/auth/login/dev?{urlencode({'next': next_path})}")
     page.locator(f"#login-{user}").get_by_role("button").click()
-    page.wait_for_url(f"{base_url}{next_path}")
-    session = page.request.get(f"{base_url}/auth/session").json()
+    page.wait_for_url(lambda url: local_part(url) == next_path)
+    session = page.request.get("/auth/session").json()
     assert session["subject"] == f"dev:{user}", session
+
+
+def local_part(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def set_width(page: Page, width: int) -> None:

@@ -29,9 +29,9 @@ BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, PageProblems]]:
     """A page watched like the `page` fixture's, whose problems the test reads itself."""
     context = browser.new_context()
-    page = context.new_page()
     problems = PageProblems()
-    problems.watch(page)
+    problems.watch(context)
+    page = context.new_page()
     page.route(f"{egov_server.url}/harness/**", serve_bad_page)
     yield page, problems
     context.close()

@@ -41,8 +41,8 @@ def test_the_dev_login_chooser_passes_axe_at_both_widths(
 def test_a_citizen_and_a_clerk_log_in_through_the_chooser(
     page: Page, egov_server: EgovServer
 ) -> None:
-    login_as(page, egov_server.url, "erika")
+    login_as(page, "erika")
     page.context.clear_cookies()
-    login_as(page, egov_server.url, "anna")
+    login_as(page, "anna", next_path="/api/v1/tasks?limit=5")
 
-    assert page.url == egov_server.url + "/"
+    assert page.url == egov_server.url + "/api/v1/tasks?limit=5"
