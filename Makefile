@@ -6,10 +6,11 @@ EGOV   := $(BIN)/egov
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SBOM_DIR ?= var/sbom
 SBOM_NPM := .ci/sbom-npm
+SCREENSHOTS := build/screenshots
 # make lock LOCK_ARGS='--upgrade-package flask' (docs/supply-chain.md: updating a dependency)
 LOCK_ARGS ?=
 
-.PHONY: run test lint audit sbom docs lock bench clean help
+.PHONY: run test lint audit sbom docs lock vendor vendor-check bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,19 +38,28 @@ run: $(STAMP)  ## install, migrate, create demo org units, deploy bpmn/, serve (
 	$(EGOV) deploy
 	$(EGOV) serve --url-file var/egov.env
 
-test: $(STAMP) lint  ## the whole suite: lint, types, layering, audit, tests on SQLite and PostgreSQL
+test: $(STAMP) lint  ## the whole suite: lint, types, layering, audit, tests on SQLite, PostgreSQL, Chromium
 	$(BIN)/python .ci/audit.py --if-unreachable warn
-	$(BIN)/pytest
+	$(BIN)/pytest; status=$$?; echo "Screenshots (tests/browser): $(CURDIR)/$(SCREENSHOTS)"; exit $$status
 
-lint: $(STAMP)  ## ruff, mypy (strict on egov/ and .ci/audit.py) and the import-linter contracts
-	$(BIN)/ruff check egov tests bpmn .ci/audit.py
+lint: $(STAMP) vendor-check  ## ruff, mypy (strict on egov/ and .ci/audit.py), import-linter, vendored assets
+	$(BIN)/ruff check egov tests bpmn .ci/audit.py vendor/vendor.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# the browser assets (htmx, axe-core, bpmn-js, Leaflet) from vendor/package-lock.json, copied
+# with their licences into egov/ui/static/vendor/ and listed in vendor/MANIFEST.json; commit both
+vendor:  ## re-copy the vendored browser assets from vendor/package-lock.json (npm ci)
+	cd vendor && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PYTHON) vendor/vendor.py copy
+
+vendor-check:  ## the checked-in vendored assets are exactly vendor/MANIFEST.json and the lock's versions
+	$(PYTHON) vendor/vendor.py check
 
 audit: $(STAMP)  ## known vulnerabilities in the lock files (pip-audit, npm audit); allow-list in security/
 	$(BIN)/python .ci/audit.py
 
-sbom: $(STAMP)  ## CycloneDX SBOMs (JSON) of requirements.lock and the npm test dependencies, in var/sbom/
+sbom: $(STAMP)  ## CycloneDX SBOMs (JSON) of requirements.lock, the npm test dependencies and vendor/, in var/sbom/
 	mkdir -p $(SBOM_DIR)
 	PYTHONWARNINGS="ignore:The Component this BOM is describing" \
 	    $(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --of JSON --output-reproducible \
@@ -57,7 +67,9 @@ sbom: $(STAMP)  ## CycloneDX SBOMs (JSON) of requirements.lock and the npm test 
 	cd $(SBOM_NPM) && npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error
 	$(SBOM_NPM)/node_modules/.bin/cyclonedx-npm --package-lock-only --output-reproducible \
 	    --output-format JSON --validate --output-file $(SBOM_DIR)/npm-oidc.cdx.json tests/oidc/package.json
-	@echo "SBOMs: $(SBOM_DIR)/python.cdx.json $(SBOM_DIR)/npm-oidc.cdx.json"
+	$(SBOM_NPM)/node_modules/.bin/cyclonedx-npm --package-lock-only --output-reproducible \
+	    --output-format JSON --validate --output-file $(SBOM_DIR)/npm-vendor.cdx.json vendor/package.json
+	@echo "SBOMs: $(SBOM_DIR)/python.cdx.json $(SBOM_DIR)/npm-oidc.cdx.json $(SBOM_DIR)/npm-vendor.cdx.json"
 
 docs: $(STAMP)  ## regenerate docs/configuration.md and docs/errors.md from the code
 	$(EGOV) config-docs > docs/configuration.md
@@ -75,4 +87,4 @@ bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/triage.py
 
 clean:  ## remove the venv and local data
-	rm -rf $(VENV) var $(SBOM_NPM)/node_modules
+	rm -rf $(VENV) var $(SBOM_NPM)/node_modules vendor/node_modules

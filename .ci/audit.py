@@ -3,7 +3,8 @@
 * Python: pip-audit over ``requirements.lock`` (every pin hashed) against PyPI's vulnerability
   data (``https://pypi.org/pypi/<name>/<version>/json``, pip-audit's ``pypi`` service).
 * npm: ``npm audit --package-lock-only`` over each npm lock file (the test OpenID provider in
-  ``tests/oidc``, the SBOM tool in ``.ci/sbom-npm``) against the npm registry's advisories.
+  ``tests/oidc``, the SBOM tool in ``.ci/sbom-npm``, the vendored browser assets in ``vendor``)
+  against the npm registry's advisories.
 
 A finding fails the audit when a fixed version exists, unless ``.ci/audit-allowlist.toml``
 accepts it (advisory id, package, reason, review date). A finding without any fix is printed
@@ -47,6 +48,7 @@ REQUIREMENTS = ROOT / "requirements.lock"
 NPM_PROJECTS: dict[Path, tuple[str, ...]] = {
     ROOT / "tests" / "oidc": (),
     ROOT / ".ci" / "sbom-npm": ("--omit=optional",),
+    ROOT / "vendor": (),  # the browser assets copied into egov/ui/static/vendor/
 }
 OFFLINE_VARIABLE = "EGOV_AUDIT_OFFLINE"
 ECOSYSTEMS = ("pypi", "npm")

@@ -217,7 +217,9 @@ def _id_token(idp: DevIdentityProvider, grant: Grant) -> str:
 def _html(body: str) -> Response:
     page = (
         '<!doctype html><html lang="de"><head><meta charset="utf-8">'
-        f"<title>egov Entwicklungs-Anmeldung</title></head><body>{body}</body></html>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>egov Entwicklungs-Anmeldung</title></head>"
+        f"<body><main>{body}</main></body></html>"
     )
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"

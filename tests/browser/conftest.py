@@ -1,0 +1,47 @@
+"""Browser tests: one egov server and one Chromium per session, a fresh page per test.
+
+``egov_server`` serves the way `make run` does (embedded SQLite in a temp folder, migrated,
+demo org units, bpmn/ deployed, the dev IdP) on 127.0.0.1 on a free port; ``page`` is a new
+browser context at 1280 px whose console errors, uncaught exceptions and Content-Security-
+Policy violations fail the test. Missing Chromium or a server that does not start: skipped,
+failed under CI=true. The helpers (login_as, screenshot, assert_accessible) are in harness.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.harness import EgovServer, PageProblems, launch, set_width
+from tests.support.servers import started_or_skip
+
+
+@pytest.fixture(scope="session")
+def egov_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EgovServer]:
+    server = EgovServer(tmp_path_factory.mktemp("browser") / "run")
+    with started_or_skip(server, "egov serve (as make run)"):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, egov_server: EgovServer) -> Iterator[Page]:
+    context = browser.new_context(locale="de-DE", base_url=egov_server.url)
+    problems = PageProblems()
+    problems.watch(context)
+    page = context.new_page()
+    set_width(page, 1280)
+    yield page
+    context.close()
+    report = problems.report()
+    if report:
+        pytest.fail(f"the pages of this test had problems:\n{report}", pytrace=False)

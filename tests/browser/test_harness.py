@@ -1,0 +1,104 @@
+"""The harness finds what it is there to find: a page with an axe violation, a console error
+or a script its Content-Security-Policy blocks fails the test. The pages are served by the
+browser's router on egov's origin, under the policy egov's edge sets (loads nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from tests.browser.harness import (
+    MAKE_RUN_STEPS,
+    ROOT,
+    EgovServer,
+    PageProblems,
+    assert_accessible,
+)
+
+POLICY = "default-src 'none'; frame-ancestors 'none'"
+BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
+<title>Kaputt</title></head><body><main><h1>Kaputt</h1>
+<img src="data:," width="10" height="10">
+<script>console.error("inline script ran")</script>
+</main></body></html>"""
+
+
+@pytest.fixture
+def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, PageProblems]]:
+    """A page watched like the `page` fixture's, whose problems the test reads itself."""
+    context = browser.new_context()
+    problems = PageProblems()
+    problems.watch(context)
+    page = context.new_page()
+    page.route(f"{egov_server.url}/harness/**", serve_bad_page)
+    yield page, problems
+    context.close()
+
+
+def serve_bad_page(route: Route) -> None:
+    route.fulfill(
+        status=200,
+        content_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": POLICY},
+        body=BAD_PAGE,
+    )
+
+
+def settle(page: Page, done: Callable[[], bool]) -> None:
+    """Let the browser's events reach the test (they arrive while Playwright waits)."""
+    for _ in range(100):
+        if done():
+            return
+        page.wait_for_timeout(20)
+
+
+def test_an_image_without_alternative_text_fails_with_rule_and_selector(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, _ = watched
+    page.goto(f"{egov_server.url}/harness/bad")
+
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+
+    assert "- image-alt (critical): Images must have alternative text" in str(failure.value)
+    assert 'at ["img"]' in str(failure.value)
+
+
+def test_an_inline_script_the_policy_blocks_is_reported(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, problems = watched
+    page.goto(f"{egov_server.url}/harness/bad")
+    settle(page, lambda: len(problems.csp_violations) >= 2)
+
+    assert sorted(line.split(": ", 1)[1] for line in problems.csp_violations) == [
+        f"img-src blocked data at {egov_server.url}/harness/bad:4",
+        f"script-src-elem blocked inline at {egov_server.url}/harness/bad:4",
+    ]
+    assert any("Content Security Policy" in line for line in problems.console_errors)
+    assert "Content-Security-Policy violations:" in problems.report()
+
+
+def test_a_console_error_and_an_uncaught_exception_are_reported(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, problems = watched
+    page.goto(f"{egov_server.url}/")
+
+    page.evaluate(
+        "() => { console.error('kaputt'); setTimeout(() => { throw new Error('weg'); }); }"
+    )
+    settle(page, lambda: bool(problems.page_errors))
+
+    assert problems.console_errors == [f"{egov_server.url}/: kaputt"]
+    assert problems.page_errors == [f"{egov_server.url}/: Error: weg"]
+
+
+def test_the_server_is_started_with_the_steps_of_make_run() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.split("$(EGOV) ", 1)[1] for line in recipe.splitlines() if "$(EGOV) " in line]
+    assert commands == [*MAKE_RUN_STEPS, "serve --url-file var/egov.env"]

@@ -1,0 +1,48 @@
+"""The keyboard alone: Tab from the top of a page reaches its first link, and a citizen logs
+in through the dev IdP's chooser without a mouse (Tab, Enter)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.browser.harness import EgovServer
+
+MAX_TABS = 30
+
+
+def focused_text(page: Page) -> str:
+    return str(page.evaluate("() => document.activeElement?.innerText ?? ''")).strip()
+
+
+def tab_to(page: Page, text: str) -> int:
+    """Press Tab until the focused element's text starts with `text`; how many presses."""
+    for presses in range(1, MAX_TABS + 1):
+        page.keyboard.press("Tab")
+        if focused_text(page).startswith(text):
+            return presses
+    raise AssertionError(f"{MAX_TABS} × Tab on {page.url} never reached {text!r}")
+
+
+def test_the_first_tab_on_the_start_page_reaches_its_first_link(
+    page: Page, egov_server: EgovServer
+) -> None:
+    page.goto(egov_server.url + "/")
+
+    page.keyboard.press("Tab")
+
+    assert page.evaluate("() => document.activeElement === document.querySelector('a[href]')")
+    assert focused_text(page) == "OpenAPI-Beschreibung der API"
+
+
+def test_a_citizen_logs_in_with_the_keyboard_alone(page: Page, egov_server: EgovServer) -> None:
+    page.goto(egov_server.url + "/")
+
+    tab_to(page, "Im Browser anmelden")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{egov_server.url}/dev-idp/authorize?**")
+    assert tab_to(page, "Erika Mustermann") == 1  # her button is the first thing to reach
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{egov_server.url}/api/v1/me/cases")
+
+    session = page.request.get(f"{egov_server.url}/auth/session").json()
+    assert (session["subject"], session["roles"]) == ("dev:erika", ["citizen"])
