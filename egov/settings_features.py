@@ -1,5 +1,5 @@
 """The settings of the features on top of the case backbone (triage, participation, the
-Bürgerbudget vote, open data, the audit checkpoints' TSA): the base of
+Bürgerbudget vote, open data, the audit checkpoints' TSA, the web frontends): the base of
 `egov.settings.Settings`, so that each file stays readable. Declared like every other
 setting; `docs/configuration.md` lists them all."""
 
@@ -126,4 +126,18 @@ class FeatureSettings:
         "With a TSA configured, `egov verify-audit --all` fails when the latest checkpoint is "
         "still not time-stamped this long after it was made (a TSA down for a day is a fault "
         "to act on, not a passing failure the sweep retries).",
+    )
+    city_name: str = setting(
+        "Stadt Jena", "The city's name in the header of the web frontends (docs/frontends.md)."
+    )
+    ui_imprint_url: str = setting(
+        "https://www.jena.de/impressum", "The city's Impressum, linked in every page's footer."
+    )
+    ui_privacy_url: str = setting(
+        "https://www.jena.de/datenschutz",
+        "The city's Datenschutzerklärung, linked in every page's footer.",
+    )
+    ui_accessibility_url: str = setting(
+        "https://www.jena.de/barrierefreiheit",
+        "The Erklärung zur Barrierefreiheit (BITV 2.0), linked in every page's footer.",
     )
