@@ -1,5 +1,5 @@
-"""The keyboard alone: Tab from the top of a page reaches its first link, and a citizen logs
-in through the dev IdP's chooser without a mouse (Tab, Enter)."""
+"""The keyboard alone: the first Tab on a page reaches the skip link to its content, and a
+citizen logs in from the portal through the dev IdP's chooser without a mouse (Tab, Enter)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def tab_to(page: Page, text: str) -> int:
     raise AssertionError(f"{MAX_TABS} × Tab on {page.url} never reached {text!r}")
 
 
-def test_the_first_tab_on_the_start_page_reaches_its_first_link(
+def test_the_first_tab_on_the_start_page_reaches_the_skip_link(
     page: Page, egov_server: EgovServer
 ) -> None:
     page.goto(egov_server.url + "/")
@@ -31,18 +31,21 @@ def test_the_first_tab_on_the_start_page_reaches_its_first_link(
     page.keyboard.press("Tab")
 
     assert page.evaluate("() => document.activeElement === document.querySelector('a[href]')")
-    assert focused_text(page) == "OpenAPI-Beschreibung der API"
+    assert focused_text(page) == "Zum Inhalt springen"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement?.id") == "inhalt"  # the main landmark
 
 
 def test_a_citizen_logs_in_with_the_keyboard_alone(page: Page, egov_server: EgovServer) -> None:
     page.goto(egov_server.url + "/")
 
-    tab_to(page, "Im Browser anmelden")
+    tab_to(page, "Anmelden")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{egov_server.url}/dev-idp/authorize?**")
     assert tab_to(page, "Erika Mustermann") == 1  # her button is the first thing to reach
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{egov_server.url}/api/v1/me/cases")
+    page.wait_for_url(f"{egov_server.url}/")
+    assert "Angemeldet als Erika Mustermann" in page.inner_text("header")
 
     session = page.request.get(f"{egov_server.url}/auth/session").json()
     assert (session["subject"], session["roles"]) == ("dev:erika", ["citizen"])

@@ -1,5 +1,5 @@
-"""The pages that exist before the portal: the start page `/` and the dev IdP's login chooser,
-accessible (axe, WCAG 2.1 AA) at 1280 and 390 px, usable with the keyboard alone."""
+"""The portal's start page `/` and the dev IdP's login chooser, accessible (axe, WCAG 2.1 AA)
+at 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def accessible_at_every_width(page: Page, name: str) -> None:
 def test_the_start_page_passes_axe_at_both_widths(page: Page, egov_server: EgovServer) -> None:
     page.goto(egov_server.url + "/")
 
-    assert page.get_by_role("heading", level=1).inner_text() == "egov"
+    assert page.get_by_role("heading", level=1).inner_text() == "Was möchten Sie beantragen?"
     accessible_at_every_width(page, "start")
 
 
