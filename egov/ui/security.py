@@ -81,8 +81,8 @@ def csrf_token() -> str:
 
 def check_form() -> None:
     """Before every page view that is not GET: the form's token is this browser's."""
-    if request.method in SAFE_METHODS or not is_page():
-        return
+    if request.method in SAFE_METHODS or request.url_rule is None or not is_page():
+        return  # (no route matched: its 404 or 405 comes first)
     sent = request.form.get(FIELD)
     web = stored_session(session)
     try:
