@@ -138,3 +138,13 @@ def test_in_production_the_cookie_a_page_sets_is_also_secure(production: Flask) 
 
     assert response.status_code == 200
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_vendored_htmx_is_loaded_without_its_inline_style(app: Flask) -> None:
+    client = app.test_client()
+    html = client.get("/").get_data(as_text=True)
+
+    assert '<script src="/static/vendor/htmx.org/htmx.min.js" defer></script>' in html
+    assert '"includeIndicatorStyles": false' in html  # htmx would inject a <style> otherwise
+    with client.get("/static/vendor/htmx.org/htmx.min.js") as script:
+        assert script.status_code == 200
