@@ -21,6 +21,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, session
+from flask_babel import gettext as _
 
 from egov.errors import Invalid
 from egov.identity.issuers import Issuers
@@ -97,11 +98,11 @@ def check_form() -> None:
             request.remote_addr,
             correlation_id(),
         )
-        raise Invalid(
+        message = _(
             "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte laden Sie "
-            "die Seite neu und senden Sie es noch einmal.",
-            code="form-token-invalid",
-        ) from refused
+            "die Seite neu und senden Sie es noch einmal."
+        )
+        raise Invalid(str(message), code="form-token-invalid") from refused
 
 
 def _check_anonymous(sent: str | None) -> None:
