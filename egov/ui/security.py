@@ -5,8 +5,9 @@
   headers and problem+json (`egov.web.edge`, `egov.web.problems`).
 - **Headers of a page**: a Content-Security-Policy without `unsafe-inline` (scripts, styles
   and images from this site only, no framing, forms only to this site and to the browser
-  issuers, whose end-session page the logout's redirect may reach), Referrer-Policy,
-  X-Content-Type-Options and a Permissions-Policy that turns off what no page uses.
+  issuers, whose end-session page the logout's redirect may reach) and a Permissions-Policy
+  that turns off what no page uses; Referrer-Policy, X-Content-Type-Options, X-Frame-Options
+  and Cache-Control are the edge's, as on every answer (`egov.web.edge`).
 - **CSRF**: every page form that is not GET carries the hidden field `csrf_token`
   (`{{ m.csrf_field() }}`): the browser session's token (`egov.identity.sessions`), or before
   a login one kept in the session cookie for this browser. A POST without it is refused
@@ -117,7 +118,5 @@ def page_headers(response: Response) -> Response:
     """The headers of a page (`egov.ui` calls it after every request)."""
     if response.mimetype == "text/html" and is_page():
         response.headers["Content-Security-Policy"] = current_app.extensions["egov.ui.policy"]
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
     return response
