@@ -23,6 +23,12 @@ def test_the_login_returns_to_the_page_with_its_query(app: Flask) -> None:
     assert response.location == "/auth/login/dev?next=/arbeitsplatz?ansicht%3Dalle"
 
 
+def test_a_query_too_long_for_next_returns_to_the_page_alone(app: Flask) -> None:
+    response = app.test_client().get("/arbeitsplatz", query_string={"x": "y" * 3000})
+
+    assert response.location == "/auth/login/dev?next=/arbeitsplatz"
+
+
 def test_a_clerk_sees_her_name_and_the_names_of_her_units(app: Flask, container: Container) -> None:
     client = app.test_client()
     log_in(client, container, "anna")
