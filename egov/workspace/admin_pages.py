@@ -1,0 +1,95 @@
+"""What the admin pages of the workspace share (docs/frontends.md, "Administration"): the
+admin-only guard (a clerk gets the 403 page), rendering with the viewer, a refusal of a
+service shown next to the form fields it names, and days of the city as moments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from flask import Response, request
+
+from egov.cases.model import CITY_TIME
+from egov.errors import DomainError
+from egov.identity.model import Principal, Role
+from egov.paging import MAX_LIMIT, Page, PageRequest
+from egov.ui.access import page_for, viewer
+from egov.ui.pages import render
+
+T = TypeVar("T")
+ADMINS = frozenset({Role.ADMIN})
+admin_page = page_for(ADMINS)
+MAX_PAGES = 50  # a walk over a whole list (deputies, versions) stops here: 10,000 rows
+
+
+def show(template: str, *, title: str, status: int = 200, **context: Any) -> Response:
+    """An admin page with the logged-in admin in the layout."""
+    return render(template, title=title, status=status, viewer=viewer(), **context)
+
+
+def acting_admin() -> Principal:
+    """The admin viewing the page (inside an `admin_page` view)."""
+    who = viewer()
+    assert who is not None  # admin_page checked it
+    return who
+
+
+def every(read: Callable[[PageRequest], Page[T]]) -> Iterator[T]:
+    """Every row of a paged list of a service, page by page."""
+    cursor = None
+    for _page in range(MAX_PAGES):
+        found = read(PageRequest(cursor, MAX_LIMIT))
+        yield from found.items
+        cursor = found.next_cursor
+        if cursor is None:
+            return
+
+
+def refused(error: DomainError, fields: Mapping[str, str], default: str) -> dict[str, str]:
+    """A service's refusal as German messages by form field: each of its `invalid_params`
+    whose name `fields` maps to a form field, with the reason; else the message at
+    `default` (the first field of the form)."""
+    errors: dict[str, str] = {}
+    for param in error.invalid_params:
+        field = fields.get(str(param.get("name")))
+        if field is not None and field not in errors:
+            errors[field] = str(param.get("reason") or error.message)
+    return errors or {default: error.message}
+
+
+def form_text(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+def city_day(value: str) -> date | None:
+    """A day from an `<input type="date">` (YYYY-MM-DD), or None."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day_start(day: date) -> datetime:
+    """The start of a day of the city's calendar as naive UTC (egov's clock)."""
+    local = datetime.combine(day, time(0), tzinfo=CITY_TIME)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def day_after(day: date) -> datetime:
+    """The end of a day of the city's calendar (the next day's start) as naive UTC."""
+    return day_start(day + timedelta(days=1))
+
+
+def moment_day(moment: datetime) -> date:
+    """The city's calendar day of a naive-UTC moment."""
+    return moment.replace(tzinfo=UTC).astimezone(CITY_TIME).date()
+
+
+def required(
+    errors: dict[str, str], values: Mapping[str, str], messages: Mapping[str, str]
+) -> None:
+    """`messages[name]` for every field of `messages` left empty."""
+    for name, message in messages.items():
+        if not values.get(name):
+            errors.setdefault(name, message)

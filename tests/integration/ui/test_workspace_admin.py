@@ -1,0 +1,391 @@
+"""The admin pages of the workspace (egov/workspace/admin_*.py): each page for an admin, the
+403 page for clerks and citizens, the login for nobody; org units with members and
+Vertretungen, procedures, Bürgerbudget rounds (a new one from a form with German messages),
+process definitions with their diagram, and the incident inbox with retry and resolve; hostile
+input shown back inert."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from egov.container import Container
+from egov.outbox.incidents import open_incident
+from egov.outbox.store import IncidentKind
+from tests.support.pages import form_token, log_in, text_of
+
+ADMIN = "/arbeitsplatz/admin"
+UNIT = "fachdienst-stadtgruen"
+RLO = "\u202e"
+HOSTILE = f"<script>alert(1)</script>{RLO}gnp.exe"
+PAGES = [
+    ADMIN,
+    f"{ADMIN}/organisationseinheiten",
+    f"{ADMIN}/organisationseinheiten/{UNIT}",
+    f"{ADMIN}/verfahren",
+    f"{ADMIN}/verfahren/buergerbudget",
+    f"{ADMIN}/buergerbudget",
+    f"{ADMIN}/buergerbudget/2026",
+    f"{ADMIN}/buergerbudget/neu",
+    f"{ADMIN}/prozesse",
+    f"{ADMIN}/prozesse/buergerbudget",
+    f"{ADMIN}/stoerungen",
+    f"{ADMIN}/stoerungen/{{incident}}",
+    f"{ADMIN}/prozessversionen/{{definition}}/diagramm.bpmn",
+]
+FORMS = [
+    f"{ADMIN}/organisationseinheiten/{UNIT}/mitglieder",
+    f"{ADMIN}/organisationseinheiten/{UNIT}/mitglieder/entfernen",
+    f"{ADMIN}/organisationseinheiten/{UNIT}/vertretungen",
+    f"{ADMIN}/vertretungen/{{deputy}}/beenden",
+    f"{ADMIN}/buergerbudget/neu",
+    f"{ADMIN}/stoerungen/{{incident}}/wiederholen",
+    f"{ADMIN}/stoerungen/{{incident}}/erledigen",
+]
+
+
+def seeded_incident(container: Container, message: str = "Traceback: geheim") -> str:
+    with container.db.transaction() as session:
+        incident = open_incident(
+            session,
+            kind=IncidentKind.CORRELATION,
+            code="message-uncorrelated",
+            message=message,
+            now=container.clock(),
+            actor="tests",
+        )
+        return incident.id
+
+
+def a_deputy(container: Container) -> str:
+    now = container.clock()
+    deputy = container.directory.add_deputy(
+        "tests", "dev:ben", "dev:anna", valid_from=now, valid_until=now + timedelta(days=3),
+        org_unit=UNIT,
+    )  # fmt: skip
+    return deputy.id
+
+
+@pytest.fixture
+def ids(container: Container) -> dict[str, str]:
+    definition = next(
+        d for d in container.definitions.versions().items if d.process_id == "buergerbudget"
+    )
+    return {
+        "incident": seeded_incident(container),
+        "definition": definition.id,
+        "deputy": a_deputy(container),
+    }
+
+
+def as_admin(app: Flask, container: Container) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, container, "admin")
+    return client
+
+
+def post_form(client: FlaskClient, page: str, path: str, **fields: str) -> object:
+    token = form_token(client.get(page).get_data(as_text=True))
+    return client.post(path, data={**fields, "csrf_token": token})
+
+
+# -- who may see the pages ----------------------------------------------------------------------
+
+
+def test_an_admin_opens_every_admin_page(
+    app: Flask, container: Container, ids: dict[str, str]
+) -> None:
+    client = as_admin(app, container)
+    for page in PAGES:
+        response = client.get(page.format(**ids))
+        assert response.status_code == 200, page
+    landing = text_of(client.get("/arbeitsplatz").get_data(as_text=True))
+    assert "Administration" in landing
+
+
+@pytest.mark.parametrize("user", ["anna", "erika"])
+def test_clerks_and_citizens_get_the_403_page_on_every_admin_route(
+    app: Flask, container: Container, ids: dict[str, str], user: str
+) -> None:
+    client = app.test_client()
+    log_in(client, container, user)
+    token = form_token(client.get("/").get_data(as_text=True))
+    for page in PAGES:
+        response = client.get(page.format(**ids))
+        assert response.status_code == 403 and response.mimetype == "text/html", page
+        assert "Kein Zugriff" in text_of(response.get_data(as_text=True))
+    for path in FORMS:
+        response = client.post(path.format(**ids), data={"csrf_token": token, "note": "x"})
+        assert response.status_code == 403, path
+    assert container.incidents.get(ids["incident"]).status == "open"
+    if user == "anna":
+        landing = text_of(client.get("/arbeitsplatz").get_data(as_text=True))
+        assert "Administration" not in landing
+
+
+def test_without_a_login_the_admin_pages_lead_to_the_login(app: Flask, ids: dict[str, str]) -> None:
+    response = app.test_client().get(f"{ADMIN}/stoerungen")
+
+    assert response.status_code == 303
+    assert response.location.startswith("/auth/login/")
+
+
+def test_a_form_without_its_token_is_refused(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+
+    response = client.post(f"{ADMIN}/organisationseinheiten/{UNIT}/mitglieder", data={})
+
+    assert response.status_code == 400 and "form-token-invalid" in response.get_data(as_text=True)
+
+
+# -- org units, members, Vertretungen -----------------------------------------------------------
+
+
+def test_an_admin_adds_and_removes_a_member(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+
+    added = post_form(client, page, f"{page}/mitglieder", subject="dev:ben", role="supervisor",
+                      email="ben.muster@example.org")  # fmt: skip
+    shown = text_of(client.get(added.location).get_data(as_text=True))  # type: ignore[attr-defined]
+    removed = post_form(client, page, f"{page}/mitglieder/entfernen", subject="dev:ben")
+
+    assert added.status_code == 303  # type: ignore[attr-defined]
+    assert "Das Mitglied wurde hinzugefügt." in shown and "dev:ben" in shown
+    assert "Leitung (erhält Eskalationen)" in shown
+    assert removed.status_code == 303  # type: ignore[attr-defined]
+    assert container.directory.members(UNIT).items == []
+
+
+def test_a_wrong_member_is_said_next_to_its_field_and_shown_back_inert(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+
+    response = post_form(client, page, f"{page}/mitglieder", subject=HOSTILE, role="clerk",
+                         email="keine-adresse")  # fmt: skip
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="#feld-subject"' in html and 'id="feld-subject-fehler"' in html
+    assert "Aussteller" in text_of(html)
+    assert container.directory.members(UNIT).items == []
+
+
+def test_a_member_twice_is_refused_at_the_field(app: Flask, container: Container) -> None:
+    container.directory.add_member("tests", UNIT, "dev:anna")
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+
+    response = post_form(client, page, f"{page}/mitglieder", subject="dev:anna", role="clerk")
+
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "gehört schon zu" in text_of(response.get_data(as_text=True))  # type: ignore[attr-defined]
+
+
+def test_an_admin_sets_a_deputy_for_some_days_and_ends_it(app: Flask, container: Container) -> None:
+    container.directory.add_member("tests", UNIT, "dev:anna")
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+    today = container.clock().date()
+    last = today + timedelta(days=6)
+
+    added = post_form(client, page, f"{page}/vertretungen", absent_subject="dev:anna",
+                      deputy_subject="dev:ben", valid_from=today.isoformat(),
+                      valid_until=last.isoformat())  # fmt: skip
+    html = client.get(added.location).get_data(as_text=True)  # type: ignore[attr-defined]
+    [deputy] = container.directory.deputies().items
+    ended = post_form(client, page, f"{ADMIN}/vertretungen/{deputy.id}/beenden", zurueck=page)
+
+    assert "Die Vertretung wurde eingetragen." in text_of(html)
+    assert "dev:ben vertritt dev:anna" in text_of(html) and "läuft" in text_of(html)
+    assert deputy.org_unit_key == UNIT and deputy.valid_until > deputy.valid_from
+    assert ended.location == f"{page}?erledigt=beendet"  # type: ignore[attr-defined]
+    [after] = container.directory.deputies().items
+    assert after.ended_at is not None and after.ended_by == "dev:admin"
+
+
+def test_a_deputy_ending_before_it_begins_is_said_at_the_last_day(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+
+    response = post_form(client, page, f"{page}/vertretungen", absent_subject="dev:anna",
+                         deputy_subject="dev:ben", valid_from="2030-05-10",
+                         valid_until="2030-05-01")  # fmt: skip
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="feld-valid_until-fehler"' in html
+    assert "Der letzte Tag darf nicht vor dem ersten liegen." in text_of(html)
+    assert container.directory.deputies().items == []
+
+
+def test_an_unknown_unit_is_the_404_page(app: Flask, container: Container) -> None:
+    response = as_admin(app, container).get(f"{ADMIN}/organisationseinheiten/gibt-es-nicht")
+
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+# -- procedures, rounds, process definitions ----------------------------------------------------
+
+
+def test_a_procedure_shows_its_processing_days_retention_and_four_eyes(
+    app: Flask, container: Container
+) -> None:
+    text = text_of(as_admin(app, container).get(f"{ADMIN}/verfahren/buergerbudget").get_data(
+        as_text=True))  # fmt: skip
+
+    assert "42 Arbeitstage" in text and "Büro Bürgerbudget" in text
+    assert "10 Jahre nach dem Abschluss" in text and "§ 75 Abs. 1 ThürGemHV" in text
+    assert "Alle übrigen Ergebnisse" in text and "Vier-Augen-Prinzip" in text
+
+
+def test_a_new_round_from_the_form(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/buergerbudget/neu"
+
+    response = post_form(client, page, page, year="2031", total_budget_eur="25000",
+                         cap_per_proposal_eur="5000", submissions_open="2031-03-01",
+                         submission_deadline="2031-05-31", vote_opens="2031-07-01",
+                         vote_closes="2031-07-31", votes_per_citizen="3",
+                         vertrauensniveau="substantial",
+                         categories=f"verkehr\n{HOSTILE}\n")  # fmt: skip
+
+    assert response.location == f"{ADMIN}/buergerbudget/2031"  # type: ignore[attr-defined]
+    html = client.get(f"{ADMIN}/buergerbudget/2031").get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "25.000 Euro" in text_of(html)
+    assert container.rounds.get(2031).categories == ("verkehr", HOSTILE)
+
+
+def test_a_wrong_round_gets_german_messages_next_to_its_fields(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/buergerbudget/neu"
+
+    response = post_form(client, page, page, year="2026", total_budget_eur="1.000",
+                         cap_per_proposal_eur="", submissions_open="2031-03-01",
+                         submission_deadline="2031-02-01", vote_opens="2031-07-01",
+                         vote_closes="2031-07-31", votes_per_citizen="3",
+                         vertrauensniveau="substantial", categories="verkehr")  # fmt: skip
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    text = text_of(html)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "Bitte geben Sie eine ganze Zahl größer als 0 an, ohne Punkt." in text
+    assert "Bitte füllen Sie dieses Feld aus." in text
+    assert "Die Frist darf nicht vor dem Beginn der Einreichung liegen." in text
+    summary = re.findall(r'href="#feld-([a-z_]+)"', html)
+    assert summary == ["total_budget_eur", "cap_per_proposal_eur", "submission_deadline"]
+    assert 'value="1.000"' in html  # what was typed is kept
+
+
+def test_a_round_for_a_year_that_has_one_is_said_at_the_year(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/buergerbudget/neu"
+
+    response = post_form(client, page, page, year="2026", total_budget_eur="25000",
+                         cap_per_proposal_eur="5000", submissions_open="2031-03-01",
+                         submission_deadline="2031-05-31", vote_opens="2031-07-01",
+                         vote_closes="2031-07-31", votes_per_citizen="3",
+                         vertrauensniveau="substantial", categories="verkehr")  # fmt: skip
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert re.findall(r'href="#feld-([a-z_]+)"', html) == ["year"]
+    assert "Die Runde 2026 gibt es schon." in text_of(html)
+
+
+def test_a_process_shows_its_versions_and_the_diagram_of_the_active_one(
+    app: Flask, container: Container, ids: dict[str, str]
+) -> None:
+    client = as_admin(app, container)
+
+    html = client.get(f"{ADMIN}/prozesse/buergerbudget").get_data(as_text=True)
+    [url] = re.findall(r'<div class="bpmn-diagram" data-bpmn-url="([^"]+)"', html)
+    diagram = client.get(url)
+
+    assert url == f"{ADMIN}/prozessversionen/{ids['definition']}/diagramm.bpmn"
+    assert "aktiv: neue Vorgänge starten mit dieser Version" in text_of(html)
+    assert diagram.status_code == 200 and diagram.mimetype == "application/xml"
+    expected = container.definitions.file(ids["definition"], "buergerbudget.bpmn").content
+    assert diagram.data == expected
+    assert "sandbox" in diagram.headers["Content-Security-Policy"]
+
+
+def test_an_unknown_process_is_the_404_page(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+
+    assert client.get(f"{ADMIN}/prozesse/gibt-es-nicht").status_code == 404
+    assert client.get(f"{ADMIN}/prozessversionen/nein/diagramm.bpmn").status_code == 404
+
+
+# -- incidents ----------------------------------------------------------------------------------
+
+
+def test_an_incident_shows_its_code_and_correlation_id_never_its_message(
+    app: Flask, container: Container
+) -> None:
+    incident = container.incidents.get(seeded_incident(container, "Traceback: geheim"))
+    client = as_admin(app, container)
+
+    listing = text_of(client.get(f"{ADMIN}/stoerungen").get_data(as_text=True))
+    detail = text_of(client.get(f"{ADMIN}/stoerungen/{incident.id}").get_data(as_text=True))
+
+    assert "message-uncorrelated" in listing
+    assert "message-uncorrelated" in detail and incident.correlation_id in detail
+    assert "Traceback" not in listing + detail and "geheim" not in listing + detail
+
+
+def test_an_admin_resolves_an_incident_with_a_note(app: Flask, container: Container) -> None:
+    incident = seeded_incident(container)
+    client = as_admin(app, container)
+    page = f"{ADMIN}/stoerungen/{incident}"
+
+    empty = post_form(client, page, f"{page}/erledigen", note="  ")
+    done = post_form(client, page, f"{page}/erledigen", note=f"Von Hand geklärt {HOSTILE}")
+    html = client.get(done.location).get_data(as_text=True)  # type: ignore[attr-defined]
+
+    assert empty.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="feld-note-fehler"' in empty.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "Die Störung ist als erledigt vermerkt." in text_of(html)
+    assert "<script>alert" not in html and "Von Hand geklärt &lt;script&gt;" in html
+    assert container.incidents.get(incident).status == "resolved"
+    assert f"{page}/erledigen" not in html  # no forms on a resolved incident
+
+
+def test_retrying_an_incident_that_cannot_run_again_says_why(
+    app: Flask, container: Container
+) -> None:
+    incident = seeded_incident(container)  # a kept message that was never stored
+    client = as_admin(app, container)
+    page = f"{ADMIN}/stoerungen/{incident}"
+
+    response = post_form(client, page, f"{page}/wiederholen")
+
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    text = text_of(response.get_data(as_text=True))  # type: ignore[attr-defined]
+    assert "keine Nachricht gespeichert" in text
+    assert container.incidents.get(incident).status == "open"
+
+
+def test_the_resolved_filter_lists_resolved_incidents_only(
+    app: Flask, container: Container
+) -> None:
+    open_one = seeded_incident(container)
+    client = as_admin(app, container)
+
+    html = client.get(f"{ADMIN}/stoerungen?status=resolved").get_data(as_text=True)
+
+    assert open_one not in html and "Keine Störungen." in text_of(html)
