@@ -67,7 +67,6 @@ def admin_incident(incident_id: str) -> Response:
 
 def _incident_page(
     incident_id: str,
-    status: int = 200,
     note: str = "",
     errors: dict[str, str] | None = None,
     refusal: str | None = None,
@@ -77,7 +76,6 @@ def _incident_page(
     return show(
         "workspace/admin/incident.html",
         title=_("Störung"),
-        status=status,
         incident=incident,
         kind=_(KINDS[incident.kind]) if incident.kind in KINDS else incident.kind,
         is_open=incident.status == IncidentStatus.OPEN,
@@ -96,7 +94,7 @@ def admin_retry_incident(incident_id: str) -> Response | BaseResponse:
     try:
         incident = _incidents().retry(acting_admin(), incident_id)
     except Conflict as refused:  # not open any more, or nothing to run again
-        return _incident_page(incident_id, 409, refusal=refused.message)
+        return _incident_page(incident_id, refusal=refused.message)
     outcome = "wiederholt" if incident.status == IncidentStatus.RESOLVED else "fehlgeschlagen"
     return see_other(url_for("workspace.admin_incident", incident_id=incident_id, erledigt=outcome))
 
@@ -108,14 +106,14 @@ def admin_resolve_incident(incident_id: str) -> Response | BaseResponse:
     note = form_text("note")
     if not note:
         errors = {"note": _("Bitte beschreiben Sie, wie die Störung behoben wurde.")}
-        return _incident_page(incident_id, 422, note=note, errors=errors)
+        return _incident_page(incident_id, note=note, errors=errors)
     try:
         _incidents().resolve(acting_admin(), incident_id, note)
     except Invalid:
         errors = {"note": _("Die Notiz darf höchstens %(max)s Zeichen lang sein.", max=MAX_NOTE)}
-        return _incident_page(incident_id, 422, note=note, errors=errors)
+        return _incident_page(incident_id, note=note, errors=errors)
     except Conflict as refused:
-        return _incident_page(incident_id, 409, refusal=refused.message)
+        return _incident_page(incident_id, refusal=refused.message)
     return see_other(
         url_for("workspace.admin_incident", incident_id=incident_id, erledigt="erledigt")
     )

@@ -1,6 +1,9 @@
 """What the admin pages of the workspace share (docs/frontends.md, "Administration"): the
 admin-only guard (a clerk gets the 403 page), rendering with the viewer, a refusal of a
-service shown next to the form fields it names, and days of the city as moments."""
+service shown next to the form fields it names, and days of the city as moments.
+
+A form with errors is shown again with status 200 and its errors on the page (as GOV.UK
+does): the browser reports a document with a 4xx status as a console error."""
 
 from __future__ import annotations
 
@@ -23,9 +26,9 @@ admin_page = page_for(ADMINS)
 MAX_PAGES = 50  # a walk over a whole list (deputies, versions) stops here: 10,000 rows
 
 
-def show(template: str, *, title: str, status: int = 200, **context: Any) -> Response:
+def show(template: str, *, title: str, **context: Any) -> Response:
     """An admin page with the logged-in admin in the layout."""
-    return render(template, title=title, status=status, viewer=viewer(), **context)
+    return render(template, title=title, viewer=viewer(), **context)
 
 
 def acting_admin() -> Principal:

@@ -86,11 +86,10 @@ def admin_new_round() -> Response:
     return _form({"vertrauensniveau": "substantial", "votes_per_citizen": "3"}, {})
 
 
-def _form(values: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+def _form(values: dict[str, str], errors: dict[str, str]) -> Response:
     return show(
         "workspace/admin/round_form.html",
         title=_("Neue Bürgerbudget-Runde"),
-        status=status,
         values=values,
         errors={name: errors[name] for name in FIELDS if name in errors},  # the form's order
         levels={key: _(label) for key, label in LEVELS.items()},
@@ -100,7 +99,7 @@ def _form(values: dict[str, str], errors: dict[str, str], status: int = 200) -> 
 @bp.post("/admin/buergerbudget/neu")
 @admin_page
 def admin_create_round() -> Response | BaseResponse:
-    """Create the round of the form; errors next to their fields (422)."""
+    """Create the round of the form; errors next to their fields."""
     values = {name: form_text(name) for name in FIELDS}
     raw, errors = _checked(values)
     if not errors:
@@ -111,7 +110,7 @@ def admin_create_round() -> Response | BaseResponse:
             errors = refused(error, {name: name for name in FIELDS}, "year")
         except Conflict as error:  # `round-exists`
             errors = {"year": error.message}
-    return _form(values, errors, 422)
+    return _form(values, errors)
 
 
 def _checked(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -106,7 +106,7 @@ def admin_unit(key: str) -> Response:
     return _unit_page(key)
 
 
-def _unit_page(key: str, status: int = 200, **forms: Any) -> Response:
+def _unit_page(key: str, **forms: Any) -> Response:
     directory = _directory()
     members = directory.members(key, page_request())  # 404 `org-unit-not-found`
     names = directory.unit_names(frozenset({key}))
@@ -120,7 +120,6 @@ def _unit_page(key: str, status: int = 200, **forms: Any) -> Response:
     return show(
         "workspace/admin/unit.html",
         title=names.get(key, key),
-        status=status,
         key=key,
         name=names.get(key, key),
         members=members.items,
@@ -162,7 +161,7 @@ def admin_add_member(key: str) -> Response | BaseResponse:
             if error.code.endswith("-not-found"):
                 raise
             errors = refused(error, MEMBER_FIELDS, "subject")
-    return _unit_page(key, 422, member_form=values, member_errors=errors)
+    return _unit_page(key, member_form=values, member_errors=errors)
 
 
 @bp.post("/admin/organisationseinheiten/<key>/mitglieder/entfernen")
@@ -209,7 +208,7 @@ def admin_add_deputy(key: str) -> Response | BaseResponse:
             if error.code.endswith("-not-found") or error.code == "org-unit-unknown":
                 raise
             errors = refused(error, DEPUTY_FIELDS, "deputy_subject")
-    return _unit_page(key, 422, deputy_form=values, deputy_errors=errors)
+    return _unit_page(key, deputy_form=values, deputy_errors=errors)
 
 
 @bp.post("/admin/vertretungen/<deputy_id>/beenden")
