@@ -389,3 +389,24 @@ def test_the_resolved_filter_lists_resolved_incidents_only(
     html = client.get(f"{ADMIN}/stoerungen?status=resolved").get_data(as_text=True)
 
     assert open_one not in html and "Keine Störungen." in text_of(html)
+
+
+def test_a_very_long_member_is_refused_and_shown_back(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten/{UNIT}"
+    long = "dev:" + "x" * 200_000
+
+    response = post_form(client, page, f"{page}/mitglieder", subject=long, role="clerk")
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert 'id="feld-subject-fehler"' in html and long in html
+    assert container.directory.members(UNIT).items == []
+
+
+def test_the_admin_pages_speak_english_when_asked(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+
+    text = text_of(client.get(f"{ADMIN}?lang=en").get_data(as_text=True))
+
+    assert "What would you like to manage?" in text and "Process definitions" in text
