@@ -11,14 +11,18 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from flask import Response, request
+from flask import Response, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from egov.cases.model import CITY_TIME
 from egov.errors import DomainError
 from egov.identity.model import Principal, Role
+from egov.identity.sessions import SessionRefused, check_recent_login, epoch
 from egov.paging import MAX_LIMIT, Page, PageRequest
 from egov.ui.access import page_for, viewer
-from egov.ui.pages import render
+from egov.ui.pages import render, see_other
+from egov.web.auth import current_web_session
+from egov.web.context import container
 
 T = TypeVar("T")
 ADMINS = frozenset({Role.ADMIN})
@@ -96,3 +100,18 @@ def required(
     for name, message in messages.items():
         if not values.get(name):
             errors.setdefault(name, message)
+
+
+def login_again_unless_recent(back: str) -> BaseResponse | None:
+    """For a sensitive command (as `requires_recent_login` of the API): None when the browser
+    login is recent enough (setting `reauth_max_age_seconds`), else the way to log in again
+    that comes back to `back`."""
+    web = current_web_session()
+    if web is None:  # a bearer token: short-lived, no login time
+        return None
+    egov = container()
+    try:
+        check_recent_login(web, epoch(egov.clock()), egov.settings.reauth_max_age_seconds, "")
+    except SessionRefused:
+        return see_other(url_for("login.login", issuer_name=web.issuer, next=back, reauth="1"))
+    return None

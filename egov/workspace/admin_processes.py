@@ -1,8 +1,9 @@
 """The admin pages of procedures and process definitions: the procedures with their
 processing days, one procedure with its retention rules and what it puts under four eyes
 (from the `procedure.json` of the active version that registers it); the deployed processes,
-one process with its versions, which one is active, the trail of activations and the
-diagram of a version (a `bpmn-diagram` element that `ui/diagram.js` renders from the BPMN
+one process with its versions, which one is active, making another one active (with a
+reason, a recent login, four eyes where the procedure demands them), the trail of activations
+and the diagram of a version (a `bpmn-diagram` element that `ui/diagram.js` renders from the BPMN
 served here). The same services as `egov.web.api_procedures` and `api_definitions`; admins
 only."""
 
@@ -14,18 +15,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
-from egov.errors import NotFound
-from egov.ui.pages import page_url
+from egov.errors import Conflict, NotFound
+from egov.ui.pages import N_, page_url, see_other
 from egov.web.context import container
 from egov.web.paging import page_request
 from egov.workflow.store import ProcessDefinition
-from egov.workspace.admin_pages import admin_page, every, show
+from egov.workflow.versions import MAX_REASON_CHARS as MAX_REASON
+from egov.workspace.admin_pages import (
+    acting_admin,
+    admin_page,
+    every,
+    form_text,
+    login_again_unless_recent,
+    show,
+)
 from egov.workspace.views import bp
 
 PROCEDURE_FILE = "procedure.json"
+DONE = {
+    "aktiviert": N_("Diese Version ist jetzt aktiv: neue Vorgänge starten mit ihr."),
+    "beantragt": N_(
+        "Die Aktivierung ist beantragt. Eine zweite Person mit Administrationsrechten muss "
+        "sie innerhalb von 24 Stunden ebenso auslösen (Vier-Augen-Prinzip)."
+    ),
+}
 DIAGRAM_SCRIPT = Path(__file__).resolve().parents[1] / "ui" / "static" / "ui" / "diagram.js"
 # the diagram is fetched by the viewer, never shown as a page of its own
 DIAGRAM_HEADERS = {
@@ -133,13 +150,19 @@ def admin_processes() -> Response:
 @admin_page
 def admin_process(process_id: str) -> Response:
     """One process: its versions, the active one, the trail, and the diagram of the version
-    `?version=<id>` (default: the active one)."""
+    `?version=<id>` (default: the active one) with the form that makes it active."""
+    return _process_page(process_id, request.args.get("version"))
+
+
+def _process_page(
+    process_id: str, asked: str | None, errors: dict[str, str] | None = None, **form: str
+) -> Response:
     process = _processes().get(process_id)
     if process is None:
         raise NotFound("Keine Prozessdefinition mit dieser ID.", code="definition-not-found")
-    asked = request.args.get("version")
     shown = next((v for v in process.versions if v.id == asked), None)
     shown = shown or process.active or process.versions[0]
+    done = request.args.get("erledigt")
     return show(
         "workspace/admin/process.html",
         title=_("Prozess %(process)s", process=process_id),
@@ -149,7 +172,36 @@ def admin_process(process_id: str) -> Response:
         numbers={v.id: v.version for v in process.versions},
         diagram=_diagram_name(shown),
         diagram_script=DIAGRAM_SCRIPT.exists(),  # written elsewhere (the case page's viewer)
+        done=_(DONE[done]) if done in DONE else None,
+        errors=errors or {},
+        reason=form.get("reason", ""),
+        refusal=form.get("refusal"),
+        max_reason=MAX_REASON,
     )
+
+
+@bp.post("/admin/prozessversionen/<definition_id>/aktivieren")
+@admin_page
+def admin_activate(definition_id: str) -> Response | BaseResponse:
+    """Make this version the active one (new cases start on it), with a reason; where four
+    eyes are demanded, the first admin's activation is a request for a second admin."""
+    definitions = container().definitions
+    version = definitions.version(definition_id)  # 404 `definition-not-found`
+    back = url_for("workspace.admin_process", process_id=version.process_id, version=version.id)
+    again = login_again_unless_recent(back)
+    if again is not None:
+        return again
+    reason = form_text("reason")
+    if not reason or len(reason) > MAX_REASON:
+        message = _("Bitte nennen Sie den Grund, höchstens %(max)s Zeichen.", max=MAX_REASON)
+        return _process_page(version.process_id, version.id, {"reason": message}, reason=reason)
+    try:
+        _found, pending = definitions.activate(
+            definition_id, actor=acting_admin().subject, reason=reason
+        )
+    except Conflict as refused:  # four eyes: the same admin asked already
+        return _process_page(version.process_id, version.id, refusal=refused.message)
+    return see_other(f"{back}&erledigt={'beantragt' if pending else 'aktiviert'}")
 
 
 def _diagram_name(definition: ProcessDefinition) -> str | None:

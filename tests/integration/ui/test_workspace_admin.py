@@ -6,6 +6,7 @@ input shown back inert."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -14,8 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from egov.container import Container
+from egov.identity.sessions import SESSION_KEY
 from egov.outbox.incidents import open_incident
 from egov.outbox.store import IncidentKind
+from egov.workflow.deploy import read_bundle
+from tests.builders import ROOT
 from tests.support.pages import form_token, log_in, text_of
 
 ADMIN = "/arbeitsplatz/admin"
@@ -45,6 +49,7 @@ FORMS = [
     f"{ADMIN}/buergerbudget/neu",
     f"{ADMIN}/stoerungen/{{incident}}/wiederholen",
     f"{ADMIN}/stoerungen/{{incident}}/erledigen",
+    f"{ADMIN}/prozessversionen/{{definition}}/aktivieren",
 ]
 
 
@@ -119,7 +124,9 @@ def test_clerks_and_citizens_get_the_403_page_on_every_admin_route(
         assert response.status_code == 403 and response.mimetype == "text/html", page
         assert "Kein Zugriff" in text_of(response.get_data(as_text=True))
     for path in FORMS:
-        response = client.post(path.format(**ids), data={"csrf_token": token, "note": "x"})
+        response = client.post(
+            path.format(**ids), data={"csrf_token": token, "note": "x", "reason": "x"}
+        )
         assert response.status_code == 403, path
     assert container.incidents.get(ids["incident"]).status == "open"
     if user == "anna":
@@ -410,3 +417,83 @@ def test_the_admin_pages_speak_english_when_asked(app: Flask, container: Contain
     text = text_of(client.get(f"{ADMIN}?lang=en").get_data(as_text=True))
 
     assert "What would you like to manage?" in text and "Process definitions" in text
+
+
+# -- making another version active --------------------------------------------------------------
+
+
+def second_version(container: Container, four_eyes: bool = False) -> tuple[str, str]:
+    """A second version of `anliegen` (active now): the ids of the first and the second."""
+    files = read_bundle(ROOT / "bpmn" / "anliegen")
+    files["anliegen.bpmn"] += b"\n<!-- zweite Version -->\n"
+    if four_eyes:
+        spec = json.loads(files["procedure.json"])
+        files["procedure.json"] = json.dumps({**spec, "four_eyes": ["activate"]}).encode()
+    second = container.definitions.deploy(files, actor="tests").definition
+    first = next(
+        d
+        for d in container.definitions.versions().items
+        if d.process_id == "anliegen" and d.version == 1
+    )
+    return first.id, second.id
+
+
+def active_version(container: Container, process_id: str) -> int:
+    versions = container.definitions.versions().items
+    return next(d.version for d in versions if d.process_id == process_id and d.active)
+
+
+def test_an_admin_makes_an_earlier_version_active_with_a_reason(
+    app: Flask, container: Container
+) -> None:
+    first, _second = second_version(container)
+    client = as_admin(app, container)
+    page = f"{ADMIN}/prozesse/anliegen?version={first}"
+    path = f"{ADMIN}/prozessversionen/{first}/aktivieren"
+
+    empty = post_form(client, page, path, reason="")
+    done = post_form(client, page, path, reason=f"Fehler in Version 2 {HOSTILE}")
+    html = client.get(done.location).get_data(as_text=True)  # type: ignore[attr-defined]
+
+    assert 'id="feld-reason-fehler"' in empty.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert done.location == f"{page}&erledigt=aktiviert"  # type: ignore[attr-defined]
+    assert "Diese Version ist jetzt aktiv" in text_of(html)
+    assert "<script>alert" not in html and "Fehler in Version 2 &lt;script&gt;" in html
+    assert active_version(container, "anliegen") == 1
+
+
+def test_where_four_eyes_are_demanded_the_activation_is_a_request(
+    app: Flask, container: Container
+) -> None:
+    first, _second = second_version(container, four_eyes=True)
+    client = as_admin(app, container)
+    page = f"{ADMIN}/prozesse/anliegen?version={first}"
+    path = f"{ADMIN}/prozessversionen/{first}/aktivieren"
+
+    asked = post_form(client, page, path, reason="Zurück auf Version 1")
+    again = post_form(client, page, path, reason="Zurück auf Version 1")
+
+    assert asked.location == f"{page}&erledigt=beantragt"  # type: ignore[attr-defined]
+    assert "Vier-Augen-Prinzip" in text_of(client.get(asked.location).get_data(as_text=True))  # type: ignore[attr-defined]
+    assert "eine andere" in text_of(again.get_data(as_text=True)).lower()  # type: ignore[attr-defined]
+    assert active_version(container, "anliegen") == 2
+
+
+def test_an_old_login_logs_in_again_before_an_activation(app: Flask, container: Container) -> None:
+    first, _second = second_version(container)
+    client = as_admin(app, container)
+    page = f"{ADMIN}/prozesse/anliegen?version={first}"
+    token = form_token(client.get(page).get_data(as_text=True))
+    with client.session_transaction() as cookie:
+        stored = dict(cookie[SESSION_KEY])
+        stored["auth_time"] -= 3600
+        cookie[SESSION_KEY] = stored
+
+    response = client.post(
+        f"{ADMIN}/prozessversionen/{first}/aktivieren",
+        data={"reason": "Zurück", "csrf_token": token},
+    )
+
+    assert response.status_code == 303
+    assert response.location.startswith("/auth/login/dev?") and "reauth=1" in response.location
+    assert active_version(container, "anliegen") == 2
