@@ -1,7 +1,8 @@
-"""The admin pages of org units (`/arbeitsplatz/admin/organisationseinheiten`): the units, one
-unit with its members and its Vertretungen, adding and removing a member, a Vertretung for
-some days and ending it early. The same `Directory` service as `egov.web.api_directory`;
-admins only. Also the admin start page (`/arbeitsplatz/admin`) that leads to every admin page."""
+"""The admin pages of org units (`/arbeitsplatz/admin/organisationseinheiten`): the units, a
+new one, one unit with its members and its Vertretungen, renaming it, adding and removing a
+member, a Vertretung for some days and ending it early. The same `Directory` service as
+`egov.web.api_directory`; admins only. Also the admin start page (`/arbeitsplatz/admin`) that
+leads to every admin page."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ from egov.workspace.views import bp
 
 ROLE_NAMES = {"clerk": N_("Sachbearbeitung"), "supervisor": N_("Leitung (erhält Eskalationen)")}
 DONE = {  # ?erledigt=... after a form: what the page says it did
+    "angelegt": N_("Die Organisationseinheit wurde angelegt."),
+    "umbenannt": N_("Die Organisationseinheit wurde umbenannt."),
     "mitglied": N_("Das Mitglied wurde hinzugefügt."),
     "entfernt": N_("Das Mitglied wurde entfernt."),
     "vertretung": N_("Die Vertretung wurde eingetragen."),
@@ -86,17 +89,67 @@ def admin() -> Response:
     return show("workspace/admin/index.html", title=_("Administration"))
 
 
+UNIT_FIELDS = {"key": "key", "name": "name"}
+
+
 @bp.get("/admin/organisationseinheiten")
 @admin_page
 def admin_units() -> Response:
-    """The org units, one page."""
+    """The org units, one page, and the form of a new one."""
+    return _units_page()
+
+
+def _units_page(
+    values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> Response:
     found = _directory().org_units(page_request())
     return show(
         "workspace/admin/units.html",
         title=_("Organisationseinheiten"),
         units=found.items,
         more=page_url(found.next_cursor),
+        values=values or {},
+        errors=errors or {},
     )
+
+
+@bp.post("/admin/organisationseinheiten")
+@admin_page
+def admin_add_unit() -> Response | BaseResponse:
+    """A new org unit (key and name)."""
+    values = {name: form_text(name) for name in UNIT_FIELDS}
+    errors: dict[str, str] = {}
+    required(
+        errors,
+        values,
+        {
+            "key": _("Bitte geben Sie einen Schlüssel an."),
+            "name": _("Bitte geben Sie einen Namen an."),
+        },
+    )
+    if not errors:
+        try:
+            unit = _directory().add_org_unit(acting_admin().subject, values["key"], values["name"])
+            return _done(unit.key, "angelegt")
+        except DomainError as error:  # a key of other characters, a name too long, a key taken
+            errors = refused(error, UNIT_FIELDS, "key")
+    return _units_page(values, errors)
+
+
+@bp.post("/admin/organisationseinheiten/<key>/name")
+@admin_page
+def admin_rename_unit(key: str) -> Response | BaseResponse:
+    """Rename an org unit."""
+    name = form_text("name")
+    if not name:
+        return _unit_page(key, name_errors={"name": _("Bitte geben Sie einen Namen an.")})
+    try:
+        _directory().rename_org_unit(acting_admin().subject, key, name)
+    except DomainError as error:
+        if error.code.endswith("-not-found"):
+            raise
+        return _unit_page(key, name_form=name, name_errors=refused(error, UNIT_FIELDS, "name"))
+    return _done(key, "umbenannt")
 
 
 @bp.get("/admin/organisationseinheiten/<key>")
@@ -131,6 +184,8 @@ def _unit_page(key: str, **forms: Any) -> Response:
         member_errors=forms.get("member_errors", {}),
         deputy_form=forms.get("deputy_form", {}),
         deputy_errors=forms.get("deputy_errors", {}),
+        name_form=forms.get("name_form", names.get(key, key)),
+        name_errors=forms.get("name_errors", {}),
     )
 
 

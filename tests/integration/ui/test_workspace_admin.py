@@ -42,6 +42,8 @@ PAGES = [
     f"{ADMIN}/prozessversionen/{{definition}}/diagramm.bpmn",
 ]
 FORMS = [
+    f"{ADMIN}/organisationseinheiten",
+    f"{ADMIN}/organisationseinheiten/{UNIT}/name",
     f"{ADMIN}/organisationseinheiten/{UNIT}/mitglieder",
     f"{ADMIN}/organisationseinheiten/{UNIT}/mitglieder/entfernen",
     f"{ADMIN}/organisationseinheiten/{UNIT}/vertretungen",
@@ -150,6 +152,37 @@ def test_a_form_without_its_token_is_refused(app: Flask, container: Container) -
 
 
 # -- org units, members, Vertretungen -----------------------------------------------------------
+
+
+def test_an_admin_adds_an_org_unit_and_renames_it(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten"
+
+    wrong = post_form(client, page, page, key="Fachdienst Umwelt!", name=HOSTILE)
+    added = post_form(client, page, page, key="fachdienst-umwelt", name="Fachdienst Umwelt")
+    renamed = post_form(client, page, f"{page}/fachdienst-umwelt/name", name=HOSTILE)
+    html = client.get(renamed.location).get_data(as_text=True)  # type: ignore[attr-defined]
+
+    wrong_html = wrong.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert 'id="feld-key-fehler"' in wrong_html and "a-z, 0-9" in text_of(wrong_html)
+    assert "<script>alert" not in wrong_html
+    assert added.location == f"{page}/fachdienst-umwelt?erledigt=angelegt"  # type: ignore[attr-defined]
+    assert "Die Organisationseinheit wurde umbenannt." in text_of(html)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert container.directory.unit_names(frozenset({"fachdienst-umwelt"})) == {
+        "fachdienst-umwelt": HOSTILE
+    }
+
+
+def test_an_org_unit_key_taken_is_said_at_the_key(app: Flask, container: Container) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/organisationseinheiten"
+
+    response = post_form(client, page, page, key=UNIT, name="Doppelt")
+
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert re.findall(r'href="#feld-([a-z_]+)"', html) == ["key"]
+    assert "gibt es schon" in text_of(html)
 
 
 def test_an_admin_adds_and_removes_a_member(app: Flask, container: Container) -> None:
