@@ -1,17 +1,17 @@
 """The admin pages of the Bürgerbudget rounds (`/arbeitsplatz/admin/buergerbudget`): the
-rounds with their phase, one round, and a new round from a form checked with German messages
-next to each field. The same `RoundService` as `egov.web.api_buergerbudget_rounds`; admins
-only."""
+rounds with their phase, one round, a new round and the changes of a round from a form
+checked with German messages next to each field. The same `RoundService` as
+`egov.web.api_buergerbudget_rounds`; admins only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from egov.buergerbudget.rounds import DATES
+from egov.buergerbudget.rounds import CLOSED, DATES
 from egov.errors import Conflict, Invalid
 from egov.ui.pages import N_, page_url, see_other
 from egov.web.context import container
@@ -70,12 +70,15 @@ def admin_rounds() -> Response:
 def admin_round(year: int) -> Response:
     """One round (404 `round-not-found`)."""
     found = container().rounds.get(year)
+    phase = found.phase(container().clock())
     return show(
         "workspace/admin/round.html",
         title=_("Bürgerbudget %(year)s", year=year),
         round=found,
-        phase=_phases()[found.phase(container().clock())],
+        phase=_phases()[phase],
         levels={key: _(label) for key, label in LEVELS.items()},
+        changed=request.args.get("erledigt") == "geaendert",
+        closed=phase == CLOSED,
     )
 
 
@@ -86,13 +89,20 @@ def admin_new_round() -> Response:
     return _form({"vertrauensniveau": "substantial", "votes_per_citizen": "3"}, {})
 
 
-def _form(values: dict[str, str], errors: dict[str, str]) -> Response:
+def _form(
+    values: dict[str, str], errors: dict[str, str], year: int | None = None, refusal: str = ""
+) -> Response:
+    """The form of a new round, or (`year`) of a round's changes."""
     return show(
         "workspace/admin/round_form.html",
-        title=_("Neue Bürgerbudget-Runde"),
+        title=_("Neue Bürgerbudget-Runde")
+        if year is None
+        else _("Bürgerbudget %(year)s ändern", year=year),
         values=values,
         errors={name: errors[name] for name in FIELDS if name in errors},  # the form's order
         levels={key: _(label) for key, label in LEVELS.items()},
+        year=year,
+        refusal=refusal,
     )
 
 
@@ -111,6 +121,34 @@ def admin_create_round() -> Response | BaseResponse:
         except Conflict as error:  # `round-exists`
             errors = {"year": error.message}
     return _form(values, errors)
+
+
+@bp.get("/admin/buergerbudget/<int:year>/aendern")
+@admin_page
+def admin_edit_round(year: int) -> Response:
+    """The form of a round's changes, filled with the round as it is."""
+    found = container().rounds.get(year).as_dict()
+    values = {name: str(found[name]) for name in FIELDS if name != "categories"}
+    return _form({**values, "categories": "\n".join(found["categories"])}, {}, year)
+
+
+@bp.post("/admin/buergerbudget/<int:year>/aendern")
+@admin_page
+def admin_change_round(year: int) -> Response | BaseResponse:
+    """Change the round; once submissions opened only the fields the service still takes
+    (its refusal, `round-opened` or `round-vote-started`, is said on the form)."""
+    container().rounds.get(year)  # 404 `round-not-found`
+    values = {**{name: form_text(name) for name in FIELDS}, "year": str(year)}
+    raw, errors = _checked(values)
+    if not errors:
+        try:
+            container().rounds.edit(year, raw, acting_admin().actor)
+            return see_other(url_for("workspace.admin_round", year=year, erledigt="geaendert"))
+        except Invalid as error:
+            errors = refused(error, {name: name for name in FIELDS}, "total_budget_eur")
+        except Conflict as error:
+            return _form(values, {}, year, refusal=error.message)
+    return _form(values, errors, year)
 
 
 def _checked(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -35,6 +35,7 @@ PAGES = [
     f"{ADMIN}/buergerbudget",
     f"{ADMIN}/buergerbudget/2026",
     f"{ADMIN}/buergerbudget/neu",
+    f"{ADMIN}/buergerbudget/2026/aendern",
     f"{ADMIN}/prozesse",
     f"{ADMIN}/prozesse/buergerbudget",
     f"{ADMIN}/stoerungen",
@@ -49,6 +50,7 @@ FORMS = [
     f"{ADMIN}/organisationseinheiten/{UNIT}/vertretungen",
     f"{ADMIN}/vertretungen/{{deputy}}/beenden",
     f"{ADMIN}/buergerbudget/neu",
+    f"{ADMIN}/buergerbudget/2026/aendern",
     f"{ADMIN}/stoerungen/{{incident}}/wiederholen",
     f"{ADMIN}/stoerungen/{{incident}}/erledigen",
     f"{ADMIN}/prozessversionen/{{definition}}/aktivieren",
@@ -345,6 +347,52 @@ def test_a_round_for_a_year_that_has_one_is_said_at_the_year(
     assert response.status_code == 200  # type: ignore[attr-defined]
     assert re.findall(r'href="#feld-([a-z_]+)"', html) == ["year"]
     assert "Die Runde 2026 gibt es schon." in text_of(html)
+
+
+def round_form(client: FlaskClient, year: int) -> dict[str, str]:
+    """The values of a round's change form as the page fills them."""
+    html = client.get(f"{ADMIN}/buergerbudget/{year}/aendern").get_data(as_text=True)
+    values = dict(re.findall(r'name="([a-z_]+)" type="[a-z]+" value="([^"]*)"', html))
+    values["categories"] = re.search(r'name="categories"[^>]*>([^<]*)</textarea>', html)[1]  # type: ignore[index]
+    values["vertrauensniveau"] = "substantial"
+    return values
+
+
+def test_a_round_before_its_submissions_changes_every_field(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    post_form(client, f"{ADMIN}/buergerbudget/neu", f"{ADMIN}/buergerbudget/neu", year="2031",
+              total_budget_eur="25000", cap_per_proposal_eur="5000",
+              submissions_open="2031-03-01", submission_deadline="2031-05-31",
+              vote_opens="2031-07-01", vote_closes="2031-07-31", votes_per_citizen="3",
+              vertrauensniveau="substantial", categories="verkehr")  # fmt: skip
+    page = f"{ADMIN}/buergerbudget/2031/aendern"
+    values = round_form(client, 2031)
+
+    changed = post_form(client, page, page, **{**values, "categories": "verkehr\nkultur"})
+
+    assert values["submission_deadline"] == "2031-05-31" and values["categories"] == "verkehr"
+    assert changed.location == f"{ADMIN}/buergerbudget/2031?erledigt=geaendert"  # type: ignore[attr-defined]
+    assert container.rounds.get(2031).categories == ("verkehr", "kultur")
+
+
+def test_a_round_taking_submissions_changes_its_budget_but_not_its_categories(
+    app: Flask, container: Container
+) -> None:
+    client = as_admin(app, container)
+    page = f"{ADMIN}/buergerbudget/2026/aendern"
+    values = round_form(client, 2026)
+
+    budget = post_form(client, page, page, **{**values, "total_budget_eur": "30000"})
+    categories = post_form(client, page, page, **{**values, "categories": "nur-eine"})
+
+    assert budget.status_code == 303  # type: ignore[attr-defined]
+    assert "ändern sich nicht mehr: categories" in text_of(
+        categories.get_data(as_text=True)  # type: ignore[attr-defined]
+    )
+    assert container.rounds.get(2026).total_budget_eur == 30000
+    assert "nur-eine" not in container.rounds.get(2026).categories
 
 
 def test_a_process_shows_its_versions_and_the_diagram_of_the_active_one(
