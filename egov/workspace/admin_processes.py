@@ -24,6 +24,7 @@ from egov.ui.pages import N_, page_url, see_other
 from egov.web.context import container
 from egov.web.paging import page_request
 from egov.workflow.store import ProcessDefinition
+from egov.workflow.task_four_eyes import four_eyes_tasks
 from egov.workflow.versions import MAX_REASON_CHARS as MAX_REASON
 from egov.workspace.admin_pages import (
     acting_admin,
@@ -110,6 +111,7 @@ def admin_procedure(key: str) -> Response:
     """One procedure: its figures and the rules of its active version's procedure.json."""
     info = container().catalogue.procedure(key)  # 404 `procedure-not-found`
     process, spec = _registering(key, _processes().values())
+    active = None if process is None else process.active
     return show(
         "workspace/admin/procedure.html",
         title=info.name,
@@ -118,7 +120,7 @@ def admin_procedure(key: str) -> Response:
         retention=spec.get("retention") or [],
         archive_duty=spec.get("archive_duty", True),
         four_eyes=spec.get("four_eyes") or [],
-        four_eyes_tasks=spec.get("four_eyes_tasks") or [],
+        four_eyes_tasks={} if active is None else four_eyes_tasks(active.files),
     )
 
 

@@ -290,6 +290,21 @@ def test_a_procedure_shows_its_processing_days_retention_and_four_eyes(
     assert "Alle übrigen Ergebnisse" in text and "Vier-Augen-Prinzip" in text
 
 
+def test_a_procedure_names_its_four_eyes_tasks(app: Flask, container: Container) -> None:
+    files = read_bundle(ROOT / "bpmn" / "buergerbudget")
+    spec = json.loads(files["procedure.json"])
+    listed = {**spec, "four_eyes_tasks": ["assess_feasibility"], "four_eyes": ["cancel"]}
+    files["procedure.json"] = json.dumps(listed).encode()
+    container.definitions.deploy(files, actor="tests")
+
+    text = text_of(
+        as_admin(app, container).get(f"{ADMIN}/verfahren/buergerbudget").get_data(as_text=True)
+    )
+
+    assert "Machbarkeit und Kostenschätzung ( assess_feasibility )" in text
+    assert "cancel" in text and "Kein Befehl braucht eine zweite Person." not in text
+
+
 def test_a_new_round_from_the_form(app: Flask, container: Container) -> None:
     client = as_admin(app, container)
     page = f"{ADMIN}/buergerbudget/neu"
