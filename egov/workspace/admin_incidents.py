@@ -9,7 +9,7 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from egov.errors import Conflict, Invalid
+from egov.errors import Conflict, Invalid, NotFound
 from egov.outbox.store import IncidentStatus
 from egov.runtime.incidents import MAX_NOTE, Incidents
 from egov.ui.pages import N_, page_url, see_other
@@ -73,18 +73,28 @@ def _incident_page(
 ) -> Response:
     incident = _incidents().get(incident_id)
     done = request.args.get("erledigt")
+    reference = None if incident.case_id is None else _reference(incident.case_id)
     return show(
         "workspace/admin/incident.html",
         title=_("Störung"),
         incident=incident,
         kind=_(KINDS[incident.kind]) if incident.kind in KINDS else incident.kind,
         is_open=incident.status == IncidentStatus.OPEN,
+        reference=reference,
         done=_(DONE[done]) if done in DONE else None,
         note=note,
         errors=errors or {},
         refusal=refusal,
         max_note=MAX_NOTE,
     )
+
+
+def _reference(case_id: str) -> str | None:
+    """The reference (Aktenzeichen) of the incident's case, None if it is gone."""
+    try:
+        return container().case_file.detail(acting_admin(), case_id).case.reference
+    except NotFound:
+        return None
 
 
 @bp.post("/admin/stoerungen/<incident_id>/wiederholen")

@@ -19,7 +19,8 @@ from egov.identity.sessions import SESSION_KEY
 from egov.outbox.incidents import open_incident
 from egov.outbox.store import IncidentKind
 from egov.workflow.deploy import read_bundle
-from tests.builders import ROOT
+from tests.builders import ROOT, proposal
+from tests.conftest import Api
 from tests.support.pages import form_token, log_in, text_of
 
 ADMIN = "/arbeitsplatz/admin"
@@ -449,6 +450,29 @@ def test_an_incident_shows_its_code_and_correlation_id_never_its_message(
     assert "message-uncorrelated" in listing
     assert "message-uncorrelated" in detail and incident.correlation_id in detail
     assert "Traceback" not in listing + detail and "geheim" not in listing + detail
+
+
+def test_an_incident_of_a_case_names_its_reference(
+    app: Flask, container: Container, api: Api
+) -> None:
+    filed = api.post("/applications", "erika", json=proposal()).get_json()
+    with container.db.transaction() as session:
+        incident = open_incident(
+            session,
+            kind=IncidentKind.WORKFLOW_STEP,
+            code="script-failed",
+            message="ZeroDivisionError: geheim",
+            now=container.clock(),
+            actor="tests",
+            case_id=filed["case_id"],
+        ).id
+
+    text = text_of(as_admin(app, container).get(f"{ADMIN}/stoerungen/{incident}").get_data(
+        as_text=True))  # fmt: skip
+
+    assert filed["case_reference"] in text and filed["case_id"] in text
+    assert "Automatischer Schritt eines Vorgangs fehlgeschlagen" in text
+    assert "ZeroDivisionError" not in text and "geheim" not in text
 
 
 def test_an_admin_resolves_an_incident_with_a_note(app: Flask, container: Container) -> None:
