@@ -69,7 +69,7 @@ def form_text(name: str) -> str:
     return request.form.get(name, "").strip()
 
 
-def city_day(value: str) -> date | None:
+def form_day(value: str) -> date | None:
     """A day from an `<input type="date">` (YYYY-MM-DD), or None."""
     try:
         return date.fromisoformat(value)
@@ -86,11 +86,6 @@ def day_start(day: date) -> datetime:
 def day_after(day: date) -> datetime:
     """The end of a day of the city's calendar (the next day's start) as naive UTC."""
     return day_start(day + timedelta(days=1))
-
-
-def moment_day(moment: datetime) -> date:
-    """The city's calendar day of a naive-UTC moment."""
-    return moment.replace(tzinfo=UTC).astimezone(CITY_TIME).date()
 
 
 def required(

@@ -19,6 +19,7 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from egov.cases.model import status_label
 from egov.errors import Conflict, NotFound
 from egov.ui.pages import N_, page_url, see_other
 from egov.web.context import container
@@ -112,12 +113,14 @@ def admin_procedure(key: str) -> Response:
     info = container().catalogue.procedure(key)  # 404 `procedure-not-found`
     process, spec = _registering(key, _processes().values())
     active = None if process is None else process.active
+    rules = spec.get("retention") or []
     return show(
         "workspace/admin/procedure.html",
         title=info.name,
         procedure=info,
         process=process,
-        retention=spec.get("retention") or [],
+        retention=rules,
+        results={rule.get("result"): status_label(str(rule.get("result"))) for rule in rules},
         archive_duty=spec.get("archive_duty", True),
         four_eyes=spec.get("four_eyes") or [],
         four_eyes_tasks={} if active is None else four_eyes_tasks(active.files),

@@ -19,7 +19,7 @@ from egov.web.paging import page_request
 from egov.workspace.admin_pages import (
     acting_admin,
     admin_page,
-    city_day,
+    form_day,
     form_text,
     refused,
     required,
@@ -162,7 +162,7 @@ def _checked(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
             errors[name] = _("Bitte geben Sie eine ganze Zahl größer als 0 an, ohne Punkt.")
         raw[name] = number
     for name in DATES:
-        day = city_day(values[name])
+        day = form_day(values[name])
         if values[name] and day is None:
             errors[name] = _("Bitte geben Sie einen Tag an, zum Beispiel 31.05.2026.")
         raw[name] = None if day is None else day.isoformat()

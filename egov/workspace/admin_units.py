@@ -14,6 +14,7 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from egov.buergerbudget.rounds import city_day
 from egov.errors import DomainError
 from egov.identity.directory import Directory
 from egov.identity.store import MEMBER_ROLES, Deputy
@@ -23,12 +24,11 @@ from egov.web.paging import page_request
 from egov.workspace.admin_pages import (
     acting_admin,
     admin_page,
-    city_day,
     day_after,
     day_start,
     every,
+    form_day,
     form_text,
-    moment_day,
     refused,
     required,
     show,
@@ -72,8 +72,8 @@ class Vertretung:
             deputy.id,
             deputy.deputy_subject,
             deputy.absent_subject,
-            moment_day(deputy.valid_from),
-            moment_day(deputy.valid_until - timedelta(microseconds=1)),
+            city_day(deputy.valid_from),
+            city_day(deputy.valid_until - timedelta(microseconds=1)),
             state,
         )
 
@@ -241,7 +241,7 @@ def admin_add_deputy(key: str) -> Response | BaseResponse:
             "absent_subject": _("Bitte geben Sie an, wer vertreten wird."),
         },
     )
-    days = {name: city_day(values[name]) for name in ("valid_from", "valid_until")}
+    days = {name: form_day(values[name]) for name in ("valid_from", "valid_until")}
     for name, day in days.items():
         if day is None:
             errors[name] = _("Bitte geben Sie einen Tag an, zum Beispiel 31.05.2026.")
