@@ -9,7 +9,7 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from egov.errors import Conflict, Invalid, NotFound
+from egov.errors import Conflict, DomainError, Invalid, NotFound
 from egov.outbox.store import IncidentStatus
 from egov.runtime.incidents import MAX_NOTE, Incidents
 from egov.ui.pages import N_, page_url, see_other
@@ -103,7 +103,9 @@ def admin_retry_incident(incident_id: str) -> Response | BaseResponse:
     """Run the failed step again; the page says whether it now succeeded."""
     try:
         incident = _incidents().retry(acting_admin(), incident_id)
-    except Conflict as refused:  # not open any more, or nothing to run again
+    except NotFound:
+        raise
+    except DomainError as refused:  # not open any more, or nothing to run again
         return _incident_page(incident_id, refusal=refused.message)
     outcome = "wiederholt" if incident.status == IncidentStatus.RESOLVED else "fehlgeschlagen"
     return see_other(url_for("workspace.admin_incident", incident_id=incident_id, erledigt=outcome))

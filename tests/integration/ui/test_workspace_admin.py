@@ -507,6 +507,19 @@ def test_retrying_an_incident_that_cannot_run_again_says_why(
     assert container.incidents.get(incident).status == "open"
 
 
+def test_retrying_a_resolved_incident_says_it_is_not_open(app: Flask, container: Container) -> None:
+    incident = seeded_incident(container)
+    client = as_admin(app, container)
+    page = f"{ADMIN}/stoerungen/{incident}"
+    token = form_token(client.get(page).get_data(as_text=True))
+    client.post(f"{page}/erledigen", data={"note": "Geklärt", "csrf_token": token})
+
+    response = client.post(f"{page}/wiederholen", data={"csrf_token": token})
+
+    assert "Die Störung ist nicht mehr offen." in text_of(response.get_data(as_text=True))
+    assert container.incidents.get(incident).resolution == "by-hand"
+
+
 def test_the_resolved_filter_lists_resolved_incidents_only(
     app: Flask, container: Container
 ) -> None:
