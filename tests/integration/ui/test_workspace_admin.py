@@ -544,8 +544,14 @@ def test_a_very_long_member_is_refused_and_shown_back(app: Flask, container: Con
     assert container.directory.members(UNIT).items == []
 
 
-def test_the_admin_pages_speak_english_when_asked(app: Flask, container: Container) -> None:
+def test_the_admin_pages_speak_english_when_asked(
+    app: Flask, container: Container, ids: dict[str, str]
+) -> None:
     client = as_admin(app, container)
+    for page in PAGES:
+        path = page.format(**ids)
+        response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+        assert response.status_code == 200, page
 
     text = text_of(client.get(f"{ADMIN}?lang=en").get_data(as_text=True))
 
