@@ -35,13 +35,12 @@ def account() -> Response:
     return _account_page(request.args.get("erledigt", ""), {}, "")
 
 
-def _account_page(done: str, errors: dict[str, str], email: str, status: int = 200) -> Response:
+def _account_page(done: str, errors: dict[str, str], email: str) -> Response:
     who = citizen()
     newest = container().case_file.cases(who, CaseFilter(), PageRequest(limit=1)).items
     return render(
         "portal/account/account.html",
         title=_("Mein Konto"),
-        status=status,
         viewer=who,
         current=newest[0].applicant_email if newest else None,
         done=done,
@@ -59,7 +58,7 @@ def notification_email() -> Response | BaseResponse:
         NotificationEmailBody(email=email)
     except ValidationError:
         message = _("Bitte geben Sie eine E-Mail-Adresse ein, zum Beispiel name@example.org.")
-        return _account_page("", {"email": message}, email, status=400)
+        return _account_page("", {"email": message}, email)
     container().rights.set_notification_email(citizen(), email)
     return see_other(url_for("portal.account", erledigt="email"))
 
@@ -69,7 +68,7 @@ def notification_email() -> Response | BaseResponse:
 def no_notification_email() -> BaseResponse:
     """No e-mails any more: letters wait in the Postfach only."""
     container().rights.set_notification_email(citizen(), None)
-    return see_other(url_for("portal.account", erledigt="keine-email"))
+    return see_other(url_for("portal.account", erledigt="abbestellt"))
 
 
 @bp.get("/konto/auskunft")
@@ -109,7 +108,6 @@ def erasure() -> Response | BaseResponse:
     return render(
         "portal/account/erasure.html",
         title=_("Meine Daten löschen"),
-        status=401 if request.method == "POST" else 200,
         viewer=who,
         relogin=relogin,
         minutes=limit // 60,

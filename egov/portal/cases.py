@@ -103,7 +103,6 @@ def withdraw(case_id: str) -> Response | BaseResponse:
     return render(
         "portal/cases/withdraw.html",
         title=_("Antrag zurücknehmen"),
-        status=422 if errors else 200,
         viewer=who,
         case=found,
         open=found.closed_at is None,

@@ -112,7 +112,6 @@ def reply(case_id: str) -> Response | BaseResponse:
     return render(
         "portal/postfach/reply.html",
         title=_("Nachricht schreiben"),
-        status=400 if errors else 200,
         viewer=who,
         case=found,
         subject=subject,
