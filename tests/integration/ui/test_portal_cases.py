@@ -13,8 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from egov.container import Container
+from egov.identity.sessions import SESSION_KEY
 from tests.conftest import Api
-from tests.integration.test_retention import rejected_case
+from tests.integration.test_retention import actions, rejected_case
 from tests.integration.test_walkthrough import file_proposal
 from tests.support.pages import form_token, log_in, text_of
 
@@ -244,3 +245,96 @@ def test_hostile_text_in_an_answer_is_shown_inert(
     for path in (response.location, "/postfach", f"/postfach/{message['id']}"):
         html = page(client, path)
         assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html, path
+
+
+# --- the account page (egov/portal/account.py) ----------------------------------------------
+
+
+def test_the_notification_address_is_changed_and_withdrawn(
+    app: Flask, container: Container, api: Api
+) -> None:
+    case_id = str(file_proposal(api)["case_id"])
+    client = citizen(app, container)
+    token = form_token(page(client, "/konto"))
+
+    refused = client.post("/konto/benachrichtigung", data={"csrf_token": token, "email": HOSTILE})
+    changed = client.post(
+        "/konto/benachrichtigung", data={"csrf_token": token, "email": "neu@example.org"}
+    )
+
+    assert 'href="#feld-email"' in refused.get_data(as_text=True)
+    assert "&lt;script&gt;" in refused.get_data(as_text=True)
+    assert changed.status_code == 303
+    assert "Zurzeit an: neu@example.org" in text_of(page(client, changed.location))
+    assert "case.notification_email_changed" in actions(api, case_id)
+    withdrawn = client.post("/konto/benachrichtigung/abbestellen", data={"csrf_token": token})
+    assert "keine E-Mails mehr" in text_of(page(client, withdrawn.location))
+    assert "case.notification_email_withdrawn" in actions(api, case_id)
+
+
+def test_the_export_is_the_zip_of_the_api(app: Flask, container: Container, api: Api) -> None:
+    file_proposal(api, title="Bank am Teich")
+
+    response = citizen(app, container).get("/konto/auskunft")
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_large_account_asks_for_the_export_in_the_background(
+    app: Flask, container: Container, api: Api
+) -> None:
+    file_proposal(api)
+    container.exports.sync_max_bytes = 0
+    client = citizen(app, container)
+
+    html = page(client, "/konto/auskunft")
+    response = client.post("/konto/auskunft", data={"csrf_token": form_token(html)})
+
+    assert "Auskunft anfordern" in text_of(html)
+    assert response.status_code == 303 and "erledigt=auskunft" in response.location
+    assert "Postfach" in text_of(page(client, response.location))
+
+
+def test_the_erasure_asks_for_a_recent_login_first(
+    app: Flask, container: Container, api: Api
+) -> None:
+    case_id = str(file_proposal(api)["case_id"])
+    client = citizen(app, container)
+    with client.session_transaction() as cookie:  # the login was longer ago than allowed
+        cookie[SESSION_KEY] = {
+            **cookie[SESSION_KEY],
+            "auth_time": cookie[SESSION_KEY]["auth_time"]
+            - container.settings.reauth_max_age_seconds
+            - 60,
+        }
+
+    html = page(client, "/konto/loeschen")
+    refused = client.post("/konto/loeschen", data={"csrf_token": form_token(html)})
+
+    assert "Bitte melden Sie sich noch einmal an" in text_of(html)
+    assert "reauth=1" in html and "Ja, meine Daten löschen" not in html
+    assert "Bitte melden Sie sich noch einmal an" in text_of(refused.get_data(as_text=True))
+    assert api.get(f"/cases/{case_id}", "anna").get_json()["status"] != "withdrawn"
+
+
+def test_the_erasure_with_a_recent_login_names_what_was_kept(
+    app: Flask, container: Container, api: Api
+) -> None:
+    file_proposal(api)
+    client = citizen(app, container)
+    token = form_token(page(client, "/konto/loeschen"))
+
+    response = client.post("/konto/loeschen", data={"csrf_token": token})
+
+    text = text_of(response.get_data(as_text=True))
+    assert response.status_code == 200 and "Wir haben Ihren Antrag auf Löschung erhalten." in text
+    assert "JENA-" in text
+
+
+def test_the_pages_speak_english_when_asked(app: Flask, container: Container, api: Api) -> None:
+    file_proposal(api)
+
+    text = text_of(page(citizen(app, container), "/antraege?lang=en"))
+
+    assert "My applications" in text and "Reference" in text
