@@ -60,16 +60,30 @@ def test_the_list_shows_each_case_with_its_status_in_plain_language(
     assert "Ihr Antrag ist bei uns angekommen." in text or "Wir prüfen" in text
 
 
-def test_the_list_pages(app: Flask, container: Container, api: Api) -> None:
+def walk(client: FlaskClient, path: str, limit: int) -> list[str]:
+    """The card titles of a list page, page by page along its `rel="next"` link."""
+    url, titles = f"{path}?limit={limit}", []
+    while url:
+        html = page(client, url)
+        found = re.findall(r'<h2 class="card__title"><a href="[^"]+">(.*?)</a>', html)
+        assert 0 < len(found) <= limit, url
+        titles += found
+        link = re.search(r'href="([^"]+)" rel="next"', html)
+        url = link.group(1).replace("&amp;", "&") if link else ""
+    return titles
+
+
+def test_the_lists_page_along_their_next_links(app: Flask, container: Container, api: Api) -> None:
     for title in ("Erster Vorschlag", "Zweiter Vorschlag"):
-        file_proposal(api, title=title)
+        case_id = str(file_proposal(api, title=title)["case_id"])
+        body = {"subject": f"Frage zu {title}", "body": "Wann?"}
+        assert api.post(f"/me/cases/{case_id}/messages", "erika", json=body).status_code == 201
     client = citizen(app, container)
 
-    first = page(client, "/antraege?limit=1")
-    [more] = re.findall(r'href="([^"]*cursor=[^"]*)"', first)
-    second = text_of(page(client, more.replace("&amp;", "&")))
-
-    assert "Zweiter Vorschlag" in text_of(first) and "Erster Vorschlag" in second
+    for path in ("/antraege", "/postfach"):  # test_paging.CITIZEN_PAGE_LISTS
+        whole = walk(client, path, 200)
+        assert len(whole) >= 2 and walk(client, path, 1) == whole, path
+    assert walk(client, "/antraege", 200)[:2] == ["Zweiter Vorschlag", "Erster Vorschlag"]
 
 
 def test_a_case_page_shows_the_expected_decision_and_the_history(
