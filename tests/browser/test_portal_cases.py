@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fpdf import FPDF
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import (
@@ -120,7 +121,7 @@ def reads_her_letter(page: Page, seeded: Seeded) -> None:
 
 def answers_with_a_pdf(page: Page, seeded: Seeded, tmp_path: Path) -> None:
     plan = tmp_path / "lageplan.pdf"
-    plan.write_bytes(b"%PDF-1.4\n% Lageplan, erfunden\n")
+    plan.write_bytes(a_pdf("Lageplan (erfunden)"))
     page.goto(f"/antraege/{seeded.to_answer}")
     expect(page.get_by_text("Entscheidung voraussichtlich bis")).to_be_visible()
     page.get_by_role("link", name="Nachricht schreiben oder Unterlagen nachreichen").click()
@@ -142,12 +143,26 @@ def answers_with_a_pdf(page: Page, seeded: Seeded, tmp_path: Path) -> None:
     accessible_at_every_width(page, "portal-nachricht-mit-pdf")
 
 
+def a_pdf(text: str) -> bytes:
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=14)
+    document.cell(text=text)
+    return bytes(document.output())
+
+
 def withdraws_an_application(page: Page, seeded: Seeded) -> None:
+    """With the keyboard alone: the link, the reason, the button."""
     page.goto(f"/antraege/{seeded.to_withdraw}")
-    page.get_by_role("link", name="Antrag zurücknehmen").click()
+    page.get_by_role("link", name="Antrag zurücknehmen").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Antrag zurücknehmen")
     accessible_at_every_width(page, "portal-zuruecknehmen")
-    page.get_by_label("Grund (freiwillig)").fill("Wir haben selbst eine Lösung gefunden.")
-    page.get_by_role("button", name="Ja, Antrag zurücknehmen").click()
+    page.get_by_label("Grund (freiwillig)").focus()
+    page.keyboard.type("Wir haben selbst eine Lösung gefunden.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Ja, Antrag zurücknehmen")).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Stand: Zurückgenommen")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("zurückgenommen")
