@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
-from egov.errors import Invalid
+from egov.errors import Invalid, NotFound
 from egov.identity.model import Principal
 from egov.portal.cases import citizen
 from egov.portal.views import bp
@@ -53,7 +53,10 @@ def letter(message_id: str) -> Response:
     message = container().postfach.read(who, message_id)
     document = None
     if message.document_id is not None:
-        document, _chunks = container().case_file.content(who, message.document_id)
+        try:
+            document, _chunks = container().case_file.content(who, message.document_id)
+        except NotFound:  # a letter to a statement's author: its document is the case's
+            document = None
     return render(
         "portal/postfach/letter.html",
         title=message.subject,

@@ -352,3 +352,42 @@ def test_the_pages_speak_english_when_asked(app: Flask, container: Container, ap
     text = text_of(page(citizen(app, container), "/antraege?lang=en"))
 
     assert "My applications" in text and "Reference" in text
+
+
+def test_a_file_name_with_a_direction_override_is_refused_next_to_the_files(
+    app: Flask, container: Container, api: Api
+) -> None:
+    case_id = str(file_proposal(api)["case_id"])
+    client = citizen(app, container)
+    token = form_token(page(client, f"/antraege/{case_id}/antworten"))
+
+    response = client.post(
+        f"/antraege/{case_id}/antworten",
+        data={
+            "csrf_token": token,
+            "body": "Anbei.",
+            "attachments": [(io.BytesIO(b"MZ"), f"plan{RLO}fdp.exe", "application/pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#feld-attachments"' in html
+    assert "Anbei." in html  # what was typed is kept
+    assert [m for m in letters(api, case_id) if m["direction"] == "inbound"] == []
+
+
+def test_a_megabyte_of_text_is_refused_and_shown_back_inert(
+    app: Flask, container: Container, api: Api
+) -> None:
+    case_id = str(file_proposal(api)["case_id"])
+    client = citizen(app, container)
+    token = form_token(page(client, f"/antraege/{case_id}/antworten"))
+    huge = "<script>" + "x" * 1_000_000
+
+    response = client.post(
+        f"/antraege/{case_id}/antworten", data={"csrf_token": token, "body": huge}
+    )
+
+    html = response.get_data(as_text=True)
+    assert 'href="#feld-body"' in html and "&lt;script&gt;xxx" in html and "<script>x" not in html
