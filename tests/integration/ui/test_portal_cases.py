@@ -56,6 +56,7 @@ def test_the_list_shows_each_case_with_its_status_in_plain_language(
     text = text_of(page(citizen(app, container), "/antraege"))
 
     assert "Meine Anträge" in text and "Bank am Teich" in text
+    assert 'href="/antraege"' in page(citizen(app, container), "/")  # from every portal page
     assert str(receipt["case_reference"]) in text
     assert "Ihr Antrag ist bei uns angekommen." in text or "Wir prüfen" in text
 
