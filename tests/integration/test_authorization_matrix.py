@@ -1040,6 +1040,68 @@ EXPECTATIONS = [
     ),
     *ADMIN_PAGES,
 ]
+# The portal's pages of the citizen (egov/portal/cases.py, postfach.py, account.py): without
+# a login, to the login; refusals are error pages. A page form without its token is refused
+# before anything else (400 `form-token-invalid`): bearer-token callers never have one.
+CITIZEN_PAGE = {**expect(erika=OK, max=OK, twin_erika=OK), "anonymous": REDIRECT}
+OWN_PAGE = {**expect(erika=OK, max=404, twin_erika=404), "anonymous": REDIRECT}
+NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
+
+
+def page_probe(
+    method: str, rule: str, target: str, path: str, outcomes: dict[str, Outcome]
+) -> Probe:
+    return Probe(method, rule, target, path, outcomes, page=True)
+
+
+EXPECTATIONS += [
+    page_probe("GET", "/antraege", "my applications", "/antraege", CITIZEN_PAGE),
+    page_probe("GET", "/antraege/<case_id>", "case A's page", "/antraege/{case_a}", OWN_PAGE),
+    *(
+        page_probe(
+            method,
+            f"/antraege/<case_id>/{page}",
+            f"case A: {page}",
+            f"/antraege/{{case_a}}/{page}",
+            outcome,
+        )
+        for page in ("antworten", "zuruecknehmen")
+        for method, outcome in (("GET", OWN_PAGE), ("POST", NO_FORM_TOKEN))
+    ),
+    page_probe("GET", "/postfach", "my Postfach", "/postfach", CITIZEN_PAGE),
+    page_probe(
+        "GET", "/postfach/<message_id>", "erika's reply on A", "/postfach/{reply_a}", OWN_PAGE
+    ),
+    page_probe(
+        "GET", "/dokumente/<document_id>", "attachment of A", "/dokumente/{attachment_a}", OWN_PAGE
+    ),
+    page_probe(
+        "GET",
+        "/dokumente/<document_id>",
+        "original message of A",
+        "/dokumente/{original_a}",
+        dict(OWN_PAGE, erika=404),
+    ),
+    page_probe(
+        "GET",
+        "/dokumente/<document_id>/ansicht",
+        "attachment of A, shown",
+        "/dokumente/{attachment_a}/ansicht",
+        OWN_PAGE,
+    ),
+    page_probe("GET", "/konto", "my account", "/konto", CITIZEN_PAGE),
+    page_probe("GET", "/konto/auskunft", "my data", "/konto/auskunft", CITIZEN_PAGE),
+    page_probe("GET", "/konto/loeschen", "the erasure page", "/konto/loeschen", CITIZEN_PAGE),
+    *(
+        page_probe("POST", path, f"the form {path}", path, NO_FORM_TOKEN)
+        for path in (
+            "/konto/benachrichtigung",
+            "/konto/benachrichtigung/abbestellen",
+            "/konto/auskunft",
+            "/konto/loeschen",
+        )
+    ),
+]
 
 
 # the twin issuer's people: the same `sub` (and Postfach claim) as the dev IdP's, other people
@@ -1166,6 +1228,7 @@ def build_scenario(api: Api) -> dict[str, str]:
         "incident_c": incidents[0]["id"],
         "attachment_a": docs_a["attachment"],
         "original_a": docs_a["original-message"],
+        "reply_a": reply_on(api, case_a),
         "attachment_b": docs_b["attachment"],
         "deputy": directory_entries(api),
         "instance_a": instance_of(api, case_a),
@@ -1175,6 +1238,13 @@ def build_scenario(api: Api) -> dict[str, str]:
         **participation_ids(api),
         **implementation_ids(api),
     }
+
+
+def reply_on(api: Api, case_id: str) -> str:
+    """Erika's message on her case (her Postfach's only one)."""
+    sent = api.post(f"/me/cases/{case_id}/messages", "erika", json={"body": "Eine Frage."})
+    assert sent.status_code == 201, sent.get_json()
+    return str(sent.get_json()["id"])
 
 
 def implementation_ids(api: Api) -> dict[str, str]:
