@@ -51,4 +51,5 @@ def search_term() -> str:
     return term
 
 
+from egov.portal import buergerbudget as _buergerbudget  # noqa: E402,F401
 from egov.portal import participation as _participation  # noqa: E402,F401
