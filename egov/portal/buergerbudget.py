@@ -120,14 +120,12 @@ def cast_ballot(year: int) -> Response | BaseResponse:
     allowed = egov.rounds.get(year).votes_per_citizen
     if len(chosen) > allowed:
         error = _("Bitte wählen Sie höchstens %(n)s Vorschläge.", n=allowed)
-        return _ballot_page(
-            who, year, chosen, _own_ballot(who, year), {"vorschlag": error}, status=422
-        )
+        return _ballot_page(who, year, chosen, _own_ballot(who, year), {"vorschlag": error})
     try:
         egov.vote.cast(who, year, chosen)
     except Invalid as refused:
         saved = _own_ballot(who, year)
-        return _ballot_page(who, year, chosen, saved, {"vorschlag": refused.message}, status=422)
+        return _ballot_page(who, year, chosen, saved, {"vorschlag": refused.message})
     session[SAVED] = True
     return see_other(url_for("portal.ballot", year=year))
 

@@ -104,14 +104,14 @@ def file_statement(participation_id: str) -> Response | BaseResponse:
     values = {k: request.form.get(k, "") for k in ("variante", "text", "email", "named")}
     errors = form_errors(values)
     if errors:
-        return _form(found, values, errors, status=422)
+        return _form(found, values, errors)
     principal = viewer()
     key = principal.subject if principal is not None else f"address:{request.remote_addr}"
     throttle().hit("statements", key)
     try:
         receipt = egov.statements.file(principal, participation_id, new_statement(values))
     except Invalid as refused:
-        return _form(found, values, refused_fields(refused), status=422)
+        return _form(found, values, refused_fields(refused))
     session[RECEIPT] = {k: receipt[k] for k in ("receipt", "confirmation_required")}
     return see_other(url_for("portal.statement_received", participation_id=participation_id))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.conftest import Api
 from tests.integration.buergerbudget.vote_support import admitted_proposal, at, round_with_proposals
@@ -48,7 +49,7 @@ def logged_in(api: Api, user: str) -> FlaskClient:
     return client
 
 
-def vote(client: FlaskClient, *choices: str) -> object:
+def vote(client: FlaskClient, *choices: str) -> TestResponse:
     token = form_token(client.get(BALLOT).get_data(as_text=True))
     return client.post(BALLOT, data={"csrf_token": token, "vorschlag": list(choices)})
 
@@ -112,7 +113,7 @@ def test_a_citizen_votes_sees_it_saved_and_changes_her_choice_until_the_close(
 
     saved = vote(erika, proposals[0], proposals[1])
 
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     after = erika.get(BALLOT).get_data(as_text=True)
     assert "Ihre Stimme ist gespeichert" in text_of(after)
     assert re.findall(r'value="([^"]+)" checked', after) == proposals[:2]
@@ -134,8 +135,8 @@ def test_more_than_n_proposals_are_refused_next_to_the_choices(
 
     refused = vote(erika, *proposals[:3])
 
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    html = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert refused.status_code == 200  # the form again
+    html = refused.get_data(as_text=True)
     assert 'href="#feld-vorschlag"' in html and "höchstens 2 Vorschläge" in text_of(html)
     assert api.get("/buergerbudget/rounds/2030/ballot", "erika").status_code == 404
 
@@ -147,8 +148,8 @@ def test_a_citizen_below_the_rounds_vertrauensniveau_is_told_so(
 
     refused = vote(logged_in(api, "max"), proposals[0])
 
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "Vertrauensniveau" in text_of(refused.get_data(as_text=True))  # type: ignore[attr-defined]
+    assert refused.status_code == 200  # the form again
+    assert "Vertrauensniveau" in text_of(refused.get_data(as_text=True))
 
 
 def test_a_clerk_gets_no_ballot_and_one_citizen_never_sees_anothers(

@@ -3,7 +3,7 @@
    plain background. Every element `[data-map]` carries its GeoJSON FeatureCollection
    (EPSG:4326) in `data-geojson`; each feature's properties name `title`, `kind` ("area" or
    "variant") and `index` (the variant's colour, `.map-variant--N`). The page lists the same
-   shapes in text, so it is usable without the map and without JavaScript. */
+   shapes in text, so it is usable without the map; without JavaScript the map stays hidden. */
 (function () {
   "use strict";
 
@@ -19,6 +19,7 @@
 
   function show(element) {
     var data = JSON.parse(element.getAttribute("data-geojson"));
+    element.hidden = false; // hidden without JavaScript: the list below says it all
     var map = L.map(element, {
       attributionControl: false,
       zoomSnap: 0.25,
