@@ -218,3 +218,9 @@ def test_an_anonymous_statement_asks_for_the_email_and_then_for_its_confirmation
     assert filed.status_code == 303
     received = text_of(client.get(filed.location).get_data(as_text=True))
     assert "Bitte bestätigen Sie Ihre Stellungnahme" in received and "E-Mail" in received
+
+
+def test_the_pages_speak_english_when_asked(app: Flask, pid: str) -> None:
+    text = text_of(app.test_client().get(f"/beteiligung/{pid}?lang=en").get_data(as_text=True))
+
+    assert "Comment on this variant" in text and "Documents" in text
