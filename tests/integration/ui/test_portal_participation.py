@@ -22,10 +22,12 @@ from egov.app import create_app
 from egov.container import Container
 from tests.conftest import Api, make_settings
 from tests.integration.test_authorization_matrix import open_participation
+from tests.integration.test_beteiligung_intake import EXAMPLES, around_today, submit
 from tests.support.pages import form_token, log_in, text_of
 
 RLO = "\u202e"
 PDF = b"%PDF-1.4\n% Anlage\n%%EOF\n"
+INLINE = EXAMPLES / "valid" / "initiieren-mit-inline-unterlagen.xml"
 
 
 @pytest.fixture
@@ -224,3 +226,32 @@ def test_the_pages_speak_english_when_asked(app: Flask, pid: str) -> None:
     text = text_of(app.test_client().get(f"/beteiligung/{pid}?lang=en").get_data(as_text=True))
 
     assert "Comment on this variant" in text and "Documents" in text
+
+
+def test_a_hostile_statement_is_shown_on_the_procedures_page_as_text(
+    app: Flask, container: Container, pid: str
+) -> None:
+    client = app.test_client()
+    log_in(client, container, "erika")
+    hostile = f'<script>alert("x")</script><img src=x onerror=alert(1)>{RLO}gnu ' + "z" * 5000
+    assert send(client, pid, text=hostile).status_code == 303
+
+    html = app.test_client().get(f"/beteiligung/{pid}").get_data(as_text=True)
+
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(" in html and f"{RLO}gnu" in html and "z" * 5000 in html
+
+
+def test_a_document_that_came_inline_is_downloaded_from_the_procedures_page(
+    app: Flask, api: Api
+) -> None:
+    response = submit(api, around_today(INLINE))
+    assert response.status_code == 201, response.get_json()
+    client = app.test_client()
+    html = client.get(f"/beteiligung/{response.get_json()['case_id']}").get_data(as_text=True)
+
+    found = re.findall(r'href="(/api/v1/public/participations/[^"]+/documents/[^"]+)"', html)
+    downloads = [client.get(link) for link in found]
+
+    assert found and all(d.status_code == 200 for d in downloads)
+    assert "application/pdf" in {d.mimetype for d in downloads}
