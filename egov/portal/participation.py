@@ -31,7 +31,6 @@ FIELDS = {  # the service's invalid_params name -> the form's field
     "text": "text",
     "variant_id": "variante",
     "email": "email",
-    "location": "text",
 }
 
 
@@ -112,7 +111,9 @@ def file_statement(participation_id: str) -> Response | BaseResponse:
         receipt = egov.statements.file(principal, participation_id, new_statement(values))
     except Invalid as refused:
         return _form(found, values, refused_fields(refused))
-    session[RECEIPT] = {k: receipt[k] for k in ("receipt", "confirmation_required")}
+    session[RECEIPT] = {
+        k: receipt[k] for k in ("participation_id", "receipt", "confirmation_required")
+    }
     return see_other(url_for("portal.statement_received", participation_id=participation_id))
 
 
@@ -123,7 +124,7 @@ def statement_received(participation_id: str) -> Response | BaseResponse:
     confirm. Without a receipt in this browser: back to the procedure."""
     found = container().public_participations.get(participation_id)
     receipt = session.pop(RECEIPT, None)
-    if receipt is None:
+    if receipt is None or receipt["participation_id"] != participation_id:
         return see_other(url_for("portal.participation", participation_id=participation_id))
     return render(
         "portal/participation/received.html",
