@@ -27,6 +27,7 @@ from egov.web.throttle import throttle
 RECEIPT = "portal.statement_receipt"  # the session's last receipt, shown once
 WHOLE_PLAN = "gesamt"  # the form's value for a statement on the whole plan
 MAX_TEXT = 20_000
+MB = 1024 * 1024
 FIELDS = {  # the service's invalid_params name -> the form's field
     "text": "text",
     "variant_id": "variante",
@@ -172,24 +173,34 @@ def refused_fields(refused: Invalid) -> dict[str, str]:
     return errors or {"text": refused.message}
 
 
+def attachment_rule() -> str:
+    """The attachments' limits in words, shown before an upload and at a refused one."""
+    limits = container().statements.limits
+    return str(
+        _(
+            "Bis zu %(files)s Dateien, nur PDF, PNG oder JPEG, je höchstens %(mb)s MB.",
+            files=limits.max_attachments,
+            mb=f"{limits.max_attachment_bytes / MB:.3g}".replace(".", ","),
+        )
+    )
+
+
 def _field_message(field: str, fallback: str) -> str:
     messages = {
-        "anhang": _("Anhänge: höchstens 5 Dateien, nur PDF, PNG oder JPEG, je höchstens 5 MB."),
+        "anhang": attachment_rule(),
         "email": _("Bitte geben Sie eine gültige E-Mail-Adresse an."),
         "variante": _("Bitte wählen Sie eine Variante dieses Verfahrens."),
     }
     return str(messages.get(field, fallback))
 
 
-def _form(
-    found: dict[str, Any], values: dict[str, str], errors: dict[str, str], status: int = 200
-) -> Response:
+def _form(found: dict[str, Any], values: dict[str, str], errors: dict[str, str]) -> Response:
     who = viewer()
     return render(
         "portal/participation/statement.html",
         title=_("Stellungnahme abgeben"),
-        status=status,
         viewer=who,
+        attachment_rule=attachment_rule(),
         login=login_url(CITIZENS),
         participation=found,
         values=values,
