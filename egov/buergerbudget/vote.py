@@ -32,7 +32,7 @@ from egov.buergerbudget.rounds_store import get_round
 from egov.cases.service import record
 from egov.clock import Clock
 from egov.db import Database, lost_race, new_id
-from egov.errors import Conflict, Invalid, NotFound
+from egov.errors import Conflict, DomainError, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.identity.sessions import DEVELOPMENT_ENVS
 from egov.identity.sessions import MIN_SECRET_KEY_LENGTH as MIN_KEY_LENGTH
@@ -160,6 +160,17 @@ class Vote:
                     "Sie haben in dieser Runde noch nicht abgestimmt.", code="ballot-not-found"
                 )
             return _view(row)
+
+    def refusal(self, voter: Principal, year: int) -> DomainError | None:
+        """Why `voter` may not cast a ballot in the round now (a page says it before the
+        form); None: they may."""
+        with self.db.reading() as session:
+            found = round_of(session, year)
+        try:
+            self._may_vote(found, voter)
+        except DomainError as refused:
+            return refused
+        return None
 
     def options(self, year: int) -> list[BallotOption]:
         """The proposals admitted to the round's vote, in the order they were admitted, with

@@ -157,7 +157,9 @@ def _ballot_page(
 ) -> Response:
     egov = container()
     found = egov.public_rounds.get(year)
-    options: list[Any] = egov.vote.options(year) if found["phase"] == "vote" else []
+    refused = egov.vote.refusal(who, year)
+    may_vote = refused is None
+    options: list[Any] = egov.vote.options(year) if may_vote else []
     return render(
         "portal/buergerbudget/ballot.html",
         title=_("Abstimmung Bürgerbudget %(year)s", year=year),
@@ -165,10 +167,12 @@ def _ballot_page(
         viewer=who,
         round=found,
         options=options,
+        may_vote=may_vote,
+        low_assurance=refused is not None and refused.code == "assurance-level-too-low",
         chosen=chosen,
         saved=saved,
         just_saved=just_saved,
-        errors=errors,
+        errors=errors if may_vote else {},
         category_label=category_label,
         euro=euro,
     )
