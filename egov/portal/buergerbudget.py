@@ -50,7 +50,7 @@ def category_label(key: str | None) -> str:
     return str(_(CATEGORIES[key])) if key in CATEGORIES else key
 
 
-@bp.get("/buergerbudget/<int:year>")
+@bp.get("/buergerbudget/<int(max=9999):year>")
 @public
 def buergerbudget(year: int) -> Response:
     """A round: phase, dates, money, and its proposals (`?kategorie=`, `?status=`)."""
@@ -80,7 +80,7 @@ def buergerbudget(year: int) -> Response:
     )
 
 
-@bp.get("/buergerbudget/<int:year>/vorschlaege/<int:number>")
+@bp.get("/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>")
 @public
 def proposal(year: int, number: int) -> Response:
     """One proposal of the round: its description, place, cost and, after the vote, result."""
@@ -100,7 +100,7 @@ def proposal(year: int, number: int) -> Response:
     )
 
 
-@bp.get("/buergerbudget/<int:year>/abstimmung")
+@bp.get("/buergerbudget/<int(max=9999):year>/abstimmung")
 @page_for(CITIZENS)
 def ballot(year: int) -> Response:
     """The ballot: the admitted proposals to tick, the citizen's saved choice ticked."""
@@ -110,7 +110,7 @@ def ballot(year: int) -> Response:
     return _ballot_page(who, year, chosen, saved, {}, just_saved=bool(session.pop(SAVED, None)))
 
 
-@bp.post("/buergerbudget/<int:year>/abstimmung")
+@bp.post("/buergerbudget/<int(max=9999):year>/abstimmung")
 @page_for(CITIZENS)
 def cast_ballot(year: int) -> Response | BaseResponse:
     """Save the whole ballot (as `PUT …/ballot`); again until the vote closes."""

@@ -893,7 +893,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/buergerbudget/<int:year>",
+        "/buergerbudget/<int(max=9999):year>",
         "the 2026 round (page)",
         "/buergerbudget/2026",
         EVERYONE,
@@ -901,7 +901,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/buergerbudget/<int:year>/vorschlaege/<int:number>",
+        "/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>",
         "a proposal's page of a round without admitted proposals",
         "/buergerbudget/2026/vorschlaege/1",
         {p: 404 for p in PRINCIPALS},
@@ -909,7 +909,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
-        "/buergerbudget/<int:year>/abstimmung",
+        "/buergerbudget/<int(max=9999):year>/abstimmung",
         "the ballot page, before the vote",
         "/buergerbudget/2026/abstimmung",
         expect(anonymous=REDIRECT, erika=OK, max=OK, twin_erika=OK),
@@ -917,7 +917,7 @@ EXPECTATIONS = [
     ),
     Probe(
         "POST",
-        "/buergerbudget/<int:year>/abstimmung",
+        "/buergerbudget/<int(max=9999):year>/abstimmung",
         "the ballot form without its CSRF token",
         "/buergerbudget/2026/abstimmung",
         {p: 400 for p in PRINCIPALS},

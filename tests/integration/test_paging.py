@@ -252,9 +252,9 @@ PAGE_NOT_LISTS = {
     "/beteiligung/<participation_id>",  # one procedure (its statements: all that count)
     "/beteiligung/<participation_id>/stellungnahme",
     "/beteiligung/<participation_id>/stellungnahme/eingegangen",
-    "/buergerbudget/<int:year>",  # a round: its admitted proposals, filtered, not paged
-    "/buergerbudget/<int:year>/vorschlaege/<int:number>",
-    "/buergerbudget/<int:year>/abstimmung",
+    "/buergerbudget/<int(max=9999):year>",  # a round: its admitted proposals, filtered, not paged
+    "/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>",
+    "/buergerbudget/<int(max=9999):year>/abstimmung",
 }
 
 

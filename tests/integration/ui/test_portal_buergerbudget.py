@@ -166,3 +166,9 @@ def test_a_clerk_gets_no_ballot_and_one_citizen_never_sees_anothers(
 
     assert clerk.status_code == 403 and clerk.mimetype == "text/html"
     assert " checked" not in other and "Prüfnummer" not in text_of(other)
+
+
+def test_an_impossible_year_or_place_is_the_404_page_not_a_fault(api: Api) -> None:
+    for path in ("/buergerbudget/99999999999999999999", f"{ROUND}/vorschlaege/{10**30}"):
+        response = api.client.get(path, headers={"Accept": "text/html"})  # as a browser
+        assert response.status_code == 404 and response.mimetype == "text/html", path
