@@ -189,6 +189,7 @@ CODES: dict[str, Code] = {
         implementation_not_found="No implementation of that proposal the caller may change.",
         milestone_not_found="The implementation has no milestone with that id.",
         photo_not_found="No photo of an implementation with that id.",
+        proposal_not_found="The round's list has no proposal at that place (portal page).",
     ),
     **codes(
         "buergerbudget",

@@ -243,8 +243,19 @@ def test_an_edited_or_foreign_cursor_is_a_400_bad_cursor(
 
 
 # The pages (egov.ui): a page that lists pages its list too, with a `rel="next"` link.
-PAGE_LISTS = {"/": "/?q=a"}  # the procedure catalogue of the portal's start page
-PAGE_NOT_LISTS = {"/arbeitsplatz"}  # the landing page: a name, a few units and links
+PAGE_LISTS = {
+    "/": "/?q=a",  # the procedure catalogue of the portal's start page
+    "/beteiligung": "/beteiligung?",  # the open participations
+}
+PAGE_NOT_LISTS = {
+    "/arbeitsplatz",  # the landing page: a name, a few units and links
+    "/beteiligung/<participation_id>",  # one procedure (its statements: all that count)
+    "/beteiligung/<participation_id>/stellungnahme",
+    "/beteiligung/<participation_id>/stellungnahme/eingegangen",
+    "/buergerbudget/<int(max=9999):year>",  # a round: its admitted proposals, filtered, not paged
+    "/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>",
+    "/buergerbudget/<int(max=9999):year>/abstimmung",
+}
 # a citizen's own lists, walked as that citizen in tests/integration/ui/test_portal_cases.py
 CITIZEN_PAGE_LISTS = {"/antraege", "/postfach"}
 PAGE_NOT_LISTS |= {
@@ -258,6 +269,14 @@ PAGE_NOT_LISTS |= {
     "/konto/auskunft",  # one ZIP, or the form that asks for it
     "/konto/loeschen",  # a form
 }
+
+
+def two_participations(api: Api) -> None:
+    open_participation(api)
+    open_participation(api, "VG-2026-0816")
+
+
+PAGE_SEEDS = {"/beteiligung": two_participations}  # what a listing page needs for two rows
 
 
 def page_rules(app: Flask) -> set[str]:
@@ -291,9 +310,10 @@ def walk_page(app: Flask, path: str, limit: int) -> list[str]:
 
 
 def test_every_listing_page_is_walked_past_its_page_size_without_loss_or_repeat(
-    app: Flask,
+    app: Flask, api: Api
 ) -> None:
-    for path in PAGE_LISTS.values():
+    for rule, path in PAGE_LISTS.items():  # in order: a seed adds cards to the start page too
+        PAGE_SEEDS.get(rule, lambda _api: None)(api)
         whole = walk_page(app, path, MAX_LIMIT)
         assert len(whole) >= 2, path
         assert walk_page(app, path, 1) == whole, path
