@@ -51,3 +51,6 @@ def search_term() -> str:
             code="search-too-long",
         )
     return term
+
+
+from egov.portal import apply as _apply  # noqa: E402,F401

@@ -151,6 +151,43 @@ STATUS_FOR_UNKNOWN_CASE = build_status_1170(
 )
 
 
+# the portal's apply pages (egov/portal/apply.py): a bearer token sends no form token, so
+# every POST of a page is 400 `form-token-invalid` (tests/integration/ui/test_portal_apply.py
+# sends them from a browser session)
+CITIZEN_PAGE = expect(anonymous=REDIRECT, erika=OK, max=422, twin_erika=OK)
+NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
+APPLY = "/antrag/buergerbudget"
+APPLY_PAGES = [
+    Probe("GET", "/antrag/<key>", "the Bürgerbudget procedure", APPLY, EVERYONE),
+    Probe("GET", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", CITIZEN_PAGE),
+    Probe("POST", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", NO_FORM_TOKEN),
+    Probe("GET", "/antrag/<key>/anhaenge", "the attachments", f"{APPLY}/anhaenge", CITIZEN_PAGE),
+    Probe("POST", "/antrag/<key>/anhaenge", "an upload", f"{APPLY}/anhaenge", NO_FORM_TOKEN),
+    Probe(
+        "POST",
+        "/antrag/<key>/anhaenge/<file_id>/entfernen",
+        "a file of a draft",
+        f"{APPLY}/anhaenge/no-such-file/entfernen",
+        NO_FORM_TOKEN,
+    ),
+    Probe(
+        "GET",
+        "/antrag/<key>/pruefen",
+        "the review of an empty draft (back to the form)",
+        f"{APPLY}/pruefen",
+        dict(CITIZEN_PAGE, erika=REDIRECT, twin_erika=REDIRECT),
+    ),
+    Probe("POST", "/antrag/<key>/pruefen", "the submit", f"{APPLY}/pruefen", NO_FORM_TOKEN),
+    Probe(
+        "GET",
+        "/antrag/<key>/eingang/<case_id>",
+        "the receipt of case A",
+        APPLY + "/eingang/{case_a}",
+        expect(anonymous=REDIRECT, erika=OK, max=404, twin_erika=404),
+    ),
+]
+
+
 EXPECTATIONS = [
     Probe(
         "POST",
@@ -832,6 +869,7 @@ EXPECTATIONS = [
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
     Probe("GET", "/", "the start page", "/", EVERYONE),
+    *APPLY_PAGES,
     Probe(
         "GET",
         "/api/v1/problems/<code>",
@@ -1408,6 +1446,9 @@ def check_outcome(
         return
     status = 403 if outcome == SCOPE else outcome
     assert response.status_code == status, response.get_data(as_text=True)
+    if response.mimetype == "text/html":  # a page's refusal is its error page (egov.ui.pages)
+        assert state(container) == before, "a refused request changed the database"
+        return
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()
     assert problem["status"] == status and problem["code"]
