@@ -137,6 +137,7 @@ class Probe:
     body: dict[str, Any] = field(default_factory=dict)  # keyword arguments of client.open
     claimed_by: str | None = None  # claim the path's task as this clerk first
     signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
+    page: bool = False  # a page (egov.ui): refusals are German HTML error pages, not problems
 
 
 MODELER_DIAGRAM = ROOT / "bpmn" / "buergerbudget" / "buergerbudget.bpmn"  # a path: read per call
@@ -158,17 +159,31 @@ CITIZEN_PAGE = expect(anonymous=REDIRECT, erika=OK, max=422, twin_erika=OK)
 NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
 APPLY = "/antrag/buergerbudget"
 APPLY_PAGES = [
-    Probe("GET", "/antrag/<key>", "the Bürgerbudget procedure", APPLY, EVERYONE),
-    Probe("GET", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", CITIZEN_PAGE),
-    Probe("POST", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", NO_FORM_TOKEN),
-    Probe("GET", "/antrag/<key>/anhaenge", "the attachments", f"{APPLY}/anhaenge", CITIZEN_PAGE),
-    Probe("POST", "/antrag/<key>/anhaenge", "an upload", f"{APPLY}/anhaenge", NO_FORM_TOKEN),
+    Probe("GET", "/antrag/<key>", "the Bürgerbudget procedure", APPLY, EVERYONE, page=True),
+    Probe(
+        "GET", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", CITIZEN_PAGE, page=True
+    ),
+    Probe(
+        "POST", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", NO_FORM_TOKEN, page=True
+    ),
+    Probe(
+        "GET",
+        "/antrag/<key>/anhaenge",
+        "the attachments",
+        f"{APPLY}/anhaenge",
+        CITIZEN_PAGE,
+        page=True,
+    ),
+    Probe(
+        "POST", "/antrag/<key>/anhaenge", "an upload", f"{APPLY}/anhaenge", NO_FORM_TOKEN, page=True
+    ),
     Probe(
         "POST",
         "/antrag/<key>/anhaenge/<file_id>/entfernen",
         "a file of a draft",
         f"{APPLY}/anhaenge/no-such-file/entfernen",
         NO_FORM_TOKEN,
+        page=True,
     ),
     Probe(
         "GET",
@@ -176,14 +191,18 @@ APPLY_PAGES = [
         "the review of an empty draft (back to the form)",
         f"{APPLY}/pruefen",
         dict(CITIZEN_PAGE, erika=REDIRECT, twin_erika=REDIRECT),
+        page=True,
     ),
-    Probe("POST", "/antrag/<key>/pruefen", "the submit", f"{APPLY}/pruefen", NO_FORM_TOKEN),
+    Probe(
+        "POST", "/antrag/<key>/pruefen", "the submit", f"{APPLY}/pruefen", NO_FORM_TOKEN, page=True
+    ),
     Probe(
         "GET",
         "/antrag/<key>/eingang/<case_id>",
         "the receipt of case A",
         APPLY + "/eingang/{case_a}",
         expect(anonymous=REDIRECT, erika=OK, max=404, twin_erika=404),
+        page=True,
     ),
 ]
 
@@ -1446,7 +1465,9 @@ def check_outcome(
         return
     status = 403 if outcome == SCOPE else outcome
     assert response.status_code == status, response.get_data(as_text=True)
-    if response.mimetype == "text/html":  # a page's refusal is its error page (egov.ui.pages)
+    if probe.page:
+        assert response.mimetype == "text/html"
+        assert response.headers["X-Correlation-ID"] in response.get_data(as_text=True)
         assert state(container) == before, "a refused request changed the database"
         return
     assert response.mimetype == "application/problem+json"
