@@ -175,10 +175,14 @@ def _stash_and_log_in(key: str, values: dict[str, str]) -> BaseResponse:
 def apply_attachments(key: str) -> Response:
     """The files attached so far, the limits, the upload."""
     procedure, _schema = web_form(key)
-    return attachments_page(procedure, applicant(procedure), {})
+    uploaded = request.args.get("hochgeladen", "")
+    count = int(uploaded) if uploaded.isdigit() and len(uploaded) < 3 else 0
+    return attachments_page(procedure, applicant(procedure), {}, count)
 
 
-def attachments_page(procedure: ProcedureInfo, who: Principal, errors: dict[str, str]) -> Response:
+def attachments_page(
+    procedure: ProcedureInfo, who: Principal, errors: dict[str, str], uploaded: int = 0
+) -> Response:
     drafts = container().drafts
     return render(
         "portal/apply/attachments.html",
@@ -188,6 +192,7 @@ def attachments_page(procedure: ProcedureInfo, who: Principal, errors: dict[str,
         limits=drafts.limits,
         megabytes=megabytes,
         errors=errors,
+        uploaded=uploaded,
         viewer=who,
     )
 
@@ -209,7 +214,7 @@ def apply_upload(key: str) -> BaseResponse:
             )
         except Invalid as refused:
             return attachments_page(procedure, who, {"datei": refused.message})
-    return see_other(url_for("portal.apply_attachments", key=key))
+    return see_other(url_for("portal.apply_attachments", key=key, hochgeladen=len(chosen)))
 
 
 @bp.post("/antrag/<key>/anhaenge/<file_id>/entfernen")

@@ -162,11 +162,13 @@ def test_files_are_attached_listed_and_removed(app: Flask, container: Container)
     client, token = logged_in(app, container)
 
     sent = upload(client, token, "skizze.pdf", b"%PDF-1.4 Skizze")
-    page = client.get(f"{APPLY}/anhaenge").get_data(as_text=True)
+    page = client.get(sent.location).get_data(as_text=True)
     [file_id] = re.findall(r"/anhaenge/([^/]+)/entfernen", page)
     removed = client.post(f"{APPLY}/anhaenge/{file_id}/entfernen", data={"csrf_token": token})
 
-    assert sent.status_code == 303 and "<bdi>skizze.pdf</bdi>" in page
+    assert sent.status_code == 303 and sent.location.endswith("/anhaenge?hochgeladen=1")
+    assert "<bdi>skizze.pdf</bdi>" in page
+    assert "1 Datei hochgeladen." in text_of(page)
     assert "Höchstens 20 Dateien mit zusammen 36,5 MB" in text_of(page)
     assert removed.status_code == 303
     assert "skizze.pdf" not in client.get(f"{APPLY}/anhaenge").get_data(as_text=True)

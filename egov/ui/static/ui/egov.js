@@ -71,8 +71,8 @@
       }
     });
     request.addEventListener("load", function () {
-      if (request.responseURL && request.responseURL !== form.action) {
-        window.location.assign(request.responseURL); // the page after the upload (303)
+      if (request.responseURL && request.responseURL.indexOf(form.action + "?") === 0) {
+        window.location.assign(request.responseURL); // uploaded: the page it was sent on to
       } else {
         form.removeAttribute("data-upload");
         form.submit(); // refused: sent once more as a plain form, for the page with the error
