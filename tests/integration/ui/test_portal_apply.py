@@ -261,3 +261,12 @@ def test_a_form_without_its_token_is_refused(app: Flask, container: Container) -
 
     assert response.status_code == 400 and "form-token-invalid" in response.get_data(as_text=True)
     assert form_token(client.get(f"{APPLY}/formular").get_data(as_text=True))
+
+
+def test_the_form_speaks_english_when_asked(app: Flask, container: Container) -> None:
+    client, _token = logged_in(app, container)
+
+    text = text_of(client.get(f"{APPLY}/formular?lang=en").get_data(as_text=True))
+
+    assert "Your details" in text and "Title (required)" in text and "Green space" in text
+    assert "Step 1 of 4: Details" in text
