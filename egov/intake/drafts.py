@@ -1,6 +1,7 @@
 """Drafts of web-form applications: what a citizen typed into a procedure's form and the files
 attached to it, kept server-side per person and procedure until the application is submitted
-(or the draft is left unchanged for `KEEP_DAYS`; older drafts are deleted on the next write).
+(or the draft is left unchanged for `KEEP_DAYS`, a stash for `STASH_DAYS`; older ones are
+deleted on the next write).
 
 The portal (`egov.portal.apply`) keeps the raw values of its form fields here, so that what was
 typed survives a validation error, the pages of the form and a new login. A form sent after
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, LargeBinary, String, Text, delete, func, select
+from sqlalchemy import Integer, LargeBinary, String, Text, and_, delete, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.clock import Clock
@@ -28,6 +29,7 @@ from egov.settings import Settings
 
 KEEP_DAYS = 30
 STASH = "stash:"
+STASH_DAYS = 1
 MAX_OWNER = 200
 Values = dict[str, Any]  # a form's raw values: field name -> text (or list of texts)
 
@@ -230,9 +232,15 @@ def _files(session: Session, owner: str, procedure_key: str) -> tuple[AttachedFi
 
 
 def _purge(session: Session, now: datetime) -> None:
-    """Drafts left unchanged for KEEP_DAYS, with their files."""
+    """Drafts left unchanged for KEEP_DAYS (stashes: STASH_DAYS), with their files."""
     old = select(ApplicationDraft.owner, ApplicationDraft.procedure_key).where(
-        ApplicationDraft.updated_at < now - timedelta(days=KEEP_DAYS)
+        or_(
+            ApplicationDraft.updated_at < now - timedelta(days=KEEP_DAYS),
+            and_(
+                ApplicationDraft.owner.startswith(STASH),
+                ApplicationDraft.updated_at < now - timedelta(days=STASH_DAYS),
+            ),
+        )
     )
     for owner, key in session.execute(old).all():
         session.execute(

@@ -16,7 +16,7 @@ import base64
 import secrets
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
@@ -24,6 +24,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from egov.catalogue.service import ProcedureInfo
 from egov.errors import Forbidden, Invalid
 from egov.identity.model import Principal, Vertrauensniveau
+from egov.identity.sessions import stored_session
+from egov.intake.drafts import STASH_DAYS
 from egov.portal import forms
 from egov.portal.views import bp
 from egov.ui.access import CITIZENS, login_url, page_for, viewer
@@ -33,7 +35,7 @@ from egov.web.context import container
 from egov.web.edge import message_body
 from egov.web.throttle import throttled
 
-STASH_COOKIE = "egov_entwurf"
+STASH_COOKIE = "egov_entwurf"  # lives as long as a stash (drafts.STASH_DAYS)
 NOT_VALUES = frozenset({"csrf_token", "aktion", "idempotency_key"})
 LEVELS = {
     "low": N_("niedrig (zum Beispiel ein Nutzerkonto mit Passwort)"),
@@ -67,14 +69,20 @@ def applicant(procedure: ProcedureInfo) -> Principal:
     """The logged-in citizen (page_for checked the role) with the procedure's level."""
     who = viewer()
     assert who is not None  # page_for
-    required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
-    if not (who.vertrauensniveau or Vertrauensniveau.LOW) >= required:
+    if not sufficient(who, procedure):
+        required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
         raise Invalid(
             f"Für diese Leistung ist das Vertrauensniveau „{required.value}“ nötig. Bitte melden "
             "Sie sich mit einem passenden Nutzerkonto an, z. B. mit der Online-Ausweisfunktion.",
             code="assurance-level-too-low",
         )
     return who
+
+
+def sufficient(who: Principal, procedure: ProcedureInfo) -> bool:
+    """Whether the login's Vertrauensniveau is the procedure's or higher (as the intake's)."""
+    required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
+    return (who.vertrauensniveau or Vertrauensniveau.LOW) >= required
 
 
 def sent_values() -> dict[str, str]:
@@ -93,6 +101,7 @@ def apply(key: str) -> Response:
         procedure=procedure,
         level=_(LEVELS.get(procedure.required_vertrauensniveau, "")),
         viewer=who,
+        too_low=who is not None and not sufficient(who, procedure),
         login=login_url(CITIZENS, url_for("portal.apply_form", key=key)),
         limits=container().drafts.limits,
         megabytes=megabytes,
@@ -137,11 +146,13 @@ def apply_form_sent(key: str) -> BaseResponse:
     attachments. Sent after the login ended: stashed, to the login and back."""
     procedure, schema = web_form(key)
     values = sent_values()
-    if viewer() is None:
-        return _stash_and_log_in(key, values)
-    who = applicant(procedure)
-    if not who.roles & CITIZENS:
+    logged_in_before = stored_session(session) is not None  # viewer() clears an ended one
+    found = viewer()
+    if found is None:
+        return _stash_and_log_in(key, values if logged_in_before else None)
+    if not found.roles & CITIZENS:
         raise Forbidden()
+    who = applicant(procedure)
     action = request.form.get("aktion", "")
     if action:
         values = forms.act(action, values)
@@ -157,16 +168,25 @@ def apply_form_sent(key: str) -> BaseResponse:
 apply_form_sent.required_roles = tuple(sorted(CITIZENS))  # type: ignore[attr-defined]
 
 
-def _stash_and_log_in(key: str, values: dict[str, str]) -> BaseResponse:
+def _stash_and_log_in(key: str, values: dict[str, str] | None) -> BaseResponse:
+    """To the login and back to the form; what was sent (by a browser whose login ended, not
+    one that never logged in) kept for the next login of this browser."""
     target = login_url(CITIZENS, url_for("portal.apply_form", key=key))
     if target is None:
         raise Forbidden()
-    token = container().drafts.stash(key, values)
     response = see_other(target)
+    if values is None:
+        return response
+    token = container().drafts.stash(key, values)
     response.set_cookie(
-        STASH_COOKIE, token, max_age=24 * 3600, path="/antrag", httponly=True, samesite="Lax",
-        secure=request.is_secure,
-    )  # fmt: skip
+        STASH_COOKIE,
+        token,
+        max_age=STASH_DAYS * 24 * 3600,
+        path="/antrag",
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),  # as the session's
+    )
     return response
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from egov.container import Container
 from egov.errors import Invalid, NotFound
-from egov.intake.drafts import KEEP_DAYS, ApplicationDrafts, AttachmentLimits
+from egov.intake.drafts import KEEP_DAYS, STASH_DAYS, ApplicationDrafts, AttachmentLimits
 
 ERIKA, MAX = "dev:erika", "dev:max"
 
@@ -87,3 +87,17 @@ def test_a_draft_left_alone_for_the_keeping_days_is_deleted(container: Container
 
     assert later.get(ERIKA, "buergerbudget").values == {}
     assert later.get(ERIKA, "buergerbudget").files == ()
+
+
+def test_a_stash_not_claimed_within_a_day_is_deleted(container: Container) -> None:
+    start = container.clock()
+    old = ApplicationDrafts(container.db, lambda: start, container.drafts.limits)
+    later = replace(old, clock=lambda: start + timedelta(days=STASH_DAYS, seconds=1))
+    token = old.stash("buergerbudget", {"title": "vergessen"})
+    old.save(ERIKA, "buergerbudget", {"title": "bleibt"})
+
+    later.save(MAX, "anliegen", {"text": "neu"})
+    later.claim(ERIKA, "anliegen", token)
+    later.claim(ERIKA, "buergerbudget", token)
+
+    assert later.get(ERIKA, "buergerbudget").values == {"title": "bleibt"}

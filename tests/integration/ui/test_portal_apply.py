@@ -89,8 +89,11 @@ def test_a_login_below_the_procedures_vertrauensniveau_is_told_so(
 ) -> None:
     client, _token = logged_in(app, container, "max")
 
+    page = text_of(client.get(APPLY).get_data(as_text=True))
     response = client.get(f"{APPLY}/formular")
 
+    assert "nicht das Vertrauensniveau, das dieser Antrag braucht" in page
+    assert "Antrag starten" not in page
     assert response.status_code == 422
     assert "Vertrauensniveau „substantial“ nötig" in text_of(response.get_data(as_text=True))
 
@@ -149,6 +152,18 @@ def test_a_form_sent_after_the_login_ended_is_kept_for_the_next_login(
     assert "Paradiespark, Ostufer" in again.get_data(as_text=True)  # claimed: now the draft
 
 
+def test_a_form_sent_by_a_browser_that_never_logged_in_is_not_kept(app: Flask) -> None:
+    client = app.test_client()
+    client.get(APPLY)  # the anonymous form token of this browser
+    with client.session_transaction() as cookie:
+        token = cookie["csrf"]
+
+    sent = send(client, token, PROPOSAL)
+
+    assert sent.status_code == 303 and sent.location.startswith("/auth/login/dev?next=")
+    assert "egov_entwurf" not in sent.headers.get("Set-Cookie", "")
+
+
 def test_another_browser_cannot_claim_a_stash(app: Flask, container: Container) -> None:
     token = container.drafts.stash("buergerbudget", PROPOSAL)
     client, _csrf = logged_in(app, container, "erika")
@@ -172,6 +187,21 @@ def test_files_are_attached_listed_and_removed(app: Flask, container: Container)
     assert "Höchstens 20 Dateien mit zusammen 36,5 MB" in text_of(page)
     assert removed.status_code == 303
     assert "skizze.pdf" not in client.get(f"{APPLY}/anhaenge").get_data(as_text=True)
+
+
+def test_a_hostile_file_name_is_shown_as_text_and_a_bidi_override_is_refused(
+    app: Flask, container: Container
+) -> None:
+    client, token = logged_in(app, container)
+
+    upload(client, token, '<script>alert("x")</script>.pdf', b"%PDF-1.4")
+    refused = upload(client, token, f"fdp{RLO}.exe", b"MZ")
+
+    page = client.get(f"{APPLY}/anhaenge").get_data(as_text=True)
+    assert "<script>alert" not in page and "<bdi>&lt;script&gt;alert(" in page
+    assert "unsichtbares Steuer- oder Formatierungszeichen" in text_of(
+        refused.get_data(as_text=True)
+    )
 
 
 def test_a_file_over_the_limits_is_refused_next_to_the_file_field(
