@@ -26,6 +26,7 @@ from egov.errors import Forbidden, Invalid
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.identity.sessions import stored_session
 from egov.intake.drafts import STASH_DAYS
+from egov.intake.filing import assurance_too_low
 from egov.portal import forms
 from egov.portal.views import bp
 from egov.ui.access import CITIZENS, login_url, page_for, viewer
@@ -56,7 +57,7 @@ def procedure_of(key: str) -> ProcedureInfo:
 
 
 def web_form(key: str) -> tuple[ProcedureInfo, dict[str, Any]]:
-    """The procedure and its form; a procedure without one has no form pages (404)."""
+    """The procedure and its form; a procedure without one has no form pages (422)."""
     procedure = procedure_of(key)
     if procedure.form is None:
         raise Invalid(
@@ -70,12 +71,7 @@ def applicant(procedure: ProcedureInfo) -> Principal:
     who = viewer()
     assert who is not None  # page_for
     if not sufficient(who, procedure):
-        required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
-        raise Invalid(
-            f"Für diese Leistung ist das Vertrauensniveau „{required.value}“ nötig. Bitte melden "
-            "Sie sich mit einem passenden Nutzerkonto an, z. B. mit der Online-Ausweisfunktion.",
-            code="assurance-level-too-low",
-        )
+        raise assurance_too_low(Vertrauensniveau.from_claim(procedure.required_vertrauensniveau))
     return who
 
 
@@ -228,9 +224,11 @@ def apply_upload(key: str) -> BaseResponse:
     if not chosen:
         return attachments_page(procedure, who, {"datei": _("Wählen Sie eine Datei aus.")})
     for upload in chosen:
+        with upload.stream:  # a large one is spooled to a temporary file
+            content = upload.read()
         try:
             container().drafts.attach(
-                who.subject, key, upload.filename or "", upload.mimetype, upload.read()
+                who.subject, key, upload.filename or "", upload.mimetype, content
             )
         except Invalid as refused:
             return attachments_page(procedure, who, {"datei": refused.message})
@@ -280,9 +278,10 @@ def apply_submit(key: str) -> BaseResponse:
     try:
         outcome = container().applications.submit(who, body, request.form.get("idempotency_key"))
     except Invalid as refused:
-        if refused.code != "form-data-invalid":
+        named = _named(schema, refused)
+        if not named:
             raise
-        return form_page(procedure, schema, drafts.get(who.subject, key).values, _named(refused))
+        return form_page(procedure, schema, drafts.get(who.subject, key).values, named)
     drafts.clear(who.subject, key)
     case_id = outcome.receipt["case_id"]
     return see_other(url_for("portal.apply_receipt", key=key, case_id=case_id))
@@ -296,14 +295,18 @@ def _encoded(who: Principal, key: str) -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
-def _named(refused: Invalid) -> dict[str, str]:
-    """The API's refusal of the form's data as field errors (`data.title` -> `title`)."""
-    named = {
-        str(p.get("name", ""))[len("data.") :]: f"{p.get('reason', '')}"
-        for p in refused.invalid_params or []
-        if str(p.get("name", "")).startswith("data.")
+def _named(schema: dict[str, Any], refused: Invalid) -> dict[str, str]:
+    """The intake's refusal of the form's fields (`form-data-invalid` naming `data.<field>`)
+    as the form's errors; empty for any other refusal."""
+    if refused.code != "form-data-invalid":
+        return {}
+    named = (str(p.get("name", "")) for p in refused.invalid_params)
+    reasons = (str(p.get("reason", "")) for p in refused.invalid_params)
+    return {
+        name[len("data.") :]: forms.message(schema, name[len("data.") :], reason)
+        for name, reason in zip(named, reasons, strict=True)
+        if name.startswith("data.")
     }
-    return named or {"formular": refused.message}
 
 
 @bp.get("/antrag/<key>/eingang/<case_id>")

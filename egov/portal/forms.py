@@ -34,6 +34,7 @@ ADD, REMOVE = "add", "remove"  # the value of the action button: "add:<array>", 
 YES, NO = "ja", "nein"
 MAX_ROWS = 50
 NOT_A_NUMBER = "keine Zahl"  # the reason of a number field whose text is none
+MAX_DIGITS = 15  # a number further from 1 than 10^15 (or 10^-15) counts as none
 LABELS = {
     "title": N_("Titel"),
     "description": N_("Beschreibung"),
@@ -152,12 +153,11 @@ def _array(base: Field, schema: Schema, values: Values, errors: Mapping[str, str
     items = schema.get("items", {})
     count = rows(schema, base.name, values)
     removable = count > int(schema.get("minItems", 0))
-    row_label = str(_("%(label)s, Eintrag %(number)s"))
     children = tuple(
         _with(
             _field(
                 str(index),
-                {**items, "title": row_label % {"label": base.label, "number": index + 1}},
+                {**items, "title": _row_label(base.label, index)},
                 f"{base.name}.{index}",
                 True,
                 values,
@@ -210,11 +210,11 @@ def data_of(schema: Schema, values: Values) -> tuple[dict[str, Any], dict[str, s
     the field's label), those of the conversion first, then the schema's."""
     conversion: dict[str, str] = {}
     data = _object(schema, "", values, conversion)
-    problems = {name: _message(schema, name, reason) for name, reason in conversion.items()}
+    problems = {name: message(schema, name, reason) for name, reason in conversion.items()}
     for problem in form_problems(schema, data):
         name = problem["name"].replace("/", ".")
         if name not in problems:
-            problems[name] = _message(schema, name, problem["reason"])
+            problems[name] = message(schema, name, problem["reason"])
     return data, problems
 
 
@@ -259,16 +259,16 @@ def _number(text: str, kind: str, name: str, problems: dict[str, str]) -> Any:
     try:
         number = Decimal(plain)
     except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
         problems[name] = NOT_A_NUMBER
         return None
-    if kind == "integer" or number == number.to_integral_value():
-        return int(number) if number == number.to_integral_value() else float(number)
-    return float(number)
+    return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _message(schema: Schema, name: str, reason: str) -> str:
-    """The German message of a field's problem, with its label (the schema's reasons are
-    those of `egov.workflow.forms`, the API's)."""
+def message(schema: Schema, name: str, reason: str) -> str:
+    """The German message of the problem of the field `name` (dotted), with its label; the
+    reasons are those of `egov.workflow.forms` and the intake's, the API's."""
     label, sub = _label_at(schema, name.split("."))
     if reason == NOT_A_NUMBER:
         return str(_("Geben Sie bei „%(label)s“ eine Zahl ein, zum Beispiel 1250,50.", label=label))
@@ -280,16 +280,20 @@ def _message(schema: Schema, name: str, reason: str) -> str:
 
 
 def _label_at(schema: Schema, path: list[str]) -> tuple[str, Schema]:
-    """The label of the field at `path` (a row: its array's label and number) and its schema."""
-    label, current = "", schema
+    """The label of the field at `path` (in a row: the row's label first) and its schema."""
+    label, row, current = "", "", schema
     for part in path:
-        if current.get("type") == "array":
+        if current.get("type") == "array" and part.isdigit():
             current = current.get("items", {})
-            label = f"{label}, {int(part) + 1}" if part.isdigit() else label
+            row = label = _row_label(label, int(part))
             continue
         current = current.get("properties", {}).get(part, {})
-        label = label_of(part, current)
+        label = f"{row}: {label_of(part, current)}" if row else label_of(part, current)
     return label, current
+
+
+def _row_label(array_label: str, index: int) -> str:
+    return str(_("%(label)s, Eintrag %(number)s", label=array_label, number=index + 1))
 
 
 def in_order(form: list[Field], errors: Mapping[str, str]) -> dict[str, str]:

@@ -144,3 +144,17 @@ def test_the_summary_shows_choices_by_their_label() -> None:
 
     assert rows["Name"] == "Erika" and rows["Kind"] == "Sport" and rows["Public"] == "Ja"
     assert rows["Straße"] == "Markt 1" and rows["Was"] == ""
+
+
+def test_what_is_no_finite_number_is_refused_as_none() -> None:
+    for text in ("nan", "Infinity", "1e999999", "1,2,3"):
+        _data, problems = forms.data_of(SCHEMA, {"amount": text})
+        assert problems["amount"].startswith("Geben Sie bei „Amount“ eine Zahl ein"), text
+
+
+def test_a_problem_in_a_row_names_the_row() -> None:
+    _data, problems = forms.data_of(SCHEMA, {"items.0.what": "x" * 51})
+
+    assert (
+        problems["items.0.what"] == "„Posten, Eintrag 1: Was“ darf höchstens 50 Zeichen lang sein."
+    )

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from egov.container import Container
 from egov.documents.store import Document
@@ -42,8 +44,13 @@ def send(client: FlaskClient, token: str, values: dict[str, str]) -> Any:
 
 
 def upload(client: FlaskClient, token: str, name: str, content: bytes) -> Any:
-    data = {"csrf_token": token, "datei": (io.BytesIO(content), name, "application/pdf")}
-    return client.post(f"{APPLY}/anhaenge", data=data, content_type="multipart/form-data")
+    """The multipart body built in memory (the test client's own spools a large one to a
+    temporary file it leaves open)."""
+    chosen = FileStorage(io.BytesIO(content), filename=name, content_type="application/pdf")
+    values = {"csrf_token": token, "datei": chosen}
+    boundary, body = encode_multipart(values)
+    content_type = f"multipart/form-data; boundary={boundary}"
+    return client.post(f"{APPLY}/anhaenge", data=body, content_type=content_type)
 
 
 def submit(client: FlaskClient, token: str) -> Any:
@@ -300,3 +307,27 @@ def test_the_form_speaks_english_when_asked(app: Flask, container: Container) ->
 
     assert "Your details" in text and "Title (required)" in text and "Green space" in text
     assert "Step 1 of 4: Details" in text
+
+
+def test_what_only_the_intakes_xsd_refuses_is_shown_next_to_its_field(
+    app: Flask, container: Container
+) -> None:
+    client, token = logged_in(app, container)
+    send(client, token, {**PROPOSAL, "estimated_cost_eur": "12,345"})  # 3 fraction digits
+
+    refused = submit(client, token)
+
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and 'id="feld-estimated_cost_eur-fehler"' in html
+    assert "„Geschätzte Kosten in Euro“" in text_of(html)
+    assert "12,345" in html  # the draft is kept
+
+
+def test_a_file_larger_than_a_json_body_may_be_is_taken(app: Flask, container: Container) -> None:
+    client, token = logged_in(app, container)
+
+    sent = upload(client, token, "plan.pdf", b"%PDF" + b"x" * (2 * 1024 * 1024))
+
+    assert sent.status_code == 303
+    [attached] = container.drafts.get("dev:erika", "buergerbudget").files
+    assert attached.size == 2 * 1024 * 1024 + 4
