@@ -41,6 +41,7 @@ from egov.identity.jwks import JsonFetcher
 from egov.identity.login_store import DatabaseLoginCache
 from egov.identity.tokens import TokenSettings
 from egov.identity.verifier import TokenVerifier
+from egov.intake.drafts import ApplicationDrafts, attachment_limits
 from egov.intake.formats import FormatRegistry, default_registry
 from egov.intake.service import Intake
 from egov.intake.webform import Applications
@@ -100,6 +101,7 @@ class Container:
     # services, each opening its own transactions
     intake: Intake
     applications: Applications
+    drafts: ApplicationDrafts  # the portal's web-form drafts and their files
     workflows: Workflows
     migrations: Migrations  # instances moved to another version (issue 12)
     inbox: Inbox
@@ -243,6 +245,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
         registry=registry,
         intake=intake,
         applications=Applications(db, clock, intake),
+        drafts=ApplicationDrafts(db, clock, attachment_limits(settings)),
         workflows=workflows,
         migrations=migrations,
         inbox=inbox,

@@ -10,6 +10,7 @@ from egov.cases.store import Case, Procedure, ReferenceCounter
 from egov.db import Base
 from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
+from egov.intake.drafts import ApplicationDraft, DraftFile
 from egov.intake.store import Submission
 from egov.integrations.store import InboundMessage
 from egov.outbox.store import Incident, OutboxMessage
@@ -24,6 +25,7 @@ from egov.workflow.store import ProcessDefinition, Task, WorkflowInstance
 
 __all__ = [
     "AdmittedProposal",
+    "ApplicationDraft",
     "ArchiveOffer",
     "AuditCheckpoint",
     "AuditEvent",
@@ -35,6 +37,7 @@ __all__ = [
     "DataExport",
     "Deputy",
     "Document",
+    "DraftFile",
     "ErasureRequest",
     "HeldMessage",
     "Implementation",

@@ -47,6 +47,12 @@ CODES: dict[str, Code] = {
     ),
     **codes("procedures", 404, procedure_not_found="No such procedure in the catalogue."),
     **codes(
+        "drafts",
+        422,
+        attachment_refused="A file of a portal draft: over the API's limits, or name/type refused.",
+    ),
+    **codes("drafts", 404, draft_file_not_found="No such file in the caller's draft."),
+    **codes(
         "open data",
         404,
         open_data_not_found="No such open dataset or format (GET /open-data lists them).",

@@ -40,12 +40,17 @@ def resolve_procedure(
         raise Forbidden("Dieser Client darf für diese Leistung nicht einreichen.")
     required = Vertrauensniveau.from_claim(procedure.required_vertrauensniveau)
     if not applicant_level(application, principal) >= required:
-        raise Invalid(
-            f"Für diese Leistung ist das Vertrauensniveau „{required.value}“ nötig. Bitte melden "
-            "Sie sich mit einem passenden Nutzerkonto an, z. B. mit der Online-Ausweisfunktion.",
-            code="assurance-level-too-low",
-        )
+        raise assurance_too_low(required)
     return procedure
+
+
+def assurance_too_low(required: Vertrauensniveau) -> Invalid:
+    """The refusal of a login below a procedure's Vertrauensniveau (the intake's, the portal's)."""
+    return Invalid(
+        f"Für diese Leistung ist das Vertrauensniveau „{required.value}“ nötig. Bitte melden "
+        "Sie sich mit einem passenden Nutzerkonto an, z. B. mit der Online-Ausweisfunktion.",
+        code="assurance-level-too-low",
+    )
 
 
 def follow_up_case(

@@ -2,13 +2,13 @@
 (SQLite) over reference, title and applicant name (issue 18, ADR 0047)
 
 Revision ID: 0035
-Revises: 0033
+Revises: 0034
 """
 
 from alembic import op
 
 revision = "0035"
-down_revision = "0033"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

@@ -206,6 +206,61 @@ ADMIN_PAGES = [
 ]  # fmt: skip
 
 
+# the portal's apply pages (egov/portal/apply.py): a bearer token sends no form token, so
+# every POST of a page is 400 `form-token-invalid` (tests/integration/ui/test_portal_apply.py
+# sends them from a browser session)
+APPLY_PAGE = expect(anonymous=REDIRECT, erika=OK, max=422, twin_erika=OK)
+NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
+APPLY = "/antrag/buergerbudget"
+APPLY_PAGES = [
+    Probe("GET", "/antrag/<key>", "the Bürgerbudget procedure", APPLY, EVERYONE, page=True),
+    Probe(
+        "GET", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", APPLY_PAGE, page=True
+    ),
+    Probe(
+        "POST", "/antrag/<key>/formular", "the form", f"{APPLY}/formular", NO_FORM_TOKEN, page=True
+    ),
+    Probe(
+        "GET",
+        "/antrag/<key>/anhaenge",
+        "the attachments",
+        f"{APPLY}/anhaenge",
+        APPLY_PAGE,
+        page=True,
+    ),
+    Probe(
+        "POST", "/antrag/<key>/anhaenge", "an upload", f"{APPLY}/anhaenge", NO_FORM_TOKEN, page=True
+    ),
+    Probe(
+        "POST",
+        "/antrag/<key>/anhaenge/<file_id>/entfernen",
+        "a file of a draft",
+        f"{APPLY}/anhaenge/no-such-file/entfernen",
+        NO_FORM_TOKEN,
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/antrag/<key>/pruefen",
+        "the review of an empty draft (back to the form)",
+        f"{APPLY}/pruefen",
+        dict(APPLY_PAGE, erika=REDIRECT, twin_erika=REDIRECT),
+        page=True,
+    ),
+    Probe(
+        "POST", "/antrag/<key>/pruefen", "the submit", f"{APPLY}/pruefen", NO_FORM_TOKEN, page=True
+    ),
+    Probe(
+        "GET",
+        "/antrag/<key>/eingang/<case_id>",
+        "the receipt of case A",
+        APPLY + "/eingang/{case_a}",
+        expect(anonymous=REDIRECT, erika=OK, max=404, twin_erika=404),
+        page=True,
+    ),
+]
+
+
 EXPECTATIONS = [
     Probe(
         "POST",
@@ -887,6 +942,7 @@ EXPECTATIONS = [
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
     Probe("GET", "/", "the portal's start page", "/", EVERYONE, page=True),
+    *APPLY_PAGES,
     Probe(
         "GET",
         "/arbeitsplatz",
@@ -1119,7 +1175,6 @@ EXPECTATIONS = [
 # before anything else (400 `form-token-invalid`): bearer-token callers never have one.
 CITIZEN_PAGE = {**expect(erika=OK, max=OK, twin_erika=OK), "anonymous": REDIRECT}
 OWN_PAGE = {**expect(erika=OK, max=404, twin_erika=404), "anonymous": REDIRECT}
-NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
 
 
 def page_probe(
