@@ -52,6 +52,6 @@ def search_term() -> str:
 
 
 from egov.portal import account, cases, postfach  # noqa: E402,F401
+from egov.portal import apply as _apply  # noqa: E402,F401
 from egov.portal import buergerbudget as _buergerbudget  # noqa: E402,F401
 from egov.portal import participation as _participation  # noqa: E402,F401
-from egov.portal import apply as _apply  # noqa: E402,F401
