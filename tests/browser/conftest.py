@@ -37,7 +37,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, egov_server: EgovServer) -> Iterator[Page]:
     context = browser.new_context(locale="de-DE", base_url=egov_server.url)
     problems = PageProblems()
-    problems.watch(context)
+    problems.watch(context, egov_server.url)
     page = context.new_page()
     set_width(page, 1280)
     yield page

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlencode, urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, Playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    Route,
+)
 
 from tests.support.servers import unavailable
 
@@ -162,9 +170,12 @@ class PageProblems:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
 
-    def watch(self, context: BrowserContext) -> None:
-        """Every page of `context`, opened from now on (popups too)."""
+    def watch(self, context: BrowserContext, origin: str) -> None:
+        """Every page of `context`, opened from now on (popups too); a request to anywhere
+        but `origin` (a CDN, a font service) is recorded and refused."""
+        context.route(lambda url: not same_origin(url, origin), self._refuse)
         context.expose_binding(
             "__egovCspViolation",
             lambda source, text: self.csp_violations.append(f"{source['frame'].url}: {text}"),
@@ -178,6 +189,10 @@ class PageProblems:
             "pageerror", lambda e: self.page_errors.append(f"{page.url}: {e.name}: {e.message}")
         )
 
+    def _refuse(self, route: Route) -> None:
+        self.foreign_requests.append(route.request.url)
+        route.abort("blockedbyclient")
+
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             where = message.location.get("url") or (message.page and message.page.url)
@@ -188,12 +203,20 @@ class PageProblems:
             ("console errors", self.console_errors),
             ("uncaught exceptions", self.page_errors),
             ("Content-Security-Policy violations", self.csp_violations),
+            (
+                "requests to other sites (everything is served by egov itself)",
+                self.foreign_requests,
+            ),
         ]
         return "\n".join(
             f"{title}:\n" + "\n".join(f"  {line}" for line in lines)
             for title, lines in parts
             if lines
         )
+
+
+def same_origin(url: str, origin: str) -> bool:
+    return url == origin or url.startswith(origin + "/")
 
 
 # -- what a test does on a page -----------------------------------------------------------

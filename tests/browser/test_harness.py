@@ -24,15 +24,20 @@ BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 <script>console.error("inline script ran")</script>
 </main></body></html>"""
 
+CDN_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8"><title>CDN</title>
+<link rel="stylesheet" href="https://cdn.example.org/style.css"></head>
+<body><main><h1>CDN</h1></main></body></html>"""
+
 
 @pytest.fixture
 def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, PageProblems]]:
     """A page watched like the `page` fixture's, whose problems the test reads itself."""
     context = browser.new_context()
     problems = PageProblems()
-    problems.watch(context)
+    problems.watch(context, egov_server.url)
     page = context.new_page()
-    page.route(f"{egov_server.url}/harness/**", serve_bad_page)
+    page.route(f"{egov_server.url}/harness/bad", serve_bad_page)
+    page.route(f"{egov_server.url}/harness/cdn", serve_cdn_page)
     yield page, problems
     context.close()
 
@@ -43,6 +48,15 @@ def serve_bad_page(route: Route) -> None:
         content_type="text/html; charset=utf-8",
         headers={"Content-Security-Policy": POLICY},
         body=BAD_PAGE,
+    )
+
+
+def serve_cdn_page(route: Route) -> None:
+    """A page without a policy of its own that loads a style sheet from a CDN."""
+    route.fulfill(
+        status=200,
+        content_type="text/html; charset=utf-8",
+        body=CDN_PAGE,
     )
 
 
@@ -102,3 +116,13 @@ def test_the_server_is_started_with_the_steps_of_make_run() -> None:
     recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     commands = [line.split("$(EGOV) ", 1)[1] for line in recipe.splitlines() if "$(EGOV) " in line]
     assert commands == [*MAKE_RUN_STEPS, "serve --url-file var/egov.env"]
+
+
+def test_a_request_to_another_site_is_refused_and_reported(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, problems = watched
+    page.goto(f"{egov_server.url}/harness/cdn")
+
+    assert problems.foreign_requests == ["https://cdn.example.org/style.css"]
+    assert "requests to other sites" in problems.report()
