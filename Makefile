@@ -10,7 +10,7 @@ SCREENSHOTS := build/screenshots
 # make lock LOCK_ARGS='--upgrade-package flask' (docs/supply-chain.md: updating a dependency)
 LOCK_ARGS ?=
 
-.PHONY: run test lint audit sbom docs lock vendor vendor-check bench clean help
+.PHONY: run test lint audit sbom docs messages lock vendor vendor-check bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,16 @@ sbom: $(STAMP)  ## CycloneDX SBOMs (JSON) of requirements.lock, the npm test dep
 docs: $(STAMP)  ## regenerate docs/configuration.md and docs/errors.md from the code
 	$(EGOV) config-docs > docs/configuration.md
 	$(EGOV) error-docs > docs/errors.md
+
+# the pages' texts (docs/frontends.md): extract into messages.pot, update de and en, compile the
+# .mo files (checked in, so a clean clone's `make run` needs no compile step)
+I18N := egov/ui/translations
+messages: $(STAMP)  ## extract the pages' texts, update the de/en catalogues, compile them
+	$(BIN)/pybabel -q extract --no-location --sort-output -F egov/ui/babel.cfg -k N_ \
+	    --project egov --copyright-holder "egov contributors" -o $(I18N)/messages.pot \
+	    egov/ui egov/portal egov/workspace
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-pot-creation-date -i $(I18N)/messages.pot -d $(I18N)
+	$(BIN)/pybabel -q compile --use-fuzzy -d $(I18N)
 
 lock: $(STAMP)  ## re-resolve requirements.lock (pinned and hashed) from pyproject.toml
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --no-emit-index-url \

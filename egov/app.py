@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from egov import ui
 from egov.clock import Clock, utcnow
 from egov.container import build
 from egov.identity.devidp import create_blueprint as dev_idp_blueprint
+from egov.portal import views as portal_views
 from egov.runtime import logs
 from egov.settings import Settings
 from egov.web import (
@@ -43,10 +45,10 @@ from egov.web import (
     openapi,
     problem_types,
     problems,
-    start,
     throttle,
 )
 from egov.web.limits import RequestLimits
+from egov.workspace import views as workspace_views
 
 API = "/api/v1"
 
@@ -54,7 +56,7 @@ API = "/api/v1"
 def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask:
     settings = settings or Settings.from_env()
     logs.configure(settings)  # JSON or text lines, each with its correlation id
-    app = Flask("egov")
+    app = Flask("egov", static_folder=None)  # the static files are egov.ui's (/static/)
     # no global limit: egov.web.edge sets each request's (EGOV_MAX_JSON_BYTES, or
     # EGOV_MAX_MESSAGE_BYTES for the intake views, which also stream with their own limit)
     app.config["MAX_CONTENT_LENGTH"] = None
@@ -91,7 +93,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     correlation.init_app(app)  # then every later hook and handler logs with the id
     openapi.init_app(app)  # validation errors of the pydantic models become problems
     app.register_blueprint(health.bp)
-    app.register_blueprint(start.bp)  # `/`: the start page until the portal exists
+    app.register_blueprint(portal_views.bp)  # `/`: the citizen portal
+    app.register_blueprint(workspace_views.bp, url_prefix="/arbeitsplatz")  # the clerks'
     if container.dev_idp is not None:
         app.register_blueprint(dev_idp_blueprint(container.dev_idp), url_prefix="/dev-idp")
     if container.dev_fachverfahren is not None:  # EGOV_ENV=development only
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utcnow) -> Flask
     problems.register(app)
     edge.register(app, settings.max_json_depth)  # body limits, JSON limits
     cors.register(app, cors.parse_origins(settings.cors_origins))  # EGOV_CORS_ORIGINS only
+    ui.init_app(app, container, (portal_views.bp, workspace_views.bp))  # after the edge
     app.wsgi_app = RequestLimits.of(app.wsgi_app, settings)  # type: ignore[method-assign]
     if settings.proxy_hops > 0:  # behind nginx & co.: the client, not the proxy, in the logs
         hops = settings.proxy_hops

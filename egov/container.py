@@ -305,7 +305,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
                 CaseProposals(db, workflows.script_limits), rounds, public_rounds, clock
             ),
         ),
-        retention=Retention(db, clock, files),
+        retention=Retention(db, clock, files, archive.configured),
         archive=archive,
         rounds=rounds,
         rights=Rights(

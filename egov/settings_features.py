@@ -1,5 +1,5 @@
 """The settings of the features on top of the case backbone (triage, participation, the
-Bürgerbudget vote, open data, the audit checkpoints' TSA): the base of
+Bürgerbudget vote, open data, the audit checkpoints' TSA, the web frontends): the base of
 `egov.settings.Settings`, so that each file stays readable. Declared like every other
 setting; `docs/configuration.md` lists them all."""
 
@@ -120,4 +120,24 @@ class FeatureSettings:
         300.0,
         "A checkpoint the TSA did not time-stamp (unreachable, refused) is tried again by the "
         "sweep after this long, with a warning line each time it fails.",
+    )
+    audit_tsa_grace_seconds: float = setting(
+        86400.0,
+        "With a TSA configured, `egov verify-audit --all` fails when the latest checkpoint is "
+        "still not time-stamped this long after it was made (a TSA down for a day is a fault "
+        "to act on, not a passing failure the sweep retries).",
+    )
+    city_name: str = setting(
+        "Stadt Jena", "The city's name in the header of the web frontends (docs/frontends.md)."
+    )
+    ui_imprint_url: str = setting(
+        "https://www.jena.de/impressum", "The city's Impressum, linked in every page's footer."
+    )
+    ui_privacy_url: str = setting(
+        "https://www.jena.de/datenschutz",
+        "The city's Datenschutzerklärung, linked in every page's footer.",
+    )
+    ui_accessibility_url: str = setting(
+        "https://www.jena.de/barrierefreiheit",
+        "The Erklärung zur Barrierefreiheit (BITV 2.0), linked in every page's footer.",
     )

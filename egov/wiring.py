@@ -190,4 +190,5 @@ def timestamper(settings: Settings, http: OutboundHttp) -> Timestamper | None:
         load_trust_roots(settings.audit_tsa_ca_file),
         http,
         settings.audit_tsa_retry_seconds,
+        settings.audit_tsa_grace_seconds,
     )

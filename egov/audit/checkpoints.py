@@ -226,11 +226,20 @@ class Checkpoints:
         return report
 
     def _timestamp_check(self, checkpoint: AuditCheckpoint) -> tuple[dict[str, Any], str | None]:
-        """The time-stamp's state (verified with its TSA time, invalid, missing, unchecked)
-        and the fault it makes; a missing token is no fault (the sweep tries again)."""
+        """The time-stamp's state (verified with its TSA time, invalid, missing, overdue,
+        unchecked) and the fault it makes; a missing token is no fault within the grace
+        period (the sweep tries again), an overdue one is."""
         token = checkpoint.timestamp_token
+        if token is None and self.timestamper is None:
+            return {"status": "not configured"}, None
         if token is None:
-            return {"status": "missing" if self.timestamper else "not configured"}, None
+            assert self.timestamper is not None
+            grace = timedelta(seconds=self.timestamper.grace_seconds)
+            if checkpoint.created_at + grace > self.clock().replace(tzinfo=None):
+                return {"status": "missing"}, None
+            return {"status": "overdue"}, (
+                f"latest checkpoint not time-stamped for more than {grace} (TSA unreachable?)"
+            )
         if self.timestamper is None:
             return {"status": "unchecked: no EGOV_AUDIT_TSA_URL/CA file"}, None
         found = self.timestamper.check(

@@ -89,12 +89,14 @@ def token_from_reply(reply: bytes, digest: bytes, nonce: int) -> bytes:
 @dataclass
 class Timestamper:
     """A configured TSA: where to ask and whom to trust (EGOV_AUDIT_TSA_URL,
-    EGOV_AUDIT_TSA_CA_FILE); failed checkpoints are tried again after `retry_seconds`."""
+    EGOV_AUDIT_TSA_CA_FILE); failed checkpoints are tried again after `retry_seconds`, and
+    one still untimestamped after `grace_seconds` fails the verification."""
 
     url: str
     trust_roots: list[asn1_x509.Certificate]
     http: OutboundHttp
     retry_seconds: float = 300.0
+    grace_seconds: float = 86400.0
 
     def stamp(self, statement: bytes) -> Stamp:
         digest, nonce = imprint(statement), secrets.randbits(63)

@@ -208,6 +208,13 @@ class RoundService:
         with self.db.reading() as session:
             return [of_row(row) for row in list_rounds(session)]
 
+    def current(self) -> Round | None:
+        """The round a citizen is shown now: the earliest one not closed, else the latest."""
+        rounds = self.list()
+        now = self.clock()
+        running = [r for r in rounds if r.phase(now) != CLOSED]
+        return running[0] if running else (rounds[-1] if rounds else None)
+
     def create(self, raw: Mapping[str, Any], actor: str) -> Round:
         made = Round.from_dict(raw)
         with self.db.transaction() as session:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from egov.cases.store import Procedure, get_procedure
@@ -38,6 +38,7 @@ CONTAINERS = {
     ),
 }
 _DESCRIPTIONS: dict[str, str | None] = {}  # definition id -> description (versions are immutable)
+SEARCHED = (Procedure.name, Procedure.key, Procedure.leika_key)  # what a catalogue search reads
 WEB_FORM = ("json-webform", "Webformular (JSON), Schema in `form`", "application/json")
 
 
@@ -69,12 +70,15 @@ class Catalogue:
     db: Database
     registry: FormatRegistry
 
-    def procedures(self, page: PageRequest = FIRST_PAGE) -> Page[ProcedureInfo]:
-        """The procedures offered, by key, one page."""
+    def procedures(self, page: PageRequest = FIRST_PAGE, search: str = "") -> Page[ProcedureInfo]:
+        """The procedures offered, by key, one page; with `search`, those whose name, key or
+        LeiKa key contains it (case-insensitive, `%` and `_` taken literally)."""
+        query = select(Procedure)
+        if search:
+            pattern = _contains(search)
+            query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in SEARCHED)))
         with self.db.reading() as session:
-            found = fetch_page(
-                session, select(Procedure), page, scope="procedures", order=(Procedure.key,)
-            )
+            found = fetch_page(session, query, page, scope="procedures", order=(Procedure.key,))
             return found.map(lambda p: self._info(session, p))
 
     def procedure(self, key: str) -> ProcedureInfo:
@@ -107,6 +111,12 @@ class Catalogue:
             formats=tuple(formats),
             form=form,
         )
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own `%`, `_` and `\\` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _description(session: Session, process_id: str) -> str | None:

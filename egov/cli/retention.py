@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from egov.cli.common import container
-from egov.retention.service import ARCHIVE_STATES, WAITING_FOR_ARCHIVE, DueCase
+from egov.retention.service import ARCHIVE_LABELS, TO_OFFER, WAITING_FOR_ARCHIVE, DueCase
 
 ACTOR = "cli:retention"
 
@@ -49,7 +49,8 @@ def run(mode: str) -> None:
 
 def _pending(item: DueCase, mode: str, archive: bool) -> str:
     if item.archive_duty:
-        return ARCHIVE_STATES.get(item.archive_state, "") if archive else WAITING_FOR_ARCHIVE
+        state = item.archive_state or TO_OFFER
+        return ARCHIVE_LABELS[state] if archive else WAITING_FOR_ARCHIVE
     return "fällig (würde gelöscht)" if mode == "dry-run" else "nicht mehr fällig"
 
 

@@ -151,7 +151,7 @@ CODES: dict[str, Code] = {
         legal_hold_reason_invalid="A legal hold or its release needs a reason (at most 500 chars).",
         xdomea_invalid="An archive's xdomea message is not the expected, schema-valid one.",
         archive_offer_unknown="A 0502 or 0506 names a record not offered or handed over under "
-        "its ProzessID.",
+        "its ProzessID, or a receipt (0504, 0507) names no offer or package of egov.",
     ),
     # -- Bürgerbudget ----------------------------------------------------------------------------
     **codes(

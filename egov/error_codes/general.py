@@ -1,4 +1,4 @@
-"""Error codes: the generic ones, the command line, routing and authentication
+"""Error codes: the generic ones, the command line, routing, authentication and the web pages
 (`egov.error_codes`)."""
 
 from __future__ import annotations
@@ -128,4 +128,11 @@ CODES: dict[str, Code] = {
     **codes("authentication", 403, csrf_token_invalid="A session write lacks its CSRF token."),
     **codes("authentication", 404, issuer_not_found="No browser login for this issuer."),
     **codes("authentication", 503, login_unavailable="The identity provider cannot be reached."),
+    # -- web pages (the portal and the workspace, docs/frontends.md; answered as HTML) --------
+    **codes(
+        "web pages",
+        400,
+        form_token_invalid="An HTML form came without this browser's CSRF token (old or forged).",
+        search_too_long="A page's search term is longer than its limit (200 characters).",
+    ),
 }

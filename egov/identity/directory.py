@@ -30,6 +30,7 @@ from egov.identity.store import (
     OrgUnitMembership,
     active_deputies,
     get_membership,
+    get_org_unit,
     member_units,
     page_deputies,
     page_members,
@@ -76,6 +77,11 @@ class Directory:
     def org_units(self, page: PageRequest = FIRST_PAGE) -> Page[OrgUnit]:
         with self.db.reading() as session:
             return page_org_units(session, page)
+
+    def unit_names(self, keys: frozenset[str]) -> dict[str, str]:
+        """The names of these org units by key (a key without a unit names itself)."""
+        with self.db.reading() as session:
+            return {key: _name_of(session, key) for key in sorted(keys)}
 
     def ensure_org_units(self, units: list[tuple[str, str]]) -> None:
         """Create or rename the given (key, name) units in one transaction (`demo-setup`)."""
@@ -255,6 +261,11 @@ def _deputized_units(session: Session, subject: str, now: datetime) -> set[str]:
         else:
             units |= member_units(session, deputy.absent_subject)
     return units
+
+
+def _name_of(session: Session, key: str) -> str:
+    unit = get_org_unit(session, key)
+    return key if unit is None else unit.name
 
 
 def _require_unit(session: Session, key: str) -> None:

@@ -25,7 +25,7 @@ from egov.errors import Invalid, NotFound
 from egov.intake.xbeteiligung import PROCEDURE_KEY, stored_name
 from egov.paging import Page, PageRequest, fetch_page
 from egov.participation.crs import WGS84, asked, crs_of, transform
-from egov.participation.period import Period
+from egov.participation.period import OPEN, STATUS, Period
 from egov.participation.report import shown_text
 from egov.participation.store import Statement, list_by_case
 
@@ -140,10 +140,15 @@ class PublicParticipations:
     db: Database
     files: DocumentStore
 
-    def list(self, page: PageRequest, crs: str | None = None) -> Page[dict[str, Any]]:
+    def list(
+        self, page: PageRequest, crs: str | None = None, open_only: bool = False
+    ) -> Page[dict[str, Any]]:
+        """Every participation, or with `open_only` those whose period runs now."""
         target = target_crs(crs)
         with self.db.reading() as session:
             query = select(Case).where(Case.procedure_key == PROCEDURE_KEY)
+            if open_only:
+                query = query.where(Case.status == STATUS[OPEN])
             found = fetch_page(
                 session,
                 query,

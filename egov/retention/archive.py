@@ -11,7 +11,11 @@ archive's Bewertungsverzeichnis 0502 from the inbound endpoint once its signatur
 Aussonderung 0503 package (`retention.handed_over`, `xdomea-0503:<ProzessID>`). The archive's
 import confirmation 0506 comes the same way: an imported case is erased and then audited
 `retention.archived` with the receipt (so it stays with the tombstone), one not imported
-`retention.import_failed`; the package file goes once no case of it waits."""
+`retention.import_failed`; the package file goes once no case of it waits. The archive's
+receipts are recorded on the offers they name (0504 of the Anbieteverzeichnis:
+`retention.offer_received`; 0507 of the package: `retention.package_received`); they change
+nothing else: per xdomea a receipt says the message arrived, not what the archive did with it.
+When the 0502 asks for a receipt, egov sends its 0505 (`xdomea-0505:<ProzessID>`)."""
 
 from __future__ import annotations
 
@@ -40,6 +44,13 @@ from egov.retention import xdomea
 from egov.retention.erasure import erase_case
 from egov.retention.service import candidates
 from egov.retention.store import ArchiveOffer, OfferStatus
+
+READERS: dict[str, Callable[[bytes, Path], tuple[str, dict[str, Any]]]] = {
+    xdomea.VALUATION: xdomea.read_valuation,
+    xdomea.IMPORTED: xdomea.read_import,
+    xdomea.OFFER_RECEIVED: xdomea.read_receipt,
+    xdomea.HANDOVER_RECEIVED: xdomea.read_receipt,
+}
 
 
 @dataclass(frozen=True)
@@ -124,16 +135,13 @@ class ArchiveExchange:
         checked): kept and applied once; a re-send of the same bytes is answered like the
         first time."""
         name = xdomea.message_name(body)
-        read: dict[str, Callable[[bytes, Path], tuple[str, dict[str, Any]]]] = {
-            xdomea.VALUATION: xdomea.read_valuation,
-            xdomea.IMPORTED: xdomea.read_import,
-        }
         try:
-            process_id, results = read[name](body, self.schema_dir)
+            process_id, results = READERS[name](body, self.schema_dir)
         except (KeyError, xdomea.XdomeaInvalid):
             raise Invalid(
-                "Die Nachricht ist kein gültiges Bewertungsverzeichnis (0502) oder keine "
-                "gültige Importbestätigung (0506).",
+                "Die Nachricht ist keine gültige Nachricht des Archivs zur Aussonderung "
+                "(Bewertungsverzeichnis 0502, Importbestätigung 0506 oder Empfangsbestätigung "
+                "0504/0507).",
                 code="xdomea-invalid",
             ) from None
         message_id = f"{name[-4:]}:{process_id}"
@@ -150,10 +158,13 @@ class ArchiveExchange:
                             code="inbound-conflict",
                         )
                     return InboundOutcome(first.id, True, None, False)
-                expected = (
-                    OfferStatus.OFFERED if name == xdomea.VALUATION else OfferStatus.HANDED_OVER
-                )
-                offers = _offers(session, process_id, expected, results)
+                if name in xdomea.RECEIPTS:
+                    offers = _receipted(session, process_id, name)
+                else:
+                    expected = (
+                        OfferStatus.OFFERED if name == xdomea.VALUATION else OfferStatus.HANDED_OVER
+                    )
+                    offers = _offers(session, process_id, expected, results)
                 storage_key, _ = self.files.put_bytes(body, placement)
                 now = self.clock()
                 row = _kept(sender, name, message_id, storage_key, sha256, now)
@@ -161,9 +172,13 @@ class ArchiveExchange:
                 session.flush()
                 step = Step(session, sender, now, row.id)
                 if name == xdomea.VALUATION:
+                    if xdomea.wants_receipt(body):
+                        self._send_receipt(step, process_id)
                     unused = self._valued(step, offers, results, placement)
-                else:
+                elif name == xdomea.IMPORTED:
                     unused = self._imported(step, offers, results)
+                else:
+                    _record_receipt(step, offers, name)
         except BaseException:
             placement.undo()
             raise
@@ -194,6 +209,19 @@ class ArchiveExchange:
         if taken:
             self._hand_over(step, taken, offers[0].process_id, placement)
         return unused
+
+    def _send_receipt(self, step: Step, process_id: str) -> None:
+        """egov's receipt 0505 of the valuation, through the outbox, exactly once."""
+        body = xdomea.build_valuation_receipt(self._head(process_id, step.now), self.schema_dir)
+        enqueue(
+            step.session,
+            case_id=None,
+            kind=FACHVERFAHREN,
+            payload={"procedure": self.endpoint, "xml": body.decode("utf-8")},
+            now=step.now,
+            idempotency_key=f"xdomea-0505:{process_id}",
+            actor=step.actor,
+        )
 
     def _hand_over(
         self, step: Step, cases: list[Case], process_id: str, placement: Placement
@@ -297,6 +325,32 @@ def _offers(
             code="archive-offer-unknown",
         )
     return [offers[case_id] for case_id in decisions]
+
+
+def _receipted(session: Session, process_id: str, name: str) -> list[ArchiveOffer]:
+    """The offers a receipt names: every offer of the 0501 (0504), or those handed over in
+    the 0503 package (0507)."""
+    query = select(ArchiveOffer).where(ArchiveOffer.process_id == process_id)
+    if name == xdomea.HANDOVER_RECEIVED:
+        query = query.where(ArchiveOffer.package_key.is_not(None))
+    offers = list(session.scalars(query.order_by(ArchiveOffer.case_id)))
+    if not offers:
+        raise Invalid(
+            "Die Empfangsbestätigung des Archivs nennt keine Anbietung oder Übergabe von egov.",
+            code="archive-offer-unknown",
+        )
+    return offers
+
+
+def _record_receipt(step: Step, offers: list[ArchiveOffer], name: str) -> None:
+    offer_receipt = name == xdomea.OFFER_RECEIVED
+    action = "retention.offer_received" if offer_receipt else "retention.package_received"
+    for offer in offers:
+        if offer_receipt:
+            offer.offer_received_at = offer.offer_received_at or step.now
+        else:
+            offer.package_received_at = offer.package_received_at or step.now
+        step.record(step.session.get_one(Case, offer.case_id), action, offer)
 
 
 def _first(session: Session, sender: str, message_id: str) -> InboundMessage | None:

@@ -50,7 +50,7 @@ def erase_case(
     """Erase the case's personal data in this transaction; returns the storage keys no row
     refers to any more (the caller deletes those files after commit). `reason` and `title`:
     why (the retention ended, or the citizen's erasure request)."""
-    keys = _storage_keys(session, case.id) | erase_related(session, case.id)
+    keys = _storage_keys(session, case.id) | erase_related(session, case)
     session.execute(delete(PostfachMessage).where(PostfachMessage.case_id == case.id))
     session.execute(delete(Document).where(Document.case_id == case.id))
     session.execute(delete(Submission).where(Submission.case_id == case.id))

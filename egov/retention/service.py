@@ -25,10 +25,18 @@ from egov.retention.erasure import erase_case
 from egov.retention.store import ArchiveOffer, OfferStatus
 
 WAITING_FOR_ARCHIVE = "wartet auf Anbietung an das Archiv (kein Archiv konfiguriert)"
-ARCHIVE_STATES: dict[str | None, str] = {
-    None: "dem Archiv anzubieten",
+TO_OFFER = "to_offer"
+ARCHIVE_LABELS: dict[str, str] = {  # ArchiveStatus.state: what it means, for people
+    "no_duty": "keine Anbietungspflicht: wird nach Ablauf der Aufbewahrungsfrist gelöscht",
+    "kept": "wird aufbewahrt; nach Ablauf der Aufbewahrungsfrist dem Archiv anzubieten",
+    "held": "gesperrt: wird weder dem Archiv angeboten noch gelöscht",
+    "waiting_for_archive": WAITING_FOR_ARCHIVE,
+    TO_OFFER: "dem Archiv anzubieten",
     OfferStatus.OFFERED: "dem Archiv angeboten, wartet auf seine Bewertung",
     OfferStatus.HANDED_OVER: "an das Archiv übergeben, wartet auf die Importbestätigung",
+    OfferStatus.ARCHIVED: "vom Archiv übernommen (Importbestätigung liegt vor), gelöscht",
+    OfferStatus.DESTROYED: "vom Archiv nicht übernommen, gelöscht",
+    "erased": "gelöscht",
 }
 
 SWEEP_ACTOR = "sweep:retention"
@@ -53,11 +61,65 @@ class DueCase:
     archive_state: str | None = None  # OfferStatus of its offer, None: never offered
 
 
+@dataclass(frozen=True)
+class ArchiveStatus:
+    """Where a case stands with the archive: its procedure's duty, the state (a key of
+    ARCHIVE_LABELS) and, once offered, the offer's ProzessID and dates."""
+
+    duty: bool
+    state: str
+    process_id: str | None = None
+    offered_at: datetime | None = None
+    offer_received_at: datetime | None = None  # the archive's receipt 0504
+    valued_at: datetime | None = None
+    package_received_at: datetime | None = None  # the archive's receipt 0507
+
+    @property
+    def label(self) -> str:
+        return ARCHIVE_LABELS[self.state]
+
+
+def archive_status(
+    case: Case, duty: bool, offer: ArchiveOffer | None, configured: bool, now: datetime
+) -> ArchiveStatus:
+    if offer is not None:
+        return ArchiveStatus(
+            duty,
+            offer.status,
+            offer.process_id,
+            offer.offered_at,
+            offer.offer_received_at,
+            offer.valued_at,
+            offer.package_received_at,
+        )
+    if case.erased_at is not None:
+        state = "erased"
+    elif not duty:
+        state = "no_duty"
+    elif case.legal_hold_at is not None:
+        state = "held"
+    elif not is_due(case.retention_until, held=False, now=now):
+        state = "kept"
+    else:
+        state = TO_OFFER if configured else "waiting_for_archive"
+    return ArchiveStatus(duty, state)
+
+
 @dataclass
 class Retention:
     db: Database
     clock: Clock
     files: FileSystemStore
+    archive_configured: bool = False  # an archive endpoint is configured (archive.py)
+
+    def archive_status(self, case: Case) -> ArchiveStatus:
+        """The case's state with the archive (the caller has checked it may see the case)."""
+        with self.db.reading() as session:
+            duty = session.scalar(
+                select(Procedure.archive_duty).where(Procedure.key == case.procedure_key)
+            )
+            offer = session.get(ArchiveOffer, case.id)
+            return archive_status(case, bool(duty), offer, self.archive_configured, self.clock())
 
     def hold(self, principal: Principal, case_id: str, reason: str) -> Case:
         """Hold the case: it is never due for deletion until released (audited)."""

@@ -27,3 +27,5 @@ class ArchiveOffer(Base):
     valued_at: Mapped[datetime | None]
     package_key: Mapped[str | None] = mapped_column(String(200))  # the 0503 ZIP in the store
     receipt_id: Mapped[str | None] = mapped_column(String(36))  # the inbound row of the 0506
+    offer_received_at: Mapped[datetime | None]  # the archive's receipt 0504 of the 0501
+    package_received_at: Mapped[datetime | None]  # the archive's receipt 0507 of the 0503

@@ -3,7 +3,9 @@
 the archive's valuation (Bewertungsverzeichnis 0502) read: per record archive (A) or destroy
 (V); the Aussonderung 0503 packed as the standard packs it (a ZIP of the message and the
 primary documents, both named after the ProzessID) and the archive's import confirmation
-(AussonderungImportBestaetigen 0506) read. Pure: lxml and zipfile only, no database."""
+(AussonderungImportBestaetigen 0506) read; the archive's receipts of the offer (0504) and of
+the package (0507) read, and egov's receipt of the valuation (0505) built. Pure: lxml and
+zipfile only, no database."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ OFFER = "Aussonderung.Anbieteverzeichnis.0501"
 VALUATION = "Aussonderung.Bewertungsverzeichnis.0502"
 HANDOVER = "Aussonderung.Aussonderung.0503"
 IMPORTED = "Aussonderung.AussonderungImportBestaetigen.0506"
+OFFER_RECEIVED = "Aussonderung.AnbietungEmpfangBestaetigen.0504"
+VALUATION_RECEIVED = "Aussonderung.BewertungEmpfangBestaetigen.0505"
+HANDOVER_RECEIVED = "Aussonderung.AussonderungEmpfangBestaetigen.0507"
+RECEIPTS = (OFFER_RECEIVED, HANDOVER_RECEIVED)  # the archive's receipts egov reads
 # code list Dateiformat 1.0 by media type; anything else is 100 "Sonstiges"
 FORMATS = {
     "application/pdf": "018",
@@ -145,6 +151,30 @@ def read_import(body: bytes, schema_dir: Path) -> tuple[str, dict[str, bool]]:
     return process_id, results
 
 
+def read_receipt(body: bytes, schema_dir: Path) -> tuple[str, dict[str, bool]]:
+    """A receipt of the archive (0504 of the offer, 0507 of the package): its ProzessID; it
+    names no records (the answer's second part is empty)."""
+    name = message_name(body)
+    if name not in RECEIPTS:
+        raise XdomeaInvalid(f"erwartet eine Empfangsbestätigung, erhalten {name or 'kein xdomea'}")
+    root = _parsed(body, name, schema_dir)
+    return root.findtext(f"{{{NS}}}Kopf/{{{NS}}}ProzessID") or "", {}
+
+
+def wants_receipt(body: bytes) -> bool:
+    """Whether the sender asks for a receipt (Kopf/Empfangsbestaetigung true)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    flag = etree.fromstring(body, parser).findtext(f"{{{NS}}}Kopf/{{{NS}}}Empfangsbestaetigung")
+    return flag in ("1", "true")
+
+
+def build_valuation_receipt(head: Head, schema_dir: Path) -> bytes:
+    """egov's receipt 0505 of the archive's valuation, XSD-checked."""
+    root = etree.Element(f"{{{NS}}}{VALUATION_RECEIVED}", nsmap={"xdomea": NS})
+    _head(root, head, "0505")
+    return _checked(root, schema_dir)
+
+
 def message_name(body: bytes) -> str:
     """The local name of the root element ("" when it is no xdomea message)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -192,6 +222,8 @@ def _head(root: etree._Element, head: Head, code: str) -> None:
     system = _sub(kopf, "SendendesSystem")
     _sub(system, "Produktname", PRODUCT[0])
     _sub(system, "Version", PRODUCT[1])
+    if code == "0505":  # a receipt's Kopf (NkBasisType) asks for nothing
+        return
     if code == "0503":  # ask for the import confirmation 0506, no archive signature back
         _sub(kopf, "Importbestaetigung", "1")
         _sub(kopf, "RueckmeldungArchivkennung", "0")

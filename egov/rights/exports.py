@@ -6,8 +6,10 @@ An account whose stored bytes (original submissions and documents of its cases) 
 through the outbox (kind `rights.export`: retried, else an incident; in the embedded worker or
 a Celery worker). The worker packs the same ZIP as the direct export, keeps it in the document
 store and writes a letter with the download link into the citizen's Postfach (on their newest
-case). The owner alone downloads it (`GET /me/exports/{id}`; anyone else: 404) until
-`EGOV_EXPORT_LIFETIME_DAYS` have passed; then the sweep deletes the file and the link answers
+case; a citizen who never applied but commented on a participation gets it on the newest of
+those procedures, addressed to them alone, the way a statement's receipt is). The owner alone
+downloads it (`GET /me/exports/{id}`; anyone else: 404) until `EGOV_EXPORT_LIFETIME_DAYS` have
+passed; then the sweep deletes the file and the link answers
 410 `export-expired`.
 """
 
@@ -30,6 +32,7 @@ from egov.errors import Conflict, NotFound
 from egov.identity.model import Principal, Role
 from egov.intake.store import Submission
 from egov.outbox.service import Delivery, enqueue
+from egov.participation.store import Statement
 from egov.postfach.letters import Letter, Sender, send_letter
 from egov.rights import export
 from egov.rights.store import DataExport
@@ -176,8 +179,18 @@ def _letter(session: Session, owner: Principal, row: DataExport, sender: Sender)
         .where(Case.erased_at.is_(None))
         .order_by(Case.created_at.desc(), Case.id.desc())
     ).first()
+    recipient: tuple[str | None, str | None] = (None, None)  # None: the applicant of `newest`
+    if newest is None:  # no case of their own: the newest participation they commented on
+        commented = (
+            select(Case)
+            .join(Statement, Statement.case_id == Case.id)
+            .where(Statement.author_subject == owner.subject, Case.erased_at.is_(None))
+            .order_by(Statement.created_at.desc(), Statement.id.desc())
+        )
+        newest = session.scalars(commented).first()
+        recipient = (owner.subject, owner.postfach)
     if newest is None:
-        return  # no case, no Postfach: the portal shows the export's state
+        return  # no case, no Postfach: `GET /me/exports/{id}` shows the export's state
     assert row.expires_at is not None
     until = row.expires_at.strftime("%d.%m.%Y")
     body = (
@@ -190,6 +203,8 @@ def _letter(session: Session, owner: Principal, row: DataExport, sender: Sender)
         f"auskunft-{row.id}.txt",
         "Ihre Datenauskunft liegt bereit",
         body,
+        recipient_subject=recipient[0],
+        recipient_postfach=recipient[1],
         idempotency_key=f"{KIND}:{row.id}",
     )
     send_letter(session, newest, letter, sender, details={"export_id": row.id})

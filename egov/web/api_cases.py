@@ -41,10 +41,11 @@ def cases(query: CaseQuery) -> Response:
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def case(path: CasePath) -> Response:
-    """One case with data, documents, open tasks, incidents and the side effects it waits
-    for (`waiting_on`: outbox rows still pending or failed)."""
+    """One case with data, documents, open tasks, incidents, the side effects it waits
+    for (`waiting_on`: outbox rows still pending or failed) and its retention, with where it
+    stands with the archive (`retention.archive`)."""
     parts = container().case_file.detail(current_principal(), path.case_id)
-    return jsonify(views.case_detail(parts))
+    return jsonify(views.case_detail(parts, container().retention.archive_status(parts.case)))
 
 
 @bp.get("/cases/<case_id>/events", responses=answers((200, AuditTrail), 404))

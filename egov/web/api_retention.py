@@ -23,7 +23,7 @@ def hold(path: CasePath, body: HoldReason) -> Response:
     never due for deletion, whatever its retention. Audited `retention.hold_set`; a case held
     already answers 409 `legal-hold-exists`."""
     case = container().retention.hold(current_principal(), path.case_id, body.reason)
-    return jsonify(views.retention(case))
+    return jsonify(views.retention(case, container().retention.archive_status(case)))
 
 
 @bp.delete("/cases/<case_id>/legal-hold", responses=HOLD_ANSWERS)
@@ -33,4 +33,4 @@ def release(path: CasePath, body: HoldReason) -> Response:
     """Release the hold, `{"reason": "..."}`; audited `retention.hold_released`. A case not
     held answers 409 `legal-hold-missing`."""
     case = container().retention.release(current_principal(), path.case_id, body.reason)
-    return jsonify(views.retention(case))
+    return jsonify(views.retention(case, container().retention.archive_status(case)))

@@ -15,6 +15,7 @@ from egov.documents.store import Document
 from egov.identity.store import Deputy, OrgUnit, OrgUnitMembership
 from egov.outbox.store import Incident, OutboxMessage, OutboxStatus
 from egov.postfach.store import PostfachMessage
+from egov.retention.service import ArchiveStatus
 from egov.workflow.four_eyes import Pending
 from egov.workflow.inbox import TaskDetail
 from egov.workflow.store import (
@@ -41,7 +42,7 @@ def case_summary(case: Case) -> dict[str, Any]:
     }
 
 
-def case_detail(parts: CaseParts) -> dict[str, Any]:
+def case_detail(parts: CaseParts, archive: ArchiveStatus) -> dict[str, Any]:
     case = parts.case
     return {
         **case_summary(case),
@@ -53,11 +54,11 @@ def case_detail(parts: CaseParts) -> dict[str, Any]:
         "incidents": [incident(i) for i in parts.incidents],
         "waiting_on": [waiting_on(row) for row in parts.waiting_on],
         "triage": None,
-        "retention": retention(case),
+        "retention": retention(case, archive),
     }
 
 
-def retention(case: Case) -> dict[str, Any]:
+def retention(case: Case, archive: ArchiveStatus) -> dict[str, Any]:
     until = case.retention_until
     hold = None
     if case.legal_hold_at is not None:
@@ -70,6 +71,16 @@ def retention(case: Case) -> dict[str, Any]:
         "until": until.date().isoformat() if until else None,
         "rule": case.retention_rule,
         "legal_hold": hold,
+        "archive": {
+            "duty": archive.duty,
+            "state": archive.state,
+            "label": archive.label,
+            "process_id": archive.process_id,
+            "offered_at": iso(archive.offered_at),
+            "offer_received_at": iso(archive.offer_received_at),
+            "valued_at": iso(archive.valued_at),
+            "package_received_at": iso(archive.package_received_at),
+        },
     }
 
 

@@ -36,7 +36,7 @@ from tests.integration.test_retention import actions, rejected_case
 from tests.integration.test_retention_run import everything_stored
 from tests.integration.test_timers_support import FakeClock, api_of
 from tests.support.receiver import Behaviour, ReceiverState, running_receiver
-from tests.unit.test_xdomea_messages import imported, valuation
+from tests.unit.test_xdomea_messages import imported, receipt, valuation
 
 LONG_AGO = datetime(2020, 9, 1, 10, 0, 0)  # in the round 2020; rejected: kept until 2023
 SECRET = b"archive-test-secret-0123456789"
@@ -113,6 +113,9 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
     container: Container = api.container
     container.clock.now = datetime(2031, 1, 15, 9, 0, 0)  # type: ignore[attr-defined]
 
+    assert api.get(f"/cases/{kept}", "admin").get_json()["retention"]["archive"]["state"] == (
+        "to_offer"
+    )
     listed = run_execute()
     assert "Anbieteverzeichnis" in listed and "0 gelöscht" in listed
     assert listed.count("dem Archiv anzubieten") == 2
@@ -148,10 +151,12 @@ def test_due_cases_are_offered_once_then_destroyed_or_kept_as_the_archive_values
         "retention.erased",
     ]
 
-    run_due(container.outbox)  # the Aussonderung 0503 goes to the archive
-    assert [call.signature_ok for call in state.calls] == [True, True]
-    assert state.calls[1].content_type == "application/zip"
-    package = zipfile.ZipFile(io.BytesIO(list(state.effects.values())[1]))
+    run_due(container.outbox)  # egov's receipt 0505 and the Aussonderung 0503 go to the archive
+    assert [call.signature_ok for call in state.calls] == [True, True, True]
+    receipt = etree.fromstring(state.effects[f"xdomea-0505:{process_id}"])
+    assert receipt.tag == f"{{{xdomea.NS}}}{xdomea.VALUATION_RECEIVED}"
+    assert compiled_schema(SCHEMAS / xdomea.XSD).problems(receipt) == []
+    package = zipfile.ZipFile(io.BytesIO(state.effects[f"xdomea-0503:{process_id}"]))
     message = package.read(f"{process_id}_Aussonderung.Aussonderung.0503.xml")
     handover = etree.fromstring(message)
     assert compiled_schema(SCHEMAS / xdomea.XSD).problems(handover) == []
@@ -234,9 +239,60 @@ def test_a_record_the_archive_could_not_import_stays_with_its_package(
     assert api.container.files.exists(package_key)  # still needed for the failed record
 
 
-def test_a_receipt_of_the_offer_0504_is_not_taken_as_the_import_confirmation(api: Api) -> None:
+def received(api: Api) -> dict[str, tuple[bool, bool]]:
+    """Per offered case: whether the archive receipted the offer (0504) and the package (0507)."""
+    with api.container.db.reading() as session:
+        return {
+            o.case_id: (o.offer_received_at is not None, o.package_received_at is not None)
+            for o in session.scalars(select(ArchiveOffer))
+        }
+
+
+def test_the_archives_receipts_are_recorded_on_the_offers_they_name_and_decide_nothing(
+    api: Api, archive: tuple[str, ReceiverState]
+) -> None:
+    taken, destroyed = rejected_case(api), rejected_case(api)
+    api.container.clock.now = datetime(2031, 1, 15, 9, 0, 0)  # type: ignore[attr-defined]
+    run_execute()
+    run_due(api.container.outbox)
+    process_id = str(offers_received(archive[1])[0].findtext("x:Kopf/x:ProzessID", namespaces=NS))
+
+    first = answer(api, receipt(xdomea.OFFER_RECEIVED, process_id))
+    assert first.status_code == 201, first.get_json()
+    assert answer(api, receipt(xdomea.OFFER_RECEIVED, process_id)).status_code == 200
+    assert offered(api) == {taken: "offered", destroyed: "offered"}
+    assert received(api) == {taken: (True, False), destroyed: (True, False)}
+    assert actions(api, taken)[-1] == "retention.offer_received"
+    shown = api.get(f"/cases/{taken}", "admin").get_json()["retention"]["archive"]
+    assert (shown["state"], shown["process_id"]) == ("offered", process_id)
+    assert shown["label"] == "dem Archiv angeboten, wartet auf seine Bewertung"
+    assert shown["offer_received_at"] == "2031-01-15T09:00:00+00:00"
+
+    assert answer(api, valuation({taken: "A", destroyed: "V"}, process_id)).status_code == 201
+    run_due(api.container.outbox)
+    assert answer(api, receipt(xdomea.HANDOVER_RECEIVED, process_id)).status_code == 201
+    assert received(api) == {taken: (True, True), destroyed: (True, False)}
+    assert actions(api, taken)[-1] == "retention.package_received"
+    assert offered(api)[taken] == "handed_over"  # deletion waits for the import confirmation
+    assert case_row(api, taken).erased_at is None
+    shown = api.get(f"/cases/{destroyed}", "admin").get_json()["retention"]["archive"]
+    assert (shown["state"], shown["package_received_at"]) == ("destroyed", None)
+
+
+def test_a_receipt_naming_no_offer_of_egov_is_refused(api: Api) -> None:
     pattern = SCHEMAS / "xdomea" / "pattern" / "xdomea_3.0.0"
     body = (pattern / "xx_Aussonderung.AnbietungEmpfangBestaetigen.0504.xml").read_bytes()
     refused = answer(api, body)
     assert refused.status_code == 422
-    assert refused.get_json()["code"] == "xdomea-invalid"
+    assert refused.get_json()["code"] == "archive-offer-unknown"
+    assert offered(api) == {}
+
+
+def test_a_receipt_of_the_package_before_any_package_is_refused(api: Api) -> None:
+    rejected_case(api)
+    api.container.clock.now = datetime(2031, 1, 15, 9, 0, 0)  # type: ignore[attr-defined]
+    run_execute()
+    process_id = next(iter(offered_process_ids(api)))
+    refused = answer(api, receipt(xdomea.HANDOVER_RECEIVED, process_id))
+    assert refused.status_code == 422
+    assert refused.get_json()["code"] == "archive-offer-unknown"

@@ -2,7 +2,7 @@
 (`openssl ts -reply`): the token is stored and verified with the TSA's time; a checkpoint
 re-signed later, even with the right key, no longer matches its token; a TSA of another CA is
 not trusted; an unreachable TSA leaves the checkpoint untimestamped, and the sweep fills it
-after the retry interval."""
+after the retry interval; one still untimestamped after a day fails the verification."""
 
 from __future__ import annotations
 
@@ -139,6 +139,23 @@ def test_an_unreachable_tsa_leaves_the_checkpoint_untimestamped_and_the_sweep_fi
     report = stamped.checkpoints.verify_all()
     assert report.valid and report.timestamp is not None
     assert report.timestamp["status"] == "verified"
+
+
+def test_a_checkpoint_still_untimestamped_after_the_grace_period_fails_verification(
+    api: Api, stamped: Container, tsa: LocalTsa
+) -> None:
+    filed_case(api)
+    tsa.refuse = True  # the TSA stays down
+    stamped.checkpoints.make()
+    now = stamped.clock()
+    stamped.checkpoints.clock = lambda: now + timedelta(hours=23)
+    assert stamped.checkpoints.verify_all().valid  # within a day: the sweep keeps trying
+
+    stamped.checkpoints.clock = lambda: now + timedelta(hours=25)
+    report = stamped.checkpoints.verify_all()
+
+    assert not report.valid and report.timestamp == {"status": "overdue"}
+    assert report.checkpoint_fault is not None and "not time-stamped" in report.checkpoint_fault
 
 
 def test_an_answer_with_another_nonce_or_imprint_is_refused(tsa: LocalTsa) -> None:

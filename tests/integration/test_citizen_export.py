@@ -21,6 +21,7 @@ from egov.container import Container
 from tests.builders import proposal
 from tests.conftest import Api
 from tests.integration.buergerbudget.vote_support import BALLOT, at, round_with_proposals
+from tests.integration.test_data_export_background import pack
 from tests.integration.test_participation_statements import participation, statement
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 
@@ -142,3 +143,22 @@ def test_my_statements_are_exported_and_nobody_elses(app: Flask, container: Cont
 
     assert (mine["participation_case_id"], mine["text"]) == (pid, "Mehr Bäume am Hang.")
     assert b"Radwege" not in everything(export_of(today, "erika"))
+
+
+def test_a_citizen_who_only_commented_gets_the_link_to_a_background_export(
+    app: Flask, container: Container
+) -> None:
+    today = Api(app.test_client(), container)
+    pid = participation(today)
+    assert statement(today, pid, "erika", text="Mehr Bäume am Hang.").status_code == 201
+    export_id = today.post("/me/exports", "erika").get_json()["id"]
+
+    pack(today)
+
+    link = f"/api/v1/me/exports/{export_id}/download"
+    letters = today.get("/me/messages", "erika").get_json()["items"]
+    assert [m["subject"] for m in letters if link in m["body"]] == [
+        "Ihre Datenauskunft liegt bereit"
+    ]
+    others = today.get("/me/messages", "max").get_json()["items"]
+    assert not [m for m in others if link in m["body"]]  # only to the one who asked

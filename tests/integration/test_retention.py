@@ -63,7 +63,10 @@ def test_a_proposal_waiting_for_the_vote_is_open_so_it_has_no_retention_end(api:
 def test_an_open_case_has_no_retention_end_yet(api: Api) -> None:
     case_id = str(file_proposal(api)["case_id"])
 
-    assert retention(api, case_id) == {"until": None, "rule": None, "legal_hold": None}
+    shown = retention(api, case_id)
+    assert (shown["until"], shown["rule"], shown["legal_hold"]) == (None, None, None)
+    assert shown["archive"]["duty"] is True  # Bürgerbudget: offered to the archive, once due
+    assert (shown["archive"]["state"], shown["archive"]["process_id"]) == ("kept", None)
 
 
 def test_a_new_active_rule_recomputes_the_end_of_closed_cases_audited(

@@ -91,11 +91,28 @@ def everything_stored(container: Container) -> str:
 
 def what_other_features_hold(container: Container, case_id: str) -> None:
     """A row of every other feature's table about the case, each naming the applicant (the
-    shipped Bürgerbudget flow makes none of these for a rejected proposal)."""
+    shipped Bürgerbudget flow makes none of these for a rejected proposal), and a message that
+    named the case but was not correlated with it (so it has only the case's reference)."""
     who = f"{DISTINCTIVE} <{EMAIL}>"
     key, sha256 = container.files.put_bytes(who.encode(), Placement(container.files))
+    unmatched = f"<nachricht>{who} (nicht zugeordnet)</nachricht>".encode()
+    unmatched_key, unmatched_sha = container.files.put_bytes(unmatched, Placement(container.files))
     ids = {"case_id": case_id, "procedure_key": "buergerbudget"}
     with container.db.transaction() as session:
+        reference = session.get_one(Case, case_id).reference
+        session.add(
+            InboundMessage(
+                case_id=None,
+                case_reference=reference,
+                received_at=LONG_AGO,
+                source="fachverfahren",
+                message_name="info",
+                content_type="application/xml",
+                storage_key=unmatched_key,
+                sha256=unmatched_sha,
+                status="uncorrelated",
+            )
+        )
         suggestion = TriageSuggestion(
             **ids,
             mode="intake",
@@ -189,6 +206,14 @@ def test_the_dry_run_lists_due_cases_but_neither_held_ones_nor_erases(api: Api) 
     assert f"{reference(api, due)} buergerbudget aufbewahrt bis 2023-12-31: {WAITING}" in listed
     assert reference(api, held) not in listed and reference(api, open_case) not in listed
     assert "1 fällig, 0 gelöscht" in listed
+    api.container.clock.now = AFTER_RETENTION  # type: ignore[attr-defined]
+    assert archive_state(api, due) == ("waiting_for_archive", WAITING)  # the case says so
+    assert archive_state(api, held)[0] == "held" and archive_state(api, open_case)[0] == "kept"
+
+
+def archive_state(api: Api, case_id: str) -> tuple[str, str]:
+    archive = api.get(f"/cases/{case_id}", "admin").get_json()["retention"]["archive"]
+    return archive["state"], archive["label"]
 
 
 def test_execute_waits_for_the_archive_where_the_procedure_has_archive_duty(api: Api) -> None:
@@ -247,6 +272,8 @@ def test_execute_erases_the_personal_data_and_keeps_a_tombstone_and_the_chain(ap
     assert trail["items"][erased_at]["after"]["reference"] == reference(api, case_id)
     assert all(e["after"] is None for e in trail["items"][: erased_at - 1])
     assert api.get(f"/cases/{kept}", "admin").get_json()["data"]  # the held case keeps its data
+    assert archive_state(api, case_id)[0] == "erased"
+    assert archive_state(api, kept)[0] == "no_duty"
     verified = CliRunner().invoke(main, ["verify-audit", reference(api, case_id)])
     assert verified.exit_code == 0
     assert "0 gelöscht" in run("--execute") and reference(api, case_id) not in run("--dry-run")

@@ -157,3 +157,49 @@ def test_an_import_confirmation_says_per_record_whether_the_archive_imported_it(
     body = imported({R1: "true", R2: "0"})
     assert xdomea.message_name(body) == xdomea.IMPORTED
     assert xdomea.read_import(body, SCHEMAS) == (HEAD.process_id, {R1: True, R2: False})
+
+
+def receipt(name: str, process_id: str = HEAD.process_id) -> bytes:
+    """The archive's receipt 0504 or 0507: only a Kopf naming the ProzessID."""
+    return (
+        f'<x:{name} xmlns:x="{xdomea.NS}"><x:Kopf>'
+        f"<x:ProzessID>{process_id}</x:ProzessID><x:Nachrichtentyp><code>{name[-4:]}</code>"
+        "</x:Nachrichtentyp><x:Erstellungszeitpunkt>2031-01-16T08:00:00</x:Erstellungszeitpunkt>"
+        "<x:Absender><x:Behoerdenkennung><x:Behoerdenschluessel><code>LATh</code>"
+        "</x:Behoerdenschluessel></x:Behoerdenkennung></x:Absender><x:Empfaenger>"
+        "<x:Behoerdenkennung><x:Behoerdenschluessel><code>stadt-musterhausen</code>"
+        "</x:Behoerdenschluessel></x:Behoerdenkennung></x:Empfaenger></x:Kopf>"
+        f"</x:{name}>"
+    ).encode()
+
+
+@pytest.mark.parametrize("name", xdomea.RECEIPTS)
+def test_a_receipt_of_the_archive_names_only_the_process(name: str) -> None:
+    assert xdomea.message_name(receipt(name)) == name
+    assert xdomea.read_receipt(receipt(name), SCHEMAS) == (HEAD.process_id, {})
+
+
+def test_the_receipt_pattern_of_the_toolkit_is_read() -> None:
+    body = (PATTERNS / "xx_Aussonderung.AnbietungEmpfangBestaetigen.0504.xml").read_bytes()
+    process_id, records = xdomea.read_receipt(body, SCHEMAS)
+    assert process_id and records == {}
+
+
+def test_a_valuation_or_an_invalid_receipt_is_no_receipt() -> None:
+    with pytest.raises(xdomea.XdomeaInvalid, match="Empfangsbestätigung"):
+        xdomea.read_receipt(valuation({R1: "A"}), SCHEMAS)
+    broken = receipt(xdomea.OFFER_RECEIVED, process_id="keine-uuid")
+    with pytest.raises(xdomea.XdomeaInvalid, match="0504 ungültig"):
+        xdomea.read_receipt(broken, SCHEMAS)
+
+
+def test_egov_receipts_the_valuation_when_the_archive_asks_for_it() -> None:
+    assert xdomea.wants_receipt(valuation({R1: "A"}))  # its Kopf says Empfangsbestaetigung 1
+    assert not xdomea.wants_receipt(receipt(xdomea.OFFER_RECEIVED))
+    body = xdomea.build_valuation_receipt(HEAD, SCHEMAS)
+    root = etree.fromstring(body)
+    assert root.tag == f"{{{xdomea.NS}}}{xdomea.VALUATION_RECEIVED}"
+    ns = {"x": xdomea.NS}
+    assert root.findtext("x:Kopf/x:ProzessID", namespaces=ns) == HEAD.process_id
+    assert root.findtext("x:Kopf/x:Nachrichtentyp/code", namespaces=ns) == "0505"
+    assert compiled_schema(SCHEMAS / xdomea.XSD).problems(root) == []

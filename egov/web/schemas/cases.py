@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -105,14 +105,45 @@ class LegalHold(BaseModel):
     at: str
 
 
+class ArchiveState(BaseModel):
+    """Where the case stands with the public archive (xdomea Aussonderung, docs/retention.md)."""
+
+    duty: bool = Field(description="The procedure's records are offered to the archive first.")
+    state: Literal[
+        "no_duty",
+        "kept",
+        "held",
+        "waiting_for_archive",
+        "to_offer",
+        "offered",
+        "handed_over",
+        "archived",
+        "destroyed",
+        "erased",
+    ] = Field(
+        description="kept: its retention runs; waiting_for_archive: due, but no archive is "
+        "configured; to_offer: due, in the next Anbieteverzeichnis 0501; offered, handed_over "
+        "(in the 0503 package), archived (import confirmed 0506, erased), destroyed (valued V, "
+        "erased); erased: erased without an offer."
+    )
+    label: str = Field(description="The state in German, for people.")
+    process_id: str | None = Field(description="The xdomea ProzessID of the offer.")
+    offered_at: str | None
+    offer_received_at: str | None = Field(description="The archive's receipt 0504.")
+    valued_at: str | None = Field(description="The archive's valuation 0502.")
+    package_received_at: str | None = Field(description="The archive's receipt 0507.")
+
+
 class Retention(BaseModel):
-    """How long the case is kept (the bundle's retention rules) and whether it is held."""
+    """How long the case is kept (the bundle's retention rules), whether it is held, and
+    where it stands with the archive."""
 
     until: str | None = Field(
         description="The last day the closed case is kept (none while open or without a rule)."
     )
     rule: RetentionRule | None
     legal_hold: LegalHold | None = Field(description="A legal hold (Sperre) stops deletion.")
+    archive: ArchiveState
 
 
 class CaseDetail(CaseSummary):
