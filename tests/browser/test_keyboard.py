@@ -1,5 +1,5 @@
-"""The keyboard alone: Tab from the top of a page reaches its first link, and a citizen logs
-in through the dev IdP's chooser without a mouse (Tab, Enter)."""
+"""The keyboard alone: the first Tab on a page reaches the skip link, which moves the focus to
+the content; a citizen logs in through the dev IdP's chooser without a mouse (Tab, Enter)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ def focused_text(page: Page) -> str:
     return str(page.evaluate("() => document.activeElement?.innerText ?? ''")).strip()
 
 
+def focused_id(page: Page) -> str:
+    return str(page.evaluate("() => document.activeElement?.id ?? ''"))
+
+
 def tab_to(page: Page, text: str) -> int:
     """Press Tab until the focused element's text starts with `text`; how many presses."""
     for presses in range(1, MAX_TABS + 1):
@@ -23,26 +27,29 @@ def tab_to(page: Page, text: str) -> int:
     raise AssertionError(f"{MAX_TABS} × Tab on {page.url} never reached {text!r}")
 
 
-def test_the_first_tab_on_the_start_page_reaches_its_first_link(
-    page: Page, egov_server: EgovServer
+def test_the_first_tab_reaches_the_skip_link_and_enter_moves_to_the_content(
+    page: Page,
 ) -> None:
-    page.goto(egov_server.url + "/")
+    page.goto("/")
 
     page.keyboard.press("Tab")
-
+    assert focused_text(page) == "Zum Inhalt springen"
     assert page.evaluate("() => document.activeElement === document.querySelector('a[href]')")
-    assert focused_text(page) == "OpenAPI-Beschreibung der API"
+    page.keyboard.press("Enter")
+
+    assert focused_id(page) == "inhalt"
 
 
 def test_a_citizen_logs_in_with_the_keyboard_alone(page: Page, egov_server: EgovServer) -> None:
-    page.goto(egov_server.url + "/")
+    page.goto("/")
 
-    tab_to(page, "Im Browser anmelden")
+    tab_to(page, "Anmelden")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{egov_server.url}/dev-idp/authorize?**")
     assert tab_to(page, "Erika Mustermann") == 1  # her button is the first thing to reach
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{egov_server.url}/api/v1/me/cases")
+    page.wait_for_url(f"{egov_server.url}/")
 
-    session = page.request.get(f"{egov_server.url}/auth/session").json()
+    assert page.get_by_text("Angemeldet als Erika Mustermann").is_visible()
+    session = page.request.get("/auth/session").json()
     assert (session["subject"], session["roles"]) == ("dev:erika", ["citizen"])

@@ -1,11 +1,15 @@
-"""The pages that exist before the portal: the start page `/` and the dev IdP's login chooser,
-accessible (axe, WCAG 2.1 AA) at 1280 and 390 px, usable with the keyboard alone."""
+"""The pages there are: the portal's start page `/`, the dev IdP's login chooser and the
+workspace's landing page `/arbeitsplatz`, accessible (axe, WCAG 2.1 AA) at 1280 and 390 px,
+each shot at both widths; a citizen and a clerk log in through the chooser."""
 
 from __future__ import annotations
+
+import json
 
 from playwright.sync_api import Page
 
 from tests.browser.harness import (
+    ROOT,
     WIDTHS,
     EgovServer,
     assert_accessible,
@@ -13,6 +17,8 @@ from tests.browser.harness import (
     screenshot,
     set_width,
 )
+
+MANIFEST = ROOT / "vendor" / "MANIFEST.json"
 
 
 def accessible_at_every_width(page: Page, name: str) -> None:
@@ -22,27 +28,50 @@ def accessible_at_every_width(page: Page, name: str) -> None:
     screenshot(page, name)
 
 
-def test_the_start_page_passes_axe_at_both_widths(page: Page, egov_server: EgovServer) -> None:
-    page.goto(egov_server.url + "/")
-
-    assert page.get_by_role("heading", level=1).inner_text() == "egov"
-    accessible_at_every_width(page, "start")
+def heading(page: Page) -> str:
+    return page.get_by_role("heading", level=1).inner_text()
 
 
-def test_the_dev_login_chooser_passes_axe_at_both_widths(
-    page: Page, egov_server: EgovServer
-) -> None:
-    page.goto(egov_server.url + "/auth/login/dev?next=/")
+def test_the_portal_start_page_passes_axe_at_both_widths(page: Page) -> None:
+    page.goto("/")
 
-    assert page.get_by_role("heading", level=1).inner_text() == "Entwicklungs-Anmeldung"
+    assert heading(page) == "Was möchten Sie beantragen?"
+    accessible_at_every_width(page, "portal-start")
+
+
+def test_the_dev_login_chooser_passes_axe_at_both_widths(page: Page) -> None:
+    page.goto("/auth/login/dev?next=/")
+
+    assert heading(page) == "Entwicklungs-Anmeldung"
     accessible_at_every_width(page, "dev-login")
 
 
-def test_a_citizen_and_a_clerk_log_in_through_the_chooser(
+def test_a_citizen_sees_the_portal_as_herself(page: Page) -> None:
+    login_as(page, "erika")
+
+    assert page.get_by_text("Angemeldet als Erika Mustermann").is_visible()
+    accessible_at_every_width(page, "portal-start-erika")
+
+
+def test_a_clerk_lands_on_the_workspace_with_her_units(page: Page, egov_server: EgovServer) -> None:
+    login_as(page, "anna", next_path="/arbeitsplatz")
+
+    assert page.url == egov_server.url + "/arbeitsplatz"
+    assert heading(page) == "Guten Tag, Anna Beispiel"
+    accessible_at_every_width(page, "workspace-landing")
+
+
+def test_the_workspace_sends_a_visitor_without_login_to_the_chooser(
     page: Page, egov_server: EgovServer
 ) -> None:
-    login_as(page, "erika")
-    page.context.clear_cookies()
-    login_as(page, "anna", next_path="/api/v1/tasks?limit=5")
+    page.goto("/arbeitsplatz")
 
-    assert page.url == egov_server.url + "/api/v1/tasks?limit=5"
+    assert page.url.startswith(egov_server.url + "/dev-idp/authorize?")
+    assert heading(page) == "Entwicklungs-Anmeldung"
+
+
+def test_the_vendored_htmx_loads_under_the_pages_policy(page: Page) -> None:
+    page.goto("/")
+
+    version = json.loads(MANIFEST.read_text())["htmx.org"]["version"]
+    assert page.evaluate("() => window.htmx && window.htmx.version") == version
