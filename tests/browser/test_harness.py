@@ -15,6 +15,7 @@ from tests.browser.harness import (
     EgovServer,
     PageProblems,
     assert_accessible,
+    assert_reflows,
 )
 
 POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -24,9 +25,10 @@ BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 <script>console.error("inline script ran")</script>
 </main></body></html>"""
 
-CDN_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8"><title>CDN</title>
+CDN_PAGE = f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title>CDN</title>
 <link rel="stylesheet" href="https://cdn.example.org/style.css"></head>
-<body><main><h1>CDN</h1></main></body></html>"""
+<body><main><h1>CDN</h1><pre>{"x" * 200}</pre>
+</main></body></html>"""
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def serve_bad_page(route: Route) -> None:
 
 
 def serve_cdn_page(route: Route) -> None:
-    """A page without a policy of its own that loads a style sheet from a CDN."""
+    """A page without a policy of its own: a style sheet from a CDN, a line too wide."""
     route.fulfill(
         status=200,
         content_type="text/html; charset=utf-8",
@@ -126,3 +128,13 @@ def test_a_request_to_another_site_is_refused_and_reported(
 
     assert problems.foreign_requests == ["https://cdn.example.org/style.css"]
     assert "requests to other sites" in problems.report()
+
+
+def test_a_page_wider_than_a_zoomed_window_fails_the_reflow_check(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, _ = watched
+    page.goto(f"{egov_server.url}/harness/cdn")  # holds a line of 200 characters
+
+    with pytest.raises(AssertionError, match="scrolls sideways"):
+        assert_reflows(page)

@@ -1,6 +1,7 @@
 """The pages there are: the portal's start page `/`, the dev IdP's login chooser and the
 workspace's landing page `/arbeitsplatz`, accessible (axe, WCAG 2.1 AA) at 1280 and 390 px,
-each shot at both widths; a citizen and a clerk log in through the chooser."""
+without sideways scrolling at 200 and 400 % zoom, each shot at both widths; a citizen and a
+clerk log in through the chooser."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.browser.harness import (
     WIDTHS,
     EgovServer,
     assert_accessible,
+    assert_reflows,
     login_as,
     screenshot,
     set_width,
@@ -25,6 +27,7 @@ def accessible_at_every_width(page: Page, name: str) -> None:
     for width in WIDTHS:
         set_width(page, width)
         assert_accessible(page)
+    assert_reflows(page)
     screenshot(page, name)
 
 
