@@ -285,6 +285,15 @@ def assert_reflows(page: Page) -> None:
     assert not too_wide, f"{page.url} scrolls sideways (CSS width: content width): {too_wide}"
 
 
+def check_page(page: Page, name: str) -> None:
+    """What every page test does: axe at 1280 and 390 px, reflow when zoomed, screenshots."""
+    for width in WIDTHS:
+        set_width(page, width)
+        assert_accessible(page)
+    assert_reflows(page)
+    screenshot(page, name)
+
+
 def readable(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:

@@ -9,26 +9,9 @@ import json
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import (
-    ROOT,
-    WIDTHS,
-    EgovServer,
-    assert_accessible,
-    assert_reflows,
-    login_as,
-    screenshot,
-    set_width,
-)
+from tests.browser.harness import ROOT, EgovServer, check_page, login_as
 
 MANIFEST = ROOT / "vendor" / "MANIFEST.json"
-
-
-def accessible_at_every_width(page: Page, name: str) -> None:
-    for width in WIDTHS:
-        set_width(page, width)
-        assert_accessible(page)
-    assert_reflows(page)
-    screenshot(page, name)
 
 
 def heading(page: Page) -> str:
@@ -39,21 +22,21 @@ def test_the_portal_start_page_passes_axe_at_both_widths(page: Page) -> None:
     page.goto("/")
 
     assert heading(page) == "Was möchten Sie beantragen?"
-    accessible_at_every_width(page, "portal-start")
+    check_page(page, "portal-start")
 
 
 def test_the_dev_login_chooser_passes_axe_at_both_widths(page: Page) -> None:
     page.goto("/auth/login/dev?next=/")
 
     assert heading(page) == "Entwicklungs-Anmeldung"
-    accessible_at_every_width(page, "dev-login")
+    check_page(page, "dev-login")
 
 
 def test_a_citizen_sees_the_portal_as_herself(page: Page) -> None:
     login_as(page, "erika")
 
     assert page.get_by_text("Angemeldet als Erika Mustermann").is_visible()
-    accessible_at_every_width(page, "portal-start-erika")
+    check_page(page, "portal-start-erika")
 
 
 def test_a_clerk_lands_on_the_workspace_with_her_units(page: Page, egov_server: EgovServer) -> None:
@@ -61,7 +44,7 @@ def test_a_clerk_lands_on_the_workspace_with_her_units(page: Page, egov_server: 
 
     assert page.url == egov_server.url + "/arbeitsplatz"
     assert heading(page) == "Guten Tag, Anna Beispiel"
-    accessible_at_every_width(page, "workspace-landing")
+    check_page(page, "workspace-landing")
 
 
 def test_the_workspace_sends_a_visitor_without_login_to_the_chooser(
