@@ -285,13 +285,50 @@ def assert_reflows(page: Page) -> None:
     assert not too_wide, f"{page.url} scrolls sideways (CSS width: content width): {too_wide}"
 
 
+# the focused element, and whether its focus shows (an outline or a shadow; WCAG 2.4.7)
+_FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const label = (element.innerText || element.value || element.getAttribute("aria-label") || "")
+    .trim().slice(0, 40);
+  return {element: `${element.tagName.toLowerCase()} ${JSON.stringify(label)}`,
+          shows: outline || style.boxShadow !== "none"};
+}"""
+MAX_FOCUS_STEPS = 80
+
+
+def focus_order(page: Page) -> list[dict[str, Any]]:
+    """Tab through the page from its top once: every element the focus reaches, in order."""
+    page.evaluate("() => { document.activeElement?.blur(); window.scrollTo(0, 0); }")
+    order: list[dict[str, Any]] = []
+    for _ in range(MAX_FOCUS_STEPS):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or (order and focused == order[0]):
+            break
+        order.append(focused)
+    return order
+
+
+def assert_focus_visible(page: Page) -> None:
+    """Tab reaches something, and the focus shows on every element it reaches."""
+    order = focus_order(page)
+    assert order, f"Tab reaches nothing on {page.url}"
+    hidden = [step["element"] for step in order if not step["shows"]]
+    assert not hidden, f"the focus does not show on {page.url} at: {hidden}"
+
+
 def check_page(page: Page, name: str) -> None:
-    """What every page test does: axe at 1280 and 390 px, reflow when zoomed, screenshots."""
+    """What every page test does: axe at 1280 and 390 px, reflow when zoomed, screenshots, the
+    focus shown on everything Tab reaches."""
     for width in WIDTHS:
         set_width(page, width)
         assert_accessible(page)
     assert_reflows(page)
     screenshot(page, name)
+    assert_focus_visible(page)
 
 
 def readable(violations: list[dict[str, Any]]) -> str:

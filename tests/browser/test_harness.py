@@ -15,6 +15,7 @@ from tests.browser.harness import (
     EgovServer,
     PageProblems,
     assert_accessible,
+    assert_focus_visible,
     assert_reflows,
 )
 
@@ -30,6 +31,11 @@ CDN_PAGE = f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title
 <body><main><h1>CDN</h1><pre>{"x" * 200}</pre>
 </main></body></html>"""
 
+NO_FOCUS_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Fokus</title>
+<style>.hidden:focus { outline: none; }</style></head>
+<body><main><h1>Fokus</h1><a href="#a">sichtbar</a> <a class="hidden" href="#b">versteckt</a>
+</main></body></html>"""
+
 
 @pytest.fixture
 def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, PageProblems]]:
@@ -40,6 +46,7 @@ def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, P
     page = context.new_page()
     page.route(f"{egov_server.url}/harness/bad", serve_bad_page)
     page.route(f"{egov_server.url}/harness/cdn", serve_cdn_page)
+    page.route(f"{egov_server.url}/harness/nofocus", serve_page_hiding_focus)
     yield page, problems
     context.close()
 
@@ -60,6 +67,10 @@ def serve_cdn_page(route: Route) -> None:
         content_type="text/html; charset=utf-8",
         body=CDN_PAGE,
     )
+
+
+def serve_page_hiding_focus(route: Route) -> None:
+    route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NO_FOCUS_PAGE)
 
 
 def settle(page: Page, done: Callable[[], bool]) -> None:
@@ -138,3 +149,15 @@ def test_a_page_wider_than_a_zoomed_window_fails_the_reflow_check(
 
     with pytest.raises(AssertionError, match="scrolls sideways"):
         assert_reflows(page)
+
+
+def test_a_link_whose_focus_does_not_show_fails_the_focus_check(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, _ = watched
+    page.goto(f"{egov_server.url}/harness/nofocus")
+
+    with pytest.raises(AssertionError) as failure:
+        assert_focus_visible(page)
+
+    assert str(failure.value).endswith("""at: ['a "versteckt"']""")

@@ -1,11 +1,12 @@
 """The keyboard alone: the first Tab on a page reaches the skip link, which moves the focus to
-the content; a citizen logs in through the dev IdP's chooser without a mouse (Tab, Enter)."""
+the content; Tab follows the reading order; a citizen logs in through the dev IdP's chooser
+without a mouse (Tab, Enter). (That the focus shows everywhere: `check_page` on every page.)"""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import EgovServer
+from tests.browser.harness import EgovServer, focus_order
 
 MAX_TABS = 30
 
@@ -53,3 +54,12 @@ def test_a_citizen_logs_in_with_the_keyboard_alone(page: Page, egov_server: Egov
     assert page.get_by_text("Angemeldet als Erika Mustermann").is_visible()
     session = page.request.get("/auth/session").json()
     assert (session["subject"], session["roles"]) == ("dev:erika", ["citizen"])
+
+
+def test_tab_follows_the_reading_order_of_the_start_page(page: Page) -> None:
+    page.goto("/")
+
+    order = [step["element"] for step in focus_order(page)]
+
+    assert order[:2] == ['a "Zum Inhalt springen"', 'a "Stadt Jena"']
+    assert order[-1] == 'a "Beschreibung der Schnittstelle (OpenAPI)"'
