@@ -9,12 +9,13 @@ failed under CI=true. The helpers (login_as, screenshot, assert_accessible) are 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.harness import EgovServer, PageProblems, launch, set_width
+from tests.browser.harness import SCREENSHOTS, EgovServer, PageProblems, launch, set_width
 from tests.support.servers import started_or_skip
 
 
@@ -27,6 +28,7 @@ def egov_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EgovServer
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # the folder holds this run's screenshots
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
