@@ -25,6 +25,7 @@ from playwright.sync_api import (
     Error,
     Page,
     Playwright,
+    Response,
     Route,
 )
 
@@ -157,6 +158,7 @@ def launch(playwright: Playwright) -> Browser:
 
 # Reports CSP violations to the test through a binding: it survives navigations and no
 # page's Content-Security-Policy applies to it.
+FAILED_TO_LOAD = "Failed to load resource: the server responded with a status of"
 _REPORT_CSP = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__egovCspViolation(
@@ -168,12 +170,23 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @dataclass
 class PageProblems:
-    """What went wrong on the pages of one test: console errors, uncaught exceptions, CSP."""
+    """What went wrong on the pages of one test: console errors, uncaught exceptions, CSP
+    violations, requests to other sites. A page answered with an error status is the test's
+    to check (it asserts the status): the console line Chromium writes for it is left out."""
 
-    console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
+    _console_lines: list[tuple[str, str]] = field(default_factory=list)
+    _failed_pages: set[str] = field(default_factory=set)
+
+    @property
+    def console_errors(self) -> list[str]:
+        return [
+            f"{url}: {text}"
+            for url, text in self._console_lines
+            if not (url in self._failed_pages and text.startswith(FAILED_TO_LOAD))
+        ]
 
     def watch(self, context: BrowserContext, origin: str) -> None:
         """Every page of `context`, opened from now on (popups too); a request to anywhere
@@ -191,6 +204,13 @@ class PageProblems:
         page.on(
             "pageerror", lambda e: self.page_errors.append(f"{page.url}: {e.name}: {e.message}")
         )
+        page.on("response", lambda response: self._response(page, response))
+
+    def _response(self, page: Page, response: Response) -> None:
+        request = response.request
+        navigation = request.is_navigation_request() and request.frame == page.main_frame
+        if navigation and response.status >= 400:
+            self._failed_pages.add(response.url)
 
     def _refuse(self, route: Route) -> None:
         self.foreign_requests.append(route.request.url)
@@ -198,8 +218,8 @@ class PageProblems:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
-            where = message.location.get("url") or (message.page and message.page.url)
-            self.console_errors.append(f"{where}: {message.text}")
+            where = message.location.get("url") or (message.page and message.page.url) or ""
+            self._console_lines.append((where, message.text))
 
     def report(self) -> str:
         parts = [

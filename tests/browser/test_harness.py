@@ -47,6 +47,7 @@ def watched(browser: Browser, egov_server: EgovServer) -> Iterator[tuple[Page, P
     page.route(f"{egov_server.url}/harness/bad", serve_bad_page)
     page.route(f"{egov_server.url}/harness/cdn", serve_cdn_page)
     page.route(f"{egov_server.url}/harness/nofocus", serve_page_hiding_focus)
+    page.route(f"{egov_server.url}/harness/missing", serve_page_missing_its_style)
     yield page, problems
     context.close()
 
@@ -71,6 +72,11 @@ def serve_cdn_page(route: Route) -> None:
 
 def serve_page_hiding_focus(route: Route) -> None:
     route.fulfill(status=200, content_type="text/html; charset=utf-8", body=NO_FOCUS_PAGE)
+
+
+def serve_page_missing_its_style(route: Route) -> None:
+    body = '<!doctype html><title>x</title><link rel="stylesheet" href="/fehlt.css">'
+    route.fulfill(status=404, content_type="text/html; charset=utf-8", body=body)
 
 
 def settle(page: Page, done: Callable[[], bool]) -> None:
@@ -161,3 +167,14 @@ def test_a_link_whose_focus_does_not_show_fails_the_focus_check(
         assert_focus_visible(page)
 
     assert str(failure.value).endswith("""at: ['a "versteckt"']""")
+
+
+def test_a_missing_style_sheet_is_reported_but_not_the_status_of_the_page_itself(
+    watched: tuple[Page, PageProblems], egov_server: EgovServer
+) -> None:
+    page, problems = watched
+    page.goto(f"{egov_server.url}/harness/missing")  # answered 404, as the test expects
+    settle(page, lambda: any("fehlt.css" in line for line in problems.console_errors))
+
+    assert problems.console_errors, problems.report()
+    assert all("fehlt.css" in line for line in problems.console_errors), problems.report()

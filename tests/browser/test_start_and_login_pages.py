@@ -61,3 +61,13 @@ def test_the_vendored_htmx_loads_under_the_pages_policy(page: Page) -> None:
 
     version = json.loads(MANIFEST.read_text())["htmx.org"]["version"]
     assert page.evaluate("() => window.htmx && window.htmx.version") == version
+
+
+def test_the_error_pages_pass_the_same_checks(page: Page) -> None:
+    missing = page.goto("/gibt-es-nicht")
+    assert missing is not None and missing.status == 404
+    check_page(page, "error-404")
+
+    refused = page.goto("/?q=" + "x" * 201)
+    assert refused is not None and refused.status == 400
+    check_page(page, "error-400")
