@@ -4,7 +4,7 @@
 demo org units, bpmn/ deployed, the dev IdP) on 127.0.0.1 on a free port; ``page`` is a new
 browser context at 1280 px whose console errors, uncaught exceptions and Content-Security-
 Policy violations fail the test. Missing Chromium or a server that does not start: skipped,
-failed under CI=true. The helpers (login_as, screenshot, assert_accessible) are in harness.py.
+failed under CI=true. The helpers (login_as, check_page, ...) are in harness.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.harness import SCREENSHOTS, EgovServer, PageProblems, launch, set_width
+from tests.browser.chromium import PageProblems, launch
+from tests.browser.harness import SCREENSHOTS, set_width
+from tests.browser.server import EgovServer
 from tests.support.servers import started_or_skip
 
 

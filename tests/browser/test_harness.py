@@ -9,15 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from tests.browser.harness import (
-    MAKE_RUN_STEPS,
-    ROOT,
-    EgovServer,
-    PageProblems,
-    assert_accessible,
-    assert_focus_visible,
-    assert_reflows,
-)
+from tests.browser.chromium import PageProblems
+from tests.browser.harness import assert_accessible, assert_focus_visible, assert_reflows
+from tests.browser.server import MAKE_RUN_STEPS, ROOT, EgovServer
 
 POLICY = "default-src 'none'; frame-ancestors 'none'"
 BAD_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import EgovServer, focus_order
+from tests.browser.harness import focus_order
+from tests.browser.server import EgovServer
 
 MAX_TABS = 30
 

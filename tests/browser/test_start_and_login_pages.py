@@ -9,7 +9,8 @@ import json
 
 from playwright.sync_api import Page
 
-from tests.browser.harness import ROOT, EgovServer, check_page, login_as
+from tests.browser.harness import check_page, login_as
+from tests.browser.server import ROOT, EgovServer
 
 MANIFEST = ROOT / "vendor" / "MANIFEST.json"
 
