@@ -49,9 +49,10 @@ def launch(playwright: Playwright) -> Browser:
         unavailable("Chromium", error.message)
 
 
+# Chromium's console line for an answer with an error status
+FAILED_TO_LOAD = "Failed to load resource: the server responded with a status of"
 # Reports CSP violations to the test through a binding: it survives navigations and no
 # page's Content-Security-Policy applies to it.
-FAILED_TO_LOAD = "Failed to load resource: the server responded with a status of"
 _REPORT_CSP = """
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__egovCspViolation(
