@@ -2,9 +2,10 @@
 
 ``egov_server`` serves the way `make run` does (embedded SQLite in a temp folder, migrated,
 demo org units, bpmn/ deployed, the dev IdP) on 127.0.0.1 on a free port; ``page`` is a new
-browser context at 1280 px whose console errors, uncaught exceptions and Content-Security-
-Policy violations fail the test. Missing Chromium or a server that does not start: skipped,
-failed under CI=true. The helpers (login_as, check_page, ...) are in harness.py.
+browser context at 1280 px whose console errors, uncaught exceptions, Content-Security-Policy
+violations and requests to other sites fail the test. Missing Chromium or a server that does
+not start: skipped, failed under CI=true. The helpers (login_as, check_page, ...) are in
+harness.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The pages there are: the portal's start page `/`, the dev IdP's login chooser and the
-workspace's landing page `/arbeitsplatz`, accessible (axe, WCAG 2.1 AA) at 1280 and 390 px,
-without sideways scrolling at 200 and 400 % zoom, each shot at both widths; a citizen and a
-clerk log in through the chooser."""
+"""The pages there are: the portal's start page `/`, the dev IdP's login chooser, the
+workspace's landing page `/arbeitsplatz` and the error pages pass `check_page`: axe (WCAG 2.1
+AA) at 1280 and 390 px, no sideways scrolling at 200 and 400 % zoom, the focus shown, each shot
+at both widths; a citizen and a clerk log in through the chooser."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ def heading(page: Page) -> str:
     return page.get_by_role("heading", level=1).inner_text()
 
 
-def test_the_portal_start_page_passes_axe_at_both_widths(page: Page) -> None:
+def test_the_portal_start_page_passes_the_page_checks(page: Page) -> None:
     page.goto("/")
 
     assert heading(page) == "Was möchten Sie beantragen?"
     check_page(page, "portal-start")
 
 
-def test_the_dev_login_chooser_passes_axe_at_both_widths(page: Page) -> None:
+def test_the_dev_login_chooser_passes_the_page_checks(page: Page) -> None:
     page.goto("/auth/login/dev?next=/")
 
     assert heading(page) == "Entwicklungs-Anmeldung"
@@ -45,6 +45,7 @@ def test_a_clerk_lands_on_the_workspace_with_her_units(page: Page, egov_server: 
 
     assert page.url == egov_server.url + "/arbeitsplatz"
     assert heading(page) == "Guten Tag, Anna Beispiel"
+    assert page.get_by_role("listitem").filter(has_text="Büro Bürgerbudget").count() == 1
     check_page(page, "workspace-landing")
 
 
