@@ -5,16 +5,17 @@ demo org units, bpmn/ deployed, the dev IdP) on 127.0.0.1 on a free port; ``page
 browser context at 1280 px whose console errors, uncaught exceptions, Content-Security-Policy
 violations and requests to other sites fail the test. Missing Chromium or a server that does
 not start: skipped, failed under CI=true. The helpers (login_as, check_page, ...) are in
-harness.py.
+harness.py. ``open_page()`` opens one more such page in a context of its own (a second
+person: the citizen and the clerk of one case).
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.chromium import PageProblems, launch
 from tests.browser.harness import SCREENSHOTS, set_width
@@ -39,14 +40,29 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, egov_server: EgovServer) -> Iterator[Page]:
-    context = browser.new_context(locale="de-DE", base_url=egov_server.url)
-    problems = PageProblems()
-    problems.watch(context, egov_server.url)
-    page = context.new_page()
-    set_width(page, 1280)
-    yield page
-    context.close()
-    report = problems.report()
+def open_page(browser: Browser, egov_server: EgovServer) -> Iterator[Callable[[], Page]]:
+    """A new page in a browser context of its own (its own cookies: another person) at each
+    call, watched like `page`; the problems of all of them fail the test."""
+    opened: list[tuple[BrowserContext, PageProblems]] = []
+
+    def open_one() -> Page:
+        context = browser.new_context(locale="de-DE", base_url=egov_server.url)
+        problems = PageProblems()
+        problems.watch(context, egov_server.url)
+        opened.append((context, problems))
+        page = context.new_page()
+        set_width(page, 1280)
+        return page
+
+    yield open_one
+    for context, _ in opened:
+        context.close()
+    report = "\n".join(problems.report() for _, problems in opened if problems.report())
     if report:
         pytest.fail(f"the pages of this test had problems:\n{report}", pytrace=False)
+
+
+@pytest.fixture
+def page(open_page: Callable[[], Page]) -> Page:
+    """A fresh page (1280 px, German) whose problems fail the test; `open_page()` for more."""
+    return open_page()

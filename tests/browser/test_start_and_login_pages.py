@@ -6,6 +6,7 @@ at both widths; a citizen and a clerk log in through the chooser."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from playwright.sync_api import Page
 
@@ -73,3 +74,15 @@ def test_the_error_pages_pass_the_same_checks(page: Page) -> None:
     refused = page.goto("/?q=" + "x" * 201)
     assert refused is not None and refused.status == 400
     check_page(page, "error-400")
+
+
+def test_a_citizen_and_a_clerk_are_logged_in_side_by_side(
+    page: Page, open_page: Callable[[], Page]
+) -> None:
+    clerk = open_page()
+
+    login_as(page, "erika")
+    login_as(clerk, "anna", next_path="/arbeitsplatz")
+
+    assert page.request.get("/auth/session").json()["subject"] == "dev:erika"
+    assert clerk.request.get("/auth/session").json()["subject"] == "dev:anna"
