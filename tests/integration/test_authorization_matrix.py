@@ -78,7 +78,7 @@ SCOPE = "scope"
 Outcome = str | int
 FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
 DEPUTY = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
-NOT_MATRIX = ("static",)  # Flask's static files; the dev IdP (/dev-idp) issues the tokens
+NOT_MATRIX = ("ui.static",)  # the pages' static files; the dev IdP (/dev-idp) issues the tokens
 ATTACHMENT = {
     "filename": "skizze.txt",
     "media_type": "text/plain",
@@ -137,6 +137,7 @@ class Probe:
     body: dict[str, Any] = field(default_factory=dict)  # keyword arguments of client.open
     claimed_by: str | None = None  # claim the path's task as this clerk first
     signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
+    page: bool = False  # a page (egov.ui): refusals are German HTML error pages, not problems
 
 
 MODELER_DIAGRAM = ROOT / "bpmn" / "buergerbudget" / "buergerbudget.bpmn"  # a path: read per call
@@ -831,7 +832,24 @@ EXPECTATIONS = [
         signed=True,
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
-    Probe("GET", "/", "the start page", "/", EVERYONE),
+    Probe("GET", "/", "the portal's start page", "/", EVERYONE, page=True),
+    Probe(
+        "GET",
+        "/arbeitsplatz",
+        "the workspace's landing page",
+        "/arbeitsplatz",
+        expect(anonymous=REDIRECT, anna=OK, ben=OK, admin=OK, twin_anna=OK),
+        page=True,
+    ),
+    Probe(
+        "POST",
+        "/sprache",
+        "the language form without its CSRF token",
+        "/sprache",
+        {p: 400 for p in PRINCIPALS},
+        {"data": {"lang": "en"}},
+        page=True,
+    ),
     Probe(
         "GET",
         "/api/v1/problems/<code>",
@@ -1408,6 +1426,11 @@ def check_outcome(
         return
     status = 403 if outcome == SCOPE else outcome
     assert response.status_code == status, response.get_data(as_text=True)
+    if probe.page:
+        assert response.mimetype == "text/html"
+        assert response.headers["X-Correlation-ID"] in response.get_data(as_text=True)
+        assert state(container) == before, "a refused request changed the database"
+        return
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()
     assert problem["status"] == status and problem["code"]
