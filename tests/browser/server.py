@@ -41,6 +41,9 @@ class EgovServer:
             "EGOV_SCHEMAS_DIR": str(ROOT / "schemas"),
             "EGOV_PORT": str(self.port),
             "EGOV_LOG_LEVEL": "WARNING",
+            # the tests log in far more often from one address than a person would (the limit
+            # itself: tests/integration/test_rate_limits.py)
+            "EGOV_RATE_LIMIT_LOGIN": "100000/minute",
         }
 
     def start(self) -> EgovServer:
