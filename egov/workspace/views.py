@@ -25,3 +25,9 @@ def landing() -> Response:
         viewer=who,
         units=container().directory.unit_names(who.org_units),
     )
+
+
+from egov.workspace import admin_incidents as _admin_incidents  # noqa: E402,F401
+from egov.workspace import admin_processes as _admin_processes  # noqa: E402,F401
+from egov.workspace import admin_rounds as _admin_rounds  # noqa: E402,F401
+from egov.workspace import admin_units as _admin_units  # noqa: E402,F401

@@ -152,6 +152,60 @@ STATUS_FOR_UNKNOWN_CASE = build_status_1170(
 )
 
 
+# the workspace's admin pages (egov/workspace/admin_*.py): admins only, the 403 page for every
+# other role, without a login to the staff login; a bearer token sends no form token, so every
+# POST of a page is 400 `form-token-invalid` (tests/integration/ui/test_workspace_admin.py
+# sends them from a browser session)
+ADMIN_PAGE = expect(admin=OK, anonymous=REDIRECT)
+ADMIN_POST = {p: 400 for p in PRINCIPALS}
+ADMIN = "/arbeitsplatz/admin"
+ADMIN_PAGES = [
+    *(
+        Probe("GET", f"{ADMIN}{rule}", f"admin page {rule or '/'}", f"{ADMIN}{path}", ADMIN_PAGE,
+              page=True)
+        for rule, path in (
+            ("", ""),
+            ("/organisationseinheiten", "/organisationseinheiten"),
+            ("/organisationseinheiten/<key>", "/organisationseinheiten/buero-buergerbudget"),
+            ("/verfahren", "/verfahren"),
+            ("/verfahren/<key>", "/verfahren/buergerbudget"),
+            ("/buergerbudget", "/buergerbudget"),
+            ("/buergerbudget/<int:year>", "/buergerbudget/2026"),
+            ("/buergerbudget/neu", "/buergerbudget/neu"),
+            ("/buergerbudget/<int:year>/aendern", "/buergerbudget/2026/aendern"),
+            ("/prozesse", "/prozesse"),
+            ("/prozesse/<process_id>", "/prozesse/buergerbudget"),
+            ("/prozessversionen/<definition_id>/diagramm.bpmn",
+             "/prozessversionen/{definition}/diagramm.bpmn"),
+            ("/stoerungen", "/stoerungen"),
+            ("/stoerungen/<incident_id>", "/stoerungen/{incident_c}"),
+        )
+    ),
+    *(
+        Probe("POST", f"{ADMIN}{rule}", f"admin form {rule}", f"{ADMIN}{path}", ADMIN_POST,
+              page=True)
+        for rule, path in (
+            ("/organisationseinheiten", "/organisationseinheiten"),
+            ("/organisationseinheiten/<key>/name",
+             "/organisationseinheiten/buero-buergerbudget/name"),
+            ("/organisationseinheiten/<key>/mitglieder",
+             "/organisationseinheiten/buero-buergerbudget/mitglieder"),
+            ("/organisationseinheiten/<key>/mitglieder/entfernen",
+             "/organisationseinheiten/buero-buergerbudget/mitglieder/entfernen"),
+            ("/organisationseinheiten/<key>/vertretungen",
+             "/organisationseinheiten/buero-buergerbudget/vertretungen"),
+            ("/vertretungen/<deputy_id>/beenden", "/vertretungen/{deputy}/beenden"),
+            ("/buergerbudget/neu", "/buergerbudget/neu"),
+            ("/buergerbudget/<int:year>/aendern", "/buergerbudget/2026/aendern"),
+            ("/prozessversionen/<definition_id>/aktivieren",
+             "/prozessversionen/{definition}/aktivieren"),
+            ("/stoerungen/<incident_id>/wiederholen", "/stoerungen/{incident_c}/wiederholen"),
+            ("/stoerungen/<incident_id>/erledigen", "/stoerungen/{incident_c}/erledigen"),
+        )
+    ),
+]  # fmt: skip
+
+
 EXPECTATIONS = [
     Probe(
         "POST",
@@ -984,6 +1038,7 @@ EXPECTATIONS = [
         expect(anna=409, admin=409),
         {"json": {"reason": "Prüfung"}},
     ),
+    *ADMIN_PAGES,
 ]
 
 
