@@ -14,6 +14,8 @@ from urllib.parse import urlencode, urlsplit
 from playwright.sync_api import Page
 
 from tests.browser.server import ROOT
+from tests.browser.server import EgovServer as EgovServer  # for the tests that import it here
+from tests.browser.server import free_port as free_port
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 AXE = ROOT / "egov" / "ui" / "static" / "vendor" / "axe-core" / "axe.min.js"
