@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -74,3 +75,14 @@ def test_a_manifest_of_another_version_than_the_lock_is_found(target: Path) -> N
 def test_a_range_in_package_json_instead_of_an_exact_pin_is_found(target: Path) -> None:
     pins = {**PINS, "axe-core": "^4.14.1"}
     assert problems(target, pins=pins) == ["axe-core: package.json pins ^4.14.1, lock has 4.14.1"]
+
+
+def test_every_vendored_file_a_template_names_is_in_the_manifest() -> None:
+    listed = {f"{package}/{name}" for package, entry in MANIFEST.items() for name in entry["files"]}
+    named = {
+        match
+        for template in (ROOT / "egov").rglob("templates/**/*.html")
+        for match in re.findall(r"vendor/([\w.@-]+/[\w./@-]+)", template.read_text())
+    }
+    assert named, "no template names a vendored file"
+    assert named <= listed, named - listed
