@@ -269,6 +269,34 @@ PAGE_NOT_LISTS |= {
     "/konto/auskunft",  # one ZIP, or the form that asks for it
     "/konto/loeschen",  # a form
 }
+PAGE_NOT_LISTS |= {  # the apply pages (egov/portal/apply.py): a procedure, a form, a receipt
+    "/antrag/<key>",
+    "/antrag/<key>/formular",
+    "/antrag/<key>/anhaenge",  # the draft's files: at most EGOV_MAX_ATTACHMENTS
+    "/antrag/<key>/pruefen",
+    "/antrag/<key>/eingang/<case_id>",
+}
+# the admin pages' lists: each paged by its service's cursor (the macro's rel="next" link),
+# not yet walked here
+ADMIN = "/arbeitsplatz/admin"
+ADMIN_PAGE_LISTS = {
+    f"{ADMIN}/organisationseinheiten",
+    f"{ADMIN}/organisationseinheiten/<key>",  # the unit's members
+    f"{ADMIN}/verfahren",
+    f"{ADMIN}/buergerbudget",
+    f"{ADMIN}/stoerungen",
+}
+PAGE_NOT_LISTS |= {
+    ADMIN,  # links
+    f"{ADMIN}/verfahren/<key>",  # one procedure
+    f"{ADMIN}/buergerbudget/<int:year>",  # one round
+    f"{ADMIN}/buergerbudget/<int:year>/aendern",  # forms
+    f"{ADMIN}/buergerbudget/neu",
+    f"{ADMIN}/prozesse",  # the deployed process keys: one per bundle
+    f"{ADMIN}/prozesse/<process_id>",  # one process's versions
+    f"{ADMIN}/prozessversionen/<definition_id>/diagramm.bpmn",  # bytes
+    f"{ADMIN}/stoerungen/<incident_id>",  # one incident
+}
 
 
 def two_participations(api: Api) -> None:
@@ -291,8 +319,9 @@ def page_rules(app: Flask) -> set[str]:
 
 
 def test_every_get_page_is_classified(app: Flask) -> None:
-    assert page_rules(app) - set(PAGE_LISTS) - CITIZEN_PAGE_LISTS - PAGE_NOT_LISTS == set()
-    assert set(PAGE_LISTS) | CITIZEN_PAGE_LISTS | PAGE_NOT_LISTS <= page_rules(app)
+    lists = set(PAGE_LISTS) | CITIZEN_PAGE_LISTS | ADMIN_PAGE_LISTS
+    assert page_rules(app) - lists - PAGE_NOT_LISTS == set()
+    assert lists | PAGE_NOT_LISTS <= page_rules(app)
 
 
 def walk_page(app: Flask, path: str, limit: int) -> list[str]:
