@@ -25,3 +25,8 @@ def landing() -> Response:
         viewer=who,
         units=container().directory.unit_names(who.org_units),
     )
+
+
+from egov.workspace import casepage as _casepage  # noqa: E402,F401
+from egov.workspace import inbox as _inbox  # noqa: E402,F401
+from egov.workspace import taskform as _taskform  # noqa: E402,F401

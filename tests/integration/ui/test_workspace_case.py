@@ -1,0 +1,252 @@
+"""The workspace's case and task pages (egov/workspace/casepage.py, taskform.py): the
+application with its labels, the task's context (the formal check's findings), the diagram's
+current step, documents to view and download, the audit trail with its verification; the
+task form generated from its JSON Schema, refused with the reason next to the field, then
+completed; four eyes and the triage decision as forms; another unit's clerk gets 404."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from egov.container import Container
+from egov.workflow.store import get_instance_by_case
+from tests.builders import proposal
+from tests.conftest import Api
+from tests.integration.test_camunda_models import aktenablage  # noqa: F401 (its fixture)
+from tests.integration.test_task_four_eyes import DECISION, a_case_with_ben_as_second_clerk
+from tests.integration.ui.test_workspace_inbox import RLO, task_of
+from tests.support.pages import form_token, log_in, text_of
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
+PDF = base64.b64encode(b"%PDF-1.4\n%%EOF\n").decode()
+HTML = base64.b64encode(b"<script>alert(1)</script>").decode()
+
+
+def file_with(api: Api, attachments: list[dict[str, str]] | None = None, **data: Any) -> str:
+    body = {**proposal(**data), "attachments": attachments or []}
+    response = api.post("/applications", "erika", json=body)
+    assert response.status_code == 201, response.get_json()
+    return str(response.get_json()["case_id"])
+
+
+def as_user(app: Flask, container: Container, user: str) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, container, user)
+    return client
+
+
+def test_the_task_page_shows_the_findings_the_application_and_the_current_step(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api, estimated_cost_eur=4800, follow_up_cost_eur=1200)
+    task_id = task_of(api, case_id)
+
+    html = as_user(app, container, "anna").get(f"/arbeitsplatz/aufgaben/{task_id}")
+    page = html.get_data(as_text=True)
+    text = text_of(page)
+
+    assert html.status_code == 200
+    assert "Ergebnis der automatischen Prüfung" in text
+    assert "Gesamtkosten einschließlich Folgekosten für fünf Jahre über 5.000 EUR" in text
+    assert "Titel Fahrradbügel am Holzmarkt" in text  # the label from the form's XML element
+    assert "Aktueller Schritt: Formale Prüfung" in text
+    position = api.get(f"/process-instances/{instance_of(api, case_id)}", "anna").get_json()
+    highlighted = re.search(r'data-bpmn-highlight="([^"]*)"', page)
+    assert highlighted is not None
+    assert highlighted.group(1).split() == [e["id"] for e in position["position"]]
+    assert "Prüfkette unversehrt: 4 Einträge geprüft." in text
+    assert "Formal zulässig – weiter zur Machbarkeitsprüfung" in text  # the form's oneOf titles
+
+
+def instance_of(api: Api, case_id: str) -> str:
+    with api.container.db.reading() as session:
+        found = get_instance_by_case(session, case_id)
+        assert found is not None
+        return found.id
+
+
+def test_a_form_without_the_decision_is_refused_next_to_the_field_then_completed(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+    task_id = task_of(api, case_id)
+    client = as_user(app, container, "anna")
+    token = form_token(client.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True))
+    url = f"/arbeitsplatz/aufgaben/{task_id}/erledigen"
+
+    refused = client.post(url, data={"csrf_token": token, "formal_note": "Prüfe noch"})
+    page = refused.get_data(as_text=True)
+
+    assert refused.status_code == 422
+    assert 'class="error-summary"' in page and 'href="#feld-formal_decision"' in page
+    error = re.search(r'id="feld-formal_decision-fehler">(.*?)</p>', page, re.S)
+    assert error is not None and "Entscheidung: Pflichtfeld fehlt" in text_of(error.group(1))
+    assert "Prüfe noch" in page  # what was sent is kept
+    assert api.get(f"/tasks/{task_id}", "anna").get_json()["status"] == "open"
+
+    done = client.post(url, data={"csrf_token": token, "formal_decision": "admissible"})
+
+    assert done.status_code == 303 and "/arbeitsplatz/posteingang" in done.headers["Location"]
+    task = api.get(f"/tasks/{task_id}", "anna").get_json()
+    assert task["status"] == "completed" and task["result"] == {"formal_decision": "admissible"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/arbeitsplatz/aufgaben/{task}",
+        "/arbeitsplatz/vorgaenge/{case}",
+        "/arbeitsplatz/dokumente/{document}",
+        "/arbeitsplatz/prozessinstanzen/{instance}/diagramm",
+    ],
+)
+def test_a_clerk_of_another_unit_gets_not_found(
+    app: Flask, api: Api, container: Container, path: str
+) -> None:
+    case_id = file_with(api)
+    ids = {
+        "task": task_of(api, case_id),
+        "case": case_id,
+        "document": api.get(f"/cases/{case_id}", "anna").get_json()["documents"][0]["id"],
+        "instance": instance_of(api, case_id),
+    }
+
+    response = as_user(app, container, "ben").get(path.format(**ids))
+
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Fahrradbügel" not in response.get_data(as_text=True)
+
+
+def test_another_units_clerk_cannot_complete_the_task(
+    app: Flask, api: Api, container: Container
+) -> None:
+    task_id = task_of(api, file_with(api))
+    client = as_user(app, container, "ben")
+    token = form_token(client.get("/arbeitsplatz/posteingang").get_data(as_text=True))
+
+    response = client.post(
+        f"/arbeitsplatz/aufgaben/{task_id}/erledigen",
+        data={"csrf_token": token, "formal_decision": "rejected"},
+    )
+
+    assert response.status_code == 404
+    assert api.get(f"/tasks/{task_id}", "anna").get_json()["status"] == "open"
+
+
+def test_images_and_pdfs_are_shown_every_document_is_downloaded(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(
+        api,
+        [
+            {"filename": "standort.png", "media_type": "image/png", "content_base64": PNG},
+            {"filename": "plan.pdf", "media_type": "application/pdf", "content_base64": PDF},
+            {"filename": "notiz.html", "media_type": "text/html", "content_base64": HTML},
+        ],
+    )
+    documents = api.get(f"/cases/{case_id}", "anna").get_json()["documents"]
+    by_name = {d["filename"]: d["id"] for d in documents}
+    client = as_user(app, container, "anna")
+
+    page = client.get(f"/arbeitsplatz/vorgaenge/{case_id}").get_data(as_text=True)
+    image = client.get(f"/arbeitsplatz/dokumente/{by_name['standort.png']}?ansehen=1")
+    pdf = client.get(f"/arbeitsplatz/dokumente/{by_name['plan.pdf']}?ansehen=1")
+    html = client.get(f"/arbeitsplatz/dokumente/{by_name['notiz.html']}?ansehen=1")
+
+    assert f'src="/arbeitsplatz/dokumente/{by_name["standort.png"]}?ansehen=1"' in page
+    assert 'alt="Vorschau von standort.png"' in page
+    assert image.headers["Content-Disposition"].startswith("inline")
+    assert pdf.headers["Content-Disposition"].startswith("inline")
+    assert pdf.mimetype == "application/pdf" and pdf.get_data().startswith(b"%PDF")
+    assert html.headers["Content-Disposition"].startswith("attachment")  # never shown inline
+    assert f'href="/arbeitsplatz/dokumente/{by_name["notiz.html"]}?ansehen=1"' not in page
+
+
+def test_the_diagram_is_the_bpmn_of_the_instances_version(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+
+    response = as_user(app, container, "anna").get(
+        f"/arbeitsplatz/prozessinstanzen/{instance_of(api, case_id)}/diagramm"
+    )
+
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    xml = response.get_data(as_text=True)
+    assert 'id="buergerbudget"' in xml and "bpmndi:BPMNDiagram" in xml
+
+
+def test_the_case_page_lists_its_open_tasks_and_the_audit_trail(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+    task_id = task_of(api, case_id)
+
+    html = as_user(app, container, "anna").get(f"/arbeitsplatz/vorgaenge/{case_id}")
+    text = text_of(html.get_data(as_text=True))
+
+    assert "Offene Aufgaben Formale Prüfung" in text
+    assert "case.opened" in text and "task.created" in text
+    assert f'href="/arbeitsplatz/aufgaben/{task_id}"' in html.get_data(as_text=True)
+    assert "Prüfkette unversehrt" in text
+
+
+def test_hostile_application_data_is_shown_inert(
+    app: Flask, api: Api, container: Container
+) -> None:
+    long = "x" * 5000
+    case_id = file_with(api, title=f"<script>alert(1)</script>{RLO}gnp.exe", description=long)
+
+    page = as_user(app, container, "anna").get(f"/arbeitsplatz/vorgaenge/{case_id}")
+    html = page.get_data(as_text=True)
+
+    assert page.status_code == 200 and "<script>alert(1)" not in html
+    assert f"<bdi>&lt;script&gt;alert(1)&lt;/script&gt;{RLO}gnp.exe</bdi>" in html
+    assert long in html
+
+
+def test_the_second_clerk_approves_a_four_eyes_decision_on_the_page(
+    app: Flask, api: Api, container: Container
+) -> None:
+    _case_id, task_id = a_case_with_ben_as_second_clerk(api)
+    assert (
+        api.post(f"/tasks/{task_id}/complete", "anna", json={"data": DECISION}).status_code == 200
+    )
+    anna, ben = as_user(app, container, "anna"), as_user(app, container, "ben")
+
+    for_anna = text_of(anna.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True))
+    page = ben.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True)
+    approved = ben.post(
+        f"/arbeitsplatz/aufgaben/{task_id}/freigeben", data={"csrf_token": form_token(page)}
+    )
+
+    assert "Vorgeschlagene Entscheidung" in for_anna and "Freigeben" not in for_anna
+    assert "Vorgeschlagen von dev:anna" in text_of(page) and "Ablehnen" in text_of(page)
+    assert approved.status_code == 303
+    assert api.get(f"/tasks/{task_id}", "anna").get_json()["status"] == "completed"
+
+
+def test_a_rejection_needs_a_reason_and_goes_back_to_the_proposer(
+    app: Flask, api: Api, container: Container
+) -> None:
+    _case_id, task_id = a_case_with_ben_as_second_clerk(api)
+    assert (
+        api.post(f"/tasks/{task_id}/complete", "anna", json={"data": DECISION}).status_code == 200
+    )
+    ben = as_user(app, container, "ben")
+    token = form_token(ben.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True))
+    url = f"/arbeitsplatz/aufgaben/{task_id}/ablehnen"
+
+    without = ben.post(url, data={"csrf_token": token, "grund": " "})
+    rejected = ben.post(url, data={"csrf_token": token, "grund": "Betrag zu hoch"})
+
+    assert without.status_code == 422 and 'id="feld-grund-fehler"' in without.get_data(True)
+    assert rejected.status_code == 303
+    task = api.get(f"/tasks/{task_id}", "anna").get_json()
+    assert (task["status"], task["assignee"]) == ("claimed", "dev:anna")
