@@ -58,6 +58,7 @@ def inbox() -> Response:
         may_claim=Role.CLERK in who.roles,
         more=page_url(shown.tasks.next_cursor),
         here=local_path(request.full_path.rstrip("?")),
+        done=request.args.get("erledigt", "")[:MAX_SEARCH],
     )
 
 

@@ -1,7 +1,9 @@
 """Sending a task's form from its page (issue 17): completing the task (`POST .../erledigen`)
 with the fields of `egov.workspace.formfields`, a refusal shown again on the task page with
-the German reasons next to their fields; four eyes: a second clerk approves or rejects a
-proposed decision. The same services as `POST /api/v1/tasks/{id}/complete|approve|reject`."""
+the German reasons next to their fields (status 200, as the workspace's other forms: a 4xx
+document is an error in the browser's console); four eyes: a second clerk approves or
+rejects a proposed decision; the triage decision of a review task. The same services as
+`POST /api/v1/tasks/{id}/complete|approve|reject|triage`."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def complete(task_id: str) -> BaseResponse:
         if refusal.code != "form-invalid":
             raise
         errors = errors_of(refusal, fields_of(task.form_schema))
-        return task_page(task_id, errors=errors, values=request.form, status=422)
+        return task_page(task_id, errors=errors, values=request.form)
     return see_other(url_for("workspace.inbox", erledigt=task.title))
 
 
@@ -60,7 +62,7 @@ def reject(task_id: str) -> BaseResponse:
     reason = (request.form.get("grund") or "").strip()
     if not reason or len(reason) > MAX_REASON:
         message = _("Bitte nennen Sie einen Grund (höchstens %(n)s Zeichen).", n=MAX_REASON)
-        return task_page(task_id, errors={"grund": message}, values=request.form, status=422)
+        return task_page(task_id, errors={"grund": message}, values=request.form)
     back = container().inbox.reject(who, task_id, reason)
     return see_other(url_for("workspace.inbox", erledigt=back.title))
 
@@ -83,5 +85,5 @@ def decide_triage(task_id: str) -> BaseResponse:
         if not refusal.invalid_params:
             raise
         errors = {str(p["name"]): str(p["reason"]) for p in refusal.invalid_params}
-        return task_page(task_id, errors=errors, values=form, status=422)
+        return task_page(task_id, errors=errors, values=form)
     return see_other(url_for("workspace.inbox", erledigt=done.title))
