@@ -137,6 +137,7 @@ class Probe:
     body: dict[str, Any] = field(default_factory=dict)  # keyword arguments of client.open
     claimed_by: str | None = None  # claim the path's task as this clerk first
     signed: bool = False  # sign `data` with INBOUND_SECRET at call time (POST /inbound)
+    page: bool = False  # a page (egov.ui): refusals are German HTML error pages, not problems
 
 
 MODELER_DIAGRAM = ROOT / "bpmn" / "buergerbudget" / "buergerbudget.bpmn"  # a path: read per call
@@ -149,6 +150,74 @@ STATUS_FOR_UNKNOWN_CASE = build_status_1170(
     created_at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
     reader=JENA_BAUAUFSICHT,
 )
+
+
+# the workspace's inbox and case pages (egov/workspace/inbox.py, casepage.py, taskform.py):
+# without a login to the staff login; a bearer token sends no form token, so every POST of a
+# page is 400 `form-token-invalid` (tests/integration/ui/test_workspace_*.py send them from
+# a browser session)
+STAFF_PAGE = {"anonymous": REDIRECT}
+PAGE_POST = {p: 400 for p in PRINCIPALS}
+WORKSPACE_PAGES = [
+    Probe(
+        "GET",
+        "/arbeitsplatz/posteingang",
+        "the Posteingang",
+        "/arbeitsplatz/posteingang",
+        expect(admin=OK, **CLERKS, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/aufgaben/<task_id>",
+        "ben's task",
+        "/arbeitsplatz/aufgaben/{task_a}",
+        expect(anna=404, ben=OK, admin=OK, twin_anna=404, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/vorgaenge/<case_id>",
+        "case A",
+        "/arbeitsplatz/vorgaenge/{case_a}",
+        dict(CLERK_OF_A, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/dokumente/<document_id>",
+        "attachment of case A",
+        "/arbeitsplatz/dokumente/{attachment_a}",
+        dict(CLERK_OF_A, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/prozessinstanzen/<instance_id>/diagramm",
+        "the diagram of case A's instance",
+        "/arbeitsplatz/prozessinstanzen/{instance_a}/diagramm",
+        expect(anna=OK, ben=404, admin=OK, twin_anna=404, **STAFF_PAGE),
+        page=True,
+    ),
+    *(
+        Probe(
+            "POST",
+            f"/arbeitsplatz/aufgaben/<task_id>/{action}",
+            "ben's task",
+            f"/arbeitsplatz/aufgaben/{{task_a}}/{action}",
+            PAGE_POST,
+            page=True,
+        )
+        for action in (
+            "uebernehmen",
+            "zurueckgeben",
+            "erledigen",
+            "freigeben",
+            "ablehnen",
+            "triage",
+        )
+    ),
+]
 
 
 EXPECTATIONS = [
@@ -966,6 +1035,7 @@ EXPECTATIONS = [
         expect(anna=409, admin=409),
         {"json": {"reason": "Prüfung"}},
     ),
+    *WORKSPACE_PAGES,
 ]
 
 
@@ -1408,6 +1478,11 @@ def check_outcome(
         return
     status = 403 if outcome == SCOPE else outcome
     assert response.status_code == status, response.get_data(as_text=True)
+    if probe.page:
+        assert response.mimetype == "text/html"
+        assert response.headers["X-Correlation-ID"] in response.get_data(as_text=True)
+        assert state(container) == before, "a refused request changed the database"
+        return
     assert response.mimetype == "application/problem+json"
     problem = response.get_json()
     assert problem["status"] == status and problem["code"]
