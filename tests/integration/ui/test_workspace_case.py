@@ -250,3 +250,27 @@ def test_a_rejection_needs_a_reason_and_goes_back_to_the_proposer(
     assert rejected.status_code == 303
     task = api.get(f"/tasks/{task_id}", "anna").get_json()
     assert (task["status"], task["assignee"]) == ("claimed", "dev:anna")
+
+
+CLERK_OF = {"allgemein": "clara", "strassen-verkehr": "otto", "ordnungsamt": "otto"}
+
+
+def test_the_triage_suggestion_is_confirmed_on_the_review_tasks_page(
+    app: Flask, api: Api, container: Container
+) -> None:
+    body = {"procedure": "anliegen", "data": {"text": "Vor der Schule ist ein tiefes Schlagloch."}}
+    filed = api.post("/applications", "erika", json=body)
+    assert filed.status_code == 201, filed.get_json()
+    [task] = api.get(f"/cases/{filed.get_json()['case_id']}", "admin").get_json()["open_tasks"]
+    client = as_user(app, container, CLERK_OF[task["org_unit"]])
+    page = client.get(f"/arbeitsplatz/aufgaben/{task['id']}").get_data(as_text=True)
+    url = f"/arbeitsplatz/aufgaben/{task['id']}/triage"
+
+    undecided = client.post(url, data={"csrf_token": form_token(page)})
+    confirmed = client.post(url, data={"csrf_token": form_token(page), "decision": "confirm"})
+
+    assert "Vorschlag der Triage" in text_of(page) and "Aufgabe erledigen" not in text_of(page)
+    assert undecided.status_code == 200 and 'href="#feld-decision"' in undecided.get_data(True)
+    assert confirmed.status_code == 303
+    done = api.get(f"/tasks/{task['id']}", "admin").get_json()
+    assert done["status"] == "completed" and done["result"]["triage_decision"] == "confirm"

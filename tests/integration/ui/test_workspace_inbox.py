@@ -204,3 +204,14 @@ def test_hostile_search_and_titles_are_shown_inert(
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert f"<bdi>&lt;script&gt;alert(1)&lt;/script&gt;{RLO}gnp.exe</bdi>" in html
     assert too_long.status_code == 400 and "search-too-long" in too_long.get_data(as_text=True)
+
+
+def test_the_inbox_speaks_english_when_asked(app: Flask, api: Api, container: Container) -> None:
+    file_proposal(api)
+    client = app.test_client()
+    log_in(client, container, "anna")
+
+    text = text_of(client.get(INBOX + "?lang=en").get_data(as_text=True))
+
+    assert "My units" in text and "Sorted by deadline, earliest first." in text
+    assert "Claim" in text and "Meine Einheiten" not in text
