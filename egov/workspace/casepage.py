@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from egov.casefile.reading import CaseParts
@@ -144,6 +145,12 @@ def diagram(instance_id: str) -> Response:
     """The BPMN XML of the instance's version, for `ui/diagram.js`."""
     xml = container().instances.diagram(_viewer(), instance_id)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private"})
+
+
+@bp.app_template_filter("number")
+def number(value: float) -> str:
+    """A number as the page's language writes it ("4.800,5")."""
+    return str(format_decimal(value))
 
 
 def _viewer() -> Principal:

@@ -55,6 +55,7 @@ def test_the_task_page_shows_the_findings_the_application_and_the_current_step(
     assert "Ergebnis der automatischen Prüfung" in text
     assert "Gesamtkosten einschließlich Folgekosten für fünf Jahre über 5.000 EUR" in text
     assert "Titel Fahrradbügel am Holzmarkt" in text  # the label from the form's XML element
+    assert "Geschaetzte Kosten EUR 4.800" in text  # a number as German writes it
     assert "Aktueller Schritt: Formale Prüfung" in text
     position = api.get(f"/process-instances/{instance_of(api, case_id)}", "anna").get_json()
     highlighted = re.search(r'data-bpmn-highlight="([^"]*)"', page)
@@ -274,3 +275,19 @@ def test_the_triage_suggestion_is_confirmed_on_the_review_tasks_page(
     assert confirmed.status_code == 303
     done = api.get(f"/tasks/{task['id']}", "admin").get_json()
     assert done["status"] == "completed" and done["result"]["triage_decision"] == "confirm"
+
+
+def test_an_open_task_of_another_unit_is_named_but_not_linked(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+    formal = task_of(api, case_id)
+    data = {"data": {"formal_decision": "admissible"}}
+    assert api.post(f"/tasks/{formal}/complete", "anna", json=data).status_code == 200
+    [feasibility] = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+
+    html = as_user(app, container, "anna").get(f"/arbeitsplatz/vorgaenge/{case_id}")
+    page = html.get_data(as_text=True)
+
+    assert html.status_code == 200 and "(andere Organisationseinheit)" in text_of(page)
+    assert f"/arbeitsplatz/aufgaben/{feasibility['id']}" not in page

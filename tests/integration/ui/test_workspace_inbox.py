@@ -4,6 +4,8 @@ release as forms with the CSRF token; another unit's tasks never shown or claime
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,6 +13,7 @@ from flask import Flask
 from egov.container import Container
 from tests.builders import proposal
 from tests.conftest import Api
+from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 from tests.support.pages import form_token, log_in, text_of
 
 INBOX = "/arbeitsplatz/posteingang"
@@ -168,6 +171,28 @@ def test_no_task_is_overdue_before_its_frist(app: Flask, api: Api, container: Co
     text = text_of(client.get(INBOX + "?ansicht=overdue").get_data(as_text=True))
 
     assert "Hier sind keine Aufgaben." in text
+
+
+def test_a_task_past_its_frist_is_in_the_overdue_tab(database_url: str, tmp_path: Path) -> None:
+    clock = FakeClock(datetime.now(UTC).replace(tzinfo=None))
+    app = clocked_app(database_url, tmp_path / "var", clock)
+    try:
+        api = api_of(app)
+        reference = reference_of(api, file_proposal(api))
+        client = app.test_client()
+        before = text_of(log_in_and_get(client, app, INBOX + "?ansicht=overdue"))
+        clock.advance(days=70)  # the formal check's Frist is 62 days
+        after = text_of(log_in_and_get(client, app, INBOX + "?ansicht=overdue"))
+    finally:
+        app.extensions["egov"].db.dispose()
+
+    assert reference not in before
+    assert reference in after and "überfällig" in after
+
+
+def log_in_and_get(client: Any, app: Flask, path: str) -> str:
+    log_in(client, app.extensions["egov"], "anna")
+    return str(client.get(path).get_data(as_text=True))
 
 
 def test_the_inbox_pages_with_a_link_that_keeps_the_filters(
