@@ -1,8 +1,8 @@
 """The clerk's Posteingang and task page in Chromium: anna claims the formal check of a
 Bürgerbudget proposal erika filed, sees the findings and the diagram with the current step
 marked, sends the form without a decision (the reason next to the field, the summary
-focused), then with one; axe at 1280 and 390 px on every page; a clerk of another unit gets
-the 404 page for the task."""
+focused), then with one, by keyboard alone; axe at 1280 and 390 px on every page; a clerk of
+another unit gets the 404 page for the task and the case."""
 
 from __future__ import annotations
 
@@ -80,8 +80,15 @@ def test_a_clerk_claims_checks_and_completes_the_formal_check(
     expect(page.locator(".error-summary")).to_be_focused()
     accessible_at_every_width(page, "workspace-task-error")
 
-    page.get_by_label("Abgelehnt – Ablehnungsschreiben").check()
-    page.get_by_role("button", name="Aufgabe erledigen").click()
+    # with the keyboard alone: the summary's link to the field, the second choice, send
+    page.keyboard.press("Tab")
+    expect(page.locator(".error-summary a")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#feld-formal_decision")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Abgelehnt – Ablehnungsschreiben")).to_be_checked()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Erledigt: Formale Prüfung")
     task = call(egov_server, "GET", "/tasks/" + task_path.rsplit("/", 1)[1], "anna")
     assert task["status"] == "completed" and task["result"] == {"formal_decision": "rejected"}
