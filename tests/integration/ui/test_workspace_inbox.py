@@ -94,6 +94,8 @@ def test_claim_moves_the_task_to_mine_and_release_gives_it_back(
 
     assert claimed.status_code == 303 and claimed.headers["Location"].endswith("?ansicht=mine")
     assert "Formale Prüfung" in mine and "Zurückgeben" in mine
+    task_page = text_of(client.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True))
+    assert "von Ihnen übernommen" in task_page
     assert "Hier sind keine Aufgaben." in unclaimed
     assert api.get(f"/tasks/{task_id}", "anna").get_json()["assignee"] == "dev:anna"
 
