@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, or_
+from sqlalchemy import Select, exists
 from sqlalchemy.orm import Session
 
 from egov.access import visible_cases
+from egov.casefile.search import matching
 from egov.cases.store import Case
 from egov.errors import Invalid
 from egov.identity.model import Principal
@@ -34,6 +35,8 @@ def list_cases(
 ) -> Page[Case]:
     """The visible cases matching `flt`, newest first, one page."""
     query = _filtered(visible_cases(principal), flt)
+    if flt.text:
+        query = query.where(matching(flt.text, session.get_bind().dialect.name))
     order = (Case.created_at, Case.id)
     return fetch_page(session, query, page, scope="cases", order=order, descending=True)
 
@@ -55,15 +58,6 @@ def _filtered(query: Select[Case], flt: CaseFilter) -> Select[Case]:
                 Task.case_id == Case.id,
                 Task.assignee == flt.assignee,
                 Task.status == TaskStatus.CLAIMED,
-            )
-        )
-    if flt.text:
-        pattern = f"%{flt.text.lower()}%"
-        query = query.where(
-            or_(
-                Case.reference.ilike(pattern),
-                Case.title.ilike(pattern),
-                Case.applicant_name.ilike(pattern),
             )
         )
     return query

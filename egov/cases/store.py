@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -82,7 +83,19 @@ class ReferenceCounter(Base):
 
 
 def next_reference_number(session: Session, year: int) -> int:
-    """Atomically allocate the next number of a year (unique under concurrency)."""
+    """Atomically allocate the next number of a year (unique under concurrency). On
+    PostgreSQL in a short transaction of its own, committed at once: concurrent intakes no
+    longer queue behind the counter row's lock until the first one commits; an intake that
+    fails afterwards leaves a gap (ADR 0047). On SQLite in the caller's transaction: its
+    writers are serial anyway, and a second write transaction would cost a second lock."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        with Session(bind) as own, own.begin():
+            return _bump(own, year)
+    return _bump(session, year)
+
+
+def _bump(session: Session, year: int) -> int:
     bump = (
         update(ReferenceCounter)
         .where(ReferenceCounter.year == year)

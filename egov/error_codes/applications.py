@@ -150,8 +150,8 @@ CODES: dict[str, Code] = {
         422,
         legal_hold_reason_invalid="A legal hold or its release needs a reason (at most 500 chars).",
         xdomea_invalid="An archive's xdomea message is not the expected, schema-valid one.",
-        archive_offer_unknown="A 0502 or 0506 names a record not offered or handed over under "
-        "its ProzessID, or a receipt (0504, 0507) names no offer or package of egov.",
+        archive_offer_unknown="An archive's 0502/0504/0506/0507 names no record egov offered "
+        "or handed over under its ProzessID.",
     ),
     # -- Bürgerbudget ----------------------------------------------------------------------------
     **codes(

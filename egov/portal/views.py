@@ -46,8 +46,6 @@ def start() -> Response:
 def search_term() -> str:
     term = request.args.get("q", "").strip()
     if len(term) > MAX_SEARCH:
-        raise Invalid(
-            f"Der Suchbegriff ist zu lang: höchstens {MAX_SEARCH} Zeichen.",
-            code="search-too-long",
-        )
+        message = _("Der Suchbegriff ist zu lang: höchstens %(limit)s Zeichen.", limit=MAX_SEARCH)
+        raise Invalid(str(message), code="search-too-long")
     return term

@@ -19,7 +19,7 @@ from egov.ui import i18n, security
 from egov.ui.pages import error_page, url_if
 from egov.ui.routes import bp
 
-HTMX = Path(__file__).resolve().parent / "static" / "vendor" / "htmx" / "htmx.min.js"
+HTMX = Path(__file__).resolve().parent / "static" / "vendor" / "htmx.org" / "htmx.min.js"
 
 
 def init_app(app: Flask, egov: Container, pages: Iterable[Blueprint]) -> None:

@@ -4,9 +4,9 @@ pages that may not exist yet.
 
 Error pages: a page's refusal goes through the same handlers as the API's
 (`egov.web.problems`: one table of codes and statuses, internals only in the log) and is then
-shown as an HTML page instead of problem+json: its status, a German heading, the problem's
-German title for a refusal (4xx) or a general sentence for a fault (5xx, never the exception's
-text), the correlation id and a way on (the login for 401).
+shown as an HTML page instead of problem+json: its status, a heading in the page's language,
+the problem's title for a refusal (4xx) or a general sentence for a fault (5xx, never the
+exception's text), the correlation id and the way back to the start page.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
   headers and problem+json (`egov.web.edge`, `egov.web.problems`).
 - **Headers of a page**: a Content-Security-Policy without `unsafe-inline` (scripts, styles
   and images from this site only, no framing, forms only to this site and to the browser
-  issuers, whose end-session page the logout's redirect may reach), Referrer-Policy,
-  X-Content-Type-Options and a Permissions-Policy that turns off what no page uses.
+  issuers, whose end-session page the logout's redirect may reach) and a Permissions-Policy
+  that turns off what no page uses; Referrer-Policy, X-Content-Type-Options, X-Frame-Options
+  and Cache-Control are the edge's, as on every answer (`egov.web.edge`).
 - **CSRF**: every page form that is not GET carries the hidden field `csrf_token`
   (`{{ m.csrf_field() }}`): the browser session's token (`egov.identity.sessions`), or before
   a login one kept in the session cookie for this browser. A POST without it is refused
@@ -21,6 +22,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request, session
+from flask_babel import gettext as _
 
 from egov.errors import Invalid
 from egov.identity.issuers import Issuers
@@ -81,8 +83,8 @@ def csrf_token() -> str:
 
 def check_form() -> None:
     """Before every page view that is not GET: the form's token is this browser's."""
-    if request.method in SAFE_METHODS or not is_page():
-        return
+    if request.method in SAFE_METHODS or request.url_rule is None or not is_page():
+        return  # (no route matched: its 404 or 405 comes first)
     sent = request.form.get(FIELD)
     web = stored_session(session)
     try:
@@ -97,11 +99,11 @@ def check_form() -> None:
             request.remote_addr,
             correlation_id(),
         )
-        raise Invalid(
+        message = _(
             "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte laden Sie "
-            "die Seite neu und senden Sie es noch einmal.",
-            code="form-token-invalid",
-        ) from refused
+            "die Seite neu und senden Sie es noch einmal."
+        )
+        raise Invalid(str(message), code="form-token-invalid") from refused
 
 
 def _check_anonymous(sent: str | None) -> None:
@@ -116,7 +118,5 @@ def page_headers(response: Response) -> Response:
     """The headers of a page (`egov.ui` calls it after every request)."""
     if response.mimetype == "text/html" and is_page():
         response.headers["Content-Security-Policy"] = current_app.extensions["egov.ui.policy"]
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
     return response

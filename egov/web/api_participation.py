@@ -39,7 +39,7 @@ from egov.web.schemas.participation import (
 from egov.web.schemas.participation import Statement as StatementView
 from egov.web.throttle import throttle
 
-bp = blueprint("participation", __name__, "Beteiligung")
+bp = blueprint("participation", __name__, "Beteiligung", template_folder="templates")
 
 
 @bp.post(

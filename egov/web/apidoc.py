@@ -68,10 +68,19 @@ def operation_id(bp_name: str, name: str, path: str, method: str) -> str:
     return f"{bp_name}_{name}"
 
 
-def blueprint(name: str, import_name: str, description: str) -> APIBlueprint:
-    """A blueprint of /api/v1 handlers; its name is the tag of its operations."""
+def blueprint(
+    name: str, import_name: str, description: str, template_folder: str | None = None
+) -> APIBlueprint:
+    """A blueprint of /api/v1 handlers; its name is the tag of its operations. A handler that
+    answers a browser with a page of its own finds its template in `template_folder`."""
     tag = Tag(name=name, description=description)
-    return APIBlueprint(name, import_name, abp_tags=[tag], operation_id_callback=operation_id)
+    return APIBlueprint(
+        name,
+        import_name,
+        abp_tags=[tag],
+        operation_id_callback=operation_id,
+        template_folder=template_folder,
+    )
 
 
 def problem_response(status: int) -> dict[str, Any]:

@@ -78,7 +78,7 @@ SCOPE = "scope"
 Outcome = str | int
 FEASIBLE = {"feasible": True, "cost_estimate_eur": 3600, "feasibility_note": "Standort geeignet."}
 DEPUTY = {"valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"}
-NOT_MATRIX = ("static",)  # Flask's static files; the dev IdP (/dev-idp) issues the tokens
+NOT_MATRIX = ("ui.static",)  # the pages' static files; the dev IdP (/dev-idp) issues the tokens
 ATTACHMENT = {
     "filename": "skizze.txt",
     "media_type": "text/plain",
@@ -900,7 +900,24 @@ EXPECTATIONS = [
         signed=True,
     ),
     Probe("GET", "/api/v1/openapi.json", "the API description", "/api/v1/openapi.json", EVERYONE),
-    Probe("GET", "/", "the start page", "/", EVERYONE),
+    Probe("GET", "/", "the portal's start page", "/", EVERYONE, page=True),
+    Probe(
+        "GET",
+        "/arbeitsplatz",
+        "the workspace's landing page",
+        "/arbeitsplatz",
+        expect(anonymous=REDIRECT, anna=OK, ben=OK, admin=OK, twin_anna=OK),
+        page=True,
+    ),
+    Probe(
+        "POST",
+        "/sprache",
+        "the language form without its CSRF token",
+        "/sprache",
+        {p: 400 for p in PRINCIPALS},
+        {"data": {"lang": "en"}},
+        page=True,
+    ),
     Probe(
         "GET",
         "/api/v1/problems/<code>",

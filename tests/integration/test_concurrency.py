@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from egov.audit.chain import verify_chain
 from egov.audit.store import list_events
+from egov.cases.store import next_reference_number
 from egov.container import Container
 from egov.workflow.projection import project_tasks
 from egov.workflow.store import WorkflowInstance, get_instance_by_case
@@ -42,6 +43,28 @@ def test_concurrent_applications_get_unique_references(app: Flask, container: Co
     assert failures == []
     assert len(references) == 18
     assert len(set(references)) == 18
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_an_open_intake_does_not_hold_the_reference_counter(
+    container: Container,
+) -> None:
+    """The number is allocated in a transaction of its own (ADR 0047): while one intake's
+    transaction is still open, the next intake gets the next number at once. (SQLite's
+    writers are serial: there the number stays in the intake's transaction.)"""
+    allocated: list[int] = []
+    with container.db.transaction() as first:
+        number = next_reference_number(first, 2031)
+        other = threading.Thread(target=lambda: allocated.append(allocate(container)))
+        other.start()
+        other.join(timeout=10)
+        assert allocated == [number + 1]  # did not wait for `first` to commit
+
+
+def allocate(container: Container) -> int:
+    with container.db.transaction() as session:
+        return next_reference_number(session, 2031)
 
 
 @pytest.mark.postgres

@@ -3,11 +3,14 @@
 LISTS names every list endpoint of the route table with who reads it and how; NOT_LISTS every
 other GET endpoint. A new GET endpoint in neither fails `test_every_get_route_is_classified`,
 and a handler of NOT_LISTS that answers `items` fails it too: a new list cannot escape paging.
+The pages (egov.ui) are classified the same way: PAGE_LISTS, walked by their `rel="next"`
+links, and PAGE_NOT_LISTS.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -237,3 +240,57 @@ def test_an_edited_or_foreign_cursor_is_a_400_bad_cursor(
         assert response.status_code == 400, path
         assert response.get_json()["code"] == "bad-cursor"
         assert [p["name"] for p in response.get_json()["invalid_params"]] == ["cursor"]
+
+
+# The pages (egov.ui): a page that lists pages its list too, with a `rel="next"` link.
+PAGE_LISTS = {"/": "/?q=a"}  # the procedure catalogue of the portal's start page
+PAGE_NOT_LISTS = {"/arbeitsplatz"}  # the landing page: a name, a few units and links
+PAGE_NOT_LISTS |= {  # one case, task, document or diagram (the case's trail pages as below)
+    "/arbeitsplatz/vorgaenge/<case_id>",
+    "/arbeitsplatz/aufgaben/<task_id>",
+    "/arbeitsplatz/dokumente/<document_id>",
+    "/arbeitsplatz/prozessinstanzen/<instance_id>/diagramm",
+}
+# lists behind a login, walked by their own tests: the Posteingang and a case's audit trail
+# (tests/integration/ui/test_workspace_inbox.py, test_workspace_case.py)
+PAGE_LISTS_BEHIND_LOGIN = {"/arbeitsplatz/posteingang"}
+
+
+def page_rules(app: Flask) -> set[str]:
+    pages = app.extensions["egov.ui.pages"]
+    return {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ())
+        and rule.endpoint.split(".")[0] in pages
+        and rule.endpoint != "ui.static"
+    }
+
+
+def test_every_get_page_is_classified(app: Flask) -> None:
+    classified = set(PAGE_LISTS) | PAGE_NOT_LISTS | PAGE_LISTS_BEHIND_LOGIN
+    assert page_rules(app) - classified == set()
+    assert classified <= page_rules(app)
+
+
+def walk_page(app: Flask, path: str, limit: int) -> list[str]:
+    """The headings of every card, page by page, following the `rel="next"` link."""
+    client, url, headings = app.test_client(), f"{path}&limit={limit}", []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        found = re.findall(r'<li class="card">\s*<h3>\s*(.*?)\s*</h3>', html, flags=re.S)
+        assert 0 < len(found) <= limit, url
+        headings += found
+        link = re.search(r'href="([^"]+)" rel="next"', html)
+        url = link.group(1).replace("&amp;", "&") if link else ""
+        assert len(headings) < 1000
+    return headings
+
+
+def test_every_listing_page_is_walked_past_its_page_size_without_loss_or_repeat(
+    app: Flask,
+) -> None:
+    for path in PAGE_LISTS.values():
+        whole = walk_page(app, path, MAX_LIMIT)
+        assert len(whole) >= 2, path
+        assert walk_page(app, path, 1) == whole, path

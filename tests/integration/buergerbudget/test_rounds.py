@@ -100,3 +100,19 @@ def test_a_year_is_created_once(container: Container) -> None:
     with pytest.raises(Conflict) as refused:
         container.rounds.create({**ROUND, "year": 2020}, actor="admin")
     assert refused.value.code == "round-exists"
+
+
+def current_year(container: Container, now: str) -> int | None:
+    found = service_at(container, now).current()
+    return None if found is None else found.year
+
+
+def test_the_current_round_is_the_earliest_one_not_closed(container: Container) -> None:
+    assert current_year(container, "2020-09-01T10:00:00") == 2020  # submissions
+    assert current_year(container, "2021-06-01T10:00:00") == 2026  # 2020 closed, 2026 ahead
+
+
+def test_after_every_round_closed_the_current_round_is_the_latest(container: Container) -> None:
+    latest = max(found.year for found in container.rounds.list())
+
+    assert current_year(container, "2040-01-01T10:00:00") == latest

@@ -138,3 +138,20 @@ def test_in_production_the_cookie_a_page_sets_is_also_secure(production: Flask) 
 
     assert response.status_code == 200
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_vendored_htmx_is_loaded_without_its_inline_style(app: Flask) -> None:
+    client = app.test_client()
+    html = client.get("/").get_data(as_text=True)
+
+    assert '<script src="/static/vendor/htmx.org/htmx.min.js" defer></script>' in html
+    assert '"includeIndicatorStyles": false' in html  # htmx would inject a <style> otherwise
+    with client.get("/static/vendor/htmx.org/htmx.min.js") as script:
+        assert script.status_code == 200
+
+
+def test_the_refusal_of_a_form_speaks_the_page_language(app: Flask) -> None:
+    response = app.test_client().post("/sprache?lang=en", data={"lang": "de"})
+
+    assert response.status_code == 400
+    assert "The form has expired" in text_of(response.get_data(as_text=True))

@@ -293,3 +293,20 @@ def test_an_open_task_of_another_unit_is_named_but_not_linked(
 
     assert html.status_code == 200 and "(andere Organisationseinheit)" in text_of(page)
     assert f"/arbeitsplatz/aufgaben/{feasibility['id']}" not in page
+
+
+def test_the_audit_trail_pages_with_a_link_to_its_next_page(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+    client = as_user(app, container, "anna")
+
+    first = client.get(f"/arbeitsplatz/vorgaenge/{case_id}?limit=2").get_data(as_text=True)
+    [more] = re.findall(r'href="([^"]+)" rel="next"', first)
+    second = client.get(more.replace("&amp;", "&")).get_data(as_text=True)
+
+    def actions(html: str) -> list[str]:
+        return re.findall(r'<li value="\d+"><strong><code>([^<]+)</code>', html)
+
+    assert actions(first) == ["case.opened", "submission.received"]
+    assert actions(second)[:1] == ["workflow.started"] and "limit=2" in more
