@@ -3,7 +3,9 @@ a view (mine, my units, unclaimed, overdue), the case's procedure, the task's st
 search in the case's reference and title and the task's title.
 
 The view narrows `egov.workflow.inbox.inbox_query`, so no filter ever widens what a clerk may
-see; each filter's cursors fit only it (`TaskFilter.scope`)."""
+see; each filter's cursors fit only it (`TaskFilter.scope`). The search is ILIKE over the
+open tasks of the clerk's units (the inbox's index narrows them first); the indexed search
+over all cases (`egov.casefile.search`, ADR 0047) lives on a floor above this one."""
 
 from __future__ import annotations
 

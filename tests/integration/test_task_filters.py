@@ -4,16 +4,8 @@ wider than the inbox; a cursor of one filter is refused by another."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.builders import proposal
 from tests.conftest import Api
-
-
-def file_proposal(api: Api, **data: Any) -> str:
-    response = api.post("/applications", "erika", json=proposal(**data))
-    assert response.status_code == 201, response.get_json()
-    return str(response.get_json()["case_id"])
+from tests.integration.test_task_context import file_proposal
 
 
 def cases_listed(api: Api, query: str, user: str = "anna") -> set[str]:

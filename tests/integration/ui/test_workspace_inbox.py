@@ -11,20 +11,13 @@ from typing import Any
 from flask import Flask
 
 from egov.container import Container
-from tests.builders import proposal
 from tests.conftest import Api
+from tests.integration.test_task_context import file_proposal
 from tests.integration.test_timers_support import FakeClock, api_of, clocked_app
 from tests.support.pages import form_token, log_in, text_of
 
 INBOX = "/arbeitsplatz/posteingang"
 RLO = "\u202e"
-
-
-def file_proposal(api: Api, **data: Any) -> str:
-    response = api.post("/applications", "erika", json=proposal(**data))
-    assert response.status_code == 201, response.get_json()
-    case_id: str = response.get_json()["case_id"]
-    return case_id
 
 
 def task_of(api: Api, case_id: str, user: str = "anna") -> str:
