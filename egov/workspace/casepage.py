@@ -62,7 +62,6 @@ def task_page(
     *,
     errors: Mapping[str, str] | None = None,
     values: Mapping[str, str] | None = None,
-    status: int = 200,
 ) -> Response:
     """The task's page; after a refused form with its `errors` and the sent `values`."""
     who = _viewer()
@@ -74,7 +73,6 @@ def task_page(
     return render(
         "workspace/case/task.html",
         title=found.title,
-        status=status,
         task=found,
         context=shown.detail.context,
         triage=shown.suggestion,

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from egov.errors import Invalid
 
 SHORT_TEXT = 200  # characters; a longer string field is a text area
+GROUPED = re.compile(r"-?\d{1,3}(\.\d{3})+")  # "1.200": thousands, as German groups them
 SHORT_LABEL = 60  # characters; a longer description is a hint, not a label
 
 
@@ -119,12 +120,20 @@ def _typed(spec: Mapping[str, Any], raw: str) -> Any:
     if kind == "boolean":
         return {"true": True, "false": False}.get(raw, raw)
     if kind in ("number", "integer"):
-        try:
-            number = float(raw.replace(".", "").replace(",", ".") if "," in raw else raw)
-        except ValueError:
+        number = _number(raw)
+        if number is None:
             return raw
         return int(number) if kind == "integer" and number.is_integer() else number
     return raw
+
+
+def _number(raw: str) -> float | None:
+    """A number as German writes it ("3.600,50", "1.200", "0,5") or as code does ("3600.5")."""
+    german = "," in raw or GROUPED.fullmatch(raw) is not None
+    try:
+        return float(raw.replace(".", "").replace(",", ".") if german else raw)
+    except ValueError:
+        return None
 
 
 def errors_of(refusal: Invalid, fields: list[FormField]) -> dict[str, str]:

@@ -310,3 +310,32 @@ def test_the_audit_trail_pages_with_a_link_to_its_next_page(
 
     assert actions(first) == ["case.opened", "submission.received"]
     assert actions(second)[:1] == ["workflow.started"] and "limit=2" in more
+
+
+def test_the_feasibility_form_reads_yes_no_and_a_german_number(
+    app: Flask, api: Api, container: Container
+) -> None:
+    case_id = file_with(api)
+    data = {"data": {"formal_decision": "admissible"}}
+    assert (
+        api.post(f"/tasks/{task_of(api, case_id)}/complete", "anna", json=data).status_code == 200
+    )
+    [task] = api.get(f"/cases/{case_id}", "admin").get_json()["open_tasks"]
+    ben = as_user(app, container, "ben")
+    page = ben.get(f"/arbeitsplatz/aufgaben/{task['id']}").get_data(as_text=True)
+    url = f"/arbeitsplatz/aufgaben/{task['id']}/erledigen"
+    sent = {"csrf_token": form_token(page), "feasible": "false", "cost_estimate_eur": "3.600,50"}
+
+    without_note = ben.post(url, data=sent).get_data(as_text=True)
+    done = ben.post(url, data={**sent, "feasibility_note": "Standort ungeeignet."})
+
+    assert 'name="feasible" value="false" checked' in without_note
+    assert 'id="feld-feasibility_note-fehler"' in without_note
+    assert 'value="3.600,50"' in without_note  # as typed
+    assert done.status_code == 303
+    result = api.get(f"/tasks/{task['id']}", "admin").get_json()["result"]
+    assert result == {
+        "feasible": False,
+        "cost_estimate_eur": 3600.5,
+        "feasibility_note": "Standort ungeeignet.",
+    }
