@@ -73,6 +73,9 @@ def test_a_clerk_claims_checks_and_completes_the_formal_check(
     expect(page.locator(".findings")).to_contain_text("über 5.000 EUR")
     expect(page.locator(".steps")).to_have_text("Formale Prüfung")
     expect(page.locator(".bpmn-diagram--ready .bpmn-current")).to_have_count(1)
+    expect(page.locator(".bpmn-diagram--ready svg[role='img']")).to_have_attribute(
+        "aria-label", "Prozessdiagramm"
+    )
     accessible_at_every_width(page, "workspace-task")
 
     page.get_by_role("button", name="Aufgabe erledigen").click()
