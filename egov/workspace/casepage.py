@@ -32,6 +32,7 @@ from egov.workflow.store import TaskStatus
 from egov.workspace.formfields import fields_of, labelled, labels_of
 from egov.workspace.views import bp
 
+CLERKS = frozenset({Role.CLERK})  # who may change a task, as in the API
 PREVIEWED = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 UNITS = PageRequest(limit=100)
 LIVE = (TaskStatus.OPEN, TaskStatus.CLAIMED, TaskStatus.PROPOSED)
@@ -41,7 +42,7 @@ LIVE = (TaskStatus.OPEN, TaskStatus.CLAIMED, TaskStatus.PROPOSED)
 @page_for(STAFF)
 def case(case_id: str) -> Response:
     """The case page."""
-    who = _viewer()
+    who = signed_in()
     parts = container().case_file.detail(who, case_id)
     return render(
         "workspace/case/case.html",
@@ -64,7 +65,7 @@ def task_page(
     values: Mapping[str, str] | None = None,
 ) -> Response:
     """The task's page; after a refused form with its `errors` and the sent `values`."""
-    who = _viewer()
+    who = signed_in()
     egov = container()
     shown = egov.triage.detail(who, task_id)
     found = shown.detail.task
@@ -127,7 +128,7 @@ def _org_units() -> dict[str, str]:
 @page_for(STAFF)
 def document(document_id: str) -> Response:
     """A document's bytes: to download, or (`?ansehen=1`, images and PDFs only) to view."""
-    doc, chunks = container().case_file.content(_viewer(), document_id)
+    doc, chunks = container().case_file.content(signed_in(), document_id)
     response = Response(chunks, mimetype=doc.media_type)
     disposition = downloads.attachment(doc.filename)
     if request.args.get("ansehen") and doc.media_type in PREVIEWED:
@@ -141,7 +142,7 @@ def document(document_id: str) -> Response:
 @page_for(STAFF)
 def diagram(instance_id: str) -> Response:
     """The BPMN XML of the instance's version, for `ui/diagram.js`."""
-    xml = container().instances.diagram(_viewer(), instance_id)
+    xml = container().instances.diagram(signed_in(), instance_id)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private"})
 
 
@@ -151,7 +152,8 @@ def number(value: float) -> str:
     return str(format_decimal(value))
 
 
-def _viewer() -> Principal:
+def signed_in() -> Principal:
+    """The viewer of a page behind `page_for` (which checked the login)."""
     who = viewer()
-    assert who is not None  # page_for checked it
+    assert who is not None
     return who

@@ -9,15 +9,16 @@ from flask import Response, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from egov.errors import Invalid
-from egov.identity.model import Role
+from egov.errors import Invalid, NotFound
+from egov.identity.model import Principal, Role
 from egov.paging import PageRequest
-from egov.ui.access import STAFF, page_for, viewer
+from egov.ui.access import STAFF, page_for
 from egov.ui.pages import N_, local_path, page_url, render, see_other
 from egov.web.context import container
 from egov.web.paging import page_request
 from egov.workflow.inbox_filter import MAX_SEARCH, TaskFilter, View
 from egov.workflow.store import TaskStatus
+from egov.workspace.casepage import CLERKS, signed_in
 from egov.workspace.views import bp
 
 TABS = {
@@ -39,8 +40,7 @@ PROCEDURES = PageRequest(limit=100)  # the filter's choice: the catalogue's firs
 def inbox() -> Response:
     """One page of the inbox, as the tab and the filters ask."""
     egov = container()
-    who = viewer()
-    assert who is not None  # page_for checked it
+    who = signed_in()
     found = task_filter()
     shown = egov.triage.inbox_page(who, found, page_request())
     return render(
@@ -58,8 +58,19 @@ def inbox() -> Response:
         may_claim=Role.CLERK in who.roles,
         more=page_url(shown.tasks.next_cursor),
         here=local_path(request.full_path.rstrip("?")),
-        done=request.args.get("erledigt", "")[:MAX_SEARCH],
+        done=done_title(who),
     )
+
+
+def done_title(who: Principal) -> str | None:
+    """The title of the task just completed (`?erledigt=<task id>`), if the viewer sees it."""
+    task_id = request.args.get("erledigt")
+    if not task_id:
+        return None
+    try:
+        return container().inbox.get(who, task_id).title
+    except NotFound:
+        return None
 
 
 def task_filter() -> TaskFilter:
@@ -81,22 +92,18 @@ def task_filter() -> TaskFilter:
 
 
 @bp.post("/aufgaben/<task_id>/uebernehmen")
-@page_for(frozenset({Role.CLERK}))
+@page_for(CLERKS)
 def claim(task_id: str) -> BaseResponse:
     """Take the task (409 page if someone else has it), back to where the form was."""
-    who = viewer()
-    assert who is not None
-    container().inbox.claim(who, task_id)
+    container().inbox.claim(signed_in(), task_id)
     return see_other(back_to(task_id))
 
 
 @bp.post("/aufgaben/<task_id>/zurueckgeben")
-@page_for(frozenset({Role.CLERK}))
+@page_for(CLERKS)
 def release(task_id: str) -> BaseResponse:
     """Give the claimed task back to the unit."""
-    who = viewer()
-    assert who is not None
-    container().inbox.unclaim(who, task_id)
+    container().inbox.unclaim(signed_in(), task_id)
     return see_other(back_to(task_id))
 
 

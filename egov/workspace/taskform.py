@@ -12,15 +12,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from egov.errors import Invalid
-from egov.identity.model import Role
-from egov.ui.access import page_for, viewer
+from egov.ui.access import page_for
 from egov.ui.pages import see_other
 from egov.web.context import container
-from egov.workspace.casepage import task_page
+from egov.workspace.casepage import CLERKS, signed_in, task_page
 from egov.workspace.formfields import data_from, errors_of, fields_of
 from egov.workspace.views import bp
 
-CLERKS = frozenset({Role.CLERK})
 MAX_REASON = 2000
 
 
@@ -28,8 +26,7 @@ MAX_REASON = 2000
 @page_for(CLERKS)
 def complete(task_id: str) -> BaseResponse:
     """Complete the task with its form; a refusal shows the page again with the reasons."""
-    who = viewer()
-    assert who is not None
+    who = signed_in()
     egov = container()
     task = egov.inbox.get(who, task_id)
     data = data_from(task.form_schema, request.form)
@@ -40,39 +37,36 @@ def complete(task_id: str) -> BaseResponse:
             raise
         errors = errors_of(refusal, fields_of(task.form_schema))
         return task_page(task_id, errors=errors, values=request.form)
-    return see_other(url_for("workspace.inbox", erledigt=task.title))
+    return see_other(url_for("workspace.inbox", erledigt=task.id))
 
 
 @bp.post("/aufgaben/<task_id>/freigeben")
 @page_for(CLERKS)
 def approve(task_id: str) -> BaseResponse:
     """Four eyes: approve the proposed decision; the task completes with it."""
-    who = viewer()
-    assert who is not None
+    who = signed_in()
     done = container().inbox.approve(who, task_id)
-    return see_other(url_for("workspace.inbox", erledigt=done.title))
+    return see_other(url_for("workspace.inbox", erledigt=done.id))
 
 
 @bp.post("/aufgaben/<task_id>/ablehnen")
 @page_for(CLERKS)
 def reject(task_id: str) -> BaseResponse:
     """Four eyes: reject the proposed decision with a reason; back to the proposer."""
-    who = viewer()
-    assert who is not None
+    who = signed_in()
     reason = (request.form.get("grund") or "").strip()
     if not reason or len(reason) > MAX_REASON:
         message = _("Bitte nennen Sie einen Grund (höchstens %(n)s Zeichen).", n=MAX_REASON)
         return task_page(task_id, errors={"grund": message}, values=request.form)
     back = container().inbox.reject(who, task_id, reason)
-    return see_other(url_for("workspace.inbox", erledigt=back.title))
+    return see_other(url_for("workspace.inbox", erledigt=back.id))
 
 
 @bp.post("/aufgaben/<task_id>/triage")
 @page_for(CLERKS)
 def decide_triage(task_id: str) -> BaseResponse:
     """Confirm or override the triage suggestion of a review task (`POST .../triage`)."""
-    who = viewer()
-    assert who is not None
+    who = signed_in()
     form = request.form
     body = {
         "decision": form.get("decision"),
@@ -86,4 +80,4 @@ def decide_triage(task_id: str) -> BaseResponse:
             raise
         errors = {str(p["name"]): str(p["reason"]) for p in refusal.invalid_params}
         return task_page(task_id, errors=errors, values=form)
-    return see_other(url_for("workspace.inbox", erledigt=done.title))
+    return see_other(url_for("workspace.inbox", erledigt=done.id))

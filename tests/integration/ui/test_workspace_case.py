@@ -94,6 +94,8 @@ def test_a_form_without_the_decision_is_refused_next_to_the_field_then_completed
     done = client.post(url, data={"csrf_token": token, "formal_decision": "admissible"})
 
     assert done.status_code == 303 and "/arbeitsplatz/posteingang" in done.headers["Location"]
+    inbox = text_of(client.get(done.headers["Location"]).get_data(as_text=True))
+    assert "Erledigt: Formale Prüfung" in inbox
     task = api.get(f"/tasks/{task_id}", "anna").get_json()
     assert task["status"] == "completed" and task["result"] == {"formal_decision": "admissible"}
     after = text_of(client.get(f"/arbeitsplatz/aufgaben/{task_id}").get_data(as_text=True))

@@ -224,6 +224,10 @@ def test_hostile_search_and_titles_are_shown_inert(
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert f"<bdi>&lt;script&gt;alert(1)&lt;/script&gt;{RLO}gnp.exe</bdi>" in html
     assert too_long.status_code == 400 and "search-too-long" in too_long.get_data(as_text=True)
+    forged = text_of(
+        client.get(INBOX, query_string={"erledigt": "Rufen Sie 0190 an"}).get_data(True)
+    )
+    assert "Erledigt" not in forged and "0190" not in forged  # only a task the clerk sees
 
 
 def test_the_inbox_speaks_english_when_asked(app: Flask, api: Api, container: Container) -> None:
