@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -83,7 +83,7 @@ def task_page(
         errors=dict(errors or {}),
         values=values or {},
         may_act=Role.CLERK in who.roles,
-        here=local_path(request.path),
+        here=local_path(request.path, url_for("workspace.task", task_id=task_id)),
         **case_context(who, parts),
     )
 

@@ -57,7 +57,7 @@ def inbox() -> Response:
         now=egov.clock(),
         may_claim=Role.CLERK in who.roles,
         more=page_url(shown.tasks.next_cursor),
-        here=local_path(request.full_path.rstrip("?")),
+        here=local_path(request.full_path.rstrip("?"), url_for("workspace.inbox")),
         done=done_title(who),
     )
 
