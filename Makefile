@@ -95,6 +95,7 @@ bench: $(STAMP)  ## print the benchmark figures (benchmarks/)
 	$(BIN)/python benchmarks/intake_throughput.py
 	$(BIN)/python benchmarks/script_sandbox.py
 	$(BIN)/python benchmarks/triage.py
+	$(BIN)/python benchmarks/sqlite_writers.py
 
 clean:  ## remove the venv and local data
 	rm -rf $(VENV) var $(SBOM_NPM)/node_modules vendor/node_modules

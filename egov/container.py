@@ -254,7 +254,7 @@ def build(settings: Settings, clock: Clock = utcnow) -> Container:
             sources=(RoundChains(),),
             timestamper=wiring.timestamper(settings, http),
         ),
-        postfach=Postfach(db, workflows),
+        postfach=Postfach(db, workflows, files),
         outbox=outbox,
         inbound=inbound,
         incidents=incidents,

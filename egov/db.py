@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +33,8 @@ NAMING = {
 }
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+BUSY_SECONDS = 30.0  # how long an SQLite writer waits for its turn before it is an outage
+QUEUED = "egov_writer_queued"  # in a connection's info: it holds the WriterQueue's turn
 
 # The database is away, restarting, locked or out of connections (or the transaction lost a
 # serialization race): nothing was committed, and the same work succeeds later. Work that
@@ -120,11 +125,56 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class WriterQueue:
+    """The writers of one SQLite database in this process, first come, first served (issue
+    18). SQLite's busy handler keeps no queue: it polls with growing sleeps, so a writer that
+    loses a few times waits for seconds while later ones win. Writers queue here before
+    `BEGIN IMMEDIATE`; the one that ends its transaction hands the turn to the next."""
+
+    def __init__(self, timeout: float = BUSY_SECONDS) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        """Wait for the turn; after `timeout` seconds an OperationalError (an outage: retried
+        by whoever called, as SQLite's own "database is locked" is)."""
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(self.timeout):
+            return
+        with self._lock:
+            if turn.is_set():  # handed over while the wait ran out
+                return
+            self._waiting.remove(turn)
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked (queue)"))
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()  # the turn passes on, never to a newcomer
+            else:
+                self._held = False
+
+
 def make_engine(url: str, *, writer: bool = True, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate if writer else _sqlite_begin)
+        if not writer:
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        queue = WriterQueue()
+        event.listen(engine, "begin", functools.partial(_sqlite_begin_immediate, queue))
+        for ended in ("commit", "rollback"):
+            event.listen(engine, ended, functools.partial(_sqlite_end, queue))
+        for lost in ("checkin", "invalidate"):  # a connection gone without either
+            event.listen(engine.pool, lost, functools.partial(_sqlite_lost, queue))
         return engine
     # JIT off: egov's statements are short OLTP queries; PostgreSQL's JIT compiled every
     # full-scan search for 120-165 ms more than it saved (issue 18)
@@ -138,13 +188,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
+def _sqlite_begin_immediate(queue: WriterQueue, conn: Any) -> None:
     # Take the write lock at the start of a transaction: no lost updates, no upgrade deadlocks.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    queue.acquire()
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # another process may still hold it
+    except BaseException:
+        queue.release()
+        raise
+    conn.info[QUEUED] = True
+
+
+def _sqlite_end(queue: WriterQueue, conn: Any) -> None:
+    if conn.info.pop(QUEUED, False):
+        queue.release()
+
+
+def _sqlite_lost(queue: WriterQueue, _dbapi: Any, record: Any, *_args: Any) -> None:
+    if record.info.pop(QUEUED, False):
+        queue.release()
 
 
 def _sqlite_begin(conn: Any) -> None:

@@ -26,12 +26,13 @@ from egov.buergerbudget.ballots_store import (
     append,
     ballot_of,
 )
+from egov.buergerbudget.results import admitted_cases
 from egov.buergerbudget.rounds import VOTE, Round, not_found, of_row
 from egov.buergerbudget.rounds_store import get_round
 from egov.cases.service import record
 from egov.clock import Clock
 from egov.db import Database, lost_race, new_id
-from egov.errors import Conflict, Invalid, NotFound
+from egov.errors import Conflict, DomainError, Invalid, NotFound
 from egov.identity.model import Principal, Vertrauensniveau
 from egov.identity.sessions import DEVELOPMENT_ENVS
 from egov.identity.sessions import MIN_SECRET_KEY_LENGTH as MIN_KEY_LENGTH
@@ -50,6 +51,17 @@ class BallotView:
     version: int
     commitment: str
     cast_at: datetime
+
+
+@dataclass(frozen=True)
+class BallotOption:
+    """A proposal on the ballot: the id the ballot names it by, and what the voter reads."""
+
+    proposal: str
+    title: str
+    description: str | None
+    category: str | None
+    cost_eur: float
 
 
 def ballot_key(configured: str, env: str, data_dir: Path) -> bytes:
@@ -148,6 +160,33 @@ class Vote:
                     "Sie haben in dieser Runde noch nicht abgestimmt.", code="ballot-not-found"
                 )
             return _view(row)
+
+    def refusal(self, voter: Principal, year: int) -> DomainError | None:
+        """Why `voter` may not cast a ballot in the round now (a page says it before the
+        form); None: they may."""
+        with self.db.reading() as session:
+            found = round_of(session, year)
+        try:
+            self._may_vote(found, voter)
+        except DomainError as refused:
+            return refused
+        return None
+
+    def options(self, year: int) -> list[BallotOption]:
+        """The proposals admitted to the round's vote, in the order they were admitted, with
+        the ids a ballot names them by (the public round page shows no ids)."""
+        with self.db.reading() as session:
+            round_of(session, year)
+            return [
+                BallotOption(
+                    case.id,
+                    case.title,
+                    case.data.get("description"),
+                    case.data.get("category"),
+                    proposal.cost_eur,
+                )
+                for case, proposal in admitted_cases(session, year)
+            ]
 
     def _voter(self, voter: Principal, year: int) -> str:
         return rules.pseudonym(self.ballot_key, year, voter.subject)

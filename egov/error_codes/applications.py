@@ -92,6 +92,7 @@ CODES: dict[str, Code] = {
         404,
         case_not_found="No such case, or not visible to the caller.",
         document_not_found="No such document, or not readable by the caller.",
+        message_not_found="No such Postfach message, or not addressed to the caller.",
         task_not_found="No such task, or not visible to the caller.",
         instance_not_found="The case has no process instance (or no such instance is visible).",
     ),
@@ -135,7 +136,7 @@ CODES: dict[str, Code] = {
     **codes(
         "cases",
         400,
-        message_invalid="A Postfach reply is empty or too long.",
+        message_invalid="A Postfach reply is empty or too long, or one of its files is refused.",
         case_status_invalid="A process set a status that is not a status name.",
     ),
     # -- retention -----------------------------------------------------------------------------
@@ -188,6 +189,7 @@ CODES: dict[str, Code] = {
         implementation_not_found="No implementation of that proposal the caller may change.",
         milestone_not_found="The implementation has no milestone with that id.",
         photo_not_found="No photo of an implementation with that id.",
+        proposal_not_found="The round's list has no proposal at that place (portal page).",
     ),
     **codes(
         "buergerbudget",

@@ -49,3 +49,8 @@ def search_term() -> str:
         message = _("Der Suchbegriff ist zu lang: höchstens %(limit)s Zeichen.", limit=MAX_SEARCH)
         raise Invalid(str(message), code="search-too-long")
     return term
+
+
+from egov.portal import account, cases, postfach  # noqa: E402,F401
+from egov.portal import buergerbudget as _buergerbudget  # noqa: E402,F401
+from egov.portal import participation as _participation  # noqa: E402,F401

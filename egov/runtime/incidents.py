@@ -50,6 +50,14 @@ class Incidents:
         with self.db.reading() as session:
             return page_incidents(session, status, page)
 
+    def get(self, incident_id: str) -> Incident:
+        """One incident, open or resolved (404 `incident-not-found`)."""
+        with self.db.reading() as session:
+            incident = get_incident(session, incident_id)
+            if incident is None:
+                raise NotFound("Störung nicht gefunden.", code="incident-not-found")
+            return incident
+
     def retry(self, principal: Principal, incident_id: str) -> Incident:
         with self.db.reading() as session:
             incident = _still_open(session, incident_id)

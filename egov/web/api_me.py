@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
 from egov.clock import iso
+from egov.errors import Invalid
 from egov.identity.model import Role
+from egov.postfach import service as postfach
 from egov.rights.store import DataExport
 from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires, requires_recent_login
 from egov.web.context import container
+from egov.web.edge import message_body
 from egov.web.paging import page_request, paged
 from egov.web.schemas.cases import CasePage, CasePath, CaseQuery, CaseSummary
 from egov.web.schemas.common import ListQuery
 from egov.web.schemas.instances import Reason
+from egov.web.schemas.intake import Attachment
 from egov.web.schemas.me import (
     EXPORT,
     CitizenCase,
@@ -65,15 +71,32 @@ def my_messages(query: ListQuery) -> Response:
 
 @bp.post("/me/cases/<case_id>/messages", responses=answers((201, Reply), 404, 409))
 @requires(Role.CITIZEN)
+@message_body
 @validated
 def reply(path: CasePath, body: ReplyBody) -> Response:
-    """Reply on one of my cases."""
-    answer = container().postfach.reply(current_principal(), path.case_id, body.subject, body.body)
+    """Reply on one of my cases, with `attachments` (a Nachreichung): they become documents
+    of the case; a refused file is 400 `message-invalid` naming it."""
+    files = [_attachment(i, a) for i, a in enumerate(body.attachments)]
+    answer = container().postfach.reply(
+        current_principal(), path.case_id, body.subject, body.body, files
+    )
     response = jsonify(
         {**views.message(answer.message), "correlated": answer.correlated, "held": answer.held}
     )
     response.status_code = 201
     return response
+
+
+def _attachment(index: int, item: Attachment) -> postfach.Attachment:
+    try:
+        content = base64.b64decode(item.content_base64, validate=True)
+    except binascii.Error as error:
+        raise Invalid(
+            "Eine Datei kann so nicht angenommen werden.",
+            code="message-invalid",
+            invalid_params=[{"name": f"attachments[{index}].content_base64", "reason": "base64"}],
+        ) from error
+    return postfach.Attachment(item.filename, item.media_type, content)
 
 
 @bp.get("/me/export", responses={**answers(409), "200": EXPORT})

@@ -13,6 +13,7 @@ someone who deputizes for the proposer or for whom the proposer deputizes (`seco
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from egov.errors import Conflict
 from egov.identity.store import Deputy, active_deputies
+from egov.workflow.encoding import parse_model
 from egov.workflow.store import ProcessDefinition, WorkflowInstance
 
 PROCEDURE_FILE = "procedure.json"
@@ -76,13 +78,7 @@ def model_problems(
     task ids of its models, and the triage's review task (completed together with the triage
     decision, egov/triage) cannot demand four eyes."""
     user_tasks = {el.get("id") for tree in trees for el in tree.iter("{*}userTask")}
-    marked = {
-        el.get("id")
-        for tree in trees
-        for el in tree.iter("{*}userTask")
-        for prop in el.iter("{*}property")
-        if prop.get("name") == "fourEyes" and (prop.get("value") or "").strip().lower() == "true"
-    }
+    marked = set(_marked(trees))
     listed = (procedure or {}).get("four_eyes_tasks", [])
     if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
         return [("four_eyes_tasks", "Liste von IDs von Benutzeraufgaben erwartet")]
@@ -99,4 +95,39 @@ def model_problems(
     return found
 
 
-__all__ = ["deputy_relations", "listed_tasks", "model_problems", "other_person", "second_person"]
+def _marked(trees: list[Any]) -> dict[str, str]:
+    """The user tasks whose BPMN demands four eyes (`fourEyes` = "true"): id -> name."""
+    return {
+        el.get("id"): el.get("name") or el.get("id")
+        for tree in trees
+        for el in tree.iter("{*}userTask")
+        for prop in el.iter("{*}property")
+        if prop.get("name") == "fourEyes" and (prop.get("value") or "").strip().lower() == "true"
+    }
+
+
+def four_eyes_tasks(files: Mapping[str, str]) -> dict[str, str]:
+    """The user tasks of a deployed version that demand four eyes, marked in its BPMN or
+    listed in its procedure.json `four_eyes_tasks`: id -> name (the admin pages show them)."""
+    trees = [parse_model(n, text.encode()) for n, text in files.items() if n.endswith(".bpmn")]
+    named = {el.get("id"): el.get("name") for tree in trees for el in tree.iter("{*}userTask")}
+    found = _marked(trees)
+    try:
+        spec = json.loads(files.get(PROCEDURE_FILE, "{}"))
+    except ValueError:
+        spec = {}
+    listed = spec.get("four_eyes_tasks") if isinstance(spec, dict) else None
+    for task in listed if isinstance(listed, list) else []:
+        if isinstance(task, str):
+            found.setdefault(task, named.get(task) or task)
+    return dict(sorted(found.items()))
+
+
+__all__ = [
+    "deputy_relations",
+    "four_eyes_tasks",
+    "listed_tasks",
+    "model_problems",
+    "other_person",
+    "second_person",
+]

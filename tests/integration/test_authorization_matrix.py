@@ -152,6 +152,60 @@ STATUS_FOR_UNKNOWN_CASE = build_status_1170(
 )
 
 
+# the workspace's admin pages (egov/workspace/admin_*.py): admins only, the 403 page for every
+# other role, without a login to the staff login; a bearer token sends no form token, so every
+# POST of a page is 400 `form-token-invalid` (tests/integration/ui/test_workspace_admin.py
+# sends them from a browser session)
+ADMIN_PAGE = expect(admin=OK, anonymous=REDIRECT)
+ADMIN_POST = {p: 400 for p in PRINCIPALS}
+ADMIN = "/arbeitsplatz/admin"
+ADMIN_PAGES = [
+    *(
+        Probe("GET", f"{ADMIN}{rule}", f"admin page {rule or '/'}", f"{ADMIN}{path}", ADMIN_PAGE,
+              page=True)
+        for rule, path in (
+            ("", ""),
+            ("/organisationseinheiten", "/organisationseinheiten"),
+            ("/organisationseinheiten/<key>", "/organisationseinheiten/buero-buergerbudget"),
+            ("/verfahren", "/verfahren"),
+            ("/verfahren/<key>", "/verfahren/buergerbudget"),
+            ("/buergerbudget", "/buergerbudget"),
+            ("/buergerbudget/<int:year>", "/buergerbudget/2026"),
+            ("/buergerbudget/neu", "/buergerbudget/neu"),
+            ("/buergerbudget/<int:year>/aendern", "/buergerbudget/2026/aendern"),
+            ("/prozesse", "/prozesse"),
+            ("/prozesse/<process_id>", "/prozesse/buergerbudget"),
+            ("/prozessversionen/<definition_id>/diagramm.bpmn",
+             "/prozessversionen/{definition}/diagramm.bpmn"),
+            ("/stoerungen", "/stoerungen"),
+            ("/stoerungen/<incident_id>", "/stoerungen/{incident_c}"),
+        )
+    ),
+    *(
+        Probe("POST", f"{ADMIN}{rule}", f"admin form {rule}", f"{ADMIN}{path}", ADMIN_POST,
+              page=True)
+        for rule, path in (
+            ("/organisationseinheiten", "/organisationseinheiten"),
+            ("/organisationseinheiten/<key>/name",
+             "/organisationseinheiten/buero-buergerbudget/name"),
+            ("/organisationseinheiten/<key>/mitglieder",
+             "/organisationseinheiten/buero-buergerbudget/mitglieder"),
+            ("/organisationseinheiten/<key>/mitglieder/entfernen",
+             "/organisationseinheiten/buero-buergerbudget/mitglieder/entfernen"),
+            ("/organisationseinheiten/<key>/vertretungen",
+             "/organisationseinheiten/buero-buergerbudget/vertretungen"),
+            ("/vertretungen/<deputy_id>/beenden", "/vertretungen/{deputy}/beenden"),
+            ("/buergerbudget/neu", "/buergerbudget/neu"),
+            ("/buergerbudget/<int:year>/aendern", "/buergerbudget/2026/aendern"),
+            ("/prozessversionen/<definition_id>/aktivieren",
+             "/prozessversionen/{definition}/aktivieren"),
+            ("/stoerungen/<incident_id>/wiederholen", "/stoerungen/{incident_c}/wiederholen"),
+            ("/stoerungen/<incident_id>/erledigen", "/stoerungen/{incident_c}/erledigen"),
+        )
+    ),
+]  # fmt: skip
+
+
 # the workspace's inbox and case pages (egov/workspace/inbox.py, casepage.py, taskform.py):
 # without a login to the staff login; a bearer token sends no form token, so every POST of a
 # page is 400 `form-token-invalid` (tests/integration/ui/test_workspace_*.py send them from
@@ -920,6 +974,80 @@ EXPECTATIONS = [
     ),
     Probe(
         "GET",
+        "/beteiligung",
+        "the open participations (page)",
+        "/beteiligung",
+        EVERYONE,
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/beteiligung/<participation_id>",
+        "a participation's page",
+        "/beteiligung/{participation}",
+        EVERYONE,
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/beteiligung/<participation_id>/stellungnahme",
+        "the statement form (page)",
+        "/beteiligung/{participation}/stellungnahme",
+        EVERYONE,
+        page=True,
+    ),
+    Probe(
+        "POST",
+        "/beteiligung/<participation_id>/stellungnahme",
+        "the statement form without its CSRF token",
+        "/beteiligung/{participation}/stellungnahme",
+        {p: 400 for p in PRINCIPALS},
+        {"data": {"text": "Ohne Formular-Token."}},
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/beteiligung/<participation_id>/stellungnahme/eingegangen",
+        "the receipt page without a receipt (back to the participation)",
+        "/beteiligung/{participation}/stellungnahme/eingegangen",
+        {p: REDIRECT for p in PRINCIPALS},
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/buergerbudget/<int(max=9999):year>",
+        "the 2026 round (page)",
+        "/buergerbudget/2026",
+        EVERYONE,
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>",
+        "a proposal's page of a round without admitted proposals",
+        "/buergerbudget/2026/vorschlaege/1",
+        {p: 404 for p in PRINCIPALS},
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/buergerbudget/<int(max=9999):year>/abstimmung",
+        "the ballot page, before the vote",
+        "/buergerbudget/2026/abstimmung",
+        expect(anonymous=REDIRECT, erika=OK, max=OK, twin_erika=OK),
+        page=True,
+    ),
+    Probe(
+        "POST",
+        "/buergerbudget/<int(max=9999):year>/abstimmung",
+        "the ballot form without its CSRF token",
+        "/buergerbudget/2026/abstimmung",
+        {p: 400 for p in PRINCIPALS},
+        {"data": {"vorschlag": []}},
+        page=True,
+    ),
+    Probe(
+        "GET",
         "/api/v1/problems/<code>",
         "the page of a problem type",
         "/api/v1/problems/case-not-found",
@@ -1052,7 +1180,70 @@ EXPECTATIONS = [
         expect(anna=409, admin=409),
         {"json": {"reason": "Prüfung"}},
     ),
+    *ADMIN_PAGES,
     *WORKSPACE_PAGES,
+]
+# The portal's pages of the citizen (egov/portal/cases.py, postfach.py, account.py): without
+# a login, to the login; refusals are error pages. A page form without its token is refused
+# before anything else (400 `form-token-invalid`): bearer-token callers never have one.
+CITIZEN_PAGE = {**expect(erika=OK, max=OK, twin_erika=OK), "anonymous": REDIRECT}
+OWN_PAGE = {**expect(erika=OK, max=404, twin_erika=404), "anonymous": REDIRECT}
+NO_FORM_TOKEN = {p: 400 for p in PRINCIPALS}
+
+
+def page_probe(
+    method: str, rule: str, target: str, path: str, outcomes: dict[str, Outcome]
+) -> Probe:
+    return Probe(method, rule, target, path, outcomes, page=True)
+
+
+EXPECTATIONS += [
+    page_probe("GET", "/antraege", "my applications", "/antraege", CITIZEN_PAGE),
+    page_probe("GET", "/antraege/<case_id>", "case A's page", "/antraege/{case_a}", OWN_PAGE),
+    *(
+        page_probe(
+            method,
+            f"/antraege/<case_id>/{page}",
+            f"case A: {page}",
+            f"/antraege/{{case_a}}/{page}",
+            outcome,
+        )
+        for page in ("antworten", "zuruecknehmen")
+        for method, outcome in (("GET", OWN_PAGE), ("POST", NO_FORM_TOKEN))
+    ),
+    page_probe("GET", "/postfach", "my Postfach", "/postfach", CITIZEN_PAGE),
+    page_probe(
+        "GET", "/postfach/<message_id>", "erika's reply on A", "/postfach/{reply_a}", OWN_PAGE
+    ),
+    page_probe(
+        "GET", "/dokumente/<document_id>", "attachment of A", "/dokumente/{attachment_a}", OWN_PAGE
+    ),
+    page_probe(
+        "GET",
+        "/dokumente/<document_id>",
+        "original message of A",
+        "/dokumente/{original_a}",
+        dict(OWN_PAGE, erika=404),
+    ),
+    page_probe(
+        "GET",
+        "/dokumente/<document_id>/ansicht",
+        "attachment of A, shown",
+        "/dokumente/{attachment_a}/ansicht",
+        OWN_PAGE,
+    ),
+    page_probe("GET", "/konto", "my account", "/konto", CITIZEN_PAGE),
+    page_probe("GET", "/konto/auskunft", "my data", "/konto/auskunft", CITIZEN_PAGE),
+    page_probe("GET", "/konto/loeschen", "the erasure page", "/konto/loeschen", CITIZEN_PAGE),
+    *(
+        page_probe("POST", path, f"the form {path}", path, NO_FORM_TOKEN)
+        for path in (
+            "/konto/benachrichtigung",
+            "/konto/benachrichtigung/abbestellen",
+            "/konto/auskunft",
+            "/konto/loeschen",
+        )
+    ),
 ]
 
 
@@ -1180,6 +1371,7 @@ def build_scenario(api: Api) -> dict[str, str]:
         "incident_c": incidents[0]["id"],
         "attachment_a": docs_a["attachment"],
         "original_a": docs_a["original-message"],
+        "reply_a": reply_on(api, case_a),
         "attachment_b": docs_b["attachment"],
         "deputy": directory_entries(api),
         "instance_a": instance_of(api, case_a),
@@ -1189,6 +1381,13 @@ def build_scenario(api: Api) -> dict[str, str]:
         **participation_ids(api),
         **implementation_ids(api),
     }
+
+
+def reply_on(api: Api, case_id: str) -> str:
+    """Erika's message on her case (her Postfach's only one)."""
+    sent = api.post(f"/me/cases/{case_id}/messages", "erika", json={"body": "Eine Frage."})
+    assert sent.status_code == 201, sent.get_json()
+    return str(sent.get_json()["id"])
 
 
 def implementation_ids(api: Api) -> dict[str, str]:

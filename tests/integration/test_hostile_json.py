@@ -19,6 +19,7 @@ from flask import Flask
 from egov import paging
 from egov.app import create_app
 from egov.identity.model import Role
+from egov.ui.security import PAGES
 from tests.builders import example, proposal
 from tests.conftest import Api, make_settings
 
@@ -61,6 +62,8 @@ def json_endpoints(app: Flask) -> list[tuple[str, str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint in NO_JSON_BODY or rule.rule.startswith("/dev-idp/"):
             continue
+        if rule.endpoint.partition(".")[0] in app.extensions[PAGES]:
+            continue  # a page's form (egov.ui): refused without its token before any body
         for method in sorted((rule.methods or set()) & WRITES):
             path = rule.rule.replace("<year>", "2099")  # a year a round may have, none has
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"no-such-\1", path)
@@ -184,9 +187,9 @@ def test_every_json_endpoint_refuses_a_body_over_the_json_limit(small_limits: Ap
     body = b'{"note": "' + b"x" * 5000 + b'"}'
     answers = {}
     for method, path, endpoint in json_endpoints(app):
-        if endpoint in ("intake.submit_application", "definitions.deploy"):
-            continue  # the web form carries attachments, a deploy whole bundles (JSON, multipart
-            # or ZIP): both have the message limit (below)
+        if endpoint in ("intake.submit_application", "definitions.deploy", "me.reply"):
+            continue  # the web form and a reply carry attachments, a deploy whole bundles (JSON,
+            # multipart or ZIP): they have the message limit (below)
         response = call(
             api, method, path, speaker(app, endpoint), data=body, content_type="application/json"
         )
@@ -219,6 +222,23 @@ def test_the_web_form_has_the_message_limit_because_it_carries_attachments(
     refused = small_limits.post(
         "/applications", "erika", json={**proposal(), "attachments": [attachment]}
     )
+    assert_problem(refused, 413, "message-too-large")
+
+
+def test_a_reply_has_the_message_limit_because_it_carries_attachments(
+    small_limits: Api,
+) -> None:
+    case_id = small_limits.post("/applications", "erika", json=proposal()).get_json()["case_id"]
+    attachment = {
+        "filename": "plan.pdf",
+        "media_type": "application/pdf",
+        "content_base64": base64.b64encode(b"p" * 20_000).decode(),
+    }
+    body = {"body": "Anbei der Plan.", "attachments": [attachment]}
+    accepted = small_limits.post(f"/me/cases/{case_id}/messages", "erika", json=body)
+    assert accepted.status_code == 201, accepted.get_json()
+    attachment["content_base64"] = base64.b64encode(b"p" * 70_000).decode()
+    refused = small_limits.post(f"/me/cases/{case_id}/messages", "erika", json=body)
     assert_problem(refused, 413, "message-too-large")
 
 

@@ -243,17 +243,48 @@ def test_an_edited_or_foreign_cursor_is_a_400_bad_cursor(
 
 
 # The pages (egov.ui): a page that lists pages its list too, with a `rel="next"` link.
-PAGE_LISTS = {"/": "/?q=a"}  # the procedure catalogue of the portal's start page
-PAGE_NOT_LISTS = {"/arbeitsplatz"}  # the landing page: a name, a few units and links
-PAGE_NOT_LISTS |= {  # one case, task, document or diagram (the case's trail pages as below)
-    "/arbeitsplatz/vorgaenge/<case_id>",
+PAGE_LISTS = {
+    "/": "/?q=a",  # the procedure catalogue of the portal's start page
+    "/beteiligung": "/beteiligung?",  # the open participations
+}
+PAGE_NOT_LISTS = {
+    "/arbeitsplatz",  # the landing page: a name, a few units and links
+    "/beteiligung/<participation_id>",  # one procedure (its statements: all that count)
+    "/beteiligung/<participation_id>/stellungnahme",
+    "/beteiligung/<participation_id>/stellungnahme/eingegangen",
+    "/buergerbudget/<int(max=9999):year>",  # a round: its admitted proposals, filtered, not paged
+    "/buergerbudget/<int(max=9999):year>/vorschlaege/<int:number>",
+    "/buergerbudget/<int(max=9999):year>/abstimmung",
+}
+# a citizen's own lists, walked as that citizen in tests/integration/ui/test_portal_cases.py
+CITIZEN_PAGE_LISTS = {"/antraege", "/postfach"}
+PAGE_NOT_LISTS |= {
+    "/antraege/<case_id>",  # one case: its letters and documents (few), its history
+    "/antraege/<case_id>/antworten",  # forms
+    "/antraege/<case_id>/zuruecknehmen",
+    "/postfach/<message_id>",  # one letter
+    "/dokumente/<document_id>",  # bytes
+    "/dokumente/<document_id>/ansicht",
+    "/konto",  # the account's settings and links
+    "/konto/auskunft",  # one ZIP, or the form that asks for it
+    "/konto/loeschen",  # a form
+}
+
+
+def two_participations(api: Api) -> None:
+    open_participation(api)
+    open_participation(api, "VG-2026-0816")
+
+
+# a clerk's own list, walked as that clerk in tests/integration/ui/test_workspace_inbox.py
+CLERK_PAGE_LISTS = {"/arbeitsplatz/posteingang"}
+PAGE_NOT_LISTS |= {  # one case, task, document or diagram (the case's trail pages along
+    "/arbeitsplatz/vorgaenge/<case_id>",  # rel=next, tests/integration/ui/test_workspace_case.py)
     "/arbeitsplatz/aufgaben/<task_id>",
     "/arbeitsplatz/dokumente/<document_id>",
     "/arbeitsplatz/prozessinstanzen/<instance_id>/diagramm",
 }
-# lists behind a login, walked by their own tests: the Posteingang and a case's audit trail
-# (tests/integration/ui/test_workspace_inbox.py, test_workspace_case.py)
-PAGE_LISTS_BEHIND_LOGIN = {"/arbeitsplatz/posteingang"}
+PAGE_SEEDS = {"/beteiligung": two_participations}  # what a listing page needs for two rows
 
 
 def page_rules(app: Flask) -> set[str]:
@@ -268,7 +299,7 @@ def page_rules(app: Flask) -> set[str]:
 
 
 def test_every_get_page_is_classified(app: Flask) -> None:
-    classified = set(PAGE_LISTS) | PAGE_NOT_LISTS | PAGE_LISTS_BEHIND_LOGIN
+    classified = set(PAGE_LISTS) | CITIZEN_PAGE_LISTS | CLERK_PAGE_LISTS | PAGE_NOT_LISTS
     assert page_rules(app) - classified == set()
     assert classified <= page_rules(app)
 
@@ -288,9 +319,10 @@ def walk_page(app: Flask, path: str, limit: int) -> list[str]:
 
 
 def test_every_listing_page_is_walked_past_its_page_size_without_loss_or_repeat(
-    app: Flask,
+    app: Flask, api: Api
 ) -> None:
-    for path in PAGE_LISTS.values():
+    for rule, path in PAGE_LISTS.items():  # in order: a seed adds cards to the start page too
+        PAGE_SEEDS.get(rule, lambda _api: None)(api)
         whole = walk_page(app, path, MAX_LIMIT)
         assert len(whole) >= 2, path
         assert walk_page(app, path, 1) == whole, path

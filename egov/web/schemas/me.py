@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from egov.web.schemas.cases import CaseSummary, Document
 from egov.web.schemas.common import listed
+from egov.web.schemas.intake import Attachment
 
 
 class Message(BaseModel):
@@ -37,6 +38,11 @@ class MessageList(BaseModel):
 class ReplyBody(BaseModel):
     subject: str = ""
     body: str = Field(description="Text der Antwort")
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Nachgereichte Unterlagen: Dokumente des Vorgangs (höchstens 5)",
+    )
 
 
 class Reply(Message):

@@ -148,13 +148,16 @@ def test_an_expired_session_shows_the_page_logged_out(app: Flask, container: Con
 
 def test_the_open_participations_and_the_current_round_are_linked(api: Api, app: Flask) -> None:
     before = text_of(app.test_client().get("/").get_data(as_text=True))
-    open_participation(api)
+    participation = open_participation(api)
 
-    text = text_of(app.test_client().get("/").get_data(as_text=True))
+    html = app.test_client().get("/").get_data(as_text=True)
+    text = text_of(html)
 
     assert "Zurzeit läuft keine Beteiligung." in before
     assert "Zurzeit läuft keine Beteiligung." not in text and "Stellungnahmen bis zum" in text
-    assert "Bürgerbudget 2026: Vorschläge können bis zum" in text
+    assert f"/beteiligung/{participation}" in links(html)
+    assert "/buergerbudget/2026" in links(html)  # the portal's round page
+    assert "Bürgerbudget 2026 : Vorschläge können bis zum" in text  # text_of: tags as spaces
 
 
 def test_without_the_dev_idp_the_page_offers_no_dev_login(app: Flask) -> None:
