@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from egov.cases.store import get_case
+from egov.cases.store import Case, get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.identity.model import Principal
@@ -34,6 +34,7 @@ from egov.triage.store import (
 )
 from egov.triage.store import decision_of as stored_decision
 from egov.workflow.inbox import Inbox, TaskDetail, visible_task
+from egov.workflow.inbox_filter import TaskFilter
 from egov.workflow.operators import OperatorError, StepContext
 from egov.workflow.store import Task
 from egov.workflow.triage_config import OPERATOR, of_files
@@ -46,6 +47,13 @@ def chain_of(settings: Settings, db: Database, clock: Clock) -> Chain:
         if isinstance(plugin, Rules):
             plugin.recent_cases, plugin.clock = DatabaseRecentCases(db), clock
     return chain
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tasks: Page[Task]
+    marks: dict[str, str]  # task id -> suggested | abstained (review tasks)
+    cases: dict[str, Case]  # by id, for each task
 
 
 @dataclass(frozen=True)
@@ -100,12 +108,27 @@ class TriageDesk:
         return row.org_unit_key
 
     def tasks(
-        self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
+        self,
+        principal: Principal,
+        *,
+        mine_only: bool = False,
+        page: PageRequest = FIRST_PAGE,
+        narrowed: TaskFilter | None = None,
     ) -> tuple[Page[Task], dict[str, str]]:
-        """`GET /tasks`: the inbox, and which of its tasks are review tasks (`inbox_marks`)."""
-        found = self.inbox.tasks(principal, mine_only=mine_only, page=page)
+        """`GET /tasks`: the inbox, and which of its tasks are review tasks (`inbox_marks`);
+        `narrowed`: the workspace's tabs and filters."""
+        found = self.inbox.tasks(principal, mine_only=mine_only, page=page, found=narrowed)
         with self.db.reading() as session:
             return found, decisions.inbox_marks(session, list(found.items))
+
+    def inbox_page(
+        self, principal: Principal, narrowed: TaskFilter, page: PageRequest = FIRST_PAGE
+    ) -> InboxPage:
+        """The workspace's inbox: one page of tasks, their review marks and their cases."""
+        found, marks = self.tasks(principal, page=page, narrowed=narrowed)
+        with self.db.reading() as session:
+            cases = {t.case_id: get_case(session, t.case_id) for t in found.items}
+        return InboxPage(found, marks, {key: case for key, case in cases.items() if case})
 
     def detail(self, principal: Principal, task_id: str) -> TaskTriage:
         """`GET /tasks/{id}`: the task, and on a review task the suggestion it shows."""

@@ -20,6 +20,8 @@ from egov.web.schemas.tasks import (
     TaskWithForm,
 )
 from egov.web.schemas.triage import TaskWithTriage
+from egov.workflow.inbox_filter import TaskFilter, View
+from egov.workflow.store import TaskStatus
 
 bp = blueprint("tasks", __name__, "Aufgaben")
 
@@ -28,12 +30,26 @@ bp = blueprint("tasks", __name__, "Aufgaben")
 @requires(Role.CLERK, Role.ADMIN)
 @validated
 def tasks(query: TaskQuery) -> Response:
-    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`); a
-    review task says whether triage suggests its unit (`triage`: suggested | abstained)."""
+    """My inbox: tasks claimed by me and unclaimed tasks of my org units (`?mine=true`),
+    narrowed as the workspace's tabs and filters narrow it (`view`, `procedure`, `status`,
+    `q`); by Frist. A review task says whether triage suggests its unit (`triage`:
+    suggested | abstained)."""
     found, marks = container().triage.tasks(
-        current_principal(), mine_only=query.mine, page=page_request()
+        current_principal(), mine_only=query.mine, page=page_request(), narrowed=narrowed(query)
     )
     return paged(found, lambda t: {**views.task(t), "triage": marks.get(t.id)})
+
+
+def narrowed(query: TaskQuery) -> TaskFilter | None:
+    """The filter of the query; None without any (the cursors of the plain inbox)."""
+    if not (query.view or query.procedure or query.status or query.q):
+        return None
+    return TaskFilter(
+        view=View(query.view or View.UNITS),
+        procedure=query.procedure,
+        status=TaskStatus(query.status) if query.status else None,
+        search=query.q,
+    )
 
 
 @bp.get("/tasks/<task_id>", responses=answers((200, TaskWithTriage), 404))

@@ -21,6 +21,7 @@ from egov.identity.model import Principal
 from egov.paging import FIRST_PAGE, Page, PageRequest, fetch_page
 from egov.workflow.engine import Engine
 from egov.workflow.forms import form_problems, task_context
+from egov.workflow.inbox_filter import TaskFilter, View, narrowed
 from egov.workflow.service import Workflows, compiled
 from egov.workflow.store import (
     InstanceStatus,
@@ -53,18 +54,29 @@ class Inbox:
     guard: Guard | None = None
 
     def tasks(
-        self, principal: Principal, *, mine_only: bool = False, page: PageRequest = FIRST_PAGE
+        self,
+        principal: Principal,
+        *,
+        mine_only: bool = False,
+        page: PageRequest = FIRST_PAGE,
+        found: TaskFilter | None = None,
     ) -> Page[Task]:
-        """Tasks claimed by me and unclaimed tasks of my org units, by due date, one page."""
+        """Tasks claimed by me and unclaimed tasks of my org units, by due date, one page;
+        `found` narrows them (the workspace's tabs and filters, `egov.workflow.inbox_filter`)."""
         order = (func.coalesce(Task.due_at, NO_DUE_DATE), Task.created_at, Task.id)
+        mine_only = mine_only or (found is not None and found.view == View.MINE)
+        scope = "tasks:mine" if mine_only else "tasks"
+        now = self.workflows.clock()
         with self.db.reading() as session:
-            related = deputy_relations(session, principal.subject, self.workflows.clock())
+            related = deputy_relations(session, principal.subject, now)
             query = inbox_query(principal, mine_only=mine_only, not_proposed_by=related)
+            if found is not None:
+                query, scope = narrowed(query, found, now), found.scope
             return fetch_page(
                 session,
                 query,
                 page,
-                scope="tasks:mine" if mine_only else "tasks",
+                scope=scope,
                 order=order,
                 key=lambda t: (t.due_at or NO_DUE_DATE, t.created_at, t.id),
             )

@@ -39,6 +39,7 @@ from egov.workflow.store import (
     ProcessDefinition,
     Task,
     WorkflowInstance,
+    get_instance_by_case,
 )
 
 REDACTED = "[geschwärzt]"
@@ -242,6 +243,29 @@ class Instances:
         position, completed = elements(engine)
         variables = redacted(principal, row, engine.data)
         return InstanceDetail(row, position, completed, variables, incidents, held)
+
+    def of_case(self, principal: Principal, case_id: str) -> InstanceDetail | None:
+        """The instance of a case as `detail` shows it; None if the case has none or the
+        principal may not see it."""
+        with self.db.reading() as session:
+            instance = get_instance_by_case(session, case_id)
+            case = get_case(session, case_id)
+            if instance is None or case is None or not may_see(principal, case):
+                return None
+            instance_id = instance.id
+        return self.detail(principal, instance_id)
+
+    def diagram(self, principal: Principal, instance_id: str) -> str:
+        """The BPMN XML (with its diagram) of the version the instance runs on."""
+        with self.db.reading() as session:
+            definition = visible_instance(session, principal, instance_id).definition
+            files = definition.files
+            process_id = definition.process_id
+        models = [text for name, text in sorted(files.items()) if name.endswith(".bpmn")]
+        own = [text for text in models if f'id="{process_id}"' in text]
+        if not (own or models):
+            raise NotFound("Prozessinstanz nicht gefunden.", code="instance-not-found")
+        return (own or models)[0]
 
 
 __all__ = ["STATES", "InstanceDetail", "InstanceFilter", "InstanceRow", "Instances"]

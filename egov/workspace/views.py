@@ -31,3 +31,6 @@ from egov.workspace import admin_incidents as _admin_incidents  # noqa: E402,F40
 from egov.workspace import admin_processes as _admin_processes  # noqa: E402,F401
 from egov.workspace import admin_rounds as _admin_rounds  # noqa: E402,F401
 from egov.workspace import admin_units as _admin_units  # noqa: E402,F401
+from egov.workspace import casepage as _casepage  # noqa: E402,F401
+from egov.workspace import inbox as _inbox  # noqa: E402,F401
+from egov.workspace import taskform as _taskform  # noqa: E402,F401

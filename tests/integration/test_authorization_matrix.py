@@ -206,6 +206,74 @@ ADMIN_PAGES = [
 ]  # fmt: skip
 
 
+# the workspace's inbox and case pages (egov/workspace/inbox.py, casepage.py, taskform.py):
+# without a login to the staff login; a bearer token sends no form token, so every POST of a
+# page is 400 `form-token-invalid` (tests/integration/ui/test_workspace_*.py send them from
+# a browser session)
+STAFF_PAGE = {"anonymous": REDIRECT}
+PAGE_POST = {p: 400 for p in PRINCIPALS}
+WORKSPACE_PAGES = [
+    Probe(
+        "GET",
+        "/arbeitsplatz/posteingang",
+        "the Posteingang",
+        "/arbeitsplatz/posteingang",
+        expect(admin=OK, **CLERKS, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/aufgaben/<task_id>",
+        "ben's task",
+        "/arbeitsplatz/aufgaben/{task_a}",
+        expect(anna=404, ben=OK, admin=OK, twin_anna=404, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/vorgaenge/<case_id>",
+        "case A",
+        "/arbeitsplatz/vorgaenge/{case_a}",
+        dict(CLERK_OF_A, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/dokumente/<document_id>",
+        "attachment of case A",
+        "/arbeitsplatz/dokumente/{attachment_a}",
+        dict(CLERK_OF_A, **STAFF_PAGE),
+        page=True,
+    ),
+    Probe(
+        "GET",
+        "/arbeitsplatz/prozessinstanzen/<instance_id>/diagramm",
+        "the diagram of case A's instance",
+        "/arbeitsplatz/prozessinstanzen/{instance_a}/diagramm",
+        expect(anna=OK, ben=404, admin=OK, twin_anna=404, **STAFF_PAGE),
+        page=True,
+    ),
+    *(
+        Probe(
+            "POST",
+            f"/arbeitsplatz/aufgaben/<task_id>/{action}",
+            "ben's task",
+            f"/arbeitsplatz/aufgaben/{{task_a}}/{action}",
+            PAGE_POST,
+            page=True,
+        )
+        for action in (
+            "uebernehmen",
+            "zurueckgeben",
+            "erledigen",
+            "freigeben",
+            "ablehnen",
+            "triage",
+        )
+    ),
+]
+
+
 # the portal's apply pages (egov/portal/apply.py): a bearer token sends no form token, so
 # every POST of a page is 400 `form-token-invalid` (tests/integration/ui/test_portal_apply.py
 # sends them from a browser session)
@@ -1169,6 +1237,7 @@ EXPECTATIONS = [
         {"json": {"reason": "Prüfung"}},
     ),
     *ADMIN_PAGES,
+    *WORKSPACE_PAGES,
 ]
 # The portal's pages of the citizen (egov/portal/cases.py, postfach.py, account.py): without
 # a login, to the login; refusals are error pages. A page form without its token is refused

@@ -120,7 +120,8 @@ def test_bodies_queries_and_headers_are_described(document: dict[str, Any]) -> N
         assert headers == expected
     tasks = paths["/api/v1/tasks"]["get"]
     query = {p["name"]: p for p in tasks["parameters"] if p["in"] == "query"}
-    assert set(query) == {"cursor", "limit", "mine"}
+    assert set(query) == {"cursor", "limit", "mine", "view", "procedure", "status", "q"}
+    assert query["view"]["schema"]["anyOf"][0]["enum"] == ["units", "mine", "unclaimed", "overdue"]
     assert (query["limit"]["schema"]["minimum"], query["limit"]["schema"]["maximum"]) == (1, 200)
     assert "Link" in tasks["responses"]["200"]["headers"]
     assert tasks["responses"]["200"]["content"]["application/json"]["example"]["items"]

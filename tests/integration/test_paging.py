@@ -304,6 +304,14 @@ def two_participations(api: Api) -> None:
     open_participation(api, "VG-2026-0816")
 
 
+# a clerk's own list, walked as that clerk in tests/integration/ui/test_workspace_inbox.py
+CLERK_PAGE_LISTS = {"/arbeitsplatz/posteingang"}
+PAGE_NOT_LISTS |= {  # one case, task, document or diagram (the case's trail pages along
+    "/arbeitsplatz/vorgaenge/<case_id>",  # rel=next, tests/integration/ui/test_workspace_case.py)
+    "/arbeitsplatz/aufgaben/<task_id>",
+    "/arbeitsplatz/dokumente/<document_id>",
+    "/arbeitsplatz/prozessinstanzen/<instance_id>/diagramm",
+}
 PAGE_SEEDS = {"/beteiligung": two_participations}  # what a listing page needs for two rows
 
 
@@ -319,7 +327,7 @@ def page_rules(app: Flask) -> set[str]:
 
 
 def test_every_get_page_is_classified(app: Flask) -> None:
-    lists = set(PAGE_LISTS) | CITIZEN_PAGE_LISTS | ADMIN_PAGE_LISTS
+    lists = set(PAGE_LISTS) | CITIZEN_PAGE_LISTS | CLERK_PAGE_LISTS | ADMIN_PAGE_LISTS
     assert page_rules(app) - lists - PAGE_NOT_LISTS == set()
     assert lists | PAGE_NOT_LISTS <= page_rules(app)
 

@@ -28,6 +28,20 @@ class TaskPath(BaseModel):
 
 class TaskQuery(ListQuery):
     mine: bool = Field(False, description="nur die von mir übernommenen Aufgaben")
+    view: Literal["units", "mine", "unclaimed", "overdue"] | None = Field(
+        None,
+        description="Ansicht des Arbeitsplatzes: units (wie ohne Angabe), mine (übernommen), "
+        "unclaimed (offen, nicht übernommen), overdue (Frist überschritten)",
+    )
+    procedure: str | None = Field(None, max_length=100, description="Schlüssel der Leistung")
+    status: Literal["open", "claimed", "proposed"] | None = Field(
+        None, description="Status der Aufgabe"
+    )
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Teil des Aktenzeichens, des Vorgangstitels oder des Aufgabentitels",
+    )
 
 
 class Task(BaseModel):
