@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
 
+from egov.ui.numbers import parse_number
 from egov.ui.pages import N_
 from egov.workflow.forms import form_problems
 
@@ -252,15 +252,9 @@ def _value(schema: Schema, name: str, values: Values, problems: dict[str, str]) 
 
 
 def _number(text: str, kind: str, name: str, problems: dict[str, str]) -> Any:
-    """A number as Germans write it (`1.234,56`, `1234,5`) or with a decimal point."""
-    plain = text.replace(" ", "")
-    if "," in plain:
-        plain = plain.replace(".", "").replace(",", ".")
-    try:
-        number = Decimal(plain)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+    """A number as Germans write it (`1.234,56`, `4.800`, `1234,5`) or with a decimal point."""
+    number = parse_number(text)
+    if number is None or abs(number.adjusted()) > MAX_DIGITS:
         problems[name] = NOT_A_NUMBER
         return None
     return int(number) if number == number.to_integral_value() else float(number)

@@ -17,9 +17,9 @@ from typing import Any
 from flask_babel import gettext as _
 
 from egov.errors import Invalid
+from egov.ui.numbers import parse_number
 
 SHORT_TEXT = 200  # characters; a longer string field is a text area
-GROUPED = re.compile(r"-?\d{1,3}(\.\d{3})+")  # "1.200": thousands, as German groups them
 SHORT_LABEL = 60  # characters; a longer description is a hint, not a label
 
 
@@ -129,11 +129,8 @@ def _typed(spec: Mapping[str, Any], raw: str) -> Any:
 
 def _number(raw: str) -> float | None:
     """A number as German writes it ("3.600,50", "1.200", "0,5") or as code does ("3600.5")."""
-    german = "," in raw or GROUPED.fullmatch(raw) is not None
-    try:
-        return float(raw.replace(".", "").replace(",", ".") if german else raw)
-    except ValueError:
-        return None
+    number = parse_number(raw)
+    return None if number is None else float(number)
 
 
 def errors_of(refusal: Invalid, fields: list[FormField]) -> dict[str, str]:

@@ -85,7 +85,7 @@ class PageProblems:
     def watch(self, context: BrowserContext, origin: str) -> None:
         """Every page of `context`, opened from now on (popups too); a request to anywhere
         but `origin` (a CDN, a font service) is recorded and refused."""
-        context.route(lambda url: not same_origin(url, origin), self._refuse)
+        context.route(lambda url: not allowed(url, origin), self._refuse)
         context.expose_binding(
             "__egovCspViolation",
             lambda source, text: self.csp_violations.append(f"{source['frame'].url}: {text}"),
@@ -132,5 +132,13 @@ class PageProblems:
         )
 
 
+# Chromium's own resources (its PDF viewer shows a PDF in a frame with these): not a site
+BROWSER_OWN = ("chrome://", "chrome-extension://", "devtools://")
+
+
 def same_origin(url: str, origin: str) -> bool:
     return url == origin or url.startswith(origin + "/")
+
+
+def allowed(url: str, origin: str) -> bool:
+    return same_origin(url, origin) or url.startswith(BROWSER_OWN)

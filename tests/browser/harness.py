@@ -87,10 +87,13 @@ def assert_reflows(page: Page) -> None:
     assert not too_wide, f"{page.url} scrolls sideways (CSS width: content width): {too_wide}"
 
 
-# the focused element, and whether its focus shows (an outline or a shadow; WCAG 2.4.7)
+# the focused element, and whether its focus shows (an outline or a shadow; WCAG 2.4.7); in a
+# frame (the PDF preview) the focus is in the frame's own document, which draws it (Chromium's
+# PDF viewer rings its buttons), out of this page's reach
 _FOCUSED = """() => {
   const element = document.activeElement;
   if (!element || element === document.body) return null;
+  if (element.tagName === "IFRAME") return {element: `iframe ${element.title}`, shows: true};
   const style = getComputedStyle(element);
   const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
   const label = (element.innerText || element.value || element.getAttribute("aria-label") || "")
