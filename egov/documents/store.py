@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from egov.db import Base, Database, new_id
+from egov.documents.filestore import FileSystemStore, Placement
 from egov.paging import Page, PageRequest, fetch_page
 
 
@@ -62,3 +65,41 @@ def referenced_in(db: Database) -> Callable[[str], bool]:
             return storage_key_in_use(session, key)
 
     return check
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A file to keep as a document of a case: who filed it and whether the applicant sees it."""
+
+    case_id: str
+    kind: str
+    filename: str
+    media_type: str
+    content: bytes
+    created_by: str
+    created_at: datetime
+    visible_to_applicant: bool = True
+
+
+def add_document(
+    session: Session, files: FileSystemStore, placement: Placement, new: NewDocument
+) -> Document:
+    """The bytes placed in the store (undone with `placement` if the transaction fails) and
+    the document row added and flushed (it has its id)."""
+    key, sha256 = files.put_bytes(new.content, placement)
+    document = Document(
+        case_id=new.case_id,
+        kind=new.kind,
+        filename=new.filename,
+        media_type=new.media_type,
+        size=len(new.content),
+        sha256=sha256,
+        sha512=hashlib.sha512(new.content).hexdigest(),
+        storage_key=key,
+        visible_to_applicant=new.visible_to_applicant,
+        created_at=new.created_at,
+        created_by=new.created_by,
+    )
+    session.add(document)
+    session.flush()
+    return document

@@ -13,7 +13,7 @@ from egov.cases.service import record
 from egov.cases.store import Case, get_case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
-from egov.documents.store import Document
+from egov.documents.store import NewDocument, add_document
 from egov.integrations.inbound_parsing import Parsed
 from egov.integrations.store import InboundMessage
 
@@ -31,27 +31,15 @@ def add_documents(
     """Document ids of the message's inline documents, added to `case`."""
     added = []
     for inline in parsed.documents:
-        key, sha256 = files.put_bytes(inline.content, placement)
-        document = Document(
-            case_id=case.id,
-            kind="attachment",
-            filename=inline.filename,
-            media_type=inline.media_type,
-            size=len(inline.content),
-            sha256=sha256,
-            sha512=inline.sha512,
-            storage_key=key,
-            visible_to_applicant=True,
-            created_at=now,
-            created_by=actor,
+        new = NewDocument(
+            case.id, "attachment", inline.filename, inline.media_type, inline.content, actor, now
         )
-        session.add(document)
-        session.flush()
+        document = add_document(session, files, placement, new)
         added.append(document.id)
         details = {
             "document_id": document.id,
             "filename": inline.filename,
-            "sha256": sha256,
+            "sha256": document.sha256,
             "message_id": parsed.message_id,
         }
         record(session, case, actor=actor, action="document.added", now=now, details=details)

@@ -29,7 +29,7 @@ from egov.cases.store import Case, get_case
 from egov.clock import Clock
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
-from egov.documents.store import Document, referenced_in
+from egov.documents.store import NewDocument, add_document, referenced_in
 from egov.errors import Forbidden, Invalid, NotFound
 from egov.identity.errors import AuthenticationError
 from egov.identity.model import Principal
@@ -316,22 +316,17 @@ class Statements:
     ) -> list[str]:
         ids = []
         for attachment in new.attachments:
-            key, sha256 = self.files.put_bytes(attachment.content, placement)
-            document = Document(
-                case_id=case.id,
-                kind="statement-attachment",
-                filename=attachment.filename,
-                media_type=attachment.media_type,
-                size=len(attachment.content),
-                sha256=sha256,
-                sha512=hashlib.sha512(attachment.content).hexdigest(),
-                storage_key=key,
+            new_document = NewDocument(
+                case.id,
+                "statement-attachment",
+                attachment.filename,
+                attachment.media_type,
+                attachment.content,
+                actor,
+                now,
                 visible_to_applicant=False,
-                created_at=now,
-                created_by=actor,
             )
-            session.add(document)
-            session.flush()
+            document = add_document(session, self.files, placement, new_document)
             ids.append(document.id)
             details = {"document_id": document.id, "filename": document.filename}
             record(session, case, actor=actor, action="document.added", now=now, details=details)

@@ -3,7 +3,6 @@ read) and replying on a case, with attachments (a Nachreichung: documents of the
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from egov.cases.service import record
 from egov.cases.store import Case
 from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
-from egov.documents.store import Document, referenced_in
+from egov.documents.store import Document, NewDocument, add_document, referenced_in
 from egov.errors import Invalid, NotFound
 from egov.identity.model import Principal
 from egov.intake.model import filename_problem, media_type_problem
@@ -189,23 +188,17 @@ class Postfach:
         placement: Placement,
     ) -> Document:
         """One attachment of a reply as a document of the case, audited `document.added`."""
-        key, sha256 = self.files.put_bytes(attachment.content, placement)
         now = self.workflows.clock()
-        document = Document(
-            case_id=case.id,
-            kind="attachment",
-            filename=attachment.filename,
-            media_type=attachment.media_type,
-            size=len(attachment.content),
-            sha256=sha256,
-            sha512=hashlib.sha512(attachment.content).hexdigest(),
-            storage_key=key,
-            visible_to_applicant=True,
-            created_at=now,
-            created_by=principal.subject,
+        new = NewDocument(
+            case.id,
+            "attachment",
+            attachment.filename,
+            attachment.media_type,
+            attachment.content,
+            principal.subject,
+            now,
         )
-        session.add(document)
-        session.flush()
+        document = add_document(session, self.files, placement, new)
         record(
             session,
             case,
