@@ -3,16 +3,13 @@ unit (and admins): milestones, actual cost, photos, closing. Others: 404."""
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode
-
 from flask import Response, jsonify
 
 from egov.buergerbudget.implementation import Photo
-from egov.errors import Invalid
 from egov.identity.model import Role
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires
+from egov.web.base64_fields import decoded
 from egov.web.context import container
 from egov.web.schemas.buergerbudget_implementation import (
     Cost,
@@ -97,11 +94,9 @@ def complete(path: ImplementationPath) -> Response:
 
 
 def _decoded(text: str) -> bytes:
-    try:
-        return b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise Invalid(
-            "Das Foto ist nicht korrekt base64-kodiert.",
-            code="implementation-invalid",
-            invalid_params=[{"name": "content_base64", "reason": "base64"}],
-        ) from None
+    return decoded(
+        text,
+        "content_base64",
+        "Das Foto ist nicht korrekt base64-kodiert.",
+        "implementation-invalid",
+    )

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from flask import Response, jsonify, request
 
 from egov.casefile.queries import parse_filter
 from egov.clock import iso
-from egov.errors import Invalid
 from egov.identity.model import Role
 from egov.postfach import service as postfach
 from egov.rights.store import DataExport
 from egov.web import downloads, views
 from egov.web.apidoc import answers, blueprint, validated
 from egov.web.auth import current_principal, requires, requires_recent_login
+from egov.web.base64_fields import decoded
 from egov.web.context import container
 from egov.web.edge import message_body
 from egov.web.paging import page_request, paged
@@ -88,14 +86,12 @@ def reply(path: CasePath, body: ReplyBody) -> Response:
 
 
 def _attachment(index: int, item: Attachment) -> postfach.Attachment:
-    try:
-        content = base64.b64decode(item.content_base64, validate=True)
-    except binascii.Error as error:
-        raise Invalid(
-            "Eine Datei kann so nicht angenommen werden.",
-            code="message-invalid",
-            invalid_params=[{"name": f"attachments[{index}].content_base64", "reason": "base64"}],
-        ) from error
+    content = decoded(
+        item.content_base64,
+        f"attachments[{index}].content_base64",
+        "Eine Datei kann so nicht angenommen werden.",
+        "message-invalid",
+    )
     return postfach.Attachment(item.filename, item.media_type, content)
 
 

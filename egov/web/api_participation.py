@@ -3,20 +3,19 @@ an e-mail confirmation link and a rate limit per client address)."""
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode
 from typing import Any
 
 from flask import Response, jsonify, render_template, request
 
 from egov.error_codes import status_of
-from egov.errors import DomainError, Invalid
+from egov.errors import DomainError
 from egov.identity.model import Role
 from egov.participation.moderation import Weighing
 from egov.participation.statements import Attachment, NewStatement
 from egov.participation.store import Statement
 from egov.web.apidoc import Responses, answers, blueprint, problem_response, validated
 from egov.web.auth import current_principal, optional_principal, public, requires
+from egov.web.base64_fields import decoded
 from egov.web.context import container
 from egov.web.paging import page_request, paged
 from egov.web.schemas.common import ListQuery
@@ -255,12 +254,10 @@ def _new_statement(body: StatementBody) -> NewStatement:
 
 
 def _attachment(index: int, body: StatementAttachmentBody) -> Attachment:
-    try:
-        content = b64decode(body.content_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise Invalid(
-            "Ein Anhang ist nicht korrekt base64-kodiert.",
-            code="statement-invalid",
-            invalid_params=[{"name": f"attachments[{index}].content_base64", "reason": "base64"}],
-        ) from None
+    content = decoded(
+        body.content_base64,
+        f"attachments[{index}].content_base64",
+        "Ein Anhang ist nicht korrekt base64-kodiert.",
+        "statement-invalid",
+    )
     return Attachment(body.filename, body.media_type, content)

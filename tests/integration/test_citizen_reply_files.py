@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
 from tests.integration.test_retention import actions
 from tests.integration.test_walkthrough import file_proposal
@@ -60,12 +62,14 @@ def test_a_file_with_a_hidden_direction_mark_refuses_the_answer(api: Api) -> Non
     assert api.get("/me/messages", "erika").get_json()["items"] == []
 
 
-def test_content_that_is_not_base64_is_named(api: Api) -> None:
+@pytest.mark.parametrize("content", ["kein base64!", "Ä𫬂"])  # also no ASCII at all
+def test_content_that_is_not_base64_is_named(api: Api, content: str) -> None:
     case_id = str(file_proposal(api)["case_id"])
-    bad = {"filename": "a.pdf", "media_type": "application/pdf", "content_base64": "kein base64!"}
+    bad = {"filename": "a.pdf", "media_type": "application/pdf", "content_base64": content}
 
     response = reply(api, case_id, bad)
 
+    assert (response.status_code, response.get_json()["code"]) == (400, "message-invalid")
     assert response.get_json()["invalid_params"][0]["name"] == "attachments[0].content_base64"
 
 
