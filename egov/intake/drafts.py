@@ -255,3 +255,27 @@ def _purge(session: Session, now: datetime) -> None:
 
 def _refused(message: str) -> Invalid:
     return Invalid(message, code="attachment-refused")
+
+
+def owned_by(session: Session, owner: str) -> list[tuple[ApplicationDraft, list[DraftFile]]]:
+    """Every draft of `owner` with its files (the citizen's data export)."""
+    drafts = session.scalars(
+        select(ApplicationDraft)
+        .where(ApplicationDraft.owner == owner)
+        .order_by(ApplicationDraft.procedure_key)
+    )
+    found = []
+    for draft in drafts:
+        files = session.scalars(
+            select(DraftFile)
+            .where(DraftFile.owner == owner, DraftFile.procedure_key == draft.procedure_key)
+            .order_by(DraftFile.created_at, DraftFile.id)
+        )
+        found.append((draft, list(files)))
+    return found
+
+
+def delete_owned_by(session: Session, owner: str) -> None:
+    """Every draft of `owner` with its files (the citizen's erasure request)."""
+    session.execute(delete(DraftFile).where(DraftFile.owner == owner))
+    session.execute(delete(ApplicationDraft).where(ApplicationDraft.owner == owner))

@@ -32,6 +32,7 @@ from egov.cases.store import Case
 from egov.documents.filestore import FileSystemStore
 from egov.documents.store import Document
 from egov.identity.model import Principal
+from egov.intake import drafts
 from egov.intake.store import Submission
 from egov.participation.store import Statement
 from egov.postfach.store import PostfachMessage
@@ -78,8 +79,30 @@ def collect(
         _case_files(session, files, package, case)
     package.add_json("votes.json", _votes(session, principal, ballot_key))
     package.add_json("statements.json", _statements(session, principal))
+    package.add_json("drafts.json", _drafts(session, package, principal))
     package.add_json("settings.json", _settings(cases))
     return package
+
+
+def _drafts(session: Session, package: Package, principal: Principal) -> list[dict[str, Any]]:
+    """The web-form applications begun and not sent: what was typed, the files attached (their
+    bytes under `drafts/<procedure>/`)."""
+    found = []
+    for draft, attached in drafts.owned_by(session, principal.subject):
+        names = []
+        for file in attached:
+            name = f"drafts/{_safe(draft.procedure_key)}/{file.id}_{_safe(file.filename)}"
+            package.files[name] = file.content
+            names.append({"file": name, "media_type": file.media_type, "size": file.size})
+        found.append(
+            {
+                "procedure": draft.procedure_key,
+                "values": json.loads(draft.values),
+                "updated_at": draft.updated_at,
+                "files": names,
+            }
+        )
+    return found
 
 
 def _case_files(session: Session, files: FileSystemStore, package: Package, case: Case) -> None:

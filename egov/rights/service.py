@@ -16,6 +16,7 @@ from egov.db import Database
 from egov.documents.filestore import FileSystemStore, Placement
 from egov.documents.store import referenced_in
 from egov.identity.model import Principal
+from egov.intake import drafts
 from egov.outbox.service import new_rows
 from egov.postfach.letters import Sender
 from egov.retention.erasure import erase_case
@@ -93,7 +94,8 @@ class Rights:
 
     def request_erasure(self, principal: Principal) -> ErasureRequest:
         """Record my erasure request and erase every case of mine no retention duty keeps
-        (`egov.rights.erasure`); an open one's process is withdrawn first."""
+        (`egov.rights.erasure`; an open one's process is withdrawn first) and my drafts of
+        web-form applications."""
         for instance_id in self._open_erasable(principal):
             self.commands.withdraw(principal.subject, instance_id, ERASURE_REASON)
         now, unused = self.clock(), []
@@ -111,6 +113,7 @@ class Rights:
                         title=ERASED_TITLE,
                     )
                 outcome.append(found.entry(case))
+            drafts.delete_owned_by(session, principal.subject)  # no duty keeps a draft
             request = ErasureRequest(subject=principal.subject, requested_at=now, outcome=outcome)
             session.add(request)
         for key in unused:  # after commit: a rollback must not lose a file

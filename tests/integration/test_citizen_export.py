@@ -162,3 +162,19 @@ def test_a_citizen_who_only_commented_gets_the_link_to_a_background_export(
     ]
     others = today.get("/me/messages", "max").get_json()["items"]
     assert not [m for m in others if link in m["body"]]  # only to the one who asked
+
+
+def test_my_unsent_drafts_are_exported_with_their_files_and_nobody_elses(api: Api) -> None:
+    api.container.drafts.save("dev:erika", "buergerbudget", {"title": "Bank am Teich"})
+    api.container.drafts.attach(
+        "dev:erika", "buergerbudget", "skizze.pdf", "application/pdf", b"%PDF-1.4 Skizze"
+    )
+    api.container.drafts.save("dev:max", "buergerbudget", {"title": "Radweg am Fluss"})
+    archive = export_of(api, "erika")
+
+    (draft,) = read_json(archive, "drafts.json")
+
+    assert (draft["procedure"], draft["values"]) == ("buergerbudget", {"title": "Bank am Teich"})
+    (attached,) = draft["files"]
+    assert archive.read(attached["file"]) == b"%PDF-1.4 Skizze"
+    assert b"Radweg" not in everything(archive)

@@ -86,3 +86,16 @@ def test_erasure_requests_are_limited_per_citizen(api: Api) -> None:
     assert (refused.status_code, refused.get_json()["code"]) == (429, "rate-limited")
     assert int(refused.headers["Retry-After"]) > 0
     request_erasure(api, "max")  # another citizen is not affected
+
+
+def test_my_drafts_go_with_the_request_and_nobody_elses(api: Api) -> None:
+    drafts = api.container.drafts
+    drafts.save("dev:erika", "buergerbudget", {"title": "Bank für Zacharias Quenzelmeier"})
+    drafts.attach("dev:erika", "buergerbudget", "skizze.pdf", "application/pdf", b"%PDF-1.4")
+    drafts.save("dev:max", "buergerbudget", {"title": "Radweg am Fluss"})
+
+    request_erasure(api)
+
+    assert drafts.get("dev:erika", "buergerbudget").values == {}
+    assert drafts.get("dev:erika", "buergerbudget").files == ()
+    assert drafts.get("dev:max", "buergerbudget").values == {"title": "Radweg am Fluss"}
