@@ -23,14 +23,17 @@ from tests.browser.server import EgovServer
 from tests.support.servers import started_or_skip
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def egov_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EgovServer]:
     server = EgovServer(tmp_path_factory.mktemp("browser") / "run")
     with started_or_skip(server, "egov serve (as make run)"):
         yield server
 
 
-@pytest.fixture(scope="session")
+# package scope: Playwright's sync API keeps an event loop running in the main thread while
+# it is open, and after the browser tests the suite goes on in the same process (pyHanko's
+# asyncio.run in the seal and time-stamp tests cannot run inside a running loop)
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # the folder holds this run's screenshots
     with sync_playwright() as playwright:
