@@ -6,12 +6,8 @@ through the server's intake (`POST /api/v1/applications`) and decided through it
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fpdf import FPDF
@@ -20,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.harness import (
     WIDTHS,
     EgovServer,
+    api_call,
     assert_accessible,
     login_as,
     screenshot,
@@ -35,33 +32,16 @@ class Seeded:
     to_withdraw: str
 
 
-def call(server: EgovServer, user: str, method: str, path: str, body: Any = None) -> Any:
-    """The server's API as `user` (a token of its dev IdP)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url + "/api/v1" + path, data=data, method=method)
-    request.add_header("Authorization", f"Bearer {token(server, user)}")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
-
-
-def token(server: EgovServer, user: str) -> str:
-    grant = {"grant_type": "password", "username": user, "password": user}
-    request = urllib.request.Request(
-        server.url + "/dev-idp/token", data=urllib.parse.urlencode(grant).encode()
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return str(json.loads(response.read())["access_token"])
-
-
 def file_case(server: EgovServer, title: str) -> str:
-    return str(call(server, "erika", "POST", "/applications", proposal(title=title))["case_id"])
+    return str(api_call(server, "erika", "POST", "/applications", proposal(title=title))["case_id"])
 
 
 def reject(server: EgovServer, case_id: str) -> None:
-    [task] = [t for t in call(server, "anna", "GET", "/tasks")["items"] if t["case_id"] == case_id]
-    call(server, "anna", "POST", f"/tasks/{task['id']}/claim")
-    call(
+    [task] = [
+        t for t in api_call(server, "anna", "GET", "/tasks")["items"] if t["case_id"] == case_id
+    ]
+    api_call(server, "anna", "POST", f"/tasks/{task['id']}/claim")
+    api_call(
         server,
         "anna",
         "POST",

@@ -6,37 +6,18 @@ another unit gets the 404 page for the task and the case."""
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-import urllib.request
-from typing import Any
-
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import (
     WIDTHS,
     EgovServer,
+    api_call,
     assert_accessible,
     login_as,
     screenshot,
     set_width,
 )
 from tests.builders import proposal
-
-
-def call(server: EgovServer, method: str, path: str, user: str, body: Any = None) -> Any:
-    """The API as `user`, with a token of the server's dev IdP (the password is the name)."""
-    form = urllib.parse.urlencode({"grant_type": "password", "username": user, "password": user})
-    with urllib.request.urlopen(server.url + "/dev-idp/token", form.encode()) as answer:
-        token = json.load(answer)["access_token"]
-    request = urllib.request.Request(
-        server.url + "/api/v1" + path,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as answer:
-        return json.load(answer)
 
 
 def accessible_at_every_width(page: Page, name: str) -> None:
@@ -51,7 +32,7 @@ def test_a_clerk_claims_checks_and_completes_the_formal_check(
     page: Page, browser: Browser, egov_server: EgovServer
 ) -> None:
     data = proposal(estimated_cost_eur=4800, follow_up_cost_eur=1200)
-    receipt = call(egov_server, "POST", "/applications", "erika", data)
+    receipt = api_call(egov_server, "erika", "POST", "/applications", data)
     reference, case_id = receipt["case_reference"], receipt["case_id"]
     login_as(page, "anna", "/arbeitsplatz")
 
@@ -93,7 +74,7 @@ def test_a_clerk_claims_checks_and_completes_the_formal_check(
     expect(page.get_by_label("Abgelehnt – Ablehnungsschreiben")).to_be_checked()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Erledigt: Formale Prüfung")
-    task = call(egov_server, "GET", "/tasks/" + task_path.rsplit("/", 1)[1], "anna")
+    task = api_call(egov_server, "anna", "GET", "/tasks/" + task_path.rsplit("/", 1)[1])
     assert task["status"] == "completed" and task["result"] == {"formal_decision": "rejected"}
 
     page.goto(f"/arbeitsplatz/vorgaenge/{case_id}")
